@@ -1,0 +1,179 @@
+//! The command line: one file per subcommand, each with an `Args` struct and a `run` fn.
+//!
+//! Commands are thin: they parse, call the modules that hold the logic, and hand results to
+//! `output`. Exit codes are decided in one place, [`Outcome::code`].
+
+mod emulator;
+mod manifests;
+mod render;
+mod schema;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::output;
+
+/// Salesforce Data 360 connections and data streams as code.
+#[derive(Debug, Parser)]
+#[command(name = "d360", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Org profile to use: a name from d360.yaml, `env`, or `local` (the built-in emulator).
+    #[arg(long, global = true, env = "D360_ORG")]
+    pub org: Option<String>,
+    /// Configuration file (default: ./d360.yaml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). `RUST_LOG` also works.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No ANSI colour (also when `NO_COLOR` is set or output is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Log line format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, expand and check manifests offline.
+    Validate(validate::Args),
+    /// Print the expanded resources (after sets and interpolation; secrets as references).
+    Render(render::Args),
+    /// Write the JSON Schemas of the manifest documents.
+    Schema(schema::Args),
+    /// Serve the Data 360 emulator.
+    Emulator(emulator::Args),
+}
+
+/// How a command ended; the process exit code follows from it alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done, nothing to report.
+    Success,
+    /// Done, and there are changes or drift (`--detailed-exitcode`, `drift`).
+    Changes,
+    /// Invalid input, an API error, or a partial apply.
+    Failure,
+    /// Stopped by Ctrl-C or SIGTERM after saving state.
+    Interrupted,
+}
+
+impl Outcome {
+    /// The one mapping from outcomes to exit codes.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Failure => 1,
+            Outcome::Changes => 2,
+            Outcome::Interrupted => 130,
+        }
+    }
+}
+
+/// Errors that reach the command line. Each wraps one module's error type.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Problems already printed (manifest diagnostics): nothing more to say.
+    #[error("{0}")]
+    Reported(String),
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::FilesError),
+    #[error(transparent)]
+    Emulator(#[from] crate::emulator::EmulatorError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write `{path}`")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Sets up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` wins.
+pub fn init_tracing(global: &GlobalArgs) {
+    use tracing_subscriber::EnvFilter;
+    if global.no_color {
+        output::disable_color();
+    }
+    let default = match global.verbose {
+        0 => "warn",
+        1 => "warn,d360=info",
+        2 => "info,d360=debug",
+        _ => "debug,d360=trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true);
+    let _ = match global.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.with_ansi(output::stderr_color()).try_init(),
+    };
+}
+
+/// Runs a parsed command line and decides the outcome.
+#[must_use]
+pub fn run(cli: Cli) -> Outcome {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            output::message(&format!("error: cannot start the async runtime: {error}"));
+            return Outcome::Failure;
+        }
+    };
+    let global = cli.global;
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Validate(args) => validate::run(args, &global),
+            Command::Render(args) => render::run(args, &global),
+            Command::Schema(args) => schema::run(&args),
+            Command::Emulator(args) => emulator::run(args, &global).await,
+        }
+    });
+    match result {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            report(&error);
+            Outcome::Failure
+        }
+    }
+}
+
+/// Prints an error and its causes to stderr.
+pub fn report(error: &CliError) {
+    if let CliError::Reported(summary) = error {
+        if !summary.is_empty() {
+            output::message(summary);
+        }
+        return;
+    }
+    let paint = output::Paint { enabled: output::stderr_color() };
+    let mut text = format!("{} {error}", paint.red(&paint.bold("error:")));
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    output::message(&text);
+}

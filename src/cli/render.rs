@@ -1,0 +1,39 @@
+//! `d360 render [PATHS]`: print the expanded resources, secrets as references.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{CliError, GlobalArgs, Outcome, manifests};
+use crate::manifest::render;
+use crate::model::Resource;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifest files or folders (default: ./manifests, else the current folder).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let loaded = manifests::load(&args.paths)?;
+    let base = std::env::current_dir().ok();
+    let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &d.resource).collect();
+    match args.format {
+        Format::Yaml => output::data(&render::to_yaml(&resources, base.as_deref())),
+        Format::Json => {
+            let documents: Vec<serde_json::Value> =
+                resources.iter().map(|r| render::document_value(r, base.as_deref())).collect();
+            output::data(&serde_json::to_string_pretty(&documents).unwrap_or_default());
+        }
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,66 @@
+//! `d360 validate [PATHS]`: parse, expand and check every manifest offline.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{CliError, GlobalArgs, Outcome, manifests};
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifest files or folders (default: ./manifests, else the current folder).
+    pub paths: Vec<PathBuf>,
+    /// `text` for people; `json` lists every diagnostic for editors and bots.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let loaded = manifests::load_quiet(&args.paths)?;
+    let valid = !loaded.diagnostics.has_errors();
+    match args.format {
+        Format::Text => {
+            manifests::print_diagnostics(&loaded);
+            if valid {
+                output::data(&format!("valid: {}", loaded.summary()));
+            } else {
+                output::message(&manifests::failure_summary(&loaded));
+            }
+        }
+        Format::Json => {
+            let diagnostics: Vec<serde_json::Value> = loaded
+                .diagnostics
+                .items
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "severity": match d.severity { crate::manifest::Severity::Error => "error", crate::manifest::Severity::Warning => "warning" },
+                        "file": d.file.display().to_string(),
+                        "line": d.pos.line,
+                        "column": d.pos.column,
+                        "path": d.path,
+                        "message": d.message,
+                        "help": d.help,
+                    })
+                })
+                .collect();
+            let report = serde_json::json!({
+                "formatVersion": 1,
+                "valid": valid,
+                "files": loaded.files,
+                "documents": loaded.documents,
+                "resources": loaded.resources.len(),
+                "diagnostics": diagnostics,
+            });
+            output::data(&serde_json::to_string_pretty(&report).unwrap_or_default());
+        }
+    }
+    Ok(if valid { Outcome::Success } else { Outcome::Failure })
+}

@@ -1,0 +1,36 @@
+//! d360: Salesforce Data 360 connections and data streams as code.
+//!
+//! The pipeline, in the order data flows through it:
+//!
+//! ```text
+//! manifests ──> manifest (load, interpolate, expand sets, diagnose) ──> model (typed desired resources)
+//! org ──> config ──> auth (OAuth flows, tokens) ──> api (typed HTTP client) ──> model (live resources)
+//! diff (pure compare) ──> plan (order, render, save/load) ──> apply (concurrent executor) ──> state
+//! ```
+//!
+//! - [`model`]: resource kinds, identities, the connector table; no I/O.
+//! - [`manifest`]: YAML files in, validated [`model`] resources out, with diagnostics.
+//! - [`config`]: `d360.yaml` and `D360_*` variables into org profiles.
+//! - [`auth`]: the OAuth 2.0 flows and the token cache.
+//! - [`api`]: the only module that speaks HTTP to an org; wire shapes stay inside it.
+//! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
+//! - [`diff`]: pure comparison of desired and live resources.
+//! - [`plan`]: ordered actions, their rendering and their saved form.
+//! - [`apply`]: carries out a plan concurrently and records the results in state.
+//! - [`emulator`]: the Data 360 API served locally (tests, the `local` org, users' CI).
+//! - [`cli`]: one file per subcommand, thin.
+//! - [`output`]: the one place that writes to stdout and stderr.
+
+pub mod api;
+pub mod apply;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod diff;
+pub mod emulator;
+pub mod manifest;
+pub mod model;
+pub mod output;
+pub mod plan;
+pub mod secret;
+pub mod state;

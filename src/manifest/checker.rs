@@ -1,0 +1,188 @@
+//! The context every check runs in: which file and document, where in it, which set item.
+//!
+//! Checks never stop at the first problem: they record a diagnostic at the exact place and
+//! carry on with a best-effort value, so one run reports everything.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use super::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use super::interpolate::{self, Problem, Variable};
+use super::yaml_tree::{Node, Pos, Segment, path_text};
+
+/// One item of a `ConnectionSet`: its columns and how to name it in messages.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub columns: BTreeMap<String, String>,
+    /// `row 3 of inventory/clinics.csv` or `item [2]`.
+    pub label: String,
+    /// Where the item's values live, for messages that concern the source.
+    pub source: String,
+    /// Whether every item has the same columns (a CSV file): a missing column is then
+    /// reported once, not once per row.
+    pub uniform: bool,
+}
+
+/// Collects diagnostics without repeating one (a set's template reports once, not per row).
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub diagnostics: Diagnostics,
+    seen: HashSet<(std::path::PathBuf, usize, String)>,
+}
+
+impl Sink {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        let key = (diagnostic.file.clone(), diagnostic.pos.offset, diagnostic.message.clone());
+        if self.seen.insert(key) {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+/// Where checks of one document (or one set item) are happening.
+pub struct Checker<'a> {
+    pub file: &'a Path,
+    pub dir: &'a Path,
+    pub root: &'a Node,
+    pub text: &'a str,
+    pub prefix: Vec<Segment>,
+    pub item: Option<&'a Item>,
+    pub sink: &'a mut Sink,
+}
+
+/// A path relative to the checker's prefix, as string keys (indexes as numbers in text).
+pub type Rel<'r> = &'r [&'r str];
+
+fn segments(rel: Rel<'_>) -> impl Iterator<Item = Segment> + '_ {
+    rel.iter().map(|part| match part.parse::<usize>() {
+        Ok(index) => Segment::Index(index),
+        Err(_) => Segment::Key((*part).to_owned()),
+    })
+}
+
+impl Checker<'_> {
+    /// Full path of `rel` under the prefix.
+    pub fn path(&self, rel: Rel<'_>) -> Vec<Segment> {
+        self.prefix.iter().cloned().chain(segments(rel)).collect()
+    }
+
+    /// The node at `rel`, if present.
+    pub fn node(&self, rel: Rel<'_>) -> Option<&Node> {
+        let path = self.path(rel);
+        let (node, found) = self.root.find(&path);
+        found.then_some(node)
+    }
+
+    /// The place of the value at `rel`, or the nearest parent when absent.
+    pub fn value_place(&self, rel: Rel<'_>) -> (Pos, usize) {
+        let path = self.path(rel);
+        let (node, _) = self.root.find(&path);
+        (node.pos(), node.len())
+    }
+
+    /// The place of the key at `rel` (for "this field" problems).
+    pub fn key_place(&self, rel: Rel<'_>) -> (Pos, usize) {
+        let path = self.path(rel);
+        let pos = self.root.key_pos(&path);
+        let len = match path.last() {
+            Some(Segment::Key(key)) if self.node(rel).is_some() => key.chars().count(),
+            _ => 1,
+        };
+        (pos, len)
+    }
+
+    fn item_suffix(&self) -> String {
+        self.item.map(|item| format!(" ({})", item.label)).unwrap_or_default()
+    }
+
+    /// An error on the value at `rel`.
+    pub fn error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
+        let (pos, len) = self.value_place(rel);
+        Diagnostic::error(self.file, pos, path_text(&self.path(rel)), message.into() + &self.item_suffix())
+            .with_len(len)
+    }
+
+    /// An error on the key at `rel` (a field that is missing, misplaced or unknown).
+    pub fn key_error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
+        let (pos, len) = self.key_place(rel);
+        Diagnostic::error(self.file, pos, path_text(&self.path(rel)), message.into() + &self.item_suffix())
+            .with_len(len)
+    }
+
+    pub fn warning(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
+        let mut diagnostic = self.error(rel, message);
+        diagnostic.severity = super::diagnostic::Severity::Warning;
+        diagnostic
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.sink.push(diagnostic);
+    }
+
+    /// Interpolates the string at `rel`, reporting an unset variable or missing column at
+    /// its exact place. On a problem the raw text is returned so checks can go on.
+    pub fn text(&mut self, rel: Rel<'_>, raw: &str) -> String {
+        if !interpolate::has_variables(raw) {
+            return raw.to_owned();
+        }
+        let item = self.item;
+        let result = interpolate::interpolate(raw, |variable| match variable {
+            Variable::Env(name) => std::env::var(name).map_err(|_| format!("environment variable `{name}` is not set")),
+            Variable::Item(column) => match item {
+                None => Err("`${item.…}` is only allowed inside a ConnectionSet template".to_owned()),
+                Some(item) => item.columns.get(column).cloned().ok_or_else(|| {
+                    format!("{} has no column `{column}`", item.source)
+                }),
+            },
+        });
+        match result {
+            Ok(value) => value,
+            Err(error) => {
+                let (pos, len) = self.value_place(rel);
+                let quoted = self.text.get(pos.offset..).is_some_and(|t| t.starts_with(['"', '\'']));
+                let inner_offset = pos.offset + error.offset + usize::from(quoted);
+                let exact = self.text.get(inner_offset..inner_offset + error.length).is_some_and(|t| t.starts_with("${"));
+                let (offset, length) = if exact { (inner_offset, error.length) } else { (pos.offset, len) };
+                let column = pos.column + (offset - pos.offset);
+                let place = Pos { line: pos.line, column, offset };
+                let (message, help) = match &error.problem {
+                    Problem::Unterminated => ("unterminated `${`".to_owned(), Some("close it with `}`, or write `$${` for a literal `${`".to_owned())),
+                    Problem::UnknownForm(inner) => (
+                        format!("unknown variable `${{{inner}}}`"),
+                        Some("use `${env:NAME}` for an environment variable or `${item.COLUMN}` inside a ConnectionSet template".to_owned()),
+                    ),
+                    Problem::Unresolved { variable, reason } => {
+                        let help = match (item, variable.strip_prefix("${item.")) {
+                            (Some(item), Some(rest)) => {
+                                let column = rest.trim_end_matches('}');
+                                let columns: Vec<&str> = item.columns.keys().map(String::as_str).collect();
+                                Some(match did_you_mean(column, columns.iter().copied()) {
+                                    Some(close) => format!("did you mean `${{item.{close}}}`? columns are: {}", columns.join(", ")),
+                                    None => format!("columns are: {}", columns.join(", ")),
+                                })
+                            }
+                            _ if variable.starts_with("${env:") => Some("set the variable before running d360, or remove the reference".to_owned()),
+                            _ => None,
+                        };
+                        (format!("{variable}: {reason}"), help)
+                    }
+                };
+                let once_for_all_items = item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. });
+                let suffix = if once_for_all_items { String::new() } else { self.item_suffix() };
+                let mut diagnostic = Diagnostic::error(self.file, place, path_text(&self.path(rel)), message + &suffix)
+                    .with_len(length)
+                    .with_label("here");
+                if let Some(help) = help {
+                    diagnostic = diagnostic.with_help(help);
+                }
+                self.push(diagnostic);
+                raw.to_owned()
+            }
+        }
+    }
+
+    /// Interpolates an optional string.
+    pub fn optional_text(&mut self, rel: Rel<'_>, raw: Option<&String>) -> Option<String> {
+        raw.map(|raw| self.text(rel, raw))
+    }
+}

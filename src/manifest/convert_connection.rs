@@ -1,0 +1,205 @@
+//! Raw connection specs into `model::Connection`, with every check a connection needs.
+
+use std::collections::BTreeMap;
+
+use super::checker::Checker;
+use super::diagnostic::did_you_mean;
+use super::raw::{ConnectionSpec, LifecycleSpec, Metadata, MethodSpec, SecretSource};
+use crate::model::{ApiName, Connection, Lifecycle, Method, connector_types};
+use crate::secret::SecretRef;
+
+/// Parameter names that look like secrets: refused in `parameters`, where they would be sent
+/// and read back in the clear.
+fn looks_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["password", "secret", "token", "private_key", "privatekey", "api_key", "apikey"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// Checks an API name at `rel` and reports problems there.
+pub fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, what: &str) {
+    if let Err(error) = ApiName::parse(name) {
+        let diagnostic = checker
+            .error(rel, format!("`{name}` is not a valid {what} API name: {error}"))
+            .with_help(error.help(name))
+            .with_label("invalid API name");
+        checker.push(diagnostic);
+    }
+}
+
+/// Converts `ignoreChanges` and checks its entries against the kind's field names.
+pub fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>, fields: &[&str]) -> Lifecycle {
+    let Some(spec) = spec else { return Lifecycle::default() };
+    for (index, entry) in spec.ignore_changes.iter().enumerate() {
+        let index_text = index.to_string();
+        let root = entry.split(['.', '[']).next().unwrap_or(entry);
+        if !fields.contains(&root) {
+            let mut diagnostic = checker
+                .error(&["spec", "lifecycle", "ignoreChanges", &index_text], format!("`{entry}` is not a field that can drift"));
+            diagnostic = match did_you_mean(root, fields.iter().copied()) {
+                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                None => diagnostic.with_help(format!("fields are: {}", fields.join(", "))),
+            };
+            checker.push(diagnostic);
+        }
+    }
+    Lifecycle { prevent_destroy: spec.prevent_destroy, ignore_changes: spec.ignore_changes.clone() }
+}
+
+fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource) -> SecretRef {
+    match source {
+        SecretSource::FromEnv(name) => {
+            let mut key_rel: Vec<&str> = rel.to_vec();
+            key_rel.push("fromEnv");
+            let name = checker.text(&key_rel, name);
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if !valid {
+                let diagnostic = checker
+                    .error(&key_rel, format!("`{name}` is not a valid environment variable name"))
+                    .with_help("use letters, digits and underscores, not starting with a digit");
+                checker.push(diagnostic);
+            }
+            SecretRef::FromEnv(name)
+        }
+        SecretSource::FromFile(path) => {
+            let mut key_rel: Vec<&str> = rel.to_vec();
+            key_rel.push("fromFile");
+            let path = checker.text(&key_rel, path);
+            SecretRef::FromFile(checker.dir.join(path))
+        }
+    }
+}
+
+/// Converts one connection; `metadata` and `spec` live under the checker's prefix.
+pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
+    let name = checker.text(&["metadata", "name"], &metadata.name);
+    check_name(checker, &["metadata", "name"], &name, "connection");
+
+    let connector_type = checker.text(&["spec", "connectorType"], &spec.connector_type);
+    let known = connector_types::find(&connector_type);
+    if known.is_none() {
+        if let Some(correct) = connector_types::case_mismatch(&connector_type) {
+            let diagnostic = checker
+                .error(&["spec", "connectorType"], format!("connector type `{connector_type}` is spelled `{correct}` by the org"))
+                .with_help(format!("write `connectorType: {correct}`: the org rejects other casings"))
+                .with_label("wrong casing");
+            checker.push(diagnostic);
+        } else if !connector_types::all_names().any(|n| n == connector_type) {
+            let mut diagnostic = checker.warning(
+                &["spec", "connectorType"],
+                format!("connector type `{connector_type}` is not one d360 knows offline; `plan` checks it against the org"),
+            );
+            if let Some(close) = did_you_mean(&connector_type, connector_types::all_names()) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+            }
+            checker.push(diagnostic);
+        }
+    }
+
+    let label = checker.text(&["spec", "label"], &spec.label);
+    if label.trim().is_empty() {
+        let diagnostic = checker.error(&["spec", "label"], "the label cannot be empty");
+        checker.push(diagnostic);
+    } else if label.chars().count() > 80 {
+        let diagnostic = checker
+            .error(&["spec", "label"], format!("the label has {} characters; the org allows at most 80", label.chars().count()));
+        checker.push(diagnostic);
+    }
+
+    let method = match spec.method {
+        Some(MethodSpec::Egress) => Method::Egress,
+        Some(MethodSpec::Ingress) | None => Method::Ingress,
+    };
+    if let Some(known) = known
+        && !known.methods.contains(&method.as_str())
+    {
+        let diagnostic = checker
+            .error(&["spec", "method"], format!("connector type `{}` does not support method `{}`", known.name, method.as_str()))
+            .with_help(format!("use `method: {}`", known.methods.join(" | ")));
+        checker.push(diagnostic);
+    }
+
+    let mut parameters = BTreeMap::new();
+    for (param, value) in &spec.parameters {
+        let rel = ["spec", "parameters", param.as_str()];
+        let is_credential = known.is_some_and(|k| k.credentials.iter().any(|c| c.name == param));
+        if is_credential || looks_secret(param) {
+            let diagnostic = checker
+                .key_error(&rel, format!("`{param}` is a secret and cannot be a plain parameter"))
+                .with_help(format!("move it under `spec.credentials` as `{param}: {{ fromEnv: VARIABLE }}` or `{{ fromFile: path }}`"))
+                .hiding_source();
+            checker.push(diagnostic);
+            continue;
+        }
+        let value = checker.text(&rel, &value.0);
+        if let Some(known) = known
+            && !known.parameters.iter().any(|p| p.name == param)
+        {
+            let names: Vec<&str> = known.parameters.iter().map(|p| p.name).collect();
+            let mut diagnostic = checker.key_error(&rel, format!("connector type `{}` has no parameter `{param}`", known.name));
+            diagnostic.severity = super::diagnostic::Severity::Warning;
+            diagnostic = match did_you_mean(param, names.iter().copied()) {
+                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                None => diagnostic.with_help(format!("its parameters are: {}", names.join(", "))),
+            };
+            checker.push(diagnostic);
+        }
+        parameters.insert(param.clone(), value);
+    }
+
+    let mut credentials = BTreeMap::new();
+    for (credential, source) in &spec.credentials {
+        let rel = ["spec", "credentials", credential.as_str()];
+        let reference = convert_secret(checker, &rel, source);
+        if let Some(known) = known
+            && !known.credentials.iter().any(|c| c.name == credential)
+        {
+            let names: Vec<&str> = known.credentials.iter().map(|c| c.name).collect();
+            let mut diagnostic = checker.key_error(&rel, format!("connector type `{}` has no credential `{credential}`", known.name));
+            diagnostic.severity = super::diagnostic::Severity::Warning;
+            diagnostic = match did_you_mean(credential, names.iter().copied()) {
+                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                None => diagnostic.with_help(format!("its credentials are: {}", names.join(", "))),
+            };
+            checker.push(diagnostic);
+        }
+        credentials.insert(credential.clone(), reference);
+    }
+
+    if let Some(known) = known {
+        for required in known.required_parameters() {
+            if !spec.parameters.contains_key(required) {
+                let example = known.parameters.iter().find(|p| p.name == required).map_or("", |p| p.example);
+                let rel: &[&str] = if spec.parameters.is_empty() { &["spec"] } else { &["spec", "parameters"] };
+                let diagnostic = checker
+                    .key_error(rel, format!("missing required parameter `{required}` for connector type `{}`", known.name))
+                    .with_help(format!("add `{required}: {example}` under `spec.parameters`"));
+                checker.push(diagnostic);
+            }
+        }
+        for required in known.required_credentials() {
+            if !spec.credentials.contains_key(required) {
+                let rel: &[&str] = if spec.credentials.is_empty() { &["spec"] } else { &["spec", "credentials"] };
+                let diagnostic = checker
+                    .key_error(rel, format!("missing required credential `{required}` for connector type `{}`", known.name))
+                    .with_help(format!("add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"));
+                checker.push(diagnostic);
+            }
+        }
+    }
+
+    let lifecycle = convert_lifecycle(checker, spec.lifecycle.as_ref(), &["label", "method", "parameters", "credentials"]);
+    Connection {
+        name,
+        labels: metadata.labels.clone(),
+        connector_type,
+        label,
+        method,
+        parameters,
+        credentials,
+        lifecycle,
+    }
+}

@@ -1,0 +1,164 @@
+//! Raw data stream specs into `model::DataStream`, with every check a stream needs.
+
+use std::collections::BTreeSet;
+
+use super::checker::Checker;
+use super::convert_connection::{check_name, convert_lifecycle};
+use super::diagnostic::did_you_mean;
+use super::raw::{Category, DataStreamSpec, FieldType, FrequencyType, Metadata, RefreshMode, RefreshSpec, Weekday};
+use crate::model::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+
+fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn category_name(category: Category) -> String {
+    enum_name(&category)
+}
+
+fn field_type_name(field_type: FieldType) -> String {
+    enum_name(&field_type)
+}
+
+/// Checks that `field` (at `rel`) is one of the stream's fields.
+fn check_field_ref(checker: &mut Checker<'_>, rel: &[&str], field: &str, names: &[&str], role: &str) {
+    if !names.contains(&field) {
+        let mut diagnostic = checker.error(rel, format!("{role} `{field}` is not one of the stream's fields"));
+        diagnostic = match did_you_mean(field, names.iter().copied()) {
+            Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+            None => diagnostic.with_help(format!("declare it under `spec.fields`, or use one of: {}", names.join(", "))),
+        };
+        checker.push(diagnostic);
+    }
+}
+
+fn convert_refresh(checker: &mut Checker<'_>, refresh: &RefreshSpec) -> Refresh {
+    let mut hours: Vec<u32> = refresh.hours.clone();
+    for (index, hour) in refresh.hours.iter().enumerate() {
+        if *hour > 23 {
+            let index_text = index.to_string();
+            let diagnostic = checker
+                .error(&["spec", "refresh", "hours", &index_text], format!("hour `{hour}` is not between 0 and 23"));
+            checker.push(diagnostic);
+        }
+    }
+    hours.sort_unstable();
+    hours.dedup();
+    if let Some(day) = refresh.day_of_month
+        && !(1..=31).contains(&day)
+    {
+        let diagnostic = checker.error(&["spec", "refresh", "dayOfMonth"], format!("day `{day}` is not between 1 and 31"));
+        checker.push(diagnostic);
+    }
+    Refresh {
+        mode: enum_name(&refresh.mode.unwrap_or(RefreshMode::UPSERT)),
+        frequency: refresh.frequency.map(|f: FrequencyType| enum_name(&f)),
+        hours,
+        day_of_week: refresh.day_of_week.map(|d: Weekday| enum_name(&d)),
+        day_of_month: refresh.day_of_month,
+    }
+}
+
+/// Converts one data stream.
+pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStreamSpec) -> DataStream {
+    let name = checker.text(&["metadata", "name"], &metadata.name);
+    check_name(checker, &["metadata", "name"], &name, "data stream");
+    let label = checker.text(&["spec", "label"], &spec.label);
+    if label.trim().is_empty() {
+        let diagnostic = checker.error(&["spec", "label"], "the label cannot be empty");
+        checker.push(diagnostic);
+    }
+    let connection = checker.text(&["spec", "connection"], &spec.connection);
+    check_name(checker, &["spec", "connection"], &connection, "connection");
+
+    let source = SourceObject {
+        database: checker.optional_text(&["spec", "source", "database"], spec.source.database.as_ref()),
+        schema: checker.optional_text(&["spec", "source", "schema"], spec.source.schema.as_ref()),
+        object: checker.text(&["spec", "source", "object"], &spec.source.object),
+    };
+
+    let mut fields = Vec::with_capacity(spec.fields.len());
+    let mut seen = BTreeSet::new();
+    for (index, field) in spec.fields.iter().enumerate() {
+        let index_text = index.to_string();
+        let field_name = checker.text(&["spec", "fields", &index_text, "name"], &field.name);
+        check_name(checker, &["spec", "fields", &index_text, "name"], &field_name, "field");
+        if !seen.insert(field_name.clone()) {
+            let diagnostic = checker
+                .error(&["spec", "fields", &index_text, "name"], format!("field `{field_name}` is declared twice"))
+                .with_help("remove one of the two declarations");
+            checker.push(diagnostic);
+        }
+        fields.push(SourceField { name: field_name, field_type: field_type_name(field.field_type) });
+    }
+    if spec.fields.is_empty() {
+        let diagnostic = checker.error(&["spec", "fields"], "a data stream needs at least one field");
+        checker.push(diagnostic);
+    }
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+
+    let dlo = &spec.data_lake_object;
+    let dlo_name = match &dlo.name {
+        Some(raw) => {
+            let dlo_name = checker.text(&["spec", "dataLakeObject", "name"], raw);
+            match dlo_name.strip_suffix("__dll") {
+                Some(base) => check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object"),
+                None => {
+                    let diagnostic = checker
+                        .error(&["spec", "dataLakeObject", "name"], format!("data lake object name `{dlo_name}` must end in `__dll`"))
+                        .with_help(format!("write `{dlo_name}__dll`, or leave the name out for `{name}__dll`"));
+                    checker.push(diagnostic);
+                }
+            }
+            dlo_name
+        }
+        None => DataStream::default_dlo_name(&name),
+    };
+    let primary_key = checker.text(&["spec", "dataLakeObject", "primaryKey"], &dlo.primary_key);
+    if !names.is_empty() {
+        check_field_ref(checker, &["spec", "dataLakeObject", "primaryKey"], &primary_key, &names, "primary key");
+    }
+    let record_modified_field = checker.optional_text(&["spec", "dataLakeObject", "recordModifiedField"], dlo.record_modified_field.as_ref());
+    if let Some(field) = &record_modified_field {
+        check_field_ref(checker, &["spec", "dataLakeObject", "recordModifiedField"], field, &names, "record modified field");
+    }
+    let event_time_field = checker.optional_text(&["spec", "dataLakeObject", "eventTimeField"], dlo.event_time_field.as_ref());
+    if let Some(field) = &event_time_field {
+        check_field_ref(checker, &["spec", "dataLakeObject", "eventTimeField"], field, &names, "event time field");
+    }
+    if dlo.category == Category::Engagement && event_time_field.is_none() {
+        let diagnostic = checker
+            .key_error(&["spec", "dataLakeObject", "category"], "an `Engagement` data lake object needs `eventTimeField`")
+            .with_help("add `eventTimeField: <a DateTime field>` under `spec.dataLakeObject`");
+        checker.push(diagnostic);
+    }
+    let data_lake_object = DataLakeObject {
+        name: dlo_name,
+        label: checker.optional_text(&["spec", "dataLakeObject", "label"], dlo.label.as_ref()),
+        category: category_name(dlo.category),
+        primary_key,
+        record_modified_field,
+        event_time_field,
+        dataspace: checker
+            .optional_text(&["spec", "dataLakeObject", "dataspace"], dlo.dataspace.as_ref())
+            .unwrap_or_else(|| "default".to_owned()),
+    };
+    let refresh = spec.refresh.as_ref().map(|refresh| convert_refresh(checker, refresh));
+    let lifecycle = convert_lifecycle(
+        checker,
+        spec.lifecycle.as_ref(),
+        &["label", "connection", "source", "dataLakeObject", "fields", "refresh"],
+    );
+    DataStream {
+        name,
+        labels: metadata.labels.clone(),
+        label,
+        connection,
+        source,
+        data_lake_object,
+        fields,
+        refresh,
+        lifecycle,
+        no_secrets: std::collections::BTreeMap::new(),
+    }
+}

@@ -1,0 +1,257 @@
+//! Manifests in: files and directories of YAML documents become validated `model` resources.
+//!
+//! `load` reads every file, builds a position tree of each (for exact diagnostics and
+//! duplicate keys), dispatches each document on `apiVersion` and `kind`, deserialises it into
+//! the `raw` shapes, interpolates `${env:…}` / `${item.…}`, expands `ConnectionSet`s, and
+//! checks everything it can offline. It never stops at the first problem and never does I/O
+//! beyond reading the manifests and the CSV inventories they name. Secret values are never
+//! read here: only their references are checked.
+
+mod checker;
+mod connection_set;
+mod convert_connection;
+mod convert_data_stream;
+pub mod diagnostic;
+mod document;
+mod files;
+mod interpolate;
+pub mod raw;
+pub mod render;
+pub mod schema;
+mod yaml_tree;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use files::FilesError;
+
+use checker::{Checker, Sink};
+use diagnostic::Related;
+use document::DocumentKind;
+use yaml_tree::{Node, Pos, Segment};
+
+use crate::model::{Kind, Resource, ResourceKey};
+
+/// Where a resource was declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub pos: Pos,
+    /// For set members: which item (`row 3 of inventory/clinics.csv`).
+    pub item: Option<String>,
+    /// For data streams: where `spec.connection` is written.
+    pub connection_pos: Option<Pos>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.pos.line, self.pos.column)?;
+        if let Some(item) = &self.item {
+            write!(f, " ({item})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A desired resource and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared {
+    pub resource: Resource,
+    pub origin: Origin,
+}
+
+/// Everything `load` found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Sorted by kind, then name.
+    pub resources: Vec<Declared>,
+    pub diagnostics: Diagnostics,
+    pub files: usize,
+    pub documents: usize,
+}
+
+impl Loaded {
+    /// A one-line summary of what was read.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let connections = self.resources.iter().filter(|d| d.resource.kind() == Kind::Connection).count();
+        let streams = self.resources.len() - connections;
+        format!(
+            "{} file{}, {} document{}: {connections} connection{}, {streams} data stream{}",
+            self.files,
+            plural(self.files),
+            self.documents,
+            plural(self.documents),
+            plural(connections),
+            plural(streams),
+        )
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// Reads and checks every manifest under `paths`. A path that does not exist is an error;
+/// problems inside files are diagnostics in the result.
+pub fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
+    let files = files::discover(paths)?;
+    let mut sink = Sink::default();
+    let mut resources = Vec::new();
+    let mut documents = 0;
+    for file in &files {
+        documents += load_file(file, &mut sink, &mut resources);
+    }
+    check_duplicates(&resources, &mut sink);
+    check_references(&resources, &mut sink);
+    resources.sort_by(|a, b| a.resource.key().cmp(&b.resource.key()));
+    let mut diagnostics = sink.diagnostics;
+    diagnostics.sort();
+    Ok(Loaded { resources, diagnostics, files: files.len(), documents })
+}
+
+fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
+    let start = Pos { line: 1, column: 1, offset: 0 };
+    let text = match std::fs::read(file) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Arc::new(text),
+            Err(_) => {
+                sink.push(Diagnostic::error(file, start, "", "the file is not valid UTF-8").hiding_source());
+                return 0;
+            }
+        },
+        Err(error) => {
+            sink.push(Diagnostic::error(file, start, "", format!("cannot read the file: {}", error.kind())).hiding_source());
+            return 0;
+        }
+    };
+    sink.diagnostics.add_source(file, Arc::clone(&text));
+    let tree = match yaml_tree::parse(&text) {
+        Ok(tree) => tree,
+        Err(error) => {
+            sink.push(
+                Diagnostic::error(file, error.pos, "", format!("invalid YAML: {}", error.message))
+                    .with_label("here")
+                    .with_help("check the indentation and quoting around this place"),
+            );
+            return 0;
+        }
+    };
+    for duplicate in &tree.duplicates {
+        let key = match duplicate.path.last() {
+            Some(Segment::Key(key)) => key.clone(),
+            _ => String::new(),
+        };
+        sink.push(
+            Diagnostic::error(file, duplicate.second, yaml_tree::path_text(&duplicate.path), format!("duplicate key `{key}`"))
+                .with_len(key.chars().count())
+                .with_label("second definition")
+                .with_help("YAML keeps only one of them; remove the other")
+                .with_related(Related { file: file.to_path_buf(), pos: duplicate.first, len: key.chars().count(), label: "first defined here".into() }),
+        );
+    }
+    let dir = file.parent().unwrap_or_else(|| Path::new("."));
+    let mut count = 0;
+    for (index, document) in tree.documents.iter().enumerate() {
+        if matches!(&document.root, Node::Scalar { value, .. } if value.is_empty() || value == "~" || value == "null") {
+            continue;
+        }
+        count += 1;
+        let slice_start = if index == 0 { 0 } else { document.start.offset };
+        let slice_end = tree.documents.get(index + 1).map_or(text.len(), |next| next.start.offset);
+        let slice = text.get(slice_start..slice_end.max(slice_start)).unwrap_or("");
+        let first_line = if index == 0 { 1 } else { document.start.line };
+        let mut checker = Checker { file, dir, root: &document.root, text: &text, prefix: Vec::new(), item: None, sink };
+        let origin_of = |checker: &Checker<'_>, rel: &[&str], item: Option<String>| Origin {
+            file: file.to_path_buf(),
+            pos: checker.value_place(rel).0,
+            item,
+            connection_pos: None,
+        };
+        match document::kind_of(&mut checker) {
+            Some(DocumentKind::Connection) => {
+                if let Some(raw) = document::deserialize::<raw::ConnectionDocument>(&mut checker, slice, first_line) {
+                    let connection = convert_connection::convert(&mut checker, &raw.metadata, &raw.spec);
+                    let origin = origin_of(&checker, &["metadata", "name"], None);
+                    resources.push(Declared { resource: Resource::Connection(connection), origin });
+                }
+            }
+            Some(DocumentKind::DataStream) => {
+                if let Some(raw) = document::deserialize::<raw::DataStreamDocument>(&mut checker, slice, first_line) {
+                    let stream = convert_data_stream::convert(&mut checker, &raw.metadata, &raw.spec);
+                    let mut origin = origin_of(&checker, &["metadata", "name"], None);
+                    origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
+                    resources.push(Declared { resource: Resource::DataStream(stream), origin });
+                }
+            }
+            Some(DocumentKind::ConnectionSet) => {
+                if let Some(raw) = document::deserialize::<raw::ConnectionSetDocument>(&mut checker, slice, first_line) {
+                    let items = connection_set::items(&mut checker, &raw);
+                    let connections = connection_set::expand(&mut checker, &raw, &items);
+                    for (connection, item) in connections.into_iter().zip(&items) {
+                        let origin = origin_of(&checker, &["spec", "template", "metadata", "name"], Some(item.label.clone()));
+                        resources.push(Declared { resource: Resource::Connection(connection), origin });
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    count
+}
+
+fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
+    let mut first: BTreeMap<ResourceKey, &Origin> = BTreeMap::new();
+    for declared in resources {
+        let key = declared.resource.key();
+        match first.get(&key) {
+            None => {
+                first.insert(key, &declared.origin);
+            }
+            Some(previous) => {
+                let origin = &declared.origin;
+                let mut message = format!("{} `{}` is declared twice", key.kind, key.name);
+                if let Some(item) = &origin.item {
+                    message.push_str(&format!(" ({item})"));
+                }
+                let label = match &previous.item {
+                    Some(item) => format!("first declared here ({item})"),
+                    None => "first declared here".to_owned(),
+                };
+                sink.push(
+                    Diagnostic::error(&origin.file, origin.pos, "metadata.name", message)
+                        .with_len(key.name.chars().count())
+                        .with_label("declared again")
+                        .with_help("names are unique per kind in an org; rename or remove one")
+                        .with_related(Related { file: previous.file.clone(), pos: previous.pos, len: key.name.chars().count(), label }),
+                );
+            }
+        }
+    }
+}
+
+fn check_references(resources: &[Declared], sink: &mut Sink) {
+    let connections: std::collections::HashSet<&str> = resources
+        .iter()
+        .filter(|d| d.resource.kind() == Kind::Connection)
+        .map(|d| d.resource.name())
+        .collect();
+    for declared in resources {
+        if let Resource::DataStream(stream) = &declared.resource
+            && !connections.contains(stream.connection.as_str())
+        {
+            sink.push(
+                Diagnostic::warning(
+                    &declared.origin.file,
+                    declared.origin.connection_pos.unwrap_or(declared.origin.pos),
+                    "spec.connection",
+                    format!("data stream `{}` uses connection `{}`, which no manifest declares", stream.name, stream.connection),
+                )
+                .with_len(stream.connection.chars().count())
+                .with_help("`plan` looks for it in the org; declare it here to manage it with d360"),
+            );
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! JSON Schemas (draft 2020-12) of the manifest documents, generated from the `raw` types.
+
+use schemars::{JsonSchema, schema_for};
+
+use super::raw::{ConnectionDocument, ConnectionSetDocument, DataStreamDocument};
+
+/// The base of every schema `$id`.
+pub const SCHEMA_BASE: &str = "https://d360.dev/schemas";
+
+fn with_id<T: JsonSchema>(file: &str, title: &str) -> serde_json::Value {
+    let mut schema = serde_json::to_value(schema_for!(T)).unwrap_or_default();
+    if let Some(object) = schema.as_object_mut() {
+        object.insert("$id".into(), format!("{SCHEMA_BASE}/{file}").into());
+        object.insert("title".into(), title.into());
+    }
+    schema
+}
+
+fn embedded(schema: &serde_json::Value) -> serde_json::Value {
+    let mut schema = schema.clone();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+    }
+    schema
+}
+
+/// Every schema file: name and content. The last accepts any d360 document.
+#[must_use]
+pub fn all() -> Vec<(&'static str, serde_json::Value)> {
+    let connection = with_id::<ConnectionDocument>("connection.json", "d360 Connection");
+    let set = with_id::<ConnectionSetDocument>("connection-set.json", "d360 ConnectionSet");
+    let stream = with_id::<DataStreamDocument>("data-stream.json", "d360 DataStream");
+    // Self-contained: the kinds are embedded (each keeps its `$id`, so its own `#/$defs/…`
+    // references resolve inside it) and nothing needs fetching from the network.
+    let any = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{SCHEMA_BASE}/d360.json"),
+        "title": "Any d360 manifest document",
+        "description": "A d360/v1 document: Connection, ConnectionSet or DataStream, chosen by `kind`.",
+        "type": "object",
+        "required": ["apiVersion", "kind"],
+        "properties": { "kind": { "enum": ["Connection", "ConnectionSet", "DataStream"] } },
+        "allOf": [
+            { "if": { "properties": { "kind": { "const": "Connection" } } }, "then": { "$ref": "#/$defs/Connection" } },
+            { "if": { "properties": { "kind": { "const": "ConnectionSet" } } }, "then": { "$ref": "#/$defs/ConnectionSet" } },
+            { "if": { "properties": { "kind": { "const": "DataStream" } } }, "then": { "$ref": "#/$defs/DataStream" } }
+        ],
+        "$defs": {
+            "Connection": embedded(&connection),
+            "ConnectionSet": embedded(&set),
+            "DataStream": embedded(&stream)
+        }
+    });
+    vec![
+        ("connection.json", connection),
+        ("connection-set.json", set),
+        ("data-stream.json", stream),
+        ("d360.json", any),
+    ]
+}
+
+/// A schema as the pretty JSON text written to disk.
+#[must_use]
+pub fn to_text(schema: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

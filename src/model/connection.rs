@@ -1,0 +1,81 @@
+//! The `Connection` kind: a Data 360 connector instance such as AWS RDS MySQL.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
+use crate::secret::SecretRef;
+
+/// Whether data flows into Data 360 or out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum Method {
+    #[default]
+    Ingress,
+    Egress,
+}
+
+impl Method {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Ingress => "Ingress",
+            Method::Egress => "Egress",
+        }
+    }
+}
+
+/// A connection as declared (desired) or as read (live; then `credentials` and `lifecycle` are
+/// empty because the org never returns them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    pub connector_type: String,
+    pub label: String,
+    pub method: Method,
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub credentials: BTreeMap<String, SecretRef>,
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+}
+
+impl ResourceSpec for Connection {
+    const KIND: Kind = Kind::Connection;
+    const IMMUTABLE: &'static [&'static str] = &["connectorType"];
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn fields(&self) -> Fields {
+        let mut fields = Fields::new();
+        fields.insert("connectorType".into(), self.connector_type.clone().into());
+        fields.insert("label".into(), self.label.clone().into());
+        fields.insert("method".into(), self.method.as_str().into());
+        for (name, value) in &self.parameters {
+            fields.insert(format!("parameters.{name}"), value.clone().into());
+        }
+        fields
+    }
+
+    fn depends_on(&self) -> Vec<ResourceKey> {
+        Vec::new()
+    }
+
+    fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+        &self.credentials
+    }
+
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+}

@@ -1,0 +1,109 @@
+//! The one table of connector types whose parameters d360 knows offline.
+//!
+//! Manifest validation checks required parameters and credentials against it, and the
+//! emulator serves `/ssot/connectors/{type}` metadata from it, so the two can never disagree.
+//! Types not in the table are accepted offline with any parameter names; `plan` checks them
+//! against the org's own connector metadata.
+
+/// One parameter or credential a connector type takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+    /// Credentials are write-only: never read back.
+    pub secret: bool,
+    pub example: &'static str,
+}
+
+/// A connector type d360 knows offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectorType {
+    /// The API token, cased as the org expects it.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub description: &'static str,
+    pub methods: &'static [&'static str],
+    /// Parameters (sent as `parameters`, read back as `params`).
+    pub parameters: &'static [Attribute],
+    /// Credentials (sent as `credentials`, read back masked).
+    pub credentials: &'static [Attribute],
+}
+
+impl ConnectorType {
+    pub fn required_parameters(&self) -> impl Iterator<Item = &'static str> {
+        self.parameters.iter().filter(|a| a.required).map(|a| a.name)
+    }
+
+    pub fn required_credentials(&self) -> impl Iterator<Item = &'static str> {
+        self.credentials.iter().filter(|a| a.required).map(|a| a.name)
+    }
+}
+
+/// Connector types with fully known attributes. AWS RDS MySQL as the reference gives it.
+pub const KNOWN: &[ConnectorType] = &[ConnectorType {
+    name: "AwsRdsMySql",
+    label: "Amazon RDS for MySQL",
+    description: "Ingest data from an Amazon RDS for MySQL database.",
+    methods: &["Ingress"],
+    parameters: &[
+        Attribute {
+            name: "jdbc_connection_url",
+            label: "JDBC Connection URL",
+            required: true,
+            secret: false,
+            example: "jdbc:mysql://host:3306",
+        },
+        Attribute {
+            name: "DATABASE",
+            label: "Database",
+            required: true,
+            secret: false,
+            example: "clinic",
+        },
+    ],
+    credentials: &[
+        Attribute { name: "user", label: "Username", required: true, secret: true, example: "" },
+        Attribute {
+            name: "password",
+            label: "Password",
+            required: true,
+            secret: true,
+            example: "",
+        },
+    ],
+}];
+
+/// Other connector type tokens the platform names, with the casing the org expects. Their
+/// parameters are not public: d360 never invents them and asks the org at plan time.
+pub const OTHER_NAMES: &[&str] = &[
+    "AwsRdsPostgres",
+    "AwsS3",
+    "AzureBlob",
+    "Databricks",
+    "Gcs",
+    "IngestApi",
+    "SalesforceDotCom",
+    "SalesforceMarketingCloud",
+    "Sftp",
+    "StreamingApp",
+    "SNOWFLAKE",
+    "BIGQUERY",
+];
+
+/// The known type with this exact name.
+#[must_use]
+pub fn find(name: &str) -> Option<&'static ConnectorType> {
+    KNOWN.iter().find(|t| t.name == name)
+}
+
+/// Every type name the platform is known to use.
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    KNOWN.iter().map(|t| t.name).chain(OTHER_NAMES.iter().copied())
+}
+
+/// A type name that differs from a known one only in case (`awsrdsmysql`, `Snowflake`).
+#[must_use]
+pub fn case_mismatch(name: &str) -> Option<&'static str> {
+    all_names().find(|known| *known != name && known.eq_ignore_ascii_case(name))
+}

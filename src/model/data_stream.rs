@@ -1,0 +1,179 @@
+//! The `DataStream` kind: a stream that ingests one source object through a connection into a
+//! data lake object (DLO).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
+use crate::secret::SecretRef;
+
+/// The source object a stream reads (sent as `advancedAttributes`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceObject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub object: String,
+}
+
+/// The data lake object a stream writes into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataLakeObject {
+    /// API name, ending in `__dll`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `Profile`, `Engagement` or `Other` (the org may report others).
+    pub category: String,
+    pub primary_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_modified_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time_field: Option<String>,
+    pub dataspace: String,
+}
+
+/// One source field, mapped one to one onto a DLO field of the same name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceField {
+    pub name: String,
+    /// `Text`, `Number`, `Date`, `DateTime`, `Boolean`, `Email`, `Phone`, `Url`, `Percent`, `Currency`.
+    #[serde(rename = "type")]
+    pub field_type: String,
+}
+
+/// When and how the stream refreshes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refresh {
+    pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hours: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_of_week: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_of_month: Option<u32>,
+}
+
+/// A data stream as declared or as read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataStream {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    pub label: String,
+    /// The API name of the connection the stream reads through.
+    pub connection: String,
+    pub source: SourceObject,
+    pub data_lake_object: DataLakeObject,
+    pub fields: Vec<SourceField>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<Refresh>,
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+    /// Always empty: data streams have no write-only values.
+    #[serde(skip)]
+    pub no_secrets: BTreeMap<String, SecretRef>,
+}
+
+impl DataStream {
+    /// The default DLO name for a stream: `<stream name>__dll`.
+    #[must_use]
+    pub fn default_dlo_name(stream_name: &str) -> String {
+        format!("{stream_name}__dll")
+    }
+}
+
+fn optional(value: Option<&String>) -> Value {
+    value.map_or(Value::Null, |v| Value::String(v.clone()))
+}
+
+impl ResourceSpec for DataStream {
+    const KIND: Kind = Kind::DataStream;
+    const IMMUTABLE: &'static [&'static str] = &[
+        "connection",
+        "source",
+        "dataLakeObject.name",
+        "dataLakeObject.category",
+        "dataLakeObject.primaryKey",
+        "dataLakeObject.dataspace",
+    ];
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn fields(&self) -> Fields {
+        let mut fields = Fields::new();
+        let dlo = &self.data_lake_object;
+        fields.insert("label".into(), self.label.clone().into());
+        fields.insert("connection".into(), self.connection.clone().into());
+        fields.insert("source.database".into(), optional(self.source.database.as_ref()));
+        fields.insert("source.schema".into(), optional(self.source.schema.as_ref()));
+        fields.insert("source.object".into(), self.source.object.clone().into());
+        fields.insert("dataLakeObject.name".into(), dlo.name.clone().into());
+        fields.insert("dataLakeObject.label".into(), optional(dlo.label.as_ref()));
+        fields.insert("dataLakeObject.category".into(), dlo.category.clone().into());
+        fields.insert("dataLakeObject.primaryKey".into(), dlo.primary_key.clone().into());
+        fields.insert(
+            "dataLakeObject.recordModifiedField".into(),
+            optional(dlo.record_modified_field.as_ref()),
+        );
+        fields.insert(
+            "dataLakeObject.eventTimeField".into(),
+            optional(dlo.event_time_field.as_ref()),
+        );
+        fields.insert("dataLakeObject.dataspace".into(), dlo.dataspace.clone().into());
+        for field in &self.fields {
+            fields.insert(format!("fields.{}", field.name), field.field_type.clone().into());
+        }
+        match &self.refresh {
+            Some(refresh) => {
+                fields.insert("refresh.mode".into(), refresh.mode.clone().into());
+                fields.insert("refresh.frequency".into(), optional(refresh.frequency.as_ref()));
+                let hours = if refresh.hours.is_empty() {
+                    Value::Null
+                } else {
+                    Value::from(refresh.hours.clone())
+                };
+                fields.insert("refresh.hours".into(), hours);
+                fields.insert("refresh.dayOfWeek".into(), optional(refresh.day_of_week.as_ref()));
+                fields.insert(
+                    "refresh.dayOfMonth".into(),
+                    refresh.day_of_month.map_or(Value::Null, Value::from),
+                );
+            }
+            None => {
+                for name in ["mode", "frequency", "hours", "dayOfWeek", "dayOfMonth"] {
+                    fields.insert(format!("refresh.{name}"), Value::Null);
+                }
+            }
+        }
+        fields
+    }
+
+    fn depends_on(&self) -> Vec<ResourceKey> {
+        vec![ResourceKey::new(Kind::Connection, self.connection.clone())]
+    }
+
+    fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+        &self.no_secrets
+    }
+
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+}

@@ -1,0 +1,100 @@
+//! The one place that writes to stdout and stderr.
+//!
+//! stdout carries data (plans, JSON, reports, rendered manifests); stderr carries progress,
+//! diagnostics and logs. Colour is used only on a terminal, and never when `NO_COLOR` is set
+//! or `--no-color` is given.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static NO_COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Turns colour off for the rest of the process.
+pub fn disable_color() {
+    NO_COLOR.store(true, Ordering::Relaxed);
+}
+
+/// Whether stdout should get ANSI colour.
+#[must_use]
+pub fn stdout_color() -> bool {
+    color_allowed() && std::io::stdout().is_terminal()
+}
+
+/// Whether stderr should get ANSI colour.
+#[must_use]
+pub fn stderr_color() -> bool {
+    color_allowed() && std::io::stderr().is_terminal()
+}
+
+fn color_allowed() -> bool {
+    !NO_COLOR.load(Ordering::Relaxed)
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// Whether stderr is a terminal (progress bars, prompts).
+#[must_use]
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Whether stdin is a terminal (confirmation prompts).
+#[must_use]
+pub fn stdin_is_terminal() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+/// Writes data to stdout. A closed pipe (`d360 plan | head`) is not an error worth a panic.
+pub fn data(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') && !text.is_empty() {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}
+
+/// Writes a human message line to stderr.
+pub fn message(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = err.write_all(b"\n");
+    }
+    let _ = err.flush();
+}
+
+/// ANSI styles, applied only when `enabled`.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    pub enabled: bool,
+}
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.enabled { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+    #[must_use]
+    pub fn green(self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+    #[must_use]
+    pub fn yellow(self, text: &str) -> String {
+        self.wrap("33", text)
+    }
+    #[must_use]
+    pub fn red(self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+    #[must_use]
+    pub fn magenta(self, text: &str) -> String {
+        self.wrap("35", text)
+    }
+    #[must_use]
+    pub fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+    #[must_use]
+    pub fn dim(self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+}
