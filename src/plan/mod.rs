@@ -1,1 +1,215 @@
-//! (in progress)
+//! The plan: the ordered actions that turn live into desired, a field-level diff for each,
+//! and the fingerprint of every live object read.
+//!
+//! `plan::build` is pure given its inputs (desired resources, the live snapshot, state, and
+//! secret statuses); `live` reads the org; `render_text` / `render_markdown` print it for
+//! people and `Serialize` gives the stable JSON form, which is also the saved plan file.
+//! `plan` never writes to the org: `apply` executes a `Plan`.
+
+mod build;
+pub mod live;
+mod render_markdown;
+mod render_text;
+mod saved;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use build::{Options, SecretProbe, build};
+pub use live::LiveSnapshot;
+pub use render_markdown::render as render_markdown;
+pub use render_text::render as render_text;
+pub use saved::{PlanFileError, is_plan_file, load as load_saved, save};
+
+use crate::diff::FieldChange;
+use crate::model::{Kind, Resource, ResourceKey};
+
+/// The plan format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What an action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActionKind {
+    Create,
+    Update,
+    /// Delete then create (an immutable field changed).
+    Replace,
+    Delete,
+    /// Exists live with the declared fields but is not in state: record it as managed.
+    Adopt,
+    /// In state but gone from the org and from the manifests: drop it from state.
+    Forget,
+}
+
+impl ActionKind {
+    /// Whether the action changes the org (adopt and forget only touch state).
+    #[must_use]
+    pub fn changes_org(self) -> bool {
+        !matches!(self, ActionKind::Adopt | ActionKind::Forget)
+    }
+
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ActionKind::Create => "+",
+            ActionKind::Update => "~",
+            ActionKind::Replace => "-/+",
+            ActionKind::Delete => "-",
+            ActionKind::Adopt => "=",
+            ActionKind::Forget => "?",
+        }
+    }
+
+    #[must_use]
+    pub fn verb(self) -> &'static str {
+        match self {
+            ActionKind::Create => "create",
+            ActionKind::Update => "update",
+            ActionKind::Replace => "replace",
+            ActionKind::Delete => "delete",
+            ActionKind::Adopt => "adopt",
+            ActionKind::Forget => "forget",
+        }
+    }
+}
+
+/// One action on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    pub action: ActionKind,
+    pub kind: Kind,
+    pub name: String,
+    /// The live record id (absent for creates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// For connections: the live connector type (deletes need it to look the object up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_connector_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// Why, in words: "connectorType cannot change in place", "deleted outside d360".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// The desired resource (references only, never secret values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Resource>,
+    /// Where it is declared (`file:line:col`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+impl Action {
+    #[must_use]
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey::new(self.kind, self.name.clone())
+    }
+}
+
+/// A live object mentioned but not acted on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveRef {
+    pub kind: Kind,
+    pub name: String,
+    pub id: String,
+}
+
+/// Action counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub adopt: usize,
+    pub forget: usize,
+    pub unchanged: usize,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub format_version: u32,
+    pub org: String,
+    pub created_at: String,
+    pub summary: Summary,
+    /// In execution order: deletes (streams first), then connections, then streams.
+    pub actions: Vec<Action>,
+    /// Live objects of the kinds in play that d360 does not manage: never touched.
+    #[serde(default)]
+    pub unmanaged: Vec<LiveRef>,
+    /// Managed objects no manifest declares; deleted only with `--prune`.
+    #[serde(default)]
+    pub no_longer_declared: Vec<LiveRef>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Problems that make the plan impossible to apply.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    pub prune: bool,
+    /// State the plan was made against.
+    pub state_lineage: String,
+    pub state_serial: u64,
+    /// `Kind/name` → fingerprint of every live object read; `apply PLANFILE` re-checks them.
+    pub fingerprints: BTreeMap<String, String>,
+    /// Connector types listed to read live connections.
+    pub connector_types: Vec<String>,
+    pub data_streams_listed: bool,
+}
+
+impl Plan {
+    /// Whether applying would change the org.
+    #[must_use]
+    pub fn has_changes(&self) -> bool {
+        self.actions.iter().any(|a| a.action.changes_org())
+    }
+
+    /// Whether applying would change anything at all (org or state).
+    #[must_use]
+    pub fn has_work(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    /// The summary line: `Plan: 3 to create, 1 to update, 0 to replace, 0 to delete.`
+    #[must_use]
+    pub fn summary_line(&self) -> String {
+        let s = &self.summary;
+        if !self.has_changes() {
+            let mut line = "No changes. The org matches the manifests.".to_owned();
+            if s.adopt > 0 || s.forget > 0 {
+                line.push_str(&format!(" ({} to adopt, {} to forget in state.)", s.adopt, s.forget));
+            }
+            return line;
+        }
+        let mut line = format!(
+            "Plan: {} to create, {} to update, {} to replace, {} to delete.",
+            s.create, s.update, s.replace, s.delete
+        );
+        if s.adopt > 0 || s.forget > 0 {
+            line.push_str(&format!(" ({} to adopt, {} to forget in state.)", s.adopt, s.forget));
+        }
+        line
+    }
+}
+
+/// Counts actions into a summary.
+#[must_use]
+pub fn summarise(actions: &[Action], unchanged: usize) -> Summary {
+    let mut summary = Summary { unchanged, ..Summary::default() };
+    for action in actions {
+        match action.action {
+            ActionKind::Create => summary.create += 1,
+            ActionKind::Update => summary.update += 1,
+            ActionKind::Replace => summary.replace += 1,
+            ActionKind::Delete => summary.delete += 1,
+            ActionKind::Adopt => summary.adopt += 1,
+            ActionKind::Forget => summary.forget += 1,
+        }
+    }
+    summary
+}

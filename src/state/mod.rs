@@ -1,1 +1,217 @@
-//! (in progress)
+//! What d360 remembers about an org that the org cannot tell it: which resources it manages,
+//! their record ids, a digest of the spec last applied, and keyed fingerprints of the
+//! secrets it sent. Never a secret value.
+//!
+//! One state per org, in a backend: a local JSON file (written atomically: temp file, fsync,
+//! rename) with an OS file lock beside it, or PostgreSQL (`postgres`). `plan` reads it;
+//! `apply` and `import` lock it for their whole run and write it as work finishes.
+
+pub(crate) mod local;
+mod lock;
+mod postgres;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use local::write_atomic;
+pub use lock::{LockHolder, StateLock};
+
+use crate::config::StateConfig;
+use crate::model::{Kind, ResourceKey};
+
+/// The state file format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Problems with state. Messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state `{path}`")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write state `{path}`")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state `{path}` is not valid: {detail}; restore it from a backup, or move it away to rebuild state from the org (d360 adopts live objects by name)")]
+    Corrupt { path: String, detail: String },
+    #[error("state `{path}` was written by a newer d360 (format {found}, this build reads {FORMAT_VERSION}); upgrade d360")]
+    TooNew { path: String, found: u32 },
+    #[error("state is locked by {holder}; wait for it to finish, use --lock-timeout, or run `d360 state unlock` if that process is gone")]
+    Locked { holder: String },
+    #[error("the lock is held by a running process ({holder}); not removing it")]
+    LockInUse { holder: String },
+    #[error("state database: {0}")]
+    Database(String),
+    #[error("cannot resolve the state database URL: {0}")]
+    Url(#[source] crate::secret::SecretError),
+}
+
+/// One managed resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Managed {
+    pub kind: Kind,
+    pub name: String,
+    pub id: String,
+    /// For connections: the connector type (listing needs it to find the object again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector_type: Option<String>,
+    /// SHA-256 prefix of the comparable fields last applied.
+    pub spec_digest: String,
+    /// Credential name to keyed fingerprint (HMAC-SHA256) of the value last sent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, String>,
+    /// `lifecycle.preventDestroy` when last applied, so pruning respects it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+    pub updated: String,
+}
+
+impl Managed {
+    #[must_use]
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey::new(self.kind, self.name.clone())
+    }
+}
+
+/// The whole state of one org.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    pub format_version: u32,
+    /// Random id of this state's history; a state from another lineage is another org's.
+    pub lineage: String,
+    /// Increases with every write.
+    pub serial: u64,
+    pub org: String,
+    /// Keyed by `Kind/name`.
+    #[serde(default)]
+    pub resources: BTreeMap<String, Managed>,
+}
+
+impl State {
+    #[must_use]
+    pub fn empty(org: &str) -> Self {
+        Self { format_version: FORMAT_VERSION, lineage: random_hex(16), serial: 0, org: org.to_owned(), resources: BTreeMap::new() }
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &ResourceKey) -> Option<&Managed> {
+        self.resources.get(&key.to_string())
+    }
+
+    pub fn put(&mut self, managed: Managed) {
+        self.resources.insert(managed.key().to_string(), managed);
+    }
+
+    pub fn remove(&mut self, key: &ResourceKey) -> Option<Managed> {
+        self.resources.remove(&key.to_string())
+    }
+
+    /// Parses state text, refusing newer formats.
+    pub fn from_json(text: &str, path: &str) -> Result<Self, StateError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| StateError::Corrupt { path: path.to_owned(), detail: e.to_string() })?;
+        let found = value.get("formatVersion").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        if found > FORMAT_VERSION {
+            return Err(StateError::TooNew { path: path.to_owned(), found });
+        }
+        serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_owned(), detail: e.to_string() })
+    }
+}
+
+/// Random bytes as hex (for lineages and keys).
+#[must_use]
+pub fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    if aws_lc_rs::rand::fill(&mut buffer).is_err() {
+        // aws-lc's RNG does not fail in practice; fall back to a time-seeded one rather than panic.
+        let mut rng = fastrand::Rng::new();
+        buffer.iter_mut().for_each(|b| *b = rng.u8(..));
+    }
+    hex::encode(buffer)
+}
+
+/// Current time in RFC 3339.
+#[must_use]
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Where state lives and how to lock it.
+pub enum Store {
+    Local(local::LocalStore),
+    Postgres(postgres::PostgresStore),
+}
+
+impl Store {
+    /// Opens the backend for `org`.
+    pub async fn open(config: &StateConfig, org: &str) -> Result<Self, StateError> {
+        match config {
+            StateConfig::Local { path } => Ok(Store::Local(local::LocalStore::new(path.clone(), org))),
+            StateConfig::Postgres { url } => {
+                let url = url.resolve().map_err(StateError::Url)?;
+                Ok(Store::Postgres(postgres::PostgresStore::connect(&url, org).await?))
+            }
+        }
+    }
+
+    /// Where the state is, for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Local(store) => store.path().display().to_string(),
+            Store::Postgres(store) => store.describe(),
+        }
+    }
+
+    /// The state, or an empty one when none was written yet.
+    pub async fn load(&self) -> Result<State, StateError> {
+        match self {
+            Store::Local(store) => store.load(),
+            Store::Postgres(store) => store.load().await,
+        }
+    }
+
+    /// Writes the state with its serial increased.
+    pub async fn save(&self, state: &mut State) -> Result<(), StateError> {
+        state.serial += 1;
+        match self {
+            Store::Local(store) => store.save(state),
+            Store::Postgres(store) => store.save(state).await,
+        }
+    }
+
+    /// The key for secret fingerprints, created on first use.
+    pub async fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+        match self {
+            Store::Local(store) => store.fingerprint_key(),
+            Store::Postgres(store) => store.fingerprint_key().await,
+        }
+    }
+
+    /// Locks the state for `command`, waiting up to `timeout`.
+    pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
+        match self {
+            Store::Local(store) => store.lock(command, timeout).await,
+            Store::Postgres(store) => store.lock(command, timeout).await,
+        }
+    }
+
+    /// Removes a stale lock after checking its holder is gone.
+    pub async fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
+        match self {
+            Store::Local(store) => store.unlock(),
+            Store::Postgres(store) => store.unlock().await,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Wire shapes to `model` types and back: the only place that knows both.
+//!
+//! The normalisation `diff` relies on happens here: parameter order (maps), server-only
+//! fields dropped (ids, dates, status), and server defaults folded away.
+
+use std::collections::BTreeMap;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::wire::{
+    AdvancedAttributes, ConnectionInput, ConnectionOutput, ConnectorDetails, DataStreamInput, DataStreamOutput,
+    DataStreamPatch, DataspaceRef, DloFieldInput, DloInput, FrequencyWire, Mapping, Param, RefreshConfig,
+    SourceFieldWire, StreamConnectorInfo,
+};
+use crate::model::{
+    Connection, DataLakeObject, DataStream, Lifecycle, LiveObject, Method, Refresh, Resource, SourceField, SourceObject,
+};
+
+/// The `datastreamType` d360 creates: streams over connector-framework connections (RDS…).
+pub const STREAM_TYPE: &str = "CONNECTORSFRAMEWORK";
+
+/// A live connection in model terms.
+#[must_use]
+pub fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
+    let method = match output.method.as_deref() {
+        Some(m) if m.eq_ignore_ascii_case("egress") => Method::Egress,
+        _ => Method::Ingress,
+    };
+    let parameters: BTreeMap<String, String> = output
+        .params
+        .iter()
+        .flatten()
+        .map(|p| (p.param_name.clone(), p.value.clone()))
+        .collect();
+    let connection = Connection {
+        name: output.name.clone(),
+        labels: BTreeMap::new(),
+        connector_type: output.connector_type.clone(),
+        label: output.label.clone(),
+        method,
+        parameters,
+        credentials: BTreeMap::new(),
+        lifecycle: Lifecycle::default(),
+    };
+    let credential_names = output.credentials.iter().map(|c| c.param_name.clone()).collect();
+    LiveObject::new(output.id.clone(), Resource::Connection(connection), credential_names)
+}
+
+/// The create / replace body. `credentials` holds resolved values; the body lives only as
+/// long as the request.
+#[must_use]
+pub fn connection_input(connection: &Connection, credentials: &BTreeMap<String, SecretString>) -> ConnectionInput {
+    ConnectionInput {
+        connector_type: connection.connector_type.clone(),
+        label: connection.label.clone(),
+        name: Some(connection.name.clone()),
+        method: Some(connection.method.as_str().to_owned()),
+        credentials: credentials
+            .iter()
+            .map(|(name, value)| Param { param_name: name.clone(), value: value.expose_secret().to_owned() })
+            .collect(),
+        parameters: connection
+            .parameters
+            .iter()
+            .map(|(name, value)| Param { param_name: name.clone(), value: value.clone() })
+            .collect(),
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// A live data stream in model terms.
+#[must_use]
+pub fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
+    let dlo = output.data_lake_object_info.as_ref();
+    let dlo_fields = dlo.map(|d| d.data_lake_field_info_representation.as_slice()).unwrap_or_default();
+    let primary_key = dlo_fields.iter().find(|f| f.is_primary_key).map(|f| f.name.clone()).unwrap_or_default();
+    let fields: Vec<SourceField> = if output.source_fields.is_empty() {
+        dlo_fields.iter().map(|f| SourceField { name: f.name.clone(), field_type: f.data_type.clone() }).collect()
+    } else {
+        output.source_fields.iter().map(|f| SourceField { name: f.name.clone(), field_type: f.data_type.clone() }).collect()
+    };
+    let advanced = output.advanced_attributes.clone().unwrap_or_default();
+    let refresh = output.refresh_config.as_ref().map(|config| {
+        let frequency = config.frequency.as_ref();
+        let mut hours = frequency.map(|f| f.hours.clone()).unwrap_or_default();
+        hours.sort_unstable();
+        hours.dedup();
+        Refresh {
+            mode: config.refresh_mode.clone(),
+            frequency: frequency.map(|f| f.frequency_type.clone()),
+            hours,
+            day_of_week: frequency.and_then(|f| f.refresh_day_of_week.clone()),
+            day_of_month: frequency.and_then(|f| f.refresh_day_of_month),
+        }
+    });
+    let stream = DataStream {
+        name: output.name.clone(),
+        labels: BTreeMap::new(),
+        label: output.label.clone(),
+        connection: output.connector_info.as_ref().map(|c| c.connector_details.name.clone()).unwrap_or_default(),
+        source: SourceObject {
+            database: advanced.database,
+            schema: advanced.schema,
+            object: advanced.object.unwrap_or_default(),
+        },
+        data_lake_object: DataLakeObject {
+            name: dlo.map(|d| d.name.clone()).unwrap_or_default(),
+            label: dlo.and_then(|d| non_empty(&d.label)),
+            category: dlo.map(|d| d.category.clone()).unwrap_or_default(),
+            primary_key,
+            record_modified_field: dlo.and_then(|d| d.record_modified_field_name.clone()),
+            event_time_field: dlo.and_then(|d| d.event_date_time_field_name.clone()),
+            dataspace: dlo
+                .and_then(|d| d.data_space_info.first().map(|s| s.name.clone()))
+                .unwrap_or_else(|| "default".to_owned()),
+        },
+        fields,
+        refresh,
+        lifecycle: Lifecycle::default(),
+        no_secrets: BTreeMap::new(),
+    };
+    LiveObject::new(output.id.clone(), Resource::DataStream(stream), Vec::new())
+}
+
+fn dlo_input(stream: &DataStream) -> DloInput {
+    let dlo = &stream.data_lake_object;
+    DloInput {
+        name: dlo.name.clone(),
+        label: dlo.label.clone().unwrap_or_else(|| stream.label.clone()),
+        category: dlo.category.clone(),
+        data_lake_field_input_representations: stream
+            .fields
+            .iter()
+            .map(|f| DloFieldInput {
+                name: f.name.clone(),
+                label: f.name.clone(),
+                data_type: f.field_type.clone(),
+                is_primary_key: f.name == dlo.primary_key,
+            })
+            .collect(),
+        dataspace_info: vec![DataspaceRef { name: dlo.dataspace.clone() }],
+        event_date_time_field_name: dlo.event_time_field.clone(),
+        record_modified_field_name: dlo.record_modified_field.clone(),
+    }
+}
+
+fn source_fields(stream: &DataStream) -> Vec<SourceFieldWire> {
+    stream.fields.iter().map(|f| SourceFieldWire { name: f.name.clone(), data_type: f.field_type.clone(), format: None }).collect()
+}
+
+fn mappings(stream: &DataStream) -> Vec<Mapping> {
+    stream
+        .fields
+        .iter()
+        .map(|f| Mapping {
+            source_field_label: f.name.clone(),
+            target_field_name: f.name.clone(),
+            target_field_returntype: Some(f.field_type.clone()),
+            transformation_formula: None,
+        })
+        .collect()
+}
+
+fn refresh_config(stream: &DataStream) -> Option<RefreshConfig> {
+    stream.refresh.as_ref().map(|refresh| RefreshConfig {
+        refresh_mode: refresh.mode.clone(),
+        frequency: refresh.frequency.as_ref().map(|frequency| FrequencyWire {
+            frequency_type: frequency.clone(),
+            hours: refresh.hours.clone(),
+            refresh_day_of_week: refresh.day_of_week.clone(),
+            refresh_day_of_month: refresh.day_of_month,
+        }),
+        should_fetch_immediately: None,
+    })
+}
+
+/// The create body of a data stream.
+#[must_use]
+pub fn data_stream_input(stream: &DataStream) -> DataStreamInput {
+    DataStreamInput {
+        name: stream.name.clone(),
+        label: stream.label.clone(),
+        datastream_type: STREAM_TYPE.to_owned(),
+        datasource: None,
+        connector_info: StreamConnectorInfo {
+            connector_type: "DataConnector".to_owned(),
+            connector_details: ConnectorDetails { name: stream.connection.clone() },
+        },
+        data_lake_object_info: vec![dlo_input(stream)],
+        source_fields: source_fields(stream),
+        mappings: mappings(stream),
+        refresh_config: refresh_config(stream),
+        advanced_attributes: Some(AdvancedAttributes {
+            database: stream.source.database.clone(),
+            schema: stream.source.schema.clone(),
+            object: Some(stream.source.object.clone()),
+        }),
+        data_access_mode: Some("Ingest".to_owned()),
+    }
+}
+
+/// The PATCH body of a data stream: everything that may change in place.
+#[must_use]
+pub fn data_stream_patch(stream: &DataStream) -> DataStreamPatch {
+    DataStreamPatch {
+        label: Some(stream.label.clone()),
+        datastream_type: None,
+        connector_patch_info: None,
+        data_lake_object_info: Some(dlo_input(stream)),
+        mappings: Some(mappings(stream)),
+        refresh_config: refresh_config(stream),
+        source_fields: Some(source_fields(stream)),
+    }
+}

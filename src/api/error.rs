@@ -1,0 +1,180 @@
+//! `ApiError`: what went wrong with one API call, in terms a user can act on.
+
+use std::time::Duration;
+
+use crate::auth::AuthError;
+
+/// How a failed transport left the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// The connection could not be made: the request was never sent.
+    Connect,
+    /// No answer in time: the request may or may not have been carried out.
+    Timeout,
+    /// The connection closed without a (whole) answer: the request may have been carried out.
+    Dropped,
+}
+
+/// Whether a call may be sent again after this error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Never: the request is wrong, or the org refused it for good.
+    No,
+    /// Always: the org did not carry it out (throttled, unavailable, never sent).
+    Yes,
+    /// Only when repeating the call is harmless (GET, PUT, DELETE); a create must first
+    /// look the object up by name.
+    IfIdempotent,
+}
+
+/// One API call failed. Holds the method and path, never headers, tokens or bodies with
+/// secrets.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The org answered with an error status and (usually) a Salesforce error body.
+    #[error("{method} {path}: HTTP {status} {code}: {message}")]
+    Status {
+        method: String,
+        path: String,
+        status: u16,
+        code: String,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("{method} {path}: {detail}")]
+    Transport { method: String, path: String, kind: TransportKind, detail: String },
+    #[error("{method} {path}: unexpected answer: {detail}")]
+    Decode { method: String, path: String, detail: String },
+    #[error("login failed")]
+    Auth(#[source] AuthError),
+    #[error("{method} {path}: gave up after {attempts} attempts")]
+    Exhausted {
+        method: String,
+        path: String,
+        attempts: u32,
+        #[source]
+        last: Box<ApiError>,
+    },
+}
+
+impl ApiError {
+    /// The retry policy of this error. Every variant is matched, so a new one cannot slip
+    /// through with the wrong policy.
+    #[must_use]
+    pub fn retry(&self) -> Retry {
+        match self {
+            ApiError::Status { status, code, .. } => match (*status, code.as_str()) {
+                (429 | 503, _) | (_, "REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE") => Retry::Yes,
+                (500 | 502 | 504, _) => Retry::IfIdempotent,
+                _ => Retry::No,
+            },
+            ApiError::Transport { kind, .. } => match kind {
+                TransportKind::Connect => Retry::Yes,
+                TransportKind::Timeout | TransportKind::Dropped => Retry::IfIdempotent,
+            },
+            ApiError::Decode { .. } | ApiError::Auth(_) | ApiError::Exhausted { .. } => Retry::No,
+        }
+    }
+
+    /// Whether a call of this idempotency may be repeated after this error.
+    #[must_use]
+    pub fn is_retryable(&self, idempotent: bool) -> bool {
+        match self.retry() {
+            Retry::Yes => true,
+            Retry::IfIdempotent => idempotent,
+            Retry::No => false,
+        }
+    }
+
+    /// A create that failed this way may or may not have happened: look it up by name.
+    #[must_use]
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            ApiError::Exhausted { last, .. } => last.is_ambiguous(),
+            other => other.retry() == Retry::IfIdempotent,
+        }
+    }
+
+    /// The Salesforce `errorCode`, when the org sent one.
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { code, .. } => Some(code),
+            ApiError::Exhausted { last, .. } => last.code(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            ApiError::Exhausted { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// What to do about it, when known.
+    #[must_use]
+    pub fn hint(&self) -> Option<&'static str> {
+        match (self.status(), self.code()) {
+            (_, Some("INSUFFICIENT_ACCESS")) => Some("the integration user needs a Data 360 permission set with access to the data space"),
+            (_, Some("FUNCTIONALITY_NOT_ENABLED")) => Some("Data 360 is not provisioned in this org, or the API version is too old"),
+            (_, Some("REQUEST_LIMIT_EXCEEDED")) => Some("the org's API request limit is exhausted; wait, or lower --parallelism"),
+            (Some(404), Some("NOT_FOUND")) => Some("check the API version (apiVersion in d360.yaml): connections need v64.0 or later to create"),
+            _ => match self {
+                ApiError::Auth(error) => error.hint(),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, code: &str) -> ApiError {
+        ApiError::Status {
+            method: "GET".into(),
+            path: "/x".into(),
+            status,
+            code: code.into(),
+            message: String::new(),
+            retry_after: None,
+        }
+    }
+
+    fn transport(kind: TransportKind) -> ApiError {
+        ApiError::Transport { method: "POST".into(), path: "/x".into(), kind, detail: String::new() }
+    }
+
+    #[track_caller]
+    fn check(error: &ApiError, idempotent: bool, expected: bool) {
+        assert_eq!(error.is_retryable(idempotent), expected, "{error:?} idempotent={idempotent}");
+    }
+
+    #[test]
+    fn retry_classification() {
+        check(&status(429, "REQUEST_LIMIT_EXCEEDED"), false, true);
+        check(&status(503, "SERVER_UNAVAILABLE"), false, true);
+        check(&status(403, "REQUEST_LIMIT_EXCEEDED"), false, true);
+        check(&status(500, "UNKNOWN_EXCEPTION"), true, true);
+        check(&status(500, "UNKNOWN_EXCEPTION"), false, false);
+        check(&status(400, "DUPLICATES_DETECTED"), true, false);
+        check(&status(404, "NOT_FOUND"), true, false);
+        check(&status(401, "INVALID_SESSION_ID"), true, false);
+        check(&transport(TransportKind::Connect), false, true);
+        check(&transport(TransportKind::Timeout), false, false);
+        check(&transport(TransportKind::Timeout), true, true);
+        check(&transport(TransportKind::Dropped), true, true);
+        assert!(transport(TransportKind::Dropped).is_ambiguous());
+        assert!(!status(400, "INVALID_INPUT").is_ambiguous());
+    }
+}

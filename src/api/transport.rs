@@ -1,0 +1,254 @@
+//! Sending one API call: the bearer token, retries with backoff and jitter (honouring
+//! `Retry-After`), one re-login on an expired session, and the counters a report shows.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use secrecy::ExposeSecret;
+
+use super::error::{ApiError, TransportKind};
+use super::wire::ApiErrorItem;
+use crate::auth::{Authenticator, snippet, transport_detail};
+
+/// Counters of one client, shared by every clone.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub reauths: AtomicU64,
+    /// From the latest `Sforce-Limit-Info: api-usage=USED/LIMIT`.
+    pub api_used: AtomicU64,
+    pub api_limit: AtomicU64,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsSnapshot {
+    pub requests: u64,
+    pub retries: u64,
+    pub reauths: u64,
+    pub api_used: u64,
+    pub api_limit: u64,
+}
+
+impl Stats {
+    #[must_use]
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            reauths: self.reauths.load(Ordering::Relaxed),
+            api_used: self.api_used.load(Ordering::Relaxed),
+            api_limit: self.api_limit.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Where a call goes: under `/services/data/vNN.0/`, or a path the org gave (`nextPageUrl`).
+#[derive(Debug, Clone)]
+pub enum Target {
+    Data(String),
+    Absolute(String),
+}
+
+/// One call to make.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: reqwest::Method,
+    pub target: Target,
+    pub query: Vec<(String, String)>,
+    pub body: Option<serde_json::Value>,
+}
+
+impl Call {
+    #[must_use]
+    pub fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
+        Self { method, target: Target::Data(path.into()), query: Vec::new(), body: None }
+    }
+
+    #[must_use]
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_owned(), value.into()));
+        self
+    }
+
+    #[must_use]
+    pub fn body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    fn idempotent(&self) -> bool {
+        self.method != reqwest::Method::POST && self.method != reqwest::Method::PATCH
+    }
+}
+
+/// An answer with a success status.
+#[derive(Debug)]
+pub struct Answer {
+    pub body: bytes::Bytes,
+}
+
+/// Sends calls for one org.
+pub struct Transport {
+    pub http: reqwest::Client,
+    pub auth: Arc<Authenticator>,
+    pub api_version: String,
+    pub stats: Arc<Stats>,
+    pub max_attempts: u32,
+    pub backoff: ExponentialBuilder,
+}
+
+impl Transport {
+    fn shown_path(&self, target: &Target) -> String {
+        match target {
+            Target::Data(path) => format!("/services/data/v{}/{}", self.api_version, path.trim_start_matches('/')),
+            Target::Absolute(path) => path.split('?').next().unwrap_or(path).to_owned(),
+        }
+    }
+
+    /// Sends `call`, retrying what is safe to retry. POST and PATCH are retried only after
+    /// errors that prove the org did not carry them out (429, 503, connect failures).
+    pub async fn send(&self, call: &Call) -> Result<Answer, ApiError> {
+        let method = call.method.to_string();
+        let path = self.shown_path(&call.target);
+        let idempotent = call.idempotent();
+        let mut backoff = self.backoff.build();
+        let mut attempts = 0;
+        let mut reauthenticated = false;
+        loop {
+            attempts += 1;
+            let token = self.auth.token().await.map_err(ApiError::Auth)?;
+            let error = match self.attempt(call, &token, &method, &path).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            if error.status() == Some(401) && !reauthenticated {
+                reauthenticated = true;
+                self.stats.reauths.fetch_add(1, Ordering::Relaxed);
+                self.auth.refresh(token.generation).await.map_err(ApiError::Auth)?;
+                continue;
+            }
+            if !error.is_retryable(idempotent) {
+                return Err(error);
+            }
+            if attempts >= self.max_attempts {
+                return Err(ApiError::Exhausted { method, path, attempts, last: Box::new(error) });
+            }
+            let retry_after = match &error {
+                ApiError::Status { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let delay = retry_after.or_else(|| backoff.next()).unwrap_or(Duration::from_secs(1));
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%method, %path, attempt = attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, call: &Call, token: &crate::auth::Token, method: &str, path: &str) -> Result<Answer, ApiError> {
+        let relative = match &call.target {
+            Target::Data(p) => format!("services/data/v{}/{}", self.api_version, p.trim_start_matches('/')),
+            Target::Absolute(p) => p.trim_start_matches('/').to_owned(),
+        };
+        let url = token.instance_url.join(&relative).map_err(|e| ApiError::Decode {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            detail: format!("bad URL: {e}"),
+        })?;
+        let mut request = self
+            .http
+            .request(call.method.clone(), url)
+            .bearer_auth(token.access.expose_secret())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !call.query.is_empty() {
+            request = request.query(&call.query);
+        }
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let transport = |error: &reqwest::Error| {
+            let kind = if error.is_connect() {
+                TransportKind::Connect
+            } else if error.is_timeout() {
+                TransportKind::Timeout
+            } else {
+                TransportKind::Dropped
+            };
+            ApiError::Transport { method: method.to_owned(), path: path.to_owned(), kind, detail: transport_detail(error) }
+        };
+        let response = request.send().await.map_err(|e| transport(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|seconds| Duration::from_secs(seconds.min(120)));
+        if let Some(usage) = response.headers().get("sforce-limit-info").and_then(|v| v.to_str().ok()) {
+            self.record_usage(usage);
+        }
+        let body = response.bytes().await.map_err(|e| transport(&e))?;
+        tracing::debug!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "api call");
+        if (200..300).contains(&status) {
+            return Ok(Answer { body });
+        }
+        let (code, message) = parse_error_body(&body);
+        Err(ApiError::Status { method: method.to_owned(), path: path.to_owned(), status, code, message, retry_after })
+    }
+
+    fn record_usage(&self, header: &str) {
+        let Some(usage) = header.split(';').find_map(|part| part.trim().strip_prefix("api-usage=")) else { return };
+        if let Some((used, limit)) = usage.split_once('/')
+            && let (Ok(used), Ok(limit)) = (used.trim().parse(), limit.trim().parse())
+        {
+            self.stats.api_used.store(used, Ordering::Relaxed);
+            self.stats.api_limit.store(limit, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Salesforce's error body: a JSON array of `{errorCode, message}`, sometimes one object,
+/// sometimes the OAuth shape, sometimes HTML from a proxy.
+#[must_use]
+pub fn parse_error_body(body: &[u8]) -> (String, String) {
+    if let Ok(items) = serde_json::from_slice::<Vec<ApiErrorItem>>(body)
+        && let Some(first) = items.into_iter().next()
+    {
+        return (first.error_code, first.message);
+    }
+    if let Ok(item) = serde_json::from_slice::<ApiErrorItem>(body) {
+        return (item.error_code, item.message);
+    }
+    if let Ok(oauth) = serde_json::from_slice::<super::wire::OAuthError>(body) {
+        return (oauth.error, oauth.error_description);
+    }
+    ("UNKNOWN".to_owned(), snippet(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_in_every_shape() {
+        assert_eq!(
+            parse_error_body(br#"[{"errorCode":"NOT_FOUND","message":"gone"}]"#),
+            ("NOT_FOUND".into(), "gone".into())
+        );
+        assert_eq!(
+            parse_error_body(br#"{"errorCode":"X","errorMessage":"y"}"#),
+            ("X".into(), "y".into())
+        );
+        assert_eq!(
+            parse_error_body(br#"{"error":"invalid_grant","error_description":"z"}"#),
+            ("invalid_grant".into(), "z".into())
+        );
+        assert_eq!(parse_error_body(b"<html>bad gateway</html>").0, "UNKNOWN");
+    }
+}

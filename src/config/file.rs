@@ -1,0 +1,204 @@
+//! `d360.yaml`: its serde shapes and their resolution into [`OrgProfile`]s.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{AuthMethod, ConfigError, DEFAULT_API_VERSION, OrgProfile, StateConfig, default_state_path, parse_org_url};
+use crate::manifest::raw::SecretSource;
+use crate::secret::SecretRef;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub orgs: BTreeMap<String, OrgRaw>,
+}
+
+/// A non-secret value given directly or by reference (`clientId: { fromEnv: SF_CLIENT_ID }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Plain {
+    Value(String),
+    Reference(SecretSource),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OrgRaw {
+    pub instance_url: String,
+    #[serde(default)]
+    pub login_url: Option<String>,
+    #[serde(default)]
+    pub api_version: Option<String>,
+    #[serde(default)]
+    pub dataspace: Option<String>,
+    pub auth: AuthRaw,
+    #[serde(default)]
+    pub state: Option<StateRaw>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AuthRaw {
+    #[serde(default)]
+    pub jwt: Option<JwtRaw>,
+    #[serde(default)]
+    pub client_credentials: Option<ClientCredentialsRaw>,
+    #[serde(default)]
+    pub password: Option<PasswordRaw>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JwtRaw {
+    pub client_id: Plain,
+    pub username: Plain,
+    #[serde(default)]
+    pub private_key_file: Option<String>,
+    #[serde(default)]
+    pub private_key: Option<SecretSource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClientCredentialsRaw {
+    pub client_id: Plain,
+    pub client_secret: SecretSource,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PasswordRaw {
+    pub client_id: Plain,
+    pub client_secret: SecretSource,
+    pub username: Plain,
+    pub password: SecretSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Backend {
+    Local,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StateRaw {
+    pub backend: Backend,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub url: Option<SecretSource>,
+}
+
+/// Reads and parses a config file.
+pub fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Unreadable { path: path.display().to_string(), source })?;
+    serde_yaml::from_str(&text).map_err(|error| {
+        let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
+        let mut message = error.to_string();
+        if let Some(index) = message.rfind(" at line ") {
+            message.truncate(index);
+        }
+        if message.contains(crate::manifest::raw::LITERAL_SECRET) {
+            message = format!(
+                "{message}: write {{ fromEnv: VARIABLE }} or {{ fromFile: path }}; d360.yaml never holds secrets"
+            );
+        } else if message.contains("did not match any variant of untagged enum Plain") {
+            message = message.replace(
+                "data did not match any variant of untagged enum Plain",
+                "expected a string or { fromEnv: NAME } / { fromFile: path }",
+            );
+        }
+        ConfigError::Invalid { path: path.display().to_string(), line, column, message }
+    })
+}
+
+fn reference(source: &SecretSource, base: &Path) -> SecretRef {
+    match source {
+        SecretSource::FromEnv(name) => SecretRef::FromEnv(name.clone()),
+        SecretSource::FromFile(file) => SecretRef::FromFile(PathBuf::from(file)).relative_to(base),
+    }
+}
+
+fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, ConfigError> {
+    match value {
+        Plain::Value(text) => Ok(text.clone()),
+        Plain::Reference(source) => {
+            use secrecy::ExposeSecret;
+            reference(source, base)
+                .resolve()
+                .map(|secret| secret.expose_secret().to_owned())
+                .map_err(|error| ConfigError::Profile { org: org.to_owned(), message: format!("`{field}`: {error}") })
+        }
+    }
+}
+
+/// Resolves one org of the file.
+pub fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfile, ConfigError> {
+    let base = config_path.parent().unwrap_or_else(|| Path::new("."));
+    let profile_error = |message: &str| ConfigError::Profile { org: name.to_owned(), message: message.to_owned() };
+    let instance_url = parse_org_url(&raw.instance_url)?;
+    let login_url = match &raw.login_url {
+        Some(login) => parse_org_url(login)?,
+        None => instance_url.clone(),
+    };
+    let auth = match (&raw.auth.jwt, &raw.auth.client_credentials, &raw.auth.password) {
+        (Some(jwt), None, None) => {
+            let private_key = match (&jwt.private_key_file, &jwt.private_key) {
+                (Some(file), None) => SecretRef::FromFile(base.join(file)),
+                (None, Some(source)) => reference(source, base),
+                _ => return Err(profile_error("auth.jwt needs exactly one of `privateKeyFile` and `privateKey`")),
+            };
+            AuthMethod::Jwt {
+                client_id: plain(name, "auth.jwt.clientId", &jwt.client_id, base)?,
+                username: plain(name, "auth.jwt.username", &jwt.username, base)?,
+                private_key,
+            }
+        }
+        (None, Some(cc), None) => AuthMethod::ClientCredentials {
+            client_id: plain(name, "auth.clientCredentials.clientId", &cc.client_id, base)?,
+            client_secret: reference(&cc.client_secret, base),
+        },
+        (None, None, Some(pw)) => AuthMethod::Password {
+            client_id: plain(name, "auth.password.clientId", &pw.client_id, base)?,
+            client_secret: reference(&pw.client_secret, base),
+            username: plain(name, "auth.password.username", &pw.username, base)?,
+            password: reference(&pw.password, base),
+        },
+        _ => return Err(profile_error("`auth` needs exactly one of `jwt`, `clientCredentials` and `password`")),
+    };
+    let state = match &raw.state {
+        None => StateConfig::Local { path: default_state_path(name) },
+        Some(state) => match state.backend {
+            Backend::Local => StateConfig::Local {
+                path: state.path.as_ref().map_or_else(|| default_state_path(name), |p| base.join(p)),
+            },
+            Backend::Postgres => StateConfig::Postgres {
+                url: state
+                    .url
+                    .as_ref()
+                    .map(|u| reference(u, base))
+                    .ok_or_else(|| profile_error("state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`"))?,
+            },
+        },
+    };
+    Ok(OrgProfile {
+        name: name.to_owned(),
+        instance_url,
+        login_url,
+        api_version: raw.api_version.clone().unwrap_or_else(|| DEFAULT_API_VERSION.to_owned()),
+        dataspace: raw.dataspace.clone().unwrap_or_else(|| "default".to_owned()),
+        auth,
+        state,
+        timeout: raw.timeout_seconds.filter(|s| *s > 0).map_or_else(super::timeout_from_env, Duration::from_secs),
+    })
+}

@@ -1,0 +1,323 @@
+//! `DIR/emulator.yaml`: the org the emulator plays (connected apps, users, data spaces, token
+//! lifetime), written with DESIGN.md's defaults on first start and validated on every start.
+//!
+//! Beyond the defaults, optional keys let tests play a badly set-up org:
+//! - per app `preAuthorizedUsers: [..]` (default: every user): JWT bearer for a user not in it
+//!   fails `invalid_grant` / `user hasn't approved this consumer`, the password flow
+//!   `invalid_app_access`;
+//! - per app `scopes: [..]` (default `api cdp_api cdp_query_api cdp_profile_api
+//!   cdp_ingest_api`): without a `cdp_*` scope the Data 360 exchange fails `invalid_scope`;
+//!   without `api` the REST API answers 401 `INVALID_SESSION_ID` "This session is not valid for
+//!   use with the REST API", as Salesforce does;
+//! - per user `dataspaces: [..]` (default: every data space): exchanging for another data
+//!   space fails `invalid_request`.
+//!
+//! Unknown keys are errors. Nothing here touches the network.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jsonwebtoken::DecodingKey;
+use serde::Deserialize;
+
+use super::{EmulatorError, ids, keys};
+
+/// File name of the org description in the data directory.
+pub(crate) const CONFIG_FILE: &str = "emulator.yaml";
+
+/// What the first start writes: DESIGN.md section 7, with a note on the optional keys.
+const DEFAULT_CONFIG: &str = "\
+# The org the d360 emulator plays. Optional keys: per app `preAuthorizedUsers: [..]` and
+# `scopes: [..]` (default: api cdp_api cdp_query_api cdp_profile_api cdp_ingest_api); per user
+# `dataspaces: [..]`. Unknown keys are errors.
+apps:
+  - clientId: d360-local
+    clientSecret: d360-local-secret      # client credentials and password flows
+    certificate: local.crt               # X.509 PEM, relative to this directory; JWT assertions must verify against it
+    flows: [jwt, clientCredentials, password]
+    runAs: admin@local.d360              # the user of the client credentials flow
+users:
+  - { username: admin@local.d360, password: d360-local-password }
+dataspaces: [default]
+tokenLifetimeSeconds: 7200
+";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigFile {
+    apps: Vec<AppFile>,
+    users: Vec<UserFile>,
+    #[serde(default = "default_dataspaces")]
+    dataspaces: Vec<String>,
+    #[serde(default = "default_token_lifetime")]
+    token_lifetime_seconds: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AppFile {
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    certificate: Option<PathBuf>,
+    flows: Vec<Flow>,
+    #[serde(default)]
+    run_as: Option<String>,
+    #[serde(default)]
+    pre_authorized_users: Option<Vec<String>>,
+    #[serde(default = "default_scopes")]
+    scopes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct UserFile {
+    username: String,
+    password: String,
+    #[serde(default)]
+    dataspaces: Option<Vec<String>>,
+}
+
+/// An OAuth flow an app may have enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Flow {
+    Jwt,
+    ClientCredentials,
+    Password,
+}
+
+fn default_dataspaces() -> Vec<String> {
+    vec!["default".to_owned()]
+}
+
+fn default_token_lifetime() -> u64 {
+    7200
+}
+
+fn default_scopes() -> Vec<String> {
+    ["api", "cdp_api", "cdp_query_api", "cdp_profile_api", "cdp_ingest_api"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// The validated org: apps with their verification keys, users with their ids.
+pub(crate) struct Org {
+    pub org_id: String,
+    pub apps: Vec<App>,
+    pub users: Vec<User>,
+    pub dataspaces: Vec<String>,
+    pub token_lifetime: Duration,
+}
+
+/// A connected app.
+pub(crate) struct App {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// The RS256 key of the app's certificate (apps with the JWT flow).
+    pub jwt_key: Option<DecodingKey>,
+    pub flows: Vec<Flow>,
+    /// Index into [`Org::users`] of the client credentials run-as user.
+    pub run_as: Option<usize>,
+    /// Indexes of pre-authorized users; `None` means every user.
+    pub pre_authorized: Option<Vec<usize>>,
+    pub scopes: Vec<String>,
+}
+
+/// A user of the org.
+pub(crate) struct User {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+    /// Data spaces the user may use; `None` means every one.
+    pub dataspaces: Option<Vec<String>>,
+}
+
+impl App {
+    pub(crate) fn has_flow(&self, flow: Flow) -> bool {
+        self.flows.contains(&flow)
+    }
+
+    pub(crate) fn approves(&self, user: usize) -> bool {
+        self.pre_authorized.as_ref().is_none_or(|users| users.contains(&user))
+    }
+
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|granted| granted == scope)
+    }
+
+    pub(crate) fn has_data_cloud_scope(&self) -> bool {
+        self.scopes.iter().any(|granted| granted.starts_with("cdp_"))
+    }
+}
+
+impl User {
+    pub(crate) fn may_use_dataspace(&self, dataspace: &str) -> bool {
+        self.dataspaces.as_ref().is_none_or(|granted| granted.iter().any(|d| d == dataspace))
+    }
+}
+
+impl Org {
+    /// The app with this client id.
+    pub(crate) fn app(&self, client_id: &str) -> Option<usize> {
+        self.apps.iter().position(|app| app.client_id == client_id)
+    }
+
+    /// The user with this username (usernames are case-insensitive in Salesforce).
+    pub(crate) fn user(&self, username: &str) -> Option<usize> {
+        self.users.iter().position(|user| user.username.eq_ignore_ascii_case(username))
+    }
+}
+
+/// Reads `DIR/emulator.yaml`, first writing it (and the key pair) when absent.
+pub(crate) fn load_or_init(dir: &Path) -> Result<Org, EmulatorError> {
+    let path = dir.join(CONFIG_FILE);
+    if !path.exists() {
+        keys::ensure_key_pair(dir)?;
+        write_atomically(&path, DEFAULT_CONFIG.as_bytes())?;
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|source| EmulatorError::Read { path: path.clone(), source })?;
+    let file: ConfigFile = serde_yaml::from_str(&text)
+        .map_err(|error| EmulatorError::Config { path: path.clone(), message: error.to_string() })?;
+    resolve(dir, &path, file)
+}
+
+fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorError> {
+    let invalid = |message: String| EmulatorError::Config { path: path.to_path_buf(), message };
+    if file.apps.is_empty() {
+        return Err(invalid("`apps` needs at least one app".to_owned()));
+    }
+    if file.users.is_empty() {
+        return Err(invalid("`users` needs at least one user".to_owned()));
+    }
+    if file.dataspaces.is_empty() {
+        return Err(invalid("`dataspaces` needs at least one data space".to_owned()));
+    }
+    if file.token_lifetime_seconds == 0 {
+        return Err(invalid("`tokenLifetimeSeconds` must be at least 1".to_owned()));
+    }
+    let mut users = Vec::with_capacity(file.users.len());
+    for (index, user) in file.users.into_iter().enumerate() {
+        if users.iter().any(|known: &User| known.username.eq_ignore_ascii_case(&user.username)) {
+            return Err(invalid(format!("user `{}` is listed twice", user.username)));
+        }
+        for dataspace in user.dataspaces.iter().flatten() {
+            if !file.dataspaces.contains(dataspace) {
+                return Err(invalid(format!(
+                    "user `{}` names the data space `{dataspace}`, which `dataspaces` lacks",
+                    user.username
+                )));
+            }
+        }
+        users.push(User {
+            id: ids::record_id(ids::USER_PREFIX, index as u64 + 1),
+            username: user.username,
+            password: user.password,
+            dataspaces: user.dataspaces,
+        });
+    }
+    let find_user = |username: &str, role: &str, client_id: &str| {
+        users.iter().position(|user| user.username.eq_ignore_ascii_case(username)).ok_or_else(|| {
+            invalid(format!("app `{client_id}` names `{username}` as {role}, but no user has that name"))
+        })
+    };
+    let mut apps: Vec<App> = Vec::with_capacity(file.apps.len());
+    for app in file.apps {
+        if apps.iter().any(|known| known.client_id == app.client_id) {
+            return Err(invalid(format!("app `{}` is listed twice", app.client_id)));
+        }
+        let run_as = app
+            .run_as
+            .as_deref()
+            .map(|username| find_user(username, "`runAs`", &app.client_id))
+            .transpose()?;
+        let pre_authorized = app
+            .pre_authorized_users
+            .as_ref()
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|username| find_user(username, "a pre-authorized user", &app.client_id))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        let jwt_key = if app.flows.contains(&Flow::Jwt) {
+            let certificate = app.certificate.as_deref().ok_or_else(|| {
+                invalid(format!("app `{}` has the `jwt` flow but no `certificate`", app.client_id))
+            })?;
+            Some(keys::certificate_key(&keys::resolve(dir, certificate))?)
+        } else {
+            None
+        };
+        let needs_secret = app.flows.iter().any(|flow| *flow != Flow::Jwt);
+        if needs_secret && app.client_secret.is_none() {
+            return Err(invalid(format!(
+                "app `{}` has the `clientCredentials` or `password` flow but no `clientSecret`",
+                app.client_id
+            )));
+        }
+        apps.push(App {
+            client_id: app.client_id,
+            client_secret: app.client_secret,
+            jwt_key,
+            flows: app.flows,
+            run_as,
+            pre_authorized,
+            scopes: app.scopes,
+        });
+    }
+    Ok(Org {
+        org_id: ids::record_id(ids::ORG_PREFIX, 1),
+        apps,
+        users,
+        dataspaces: file.dataspaces,
+        token_lifetime: Duration::from_secs(file.token_lifetime_seconds),
+    })
+}
+
+/// Writes `path` atomically: a temporary file beside it, fsync, rename, fsync the directory.
+pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), EmulatorError> {
+    use std::io::Write;
+    let failed = |source| EmulatorError::Write { path: path.to_path_buf(), source };
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    let mut file = std::fs::File::create(&temporary).map_err(failed)?;
+    file.write_all(contents).map_err(failed)?;
+    file.sync_all().map_err(failed)?;
+    drop(file);
+    std::fs::rename(&temporary, path).map_err(failed)?;
+    if let Some(parent) = path.parent() {
+        // Makes the rename itself durable; not every platform can open a directory.
+        if let Ok(directory) = std::fs::File::open(parent) {
+            let _ = directory.sync_all();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let file: ConfigFile = serde_yaml::from_str(DEFAULT_CONFIG).expect("defaults parse");
+        assert_eq!(file.apps[0].client_id, "d360-local");
+        assert_eq!(file.apps[0].flows, [Flow::Jwt, Flow::ClientCredentials, Flow::Password]);
+        assert_eq!(file.apps[0].run_as.as_deref(), Some("admin@local.d360"));
+        assert_eq!(file.users[0].password, "d360-local-password");
+        assert_eq!(file.dataspaces, ["default"]);
+        assert_eq!(file.token_lifetime_seconds, 7200);
+        assert!(file.apps[0].scopes.iter().any(|scope| scope == "api"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let text = DEFAULT_CONFIG.replace("runAs:", "runAss:");
+        let error = serde_yaml::from_str::<ConfigFile>(&text).err().expect("an error");
+        assert!(error.to_string().contains("unknown field `runAss`"), "{error}");
+    }
+}

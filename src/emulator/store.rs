@@ -1,0 +1,523 @@
+//! The org's objects (connections, data streams, kept data lake objects) and the rules that
+//! must hold atomically across them: unique names, recently deleted names still taken
+//! (`--name-lock`), the connection limit, no deleting a connection a stream uses, and the first
+//! delete of each object failing (`--flaky-delete`).
+//!
+//! Every change is appended to `journal.jsonl` before it is applied in memory (one line, one
+//! write, under the store's lock); on start and on shutdown the journal is folded into
+//! `objects.json`, written atomically (temporary file, fsync, rename). Credential values are
+//! stored (the emulator is the org) but never leave through [`StoredConnection::to_output`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::responses::Reject;
+use super::{EmulatorError, config, ids};
+use crate::api::wire::{ConnectionOutput, DataStreamOutput, Param, UserRef};
+use crate::model::connector_types;
+
+/// File name of the compacted objects.
+pub(crate) const SNAPSHOT_FILE: &str = "objects.json";
+/// File name of the append-only change log.
+pub(crate) const JOURNAL_FILE: &str = "journal.jsonl";
+/// What every credential value reads as.
+pub(crate) const MASK: &str = "********";
+const SNAPSHOT_FORMAT: u32 = 1;
+
+/// A connection as the org keeps it, secrets included.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredConnection {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub connector_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    pub params: Vec<Param>,
+    /// Real values: written to disk, never answered.
+    pub credentials: Vec<Param>,
+    pub created_date: String,
+    pub last_modified_date: String,
+    pub created_by: UserRef,
+    pub last_modified_by: UserRef,
+}
+
+impl StoredConnection {
+    /// The API's view: `params`, credential names with masked values.
+    pub(crate) fn to_output(&self, in_use: bool) -> ConnectionOutput {
+        ConnectionOutput {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            label: self.label.clone(),
+            connector_type: self.connector_type.clone(),
+            connector_label: Some(
+                connector_types::find(&self.connector_type)
+                    .map_or_else(|| self.connector_type.clone(), |known| known.label.to_owned()),
+            ),
+            method: self.method.clone(),
+            params: Some(self.params.clone()),
+            credentials: self
+                .credentials
+                .iter()
+                .map(|credential| Param {
+                    param_name: credential.param_name.clone(),
+                    value: MASK.to_owned(),
+                })
+                .collect(),
+            status: Some("Connected".to_owned()),
+            sync_status: None,
+            last_sync_date: None,
+            deletable: !in_use,
+            editable: true,
+            icon_url: None,
+            created_date: Some(self.created_date.clone()),
+            last_modified_date: Some(self.last_modified_date.clone()),
+            created_by: Some(self.created_by.clone()),
+            last_modified_by: Some(self.last_modified_by.clone()),
+        }
+    }
+}
+
+/// What a create or replace of a connection sets.
+pub(crate) struct ConnectionDraft {
+    pub name: String,
+    pub label: String,
+    pub connector_type: String,
+    pub method: Option<String>,
+    pub params: Vec<Param>,
+    pub credentials: Vec<Param>,
+}
+
+/// One journal line.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+enum Change {
+    PutConnection { connection: Box<StoredConnection> },
+    DeleteConnection { id: String },
+    PutDataStream { data_stream: Box<DataStreamOutput> },
+    DeleteDataStream { id: String, keep_data_lake_object: bool },
+}
+
+/// Everything the org holds, and indexes by lower-cased name.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Objects {
+    #[serde(default)]
+    format: u32,
+    #[serde(default)]
+    next_record: u64,
+    #[serde(default)]
+    pub connections: BTreeMap<String, StoredConnection>,
+    #[serde(default)]
+    pub data_streams: BTreeMap<String, DataStreamOutput>,
+    /// Data lake objects kept after their stream was deleted.
+    #[serde(default)]
+    pub kept_data_lake_objects: BTreeSet<String>,
+    #[serde(skip)]
+    connection_names: HashMap<String, String>,
+    #[serde(skip)]
+    data_stream_names: HashMap<String, String>,
+}
+
+fn fold(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+impl Objects {
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::PutConnection { connection } => {
+                self.bump(&connection.id);
+                if let Some(old) = self.connections.get(&connection.id) {
+                    self.connection_names.remove(&fold(&old.name));
+                }
+                self.connection_names.insert(fold(&connection.name), connection.id.clone());
+                self.connections.insert(connection.id.clone(), *connection);
+            }
+            Change::DeleteConnection { id } => {
+                if let Some(old) = self.connections.remove(&id) {
+                    self.connection_names.remove(&fold(&old.name));
+                }
+            }
+            Change::PutDataStream { data_stream } => {
+                self.bump(&data_stream.id);
+                if let Some(old) = self.data_streams.get(&data_stream.id) {
+                    self.data_stream_names.remove(&fold(&old.name));
+                }
+                if let Some(dlo) = &data_stream.data_lake_object_info {
+                    self.kept_data_lake_objects.remove(&dlo.name);
+                }
+                self.data_stream_names.insert(fold(&data_stream.name), data_stream.id.clone());
+                self.data_streams.insert(data_stream.id.clone(), *data_stream);
+            }
+            Change::DeleteDataStream { id, keep_data_lake_object } => {
+                if let Some(old) = self.data_streams.remove(&id) {
+                    self.data_stream_names.remove(&fold(&old.name));
+                    if let (true, Some(dlo)) = (keep_data_lake_object, old.data_lake_object_info) {
+                        self.kept_data_lake_objects.insert(dlo.name);
+                    }
+                }
+            }
+        }
+    }
+
+    fn bump(&mut self, id: &str) {
+        if let Some(number) = ids::record_number(id) {
+            self.next_record = self.next_record.max(number + 1);
+        }
+    }
+
+    fn rebuild_indexes(&mut self) {
+        self.connection_names =
+            self.connections.values().map(|c| (fold(&c.name), c.id.clone())).collect();
+        self.data_stream_names =
+            self.data_streams.values().map(|s| (fold(&s.name), s.id.clone())).collect();
+        let highest = self.connections.keys().chain(self.data_streams.keys()).filter_map(|id| ids::record_number(id)).max();
+        if let Some(highest) = highest {
+            self.next_record = self.next_record.max(highest + 1);
+        }
+        self.next_record = self.next_record.max(1);
+    }
+
+    fn allocate(&self, prefix: &str) -> String {
+        ids::record_id(prefix, self.next_record)
+    }
+
+    /// The connection with this name (case-insensitive).
+    pub(crate) fn connection_named(&self, name: &str) -> Option<&StoredConnection> {
+        self.connection_names.get(&fold(name)).and_then(|id| self.connections.get(id))
+    }
+
+    /// The data stream with this id or name.
+    pub(crate) fn data_stream(&self, id_or_name: &str) -> Option<&DataStreamOutput> {
+        self.data_streams.get(id_or_name).or_else(|| {
+            self.data_stream_names.get(&fold(id_or_name)).and_then(|id| self.data_streams.get(id))
+        })
+    }
+
+    /// Names (folded) of connections some data stream uses.
+    pub(crate) fn connections_in_use(&self) -> HashSet<String> {
+        self.data_streams.values().filter_map(stream_connection).map(fold).collect()
+    }
+
+    fn streams_using(&self, connection_name: &str) -> Vec<String> {
+        self.data_streams
+            .values()
+            .filter(|stream| stream_connection(stream).is_some_and(|name| name.eq_ignore_ascii_case(connection_name)))
+            .map(|stream| stream.name.clone())
+            .collect()
+    }
+
+    fn data_lake_object_taken(&self, name: &str, except_stream: Option<&str>) -> bool {
+        self.data_streams.values().any(|stream| {
+            Some(stream.id.as_str()) != except_stream
+                && stream.data_lake_object_info.as_ref().is_some_and(|dlo| dlo.name.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
+/// The name of the connection a data stream reads from.
+pub(crate) fn stream_connection(stream: &DataStreamOutput) -> Option<&str> {
+    stream.connector_info.as_ref().map(|info| info.connector_details.name.as_str())
+}
+
+/// Rules that are options of the emulator rather than facts of the org.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Quirks {
+    pub name_lock: Duration,
+    pub flaky_delete: bool,
+    pub max_connections: Option<usize>,
+}
+
+struct Inner {
+    objects: Objects,
+    journal: File,
+    /// Folded names of deleted connections, taken until the instant given.
+    name_locks: HashMap<String, Instant>,
+    /// Ids whose first delete already failed (`--flaky-delete`).
+    failed_deletes: HashSet<String>,
+}
+
+/// The objects, their journal, and the rules that guard them.
+pub(crate) struct Store {
+    inner: Mutex<Inner>,
+    snapshot_path: PathBuf,
+    journal_path: PathBuf,
+    quirks: Quirks,
+}
+
+impl Store {
+    /// Loads `objects.json`, replays `journal.jsonl` over it and compacts the two.
+    pub(crate) fn open(dir: &Path, quirks: Quirks) -> Result<Self, EmulatorError> {
+        let snapshot_path = dir.join(SNAPSHOT_FILE);
+        let journal_path = dir.join(JOURNAL_FILE);
+        let mut objects = read_snapshot(&snapshot_path)?;
+        replay(&journal_path, &mut objects)?;
+        objects.rebuild_indexes();
+        write_snapshot(&snapshot_path, &mut objects)?;
+        let journal = open_journal(&journal_path, true)?;
+        Ok(Self {
+            inner: Mutex::new(Inner {
+                objects,
+                journal,
+                name_locks: HashMap::new(),
+                failed_deletes: HashSet::new(),
+            }),
+            snapshot_path,
+            journal_path,
+            quirks,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Folds the journal into the snapshot (on shutdown).
+    pub(crate) fn compact(&self) -> Result<(), EmulatorError> {
+        let mut inner = self.lock();
+        write_snapshot(&self.snapshot_path, &mut inner.objects)?;
+        inner.journal = open_journal(&self.journal_path, true)?;
+        Ok(())
+    }
+
+    /// Reads the objects under the lock.
+    pub(crate) fn read<R>(&self, read: impl FnOnce(&Objects) -> R) -> R {
+        read(&self.lock().objects)
+    }
+
+    /// Creates a connection: the name must be free (and not locked after a delete), and the
+    /// org below its connection limit.
+    pub(crate) fn create_connection(&self, draft: ConnectionDraft, actor: &UserRef) -> Result<StoredConnection, Reject> {
+        let mut inner = self.lock();
+        let duplicate = || {
+            Reject::duplicate(format!("A data connector with the provided name: {} already exists", draft.name))
+        };
+        if inner.objects.connection_named(&draft.name).is_some() {
+            return Err(duplicate());
+        }
+        let folded = fold(&draft.name);
+        let now_instant = Instant::now();
+        inner.name_locks.retain(|_, until| *until > now_instant);
+        if inner.name_locks.contains_key(&folded) {
+            return Err(duplicate());
+        }
+        if let Some(max) = self.quirks.max_connections
+            && inner.objects.connections.len() >= max
+        {
+            return Err(Reject::limit_exceeded(format!(
+                "You've reached the maximum number of connections ({max}) for this org"
+            )));
+        }
+        let now = timestamp();
+        let connection = StoredConnection {
+            id: inner.objects.allocate(ids::CONNECTION_PREFIX),
+            name: draft.name,
+            label: draft.label,
+            connector_type: draft.connector_type,
+            method: draft.method,
+            params: draft.params,
+            credentials: draft.credentials,
+            created_date: now.clone(),
+            last_modified_date: now,
+            created_by: actor.clone(),
+            last_modified_by: actor.clone(),
+        };
+        inner.commit(Change::PutConnection { connection: Box::new(connection.clone()) })?;
+        Ok(connection)
+    }
+
+    /// Changes a connection in place; `change` may refuse.
+    pub(crate) fn update_connection(
+        &self,
+        id: &str,
+        actor: &UserRef,
+        change: impl FnOnce(&mut StoredConnection) -> Result<(), Reject>,
+    ) -> Result<StoredConnection, Reject> {
+        let mut inner = self.lock();
+        let mut connection = inner.objects.connections.get(id).cloned().ok_or_else(Reject::not_found)?;
+        change(&mut connection)?;
+        connection.last_modified_date = timestamp();
+        connection.last_modified_by = actor.clone();
+        inner.commit(Change::PutConnection { connection: Box::new(connection.clone()) })?;
+        Ok(connection)
+    }
+
+    /// Deletes a connection no data stream uses.
+    pub(crate) fn delete_connection(&self, id: &str) -> Result<(), Reject> {
+        let mut inner = self.lock();
+        let name = inner.objects.connections.get(id).map(|c| c.name.clone()).ok_or_else(Reject::not_found)?;
+        let users = inner.objects.streams_using(&name);
+        if !users.is_empty() {
+            return Err(Reject::delete_failed(format!(
+                "This connection can't be deleted because it's used by these data streams: {}",
+                users.join(", ")
+            )));
+        }
+        if self.quirks.flaky_delete && inner.failed_deletes.insert(id.to_owned()) {
+            return Err(Reject::unknown("flaky delete"));
+        }
+        inner.commit(Change::DeleteConnection { id: id.to_owned() })?;
+        inner.failed_deletes.remove(id);
+        if !self.quirks.name_lock.is_zero() {
+            inner.name_locks.insert(fold(&name), Instant::now() + self.quirks.name_lock);
+        }
+        Ok(())
+    }
+
+    /// Creates a data stream from `stream` (id and dates are filled in here): its name and
+    /// data lake object must be free and its connection must exist.
+    pub(crate) fn create_data_stream(&self, mut stream: DataStreamOutput, actor: &UserRef) -> Result<DataStreamOutput, Reject> {
+        let mut inner = self.lock();
+        if inner.objects.data_stream(&stream.name).is_some() {
+            return Err(Reject::duplicate(format!(
+                "A data stream with the provided name: {} already exists",
+                stream.name
+            )));
+        }
+        if let Some(connection) = stream_connection(&stream) {
+            if inner.objects.connection_named(connection).is_none() {
+                return Err(Reject::invalid_input(format!(
+                    "The connection {connection} doesn't exist"
+                )));
+            }
+        }
+        if let Some(dlo) = &stream.data_lake_object_info
+            && inner.objects.data_lake_object_taken(&dlo.name, None)
+        {
+            return Err(Reject::duplicate(format!(
+                "A data lake object with the provided name: {} already exists",
+                dlo.name
+            )));
+        }
+        let now = timestamp();
+        stream.id = inner.objects.allocate(ids::DATA_STREAM_PREFIX);
+        stream.record_id = Some(stream.id.clone());
+        stream.created_date = Some(now.clone());
+        stream.last_modified_date = Some(now);
+        stream.created_by = Some(actor.clone());
+        stream.last_modified_by = Some(actor.clone());
+        inner.commit(Change::PutDataStream { data_stream: Box::new(stream.clone()) })?;
+        Ok(stream)
+    }
+
+    /// Changes a data stream (by id or name) in place; `change` may refuse.
+    pub(crate) fn update_data_stream(
+        &self,
+        id_or_name: &str,
+        actor: Option<&UserRef>,
+        change: impl FnOnce(&mut DataStreamOutput) -> Result<(), Reject>,
+    ) -> Result<DataStreamOutput, Reject> {
+        let mut inner = self.lock();
+        let mut stream = inner.objects.data_stream(id_or_name).cloned().ok_or_else(Reject::not_found)?;
+        change(&mut stream)?;
+        if let Some(actor) = actor {
+            stream.last_modified_date = Some(timestamp());
+            stream.last_modified_by = Some(actor.clone());
+        }
+        inner.commit(Change::PutDataStream { data_stream: Box::new(stream.clone()) })?;
+        Ok(stream)
+    }
+
+    /// Deletes a data stream (by id or name), keeping its data lake object unless asked.
+    pub(crate) fn delete_data_stream(&self, id_or_name: &str, delete_data_lake_object: bool) -> Result<(), Reject> {
+        let mut inner = self.lock();
+        let id = inner.objects.data_stream(id_or_name).map(|s| s.id.clone()).ok_or_else(Reject::not_found)?;
+        if self.quirks.flaky_delete && inner.failed_deletes.insert(id.clone()) {
+            return Err(Reject::unknown("flaky delete"));
+        }
+        inner.commit(Change::DeleteDataStream { id: id.clone(), keep_data_lake_object: !delete_data_lake_object })?;
+        inner.failed_deletes.remove(&id);
+        Ok(())
+    }
+}
+
+impl Inner {
+    /// Journals `change`, then applies it. A change that cannot be journaled is not applied.
+    fn commit(&mut self, change: Change) -> Result<(), Reject> {
+        let mut line = serde_json::to_vec(&change).map_err(|error| Reject::unknown(&error.to_string()))?;
+        line.push(b'\n');
+        self.journal.write_all(&line).map_err(|error| Reject::unknown(&format!("journal: {error}")))?;
+        self.objects.apply(change);
+        Ok(())
+    }
+}
+
+/// Now, as Salesforce writes dates: `2024-05-01T12:34:56.000Z`.
+pub(crate) fn timestamp() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
+}
+
+fn read_snapshot(path: &Path) -> Result<Objects, EmulatorError> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Objects::default()),
+        Err(source) => return Err(EmulatorError::Read { path: path.to_path_buf(), source }),
+    };
+    serde_json::from_slice(&text).map_err(|error| EmulatorError::Corrupt {
+        path: path.to_path_buf(),
+        line: error.line(),
+        message: error.to_string(),
+    })
+}
+
+/// Applies every complete journal line. A last line without its newline is a write the
+/// emulator died in the middle of: it never got an answer, so it is dropped.
+fn replay(path: &Path, objects: &mut Objects) -> Result<(), EmulatorError> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(EmulatorError::Read { path: path.to_path_buf(), source }),
+    };
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|source| EmulatorError::Read { path: path.to_path_buf(), source })?;
+        if read == 0 || !line.ends_with(b"\n") {
+            return Ok(());
+        }
+        number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let change: Change = serde_json::from_slice(&line).map_err(|error| EmulatorError::Corrupt {
+            path: path.to_path_buf(),
+            line: number,
+            message: error.to_string(),
+        })?;
+        objects.apply(change);
+    }
+}
+
+fn write_snapshot(path: &Path, objects: &mut Objects) -> Result<(), EmulatorError> {
+    objects.format = SNAPSHOT_FORMAT;
+    let text = serde_json::to_vec(objects).map_err(|error| EmulatorError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(error),
+    })?;
+    config::write_atomically(path, &text)
+}
+
+/// Opens the journal for appending; `truncate` empties it first (after a compaction).
+fn open_journal(path: &Path, truncate: bool) -> Result<File, EmulatorError> {
+    let failed = |source| EmulatorError::Write { path: path.to_path_buf(), source };
+    if truncate {
+        let file = File::create(path).map_err(failed)?;
+        file.sync_all().map_err(failed)?;
+    }
+    std::fs::OpenOptions::new().append(true).create(true).open(path).map_err(failed)
+}

@@ -1,0 +1,77 @@
+//! The plan as a pull-request comment: a summary table and a collapsible diff per resource.
+
+use super::render_text::change_lines;
+use super::{ActionKind, Plan};
+use crate::output::Paint;
+
+fn emoji(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Create => "🟢",
+        ActionKind::Update => "🟡",
+        ActionKind::Replace => "🟣",
+        ActionKind::Delete => "🔴",
+        ActionKind::Adopt | ActionKind::Forget => "⚪",
+    }
+}
+
+/// Renders the plan as GitHub-flavoured markdown.
+#[must_use]
+pub fn render(plan: &Plan) -> String {
+    let plain = Paint { enabled: false };
+    let s = &plan.summary;
+    let mut out = format!("### d360 plan for `{}`\n\n", plan.org);
+    if !plan.errors.is_empty() {
+        out.push_str(&format!("**❌ Plan failed with {} error(s):**\n\n", plan.errors.len()));
+        for error in &plan.errors {
+            out.push_str(&format!("- {}\n", error.replace('|', "\\|")));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("**{}**\n\n", plan.summary_line()));
+    out.push_str("| create | update | replace | delete | adopt | unchanged |\n|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n\n", s.create, s.update, s.replace, s.delete, s.adopt, s.unchanged));
+    if !plan.actions.is_empty() {
+        out.push_str("| | action | resource | fields |\n|---|---|---|---:|\n");
+        for action in &plan.actions {
+            out.push_str(&format!(
+                "| {} | {} | `{}` | {} |\n",
+                emoji(action.action),
+                action.action.verb(),
+                action.key(),
+                action.changes.len()
+            ));
+        }
+        out.push('\n');
+        for action in &plan.actions {
+            out.push_str(&format!("<details><summary><code>{} {}</code></summary>\n\n```diff\n", action.action.symbol(), action.key()));
+            for change in &action.changes {
+                for line in change_lines(change, plain, "") {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+            for reason in &action.reasons {
+                out.push_str(&format!("# {reason}\n"));
+            }
+            out.push_str("```\n\n</details>\n\n");
+        }
+    }
+    if !plan.unmanaged.is_empty() {
+        out.push_str("<details><summary>Not managed by d360 (never touched)</summary>\n\n");
+        for object in &plan.unmanaged {
+            out.push_str(&format!("- `{}/{}`\n", object.kind, object.name));
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    if !plan.no_longer_declared.is_empty() {
+        out.push_str("**No longer declared** (kept; plan with `--prune` to delete):\n\n");
+        for object in &plan.no_longer_declared {
+            out.push_str(&format!("- `{}/{}`\n", object.kind, object.name));
+        }
+        out.push('\n');
+    }
+    for warning in &plan.warnings {
+        out.push_str(&format!("> ⚠️ {warning}\n"));
+    }
+    out
+}

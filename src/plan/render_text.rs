@@ -1,0 +1,139 @@
+//! The plan for people: `+`, `~`, `-/+`, `-`, a field-level diff, a line diff for long
+//! strings, and the summary line. Secret values never appear; only their notes.
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use super::{ActionKind, Plan};
+use crate::diff::FieldChange;
+use crate::output::Paint;
+
+/// A value as shown in a plan.
+#[must_use]
+pub fn show_value(value: Option<&Value>) -> String {
+    match value {
+        None => "(absent)".to_owned(),
+        Some(Value::String(text)) => format!("{text:?}"),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn long_text(value: Option<&Value>) -> Option<&str> {
+    match value {
+        Some(Value::String(text)) if text.contains('\n') => Some(text),
+        _ => None,
+    }
+}
+
+/// One change line (or block, for multi-line strings).
+#[must_use]
+pub fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> Vec<String> {
+    if change.sensitive {
+        let note = change.note.as_deref().unwrap_or("(sensitive)");
+        let sign = if change.old.is_none() && note.starts_with("(sensitive,") { "+" } else { "~" };
+        return vec![format!("{indent}{} {}: {}", paint.yellow(sign), change.field, paint.dim(note))];
+    }
+    let suffix = if change.forces_replacement { format!("  {}", paint.red("# forces replacement")) } else { String::new() };
+    match (&change.old, &change.new) {
+        (None, Some(new)) => vec![format!("{indent}{} {} = {}{suffix}", paint.green("+"), change.field, show_value(Some(new)))],
+        (Some(old), None) => vec![format!("{indent}{} {} = {}{suffix}", paint.red("-"), change.field, show_value(Some(old)))],
+        (old, new) => {
+            if let (Some(before), Some(after)) = (long_text(old.as_ref()), long_text(new.as_ref())) {
+                let mut lines = vec![format!("{indent}{} {}:{suffix}", paint.yellow("~"), change.field)];
+                for line in TextDiff::from_lines(before, after).iter_all_changes() {
+                    let text = line.value().trim_end_matches('\n');
+                    lines.push(match line.tag() {
+                        ChangeTag::Delete => format!("{indent}    {}", paint.red(&format!("- {text}"))),
+                        ChangeTag::Insert => format!("{indent}    {}", paint.green(&format!("+ {text}"))),
+                        ChangeTag::Equal => format!("{indent}      {text}"),
+                    });
+                }
+                lines
+            } else {
+                vec![format!(
+                    "{indent}{} {}: {} → {}{suffix}",
+                    paint.yellow("~"),
+                    change.field,
+                    show_value(old.as_ref()),
+                    show_value(new.as_ref())
+                )]
+            }
+        }
+    }
+}
+
+fn symbol(kind: ActionKind, paint: Paint) -> String {
+    let text = kind.symbol();
+    match kind {
+        ActionKind::Create => paint.green(text),
+        ActionKind::Update => paint.yellow(text),
+        ActionKind::Replace => paint.magenta(text),
+        ActionKind::Delete => paint.red(text),
+        ActionKind::Adopt | ActionKind::Forget => paint.dim(text),
+    }
+}
+
+/// Renders the whole plan as text.
+#[must_use]
+pub fn render(plan: &Plan, paint: Paint) -> String {
+    let mut out = String::new();
+    for action in &plan.actions {
+        let id = action.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
+        let what = match action.action {
+            ActionKind::Create => "will be created".to_owned(),
+            ActionKind::Update => "will be updated in place".to_owned(),
+            ActionKind::Replace => "must be replaced".to_owned(),
+            ActionKind::Delete => "will be deleted".to_owned(),
+            ActionKind::Adopt => "will be adopted into state (no change in the org)".to_owned(),
+            ActionKind::Forget => "will be forgotten (already gone from the org)".to_owned(),
+        };
+        out.push_str(&format!(
+            "{} {}{id} {}\n",
+            symbol(action.action, paint),
+            paint.bold(&action.key().to_string()),
+            paint.dim(&what)
+        ));
+        for change in &action.changes {
+            for line in change_lines(change, paint, "    ") {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        for reason in &action.reasons {
+            out.push_str(&format!("    {}\n", paint.dim(&format!("# {reason}"))));
+        }
+        out.push('\n');
+    }
+    if !plan.unmanaged.is_empty() {
+        out.push_str(&paint.bold("Not managed by d360 (never touched):"));
+        out.push('\n');
+        for object in &plan.unmanaged {
+            out.push_str(&format!("  {}/{} (id {})\n", object.kind, object.name, object.id));
+        }
+        out.push('\n');
+    }
+    if !plan.no_longer_declared.is_empty() {
+        out.push_str(&paint.bold("No longer declared (kept; plan with --prune to delete):"));
+        out.push('\n');
+        for object in &plan.no_longer_declared {
+            out.push_str(&format!("  {}/{} (id {})\n", object.kind, object.name, object.id));
+        }
+        out.push('\n');
+    }
+    for warning in &plan.warnings {
+        out.push_str(&format!("{} {warning}\n", paint.yellow("warning:")));
+    }
+    for error in &plan.errors {
+        out.push_str(&format!("{} {error}\n", paint.red("error:")));
+    }
+    if !plan.errors.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint.red(&format!("Plan failed: {} error{}. Nothing can be applied until they are fixed.", plan.errors.len(), if plan.errors.len() == 1 { "" } else { "s" }))
+        ));
+    } else {
+        out.push_str(&paint.bold(&plan.summary_line()));
+        out.push('\n');
+    }
+    out
+}

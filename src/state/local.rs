@@ -1,0 +1,172 @@
+//! The local state backend: `.d360/state/<org>.json`, its fingerprint key (`.key`, mode
+//! 0600) and its lock file (`.lock`, an OS lock plus the holder's details).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::lock::{LockHolder, StateLock};
+use super::{State, StateError};
+
+pub struct LocalStore {
+    path: PathBuf,
+    org: String,
+}
+
+fn sibling(path: &Path, extension: &str) -> PathBuf {
+    let mut name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    name.push(extension);
+    path.with_file_name(name)
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename, fsync
+/// of the folder. `private` makes the file readable by its owner only.
+pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let temp = sibling(path, &format!(".tmp-{}", std::process::id()));
+    {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temp, path)?;
+    if let Ok(folder) = File::open(dir) {
+        let _ = folder.sync_all();
+    }
+    Ok(())
+}
+
+impl LocalStore {
+    #[must_use]
+    pub fn new(path: PathBuf, org: &str) -> Self {
+        Self { path, org: org.to_owned() }
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn shown(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    pub fn load(&self) -> Result<State, StateError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => State::from_json(&text, &self.shown()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(State::empty(&self.org)),
+            Err(source) => Err(StateError::Read { path: self.shown(), source }),
+        }
+    }
+
+    pub fn save(&self, state: &State) -> Result<(), StateError> {
+        let mut text = serde_json::to_string_pretty(state).map_err(|e| StateError::Write {
+            path: self.shown(),
+            source: std::io::Error::other(e),
+        })?;
+        text.push('\n');
+        write_atomic(&self.path, text.as_bytes(), false).map_err(|source| StateError::Write { path: self.shown(), source })
+    }
+
+    pub fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+        let key_path = sibling(&self.path, ".key");
+        match std::fs::read_to_string(&key_path) {
+            Ok(text) => hex::decode(text.trim()).map_err(|e| StateError::Corrupt {
+                path: key_path.display().to_string(),
+                detail: e.to_string(),
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = super::random_hex(32);
+                write_atomic(&key_path, format!("{key}\n").as_bytes(), true)
+                    .map_err(|source| StateError::Write { path: key_path.display().to_string(), source })?;
+                hex::decode(key).map_err(|e| StateError::Corrupt { path: key_path.display().to_string(), detail: e.to_string() })
+            }
+            Err(source) => Err(StateError::Read { path: key_path.display().to_string(), source }),
+        }
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        sibling(&self.path, ".lock")
+    }
+
+    fn read_holder(file: &mut File) -> Option<LockHolder> {
+        use std::io::{Read, Seek};
+        let mut text = String::new();
+        file.rewind().ok()?;
+        file.read_to_string(&mut text).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
+        let path = self.lock_path();
+        let write_error = |source| StateError::Write { path: path.display().to_string(), source };
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_error)?;
+        }
+        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(write_error)?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if started.elapsed() >= timeout {
+                        let holder = Self::read_holder(&mut file)
+                            .map_or_else(|| "another d360 process".to_owned(), |h| h.to_string());
+                        return Err(StateError::Locked { holder });
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(std::fs::TryLockError::Error(source)) => return Err(write_error(source)),
+            }
+        }
+        let holder = LockHolder::current(command);
+        let text = serde_json::to_string(&holder).unwrap_or_default();
+        file.set_len(0).map_err(write_error)?;
+        {
+            use std::io::Seek;
+            file.rewind().map_err(write_error)?;
+        }
+        file.write_all(text.as_bytes()).map_err(write_error)?;
+        let _ = file.sync_all();
+        let release_file = file.try_clone().map_err(write_error)?;
+        Ok(StateLock {
+            release: Some(Box::new(move || {
+                let _ = release_file.set_len(0);
+                let _ = release_file.unlock();
+            })),
+            _hold: Box::new(file),
+        })
+    }
+
+    pub fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
+        let path = self.lock_path();
+        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StateError::Read { path: path.display().to_string(), source }),
+        };
+        let holder = Self::read_holder(&mut file);
+        match file.try_lock() {
+            Ok(()) => {
+                // The holder is gone (the OS released its lock): clear what it left behind.
+                let _ = file.set_len(0);
+                let _ = file.unlock();
+                let _ = std::fs::remove_file(&path);
+                Ok(holder)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(StateError::LockInUse {
+                holder: holder.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string()),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Write { path: path.display().to_string(), source }),
+        }
+    }
+}
