@@ -1,1 +1,214 @@
-//! (in progress)
+//! Carrying out a plan: a dependency graph run with bounded concurrency, idempotent steps,
+//! state written as work finishes, and a clean stop on interrupt.
+//!
+//! `graph` orders steps (connections before the streams that use them, deletes in reverse, a
+//! replace's delete before its create); `perform` does one step against the org; this file
+//! schedules steps, skips the dependents of a failure, and feeds finished work to a state
+//! writer that saves atomically, coalescing bursts so state I/O never holds up the org calls.
+
+pub mod graph;
+mod perform;
+mod report;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio::sync::mpsc;
+
+pub use graph::Step;
+pub use perform::{Finished, NAME_LOCK_WAIT, StateChange};
+pub use report::{Report, StepOutcome, Tally};
+
+use crate::api::{ApiError, Client};
+use crate::plan::{Plan, SecretProbe};
+use crate::state::{State, StateError, Store};
+
+/// Why one step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("{resource}: credential `{credential}`: {source}")]
+    Secret {
+        resource: String,
+        credential: String,
+        #[source]
+        source: crate::secret::SecretError,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("invalid plan: {0}")]
+    Plan(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Watches an apply's progress (a progress bar, plain lines, JSON events).
+pub trait Observer: Send + Sync {
+    fn started(&self, plan: &Plan, action: usize, step: Step);
+    fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome);
+}
+
+/// How to run.
+pub struct Options {
+    /// Steps in flight at most.
+    pub parallelism: usize,
+    /// Set when the user interrupts: no new steps start.
+    pub stop: Arc<AtomicBool>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NodeState {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+/// Executes `plan`, writing `state` through `store` as steps finish. `stream_connections`:
+/// the connection each live data stream uses (for delete ordering).
+pub async fn execute(
+    plan: &Plan,
+    stream_connections: &BTreeMap<String, String>,
+    client: &Client,
+    probe: &SecretProbe,
+    store: &Store,
+    state: State,
+    options: &Options,
+    observer: &dyn Observer,
+) -> Report {
+    let started = Instant::now();
+    let retries_before = client.stats().retries;
+    let nodes = graph::build(&plan.actions, stream_connections);
+    let (sender, receiver) = mpsc::unbounded_channel::<StateChange>();
+    let context = perform::Context { client, probe };
+    let scheduler = schedule(plan, &nodes, &context, options, observer, sender);
+    let writer = write_state(store, state, receiver);
+    let (outcomes, (state, state_error)) = tokio::join!(scheduler, writer);
+    Report {
+        outcomes,
+        interrupted: options.stop.load(Ordering::SeqCst),
+        retries: client.stats().retries.saturating_sub(retries_before),
+        elapsed: started.elapsed(),
+        state_error: state_error.map(|e| e.to_string()),
+        state_serial: state.serial,
+    }
+}
+
+async fn schedule(
+    plan: &Plan,
+    nodes: &[graph::Node],
+    context: &perform::Context<'_>,
+    options: &Options,
+    observer: &dyn Observer,
+    sender: mpsc::UnboundedSender<StateChange>,
+) -> Vec<(usize, Step, StepOutcome)> {
+    let mut states = vec![NodeState::Waiting; nodes.len()];
+    let mut outcomes: Vec<Option<StepOutcome>> = vec![None; nodes.len()];
+    let mut running = FuturesUnordered::new();
+    let parallelism = options.parallelism.max(1);
+    loop {
+        if !options.stop.load(Ordering::SeqCst) {
+            for index in 0..nodes.len() {
+                if running.len() >= parallelism {
+                    break;
+                }
+                let ready = states[index] == NodeState::Waiting
+                    && nodes[index].after.iter().all(|&before| states[before] == NodeState::Done);
+                if !ready {
+                    continue;
+                }
+                states[index] = NodeState::Running;
+                let node = &nodes[index];
+                observer.started(plan, node.action, node.step);
+                let action = &plan.actions[node.action];
+                running.push(async move { (index, perform::perform(context, action, node.step).await) });
+            }
+        }
+        let Some((index, result)) = running.next().await else { break };
+        let node = &nodes[index];
+        let outcome = match result {
+            Ok(finished) => {
+                states[index] = NodeState::Done;
+                let note = finished.note.clone();
+                let _ = sender.send(finished.change);
+                StepOutcome::Done { note }
+            }
+            Err(error) => {
+                states[index] = NodeState::Failed;
+                let because = format!("{} failed", plan.actions[node.action].key());
+                for dependent in graph::dependents(nodes, index) {
+                    if states[dependent] == NodeState::Waiting {
+                        states[dependent] = NodeState::Skipped;
+                        let skipped = StepOutcome::Skipped { reason: because.clone() };
+                        observer.finished(plan, nodes[dependent].action, nodes[dependent].step, &skipped);
+                        outcomes[dependent] = Some(skipped);
+                    }
+                }
+                StepOutcome::Failed { error: describe(&error) }
+            }
+        };
+        observer.finished(plan, node.action, node.step, &outcome);
+        outcomes[index] = Some(outcome);
+    }
+    drop(sender);
+    nodes
+        .iter()
+        .zip(outcomes)
+        .map(|(node, outcome)| (node.action, node.step, outcome.unwrap_or(StepOutcome::NotStarted)))
+        .collect()
+}
+
+/// The error text of a failed step, with Salesforce's code and a hint when known.
+fn describe(error: &ApplyError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        source = cause.source();
+    }
+    if let ApplyError::Api(api) = error
+        && let Some(hint) = api.hint()
+    {
+        text.push_str(&format!(" (hint: {hint})"));
+    }
+    text
+}
+
+/// Applies state changes as they arrive, saving once per burst.
+async fn write_state(store: &Store, mut state: State, mut receiver: mpsc::UnboundedReceiver<StateChange>) -> (State, Option<StateError>) {
+    let mut first_error = None;
+    while let Some(change) = receiver.recv().await {
+        apply_change(&mut state, change);
+        while let Ok(more) = receiver.try_recv() {
+            apply_change(&mut state, more);
+        }
+        if let Err(error) = store.save(&mut state).await {
+            tracing::error!(%error, "cannot save state");
+            first_error.get_or_insert(error);
+        }
+    }
+    (state, first_error)
+}
+
+fn apply_change(state: &mut State, change: StateChange) {
+    match change {
+        StateChange::Put { mut managed, keep_secrets } => {
+            if keep_secrets && let Some(previous) = state.get(&managed.key()) {
+                managed.secrets.clone_from(&previous.secrets);
+            }
+            state.put(managed);
+        }
+        StateChange::Remove(key) => {
+            state.remove(&key);
+        }
+    }
+}

@@ -3,8 +3,13 @@
 //! Commands are thin: they parse, call the modules that hold the logic, and hand results to
 //! `output`. Exit codes are decided in one place, [`Outcome::code`].
 
+mod apply;
 mod emulator;
 mod manifests;
+mod plan;
+mod planning;
+mod progress;
+mod session;
 mod render;
 mod schema;
 mod validate;
@@ -59,6 +64,10 @@ pub enum Command {
     Render(render::Args),
     /// Write the JSON Schemas of the manifest documents.
     Schema(schema::Args),
+    /// Read the org, diff it against the manifests and print the plan.
+    Plan(plan::Args),
+    /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
+    Apply(apply::Args),
     /// Serve the Data 360 emulator.
     Emulator(emulator::Args),
 }
@@ -99,6 +108,16 @@ pub enum CliError {
     Manifest(#[from] crate::manifest::FilesError),
     #[error(transparent)]
     Emulator(#[from] crate::emulator::EmulatorError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiError),
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error(transparent)]
+    PlanFile(#[from] crate::plan::PlanFileError),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write `{path}`")]
@@ -148,6 +167,8 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Validate(args) => validate::run(args, &global),
             Command::Render(args) => render::run(args, &global),
             Command::Schema(args) => schema::run(&args),
+            Command::Plan(args) => plan::run(args, &global).await,
+            Command::Apply(args) => apply::run(args, &global).await,
             Command::Emulator(args) => emulator::run(args, &global).await,
         }
     });

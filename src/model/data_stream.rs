@@ -91,6 +91,32 @@ impl DataStream {
     pub fn default_dlo_name(stream_name: &str) -> String {
         format!("{stream_name}__dll")
     }
+
+    /// A minimal valid stream for tests.
+    #[cfg(test)]
+    #[must_use]
+    pub fn example(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            labels: BTreeMap::new(),
+            label: name.to_owned(),
+            connection: "Example_Connection".to_owned(),
+            source: SourceObject { database: None, schema: None, object: "patients".to_owned() },
+            data_lake_object: DataLakeObject {
+                name: Self::default_dlo_name(name),
+                label: None,
+                category: "Profile".to_owned(),
+                primary_key: "id".to_owned(),
+                record_modified_field: None,
+                event_time_field: None,
+                dataspace: "default".to_owned(),
+            },
+            fields: vec![SourceField { name: "id".to_owned(), field_type: "Text".to_owned() }],
+            refresh: None,
+            lifecycle: Lifecycle::default(),
+            no_secrets: BTreeMap::new(),
+        }
+    }
 }
 
 fn optional(value: Option<&String>) -> Value {

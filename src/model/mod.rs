@@ -7,7 +7,7 @@
 
 mod connection;
 pub mod connector_types;
-mod data_stream;
+pub mod data_stream;
 mod name;
 
 use std::collections::BTreeMap;

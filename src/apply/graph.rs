@@ -1,0 +1,156 @@
+//! The dependency graph of an apply: one node per step (a replace is two steps, delete then
+//! create) and the steps each must wait for.
+//!
+//! Rules: a data stream's create/update waits for its connection's create/update; a
+//! connection's delete waits for the deletes of the streams that use it; a replace's create
+//! waits for its own delete. Nothing else is ordered, so independent work runs concurrently.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Kind, Resource, ResourceKey};
+use crate::plan::{Action, ActionKind};
+
+/// What one step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Create,
+    Update,
+    Delete,
+    Adopt,
+    Forget,
+}
+
+/// One step of one action.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Index of the action in the plan.
+    pub action: usize,
+    pub step: Step,
+    /// Indices of nodes that must finish (successfully) first.
+    pub after: Vec<usize>,
+}
+
+/// Builds the nodes of `actions`. `stream_connections` maps each live data stream to the
+/// connection it uses (deletes of connections wait for those streams).
+#[must_use]
+pub fn build(actions: &[Action], stream_connections: &BTreeMap<String, String>) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut deletes: BTreeMap<ResourceKey, usize> = BTreeMap::new();
+    let mut writes: BTreeMap<ResourceKey, usize> = BTreeMap::new();
+    for (index, action) in actions.iter().enumerate() {
+        let key = action.key();
+        let mut push = |step: Step, after: Vec<usize>| {
+            nodes.push(Node { action: index, step, after });
+            nodes.len() - 1
+        };
+        match action.action {
+            ActionKind::Create => {
+                writes.insert(key, push(Step::Create, Vec::new()));
+            }
+            ActionKind::Update => {
+                writes.insert(key, push(Step::Update, Vec::new()));
+            }
+            ActionKind::Adopt => {
+                writes.insert(key, push(Step::Adopt, Vec::new()));
+            }
+            ActionKind::Replace => {
+                let delete = push(Step::Delete, Vec::new());
+                deletes.insert(key.clone(), delete);
+                writes.insert(key, push(Step::Create, vec![delete]));
+            }
+            ActionKind::Delete => {
+                deletes.insert(key, push(Step::Delete, Vec::new()));
+            }
+            ActionKind::Forget => {
+                push(Step::Forget, Vec::new());
+            }
+        }
+    }
+    for node in &mut nodes {
+        let action = &actions[node.action];
+        match (action.kind, node.step) {
+            (Kind::DataStream, Step::Create | Step::Update | Step::Adopt) => {
+                if let Some(Resource::DataStream(stream)) = &action.desired {
+                    let connection = ResourceKey::new(Kind::Connection, stream.connection.clone());
+                    if let Some(&parent) = writes.get(&connection) {
+                        node.after.push(parent);
+                    }
+                }
+            }
+            (Kind::Connection, Step::Delete) => {
+                for (stream, connection) in stream_connections {
+                    if *connection == action.name
+                        && let Some(&child) = deletes.get(&ResourceKey::new(Kind::DataStream, stream.clone()))
+                    {
+                        node.after.push(child);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    nodes
+}
+
+/// Every node that depends, directly or not, on `failed`.
+#[must_use]
+pub fn dependents(nodes: &[Node], failed: usize) -> Vec<usize> {
+    let mut found = vec![false; nodes.len()];
+    let mut queue = vec![failed];
+    while let Some(current) = queue.pop() {
+        for (index, node) in nodes.iter().enumerate() {
+            if !found[index] && node.after.contains(&current) {
+                found[index] = true;
+                queue.push(index);
+            }
+        }
+    }
+    found.iter().enumerate().filter_map(|(i, f)| f.then_some(i)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::data_stream::DataStream;
+
+    fn action(kind: ActionKind, resource_kind: Kind, name: &str, desired: Option<Resource>) -> Action {
+        Action {
+            action: kind,
+            kind: resource_kind,
+            name: name.to_owned(),
+            id: None,
+            live_connector_type: None,
+            changes: Vec::new(),
+            reasons: Vec::new(),
+            desired,
+            origin: None,
+        }
+    }
+
+    fn stream(name: &str, connection: &str) -> Resource {
+        let mut stream = DataStream::example(name);
+        stream.connection = connection.to_owned();
+        Resource::DataStream(stream)
+    }
+
+    #[test]
+    fn streams_wait_for_their_connection_and_replace_is_ordered() {
+        let actions = vec![
+            action(ActionKind::Delete, Kind::DataStream, "Old_Stream", None),
+            action(ActionKind::Replace, Kind::Connection, "C1", None),
+            action(ActionKind::Delete, Kind::Connection, "C2", None),
+            action(ActionKind::Create, Kind::DataStream, "S1", Some(stream("S1", "C1"))),
+            action(ActionKind::Create, Kind::DataStream, "S2", Some(stream("S2", "Elsewhere"))),
+        ];
+        let live = BTreeMap::from([("Old_Stream".to_owned(), "C2".to_owned())]);
+        let nodes = build(&actions, &live);
+        // 0: delete Old_Stream, 1: delete C1, 2: create C1, 3: delete C2, 4: create S1, 5: create S2
+        assert_eq!(nodes.len(), 6);
+        assert_eq!(nodes[2].after, vec![1]);
+        assert_eq!(nodes[3].after, vec![0]);
+        assert_eq!(nodes[4].after, vec![2]);
+        assert!(nodes[5].after.is_empty());
+        assert_eq!(dependents(&nodes, 1), vec![2, 4]);
+        assert!(dependents(&nodes, 5).is_empty());
+    }
+}

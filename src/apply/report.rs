@@ -1,0 +1,122 @@
+//! What an apply did: one outcome per step, and the counts the summary line shows.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::Step;
+use crate::plan::{ActionKind, Plan};
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum StepOutcome {
+    Done {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    Failed {
+        error: String,
+    },
+    /// Not tried because something it depends on failed.
+    Skipped {
+        reason: String,
+    },
+    /// Not started: the apply was interrupted first.
+    NotStarted,
+}
+
+/// The result of an apply.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// `(action index, step, outcome)` for every step.
+    pub outcomes: Vec<(usize, Step, StepOutcome)>,
+    pub interrupted: bool,
+    pub retries: u64,
+    pub elapsed: Duration,
+    /// The first state write that failed.
+    pub state_error: Option<String>,
+    pub state_serial: u64,
+}
+
+/// Counts per action (a replace counts once, when both its steps are done).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    pub created: usize,
+    pub updated: usize,
+    pub replaced: usize,
+    pub deleted: usize,
+    pub adopted: usize,
+    pub forgotten: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub not_started: usize,
+}
+
+impl Report {
+    /// The outcome of a whole action: failed if any step failed, and so on.
+    fn action_outcome(&self, action: usize) -> Option<&StepOutcome> {
+        let steps: Vec<&StepOutcome> = self.outcomes.iter().filter(|(a, _, _)| *a == action).map(|(_, _, o)| o).collect();
+        let rank = |o: &StepOutcome| match o {
+            StepOutcome::Failed { .. } => 0,
+            StepOutcome::Skipped { .. } => 1,
+            StepOutcome::NotStarted => 2,
+            StepOutcome::Done { .. } => 3,
+        };
+        steps.into_iter().min_by_key(|o| rank(o))
+    }
+
+    #[must_use]
+    pub fn tally(&self, plan: &Plan) -> Tally {
+        let mut tally = Tally::default();
+        for (index, action) in plan.actions.iter().enumerate() {
+            match self.action_outcome(index) {
+                Some(StepOutcome::Done { .. }) => match action.action {
+                    ActionKind::Create => tally.created += 1,
+                    ActionKind::Update => tally.updated += 1,
+                    ActionKind::Replace => tally.replaced += 1,
+                    ActionKind::Delete => tally.deleted += 1,
+                    ActionKind::Adopt => tally.adopted += 1,
+                    ActionKind::Forget => tally.forgotten += 1,
+                },
+                Some(StepOutcome::Failed { .. }) => tally.failed += 1,
+                Some(StepOutcome::Skipped { .. }) => tally.skipped += 1,
+                Some(StepOutcome::NotStarted) | None => tally.not_started += 1,
+            }
+        }
+        tally
+    }
+
+    /// Whether every action finished.
+    #[must_use]
+    pub fn complete(&self, plan: &Plan) -> bool {
+        let tally = self.tally(plan);
+        tally.failed == 0 && tally.skipped == 0 && tally.not_started == 0 && self.state_error.is_none()
+    }
+
+    /// `Apply complete: 3 created, …; 2 retries; 1.4s.`
+    #[must_use]
+    pub fn summary_line(&self, plan: &Plan) -> String {
+        let t = self.tally(plan);
+        let head = if self.interrupted {
+            "Apply interrupted"
+        } else if self.complete(plan) {
+            "Apply complete"
+        } else {
+            "Apply incomplete"
+        };
+        let mut line = format!(
+            "{head}: {} created, {} updated, {} replaced, {} deleted, {} failed, {} skipped",
+            t.created, t.updated, t.replaced, t.deleted, t.failed, t.skipped
+        );
+        if t.not_started > 0 {
+            line.push_str(&format!(", {} not started", t.not_started));
+        }
+        if t.adopted > 0 || t.forgotten > 0 {
+            line.push_str(&format!(" ({} adopted, {} forgotten in state)", t.adopted, t.forgotten));
+        }
+        line.push_str(&format!("; {} retr{}; {:.1}s.", self.retries, if self.retries == 1 { "y" } else { "ies" }, self.elapsed.as_secs_f64()));
+        line
+    }
+}

@@ -1,0 +1,74 @@
+//! `d360 plan`: read live, diff, print the plan; optionally save it for `apply`.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::planning::{self, Selection};
+use super::session;
+use super::{CliError, GlobalArgs, Outcome, manifests};
+use crate::output;
+use crate::plan::{self, Plan};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Save the plan here (JSON) for `d360 apply FILE`. Holds references, never secret values.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// `text` for people, `json` for machines (stable, versioned), `markdown` for PR comments.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 2 when there are changes, 0 when none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Prints a plan in the chosen format to stdout.
+pub fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
+    match format {
+        Format::Text => {
+            let paint = output::Paint { enabled: output::stdout_color() };
+            output::data(plan::render_text(plan, paint).trim_end());
+        }
+        Format::Markdown => output::data(plan::render_markdown(plan).trim_end()),
+        Format::Json => {
+            let text = serde_json::to_string_pretty(plan).map_err(|e| CliError::Usage(format!("cannot encode the plan: {e}")))?;
+            output::data(&text);
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let options = args.selection.options()?;
+    let loaded = manifests::load(&args.selection.paths)?;
+    let session = session::open(global).await?;
+    let planned = planning::make(&session, &loaded.resources, &options).await;
+    session.close().await;
+    let planned = planned?;
+    print(&planned.plan, args.format)?;
+    if let Some(path) = &args.out {
+        if planned.plan.errors.is_empty() {
+            plan::save(&planned.plan, path)?;
+            output::message(&format!("Saved the plan to {}. Apply it with: d360 apply {}", path.display(), path.display()));
+        } else {
+            output::message("The plan has errors; not saved.");
+        }
+    }
+    if !planned.plan.errors.is_empty() {
+        return Ok(Outcome::Failure);
+    }
+    if args.detailed_exitcode && planned.plan.has_work() {
+        return Ok(Outcome::Changes);
+    }
+    Ok(Outcome::Success)
+}
