@@ -8,6 +8,7 @@
 
 mod diagnose;
 mod jwt;
+pub mod keygen;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,12 +4,15 @@
 //! `output`. Exit codes are decided in one place, [`Outcome::code`].
 
 mod apply;
+mod auth;
 mod emulator;
 mod manifests;
 mod plan;
 mod planning;
 mod progress;
+mod org;
 mod session;
+mod state;
 mod render;
 mod schema;
 mod validate;
@@ -68,6 +71,12 @@ pub enum Command {
     Plan(plan::Args),
     /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
     Apply(apply::Args),
+    /// Inspect and repair state.
+    State(state::Args),
+    /// Check access to an org and diagnose its setup.
+    Org(org::Args),
+    /// Make a key pair for the connected app (JWT bearer).
+    Auth(auth::Args),
     /// Serve the Data 360 emulator.
     Emulator(emulator::Args),
 }
@@ -169,6 +178,9 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Schema(args) => schema::run(&args),
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,
+            Command::State(args) => state::run(args, &global).await,
+            Command::Org(args) => org::run(args, &global).await,
+            Command::Auth(args) => auth::run(args, &global),
             Command::Emulator(args) => emulator::run(args, &global).await,
         }
     });

@@ -1,0 +1,68 @@
+//! `d360 auth keygen`: a private key and self-signed certificate for the connected app, and the
+//! Setup steps to do with them.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use secrecy::ExposeSecret;
+
+use super::{CliError, GlobalArgs, Outcome};
+use crate::auth::keygen;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: AuthCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Write `d360.key` (mode 0600) and `d360.crt` for JWT bearer login.
+    Keygen {
+        /// Folder to write into.
+        #[arg(long, default_value = "keys")]
+        out: PathBuf,
+        /// Certificate validity in days.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+        /// The certificate's common name.
+        #[arg(long, default_value = "d360")]
+        common_name: String,
+        /// Overwrite an existing key.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let AuthCommand::Keygen { out, days, common_name, force } = args.command;
+    let key_path = out.join("d360.key");
+    let certificate_path = out.join("d360.crt");
+    if key_path.exists() && !force {
+        return Err(CliError::Usage(format!(
+            "`{}` already exists; it is not overwritten (an org may trust its certificate). Pass --force to replace it, or --out another folder",
+            key_path.display()
+        )));
+    }
+    std::fs::create_dir_all(&out).map_err(|source| CliError::Write { path: out.display().to_string(), source })?;
+    let pair = keygen::generate(&common_name, days).map_err(|e| CliError::Usage(format!("cannot generate a key: {e}")))?;
+    keygen::write_private(&key_path, pair.private_key_pem.expose_secret().as_bytes())
+        .map_err(|source| CliError::Write { path: key_path.display().to_string(), source })?;
+    crate::state::write_atomic(&certificate_path, pair.certificate_pem.as_bytes(), false)
+        .map_err(|source| CliError::Write { path: certificate_path.display().to_string(), source })?;
+    output::data(&format!(
+        "Wrote {key} (private key, mode 0600: keep it out of git) and {crt} (certificate, valid {days} days).\n\n\
+         Next, in Salesforce Setup:\n\
+         1. App Manager > New Connected App (or External Client App): enable OAuth settings.\n\
+         2. Tick 'Use digital signatures' and upload {crt}.\n\
+         3. Scopes: 'Manage user data via APIs (api)', 'Perform requests at any time (refresh_token, offline_access)'\n   and the Data 360 scopes (cdp_api, cdp_ingest_api, cdp_query_api, cdp_profile_api).\n\
+         4. Manage > Edit Policies: 'Admin approved users are pre-authorized'; add the integration user's profile or a permission set.\n\
+         5. Copy the Consumer Key, then in d360.yaml:\n\
+         \n    auth:\n      jwt: {{ clientId: {{ fromEnv: SF_CLIENT_ID }}, username: integration@example.com, privateKeyFile: {key} }}\n\
+         \n6. Check it: d360 org check --org <name>",
+        key = key_path.display(),
+        crt = certificate_path.display(),
+    ));
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,192 @@
+//! `d360 org check`: log in, exchange for a Data 360 token, run the tenant query, read the
+//! user and count objects; when a step fails, say which and what to fix in Setup.
+
+use clap::{Subcommand, ValueEnum};
+use futures::future::try_join_all;
+use serde::Serialize;
+
+use super::session::{self, Session};
+use super::{CliError, GlobalArgs, Outcome};
+use crate::api::ApiError;
+use crate::config::AuthMethod;
+use crate::output::{self, Paint};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Check that d360 can log in and use Data 360; diagnose the setup when it cannot.
+    Check {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// One checked step.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepReport {
+    step: &'static str,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckReport {
+    format_version: u32,
+    org: String,
+    instance_url: String,
+    api_version: String,
+    dataspace: String,
+    flow: String,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connections: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connector_types: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_streams: Option<u64>,
+    steps: Vec<StepReport>,
+}
+
+impl CheckReport {
+    fn pass(&mut self, step: &'static str, detail: String) {
+        self.steps.push(StepReport { step, ok: true, detail: Some(detail), error: None, hint: None });
+    }
+
+    fn fail(&mut self, step: &'static str, error: &ApiError) {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        self.steps.push(StepReport { step, ok: false, detail: None, error: Some(text), hint: error.hint() });
+        self.ok = false;
+    }
+}
+
+pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let OrgCommand::Check { format } = args.command;
+    let session = session::open(global).await?;
+    let report = check(&session).await;
+    session.close().await;
+    match format {
+        Format::Json => output::data(&serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?),
+        Format::Text => print(&report),
+    }
+    Ok(if report.ok { Outcome::Success } else { Outcome::Failure })
+}
+
+async fn check(session: &Session) -> CheckReport {
+    let client = &session.client;
+    let profile = &session.profile;
+    let mut report = CheckReport {
+        format_version: 1,
+        org: session.org.clone(),
+        instance_url: profile.instance_url.to_string(),
+        api_version: client.api_version().to_owned(),
+        dataspace: client.dataspace().to_owned(),
+        flow: profile.auth.flow_name().to_owned(),
+        ok: true,
+        ..CheckReport::default()
+    };
+    if let AuthMethod::Password { .. } = &profile.auth {
+        output::message("warning: the username-password flow is legacy and may be blocked in your org; prefer JWT bearer (`d360 auth keygen`).");
+    }
+    match client.auth().token().await {
+        Ok(token) => report.pass("login", format!("{} flow; instance {}", profile.auth.flow_name(), token.instance_url)),
+        Err(error) => {
+            report.fail("login", &ApiError::Auth(error));
+            return report;
+        }
+    }
+    match client.userinfo().await {
+        Ok(user) => {
+            report.pass("identity", format!("{} (user {}, org {})", user.preferred_username, user.user_id, user.organization_id));
+            report.user = Some(user.preferred_username);
+            report.organization_id = Some(user.organization_id);
+        }
+        Err(error) => {
+            report.fail("identity", &error);
+            return report;
+        }
+    }
+    match client.tenant_check().await {
+        Ok(tenant) => report.pass("data360", format!("token exchange and `SELECT 1` on tenant {tenant}")),
+        Err(error) => {
+            report.fail("data360", &error);
+            return report;
+        }
+    }
+    match count_connections(session).await {
+        Ok((types, connections)) => {
+            report.pass("connections", format!("{connections} connection{} across {types} connector type{}", plural(connections), plural(types)));
+            report.connections = Some(connections);
+            report.connector_types = Some(types);
+        }
+        Err(error) => {
+            report.fail("connections", &error);
+            return report;
+        }
+    }
+    match client.list_data_streams().await {
+        Ok(streams) => {
+            let count = streams.len() as u64;
+            report.pass("dataStreams", format!("{count} data stream{}", plural(count)));
+            report.data_streams = Some(count);
+        }
+        Err(error) => report.fail("dataStreams", &error),
+    }
+    report
+}
+
+fn plural(count: u64) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// Connector types offered by the org, and the connections of all of them.
+async fn count_connections(session: &Session) -> Result<(u64, u64), ApiError> {
+    let client = &session.client;
+    let connectors = client.list_connectors().await?;
+    let names: Vec<String> = connectors.connector_info_list.iter().map(|c| c.name.clone()).collect();
+    let lists = try_join_all(names.iter().map(|name| client.list_connections(name))).await?;
+    Ok((names.len() as u64, lists.iter().map(|l| l.len() as u64).sum()))
+}
+
+fn print(report: &CheckReport) {
+    let paint = Paint { enabled: output::stdout_color() };
+    let mut text = format!("org `{}` at {} (API v{}, data space `{}`)\n", report.org, report.instance_url, report.api_version, report.dataspace);
+    for step in &report.steps {
+        if step.ok {
+            text.push_str(&format!("  {} {:<12} {}\n", paint.green("ok"), step.step, step.detail.as_deref().unwrap_or("")));
+        } else {
+            text.push_str(&format!("  {} {:<12} {}\n", paint.red("FAIL"), step.step, step.error.as_deref().unwrap_or("")));
+            if let Some(hint) = step.hint {
+                text.push_str(&format!("       {} {hint}\n", paint.yellow("hint:")));
+            }
+        }
+    }
+    text.push_str(if report.ok { "Org check passed.\n" } else { "Org check failed.\n" });
+    output::data(text.trim_end());
+}

@@ -1,0 +1,148 @@
+//! `d360 state list|show NAME|rm NAME|unlock`: inspect and repair state. Never prints secrets
+//! (state holds none; fingerprints are not shown either).
+
+use clap::{Subcommand, ValueEnum};
+
+use super::apply::parse_duration;
+use super::session;
+use super::{CliError, GlobalArgs, Outcome};
+use crate::config::OrgSelection;
+use crate::model::ResourceKey;
+use crate::output;
+use crate::state::{Managed, State, Store};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List managed resources.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show one managed resource (`Kind/name`, or a name that is unique).
+    Show {
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Stop managing a resource. The object stays in the org.
+    Rm {
+        name: String,
+        /// How long to wait for the state lock.
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        lock_timeout: std::time::Duration,
+    },
+    /// Remove a stale lock left by a process that is gone.
+    Unlock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+async fn open_store(global: &GlobalArgs) -> Result<(String, Store), CliError> {
+    let (org, config) = match session::select(global)? {
+        OrgSelection::Local { state, .. } => ("local".to_owned(), state),
+        OrgSelection::Remote(profile) => (profile.name.clone(), profile.state.clone()),
+    };
+    let store = Store::open(&config, &org).await?;
+    Ok((org, store))
+}
+
+/// Finds `Kind/name`, or a bare name when exactly one resource has it.
+fn find<'a>(state: &'a State, name: &str) -> Result<&'a Managed, CliError> {
+    if let Some(key) = ResourceKey::parse(name)
+        && let Some(managed) = state.get(&key)
+    {
+        return Ok(managed);
+    }
+    let matching: Vec<&Managed> = state.resources.values().filter(|m| m.name == name).collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => Err(CliError::Usage(format!("`{name}` is not in state; `d360 state list` shows what is"))),
+        many => Err(CliError::Usage(format!(
+            "`{name}` is ambiguous: {}; give KIND/NAME",
+            many.iter().map(|m| m.key().to_string()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn public_view(managed: &Managed) -> serde_json::Value {
+    serde_json::json!({
+        "kind": managed.kind,
+        "name": managed.name,
+        "id": managed.id,
+        "connectorType": managed.connector_type,
+        "specDigest": managed.spec_digest,
+        "credentialsRecorded": managed.secrets.keys().collect::<Vec<_>>(),
+        "preventDestroy": managed.prevent_destroy,
+        "updated": managed.updated,
+    })
+}
+
+pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let (org, store) = open_store(global).await?;
+    match args.command {
+        StateCommand::List { format } => {
+            let state = store.load().await?;
+            match format {
+                Format::Json => output::data(&serde_json::json!({
+                    "formatVersion": 1,
+                    "org": org,
+                    "serial": state.serial,
+                    "lineage": state.lineage,
+                    "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
+                }).to_string()),
+                Format::Text => {
+                    if state.resources.is_empty() {
+                        output::message(&format!("No managed resources in the state of org `{org}` ({}).", store.describe()));
+                    }
+                    for managed in state.resources.values() {
+                        output::data(&format!("{}\t{}", managed.key(), managed.id));
+                    }
+                }
+            }
+        }
+        StateCommand::Show { name, format } => {
+            let state = store.load().await?;
+            let managed = find(&state, &name)?;
+            let view = public_view(managed);
+            match format {
+                Format::Json => output::data(&view.to_string()),
+                Format::Text => {
+                    let credentials = managed.secrets.keys().cloned().collect::<Vec<_>>().join(", ");
+                    output::data(&format!(
+                        "{}\n  id:             {}\n  connector type: {}\n  spec digest:    {}\n  credentials:    {}\n  preventDestroy: {}\n  updated:        {}",
+                        managed.key(),
+                        managed.id,
+                        managed.connector_type.as_deref().unwrap_or("-"),
+                        managed.spec_digest,
+                        if credentials.is_empty() { "-".to_owned() } else { format!("{credentials} (fingerprints recorded; values never stored)") },
+                        managed.prevent_destroy,
+                        managed.updated,
+                    ));
+                }
+            }
+        }
+        StateCommand::Rm { name, lock_timeout } => {
+            let _lock = store.lock("d360 state rm", lock_timeout).await?;
+            let mut state = store.load().await?;
+            let key = find(&state, &name)?.key();
+            state.remove(&key);
+            store.save(&mut state).await?;
+            output::message(&format!("Removed {key} from state. The object stays in the org; the next plan shows it as not managed (or adopts it if a manifest declares it)."));
+        }
+        StateCommand::Unlock => match store.unlock().await? {
+            Some(holder) => output::message(&format!("Removed the stale lock of {holder}.")),
+            None => output::message("State is not locked."),
+        },
+    }
+    Ok(Outcome::Success)
+}
