@@ -1,0 +1,189 @@
+//! Shared test helpers: the real `d360` binary, an emulator process on 127.0.0.1, and a
+//! work folder with manifests.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use tempfile::TempDir;
+
+/// The `d360` binary under test.
+pub fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_d360"));
+    command.env_remove("D360_ORG").env_remove("RUST_LOG").env("NO_COLOR", "1");
+    command
+}
+
+/// `d360 emulator` running as its own process; killed on drop.
+pub struct EmulatorProcess {
+    child: Child,
+    pub url: String,
+    pub dir: TempDir,
+}
+
+impl EmulatorProcess {
+    /// Starts an emulator over a fresh data folder with extra flags (`--latency`, `--fault`...).
+    pub fn start(flags: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir, flags)
+    }
+
+    /// Starts an emulator over `dir` (restarts keep objects).
+    pub fn start_in(dir: TempDir, flags: &[&str]) -> Self {
+        let mut child = bin()
+            .args(["emulator", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .args(flags)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("emulator prints its URL");
+        let url = line.trim().rsplit(' ').next().expect("a URL").to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line}");
+        Self { child, url, dir }
+    }
+
+    /// Stops the process and hands back its data folder.
+    pub fn stop(mut self) -> TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// The private key of the emulator's `local` app.
+    pub fn key(&self) -> PathBuf {
+        self.dir.path().join("local.key")
+    }
+}
+
+impl Drop for EmulatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A work folder (the user's repository) with a copy of some manifests.
+pub struct Work {
+    pub dir: TempDir,
+}
+
+impl Work {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// A work folder holding a copy of the repository's example `manifests/`.
+    pub fn with_examples() -> Self {
+        let work = Self::new();
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests"), &work.path().join("manifests"));
+        work
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file under the work folder.
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(path, text).expect("write file");
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path().join(relative)).expect("read file")
+    }
+
+    /// `d360` in this folder against the emulator as `--org env` (JWT bearer with its key).
+    pub fn d360(&self, emulator: &EmulatorProcess) -> Command {
+        let mut command = bin();
+        command
+            .current_dir(self.path())
+            .env("D360_ORG", "env")
+            .env("D360_INSTANCE_URL", &emulator.url)
+            .env("D360_CLIENT_ID", "d360-local")
+            .env("D360_USERNAME", "admin@local.d360")
+            .env("D360_PRIVATE_KEY_FILE", emulator.key())
+            .env_remove("D360_CLIENT_SECRET")
+            .env_remove("D360_PASSWORD")
+            .env_remove("D360_STATE_URL");
+        command
+    }
+
+    /// `d360` in this folder with no org settings (the built-in `local` org).
+    pub fn local(&self) -> Command {
+        let mut command = bin();
+        command.current_dir(self.path());
+        command
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy file");
+        }
+    }
+}
+
+/// Output of a finished command.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// Runs a command to the end.
+pub fn run(command: &mut Command) -> Ran {
+    let output = command.stdin(Stdio::null()).output().expect("run d360");
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs and asserts the exit code.
+#[track_caller]
+pub fn expect(command: &mut Command, code: i32) -> Ran {
+    let ran = run(command);
+    assert_eq!(ran.code, code, "{ran:?}");
+    ran
+}
+
+/// Replaces record ids, ports, times and durations so output can be snapshotted.
+pub fn scrub(text: &str) -> String {
+    let rules = [
+        (r"0[A-Za-z0-9]{2}[A-Za-z0-9]{12,15}", "[ID]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", "[TIME]"),
+        (r"\d+\.\d+s\b", "[SECONDS]s"),
+        (r#""(stateLineage|lineage)": "[0-9a-f]+""#, r#""$1": "[LINEAGE]""#),
+        (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
+        (r#""[A-Za-z]+/[A-Za-z0-9_]+": "[0-9a-f]{32}""#, r#""[KEY]": "[FP]""#),
+    ];
+    let mut text = text.to_owned();
+    for (pattern, replacement) in rules {
+        let regex = regex::Regex::new(pattern).expect("valid regex");
+        text = regex.replace_all(&text, replacement).into_owned();
+    }
+    text
+}
