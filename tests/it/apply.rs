@@ -3,7 +3,7 @@
 use super::fleet::{write_connection, write_fleet, write_stream};
 use super::support::{EmulatorProcess, Work, expect, run};
 
-fn with_secrets(command: &mut std::process::Command, password: &str) -> &mut std::process::Command {
+fn with_secrets<'a>(command: &'a mut std::process::Command, password: &str) -> &'a mut std::process::Command {
     command.env("RDS_USER", "clinic_reader").env("RDS_PASSWORD", password)
 }
 

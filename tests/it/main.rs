@@ -5,5 +5,6 @@ mod apply;
 mod emulator;
 mod fleet;
 mod interrupt;
+mod manifests;
 mod plan_fixtures;
 mod support;
