@@ -17,6 +17,7 @@
 //! - [`diff`]: pure comparison of desired and live resources.
 //! - [`plan`]: ordered actions, their rendering and their saved form.
 //! - [`apply`]: carries out a plan concurrently and records the results in state.
+//! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`emulator`]: the Data 360 API served locally (tests, the `local` org, users' CI).
 //! - [`cli`]: one file per subcommand, thin.
 //! - [`output`]: the one place that writes to stdout and stderr.
@@ -27,6 +28,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod drift;
 pub mod emulator;
 pub mod manifest;
 pub mod model;

@@ -5,6 +5,7 @@
 
 mod apply;
 mod auth;
+mod drift;
 mod emulator;
 mod manifests;
 mod plan;
@@ -71,6 +72,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
     Apply(apply::Args),
+    /// Report objects changed, deleted or created outside d360 (exit 2 on drift).
+    Drift(drift::Args),
     /// Inspect and repair state.
     State(state::Args),
     /// Check access to an org and diagnose its setup.
@@ -178,6 +181,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Schema(args) => schema::run(&args),
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,
+            Command::Drift(args) => drift::run(args, &global).await,
             Command::State(args) => state::run(args, &global).await,
             Command::Org(args) => org::run(args, &global).await,
             Command::Auth(args) => auth::run(args, &global),

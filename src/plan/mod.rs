@@ -9,7 +9,7 @@
 mod build;
 pub mod live;
 mod render_markdown;
-mod render_text;
+pub mod render_text;
 mod saved;
 
 use std::collections::BTreeMap;

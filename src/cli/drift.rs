@@ -1,0 +1,58 @@
+//! `d360 drift [PATHS]`: report objects changed, deleted or created outside d360.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::planning;
+use super::session;
+use super::{CliError, GlobalArgs, Outcome, manifests};
+use crate::drift;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifest files or folders (default: ./manifests, else the current folder).
+    pub paths: Vec<PathBuf>,
+    /// `text`, `json` (stable, versioned), `markdown` (an issue or PR comment) or `junit`
+    /// (one test case per resource).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout (the summary line still goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Junit,
+}
+
+pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let loaded = manifests::load(&args.paths)?;
+    let session = session::open(global).await?;
+    let planned = planning::make(&session, &loaded.resources, &crate::plan::Options::default()).await;
+    session.close().await;
+    let planned = planned?;
+    let declared: Vec<_> = loaded.resources.iter().map(|d| d.resource.key()).collect();
+    let report = drift::from_plan(&planned.plan, &declared, &planned.state);
+    let to_file = args.out.is_some();
+    let text = match args.format {
+        Format::Text => drift::render_text(&report, output::Paint { enabled: !to_file && output::stdout_color() }),
+        Format::Markdown => drift::render_markdown(&report),
+        Format::Junit => drift::render_junit(&report),
+        Format::Json => serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?,
+    };
+    match &args.out {
+        Some(path) => {
+            crate::state::write_atomic(path, text.as_bytes(), false)
+                .map_err(|source| CliError::Write { path: path.display().to_string(), source })?;
+            output::message(&format!("{} (report written to {})", report.summary_line(), path.display()));
+        }
+        None => output::data(text.trim_end()),
+    }
+    Ok(if report.drift { Outcome::Changes } else { Outcome::Success })
+}

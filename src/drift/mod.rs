@@ -1,0 +1,215 @@
+//! Drift: how the live org differs from the manifests and state, for scheduled checks.
+//!
+//! Built from a [`Plan`] (the same reading and diffing), then classified per resource:
+//! changed out of band, missing (deleted out of band), secrets that cannot be verified,
+//! unmanaged objects of the kinds in play, managed objects no manifest declares, and in sync.
+//! Rendered as text, JSON, markdown or JUnit XML (one test case per resource).
+
+mod junit;
+mod render;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+pub use junit::render as render_junit;
+pub use render::{render_markdown, render_text};
+
+use crate::diff::FieldChange;
+use crate::model::{Kind, ResourceKey};
+use crate::plan::{ActionKind, Plan};
+use crate::state::State;
+
+/// The drift format this build writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What is wrong with one resource (or that nothing is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// Live fields differ from the manifest.
+    Changed,
+    /// Declared (or managed) but not in the org.
+    Missing,
+    /// Credentials cannot be compared: no fingerprint, a changed value, or an unreadable reference.
+    SecretUnverified,
+    /// In the org, of a kind in play, not managed by d360.
+    Unmanaged,
+    /// Managed, in the org, but no manifest declares it any more.
+    Undeclared,
+    InSync,
+}
+
+impl Status {
+    #[must_use]
+    pub fn is_drift(self) -> bool {
+        self != Status::InSync
+    }
+
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Status::Changed => "changed outside d360",
+            Status::Missing => "missing from the org",
+            Status::SecretUnverified => "credentials cannot be verified",
+            Status::Unmanaged => "not managed by d360",
+            Status::Undeclared => "managed but no longer declared",
+            Status::InSync => "in sync",
+        }
+    }
+}
+
+/// One resource's drift.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    pub kind: Kind,
+    pub name: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+impl Item {
+    #[must_use]
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey::new(self.kind, self.name.clone())
+    }
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub changed: usize,
+    pub missing: usize,
+    pub secret_unverified: usize,
+    pub unmanaged: usize,
+    pub undeclared: usize,
+    pub in_sync: usize,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub format_version: u32,
+    pub org: String,
+    pub checked_at: String,
+    pub drift: bool,
+    pub summary: Summary,
+    /// Sorted: drifted first (by status), then in sync; by kind and name within.
+    pub items: Vec<Item>,
+    /// Plan warnings and problems worth knowing (they do not make drift).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// `Drift: 1 changed, 0 missing, …; 20 in sync.`
+    #[must_use]
+    pub fn summary_line(&self) -> String {
+        let s = &self.summary;
+        if !self.drift {
+            return format!("No drift: {} resource{} in sync.", s.in_sync, if s.in_sync == 1 { "" } else { "s" });
+        }
+        format!(
+            "Drift: {} changed, {} missing, {} with unverifiable credentials, {} unmanaged, {} no longer declared; {} in sync.",
+            s.changed, s.missing, s.secret_unverified, s.unmanaged, s.undeclared, s.in_sync
+        )
+    }
+}
+
+fn item(kind: Kind, name: &str, status: Status, id: Option<String>) -> Item {
+    Item { kind, name: name.to_owned(), status, id, changes: Vec::new(), details: Vec::new() }
+}
+
+/// Classifies a plan made without `--prune` into a drift report. `declared`: every declared
+/// resource (those without an action are in sync).
+#[must_use]
+pub fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report {
+    let mut items: Vec<Item> = Vec::new();
+    let mut seen: BTreeSet<ResourceKey> = BTreeSet::new();
+    for action in &plan.actions {
+        let key = action.key();
+        seen.insert(key.clone());
+        let mut entry = item(action.kind, &action.name, Status::InSync, action.id.clone());
+        match action.action {
+            ActionKind::Create => {
+                entry.status = Status::Missing;
+                entry.details.push(if state.get(&key).is_some() {
+                    "managed by d360 but deleted outside it".to_owned()
+                } else {
+                    "declared but never created (or created under another name)".to_owned()
+                });
+            }
+            ActionKind::Update | ActionKind::Replace => {
+                let (secret, readable): (Vec<FieldChange>, Vec<FieldChange>) =
+                    action.changes.iter().cloned().partition(|c| c.sensitive);
+                entry.status = if readable.is_empty() { Status::SecretUnverified } else { Status::Changed };
+                entry.changes = readable;
+                entry.changes.extend(secret);
+                entry.details.extend(action.reasons.iter().filter(|r| !r.contains("PUT")).cloned());
+            }
+            ActionKind::Forget => {
+                entry.status = Status::Missing;
+                entry.details.push("managed by d360, no longer declared, and gone from the org".to_owned());
+            }
+            ActionKind::Adopt => entry.details.push("matches the manifest; not yet recorded in state".to_owned()),
+            ActionKind::Delete => {
+                entry.status = Status::Undeclared;
+            }
+        }
+        items.push(entry);
+    }
+    let mut notes = Vec::new();
+    for warning in &plan.warnings {
+        let unverified = declared.iter().find(|key| warning.starts_with(&format!("{key}: ")) && warning.ends_with("not compared"));
+        match unverified {
+            Some(key) if !seen.contains(key) => {
+                seen.insert(key.clone());
+                let mut entry = item(key.kind, &key.name, Status::SecretUnverified, state.get(key).map(|m| m.id.clone()));
+                entry.details.push(warning.trim_start_matches(&format!("{key}: ")).to_owned());
+                items.push(entry);
+            }
+            _ => notes.push(warning.clone()),
+        }
+    }
+    notes.extend(plan.errors.iter().cloned());
+    for object in &plan.unmanaged {
+        items.push(item(object.kind, &object.name, Status::Unmanaged, Some(object.id.clone())));
+    }
+    for object in &plan.no_longer_declared {
+        items.push(item(object.kind, &object.name, Status::Undeclared, Some(object.id.clone())));
+    }
+    for key in declared {
+        if !seen.contains(key) {
+            items.push(item(key.kind, &key.name, Status::InSync, state.get(key).map(|m| m.id.clone())));
+        }
+    }
+    items.sort_by(|a, b| (a.status, a.kind, &a.name).cmp(&(b.status, b.kind, &b.name)));
+    let mut summary = Summary::default();
+    for entry in &items {
+        match entry.status {
+            Status::Changed => summary.changed += 1,
+            Status::Missing => summary.missing += 1,
+            Status::SecretUnverified => summary.secret_unverified += 1,
+            Status::Unmanaged => summary.unmanaged += 1,
+            Status::Undeclared => summary.undeclared += 1,
+            Status::InSync => summary.in_sync += 1,
+        }
+    }
+    Report {
+        format_version: FORMAT_VERSION,
+        org: plan.org.clone(),
+        checked_at: plan.created_at.clone(),
+        drift: items.iter().any(|i| i.status.is_drift()),
+        summary,
+        items,
+        notes,
+    }
+}
