@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::model::{Fields, Resource};
 
 /// One field that differs, `old` → `new`. `None` means absent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldChange {
     pub field: String,

@@ -10,6 +10,7 @@ mod render;
 
 use std::collections::BTreeSet;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use junit::render as render_junit;
@@ -24,7 +25,7 @@ use crate::state::State;
 pub const FORMAT_VERSION: u32 = 1;
 
 /// What is wrong with one resource (or that nothing is).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Status {
     /// Live fields differ from the manifest.
@@ -60,7 +61,7 @@ impl Status {
 }
 
 /// One resource's drift.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Item {
     pub kind: Kind,
@@ -82,7 +83,7 @@ impl Item {
 }
 
 /// Counts per status.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub changed: usize,
@@ -94,7 +95,7 @@ pub struct Summary {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub format_version: u32,

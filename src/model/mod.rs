@@ -22,7 +22,7 @@ pub use name::{ApiName, NameError};
 use crate::secret::SecretRef;
 
 /// The kinds of live objects d360 manages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Kind {
     Connection,
     DataStream,

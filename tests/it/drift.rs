@@ -1,0 +1,82 @@
+//! `d360 drift`: out-of-band changes show up in every format, with the right exit code.
+
+use super::fleet::write_connection;
+use super::support::{EmulatorProcess, Work, expect};
+
+fn secrets(command: &mut std::process::Command) -> &mut std::process::Command {
+    command.env("RDS_USER", "u").env("RDS_PASSWORD", "p")
+}
+
+/// Applies A, B, C and D from the main checkout, then a second checkout (its own state)
+/// changes A's label, B's parameter, deletes C and creates a hand-made H.
+fn drifted_org() -> (EmulatorProcess, Work) {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    for name in ["Drift_A", "Drift_B", "Drift_C"] {
+        write_connection(&work, name, "AwsRdsMySql", "Original", "clinic", "");
+    }
+    write_connection(&work, "Drift_D", "AwsRdsMySql", "Original", "clinic", "  lifecycle: { ignoreChanges: [label] }\n");
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    expect(secrets(work.d360(&emulator).args(["drift", "--format", "text"])), 0);
+
+    let other = Work::new();
+    for name in ["Drift_A", "Drift_B", "Drift_C", "Drift_D"] {
+        write_connection(&other, name, "AwsRdsMySql", "Original", "clinic", "");
+    }
+    expect(secrets(other.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    write_connection(&other, "Drift_A", "AwsRdsMySql", "Edited by hand", "clinic", "");
+    write_connection(&other, "Drift_B", "AwsRdsMySql", "Original", "clinic_moved", "");
+    write_connection(&other, "Drift_D", "AwsRdsMySql", "Label changed elsewhere", "clinic", "");
+    std::fs::remove_file(other.path().join("manifests/Drift_C.yaml")).expect("remove");
+    write_connection(&other, "Hand_Made", "AwsRdsMySql", "Made in Setup", "clinic", "");
+    expect(secrets(other.d360(&emulator).args(["apply", "--auto-approve", "--prune"])), 0);
+    (emulator, work)
+}
+
+#[test]
+fn out_of_band_changes_show_in_every_format() {
+    let (emulator, work) = drifted_org();
+
+    let text = expect(secrets(work.d360(&emulator).args(["drift"])), 2);
+    assert!(text.stdout.contains("~ Connection/Drift_A") && text.stdout.contains("\"Edited by hand\" → \"Original\""), "{text:?}");
+    assert!(text.stdout.contains("~ Connection/Drift_B") && text.stdout.contains("parameters.DATABASE"), "{text:?}");
+    assert!(text.stdout.contains("! Connection/Drift_C") && text.stdout.contains("deleted outside"), "{text:?}");
+    assert!(text.stdout.contains("+ Connection/Hand_Made") && text.stdout.contains("not managed by d360"), "{text:?}");
+    assert!(!text.stdout.contains("Connection/Drift_D"), "ignoreChanges must suppress drift: {text:?}");
+    assert!(text.stdout.contains("Drift: 2 changed, 1 missing, 0 with unverifiable credentials, 1 unmanaged, 0 no longer declared; 1 in sync."), "{text:?}");
+
+    let json = expect(secrets(work.d360(&emulator).args(["drift", "--format", "json"])), 2);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("drift JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/drift-report.json")).expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let status = |name: &str| {
+        report["items"].as_array().expect("items").iter().find(|i| i["name"] == name).map(|i| i["status"].as_str().unwrap_or("").to_owned())
+    };
+    assert_eq!(status("Drift_A").as_deref(), Some("changed"));
+    assert_eq!(status("Drift_B").as_deref(), Some("changed"));
+    assert_eq!(status("Drift_C").as_deref(), Some("missing"));
+    assert_eq!(status("Hand_Made").as_deref(), Some("unmanaged"));
+    assert_eq!(status("Drift_D").as_deref(), Some("inSync"));
+
+    let markdown = expect(secrets(work.d360(&emulator).args(["drift", "--format", "markdown"])), 2);
+    for name in ["Drift_A", "Drift_B", "Drift_C", "Hand_Made"] {
+        assert!(markdown.stdout.contains(&format!("<code>Connection/{name}</code>")), "{markdown:?}");
+    }
+
+    expect(secrets(work.d360(&emulator).args(["drift", "--format", "junit", "--out", "drift.xml"])), 2);
+    let xml = work.read("drift.xml");
+    let document = roxmltree::Document::parse(&xml).expect("well-formed JUnit XML");
+    let cases: Vec<_> = document.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 5, "{xml}");
+    let failed: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .filter_map(|c| c.attribute("name"))
+        .collect();
+    assert_eq!(failed, vec!["Drift_A", "Drift_B", "Drift_C", "Hand_Made"], "{xml}");
+}
