@@ -18,6 +18,7 @@
 //! - [`plan`]: ordered actions, their rendering and their saved form.
 //! - [`apply`]: carries out a plan concurrently and records the results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
+//! - [`import`]: live objects into manifests and state.
 //! - [`emulator`]: the Data 360 API served locally (tests, the `local` org, users' CI).
 //! - [`cli`]: one file per subcommand, thin.
 //! - [`output`]: the one place that writes to stdout and stderr.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod diff;
 pub mod drift;
 pub mod emulator;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod output;

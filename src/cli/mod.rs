@@ -6,6 +6,7 @@
 mod apply;
 mod auth;
 mod drift;
+mod import;
 mod emulator;
 mod manifests;
 mod plan;
@@ -74,6 +75,8 @@ pub enum Command {
     Apply(apply::Args),
     /// Report objects changed, deleted or created outside d360 (exit 2 on drift).
     Drift(drift::Args),
+    /// Write manifests for live objects and record them as managed.
+    Import(import::Args),
     /// Inspect and repair state.
     State(state::Args),
     /// Check access to an org and diagnose its setup.
@@ -182,6 +185,7 @@ pub fn run(cli: Cli) -> Outcome {
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,
             Command::Drift(args) => drift::run(args, &global).await,
+            Command::Import(args) => import::run(args, &global).await,
             Command::State(args) => state::run(args, &global).await,
             Command::Org(args) => org::run(args, &global).await,
             Command::Auth(args) => auth::run(args, &global),

@@ -5,6 +5,7 @@ mod apply;
 mod drift;
 mod emulator;
 mod fleet;
+mod import;
 mod interrupt;
 mod manifests;
 mod plan_fixtures;

@@ -1,0 +1,97 @@
+//! Turning live objects into manifests: which objects to take, the environment variables
+//! their write-only credentials will come from, and the files to write.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::manifest::render;
+use crate::model::{Kind, LiveObject, Resource, fingerprint_of};
+use crate::secret::SecretRef;
+use crate::state::Managed;
+
+/// One object to import, ready to write.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub resource: Resource,
+    pub id: String,
+    /// Credential name to the variable the manifest reads it from.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// `D360_<NAME>_<CREDENTIAL>` in upper snake case.
+#[must_use]
+pub fn variable_name(resource: &str, credential: &str) -> String {
+    let upper = |text: &str| -> String {
+        text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+    };
+    format!("D360_{}_{}", upper(resource), upper(credential))
+}
+
+/// Prepares a live object: credentials become `fromEnv` references.
+#[must_use]
+pub fn prepare(object: &LiveObject) -> Imported {
+    let mut resource = object.resource.clone();
+    let mut variables = BTreeMap::new();
+    if let Resource::Connection(connection) = &mut resource {
+        for credential in &object.credential_names {
+            let variable = variable_name(&connection.name, credential);
+            connection.credentials.insert(credential.clone(), SecretRef::FromEnv(variable.clone()));
+            variables.insert(credential.clone(), variable);
+        }
+    }
+    Imported { resource, id: object.id.clone(), variables }
+}
+
+/// The file one resource is written to: `connection-<name>.yaml`, `data-stream-<name>.yaml`.
+#[must_use]
+pub fn file_for(out: &Path, imported: &Imported) -> PathBuf {
+    let prefix = match imported.resource.kind() {
+        Kind::Connection => "connection",
+        Kind::DataStream => "data-stream",
+    };
+    out.join(format!("{prefix}-{}.yaml", imported.resource.name()))
+}
+
+/// The text of a manifest file for `resources`, with a header saying where it came from.
+#[must_use]
+pub fn manifest_text(resources: &[&Imported], org: &str) -> String {
+    let mut text = format!("# Imported from org `{org}` by `d360 import`. Credentials are write-only in the org: set the variables below.\n");
+    for imported in resources {
+        for variable in imported.variables.values() {
+            text.push_str(&format!("#   {variable}\n"));
+        }
+    }
+    let list: Vec<&Resource> = resources.iter().map(|i| &i.resource).collect();
+    text.push_str(&render::to_yaml(&list, None));
+    text
+}
+
+/// The state record of an imported object (no secret fingerprints: none were applied).
+#[must_use]
+pub fn managed(imported: &Imported) -> Managed {
+    let resource = &imported.resource;
+    Managed {
+        kind: resource.kind(),
+        name: resource.name().to_owned(),
+        id: imported.id.clone(),
+        connector_type: match resource {
+            Resource::Connection(connection) => Some(connection.connector_type.clone()),
+            Resource::DataStream(_) => None,
+        },
+        spec_digest: fingerprint_of("", &resource.fields()),
+        secrets: BTreeMap::new(),
+        prevent_destroy: false,
+        updated: crate::state::now_rfc3339(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variable_name;
+
+    #[test]
+    fn variable_names_are_upper_snake_case() {
+        assert_eq!(variable_name("AWS_RDS_c01", "password"), "D360_AWS_RDS_C01_PASSWORD");
+        assert_eq!(variable_name("x", "api-key"), "D360_X_API_KEY");
+    }
+}
