@@ -6,7 +6,8 @@ use clap::{Subcommand, ValueEnum};
 use super::apply::parse_duration;
 use super::session;
 use super::{CliError, GlobalArgs, Outcome};
-use crate::config::OrgSelection;
+use crate::config::{OrgSelection, StateConfig};
+use crate::secret::SecretRef;
 use crate::model::ResourceKey;
 use crate::output;
 use crate::state::{Managed, State, Store};
@@ -39,6 +40,53 @@ pub enum StateCommand {
     },
     /// Remove a stale lock left by a process that is gone.
     Unlock,
+    /// Copy the state (and its fingerprint key) between backends, e.g. local to postgres.
+    Migrate {
+        #[arg(long, value_enum)]
+        from: Backend,
+        #[arg(long, value_enum)]
+        to: Backend,
+    },
+}
+
+/// A state backend kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// The JSON file: the org's configured path, else `.d360/state/<org>.json`.
+    Local,
+    /// The org's configured database, else the URL in `D360_STATE_URL`.
+    Postgres,
+}
+
+fn backend_config(backend: Backend, org: &str, configured: &StateConfig) -> StateConfig {
+    match (backend, configured) {
+        (Backend::Local, StateConfig::Local { .. }) | (Backend::Postgres, StateConfig::Postgres { .. }) => configured.clone(),
+        (Backend::Local, StateConfig::Postgres { .. }) => StateConfig::Local { path: crate::config::default_state_path(org) },
+        (Backend::Postgres, StateConfig::Local { .. }) => StateConfig::Postgres { url: SecretRef::FromEnv("D360_STATE_URL".into()) },
+    }
+}
+
+async fn migrate(global: &GlobalArgs, from: Backend, to: Backend) -> Result<Outcome, CliError> {
+    if from == to {
+        return Err(CliError::Usage("--from and --to are the same backend".into()));
+    }
+    let (org, configured) = selected(global)?;
+    let source = Store::open(&backend_config(from, &org, &configured), &org).await?;
+    let target = Store::open(&backend_config(to, &org, &configured), &org).await?;
+    let _source_lock = source.lock("d360 state migrate", std::time::Duration::ZERO).await?;
+    let _target_lock = target.lock("d360 state migrate", std::time::Duration::ZERO).await?;
+    let state = source.load().await?;
+    let key = source.fingerprint_key().await?;
+    target.set_fingerprint_key(&key).await?;
+    target.put(&state).await?;
+    output::message(&format!(
+        "Copied the state of org `{org}` (serial {}, {} resources) from {} to {}. Point the org's `state` in d360.yaml at the new backend.",
+        state.serial,
+        state.resources.len(),
+        source.describe(),
+        target.describe()
+    ));
+    Ok(Outcome::Success)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,11 +95,15 @@ pub enum Format {
     Json,
 }
 
-async fn open_store(global: &GlobalArgs) -> Result<(String, Store), CliError> {
-    let (org, config) = match session::select(global)? {
+fn selected(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
+    Ok(match session::select(global)? {
         OrgSelection::Local { state, .. } => ("local".to_owned(), state),
         OrgSelection::Remote(profile) => (profile.name.clone(), profile.state.clone()),
-    };
+    })
+}
+
+async fn open_store(global: &GlobalArgs) -> Result<(String, Store), CliError> {
+    let (org, config) = selected(global)?;
     let store = Store::open(&config, &org).await?;
     Ok((org, store))
 }
@@ -88,6 +140,9 @@ fn public_view(managed: &Managed) -> serde_json::Value {
 }
 
 pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    if let StateCommand::Migrate { from, to } = args.command {
+        return migrate(global, from, to).await;
+    }
     let (org, store) = open_store(global).await?;
     match args.command {
         StateCommand::List { format } => {
@@ -139,6 +194,7 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
             store.save(&mut state).await?;
             output::message(&format!("Removed {key} from state. The object stays in the org; the next plan shows it as not managed (or adopts it if a manifest declares it)."));
         }
+        StateCommand::Migrate { .. } => {}
         StateCommand::Unlock => match store.unlock().await? {
             Some(holder) => output::message(&format!("Removed the stale lock of {holder}.")),
             None => output::message("State is not locked."),

@@ -94,6 +94,13 @@ impl LocalStore {
         }
     }
 
+    /// Replaces the fingerprint key (mode 0600).
+    pub fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
+        let key_path = sibling(&self.path, ".key");
+        write_atomic(&key_path, format!("{}\n", hex::encode(key)).as_bytes(), true)
+            .map_err(|source| StateError::Write { path: key_path.display().to_string(), source })
+    }
+
     fn lock_path(&self) -> PathBuf {
         sibling(&self.path, ".lock")
     }

@@ -199,6 +199,22 @@ impl Store {
         }
     }
 
+    /// Replaces the key for secret fingerprints (when migrating a state between backends).
+    pub async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
+        match self {
+            Store::Local(store) => store.set_fingerprint_key(key),
+            Store::Postgres(store) => store.set_fingerprint_key(key).await,
+        }
+    }
+
+    /// Writes `state` as it is (serial unchanged): for migrations.
+    pub async fn put(&self, state: &State) -> Result<(), StateError> {
+        match self {
+            Store::Local(store) => store.save(state),
+            Store::Postgres(store) => store.save(state).await,
+        }
+    }
+
     /// Locks the state for `command`, waiting up to `timeout`.
     pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
         match self {
