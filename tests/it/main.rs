@@ -8,5 +8,7 @@ mod fleet;
 mod import;
 mod interrupt;
 mod manifests;
+mod pipelines;
 mod plan_fixtures;
+mod postgres;
 mod support;
