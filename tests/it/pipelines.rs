@@ -69,9 +69,13 @@ fn example_pipelines_parse_and_their_commands_are_valid() {
 #[test]
 fn the_multi_org_config_resolves_each_org() {
     let path = examples().join("d360.yaml");
-    for org in ["dev", "prod"] {
-        let selected = d360::config::select(Some(org), Some(&path));
-        assert!(selected.is_ok(), "{org}: {selected:?}");
+    let file = d360::config::load_file(&path).expect("examples/d360.yaml loads");
+    assert_eq!(file.orgs.keys().collect::<Vec<_>>(), vec!["dev", "prod"]);
+    // Resolution gets as far as the client id the CI runner provides.
+    for (org, variable) in [("dev", "SF_DEV_CLIENT_ID"), ("prod", "SF_PROD_CLIENT_ID")] {
+        let error = d360::config::select(Some(org), Some(&path)).expect_err("the variable is not set in tests");
+        assert!(error.to_string().contains(variable), "{org}: {error}");
     }
-    assert!(d360::config::select(Some("staging"), Some(&path)).is_err());
+    let unknown = d360::config::select(Some("staging"), Some(&path)).expect_err("no such org");
+    assert!(unknown.to_string().contains("dev, prod"), "{unknown}");
 }
