@@ -7,6 +7,7 @@ mod emulator;
 mod fleet;
 mod import;
 mod interrupt;
+mod leaks;
 mod manifests;
 mod pipelines;
 mod plan_fixtures;
