@@ -110,9 +110,9 @@ fn plan_scenario() {
     write_fleet(work.path(), 5000, "Bench", 0);
     let setup = d360(work.path(), &emulator.url, &emulator.key, &["apply", "--auto-approve", "--parallelism", "32"]);
     write_fleet(work.path(), 5000, "Bench", 50);
-    let before = std::fs::read_to_string(&log).map(|t| t.lines().count()).unwrap_or(0);
+    let before = std::fs::read_to_string(&log).map_or(0, |t| t.lines().count());
     let elapsed = d360(work.path(), &emulator.url, &emulator.key, &["plan", "--detailed-exitcode"]);
-    let requests = std::fs::read_to_string(&log).map(|t| t.lines().count()).unwrap_or(0) - before;
+    let requests = std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) - before;
     println!(
         "plan 5,000 declared vs 5,000 live (50 changed), no latency: {:.2} s (target < 2 s, ratio {:.2}); {requests} HTTP requests (target about 5000/200 = 25 plus login and metadata); setup apply of 5,000 took {:.1} s",
         elapsed.as_secs_f64(),

@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn unset_variable_names_the_variable_only() {
         let missing = SecretRef::FromEnv("D360_TEST_SURELY_UNSET_VARIABLE".into());
-        let error = missing.resolve().map(|_| ()).unwrap_err();
+        let error = missing.resolve().map(|_| ()).expect_err("an unset variable is an error");
         assert_eq!(
             error.to_string(),
             "environment variable `D360_TEST_SURELY_UNSET_VARIABLE` is not set"

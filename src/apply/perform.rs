@@ -101,8 +101,11 @@ fn put(resource: &Resource, id: String, secrets: BTreeMap<String, String>, keep_
     Finished { change: StateChange::Put { managed, keep_secrets }, note }
 }
 
+/// Credential values to send, and their fingerprints for state.
+type Resolved = (BTreeMap<String, SecretString>, BTreeMap<String, String>);
+
 /// Resolves a connection's credentials now, with their fingerprints for state.
-fn credentials(context: &Context<'_>, connection: &Connection) -> Result<(BTreeMap<String, SecretString>, BTreeMap<String, String>), ApplyError> {
+fn credentials(context: &Context<'_>, connection: &Connection) -> Result<Resolved, ApplyError> {
     let key = ResourceKey::new(Kind::Connection, connection.name.clone());
     let mut values = BTreeMap::new();
     let mut fingerprints = BTreeMap::new();

@@ -128,10 +128,10 @@ async fn run_in(
     watcher.abort();
     progress.finish();
     drop(lock);
-    finish(plan, &report, args.format)
+    Ok(finish(plan, &report, args.format))
 }
 
-fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Result<Outcome, CliError> {
+fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
     let complete = report.complete(plan);
     match format {
         Format::Json => output::data(
@@ -171,13 +171,13 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Result<Outcome
             }
         }
     }
-    Ok(if report.interrupted {
+    if report.interrupted {
         Outcome::Interrupted
     } else if complete {
         Outcome::Success
     } else {
         Outcome::Failure
-    })
+    }
 }
 
 /// Asks on the terminal; refuses without one.
@@ -241,23 +241,23 @@ async fn recheck_saved(session: &Session, path: &std::path::Path) -> Result<Prep
     }
     let types: BTreeSet<String> = plan.connector_types.iter().cloned().collect();
     let live = plan::live::read(&session.client, &types, plan.data_streams_listed).await?;
-    let mut stale = Vec::new();
+    let mut changed = Vec::new();
     for (key, fingerprint) in &plan.fingerprints {
         match live.objects.iter().find(|(k, _)| k.to_string() == *key) {
             Some((_, object)) if object.fingerprint == *fingerprint => {}
-            Some(_) => stale.push(format!("{key} changed")),
-            None => stale.push(format!("{key} was deleted")),
+            Some(_) => changed.push(format!("{key} changed")),
+            None => changed.push(format!("{key} was deleted")),
         }
     }
     for key in live.objects.keys() {
         if !plan.fingerprints.contains_key(&key.to_string()) {
-            stale.push(format!("{key} appeared"));
+            changed.push(format!("{key} appeared"));
         }
     }
-    if !stale.is_empty() {
+    if !changed.is_empty() {
         return Err(CliError::Usage(format!(
             "the org changed since the plan was made ({}); the plan is stale. Run `d360 plan` again",
-            stale.join(", ")
+            changed.join(", ")
         )));
     }
     let probe = SecretProbe { key: session.store.fingerprint_key().await? };

@@ -1,10 +1,81 @@
-//! `d360 emulator`: serve the Data 360 emulator (placeholder until the emulator lands).
+//! `d360 emulator`: serve the Data 360 emulator over a data directory until Ctrl-C or
+//! SIGTERM. Prints one line, `d360 emulator listening on URL`, to stdout once it listens.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use super::{CliError, GlobalArgs, Outcome};
+use crate::emulator::{self, Fault, Options};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8360", value_name = "ADDR")]
+    pub addr: SocketAddr,
+    /// Data directory: `emulator.yaml` (the org), its key pair, and the objects.
+    #[arg(long = "data", default_value = ".d360/emulator", value_name = "DIR")]
+    pub data: PathBuf,
+    /// Milliseconds added to every API request.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency: u64,
+    /// Inject a fault into a share of API requests: 503, 500, 429, drop, drop-before or
+    /// drop-after, e.g. `--fault 503=0.1` (repeatable).
+    #[arg(long = "fault", value_name = "KIND=RATE")]
+    pub faults: Vec<Fault>,
+    /// Every token dies after each N API requests.
+    #[arg(long, value_name = "N")]
+    pub expire_tokens_every: Option<u64>,
+    /// Seed for repeatable faults.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Append one JSON line per request to FILE (no header or body values).
+    #[arg(long, value_name = "FILE")]
+    pub log_requests: Option<PathBuf>,
+    /// A deleted connection's name stays taken this many seconds.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub name_lock: u64,
+    /// The first delete of each object answers 500 `UNKNOWN_EXCEPTION`.
+    #[arg(long)]
+    pub flaky_delete: bool,
+    /// The org's connection limit (creates beyond it answer 422).
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+}
 
-pub async fn run(_args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
-    Err(CliError::Usage("the emulator is not built yet".into()))
+pub async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let options = Options {
+        addr: args.addr,
+        data_dir: args.data,
+        latency: Duration::from_millis(args.latency),
+        faults: args.faults,
+        expire_tokens_every: args.expire_tokens_every,
+        seed: args.seed,
+        log_requests: args.log_requests,
+        name_lock: Duration::from_secs(args.name_lock),
+        flaky_delete: args.flaky_delete,
+        max_connections: args.max_connections,
+    };
+    let running = emulator::start(options).await?;
+    output::data(&format!("d360 emulator listening on {}", running.base_url()));
+    stop_signal().await;
+    running.shutdown().await;
+    Ok(Outcome::Success)
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

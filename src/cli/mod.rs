@@ -179,8 +179,8 @@ pub fn run(cli: Cli) -> Outcome {
     let global = cli.global;
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Validate(args) => validate::run(args, &global),
-            Command::Render(args) => render::run(args, &global),
+            Command::Validate(args) => validate::run(&args, &global),
+            Command::Render(args) => render::run(&args, &global),
             Command::Schema(args) => schema::run(&args),
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,

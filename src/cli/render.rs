@@ -23,7 +23,7 @@ pub enum Format {
     Json,
 }
 
-pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.paths)?;
     let base = std::env::current_dir().ok();
     let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &d.resource).collect();

@@ -22,7 +22,7 @@ pub enum Format {
     Json,
 }
 
-pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load_quiet(&args.paths)?;
     let valid = !loaded.diagnostics.has_errors();
     match args.format {

@@ -101,14 +101,11 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStream
     let dlo_name = match &dlo.name {
         Some(raw) => {
             let dlo_name = checker.text(&["spec", "dataLakeObject", "name"], raw);
-            match dlo_name.strip_suffix("__dll") {
-                Some(base) => check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object"),
-                None => {
-                    let diagnostic = checker
-                        .error(&["spec", "dataLakeObject", "name"], format!("data lake object name `{dlo_name}` must end in `__dll`"))
-                        .with_help(format!("write `{dlo_name}__dll`, or leave the name out for `{name}__dll`"));
-                    checker.push(diagnostic);
-                }
+            if let Some(base) = dlo_name.strip_suffix("__dll") { check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object") } else {
+                let diagnostic = checker
+                    .error(&["spec", "dataLakeObject", "name"], format!("data lake object name `{dlo_name}` must end in `__dll`"))
+                    .with_help(format!("write `{dlo_name}__dll`, or leave the name out for `{name}__dll`"));
+                checker.push(diagnostic);
             }
             dlo_name
         }

@@ -119,7 +119,7 @@ fn serde_diagnostic(checker: &Checker<'_>, error: &serde_yaml::Error, first_line
     let (path_text_raw, message) = split_message(&error.to_string());
     let mut path = parse_path(&path_text_raw);
     let index = LineIndex::new(checker.text);
-    let serde_pos = error.location().map(|location| index.from_serde(location.line() + first_line - 1, location.column()));
+    let serde_pos = error.location().map(|location| index.pos_at(location.line() + first_line - 1, location.column()));
     let in_credentials = path.iter().any(|s| matches!(s, Segment::Key(k) if k == "credentials"));
 
     let (message, help, pos, len) = if message.starts_with(LITERAL_SECRET) {

@@ -132,7 +132,7 @@ mod tests {
                 reason: "`NOPE` is not set".into(),
             }),
         );
-        let error = interpolate("ab ${item.host} cd", resolver).unwrap_err();
+        let error = interpolate("ab ${item.host} cd", resolver).expect_err("an unknown column is an error");
         assert_eq!((error.offset, error.length), (3, 12));
     }
 }

@@ -106,7 +106,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     }
     check_duplicates(&resources, &mut sink);
     check_references(&resources, &mut sink);
-    resources.sort_by(|a, b| a.resource.key().cmp(&b.resource.key()));
+    resources.sort_by_key(|a| a.resource.key());
     let mut diagnostics = sink.diagnostics;
     diagnostics.sort();
     Ok(Loaded { resources, diagnostics, files: files.len(), documents })
@@ -115,12 +115,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
 fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
     let start = Pos { line: 1, column: 1, offset: 0 };
     let text = match std::fs::read(file) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Arc::new(text),
-            Err(_) => {
-                sink.push(Diagnostic::error(file, start, "", "the file is not valid UTF-8").hiding_source());
-                return 0;
-            }
+        Ok(bytes) => if let Ok(text) = String::from_utf8(bytes) { Arc::new(text) } else {
+            sink.push(Diagnostic::error(file, start, "", "the file is not valid UTF-8").hiding_source());
+            return 0;
         },
         Err(error) => {
             sink.push(Diagnostic::error(file, start, "", format!("cannot read the file: {}", error.kind())).hiding_source());

@@ -168,7 +168,7 @@ impl<'a> LineIndex<'a> {
 
     /// Position from serde_norway's 1-based line and column.
     #[must_use]
-    pub fn from_serde(&self, line: usize, column: usize) -> Pos {
+    pub fn pos_at(&self, line: usize, column: usize) -> Pos {
         self.pos(line, column.saturating_sub(1))
     }
 }
@@ -345,7 +345,7 @@ mod tests {
         let b = root.get("b").expect("b");
         let c = b.entry("c").expect("c");
         assert_eq!((c.key_pos.line, c.key_pos.column), (3, 3));
-        assert_eq!(&text[c.key_pos.offset..c.key_pos.offset + 1], "c");
+        assert_eq!(&text[c.key_pos.offset..=c.key_pos.offset], "c");
         let second = &tree.documents[1].root;
         let d = second.get("d").expect("d");
         assert_eq!((d.pos().line, d.pos().column), (5, 4));

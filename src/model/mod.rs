@@ -134,6 +134,7 @@ pub trait ResourceSpec {
 /// A resource of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
+#[expect(clippy::large_enum_variant, reason = "resources are built once and moved rarely; boxing would only add noise")]
 pub enum Resource {
     Connection(Connection),
     DataStream(DataStream),

@@ -119,23 +119,23 @@ mod tests {
     use super::*;
 
     #[track_caller]
-    fn check(name: &str, expected: Result<(), NameError>) {
-        assert_eq!(ApiName::parse(name).map(|_| ()), expected, "{name}");
+    fn check(name: &str, expected: &Result<(), NameError>) {
+        assert_eq!(&ApiName::parse(name).map(|_| ()), expected, "{name}");
     }
 
     #[test]
     fn salesforce_developer_name_rules() {
-        check("AWS_RDS_MySQL_spike_test", Ok(()));
-        check("a1", Ok(()));
-        check("", Err(NameError::Empty));
-        check("1abc", Err(NameError::FirstNotLetter));
-        check("_abc", Err(NameError::FirstNotLetter));
-        check("ab-c", Err(NameError::BadCharacter('-')));
-        check("a b", Err(NameError::BadCharacter(' ')));
-        check("a__b", Err(NameError::DoubleUnderscore));
-        check("ab_", Err(NameError::TrailingUnderscore));
-        check(&"a".repeat(80), Ok(()));
-        check(&"a".repeat(81), Err(NameError::TooLong(81)));
+        check("AWS_RDS_MySQL_spike_test", &Ok(()));
+        check("a1", &Ok(()));
+        check("", &Err(NameError::Empty));
+        check("1abc", &Err(NameError::FirstNotLetter));
+        check("_abc", &Err(NameError::FirstNotLetter));
+        check("ab-c", &Err(NameError::BadCharacter('-')));
+        check("a b", &Err(NameError::BadCharacter(' ')));
+        check("a__b", &Err(NameError::DoubleUnderscore));
+        check("ab_", &Err(NameError::TrailingUnderscore));
+        check(&"a".repeat(80), &Ok(()));
+        check(&"a".repeat(81), &Err(NameError::TooLong(81)));
     }
 
     #[test]

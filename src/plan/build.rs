@@ -126,6 +126,7 @@ fn order(action: &Action) -> (u8, u8, String) {
 /// Builds the plan. `extra_errors` come from checks made while reading live (connector
 /// metadata). Secret references are resolved here (to compare fingerprints), never stored.
 #[must_use]
+#[expect(clippy::too_many_lines, reason = "one pass over the declared resources; the cases read best side by side")]
 pub fn build(
     org: &str,
     desired: &[Declared],

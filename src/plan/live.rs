@@ -28,10 +28,11 @@ impl LiveSnapshot {
 
     fn insert(&mut self, object: LiveObject) {
         let key = object.key();
-        if self.objects.contains_key(&key) {
-            self.conflicts.push(key.to_string());
-        } else {
-            self.objects.insert(key, object);
+        match self.objects.entry(key) {
+            std::collections::btree_map::Entry::Occupied(taken) => self.conflicts.push(taken.key().to_string()),
+            std::collections::btree_map::Entry::Vacant(free) => {
+                free.insert(object);
+            }
         }
     }
 }

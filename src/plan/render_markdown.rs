@@ -17,7 +17,7 @@ fn emoji(kind: ActionKind) -> &'static str {
 /// Renders the plan as GitHub-flavoured markdown.
 #[must_use]
 pub fn render(plan: &Plan) -> String {
-    let plain = Paint { enabled: false };
+    let no_colour = Paint { enabled: false };
     let s = &plan.summary;
     let mut out = format!("### d360 plan for `{}`\n\n", plan.org);
     if !plan.errors.is_empty() {
@@ -45,7 +45,7 @@ pub fn render(plan: &Plan) -> String {
         for action in &plan.actions {
             out.push_str(&format!("<details><summary><code>{} {}</code></summary>\n\n```diff\n", action.action.symbol(), action.key()));
             for change in &action.changes {
-                for line in change_lines(change, plain, "") {
+                for line in change_lines(change, no_colour, "") {
                     out.push_str(&line);
                     out.push('\n');
                 }

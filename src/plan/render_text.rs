@@ -126,14 +126,14 @@ pub fn render(plan: &Plan, paint: Paint) -> String {
     for error in &plan.errors {
         out.push_str(&format!("{} {error}\n", paint.red("error:")));
     }
-    if !plan.errors.is_empty() {
+    if plan.errors.is_empty() {
+        out.push_str(&paint.bold(&plan.summary_line()));
+        out.push('\n');
+    } else {
         out.push_str(&format!(
             "\n{}\n",
             paint.red(&format!("Plan failed: {} error{}. Nothing can be applied until they are fixed.", plan.errors.len(), if plan.errors.len() == 1 { "" } else { "s" }))
         ));
-    } else {
-        out.push_str(&paint.bold(&plan.summary_line()));
-        out.push('\n');
     }
     out
 }

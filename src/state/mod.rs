@@ -134,7 +134,9 @@ pub fn random_hex(bytes: usize) -> String {
     if aws_lc_rs::rand::fill(&mut buffer).is_err() {
         // aws-lc's RNG does not fail in practice; fall back to a time-seeded one rather than panic.
         let mut rng = fastrand::Rng::new();
-        buffer.iter_mut().for_each(|b| *b = rng.u8(..));
+        for byte in &mut buffer {
+            *byte = rng.u8(..);
+        }
     }
     hex::encode(buffer)
 }
@@ -148,6 +150,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Where state lives and how to lock it.
+#[expect(clippy::large_enum_variant, reason = "one store per command")]
 pub enum Store {
     Local(local::LocalStore),
     Postgres(postgres::PostgresStore),

@@ -86,13 +86,11 @@ impl PostgresStore {
             .map_err(|_| StateError::Database("the state database URL is not a valid postgres:// URL or connection string".into()))?;
         let host = config
             .get_hosts()
-            .first()
-            .map(|h| match h {
+            .first().map_or_else(|| "localhost".into(), |h| match h {
                 tokio_postgres::config::Host::Tcp(name) => name.clone(),
                 #[cfg(unix)]
                 tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-            })
-            .unwrap_or_else(|| "localhost".into());
+            });
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let shown = format!("postgres://{host}:{port}/{}", config.get_dbname().unwrap_or("postgres"));
         if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {

@@ -38,7 +38,7 @@ pub fn write_connection(work: &Work, name: &str, connector_type: &str, label: &s
     work.write(
         &format!("manifests/{name}.yaml"),
         &format!(
-            r#"apiVersion: d360/v1
+            r"apiVersion: d360/v1
 kind: Connection
 metadata: {{ name: {name} }}
 spec:
@@ -50,7 +50,7 @@ spec:
   credentials:
     user: {{ fromEnv: RDS_USER }}
     password: {{ fromEnv: RDS_PASSWORD }}
-{extra}"#
+{extra}"
         ),
     );
 }
@@ -60,7 +60,7 @@ pub fn write_stream(work: &Work, name: &str, connection: &str, label: &str) {
     work.write(
         &format!("manifests/{name}.yaml"),
         &format!(
-            r#"apiVersion: d360/v1
+            r"apiVersion: d360/v1
 kind: DataStream
 metadata: {{ name: {name} }}
 spec:
@@ -71,7 +71,7 @@ spec:
   fields:
     - {{ name: patient_id, type: Text }}
     - {{ name: full_name, type: Text }}
-"#
+"
         ),
     );
 }

@@ -46,14 +46,6 @@ impl EmulatorProcess {
         Self { child, url, dir }
     }
 
-    /// Stops the process and hands back its data folder.
-    pub fn stop(mut self) -> TempDir {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::mem::replace(&mut self.dir, dir)
-    }
-
     /// The private key of the emulator's `local` app.
     pub fn key(&self) -> PathBuf {
         self.dir.path().join("local.key")
@@ -114,13 +106,6 @@ impl Work {
             .env_remove("D360_CLIENT_SECRET")
             .env_remove("D360_PASSWORD")
             .env_remove("D360_STATE_URL");
-        command
-    }
-
-    /// `d360` in this folder with no org settings (the built-in `local` org).
-    pub fn local(&self) -> Command {
-        let mut command = bin();
-        command.current_dir(self.path());
         command
     }
 }

@@ -79,8 +79,9 @@ impl Org {
     }
 
     /// `POST /services/oauth2/token` with form fields.
-    pub async fn token_form(&self, fields: &[(&str, &str)]) -> Response {
-        self.http.post(format!("{}/services/oauth2/token", self.url)).form(fields).send().await.unwrap()
+    pub fn token_form(&self, fields: &[(&str, &str)]) -> impl Future<Output = Response> + use<> {
+        let request = self.http.post(format!("{}/services/oauth2/token", self.url)).form(fields);
+        async move { request.send().await.unwrap() }
     }
 
     /// A core access token through client credentials.
@@ -98,12 +99,13 @@ impl Org {
     }
 
     /// Sends a request and returns the status and JSON body (`Null` when empty).
-    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    /// The request is built at once, so the future borrows nothing.
+    pub fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> impl Future<Output = (u16, Value)> + use<> {
         let mut request = self.request(method, path, token);
         if let Some(body) = body {
             request = request.json(&body);
         }
-        read(request.send().await.unwrap()).await
+        async move { read(request.send().await.unwrap()).await }
     }
 
     /// Creates an RDS MySQL connection and returns its id.
