@@ -19,7 +19,11 @@ use d360::emulator::{self, Options};
 fn write_fleet(dir: &Path, count: usize, label: &str, changed: usize) {
     let mut csv = String::from("key,label\n");
     for index in 0..count {
-        let label = if index < changed { format!("{label} {index} (edited)") } else { format!("{label} {index}") };
+        let label = if index < changed {
+            format!("{label} {index} (edited)")
+        } else {
+            format!("{label} {index}")
+        };
         csv.push_str(&format!("{index:05},{label}\n"));
     }
     std::fs::create_dir_all(dir.join("manifests")).unwrap();
@@ -49,7 +53,11 @@ fn d360(dir: &Path, url: &str, key: &Path, args: &[&str]) -> Duration {
         .unwrap();
     let elapsed = started.elapsed();
     let code = output.status.code().unwrap_or(-1);
-    assert!(code == 0 || code == 2, "d360 {args:?} failed ({code}):\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        code == 0 || code == 2,
+        "d360 {args:?} failed ({code}):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     elapsed
 }
 
@@ -62,7 +70,10 @@ struct Running {
 }
 
 fn start(latency_ms: u64, log: Option<&Path>) -> Running {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut options = Options::new(data.path());
     options.latency = Duration::from_millis(latency_ms);
@@ -70,7 +81,13 @@ fn start(latency_ms: u64, log: Option<&Path>) -> Running {
     let running = runtime.block_on(emulator::start(options)).unwrap();
     let url = running.base_url().to_owned();
     let key = running.local_login().private_key_path;
-    Running { url, key, _runtime: runtime, _emulator: running, _data: data }
+    Running {
+        url,
+        key,
+        _runtime: runtime,
+        _emulator: running,
+        _data: data,
+    }
 }
 
 fn apply_scenarios() {
@@ -78,7 +95,12 @@ fn apply_scenarios() {
     let emulator = start(latency, None);
     let work = tempfile::tempdir().unwrap();
     write_fleet(work.path(), 1000, "Bench", 0);
-    let elapsed = d360(work.path(), &emulator.url, &emulator.key, &["apply", "--auto-approve", "--parallelism", "16"]);
+    let elapsed = d360(
+        work.path(),
+        &emulator.url,
+        &emulator.key,
+        &["apply", "--auto-approve", "--parallelism", "16"],
+    );
     let ideal = Duration::from_millis(1000_u64.div_ceil(16) * latency);
     println!(
         "apply 1,000 connections, latency {latency} ms, parallelism 16: {:.2} s; ideal {:.2} s; ratio {:.2} (target <= 1.25)",
@@ -90,7 +112,12 @@ fn apply_scenarios() {
     let serial_emulator = start(latency, None);
     let serial_work = tempfile::tempdir().unwrap();
     write_fleet(serial_work.path(), 100, "Serial", 0);
-    let serial = d360(serial_work.path(), &serial_emulator.url, &serial_emulator.key, &["apply", "--auto-approve", "--parallelism", "1"]);
+    let serial = d360(
+        serial_work.path(),
+        &serial_emulator.url,
+        &serial_emulator.key,
+        &["apply", "--auto-approve", "--parallelism", "1"],
+    );
     let per_serial = serial.as_secs_f64() / 100.0;
     let per_parallel = elapsed.as_secs_f64() / 1000.0;
     println!(
@@ -108,10 +135,20 @@ fn plan_scenario() {
     let emulator = start(0, Some(&log));
     let work = tempfile::tempdir().unwrap();
     write_fleet(work.path(), 5000, "Bench", 0);
-    let setup = d360(work.path(), &emulator.url, &emulator.key, &["apply", "--auto-approve", "--parallelism", "32"]);
+    let setup = d360(
+        work.path(),
+        &emulator.url,
+        &emulator.key,
+        &["apply", "--auto-approve", "--parallelism", "32"],
+    );
     write_fleet(work.path(), 5000, "Bench", 50);
     let before = std::fs::read_to_string(&log).map_or(0, |t| t.lines().count());
-    let elapsed = d360(work.path(), &emulator.url, &emulator.key, &["plan", "--detailed-exitcode"]);
+    let elapsed = d360(
+        work.path(),
+        &emulator.url,
+        &emulator.key,
+        &["plan", "--detailed-exitcode"],
+    );
     let requests = std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) - before;
     println!(
         "plan 5,000 declared vs 5,000 live (50 changed), no latency: {:.2} s (target < 2 s, ratio {:.2}); {requests} HTTP requests (target about 5000/200 = 25 plus login and metadata); setup apply of 5,000 took {:.1} s",

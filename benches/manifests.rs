@@ -72,9 +72,17 @@ fn main() {
     let rendered = d360::manifest::render::to_yaml(&resources, Some(dir.path()));
     let render_wall = started.elapsed().as_secs_f64();
     let render_cpu = cpu_seconds() - cpu_before;
-    println!("manifests: {} resources ({} from one CSV, {} plain documents)", loaded.resources.len(), COUNT, COUNT);
+    println!(
+        "manifests: {} resources ({} from one CSV, {} plain documents)",
+        loaded.resources.len(),
+        COUNT,
+        COUNT
+    );
     println!("validate (load + check): {validate_wall:.3} s wall, {validate_cpu:.2} s CPU");
-    println!("render to YAML ({} bytes): {render_wall:.3} s wall, {render_cpu:.2} s CPU", rendered.len());
+    println!(
+        "render to YAML ({} bytes): {render_wall:.3} s wall, {render_cpu:.2} s CPU",
+        rendered.len()
+    );
     println!("peak memory (VmHWM): {:.0} MB", peak_memory_mb());
     println!("targets: < 1 s CPU, < 200 MB peak");
 }

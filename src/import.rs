@@ -22,7 +22,15 @@ pub struct Imported {
 #[must_use]
 pub fn variable_name(resource: &str, credential: &str) -> String {
     let upper = |text: &str| -> String {
-        text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     };
     format!("D360_{}_{}", upper(resource), upper(credential))
 }
@@ -35,11 +43,17 @@ pub fn prepare(object: &LiveObject) -> Imported {
     if let Resource::Connection(connection) = &mut resource {
         for credential in &object.credential_names {
             let variable = variable_name(&connection.name, credential);
-            connection.credentials.insert(credential.clone(), SecretRef::FromEnv(variable.clone()));
+            connection
+                .credentials
+                .insert(credential.clone(), SecretRef::FromEnv(variable.clone()));
             variables.insert(credential.clone(), variable);
         }
     }
-    Imported { resource, id: object.id.clone(), variables }
+    Imported {
+        resource,
+        id: object.id.clone(),
+        variables,
+    }
 }
 
 /// The file one resource is written to: `connection-<name>.yaml`, `data-stream-<name>.yaml`.
@@ -55,7 +69,9 @@ pub fn file_for(out: &Path, imported: &Imported) -> PathBuf {
 /// The text of a manifest file for `resources`, with a header saying where it came from.
 #[must_use]
 pub fn manifest_text(resources: &[&Imported], org: &str) -> String {
-    let mut text = format!("# Imported from org `{org}` by `d360 import`. Credentials are write-only in the org: set the variables below.\n");
+    let mut text = format!(
+        "# Imported from org `{org}` by `d360 import`. Credentials are write-only in the org: set the variables below.\n"
+    );
     for imported in resources {
         for variable in imported.variables.values() {
             text.push_str(&format!("#   {variable}\n"));

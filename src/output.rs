@@ -27,8 +27,7 @@ pub fn stderr_color() -> bool {
 }
 
 fn color_allowed() -> bool {
-    !NO_COLOR.load(Ordering::Relaxed)
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+    !NO_COLOR.load(Ordering::Relaxed) && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 /// Whether stderr is a terminal (progress bars, prompts).
@@ -71,7 +70,11 @@ pub struct Paint {
 
 impl Paint {
     fn wrap(self, code: &str, text: &str) -> String {
-        if self.enabled { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
     #[must_use]
     pub fn green(self, text: &str) -> String {

@@ -44,11 +44,9 @@ impl SecretRef {
                 Err(_) => Err(SecretError::EnvUnset(name.clone())),
             },
             SecretRef::FromFile(path) => {
-                let text = std::fs::read_to_string(path).map_err(|error| {
-                    SecretError::FileUnreadable {
-                        path: path.display().to_string(),
-                        reason: error.kind().to_string(),
-                    }
+                let text = std::fs::read_to_string(path).map_err(|error| SecretError::FileUnreadable {
+                    path: path.display().to_string(),
+                    reason: error.kind().to_string(),
                 })?;
                 let trimmed = text.trim_end_matches(['\n', '\r']);
                 if trimmed.is_empty() {
@@ -109,7 +107,10 @@ mod tests {
     #[test]
     fn unset_variable_names_the_variable_only() {
         let missing = SecretRef::FromEnv("D360_TEST_SURELY_UNSET_VARIABLE".into());
-        let error = missing.resolve().map(|_| ()).expect_err("an unset variable is an error");
+        let error = missing
+            .resolve()
+            .map(|_| ())
+            .expect_err("an unset variable is an error");
         assert_eq!(
             error.to_string(),
             "environment variable `D360_TEST_SURELY_UNSET_VARIABLE` is not set"

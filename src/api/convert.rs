@@ -57,12 +57,18 @@ pub fn connection_input(connection: &Connection, credentials: &BTreeMap<String, 
         method: Some(connection.method.as_str().to_owned()),
         credentials: credentials
             .iter()
-            .map(|(name, value)| Param { param_name: name.clone(), value: value.expose_secret().to_owned() })
+            .map(|(name, value)| Param {
+                param_name: name.clone(),
+                value: value.expose_secret().to_owned(),
+            })
             .collect(),
         parameters: connection
             .parameters
             .iter()
-            .map(|(name, value)| Param { param_name: name.clone(), value: value.clone() })
+            .map(|(name, value)| Param {
+                param_name: name.clone(),
+                value: value.clone(),
+            })
             .collect(),
     }
 }
@@ -75,12 +81,31 @@ fn non_empty(text: &str) -> Option<String> {
 #[must_use]
 pub fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
     let dlo = output.data_lake_object_info.as_ref();
-    let dlo_fields = dlo.map(|d| d.data_lake_field_info_representation.as_slice()).unwrap_or_default();
-    let primary_key = dlo_fields.iter().find(|f| f.is_primary_key).map(|f| f.name.clone()).unwrap_or_default();
+    let dlo_fields = dlo
+        .map(|d| d.data_lake_field_info_representation.as_slice())
+        .unwrap_or_default();
+    let primary_key = dlo_fields
+        .iter()
+        .find(|f| f.is_primary_key)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
     let fields: Vec<SourceField> = if output.source_fields.is_empty() {
-        dlo_fields.iter().map(|f| SourceField { name: f.name.clone(), field_type: f.data_type.clone() }).collect()
+        dlo_fields
+            .iter()
+            .map(|f| SourceField {
+                name: f.name.clone(),
+                field_type: f.data_type.clone(),
+            })
+            .collect()
     } else {
-        output.source_fields.iter().map(|f| SourceField { name: f.name.clone(), field_type: f.data_type.clone() }).collect()
+        output
+            .source_fields
+            .iter()
+            .map(|f| SourceField {
+                name: f.name.clone(),
+                field_type: f.data_type.clone(),
+            })
+            .collect()
     };
     let advanced = output.advanced_attributes.clone().unwrap_or_default();
     let refresh = output.refresh_config.as_ref().map(|config| {
@@ -100,7 +125,11 @@ pub fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
         name: output.name.clone(),
         labels: BTreeMap::new(),
         label: output.label.clone(),
-        connection: output.connector_info.as_ref().map(|c| c.connector_details.name.clone()).unwrap_or_default(),
+        connection: output
+            .connector_info
+            .as_ref()
+            .map(|c| c.connector_details.name.clone())
+            .unwrap_or_default(),
         source: SourceObject {
             database: advanced.database,
             schema: advanced.schema,
@@ -141,14 +170,24 @@ fn dlo_input(stream: &DataStream) -> DloInput {
                 is_primary_key: f.name == dlo.primary_key,
             })
             .collect(),
-        dataspace_info: vec![DataspaceRef { name: dlo.dataspace.clone() }],
+        dataspace_info: vec![DataspaceRef {
+            name: dlo.dataspace.clone(),
+        }],
         event_date_time_field_name: dlo.event_time_field.clone(),
         record_modified_field_name: dlo.record_modified_field.clone(),
     }
 }
 
 fn source_fields(stream: &DataStream) -> Vec<SourceFieldWire> {
-    stream.fields.iter().map(|f| SourceFieldWire { name: f.name.clone(), data_type: f.field_type.clone(), format: None }).collect()
+    stream
+        .fields
+        .iter()
+        .map(|f| SourceFieldWire {
+            name: f.name.clone(),
+            data_type: f.field_type.clone(),
+            format: None,
+        })
+        .collect()
 }
 
 fn mappings(stream: &DataStream) -> Vec<Mapping> {
@@ -187,7 +226,9 @@ pub fn data_stream_input(stream: &DataStream) -> DataStreamInput {
         datasource: None,
         connector_info: StreamConnectorInfo {
             connector_type: "DataConnector".to_owned(),
-            connector_details: ConnectorDetails { name: stream.connection.clone() },
+            connector_details: ConnectorDetails {
+                name: stream.connection.clone(),
+            },
         },
         data_lake_object_info: vec![dlo_input(stream)],
         source_fields: source_fields(stream),

@@ -42,9 +42,18 @@ pub enum ApiError {
         retry_after: Option<Duration>,
     },
     #[error("{method} {path}: {detail}")]
-    Transport { method: String, path: String, kind: TransportKind, detail: String },
+    Transport {
+        method: String,
+        path: String,
+        kind: TransportKind,
+        detail: String,
+    },
     #[error("{method} {path}: unexpected answer: {detail}")]
-    Decode { method: String, path: String, detail: String },
+    Decode {
+        method: String,
+        path: String,
+        detail: String,
+    },
     #[error("login failed")]
     Auth(#[source] AuthError),
     #[error("{method} {path}: gave up after {attempts} attempts")]
@@ -124,10 +133,18 @@ impl ApiError {
     #[must_use]
     pub fn hint(&self) -> Option<&'static str> {
         match (self.status(), self.code()) {
-            (_, Some("INSUFFICIENT_ACCESS")) => Some("the integration user needs a Data 360 permission set with access to the data space"),
-            (_, Some("FUNCTIONALITY_NOT_ENABLED")) => Some("Data 360 is not provisioned in this org, or the API version is too old"),
-            (_, Some("REQUEST_LIMIT_EXCEEDED")) => Some("the org's API request limit is exhausted; wait, or lower --parallelism"),
-            (Some(404), Some("NOT_FOUND")) => Some("check the API version (apiVersion in d360.yaml): connections need v64.0 or later to create"),
+            (_, Some("INSUFFICIENT_ACCESS")) => {
+                Some("the integration user needs a Data 360 permission set with access to the data space")
+            }
+            (_, Some("FUNCTIONALITY_NOT_ENABLED")) => {
+                Some("Data 360 is not provisioned in this org, or the API version is too old")
+            }
+            (_, Some("REQUEST_LIMIT_EXCEEDED")) => {
+                Some("the org's API request limit is exhausted; wait, or lower --parallelism")
+            }
+            (Some(404), Some("NOT_FOUND")) => {
+                Some("check the API version (apiVersion in d360.yaml): connections need v64.0 or later to create")
+            }
             _ => match self {
                 ApiError::Auth(error) => error.hint(),
                 _ => None,
@@ -152,12 +169,21 @@ mod tests {
     }
 
     fn transport(kind: TransportKind) -> ApiError {
-        ApiError::Transport { method: "POST".into(), path: "/x".into(), kind, detail: String::new() }
+        ApiError::Transport {
+            method: "POST".into(),
+            path: "/x".into(),
+            kind,
+            detail: String::new(),
+        }
     }
 
     #[track_caller]
     fn check(error: &ApiError, idempotent: bool, expected: bool) {
-        assert_eq!(error.is_retryable(idempotent), expected, "{error:?} idempotent={idempotent}");
+        assert_eq!(
+            error.is_retryable(idempotent),
+            expected,
+            "{error:?} idempotent={idempotent}"
+        );
     }
 
     #[test]

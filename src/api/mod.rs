@@ -23,7 +23,9 @@ use crate::auth::Authenticator;
 use crate::config::OrgProfile;
 use crate::model::{Connection, DataStream, LiveObject};
 use transport::{Call, Target, Transport};
-use wire::{ConnectionList, ConnectionOutput, ConnectorList, ConnectorMetadata, DataStreamList, DataStreamOutput, UserInfo};
+use wire::{
+    ConnectionList, ConnectionOutput, ConnectorList, ConnectorMetadata, DataStreamList, DataStreamOutput, UserInfo,
+};
 
 /// Page size for listings (the API's maximum for data streams).
 pub const PAGE_SIZE: usize = 200;
@@ -44,7 +46,11 @@ pub struct RetrySettings {
 
 impl Default for RetrySettings {
     fn default() -> Self {
-        Self { max_attempts: 10, min_delay: Duration::from_millis(200), max_delay: Duration::from_secs(15) }
+        Self {
+            max_attempts: 10,
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(15),
+        }
     }
 }
 
@@ -57,7 +63,11 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
         .user_agent(concat!("d360/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(64)
         .build()
-        .map_err(|e| ApiError::Decode { method: String::new(), path: String::new(), detail: format!("cannot build the HTTP client: {e}") })
+        .map_err(|e| ApiError::Decode {
+            method: String::new(),
+            path: String::new(),
+            detail: format!("cannot build the HTTP client: {e}"),
+        })
 }
 
 fn decode<T: DeserializeOwned>(call: &Call, shown: &str, body: &[u8]) -> Result<T, ApiError> {
@@ -72,13 +82,29 @@ impl Client {
     /// A client for `profile`.
     pub fn new(profile: &OrgProfile, retry: RetrySettings) -> Result<Self, ApiError> {
         let http = http_client(profile.timeout)?;
-        let auth = Arc::new(Authenticator::new(http.clone(), profile.auth.clone(), profile.login_url.clone()));
-        Ok(Self::with_auth(http, auth, &profile.api_version, &profile.dataspace, retry))
+        let auth = Arc::new(Authenticator::new(
+            http.clone(),
+            profile.auth.clone(),
+            profile.login_url.clone(),
+        ));
+        Ok(Self::with_auth(
+            http,
+            auth,
+            &profile.api_version,
+            &profile.dataspace,
+            retry,
+        ))
     }
 
     /// A client over an existing authenticator.
     #[must_use]
-    pub fn with_auth(http: reqwest::Client, auth: Arc<Authenticator>, api_version: &str, dataspace: &str, retry: RetrySettings) -> Self {
+    pub fn with_auth(
+        http: reqwest::Client,
+        auth: Arc<Authenticator>,
+        api_version: &str,
+        dataspace: &str,
+        retry: RetrySettings,
+    ) -> Self {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(retry.min_delay)
             .with_max_delay(retry.max_delay)
@@ -139,7 +165,12 @@ impl Client {
             let empty = page.connections.is_empty();
             outputs.extend(page.connections);
             if let Some(next) = page.next_page_url.filter(|n| !n.is_empty() && !empty) {
-                call = Some(Call { method: Method::GET, target: Target::Absolute(next_path(&next)), query: Vec::new(), body: None });
+                call = Some(Call {
+                    method: Method::GET,
+                    target: Target::Absolute(next_path(&next)),
+                    query: Vec::new(),
+                    body: None,
+                });
             }
         }
         self.complete_connections(outputs).await
@@ -170,33 +201,56 @@ impl Client {
     }
 
     pub async fn get_connection(&self, id: &str) -> Result<LiveObject, ApiError> {
-        let output: ConnectionOutput = self.json(Call::new(Method::GET, format!("ssot/connections/{}", encode(id)))).await?;
+        let output: ConnectionOutput = self
+            .json(Call::new(Method::GET, format!("ssot/connections/{}", encode(id))))
+            .await?;
         Ok(convert::connection_from_wire(&output))
     }
 
     /// Creates a connection. Not retried after an ambiguous failure: the caller looks the
     /// name up first.
-    pub async fn create_connection(&self, connection: &Connection, credentials: &BTreeMap<String, SecretString>) -> Result<LiveObject, ApiError> {
+    pub async fn create_connection(
+        &self,
+        connection: &Connection,
+        credentials: &BTreeMap<String, SecretString>,
+    ) -> Result<LiveObject, ApiError> {
         let body = serde_json::to_value(convert::connection_input(connection, credentials)).unwrap_or_default();
-        let output: ConnectionOutput = self.json(Call::new(Method::POST, "ssot/connections").body(body)).await?;
+        let output: ConnectionOutput = self
+            .json(Call::new(Method::POST, "ssot/connections").body(body))
+            .await?;
         Ok(convert::connection_from_wire(&output))
     }
 
     /// Replaces a data connector (`PUT`): the whole object, credentials included.
-    pub async fn replace_connection(&self, id: &str, connection: &Connection, credentials: &BTreeMap<String, SecretString>) -> Result<(), ApiError> {
+    pub async fn replace_connection(
+        &self,
+        id: &str,
+        connection: &Connection,
+        credentials: &BTreeMap<String, SecretString>,
+    ) -> Result<(), ApiError> {
         let body = serde_json::to_value(convert::connection_input(connection, credentials)).unwrap_or_default();
-        self.transport.send(&Call::new(Method::PUT, format!("ssot/connections/{}", encode(id))).body(body)).await?;
+        self.transport
+            .send(&Call::new(Method::PUT, format!("ssot/connections/{}", encode(id))).body(body))
+            .await?;
         Ok(())
     }
 
     pub async fn delete_connection(&self, id: &str) -> Result<(), ApiError> {
-        self.transport.send(&Call::new(Method::DELETE, format!("ssot/connections/{}", encode(id)))).await?;
+        self.transport
+            .send(&Call::new(Method::DELETE, format!("ssot/connections/{}", encode(id))))
+            .await?;
         Ok(())
     }
 
     /// A connector type's metadata; `None` when the org does not know the type.
     pub async fn connector_metadata(&self, connector_type: &str) -> Result<Option<ConnectorMetadata>, ApiError> {
-        match self.json(Call::new(Method::GET, format!("ssot/connectors/{}", encode(connector_type)))).await {
+        match self
+            .json(Call::new(
+                Method::GET,
+                format!("ssot/connectors/{}", encode(connector_type)),
+            ))
+            .await
+        {
             Ok(metadata) => Ok(Some(metadata)),
             Err(error) if error.is_not_found() || error.status() == Some(400) => Ok(None),
             Err(error) => Err(error),
@@ -217,7 +271,12 @@ impl Client {
             let empty = page.data_streams.is_empty();
             live.extend(page.data_streams.iter().map(convert::data_stream_from_wire));
             if let Some(next) = page.next_page_url.filter(|n| !n.is_empty() && !empty) {
-                call = Some(Call { method: Method::GET, target: Target::Absolute(next_path(&next)), query: Vec::new(), body: None });
+                call = Some(Call {
+                    method: Method::GET,
+                    target: Target::Absolute(next_path(&next)),
+                    query: Vec::new(),
+                    body: None,
+                });
             }
         }
         Ok(live)
@@ -225,7 +284,10 @@ impl Client {
 
     /// A data stream by API name or id; `None` when it does not exist.
     pub async fn get_data_stream(&self, name: &str) -> Result<Option<LiveObject>, ApiError> {
-        match self.json::<DataStreamOutput>(Call::new(Method::GET, format!("ssot/data-streams/{}", encode(name)))).await {
+        match self
+            .json::<DataStreamOutput>(Call::new(Method::GET, format!("ssot/data-streams/{}", encode(name))))
+            .await
+        {
             Ok(output) => Ok(Some(convert::data_stream_from_wire(&output))),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(error),
@@ -234,13 +296,17 @@ impl Client {
 
     pub async fn create_data_stream(&self, stream: &DataStream) -> Result<LiveObject, ApiError> {
         let body = serde_json::to_value(convert::data_stream_input(stream)).unwrap_or_default();
-        let output: DataStreamOutput = self.json(Call::new(Method::POST, "ssot/data-streams").body(body)).await?;
+        let output: DataStreamOutput = self
+            .json(Call::new(Method::POST, "ssot/data-streams").body(body))
+            .await?;
         Ok(convert::data_stream_from_wire(&output))
     }
 
     pub async fn update_data_stream(&self, name: &str, stream: &DataStream) -> Result<(), ApiError> {
         let body = serde_json::to_value(convert::data_stream_patch(stream)).unwrap_or_default();
-        self.transport.send(&Call::new(Method::PATCH, format!("ssot/data-streams/{}", encode(name))).body(body)).await?;
+        self.transport
+            .send(&Call::new(Method::PATCH, format!("ssot/data-streams/{}", encode(name))).body(body))
+            .await?;
         Ok(())
     }
 
@@ -256,13 +322,23 @@ impl Client {
 
     /// `GET /services/oauth2/userinfo`.
     pub async fn userinfo(&self) -> Result<UserInfo, ApiError> {
-        self.json(Call { method: Method::GET, target: Target::Absolute("/services/oauth2/userinfo".into()), query: Vec::new(), body: None })
-            .await
+        self.json(Call {
+            method: Method::GET,
+            target: Target::Absolute("/services/oauth2/userinfo".into()),
+            query: Vec::new(),
+            body: None,
+        })
+        .await
     }
 
     /// Exchanges for a Data 360 token and runs the tenant sanity query (`SELECT 1`).
     pub async fn tenant_check(&self) -> Result<String, ApiError> {
-        let tenant = self.transport.auth.exchange(&self.dataspace).await.map_err(ApiError::Auth)?;
+        let tenant = self
+            .transport
+            .auth
+            .exchange(&self.dataspace)
+            .await
+            .map_err(ApiError::Auth)?;
         let url = tenant.tenant_url.join("api/v2/query").map_err(|e| ApiError::Decode {
             method: "POST".into(),
             path: "/api/v2/query".into(),
@@ -288,14 +364,23 @@ impl Client {
             Ok(tenant.tenant_url.to_string())
         } else {
             let (code, message) = parse_error_body(&body);
-            Err(ApiError::Status { method: "POST".into(), path: "/api/v2/query".into(), status, code, message, retry_after: None })
+            Err(ApiError::Status {
+                method: "POST".into(),
+                path: "/api/v2/query".into(),
+                status,
+                code,
+                message,
+                retry_after: None,
+            })
         }
     }
 }
 
 /// Percent-encodes one path segment.
 fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// `nextPageUrl` may be a path or a full URL; keep the path and query.

@@ -66,7 +66,12 @@ pub struct Call {
 impl Call {
     #[must_use]
     pub fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
-        Self { method, target: Target::Data(path.into()), query: Vec::new(), body: None }
+        Self {
+            method,
+            target: Target::Data(path.into()),
+            query: Vec::new(),
+            body: None,
+        }
     }
 
     #[must_use]
@@ -136,7 +141,12 @@ impl Transport {
                 return Err(error);
             }
             if attempts >= self.max_attempts {
-                return Err(ApiError::Exhausted { method, path, attempts, last: Box::new(error) });
+                return Err(ApiError::Exhausted {
+                    method,
+                    path,
+                    attempts,
+                    last: Box::new(error),
+                });
             }
             let retry_after = match &error {
                 ApiError::Status { retry_after, .. } => *retry_after,
@@ -149,7 +159,13 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, call: &Call, token: &crate::auth::Token, method: &str, path: &str) -> Result<Answer, ApiError> {
+    async fn attempt(
+        &self,
+        call: &Call,
+        token: &crate::auth::Token,
+        method: &str,
+        path: &str,
+    ) -> Result<Answer, ApiError> {
         let relative = match &call.target {
             Target::Data(p) => format!("services/data/v{}/{}", self.api_version, p.trim_start_matches('/')),
             Target::Absolute(p) => p.trim_start_matches('/').to_owned(),
@@ -180,7 +196,12 @@ impl Transport {
             } else {
                 TransportKind::Dropped
             };
-            ApiError::Transport { method: method.to_owned(), path: path.to_owned(), kind, detail: transport_detail(error) }
+            ApiError::Transport {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                kind,
+                detail: transport_detail(error),
+            }
         };
         let response = request.send().await.map_err(|e| transport(&e))?;
         let status = response.status().as_u16();
@@ -190,7 +211,11 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|seconds| Duration::from_secs(seconds.min(120)));
-        if let Some(usage) = response.headers().get("sforce-limit-info").and_then(|v| v.to_str().ok()) {
+        if let Some(usage) = response
+            .headers()
+            .get("sforce-limit-info")
+            .and_then(|v| v.to_str().ok())
+        {
             self.record_usage(usage);
         }
         let body = response.bytes().await.map_err(|e| transport(&e))?;
@@ -199,11 +224,23 @@ impl Transport {
             return Ok(Answer { body });
         }
         let (code, message) = parse_error_body(&body);
-        Err(ApiError::Status { method: method.to_owned(), path: path.to_owned(), status, code, message, retry_after })
+        Err(ApiError::Status {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            status,
+            code,
+            message,
+            retry_after,
+        })
     }
 
     fn record_usage(&self, header: &str) {
-        let Some(usage) = header.split(';').find_map(|part| part.trim().strip_prefix("api-usage=")) else { return };
+        let Some(usage) = header
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("api-usage="))
+        else {
+            return;
+        };
         if let Some((used, limit)) = usage.split_once('/')
             && let (Ok(used), Ok(limit)) = (used.trim().parse(), limit.trim().parse())
         {

@@ -556,8 +556,7 @@ mod tests {
     #[test]
     fn param_values_accept_numbers() {
         let param: Param =
-            serde_json::from_value(serde_json::json!({"paramName": "port", "value": 3306}))
-                .expect("number value");
+            serde_json::from_value(serde_json::json!({"paramName": "port", "value": 3306})).expect("number value");
         assert_eq!(param.value, "3306");
     }
 }

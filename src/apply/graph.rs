@@ -40,7 +40,11 @@ pub fn build(actions: &[Action], stream_connections: &BTreeMap<String, String>) 
     for (index, action) in actions.iter().enumerate() {
         let key = action.key();
         let mut push = |step: Step, after: Vec<usize>| {
-            nodes.push(Node { action: index, step, after });
+            nodes.push(Node {
+                action: index,
+                step,
+                after,
+            });
             nodes.len() - 1
         };
         match action.action {
@@ -140,7 +144,12 @@ mod tests {
             action(ActionKind::Replace, Kind::Connection, "C1", None),
             action(ActionKind::Delete, Kind::Connection, "C2", None),
             action(ActionKind::Create, Kind::DataStream, "S1", Some(stream("S1", "C1"))),
-            action(ActionKind::Create, Kind::DataStream, "S2", Some(stream("S2", "Elsewhere"))),
+            action(
+                ActionKind::Create,
+                Kind::DataStream,
+                "S2",
+                Some(stream("S2", "Elsewhere")),
+            ),
         ];
         let live = BTreeMap::from([("Old_Stream".to_owned(), "C2".to_owned())]);
         let nodes = build(&actions, &live);

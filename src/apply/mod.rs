@@ -72,7 +72,10 @@ enum NodeState {
 
 /// Executes `plan`, writing `state` through `store` as steps finish. `stream_connections`:
 /// the connection each live data stream uses (for delete ordering).
-#[expect(clippy::too_many_arguments, reason = "the one entry point of the executor; each argument is a distinct collaborator")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the one entry point of the executor; each argument is a distinct collaborator"
+)]
 pub async fn execute(
     plan: &Plan,
     stream_connections: &BTreeMap<String, String>,
@@ -120,7 +123,10 @@ async fn schedule(
                     break;
                 }
                 let ready = states[index] == NodeState::Waiting
-                    && nodes[index].after.iter().all(|&before| states[before] == NodeState::Done);
+                    && nodes[index]
+                        .after
+                        .iter()
+                        .all(|&before| states[before] == NodeState::Done);
                 if !ready {
                     continue;
                 }
@@ -131,7 +137,9 @@ async fn schedule(
                 running.push(async move { (index, perform::perform(context, action, node.step).await) });
             }
         }
-        let Some((index, result)) = running.next().await else { break };
+        let Some((index, result)) = running.next().await else {
+            break;
+        };
         let node = &nodes[index];
         let outcome = match result {
             Ok(finished) => {
@@ -145,12 +153,16 @@ async fn schedule(
                 for dependent in graph::dependents(nodes, index) {
                     if states[dependent] == NodeState::Waiting {
                         states[dependent] = NodeState::Skipped;
-                        let skipped = StepOutcome::Skipped { reason: because.clone() };
+                        let skipped = StepOutcome::Skipped {
+                            reason: because.clone(),
+                        };
                         observer.finished(plan, nodes[dependent].action, nodes[dependent].step, &skipped);
                         outcomes[dependent] = Some(skipped);
                     }
                 }
-                StepOutcome::Failed { error: describe(&error) }
+                StepOutcome::Failed {
+                    error: describe(&error),
+                }
             }
         };
         observer.finished(plan, node.action, node.step, &outcome);
@@ -184,7 +196,11 @@ fn describe(error: &ApplyError) -> String {
 }
 
 /// Applies state changes as they arrive, saving once per burst.
-async fn write_state(store: &Store, mut state: State, mut receiver: mpsc::UnboundedReceiver<StateChange>) -> (State, Option<StateError>) {
+async fn write_state(
+    store: &Store,
+    mut state: State,
+    mut receiver: mpsc::UnboundedReceiver<StateChange>,
+) -> (State, Option<StateError>) {
     let mut first_error = None;
     while let Some(change) = receiver.recv().await {
         apply_change(&mut state, change);
@@ -201,7 +217,10 @@ async fn write_state(store: &Store, mut state: State, mut receiver: mpsc::Unboun
 
 fn apply_change(state: &mut State, change: StateChange) {
     match change {
-        StateChange::Put { mut managed, keep_secrets } => {
+        StateChange::Put {
+            mut managed,
+            keep_secrets,
+        } => {
             if keep_secrets && let Some(previous) = state.get(&managed.key()) {
                 managed.secrets.clone_from(&previous.secrets);
             }

@@ -30,7 +30,10 @@ const DUPLICATE_CODES: [&str; 3] = ["DUPLICATES_DETECTED", "DUPLICATE_VALUE", "D
 pub enum StateChange {
     /// Record (or refresh) a managed resource. `keep_secrets`: keep the fingerprints already
     /// in state (nothing was sent).
-    Put { managed: Managed, keep_secrets: bool },
+    Put {
+        managed: Managed,
+        keep_secrets: bool,
+    },
     Remove(ResourceKey),
 }
 
@@ -61,29 +64,57 @@ pub async fn perform(context: &Context<'_>, action: &Action, step: Step) -> Resu
         Step::Update => match action.desired.as_ref().ok_or_else(|| missing_desired(action))? {
             Resource::Connection(connection) => update_connection(context, action, connection).await,
             Resource::DataStream(stream) => {
-                context.client.update_data_stream(&stream.name, stream).await.map_err(|e| vanished(action, e))?;
+                context
+                    .client
+                    .update_data_stream(&stream.name, stream)
+                    .await
+                    .map_err(|e| vanished(action, e))?;
                 let id = action.id.clone().unwrap_or_default();
-                Ok(put(&Resource::DataStream(stream.clone()), id, BTreeMap::new(), true, None))
+                Ok(put(
+                    &Resource::DataStream(stream.clone()),
+                    id,
+                    BTreeMap::new(),
+                    true,
+                    None,
+                ))
             }
         },
         Step::Delete => delete(context, action).await,
         Step::Adopt => {
             let desired = action.desired.as_ref().ok_or_else(|| missing_desired(action))?;
-            Ok(put(desired, action.id.clone().unwrap_or_default(), BTreeMap::new(), true, None))
+            Ok(put(
+                desired,
+                action.id.clone().unwrap_or_default(),
+                BTreeMap::new(),
+                true,
+                None,
+            ))
         }
-        Step::Forget => Ok(Finished { change: StateChange::Remove(action.key()), note: None }),
+        Step::Forget => Ok(Finished {
+            change: StateChange::Remove(action.key()),
+            note: None,
+        }),
     }
 }
 
 fn vanished(action: &Action, error: ApiError) -> ApplyError {
     if error.is_not_found() {
-        ApplyError::Conflict(format!("{} was deleted outside d360 after the plan was made; run `d360 plan` again", action.key()))
+        ApplyError::Conflict(format!(
+            "{} was deleted outside d360 after the plan was made; run `d360 plan` again",
+            action.key()
+        ))
     } else {
         ApplyError::Api(error)
     }
 }
 
-fn put(resource: &Resource, id: String, secrets: BTreeMap<String, String>, keep_secrets: bool, note: Option<String>) -> Finished {
+fn put(
+    resource: &Resource,
+    id: String,
+    secrets: BTreeMap<String, String>,
+    keep_secrets: bool,
+    note: Option<String>,
+) -> Finished {
     let connector_type = match resource {
         Resource::Connection(connection) => Some(connection.connector_type.clone()),
         Resource::DataStream(_) => None,
@@ -98,7 +129,10 @@ fn put(resource: &Resource, id: String, secrets: BTreeMap<String, String>, keep_
         prevent_destroy: resource.lifecycle().prevent_destroy,
         updated: crate::state::now_rfc3339(),
     };
-    Finished { change: StateChange::Put { managed, keep_secrets }, note }
+    Finished {
+        change: StateChange::Put { managed, keep_secrets },
+        note,
+    }
 }
 
 /// Credential values to send, and their fingerprints for state.
@@ -110,9 +144,11 @@ fn credentials(context: &Context<'_>, connection: &Connection) -> Result<Resolve
     let mut values = BTreeMap::new();
     let mut fingerprints = BTreeMap::new();
     for (name, reference) in &connection.credentials {
-        let value = reference
-            .resolve()
-            .map_err(|source| ApplyError::Secret { resource: key.to_string(), credential: name.clone(), source })?;
+        let value = reference.resolve().map_err(|source| ApplyError::Secret {
+            resource: key.to_string(),
+            credential: name.clone(),
+            source,
+        })?;
         fingerprints.insert(name.clone(), context.probe.fingerprint(&key, name, &value));
         values.insert(name.clone(), value);
     }
@@ -137,7 +173,10 @@ async fn create_connection(context: &Context<'_>, connection: &Connection) -> Re
         };
         if error.is_ambiguous() {
             // It may have been created: look before trying again.
-            if let Some(found) = client.find_connection(&connection.connector_type, &connection.name).await? {
+            if let Some(found) = client
+                .find_connection(&connection.connector_type, &connection.name)
+                .await?
+            {
                 let note = Some("the create's answer was lost; found it by name and adopted it".to_owned());
                 return Ok(put(&desired, found.id, fingerprints, false, note));
             }
@@ -148,9 +187,15 @@ async fn create_connection(context: &Context<'_>, connection: &Connection) -> Re
             continue;
         }
         if error.code().is_some_and(|code| DUPLICATE_CODES.contains(&code)) {
-            match client.find_connection(&connection.connector_type, &connection.name).await? {
+            match client
+                .find_connection(&connection.connector_type, &connection.name)
+                .await?
+            {
                 Some(found) if matches(&desired, &found) => {
-                    let note = Some("already existed with the desired fields; adopted (credentials will be set on the next change)".to_owned());
+                    let note = Some(
+                        "already existed with the desired fields; adopted (credentials will be set on the next change)"
+                            .to_owned(),
+                    );
                     return Ok(put(&desired, found.id, BTreeMap::new(), false, note));
                 }
                 Some(found) => {
@@ -195,7 +240,13 @@ async fn create_data_stream(context: &Context<'_>, stream: &DataStream) -> Resul
         if error.code().is_some_and(|code| DUPLICATE_CODES.contains(&code)) {
             match client.get_data_stream(&stream.name).await? {
                 Some(found) if matches(&desired, &found) => {
-                    return Ok(put(&desired, found.id, BTreeMap::new(), false, Some("already existed with the desired fields; adopted".to_owned())));
+                    return Ok(put(
+                        &desired,
+                        found.id,
+                        BTreeMap::new(),
+                        false,
+                        Some("already existed with the desired fields; adopted".to_owned()),
+                    ));
                 }
                 Some(found) => {
                     return Err(ApplyError::Conflict(format!(
@@ -214,19 +265,42 @@ async fn create_data_stream(context: &Context<'_>, stream: &DataStream) -> Resul
     }
 }
 
-async fn update_connection(context: &Context<'_>, action: &Action, connection: &Connection) -> Result<Finished, ApplyError> {
+async fn update_connection(
+    context: &Context<'_>,
+    action: &Action,
+    connection: &Connection,
+) -> Result<Finished, ApplyError> {
     let (values, fingerprints) = credentials(context, connection)?;
-    let id = action.id.clone().ok_or_else(|| ApplyError::Plan(format!("{} has no record id to update", action.key())))?;
-    context.client.replace_connection(&id, connection, &values).await.map_err(|e| vanished(action, e))?;
-    Ok(put(&Resource::Connection(connection.clone()), id, fingerprints, false, None))
+    let id = action
+        .id
+        .clone()
+        .ok_or_else(|| ApplyError::Plan(format!("{} has no record id to update", action.key())))?;
+    context
+        .client
+        .replace_connection(&id, connection, &values)
+        .await
+        .map_err(|e| vanished(action, e))?;
+    Ok(put(
+        &Resource::Connection(connection.clone()),
+        id,
+        fingerprints,
+        false,
+        None,
+    ))
 }
 
 async fn delete(context: &Context<'_>, action: &Action) -> Result<Finished, ApplyError> {
     let client = context.client;
-    let gone = Finished { change: StateChange::Remove(action.key()), note: None };
+    let gone = Finished {
+        change: StateChange::Remove(action.key()),
+        note: None,
+    };
     let result = match action.kind {
         Kind::Connection => {
-            let id = action.id.clone().ok_or_else(|| ApplyError::Plan(format!("{} has no record id to delete", action.key())))?;
+            let id = action
+                .id
+                .clone()
+                .ok_or_else(|| ApplyError::Plan(format!("{} has no record id to delete", action.key())))?;
             match client.delete_connection(&id).await {
                 // A 500 may come after the delete was done (a known Salesforce quirk): look.
                 Err(error) if error.status().is_some_and(|s| s >= 500) => match client.get_connection(&id).await {
@@ -237,17 +311,22 @@ async fn delete(context: &Context<'_>, action: &Action) -> Result<Finished, Appl
             }
         }
         Kind::DataStream => match client.delete_data_stream(&action.name, false).await {
-            Err(error) if error.status().is_some_and(|s| s >= 500) => match client.get_data_stream(&action.name).await {
-                Ok(None) => Ok(()),
-                _ => Err(error),
-            },
+            Err(error) if error.status().is_some_and(|s| s >= 500) => {
+                match client.get_data_stream(&action.name).await {
+                    Ok(None) => Ok(()),
+                    _ => Err(error),
+                }
+            }
             other => other,
         },
     };
     match result {
         Ok(()) => Ok(gone),
         // Already gone: the goal is met.
-        Err(error) if error.is_not_found() => Ok(Finished { note: Some("was already gone".to_owned()), ..gone }),
+        Err(error) if error.is_not_found() => Ok(Finished {
+            note: Some("was already gone".to_owned()),
+            ..gone
+        }),
         Err(error) => Err(error.into()),
     }
 }

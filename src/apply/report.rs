@@ -57,7 +57,12 @@ pub struct Tally {
 impl Report {
     /// The outcome of a whole action: failed if any step failed, and so on.
     fn action_outcome(&self, action: usize) -> Option<&StepOutcome> {
-        let steps: Vec<&StepOutcome> = self.outcomes.iter().filter(|(a, _, _)| *a == action).map(|(_, _, o)| o).collect();
+        let steps: Vec<&StepOutcome> = self
+            .outcomes
+            .iter()
+            .filter(|(a, _, _)| *a == action)
+            .map(|(_, _, o)| o)
+            .collect();
         let rank = |o: &StepOutcome| match o {
             StepOutcome::Failed { .. } => 0,
             StepOutcome::Skipped { .. } => 1,
@@ -116,7 +121,12 @@ impl Report {
         if t.adopted > 0 || t.forgotten > 0 {
             line.push_str(&format!(" ({} adopted, {} forgotten in state)", t.adopted, t.forgotten));
         }
-        line.push_str(&format!("; {} retr{}; {:.1}s.", self.retries, if self.retries == 1 { "y" } else { "ies" }, self.elapsed.as_secs_f64()));
+        line.push_str(&format!(
+            "; {} retr{}; {:.1}s.",
+            self.retries,
+            if self.retries == 1 { "y" } else { "ies" },
+            self.elapsed.as_secs_f64()
+        ));
         line
     }
 }

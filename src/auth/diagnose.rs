@@ -26,11 +26,19 @@ pub fn hint_for(flow: &str, error: &str, description: &str) -> Option<&'static s
         ("invalid_grant", _) if flow == "client credentials" => {
             "check that the client credentials flow is enabled with a run-as user, and that you log in at the My Domain URL"
         }
-        ("invalid_client_id", _) => "unknown consumer key: copy the app's Consumer Key into clientId (new apps take up to 10 minutes to become usable)",
+        ("invalid_client_id", _) => {
+            "unknown consumer key: copy the app's Consumer Key into clientId (new apps take up to 10 minutes to become usable)"
+        }
         ("invalid_client", _) => "wrong client secret: copy the app's Consumer Secret again",
-        ("unsupported_grant_type", _) => "this OAuth flow is not enabled for the app: enable it in the app's OAuth settings (for client credentials, also log in at the My Domain URL, not login.salesforce.com)",
-        ("invalid_app_access", _) => "the user is not allowed to use the app: add the app to the user's profile or permission set",
-        ("invalid_scope", _) => "the app lacks the Data 360 scopes: add `api`, `cdp_api` and the other `cdp_*` scopes to the app and reconnect",
+        ("unsupported_grant_type", _) => {
+            "this OAuth flow is not enabled for the app: enable it in the app's OAuth settings (for client credentials, also log in at the My Domain URL, not login.salesforce.com)"
+        }
+        ("invalid_app_access", _) => {
+            "the user is not allowed to use the app: add the app to the user's profile or permission set"
+        }
+        ("invalid_scope", _) => {
+            "the app lacks the Data 360 scopes: add `api`, `cdp_api` and the other `cdp_*` scopes to the app and reconnect"
+        }
         ("invalid_request", d) if d.contains("dataspace") || d.contains("data space") => {
             "the user has no access to this data space: grant it in the Data 360 permission set, or set `dataspace` in d360.yaml"
         }

@@ -28,7 +28,10 @@ pub fn generate(common_name: &str, days: u32) -> Result<KeyPair, String> {
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(i64::from(days));
     let certificate = params.self_signed(&key).map_err(failed)?;
-    Ok(KeyPair { private_key_pem: SecretString::from(key.serialize_pem()), certificate_pem: certificate.pem() })
+    Ok(KeyPair {
+        private_key_pem: SecretString::from(key.serialize_pem()),
+        certificate_pem: certificate.pem(),
+    })
 }
 
 /// Writes a file readable by its owner only (mode 0600 on Unix), tightening an old one too.

@@ -37,7 +37,12 @@ pub enum AuthError {
     #[error("cannot sign the JWT assertion: {0}")]
     Signing(String),
     #[error("{flow} login refused by {url}: {error}: {description}")]
-    Rejected { flow: &'static str, url: String, error: String, description: String },
+    Rejected {
+        flow: &'static str,
+        url: String,
+        error: String,
+        description: String,
+    },
     #[error("cannot reach the token endpoint {url}: {detail}")]
     Unreachable { url: String, detail: String },
     #[error("unexpected answer from {url} (HTTP {status}): {detail}")]
@@ -51,9 +56,18 @@ impl AuthError {
     #[must_use]
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            AuthError::Rejected { error, description, flow, .. } => hint_for(flow, error, description),
-            AuthError::BadPrivateKey => Some("give the PEM private key whose certificate was uploaded to the connected app (`d360 auth keygen` makes a pair)"),
-            AuthError::Unreachable { .. } => Some("check the login URL (https://login.salesforce.com, https://test.salesforce.com for sandboxes, or your My Domain URL) and your network"),
+            AuthError::Rejected {
+                error,
+                description,
+                flow,
+                ..
+            } => hint_for(flow, error, description),
+            AuthError::BadPrivateKey => Some(
+                "give the PEM private key whose certificate was uploaded to the connected app (`d360 auth keygen` makes a pair)",
+            ),
+            AuthError::Unreachable { .. } => Some(
+                "check the login URL (https://login.salesforce.com, https://test.salesforce.com for sandboxes, or your My Domain URL) and your network",
+            ),
             _ => None,
         }
     }
@@ -90,7 +104,9 @@ pub struct TenantToken {
 
 impl std::fmt::Debug for TenantToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TenantToken").field("tenant_url", &self.tenant_url.as_str()).finish_non_exhaustive()
+        f.debug_struct("TenantToken")
+            .field("tenant_url", &self.tenant_url.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,12 +180,21 @@ impl Authenticator {
         let url = self
             .login_url
             .join("services/oauth2/token")
-            .map_err(|e| AuthError::Unreachable { url: self.login_url.to_string(), detail: e.to_string() })?;
+            .map_err(|e| AuthError::Unreachable {
+                url: self.login_url.to_string(),
+                detail: e.to_string(),
+            })?;
         let secret = |what: &'static str, reference: &crate::secret::SecretRef| {
-            reference.resolve().map_err(|source| AuthError::Secret { flow, what, source })
+            reference
+                .resolve()
+                .map_err(|source| AuthError::Secret { flow, what, source })
         };
         let request = match &self.method {
-            AuthMethod::Jwt { client_id, username, private_key } => {
+            AuthMethod::Jwt {
+                client_id,
+                username,
+                private_key,
+            } => {
                 let key = secret("private key", private_key)?;
                 let assertion = jwt::assertion(client_id, username, self.login_url.as_str(), &key)?;
                 self.http.post(url.clone()).form(&[
@@ -177,7 +202,10 @@ impl Authenticator {
                     ("assertion", assertion.expose_secret()),
                 ])
             }
-            AuthMethod::ClientCredentials { client_id, client_secret } => {
+            AuthMethod::ClientCredentials {
+                client_id,
+                client_secret,
+            } => {
                 let client_secret = secret("client secret", client_secret)?;
                 self.http.post(url.clone()).form(&[
                     ("grant_type", "client_credentials"),
@@ -185,7 +213,12 @@ impl Authenticator {
                     ("client_secret", client_secret.expose_secret()),
                 ])
             }
-            AuthMethod::Password { client_id, client_secret, username, password } => {
+            AuthMethod::Password {
+                client_id,
+                client_secret,
+                username,
+                password,
+            } => {
                 tracing::warn!("the username-password flow is legacy and discouraged by Salesforce; prefer JWT bearer");
                 let client_secret = secret("client secret", client_secret)?;
                 let password = secret("password", password)?;
@@ -199,15 +232,15 @@ impl Authenticator {
             }
         };
         let shown_url = url.to_string();
-        let response = request
-            .send()
-            .await
-            .map_err(|e| AuthError::Unreachable { url: shown_url.clone(), detail: transport_detail(&e) })?;
+        let response = request.send().await.map_err(|e| AuthError::Unreachable {
+            url: shown_url.clone(),
+            detail: transport_detail(&e),
+        })?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| AuthError::Unreachable { url: shown_url.clone(), detail: transport_detail(&e) })?;
+        let body = response.bytes().await.map_err(|e| AuthError::Unreachable {
+            url: shown_url.clone(),
+            detail: transport_detail(&e),
+        })?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<OAuthError>(&body) {
                 Ok(error) => AuthError::Rejected {
@@ -216,7 +249,11 @@ impl Authenticator {
                     error: error.error,
                     description: error.error_description,
                 },
-                Err(_) => AuthError::Unexpected { url: shown_url, status: status.as_u16(), detail: snippet(&body) },
+                Err(_) => AuthError::Unexpected {
+                    url: shown_url,
+                    status: status.as_u16(),
+                    detail: snippet(&body),
+                },
             });
         }
         let answer: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError::Unexpected {
@@ -224,8 +261,10 @@ impl Authenticator {
             status: status.as_u16(),
             detail: format!("not a token answer: {e}"),
         })?;
-        let instance_url = parse_org_url(&answer.instance_url)
-            .map_err(|e| AuthError::BadInstanceUrl { url: answer.instance_url.clone(), reason: e.to_string() })?;
+        let instance_url = parse_org_url(&answer.instance_url).map_err(|e| AuthError::BadInstanceUrl {
+            url: answer.instance_url.clone(),
+            reason: e.to_string(),
+        })?;
         self.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         tracing::debug!(flow, instance_url = %instance_url, generation, "logged in");
@@ -245,7 +284,10 @@ impl Authenticator {
         let url = core
             .instance_url
             .join("services/a360/token")
-            .map_err(|e| AuthError::Unreachable { url: core.instance_url.to_string(), detail: e.to_string() })?;
+            .map_err(|e| AuthError::Unreachable {
+                url: core.instance_url.to_string(),
+                detail: e.to_string(),
+            })?;
         let shown_url = url.to_string();
         let response = self
             .http
@@ -258,12 +300,15 @@ impl Authenticator {
             ])
             .send()
             .await
-            .map_err(|e| AuthError::Unreachable { url: shown_url.clone(), detail: transport_detail(&e) })?;
+            .map_err(|e| AuthError::Unreachable {
+                url: shown_url.clone(),
+                detail: transport_detail(&e),
+            })?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| AuthError::Unreachable { url: shown_url.clone(), detail: transport_detail(&e) })?;
+        let body = response.bytes().await.map_err(|e| AuthError::Unreachable {
+            url: shown_url.clone(),
+            detail: transport_detail(&e),
+        })?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<OAuthError>(&body) {
                 Ok(error) => AuthError::Rejected {
@@ -272,7 +317,11 @@ impl Authenticator {
                     error: error.error,
                     description: error.error_description,
                 },
-                Err(_) => AuthError::Unexpected { url: shown_url, status: status.as_u16(), detail: snippet(&body) },
+                Err(_) => AuthError::Unexpected {
+                    url: shown_url,
+                    status: status.as_u16(),
+                    detail: snippet(&body),
+                },
             });
         }
         let answer: ExchangeResponse = serde_json::from_slice(&body).map_err(|e| AuthError::Unexpected {
@@ -281,8 +330,10 @@ impl Authenticator {
             detail: format!("not an exchange answer: {e}"),
         })?;
         // Real answers often carry the bare tenant host: add the scheme.
-        let tenant_url = parse_org_url(&answer.instance_url)
-            .map_err(|e| AuthError::BadInstanceUrl { url: answer.instance_url.clone(), reason: e.to_string() })?;
+        let tenant_url = parse_org_url(&answer.instance_url).map_err(|e| AuthError::BadInstanceUrl {
+            url: answer.instance_url.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(TenantToken {
             access: SecretString::from(answer.access_token),
             tenant_url,
@@ -319,5 +370,9 @@ pub fn transport_detail(error: &reqwest::Error) -> String {
 pub fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed: String = text.trim().chars().take(200).collect();
-    if trimmed.is_empty() { "(empty body)".to_owned() } else { trimmed }
+    if trimmed.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        trimmed
+    }
 }

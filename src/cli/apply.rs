@@ -46,7 +46,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
     let seconds = |n: u64| Duration::from_secs(n);
     match unit {
         "" | "s" => Ok(seconds(number)),
@@ -71,8 +73,12 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
         [path] if plan::is_plan_file(path) => Some(path.clone()),
         _ => None,
     };
-    if saved_path.is_some() && (!args.selection.target.is_empty() || !args.selection.selector.is_empty() || args.selection.prune) {
-        return Err(CliError::Usage("--target, --selector and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into()));
+    if saved_path.is_some()
+        && (!args.selection.target.is_empty() || !args.selection.selector.is_empty() || args.selection.prune)
+    {
+        return Err(CliError::Usage(
+            "--target, --selector and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
+        ));
     }
     let options = args.selection.options()?;
     let loaded = match saved_path {
@@ -80,7 +86,14 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
         None => Some(manifests::load(&args.selection.paths)?),
     };
     let session = session::open(global).await?;
-    let result = run_in(&args, &session, saved_path.as_deref(), loaded.as_ref().map(|l| l.resources.as_slice()), &options).await;
+    let result = run_in(
+        &args,
+        &session,
+        saved_path.as_deref(),
+        loaded.as_ref().map(|l| l.resources.as_slice()),
+        &options,
+    )
+    .await;
     session.close().await;
     result
 }
@@ -97,7 +110,13 @@ async fn run_in(
         (Some(path), _) => recheck_saved(session, path).await?,
         (None, Some(desired)) => {
             let planned = planning::make(session, desired, options).await?;
-            Prepared { plan: planned.plan, state: planned.state, live: planned.live, probe: planned.probe, saved: false }
+            Prepared {
+                plan: planned.plan,
+                state: planned.state,
+                live: planned.live,
+                probe: planned.probe,
+                saved: false,
+            }
         }
         (None, None) => return Err(CliError::Usage("nothing to apply".into())),
     };
@@ -122,9 +141,22 @@ async fn run_in(
         Format::Json => Progress::Json,
         Format::Text => Progress::for_terminal(plan.actions.len()),
     };
-    let executor = apply::Options { parallelism: usize::from(args.parallelism), stop: Arc::clone(&stop) };
+    let executor = apply::Options {
+        parallelism: usize::from(args.parallelism),
+        stop: Arc::clone(&stop),
+    };
     let stream_connections = planning::stream_connections(&prepared.live);
-    let report = apply::execute(plan, &stream_connections, &session.client, &prepared.probe, &session.store, prepared.state, &executor, &progress).await;
+    let report = apply::execute(
+        plan,
+        &stream_connections,
+        &session.client,
+        &prepared.probe,
+        &session.store,
+        prepared.state,
+        &executor,
+        &progress,
+    )
+    .await;
     watcher.abort();
     progress.finish();
     drop(lock);
@@ -161,13 +193,19 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
                 }
             }
             if let Some(error) = &report.state_error {
-                output::message(&format!("error: {error}. The org has the changes; run `d360 apply` again to record them (d360 adopts them by name)."));
+                output::message(&format!(
+                    "error: {error}. The org has the changes; run `d360 apply` again to record them (d360 adopts them by name)."
+                ));
             }
-            let paint = output::Paint { enabled: output::stdout_color() };
+            let paint = output::Paint {
+                enabled: output::stdout_color(),
+            };
             let line = report.summary_line(plan);
             output::data(&if complete { paint.green(&line) } else { paint.red(&line) });
             if !complete && !report.interrupted {
-                output::message("Fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.");
+                output::message(
+                    "Fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
+                );
             }
         }
     }
@@ -187,7 +225,9 @@ fn confirm() -> Result<bool, CliError> {
     }
     output::message("\nDo you want to perform these actions? Only 'yes' will be accepted.");
     let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
     Ok(answer.trim() == "yes")
 }
 
@@ -195,7 +235,9 @@ fn confirm() -> Result<bool, CliError> {
 async fn watch_signals(stop: Arc<AtomicBool>) {
     signal().await;
     stop.store(true, Ordering::SeqCst);
-    output::message("Interrupted: no new steps start; waiting for those in flight, then saving state. Press Ctrl-C again to exit at once.");
+    output::message(
+        "Interrupted: no new steps start; waiting for those in flight, then saving state. Press Ctrl-C again to exit at once.",
+    );
     signal().await;
     output::message("Interrupted again: exiting now. Run `d360 apply` again to converge.");
     std::process::exit(130);
@@ -230,7 +272,10 @@ pub async fn signal() {
 async fn recheck_saved(session: &Session, path: &std::path::Path) -> Result<Prepared, CliError> {
     let plan = plan::load_saved(path)?;
     if plan.org != session.org {
-        return Err(CliError::Usage(format!("the plan was made for org `{}`, not `{}`; use --org {}", plan.org, session.org, plan.org)));
+        return Err(CliError::Usage(format!(
+            "the plan was made for org `{}`, not `{}`; use --org {}",
+            plan.org, session.org, plan.org
+        )));
     }
     let state = session.store.load().await?;
     if state.lineage != plan.state_lineage || state.serial != plan.state_serial {
@@ -260,6 +305,14 @@ async fn recheck_saved(session: &Session, path: &std::path::Path) -> Result<Prep
             changed.join(", ")
         )));
     }
-    let probe = SecretProbe { key: session.store.fingerprint_key().await? };
-    Ok(Prepared { plan, state, live, probe, saved: true })
+    let probe = SecretProbe {
+        key: session.store.fingerprint_key().await?,
+    };
+    Ok(Prepared {
+        plan,
+        state,
+        live,
+        probe,
+        saved: true,
+    })
 }

@@ -36,7 +36,12 @@ pub enum AuthCommand {
 }
 
 pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let AuthCommand::Keygen { out, days, common_name, force } = args.command;
+    let AuthCommand::Keygen {
+        out,
+        days,
+        common_name,
+        force,
+    } = args.command;
     let key_path = out.join("d360.key");
     let certificate_path = out.join("d360.crt");
     if key_path.exists() && !force {
@@ -45,12 +50,24 @@ pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
             key_path.display()
         )));
     }
-    std::fs::create_dir_all(&out).map_err(|source| CliError::Write { path: out.display().to_string(), source })?;
-    let pair = keygen::generate(&common_name, days).map_err(|e| CliError::Usage(format!("cannot generate a key: {e}")))?;
-    keygen::write_private(&key_path, pair.private_key_pem.expose_secret().as_bytes())
-        .map_err(|source| CliError::Write { path: key_path.display().to_string(), source })?;
-    crate::state::write_atomic(&certificate_path, pair.certificate_pem.as_bytes(), false)
-        .map_err(|source| CliError::Write { path: certificate_path.display().to_string(), source })?;
+    std::fs::create_dir_all(&out).map_err(|source| CliError::Write {
+        path: out.display().to_string(),
+        source,
+    })?;
+    let pair =
+        keygen::generate(&common_name, days).map_err(|e| CliError::Usage(format!("cannot generate a key: {e}")))?;
+    keygen::write_private(&key_path, pair.private_key_pem.expose_secret().as_bytes()).map_err(|source| {
+        CliError::Write {
+            path: key_path.display().to_string(),
+            source,
+        }
+    })?;
+    crate::state::write_atomic(&certificate_path, pair.certificate_pem.as_bytes(), false).map_err(|source| {
+        CliError::Write {
+            path: certificate_path.display().to_string(),
+            source,
+        }
+    })?;
     output::data(&format!(
         "Wrote {key} (private key, mode 0600: keep it out of git) and {crt} (certificate, valid {days} days).\n\n\
          Next, in Salesforce Setup:\n\

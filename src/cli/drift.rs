@@ -41,18 +41,33 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let report = drift::from_plan(&planned.plan, &declared, &planned.state);
     let to_file = args.out.is_some();
     let text = match args.format {
-        Format::Text => drift::render_text(&report, output::Paint { enabled: !to_file && output::stdout_color() }),
+        Format::Text => drift::render_text(
+            &report,
+            output::Paint {
+                enabled: !to_file && output::stdout_color(),
+            },
+        ),
         Format::Markdown => drift::render_markdown(&report),
         Format::Junit => drift::render_junit(&report),
         Format::Json => serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?,
     };
     match &args.out {
         Some(path) => {
-            crate::state::write_atomic(path, text.as_bytes(), false)
-                .map_err(|source| CliError::Write { path: path.display().to_string(), source })?;
-            output::message(&format!("{} (report written to {})", report.summary_line(), path.display()));
+            crate::state::write_atomic(path, text.as_bytes(), false).map_err(|source| CliError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            output::message(&format!(
+                "{} (report written to {})",
+                report.summary_line(),
+                path.display()
+            ));
         }
         None => output::data(text.trim_end()),
     }
-    Ok(if report.drift { Outcome::Changes } else { Outcome::Success })
+    Ok(if report.drift {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    })
 }

@@ -57,10 +57,19 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     result
 }
 
-async fn import_from(args: &Args, pattern: Option<&regex::Regex>, session: &session::Session) -> Result<Outcome, CliError> {
+async fn import_from(
+    args: &Args,
+    pattern: Option<&regex::Regex>,
+    session: &session::Session,
+) -> Result<Outcome, CliError> {
     let wants = |kind: Kind| {
         args.kind.is_empty()
-            || args.kind.iter().any(|k| matches!((k, kind), (KindArg::Connection, Kind::Connection) | (KindArg::DataStream, Kind::DataStream)))
+            || args.kind.iter().any(|k| {
+                matches!(
+                    (k, kind),
+                    (KindArg::Connection, Kind::Connection) | (KindArg::DataStream, Kind::DataStream)
+                )
+            })
     };
     let client = &session.client;
     let lock = session.store.lock("d360 import", args.lock_timeout).await?;
@@ -68,11 +77,22 @@ async fn import_from(args: &Args, pattern: Option<&regex::Regex>, session: &sess
     let mut objects: Vec<LiveObject> = Vec::new();
     if wants(Kind::Connection) {
         let types: Vec<String> = if args.connector_type.is_empty() {
-            client.list_connectors().await?.connector_info_list.into_iter().map(|c| c.name).collect()
+            client
+                .list_connectors()
+                .await?
+                .connector_info_list
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
         } else {
             args.connector_type.clone()
         };
-        objects.extend(try_join_all(types.iter().map(|t| client.list_connections(t))).await?.into_iter().flatten());
+        objects.extend(
+            try_join_all(types.iter().map(|t| client.list_connections(t)))
+                .await?
+                .into_iter()
+                .flatten(),
+        );
     }
     if wants(Kind::DataStream) {
         objects.extend(client.list_data_streams().await?);
@@ -89,16 +109,33 @@ async fn import_from(args: &Args, pattern: Option<&regex::Regex>, session: &sess
     let files: Vec<(PathBuf, Vec<&Imported>)> = if args.single_file {
         vec![(args.out.join("imported.yaml"), imported.iter().collect())]
     } else {
-        imported.iter().map(|i| (import::file_for(&args.out, i), vec![i])).collect()
+        imported
+            .iter()
+            .map(|i| (import::file_for(&args.out, i), vec![i]))
+            .collect()
     };
-    let existing: Vec<String> = files.iter().filter(|(p, _)| p.exists()).map(|(p, _)| p.display().to_string()).collect();
+    let existing: Vec<String> = files
+        .iter()
+        .filter(|(p, _)| p.exists())
+        .map(|(p, _)| p.display().to_string())
+        .collect();
     if !existing.is_empty() && !args.force {
-        return Err(CliError::Usage(format!("not overwriting existing files (pass --force): {}", existing.join(", "))));
+        return Err(CliError::Usage(format!(
+            "not overwriting existing files (pass --force): {}",
+            existing.join(", ")
+        )));
     }
-    std::fs::create_dir_all(&args.out).map_err(|source| CliError::Write { path: args.out.display().to_string(), source })?;
+    std::fs::create_dir_all(&args.out).map_err(|source| CliError::Write {
+        path: args.out.display().to_string(),
+        source,
+    })?;
     for (path, members) in &files {
-        crate::state::write_atomic(path, import::manifest_text(members, &session.org).as_bytes(), false)
-            .map_err(|source| CliError::Write { path: path.display().to_string(), source })?;
+        crate::state::write_atomic(path, import::manifest_text(members, &session.org).as_bytes(), false).map_err(
+            |source| CliError::Write {
+                path: path.display().to_string(),
+                source,
+            },
+        )?;
         output::data(&format!("wrote {}", path.display()));
     }
     for entry in &imported {
@@ -107,7 +144,11 @@ async fn import_from(args: &Args, pattern: Option<&regex::Regex>, session: &sess
     session.store.save(&mut state).await?;
     drop(lock);
     let variables: Vec<&String> = imported.iter().flat_map(|i| i.variables.values()).collect();
-    output::message(&format!("Imported {} object{} and recorded them as managed.", imported.len(), if imported.len() == 1 { "" } else { "s" }));
+    output::message(&format!(
+        "Imported {} object{} and recorded them as managed.",
+        imported.len(),
+        if imported.len() == 1 { "" } else { "s" }
+    ));
     if !variables.is_empty() {
         output::message(&format!(
             "Credentials are write-only in the org, so the manifests read them from variables. Set these before `d360 apply` (the next plan shows them as `(unknown, will be set)`):\n  {}",

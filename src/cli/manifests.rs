@@ -13,7 +13,11 @@ pub fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
         return paths.to_vec();
     }
     let manifests = PathBuf::from("manifests");
-    if manifests.is_dir() { vec![manifests] } else { vec![PathBuf::from(".")] }
+    if manifests.is_dir() {
+        vec![manifests]
+    } else {
+        vec![PathBuf::from(".")]
+    }
 }
 
 /// Loads manifests and prints every diagnostic to stderr. Fails when any is an error.

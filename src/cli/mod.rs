@@ -6,17 +6,17 @@
 mod apply;
 mod auth;
 mod drift;
-mod import;
 mod emulator;
+mod import;
 mod manifests;
+mod org;
 mod plan;
 mod planning;
 mod progress;
-mod org;
-mod session;
-mod state;
 mod render;
 mod schema;
+mod session;
+mod state;
 mod validate;
 
 use std::path::PathBuf;
@@ -209,7 +209,9 @@ pub fn report(error: &CliError) {
         }
         return;
     }
-    let paint = output::Paint { enabled: output::stderr_color() };
+    let paint = output::Paint {
+        enabled: output::stderr_color(),
+    };
     let mut text = format!("{} {error}", paint.red(&paint.bold("error:")));
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

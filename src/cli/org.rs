@@ -71,7 +71,13 @@ struct CheckReport {
 
 impl CheckReport {
     fn pass(&mut self, step: &'static str, detail: String) {
-        self.steps.push(StepReport { step, ok: true, detail: Some(detail), error: None, hint: None });
+        self.steps.push(StepReport {
+            step,
+            ok: true,
+            detail: Some(detail),
+            error: None,
+            hint: None,
+        });
     }
 
     fn fail(&mut self, step: &'static str, error: &ApiError) {
@@ -81,7 +87,13 @@ impl CheckReport {
             text.push_str(&format!(": {cause}"));
             source = cause.source();
         }
-        self.steps.push(StepReport { step, ok: false, detail: None, error: Some(text), hint: error.hint() });
+        self.steps.push(StepReport {
+            step,
+            ok: false,
+            detail: None,
+            error: Some(text),
+            hint: error.hint(),
+        });
         self.ok = false;
     }
 }
@@ -92,7 +104,9 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let report = check(&session).await;
     session.close().await;
     match format {
-        Format::Json => output::data(&serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?),
+        Format::Json => {
+            output::data(&serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?)
+        }
         Format::Text => print(&report),
     }
     Ok(if report.ok { Outcome::Success } else { Outcome::Failure })
@@ -112,10 +126,15 @@ async fn check(session: &Session) -> CheckReport {
         ..CheckReport::default()
     };
     if let AuthMethod::Password { .. } = &profile.auth {
-        output::message("warning: the username-password flow is legacy and may be blocked in your org; prefer JWT bearer (`d360 auth keygen`).");
+        output::message(
+            "warning: the username-password flow is legacy and may be blocked in your org; prefer JWT bearer (`d360 auth keygen`).",
+        );
     }
     match client.auth().token().await {
-        Ok(token) => report.pass("login", format!("{} flow; instance {}", profile.auth.flow_name(), token.instance_url)),
+        Ok(token) => report.pass(
+            "login",
+            format!("{} flow; instance {}", profile.auth.flow_name(), token.instance_url),
+        ),
         Err(error) => {
             report.fail("login", &ApiError::Auth(error));
             return report;
@@ -123,7 +142,13 @@ async fn check(session: &Session) -> CheckReport {
     }
     match client.userinfo().await {
         Ok(user) => {
-            report.pass("identity", format!("{} (user {}, org {})", user.preferred_username, user.user_id, user.organization_id));
+            report.pass(
+                "identity",
+                format!(
+                    "{} (user {}, org {})",
+                    user.preferred_username, user.user_id, user.organization_id
+                ),
+            );
             report.user = Some(user.preferred_username);
             report.organization_id = Some(user.organization_id);
         }
@@ -141,7 +166,14 @@ async fn check(session: &Session) -> CheckReport {
     }
     match count_connections(session).await {
         Ok((types, connections)) => {
-            report.pass("connections", format!("{connections} connection{} across {types} connector type{}", plural(connections), plural(types)));
+            report.pass(
+                "connections",
+                format!(
+                    "{connections} connection{} across {types} connector type{}",
+                    plural(connections),
+                    plural(types)
+                ),
+            );
             report.connections = Some(connections);
             report.connector_types = Some(types);
         }
@@ -175,18 +207,37 @@ async fn count_connections(session: &Session) -> Result<(u64, u64), ApiError> {
 }
 
 fn print(report: &CheckReport) {
-    let paint = Paint { enabled: output::stdout_color() };
-    let mut text = format!("org `{}` at {} (API v{}, data space `{}`)\n", report.org, report.instance_url, report.api_version, report.dataspace);
+    let paint = Paint {
+        enabled: output::stdout_color(),
+    };
+    let mut text = format!(
+        "org `{}` at {} (API v{}, data space `{}`)\n",
+        report.org, report.instance_url, report.api_version, report.dataspace
+    );
     for step in &report.steps {
         if step.ok {
-            text.push_str(&format!("  {} {:<12} {}\n", paint.green("ok"), step.step, step.detail.as_deref().unwrap_or("")));
+            text.push_str(&format!(
+                "  {} {:<12} {}\n",
+                paint.green("ok"),
+                step.step,
+                step.detail.as_deref().unwrap_or("")
+            ));
         } else {
-            text.push_str(&format!("  {} {:<12} {}\n", paint.red("FAIL"), step.step, step.error.as_deref().unwrap_or("")));
+            text.push_str(&format!(
+                "  {} {:<12} {}\n",
+                paint.red("FAIL"),
+                step.step,
+                step.error.as_deref().unwrap_or("")
+            ));
             if let Some(hint) = step.hint {
                 text.push_str(&format!("       {} {hint}\n", paint.yellow("hint:")));
             }
         }
     }
-    text.push_str(if report.ok { "Org check passed.\n" } else { "Org check failed.\n" });
+    text.push_str(if report.ok {
+        "Org check passed.\n"
+    } else {
+        "Org check failed.\n"
+    });
     output::data(text.trim_end());
 }

@@ -36,12 +36,15 @@ pub enum Format {
 pub fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
     match format {
         Format::Text => {
-            let paint = output::Paint { enabled: output::stdout_color() };
+            let paint = output::Paint {
+                enabled: output::stdout_color(),
+            };
             output::data(plan::render_text(plan, paint).trim_end());
         }
         Format::Markdown => output::data(plan::render_markdown(plan).trim_end()),
         Format::Json => {
-            let text = serde_json::to_string_pretty(plan).map_err(|e| CliError::Usage(format!("cannot encode the plan: {e}")))?;
+            let text = serde_json::to_string_pretty(plan)
+                .map_err(|e| CliError::Usage(format!("cannot encode the plan: {e}")))?;
             output::data(&text);
         }
     }
@@ -59,7 +62,11 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     if let Some(path) = &args.out {
         if planned.plan.errors.is_empty() {
             plan::save(&planned.plan, path)?;
-            output::message(&format!("Saved the plan to {}. Apply it with: d360 apply {}", path.display(), path.display()));
+            output::message(&format!(
+                "Saved the plan to {}. Apply it with: d360 apply {}",
+                path.display(),
+                path.display()
+            ));
         } else {
             output::message("The plan has errors; not saved.");
         }

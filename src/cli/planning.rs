@@ -47,10 +47,16 @@ impl Selection {
                 pair.split_once('=')
                     .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
                     .filter(|(k, _)| !k.is_empty())
-                    .ok_or_else(|| CliError::Usage(format!("--selector `{pair}`: expected KEY=VALUE such as `region=eu`")))
+                    .ok_or_else(|| {
+                        CliError::Usage(format!("--selector `{pair}`: expected KEY=VALUE such as `region=eu`"))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(plan::Options { prune: self.prune, targets, selector })
+        Ok(plan::Options {
+            prune: self.prune,
+            targets,
+            selector,
+        })
     }
 }
 
@@ -65,14 +71,21 @@ pub struct Planned {
 /// Reads state and the live org, checks connector types, and builds the plan.
 pub async fn make(session: &Session, desired: &[Declared], options: &plan::Options) -> Result<Planned, CliError> {
     let state = session.store.load().await?;
-    let probe = SecretProbe { key: session.store.fingerprint_key().await? };
+    let probe = SecretProbe {
+        key: session.store.fingerprint_key().await?,
+    };
     let (types, streams) = plan::live::kinds_in_play(desired, &state);
     let (live, type_errors) = futures::try_join!(
         plan::live::read(&session.client, &types, streams),
         plan::live::check_connector_types(&session.client, desired),
     )?;
     let plan = plan::build(&session.org, desired, &live, &state, &probe, options, type_errors);
-    Ok(Planned { plan, state, live, probe })
+    Ok(Planned {
+        plan,
+        state,
+        live,
+        probe,
+    })
 }
 
 /// The connection each live data stream uses, by stream name.

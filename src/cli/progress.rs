@@ -11,8 +11,14 @@ use crate::plan::{ActionKind, Plan};
 
 /// How to show progress.
 pub enum Progress {
-    Bar { bar: ProgressBar, current: Mutex<Vec<String>>, paint: Paint },
-    Lines { paint: Paint },
+    Bar {
+        bar: ProgressBar,
+        current: Mutex<Vec<String>>,
+        paint: Paint,
+    },
+    Lines {
+        paint: Paint,
+    },
     Json,
 }
 
@@ -26,9 +32,19 @@ impl Progress {
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            Progress::Bar { bar, current: Mutex::new(Vec::new()), paint: Paint { enabled: output::stderr_color() } }
+            Progress::Bar {
+                bar,
+                current: Mutex::new(Vec::new()),
+                paint: Paint {
+                    enabled: output::stderr_color(),
+                },
+            }
         } else {
-            Progress::Lines { paint: Paint { enabled: output::stdout_color() } }
+            Progress::Lines {
+                paint: Paint {
+                    enabled: output::stdout_color(),
+                },
+            }
         }
     }
 
@@ -41,7 +57,10 @@ impl Progress {
 }
 
 fn past(plan: &Plan, action: usize, step: Step) -> &'static str {
-    let replacing = plan.actions.get(action).is_some_and(|a| a.action == ActionKind::Replace);
+    let replacing = plan
+        .actions
+        .get(action)
+        .is_some_and(|a| a.action == ActionKind::Replace);
     match (step, replacing) {
         (Step::Create, true) => "re-created",
         (Step::Create, false) => "created",
@@ -65,13 +84,20 @@ fn step_name(step: Step) -> &'static str {
 
 /// The plain line for a finished step.
 fn line(plan: &Plan, action: usize, step: Step, outcome: &StepOutcome, paint: Paint) -> String {
-    let key = plan.actions.get(action).map(|a| a.key().to_string()).unwrap_or_default();
+    let key = plan
+        .actions
+        .get(action)
+        .map(|a| a.key().to_string())
+        .unwrap_or_default();
     match outcome {
         StepOutcome::Done { note } => {
             let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
             format!("{} {key}{note}", paint.green(past(plan, action, step)))
         }
-        StepOutcome::Failed { error } => format!("{} {key}: {error}", paint.red(&format!("failed to {}", step_name(step)))),
+        StepOutcome::Failed { error } => format!(
+            "{} {key}: {error}",
+            paint.red(&format!("failed to {}", step_name(step)))
+        ),
         StepOutcome::Skipped { reason } => format!("{} {key}: {reason}", paint.yellow("skipped")),
         StepOutcome::NotStarted => format!("{} {key}", paint.dim("not started")),
     }
@@ -79,7 +105,11 @@ fn line(plan: &Plan, action: usize, step: Step, outcome: &StepOutcome, paint: Pa
 
 impl Observer for Progress {
     fn started(&self, plan: &Plan, action: usize, step: Step) {
-        let key = plan.actions.get(action).map(|a| a.key().to_string()).unwrap_or_default();
+        let key = plan
+            .actions
+            .get(action)
+            .map(|a| a.key().to_string())
+            .unwrap_or_default();
         match self {
             Progress::Bar { bar, current, .. } => {
                 if let Ok(mut current) = current.lock() {
@@ -95,7 +125,11 @@ impl Observer for Progress {
     }
 
     fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome) {
-        let key = plan.actions.get(action).map(|a| a.key().to_string()).unwrap_or_default();
+        let key = plan
+            .actions
+            .get(action)
+            .map(|a| a.key().to_string())
+            .unwrap_or_default();
         match self {
             Progress::Bar { bar, current, paint } => {
                 if let Ok(mut current) = current.lock() {
@@ -108,7 +142,9 @@ impl Observer for Progress {
             Progress::Lines { paint } => output::data(&line(plan, action, step, outcome, *paint)),
             Progress::Json => {
                 let mut event = serde_json::json!({"event": "finished", "time": crate::state::now_rfc3339(), "step": step_name(step), "resource": key});
-                if let (Some(map), Ok(serde_json::Value::Object(extra))) = (event.as_object_mut(), serde_json::to_value(outcome)) {
+                if let (Some(map), Ok(serde_json::Value::Object(extra))) =
+                    (event.as_object_mut(), serde_json::to_value(outcome))
+                {
                     map.extend(extra);
                 }
                 output::data(&event.to_string());

@@ -30,8 +30,10 @@ pub fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     match args.format {
         Format::Yaml => output::data(&render::to_yaml(&resources, base.as_deref())),
         Format::Json => {
-            let documents: Vec<serde_json::Value> =
-                resources.iter().map(|r| render::document_value(r, base.as_deref())).collect();
+            let documents: Vec<serde_json::Value> = resources
+                .iter()
+                .map(|r| render::document_value(r, base.as_deref()))
+                .collect();
             output::data(&serde_json::to_string_pretty(&documents).unwrap_or_default());
         }
     }

@@ -19,8 +19,10 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<Outcome, CliError> {
     let mut stale = Vec::new();
     if !args.check {
-        std::fs::create_dir_all(&args.out)
-            .map_err(|source| CliError::Write { path: args.out.display().to_string(), source })?;
+        std::fs::create_dir_all(&args.out).map_err(|source| CliError::Write {
+            path: args.out.display().to_string(),
+            source,
+        })?;
     }
     for (name, value) in schema::all() {
         let path = args.out.join(name);
@@ -30,7 +32,10 @@ pub fn run(args: &Args) -> Result<Outcome, CliError> {
                 stale.push(path.display().to_string());
             }
         } else {
-            std::fs::write(&path, text).map_err(|source| CliError::Write { path: path.display().to_string(), source })?;
+            std::fs::write(&path, text).map_err(|source| CliError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
             output::data(&format!("wrote {}", path.display()));
         }
     }

@@ -45,15 +45,27 @@ pub async fn open_with(global: &GlobalArgs, retry: RetrySettings) -> Result<Sess
         OrgSelection::Remote(profile) => {
             let client = Client::new(&profile, retry)?;
             let store = Store::open(&profile.state, &profile.name).await?;
-            Ok(Session { org: profile.name.clone(), profile: *profile, client, store, emulator: None })
+            Ok(Session {
+                org: profile.name.clone(),
+                profile: *profile,
+                client,
+                store,
+                emulator: None,
+            })
         }
         OrgSelection::Local { data_dir, state } => open_local(data_dir, state, retry).await,
     }
 }
 
-async fn open_local(data_dir: std::path::PathBuf, state: StateConfig, retry: RetrySettings) -> Result<Session, CliError> {
-    std::fs::create_dir_all(&data_dir)
-        .map_err(|source| CliError::Write { path: data_dir.display().to_string(), source })?;
+async fn open_local(
+    data_dir: std::path::PathBuf,
+    state: StateConfig,
+    retry: RetrySettings,
+) -> Result<Session, CliError> {
+    std::fs::create_dir_all(&data_dir).map_err(|source| CliError::Write {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
     let running = emulator::start(emulator::Options::new(&data_dir)).await?;
     let login = running.local_login();
     let url = config::parse_org_url(running.base_url())?;
@@ -73,5 +85,11 @@ async fn open_local(data_dir: std::path::PathBuf, state: StateConfig, retry: Ret
     };
     let client = Client::new(&profile, retry)?;
     let store = Store::open(&profile.state, "local").await?;
-    Ok(Session { org: "local".to_owned(), profile, client, store, emulator: Some(running) })
+    Ok(Session {
+        org: "local".to_owned(),
+        profile,
+        client,
+        store,
+        emulator: Some(running),
+    })
 }

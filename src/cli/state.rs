@@ -7,9 +7,9 @@ use super::apply::parse_duration;
 use super::session;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::config::{OrgSelection, StateConfig};
-use crate::secret::SecretRef;
 use crate::model::ResourceKey;
 use crate::output;
+use crate::secret::SecretRef;
 use crate::state::{Managed, State, Store};
 
 #[derive(Debug, clap::Args)]
@@ -60,9 +60,15 @@ pub enum Backend {
 
 fn backend_config(backend: Backend, org: &str, configured: &StateConfig) -> StateConfig {
     match (backend, configured) {
-        (Backend::Local, StateConfig::Local { .. }) | (Backend::Postgres, StateConfig::Postgres { .. }) => configured.clone(),
-        (Backend::Local, StateConfig::Postgres { .. }) => StateConfig::Local { path: crate::config::default_state_path(org) },
-        (Backend::Postgres, StateConfig::Local { .. }) => StateConfig::Postgres { url: SecretRef::FromEnv("D360_STATE_URL".into()) },
+        (Backend::Local, StateConfig::Local { .. }) | (Backend::Postgres, StateConfig::Postgres { .. }) => {
+            configured.clone()
+        }
+        (Backend::Local, StateConfig::Postgres { .. }) => StateConfig::Local {
+            path: crate::config::default_state_path(org),
+        },
+        (Backend::Postgres, StateConfig::Local { .. }) => StateConfig::Postgres {
+            url: SecretRef::FromEnv("D360_STATE_URL".into()),
+        },
     }
 }
 
@@ -118,7 +124,9 @@ fn find<'a>(state: &'a State, name: &str) -> Result<&'a Managed, CliError> {
     let matching: Vec<&Managed> = state.resources.values().filter(|m| m.name == name).collect();
     match matching.as_slice() {
         [one] => Ok(one),
-        [] => Err(CliError::Usage(format!("`{name}` is not in state; `d360 state list` shows what is"))),
+        [] => Err(CliError::Usage(format!(
+            "`{name}` is not in state; `d360 state list` shows what is"
+        ))),
         many => Err(CliError::Usage(format!(
             "`{name}` is ambiguous: {}; give KIND/NAME",
             many.iter().map(|m| m.key().to_string()).collect::<Vec<_>>().join(", ")
@@ -148,16 +156,22 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
         StateCommand::List { format } => {
             let state = store.load().await?;
             match format {
-                Format::Json => output::data(&serde_json::json!({
-                    "formatVersion": 1,
-                    "org": org,
-                    "serial": state.serial,
-                    "lineage": state.lineage,
-                    "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
-                }).to_string()),
+                Format::Json => output::data(
+                    &serde_json::json!({
+                        "formatVersion": 1,
+                        "org": org,
+                        "serial": state.serial,
+                        "lineage": state.lineage,
+                        "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
+                    })
+                    .to_string(),
+                ),
                 Format::Text => {
                     if state.resources.is_empty() {
-                        output::message(&format!("No managed resources in the state of org `{org}` ({}).", store.describe()));
+                        output::message(&format!(
+                            "No managed resources in the state of org `{org}` ({}).",
+                            store.describe()
+                        ));
                     }
                     for managed in state.resources.values() {
                         output::data(&format!("{}\t{}", managed.key(), managed.id));
@@ -179,7 +193,11 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
                         managed.id,
                         managed.connector_type.as_deref().unwrap_or("-"),
                         managed.spec_digest,
-                        if credentials.is_empty() { "-".to_owned() } else { format!("{credentials} (fingerprints recorded; values never stored)") },
+                        if credentials.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            format!("{credentials} (fingerprints recorded; values never stored)")
+                        },
                         managed.prevent_destroy,
                         managed.updated,
                     ));
@@ -192,7 +210,9 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
             let key = find(&state, &name)?.key();
             state.remove(&key);
             store.save(&mut state).await?;
-            output::message(&format!("Removed {key} from state. The object stays in the org; the next plan shows it as not managed (or adopts it if a manifest declares it)."));
+            output::message(&format!(
+                "Removed {key} from state. The object stays in the org; the next plan shows it as not managed (or adopts it if a manifest declares it)."
+            ));
         }
         StateCommand::Migrate { .. } => {}
         StateCommand::Unlock => match store.unlock().await? {

@@ -100,8 +100,10 @@ pub struct StateRaw {
 
 /// Reads and parses a config file.
 pub fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Unreadable { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+        path: path.display().to_string(),
+        source,
+    })?;
     serde_yaml::from_str(&text).map_err(|error| {
         let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
         let mut message = error.to_string();
@@ -118,7 +120,12 @@ pub fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
                 "expected a string or { fromEnv: NAME } / { fromFile: path }",
             );
         }
-        ConfigError::Invalid { path: path.display().to_string(), line, column, message }
+        ConfigError::Invalid {
+            path: path.display().to_string(),
+            line,
+            column,
+            message,
+        }
     })
 }
 
@@ -137,7 +144,10 @@ fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, C
             reference(source, base)
                 .resolve()
                 .map(|secret| secret.expose_secret().to_owned())
-                .map_err(|error| ConfigError::Profile { org: org.to_owned(), message: format!("`{field}`: {error}") })
+                .map_err(|error| ConfigError::Profile {
+                    org: org.to_owned(),
+                    message: format!("`{field}`: {error}"),
+                })
         }
     }
 }
@@ -145,7 +155,10 @@ fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, C
 /// Resolves one org of the file.
 pub fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfile, ConfigError> {
     let base = config_path.parent().unwrap_or_else(|| Path::new("."));
-    let profile_error = |message: &str| ConfigError::Profile { org: name.to_owned(), message: message.to_owned() };
+    let profile_error = |message: &str| ConfigError::Profile {
+        org: name.to_owned(),
+        message: message.to_owned(),
+    };
     let instance_url = parse_org_url(&raw.instance_url)?;
     let login_url = match &raw.login_url {
         Some(login) => parse_org_url(login)?,
@@ -156,7 +169,11 @@ pub fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfil
             let private_key = match (&jwt.private_key_file, &jwt.private_key) {
                 (Some(file), None) => SecretRef::FromFile(base.join(file)),
                 (None, Some(source)) => reference(source, base),
-                _ => return Err(profile_error("auth.jwt needs exactly one of `privateKeyFile` and `privateKey`")),
+                _ => {
+                    return Err(profile_error(
+                        "auth.jwt needs exactly one of `privateKeyFile` and `privateKey`",
+                    ));
+                }
             };
             AuthMethod::Jwt {
                 client_id: plain(name, "auth.jwt.clientId", &jwt.client_id, base)?,
@@ -174,20 +191,27 @@ pub fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfil
             username: plain(name, "auth.password.username", &pw.username, base)?,
             password: reference(&pw.password, base),
         },
-        _ => return Err(profile_error("`auth` needs exactly one of `jwt`, `clientCredentials` and `password`")),
+        _ => {
+            return Err(profile_error(
+                "`auth` needs exactly one of `jwt`, `clientCredentials` and `password`",
+            ));
+        }
     };
     let state = match &raw.state {
-        None => StateConfig::Local { path: default_state_path(name) },
+        None => StateConfig::Local {
+            path: default_state_path(name),
+        },
         Some(state) => match state.backend {
             Backend::Local => StateConfig::Local {
-                path: state.path.as_ref().map_or_else(|| default_state_path(name), |p| base.join(p)),
+                path: state
+                    .path
+                    .as_ref()
+                    .map_or_else(|| default_state_path(name), |p| base.join(p)),
             },
             Backend::Postgres => StateConfig::Postgres {
-                url: state
-                    .url
-                    .as_ref()
-                    .map(|u| reference(u, base))
-                    .ok_or_else(|| profile_error("state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`"))?,
+                url: state.url.as_ref().map(|u| reference(u, base)).ok_or_else(|| {
+                    profile_error("state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`")
+                })?,
             },
         },
     };
@@ -195,10 +219,16 @@ pub fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfil
         name: name.to_owned(),
         instance_url,
         login_url,
-        api_version: raw.api_version.clone().unwrap_or_else(|| DEFAULT_API_VERSION.to_owned()),
+        api_version: raw
+            .api_version
+            .clone()
+            .unwrap_or_else(|| DEFAULT_API_VERSION.to_owned()),
         dataspace: raw.dataspace.clone().unwrap_or_else(|| "default".to_owned()),
         auth,
         state,
-        timeout: raw.timeout_seconds.filter(|s| *s > 0).map_or_else(super::timeout_from_env, Duration::from_secs),
+        timeout: raw
+            .timeout_seconds
+            .filter(|s| *s > 0)
+            .map_or_else(super::timeout_from_env, Duration::from_secs),
     })
 }

@@ -26,9 +26,18 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{path}:{line}:{column}: {message}")]
-    Invalid { path: String, line: usize, column: usize, message: String },
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("org `{name}` is not defined{}", if .known.is_empty() { " (no d360.yaml found; use `--org local`, `--org env`, or write d360.yaml)".to_owned() } else { format!("; orgs in {}: {}", .file, .known.join(", ")) })]
-    UnknownOrg { name: String, file: String, known: Vec<String> },
+    UnknownOrg {
+        name: String,
+        file: String,
+        known: Vec<String>,
+    },
     #[error("org `{org}`: {message}")]
     Profile { org: String, message: String },
     #[error("`{url}` is not an allowed URL: {reason}")]
@@ -41,11 +50,23 @@ pub enum ConfigError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
     /// OAuth 2.0 JWT bearer: an RS256 assertion signed with the app's private key.
-    Jwt { client_id: String, username: String, private_key: SecretRef },
+    Jwt {
+        client_id: String,
+        username: String,
+        private_key: SecretRef,
+    },
     /// OAuth 2.0 client credentials (External Client App with a run-as user).
-    ClientCredentials { client_id: String, client_secret: SecretRef },
+    ClientCredentials {
+        client_id: String,
+        client_secret: SecretRef,
+    },
     /// Legacy username-password flow.
-    Password { client_id: String, client_secret: SecretRef, username: String, password: SecretRef },
+    Password {
+        client_id: String,
+        client_secret: SecretRef,
+        username: String,
+        password: SecretRef,
+    },
 }
 
 impl AuthMethod {
@@ -92,7 +113,10 @@ pub struct OrgProfile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrgSelection {
     /// The built-in emulator over `data_dir`, with its state at `state`.
-    Local { data_dir: PathBuf, state: StateConfig },
+    Local {
+        data_dir: PathBuf,
+        state: StateConfig,
+    },
     Remote(Box<OrgProfile>),
 }
 
@@ -106,20 +130,28 @@ pub fn default_state_path(org: &str) -> PathBuf {
 #[must_use]
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Parses an org URL: `https://` anywhere, `http://` only on loopback.
 pub fn parse_org_url(text: &str) -> Result<url::Url, ConfigError> {
-    let bad = |reason: &str| ConfigError::BadUrl { url: text.to_owned(), reason: reason.to_owned() };
-    let with_scheme = if text.contains("://") { text.to_owned() } else { format!("https://{text}") };
+    let bad = |reason: &str| ConfigError::BadUrl {
+        url: text.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
     let url = url::Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
     let host = url.host_str().ok_or_else(|| bad("it has no host"))?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback_host(host) => Ok(url),
-        "http" => Err(bad("plain http is only allowed to loopback (127.0.0.1, localhost); use https")),
+        "http" => Err(bad(
+            "plain http is only allowed to loopback (127.0.0.1, localhost); use https",
+        )),
         other => Err(bad(&format!("scheme `{other}` is not supported; use https"))),
     }
 }
@@ -137,7 +169,11 @@ pub fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelect
     let name = org.unwrap_or("local");
     let explicit = config_path.is_some();
     let path = config_path.map_or_else(|| PathBuf::from("d360.yaml"), Path::to_path_buf);
-    let config = if explicit || path.is_file() { Some(load_file(&path)?) } else { None };
+    let config = if explicit || path.is_file() {
+        Some(load_file(&path)?)
+    } else {
+        None
+    };
     if let Some(config) = &config
         && let Some(raw) = config.orgs.get(name)
     {
@@ -146,7 +182,9 @@ pub fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelect
     match name {
         "local" => Ok(OrgSelection::Local {
             data_dir: Path::new(".d360").join("local"),
-            state: StateConfig::Local { path: default_state_path("local") },
+            state: StateConfig::Local {
+                path: default_state_path("local"),
+            },
         }),
         "env" => from_env().map(|p| OrgSelection::Remote(Box::new(p))),
         other => Err(ConfigError::UnknownOrg {
@@ -176,14 +214,26 @@ pub fn from_env() -> Result<OrgProfile, ConfigError> {
             Some(file) => SecretRef::FromFile(PathBuf::from(file)),
             None => SecretRef::FromEnv("D360_PRIVATE_KEY".into()),
         };
-        AuthMethod::Jwt { client_id, username, private_key }
+        AuthMethod::Jwt {
+            client_id,
+            username,
+            private_key,
+        }
     } else if env("D360_CLIENT_SECRET").is_some() {
         let client_secret = SecretRef::FromEnv("D360_CLIENT_SECRET".into());
         if env("D360_PASSWORD").is_some() {
             let username = env("D360_USERNAME").ok_or(ConfigError::EnvMissing("D360_USERNAME"))?;
-            AuthMethod::Password { client_id, client_secret, username, password: SecretRef::FromEnv("D360_PASSWORD".into()) }
+            AuthMethod::Password {
+                client_id,
+                client_secret,
+                username,
+                password: SecretRef::FromEnv("D360_PASSWORD".into()),
+            }
         } else {
-            AuthMethod::ClientCredentials { client_id, client_secret }
+            AuthMethod::ClientCredentials {
+                client_id,
+                client_secret,
+            }
         }
     } else {
         return Err(ConfigError::Profile {
@@ -192,8 +242,12 @@ pub fn from_env() -> Result<OrgProfile, ConfigError> {
         });
     };
     let state = match env("D360_STATE_URL") {
-        Some(_) => StateConfig::Postgres { url: SecretRef::FromEnv("D360_STATE_URL".into()) },
-        None => StateConfig::Local { path: default_state_path("env") },
+        Some(_) => StateConfig::Postgres {
+            url: SecretRef::FromEnv("D360_STATE_URL".into()),
+        },
+        None => StateConfig::Local {
+            path: default_state_path("env"),
+        },
     };
     Ok(OrgProfile {
         name: "env".into(),
@@ -217,7 +271,12 @@ mod tests {
         assert!(parse_org_url("http://localhost:8360").is_ok());
         assert!(parse_org_url("http://[::1]:8360").is_ok());
         assert!(parse_org_url("https://acme.my.salesforce.com").is_ok());
-        assert_eq!(parse_org_url("acme.my.salesforce.com").map(|u| u.scheme().to_owned()).ok(), Some("https".into()));
+        assert_eq!(
+            parse_org_url("acme.my.salesforce.com")
+                .map(|u| u.scheme().to_owned())
+                .ok(),
+            Some("https".into())
+        );
         assert!(parse_org_url("http://acme.my.salesforce.com").is_err());
         assert!(parse_org_url("http://127.0.0.1.evil.com").is_err());
         assert!(parse_org_url("ftp://127.0.0.1").is_err());

@@ -85,7 +85,10 @@ pub fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChange> {
 /// Changes for secrets: one per credential that will be (re)set. `Unresolvable` ones are not
 /// changes; the caller decides whether that is an error.
 #[must_use]
-pub fn secret_changes(secrets: &[(String, SecretStatus)], lifecycle_ignores: impl Fn(&str) -> bool) -> Vec<FieldChange> {
+pub fn secret_changes(
+    secrets: &[(String, SecretStatus)],
+    lifecycle_ignores: impl Fn(&str) -> bool,
+) -> Vec<FieldChange> {
     secrets
         .iter()
         .filter_map(|(name, status)| {
@@ -117,7 +120,14 @@ pub fn creation_fields(desired: &Resource) -> Vec<FieldChange> {
         .fields()
         .into_iter()
         .filter(|(_, value)| !value.is_null())
-        .map(|(field, value)| FieldChange { field, old: None, new: Some(value), sensitive: false, forces_replacement: false, note: None })
+        .map(|(field, value)| FieldChange {
+            field,
+            old: None,
+            new: Some(value),
+            sensitive: false,
+            forces_replacement: false,
+            note: None,
+        })
         .collect();
     for (name, reference) in desired.secrets() {
         changes.push(FieldChange {
@@ -148,7 +158,10 @@ mod tests {
             method: Method::Ingress,
             parameters: params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             credentials: BTreeMap::new(),
-            lifecycle: Lifecycle { prevent_destroy: false, ignore_changes: ignore.iter().map(|s| (*s).to_owned()).collect() },
+            lifecycle: Lifecycle {
+                prevent_destroy: false,
+                ignore_changes: ignore.iter().map(|s| (*s).to_owned()).collect(),
+            },
         })
     }
 
@@ -170,7 +183,11 @@ mod tests {
     fn changed_added_and_removed_parameters() {
         let desired = connection("L2", &[("DATABASE", "d2"), ("NEW", "n")], &[]);
         let live = connection("L", &[("DATABASE", "d"), ("OLD", "o")], &[]);
-        check(&desired, &live, &["label", "parameters.DATABASE", "parameters.NEW", "parameters.OLD"]);
+        check(
+            &desired,
+            &live,
+            &["label", "parameters.DATABASE", "parameters.NEW", "parameters.OLD"],
+        );
     }
 
     #[test]
@@ -201,13 +218,22 @@ mod tests {
             ("other".to_owned(), SecretStatus::Unresolvable("unset".into())),
         ];
         let changes = secret_changes(&statuses, |_| false);
-        let notes: Vec<(&str, &str)> =
-            changes.iter().map(|c| (c.field.as_str(), c.note.as_deref().unwrap_or(""))).collect();
+        let notes: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.note.as_deref().unwrap_or("")))
+            .collect();
         assert_eq!(
             notes,
-            vec![("credentials.password", "(sensitive value changed)"), ("credentials.token", "(unknown, will be set)")]
+            vec![
+                ("credentials.password", "(sensitive value changed)"),
+                ("credentials.token", "(unknown, will be set)")
+            ]
         );
-        assert!(changes.iter().all(|c| c.sensitive && c.old.is_none() && c.new.is_none()));
+        assert!(
+            changes
+                .iter()
+                .all(|c| c.sensitive && c.old.is_none() && c.new.is_none())
+        );
         assert!(secret_changes(&statuses, |f| f.starts_with("credentials")).is_empty());
     }
 }

@@ -37,7 +37,11 @@ pub fn render(report: &Report) -> String {
         escape(&report.checked_at),
     ));
     for entry in &report.items {
-        out.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", entry.kind, escape(&entry.name)));
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            entry.kind,
+            escape(&entry.name)
+        ));
         if entry.status.is_drift() {
             let mut body = Vec::new();
             for change in &entry.changes {
@@ -64,7 +68,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
+        assert_eq!(
+            escape("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
+        );
         assert_eq!(escape("x\u{1}y\nz"), "x\u{fffd}y\nz");
     }
 }

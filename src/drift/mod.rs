@@ -116,7 +116,11 @@ impl Report {
     pub fn summary_line(&self) -> String {
         let s = &self.summary;
         if !self.drift {
-            return format!("No drift: {} resource{} in sync.", s.in_sync, if s.in_sync == 1 { "" } else { "s" });
+            return format!(
+                "No drift: {} resource{} in sync.",
+                s.in_sync,
+                if s.in_sync == 1 { "" } else { "s" }
+            );
         }
         format!(
             "Drift: {} changed, {} missing, {} with unverifiable credentials, {} unmanaged, {} no longer declared; {} in sync.",
@@ -126,7 +130,14 @@ impl Report {
 }
 
 fn item(kind: Kind, name: &str, status: Status, id: Option<String>) -> Item {
-    Item { kind, name: name.to_owned(), status, id, changes: Vec::new(), details: Vec::new() }
+    Item {
+        kind,
+        name: name.to_owned(),
+        status,
+        id,
+        changes: Vec::new(),
+        details: Vec::new(),
+    }
 }
 
 /// Classifies a plan made without `--prune` into a drift report. `declared`: every declared
@@ -151,16 +162,26 @@ pub fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report
             ActionKind::Update | ActionKind::Replace => {
                 let (secret, readable): (Vec<FieldChange>, Vec<FieldChange>) =
                     action.changes.iter().cloned().partition(|c| c.sensitive);
-                entry.status = if readable.is_empty() { Status::SecretUnverified } else { Status::Changed };
+                entry.status = if readable.is_empty() {
+                    Status::SecretUnverified
+                } else {
+                    Status::Changed
+                };
                 entry.changes = readable;
                 entry.changes.extend(secret);
-                entry.details.extend(action.reasons.iter().filter(|r| !r.contains("PUT")).cloned());
+                entry
+                    .details
+                    .extend(action.reasons.iter().filter(|r| !r.contains("PUT")).cloned());
             }
             ActionKind::Forget => {
                 entry.status = Status::Missing;
-                entry.details.push("managed by d360, no longer declared, and gone from the org".to_owned());
+                entry
+                    .details
+                    .push("managed by d360, no longer declared, and gone from the org".to_owned());
             }
-            ActionKind::Adopt => entry.details.push("matches the manifest; not yet recorded in state".to_owned()),
+            ActionKind::Adopt => entry
+                .details
+                .push("matches the manifest; not yet recorded in state".to_owned()),
             ActionKind::Delete => {
                 entry.status = Status::Undeclared;
             }
@@ -169,12 +190,21 @@ pub fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report
     }
     let mut notes = Vec::new();
     for warning in &plan.warnings {
-        let unverified = declared.iter().find(|key| warning.starts_with(&format!("{key}: ")) && warning.ends_with("not compared"));
+        let unverified = declared
+            .iter()
+            .find(|key| warning.starts_with(&format!("{key}: ")) && warning.ends_with("not compared"));
         match unverified {
             Some(key) if !seen.contains(key) => {
                 seen.insert(key.clone());
-                let mut entry = item(key.kind, &key.name, Status::SecretUnverified, state.get(key).map(|m| m.id.clone()));
-                entry.details.push(warning.trim_start_matches(&format!("{key}: ")).to_owned());
+                let mut entry = item(
+                    key.kind,
+                    &key.name,
+                    Status::SecretUnverified,
+                    state.get(key).map(|m| m.id.clone()),
+                );
+                entry
+                    .details
+                    .push(warning.trim_start_matches(&format!("{key}: ")).to_owned());
                 items.push(entry);
             }
             _ => notes.push(warning.clone()),
@@ -182,14 +212,29 @@ pub fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report
     }
     notes.extend(plan.errors.iter().cloned());
     for object in &plan.unmanaged {
-        items.push(item(object.kind, &object.name, Status::Unmanaged, Some(object.id.clone())));
+        items.push(item(
+            object.kind,
+            &object.name,
+            Status::Unmanaged,
+            Some(object.id.clone()),
+        ));
     }
     for object in &plan.no_longer_declared {
-        items.push(item(object.kind, &object.name, Status::Undeclared, Some(object.id.clone())));
+        items.push(item(
+            object.kind,
+            &object.name,
+            Status::Undeclared,
+            Some(object.id.clone()),
+        ));
     }
     for key in declared {
         if !seen.contains(key) {
-            items.push(item(key.kind, &key.name, Status::InSync, state.get(key).map(|m| m.id.clone())));
+            items.push(item(
+                key.kind,
+                &key.name,
+                Status::InSync,
+                state.get(key).map(|m| m.id.clone()),
+            ));
         }
     }
     items.sort_by(|a, b| (a.status, a.kind, &a.name).cmp(&(b.status, b.kind, &b.name)));

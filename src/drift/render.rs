@@ -21,7 +21,12 @@ pub fn render_text(report: &Report, paint: Paint) -> String {
     let mut out = String::new();
     for entry in report.items.iter().filter(|i| i.status.is_drift()) {
         let id = entry.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
-        out.push_str(&format!("{} {}{id}: {}\n", mark(entry.status, paint), paint.bold(&entry.key().to_string()), entry.status.describe()));
+        out.push_str(&format!(
+            "{} {}{id}: {}\n",
+            mark(entry.status, paint),
+            paint.bold(&entry.key().to_string()),
+            entry.status.describe()
+        ));
         for change in &entry.changes {
             for line in change_lines(change, paint, "    ") {
                 out.push_str(&line);
@@ -45,11 +50,22 @@ pub fn render_text(report: &Report, paint: Paint) -> String {
 pub fn render_markdown(report: &Report) -> String {
     let plain = Paint { enabled: false };
     let s = &report.summary;
-    let mut out = format!("### d360 drift for `{}`\n\n**{}**\n\n", report.org, report.summary_line());
+    let mut out = format!(
+        "### d360 drift for `{}`\n\n**{}**\n\n",
+        report.org,
+        report.summary_line()
+    );
     out.push_str("| changed | missing | credentials unverified | unmanaged | no longer declared | in sync |\n|---:|---:|---:|---:|---:|---:|\n");
-    out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n\n", s.changed, s.missing, s.secret_unverified, s.unmanaged, s.undeclared, s.in_sync));
+    out.push_str(&format!(
+        "| {} | {} | {} | {} | {} | {} |\n\n",
+        s.changed, s.missing, s.secret_unverified, s.unmanaged, s.undeclared, s.in_sync
+    ));
     for entry in report.items.iter().filter(|i| i.status.is_drift()) {
-        out.push_str(&format!("<details><summary><code>{}</code>: {}</summary>\n\n```diff\n", entry.key(), entry.status.describe()));
+        out.push_str(&format!(
+            "<details><summary><code>{}</code>: {}</summary>\n\n```diff\n",
+            entry.key(),
+            entry.status.describe()
+        ));
         for change in &entry.changes {
             for line in change_lines(change, plain, "") {
                 out.push_str(&line);

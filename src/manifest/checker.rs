@@ -32,7 +32,11 @@ pub struct Sink {
 
 impl Sink {
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        let key = (diagnostic.file.clone(), diagnostic.pos.offset, diagnostic.message.clone());
+        let key = (
+            diagnostic.file.clone(),
+            diagnostic.pos.offset,
+            diagnostic.message.clone(),
+        );
         if self.seen.insert(key) {
             self.diagnostics.push(diagnostic);
         }
@@ -98,15 +102,25 @@ impl Checker<'_> {
     /// An error on the value at `rel`.
     pub fn error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
         let (pos, len) = self.value_place(rel);
-        Diagnostic::error(self.file, pos, path_text(&self.path(rel)), message.into() + &self.item_suffix())
-            .with_len(len)
+        Diagnostic::error(
+            self.file,
+            pos,
+            path_text(&self.path(rel)),
+            message.into() + &self.item_suffix(),
+        )
+        .with_len(len)
     }
 
     /// An error on the key at `rel` (a field that is missing, misplaced or unknown).
     pub fn key_error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
         let (pos, len) = self.key_place(rel);
-        Diagnostic::error(self.file, pos, path_text(&self.path(rel)), message.into() + &self.item_suffix())
-            .with_len(len)
+        Diagnostic::error(
+            self.file,
+            pos,
+            path_text(&self.path(rel)),
+            message.into() + &self.item_suffix(),
+        )
+        .with_len(len)
     }
 
     pub fn warning(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
@@ -130,9 +144,11 @@ impl Checker<'_> {
             Variable::Env(name) => std::env::var(name).map_err(|_| format!("environment variable `{name}` is not set")),
             Variable::Item(column) => match item {
                 None => Err("`${item.…}` is only allowed inside a ConnectionSet template".to_owned()),
-                Some(item) => item.columns.get(column).cloned().ok_or_else(|| {
-                    format!("{} has no column `{column}`", item.source)
-                }),
+                Some(item) => item
+                    .columns
+                    .get(column)
+                    .cloned()
+                    .ok_or_else(|| format!("{} has no column `{column}`", item.source)),
             },
         });
         match result {
@@ -141,10 +157,21 @@ impl Checker<'_> {
                 let (pos, len) = self.value_place(rel);
                 let quoted = self.text.get(pos.offset..).is_some_and(|t| t.starts_with(['"', '\'']));
                 let inner_offset = pos.offset + error.offset + usize::from(quoted);
-                let exact = self.text.get(inner_offset..inner_offset + error.length).is_some_and(|t| t.starts_with("${"));
-                let (offset, length) = if exact { (inner_offset, error.length) } else { (pos.offset, len) };
+                let exact = self
+                    .text
+                    .get(inner_offset..inner_offset + error.length)
+                    .is_some_and(|t| t.starts_with("${"));
+                let (offset, length) = if exact {
+                    (inner_offset, error.length)
+                } else {
+                    (pos.offset, len)
+                };
                 let column = pos.column + (offset - pos.offset);
-                let place = Pos { line: pos.line, column, offset };
+                let place = Pos {
+                    line: pos.line,
+                    column,
+                    offset,
+                };
                 let (message, help) = match &error.problem {
                     Problem::Unterminated => ("unterminated `${`".to_owned(), Some("close it with `}`, or write `$${` for a literal `${`".to_owned())),
                     Problem::UnknownForm(inner) => (
@@ -167,8 +194,13 @@ impl Checker<'_> {
                         (format!("{variable}: {reason}"), help)
                     }
                 };
-                let once_for_all_items = item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. });
-                let suffix = if once_for_all_items { String::new() } else { self.item_suffix() };
+                let once_for_all_items =
+                    item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. });
+                let suffix = if once_for_all_items {
+                    String::new()
+                } else {
+                    self.item_suffix()
+                };
                 let mut diagnostic = Diagnostic::error(self.file, place, path_text(&self.path(rel)), message + &suffix)
                     .with_len(length)
                     .with_label("here");

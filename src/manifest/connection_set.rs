@@ -67,7 +67,12 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
                 let line = record.position().map_or(0, csv::Position::line);
                 let columns: BTreeMap<String, String> =
                     headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect();
-                items.push(Item { columns, label: format!("row {line} of {relative}"), source: format!("`{relative}`"), uniform: true });
+                items.push(Item {
+                    columns,
+                    label: format!("row {line} of {relative}"),
+                    source: format!("`{relative}`"),
+                    uniform: true,
+                });
             }
             Err(error) => {
                 let line = error.position().map_or(0, csv::Position::line);

@@ -12,9 +12,17 @@ use crate::secret::SecretRef;
 /// and read back in the clear.
 fn looks_secret(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["password", "secret", "token", "private_key", "privatekey", "api_key", "apikey"]
-        .iter()
-        .any(|word| lower.contains(word))
+    [
+        "password",
+        "secret",
+        "token",
+        "private_key",
+        "privatekey",
+        "api_key",
+        "apikey",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
 }
 
 /// Checks an API name at `rel` and reports problems there.
@@ -35,8 +43,10 @@ pub fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>
         let index_text = index.to_string();
         let root = entry.split(['.', '[']).next().unwrap_or(entry);
         if !fields.contains(&root) {
-            let mut diagnostic = checker
-                .error(&["spec", "lifecycle", "ignoreChanges", &index_text], format!("`{entry}` is not a field that can drift"));
+            let mut diagnostic = checker.error(
+                &["spec", "lifecycle", "ignoreChanges", &index_text],
+                format!("`{entry}` is not a field that can drift"),
+            );
             diagnostic = match did_you_mean(root, fields.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => diagnostic.with_help(format!("fields are: {}", fields.join(", "))),
@@ -44,7 +54,10 @@ pub fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>
             checker.push(diagnostic);
         }
     }
-    Lifecycle { prevent_destroy: spec.prevent_destroy, ignore_changes: spec.ignore_changes.clone() }
+    Lifecycle {
+        prevent_destroy: spec.prevent_destroy,
+        ignore_changes: spec.ignore_changes.clone(),
+    }
 }
 
 fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource) -> SecretRef {
@@ -74,7 +87,10 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
 }
 
 /// Converts one connection; `metadata` and `spec` live under the checker's prefix.
-#[expect(clippy::too_many_lines, reason = "one check per field of the spec, in document order")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one check per field of the spec, in document order"
+)]
 pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
     let name = checker.text(&["metadata", "name"], &metadata.name);
     check_name(checker, &["metadata", "name"], &name, "connection");
@@ -84,14 +100,21 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
     if known.is_none() {
         if let Some(correct) = connector_types::case_mismatch(&connector_type) {
             let diagnostic = checker
-                .error(&["spec", "connectorType"], format!("connector type `{connector_type}` is spelled `{correct}` by the org"))
-                .with_help(format!("write `connectorType: {correct}`: the org rejects other casings"))
+                .error(
+                    &["spec", "connectorType"],
+                    format!("connector type `{connector_type}` is spelled `{correct}` by the org"),
+                )
+                .with_help(format!(
+                    "write `connectorType: {correct}`: the org rejects other casings"
+                ))
                 .with_label("wrong casing");
             checker.push(diagnostic);
         } else if !connector_types::all_names().any(|n| n == connector_type) {
             let mut diagnostic = checker.warning(
                 &["spec", "connectorType"],
-                format!("connector type `{connector_type}` is not one d360 knows offline; `plan` checks it against the org"),
+                format!(
+                    "connector type `{connector_type}` is not one d360 knows offline; `plan` checks it against the org"
+                ),
             );
             if let Some(close) = did_you_mean(&connector_type, connector_types::all_names()) {
                 diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
@@ -105,8 +128,13 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
         let diagnostic = checker.error(&["spec", "label"], "the label cannot be empty");
         checker.push(diagnostic);
     } else if label.chars().count() > 80 {
-        let diagnostic = checker
-            .error(&["spec", "label"], format!("the label has {} characters; the org allows at most 80", label.chars().count()));
+        let diagnostic = checker.error(
+            &["spec", "label"],
+            format!(
+                "the label has {} characters; the org allows at most 80",
+                label.chars().count()
+            ),
+        );
         checker.push(diagnostic);
     }
 
@@ -118,7 +146,14 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
         && !known.methods.contains(&method.as_str())
     {
         let diagnostic = checker
-            .error(&["spec", "method"], format!("connector type `{}` does not support method `{}`", known.name, method.as_str()))
+            .error(
+                &["spec", "method"],
+                format!(
+                    "connector type `{}` does not support method `{}`",
+                    known.name,
+                    method.as_str()
+                ),
+            )
             .with_help(format!("use `method: {}`", known.methods.join(" | ")));
         checker.push(diagnostic);
     }
@@ -130,7 +165,9 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
         if is_credential || looks_secret(param) {
             let diagnostic = checker
                 .key_error(&rel, format!("`{param}` is a secret and cannot be a plain parameter"))
-                .with_help(format!("move it under `spec.credentials` as `{param}: {{ fromEnv: VARIABLE }}` or `{{ fromFile: path }}`"))
+                .with_help(format!(
+                    "move it under `spec.credentials` as `{param}: {{ fromEnv: VARIABLE }}` or `{{ fromFile: path }}`"
+                ))
                 .hiding_source();
             checker.push(diagnostic);
             continue;
@@ -140,7 +177,10 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
             && !known.parameters.iter().any(|p| p.name == param)
         {
             let names: Vec<&str> = known.parameters.iter().map(|p| p.name).collect();
-            let mut diagnostic = checker.key_error(&rel, format!("connector type `{}` has no parameter `{param}`", known.name));
+            let mut diagnostic = checker.key_error(
+                &rel,
+                format!("connector type `{}` has no parameter `{param}`", known.name),
+            );
             diagnostic.severity = super::diagnostic::Severity::Warning;
             diagnostic = match did_you_mean(param, names.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
@@ -159,7 +199,10 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
             && !known.credentials.iter().any(|c| c.name == credential)
         {
             let names: Vec<&str> = known.credentials.iter().map(|c| c.name).collect();
-            let mut diagnostic = checker.key_error(&rel, format!("connector type `{}` has no credential `{credential}`", known.name));
+            let mut diagnostic = checker.key_error(
+                &rel,
+                format!("connector type `{}` has no credential `{credential}`", known.name),
+            );
             diagnostic.severity = super::diagnostic::Severity::Warning;
             diagnostic = match did_you_mean(credential, names.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
@@ -173,26 +216,56 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Connection
     if let Some(known) = known {
         for required in known.required_parameters() {
             if !spec.parameters.contains_key(required) {
-                let example = known.parameters.iter().find(|p| p.name == required).map_or("", |p| p.example);
-                let rel: &[&str] = if spec.parameters.is_empty() { &["spec"] } else { &["spec", "parameters"] };
+                let example = known
+                    .parameters
+                    .iter()
+                    .find(|p| p.name == required)
+                    .map_or("", |p| p.example);
+                let rel: &[&str] = if spec.parameters.is_empty() {
+                    &["spec"]
+                } else {
+                    &["spec", "parameters"]
+                };
                 let diagnostic = checker
-                    .key_error(rel, format!("missing required parameter `{required}` for connector type `{}`", known.name))
+                    .key_error(
+                        rel,
+                        format!(
+                            "missing required parameter `{required}` for connector type `{}`",
+                            known.name
+                        ),
+                    )
                     .with_help(format!("add `{required}: {example}` under `spec.parameters`"));
                 checker.push(diagnostic);
             }
         }
         for required in known.required_credentials() {
             if !spec.credentials.contains_key(required) {
-                let rel: &[&str] = if spec.credentials.is_empty() { &["spec"] } else { &["spec", "credentials"] };
+                let rel: &[&str] = if spec.credentials.is_empty() {
+                    &["spec"]
+                } else {
+                    &["spec", "credentials"]
+                };
                 let diagnostic = checker
-                    .key_error(rel, format!("missing required credential `{required}` for connector type `{}`", known.name))
-                    .with_help(format!("add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"));
+                    .key_error(
+                        rel,
+                        format!(
+                            "missing required credential `{required}` for connector type `{}`",
+                            known.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"
+                    ));
                 checker.push(diagnostic);
             }
         }
     }
 
-    let lifecycle = convert_lifecycle(checker, spec.lifecycle.as_ref(), &["label", "method", "parameters", "credentials"]);
+    let lifecycle = convert_lifecycle(
+        checker,
+        spec.lifecycle.as_ref(),
+        &["label", "method", "parameters", "credentials"],
+    );
     Connection {
         name,
         labels: metadata.labels.clone(),

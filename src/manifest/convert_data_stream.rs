@@ -9,7 +9,10 @@ use super::raw::{Category, DataStreamSpec, FieldType, FrequencyType, Metadata, R
 use crate::model::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 
 fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn category_name(category: Category) -> String {
@@ -26,7 +29,10 @@ fn check_field_ref(checker: &mut Checker<'_>, rel: &[&str], field: &str, names: 
         let mut diagnostic = checker.error(rel, format!("{role} `{field}` is not one of the stream's fields"));
         diagnostic = match did_you_mean(field, names.iter().copied()) {
             Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-            None => diagnostic.with_help(format!("declare it under `spec.fields`, or use one of: {}", names.join(", "))),
+            None => diagnostic.with_help(format!(
+                "declare it under `spec.fields`, or use one of: {}",
+                names.join(", ")
+            )),
         };
         checker.push(diagnostic);
     }
@@ -37,8 +43,10 @@ fn convert_refresh(checker: &mut Checker<'_>, refresh: &RefreshSpec) -> Refresh 
     for (index, hour) in refresh.hours.iter().enumerate() {
         if *hour > 23 {
             let index_text = index.to_string();
-            let diagnostic = checker
-                .error(&["spec", "refresh", "hours", &index_text], format!("hour `{hour}` is not between 0 and 23"));
+            let diagnostic = checker.error(
+                &["spec", "refresh", "hours", &index_text],
+                format!("hour `{hour}` is not between 0 and 23"),
+            );
             checker.push(diagnostic);
         }
     }
@@ -47,7 +55,10 @@ fn convert_refresh(checker: &mut Checker<'_>, refresh: &RefreshSpec) -> Refresh 
     if let Some(day) = refresh.day_of_month
         && !(1..=31).contains(&day)
     {
-        let diagnostic = checker.error(&["spec", "refresh", "dayOfMonth"], format!("day `{day}` is not between 1 and 31"));
+        let diagnostic = checker.error(
+            &["spec", "refresh", "dayOfMonth"],
+            format!("day `{day}` is not between 1 and 31"),
+        );
         checker.push(diagnostic);
     }
     Refresh {
@@ -85,11 +96,17 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStream
         check_name(checker, &["spec", "fields", &index_text, "name"], &field_name, "field");
         if !seen.insert(field_name.clone()) {
             let diagnostic = checker
-                .error(&["spec", "fields", &index_text, "name"], format!("field `{field_name}` is declared twice"))
+                .error(
+                    &["spec", "fields", &index_text, "name"],
+                    format!("field `{field_name}` is declared twice"),
+                )
                 .with_help("remove one of the two declarations");
             checker.push(diagnostic);
         }
-        fields.push(SourceField { name: field_name, field_type: field_type_name(field.field_type) });
+        fields.push(SourceField {
+            name: field_name,
+            field_type: field_type_name(field.field_type),
+        });
     }
     if spec.fields.is_empty() {
         let diagnostic = checker.error(&["spec", "fields"], "a data stream needs at least one field");
@@ -101,10 +118,17 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStream
     let dlo_name = match &dlo.name {
         Some(raw) => {
             let dlo_name = checker.text(&["spec", "dataLakeObject", "name"], raw);
-            if let Some(base) = dlo_name.strip_suffix("__dll") { check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object") } else {
+            if let Some(base) = dlo_name.strip_suffix("__dll") {
+                check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object")
+            } else {
                 let diagnostic = checker
-                    .error(&["spec", "dataLakeObject", "name"], format!("data lake object name `{dlo_name}` must end in `__dll`"))
-                    .with_help(format!("write `{dlo_name}__dll`, or leave the name out for `{name}__dll`"));
+                    .error(
+                        &["spec", "dataLakeObject", "name"],
+                        format!("data lake object name `{dlo_name}` must end in `__dll`"),
+                    )
+                    .with_help(format!(
+                        "write `{dlo_name}__dll`, or leave the name out for `{name}__dll`"
+                    ));
                 checker.push(diagnostic);
             }
             dlo_name
@@ -113,19 +137,46 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStream
     };
     let primary_key = checker.text(&["spec", "dataLakeObject", "primaryKey"], &dlo.primary_key);
     if !names.is_empty() {
-        check_field_ref(checker, &["spec", "dataLakeObject", "primaryKey"], &primary_key, &names, "primary key");
+        check_field_ref(
+            checker,
+            &["spec", "dataLakeObject", "primaryKey"],
+            &primary_key,
+            &names,
+            "primary key",
+        );
     }
-    let record_modified_field = checker.optional_text(&["spec", "dataLakeObject", "recordModifiedField"], dlo.record_modified_field.as_ref());
+    let record_modified_field = checker.optional_text(
+        &["spec", "dataLakeObject", "recordModifiedField"],
+        dlo.record_modified_field.as_ref(),
+    );
     if let Some(field) = &record_modified_field {
-        check_field_ref(checker, &["spec", "dataLakeObject", "recordModifiedField"], field, &names, "record modified field");
+        check_field_ref(
+            checker,
+            &["spec", "dataLakeObject", "recordModifiedField"],
+            field,
+            &names,
+            "record modified field",
+        );
     }
-    let event_time_field = checker.optional_text(&["spec", "dataLakeObject", "eventTimeField"], dlo.event_time_field.as_ref());
+    let event_time_field = checker.optional_text(
+        &["spec", "dataLakeObject", "eventTimeField"],
+        dlo.event_time_field.as_ref(),
+    );
     if let Some(field) = &event_time_field {
-        check_field_ref(checker, &["spec", "dataLakeObject", "eventTimeField"], field, &names, "event time field");
+        check_field_ref(
+            checker,
+            &["spec", "dataLakeObject", "eventTimeField"],
+            field,
+            &names,
+            "event time field",
+        );
     }
     if dlo.category == Category::Engagement && event_time_field.is_none() {
         let diagnostic = checker
-            .key_error(&["spec", "dataLakeObject", "category"], "an `Engagement` data lake object needs `eventTimeField`")
+            .key_error(
+                &["spec", "dataLakeObject", "category"],
+                "an `Engagement` data lake object needs `eventTimeField`",
+            )
             .with_help("add `eventTimeField: <a DateTime field>` under `spec.dataLakeObject`");
         checker.push(diagnostic);
     }

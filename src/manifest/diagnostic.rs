@@ -64,7 +64,10 @@ impl Diagnostic {
 
     #[must_use]
     pub fn warning(file: &Path, pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(file, pos, path, message) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(file, pos, path, message)
+        }
     }
 
     #[must_use]
@@ -153,12 +156,7 @@ impl Diagnostics {
     /// Orders diagnostics by file and place so output is stable.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (&a.file, a.pos.offset, a.severity, &a.message).cmp(&(
-                &b.file,
-                b.pos.offset,
-                b.severity,
-                &b.message,
-            ))
+            (&a.file, a.pos.offset, a.severity, &a.message).cmp(&(&b.file, b.pos.offset, b.severity, &b.message))
         });
         self.items.dedup();
     }
@@ -166,8 +164,14 @@ impl Diagnostics {
     /// Renders every diagnostic for a person, with snippets, carets and help lines.
     #[must_use]
     pub fn render(&self, color: bool) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .with_links(false);
         let mut out = String::new();
         for item in &self.items {
             let report = Rendered::new(item, &self.sources);
@@ -195,7 +199,11 @@ impl Rendered {
     fn new(item: &Diagnostic, sources: &BTreeMap<PathBuf, Arc<String>>) -> Self {
         let source = sources.get(&item.file).filter(|_| item.show_source);
         let location = item.location();
-        let path = if item.path.is_empty() { String::new() } else { format!(" at `{}`", item.path) };
+        let path = if item.path.is_empty() {
+            String::new()
+        } else {
+            format!(" at `{}`", item.path)
+        };
         let message = if source.is_some() {
             format!("{}{path}", item.message)
         } else {
@@ -203,7 +211,10 @@ impl Rendered {
         };
         let span = source.map(|text| {
             let start = item.pos.offset.min(text.len());
-            let len = item.len.min(text.len().saturating_sub(start)).max(usize::from(start < text.len()));
+            let len = item
+                .len
+                .min(text.len().saturating_sub(start))
+                .max(usize::from(start < text.len()));
             let label = (!item.label.is_empty()).then(|| item.label.clone());
             LabeledSpan::new_with_span(label, SourceSpan::new(start.into(), len))
         });
@@ -235,10 +246,8 @@ impl Rendered {
                 Severity::Warning => miette::Severity::Warning,
             },
             help: item.help.clone(),
-            source: source.map(|text| {
-                NamedSource::new(item.file.display().to_string(), Arc::clone(text))
-                    .with_language("yaml")
-            }),
+            source: source
+                .map(|text| NamedSource::new(item.file.display().to_string(), Arc::clone(text)).with_language("yaml")),
             span,
             related,
         }
@@ -267,7 +276,9 @@ impl miette::Diagnostic for Rendered {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.span.clone().map(|span| Box::new(std::iter::once(span)) as Box<dyn Iterator<Item = _>>)
+        self.span
+            .clone()
+            .map(|span| Box::new(std::iter::once(span)) as Box<dyn Iterator<Item = _>>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
@@ -301,8 +312,14 @@ mod tests {
     #[test]
     fn did_you_mean_finds_close_words_only() {
         assert_eq!(did_you_mean("lable", ["label", "method"]), Some("label"));
-        assert_eq!(did_you_mean("conectorType", ["connectorType", "label"]), Some("connectorType"));
-        assert_eq!(did_you_mean("database", ["DATABASE", "jdbc_connection_url"]), Some("DATABASE"));
+        assert_eq!(
+            did_you_mean("conectorType", ["connectorType", "label"]),
+            Some("connectorType")
+        );
+        assert_eq!(
+            did_you_mean("database", ["DATABASE", "jdbc_connection_url"]),
+            Some("DATABASE")
+        );
         assert_eq!(did_you_mean("zzz", ["label", "method"]), None);
     }
 }

@@ -37,7 +37,9 @@ pub fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
             ok = false;
         }
         None => {
-            let diagnostic = checker.key_error(&[], "missing `apiVersion`").with_help("add `apiVersion: d360/v1`");
+            let diagnostic = checker
+                .key_error(&[], "missing `apiVersion`")
+                .with_help("add `apiVersion: d360/v1`");
             checker.push(diagnostic);
             ok = false;
         }
@@ -82,7 +84,12 @@ pub fn deserialize<T: DeserializeOwned>(checker: &mut Checker<'_>, slice: &str, 
                 checker.push(diagnostic);
             }
             // The document is not usable, but its name can still be checked.
-            if let Some(name) = checker.root.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str) {
+            if let Some(name) = checker
+                .root
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Node::as_str)
+            {
                 let name = name.to_owned();
                 if !name.contains("${") && checker.root.get("kind").and_then(Node::as_str) != Some("ConnectionSet") {
                     super::convert_connection::check_name(checker, &["metadata", "name"], &name, "resource");
@@ -107,7 +114,9 @@ fn split_message(text: &str) -> (String, String) {
 
 /// Names in backticks from serde's "expected one of `a`, `b`" tails.
 fn expected_names(message: &str) -> Vec<String> {
-    let Some((_, tail)) = message.split_once("expected ") else { return Vec::new() };
+    let Some((_, tail)) = message.split_once("expected ") else {
+        return Vec::new();
+    };
     tail.split('`').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
@@ -119,7 +128,9 @@ fn serde_diagnostic(checker: &Checker<'_>, error: &serde_yaml::Error, first_line
     let (path_text_raw, message) = split_message(&error.to_string());
     let mut path = parse_path(&path_text_raw);
     let index = LineIndex::new(checker.text);
-    let serde_pos = error.location().map(|location| index.pos_at(location.line() + first_line - 1, location.column()));
+    let serde_pos = error
+        .location()
+        .map(|location| index.pos_at(location.line() + first_line - 1, location.column()));
     let in_credentials = path.iter().any(|s| matches!(s, Segment::Key(k) if k == "credentials"));
 
     let (message, help, pos, len) = if message.starts_with(LITERAL_SECRET) {
@@ -130,7 +141,9 @@ fn serde_diagnostic(checker: &Checker<'_>, error: &serde_yaml::Error, first_line
         let pos = checker.root.key_pos(&path);
         (
             format!("a literal secret value is not allowed for credential `{name}`"),
-            Some(format!("write `{name}: {{ fromEnv: VARIABLE }}` or `{name}: {{ fromFile: path }}`; d360 never keeps secret values in manifests")),
+            Some(format!(
+                "write `{name}: {{ fromEnv: VARIABLE }}` or `{name}: {{ fromFile: path }}`; d360 never keeps secret values in manifests"
+            )),
             pos,
             name.len(),
         )
@@ -144,7 +157,12 @@ fn serde_diagnostic(checker: &Checker<'_>, error: &serde_yaml::Error, first_line
         };
         path.push(Segment::Key(field.clone()));
         let pos = checker.root.key_pos(&path);
-        (format!("unknown field `{field}`"), Some(help), pos, field.chars().count())
+        (
+            format!("unknown field `{field}`"),
+            Some(help),
+            pos,
+            field.chars().count(),
+        )
     } else if let Some(rest) = message.strip_prefix("unknown variant ") {
         let value = first_tick(rest).unwrap_or_default().to_owned();
         let expected = expected_names(rest);
@@ -153,16 +171,33 @@ fn serde_diagnostic(checker: &Checker<'_>, error: &serde_yaml::Error, first_line
             None => format!("allowed values: {}", expected.join(", ")),
         };
         let (node, _) = checker.root.find(&path);
-        (format!("`{value}` is not an allowed value"), Some(help), serde_pos.unwrap_or(node.pos()), node.len())
+        (
+            format!("`{value}` is not an allowed value"),
+            Some(help),
+            serde_pos.unwrap_or(node.pos()),
+            node.len(),
+        )
     } else if let Some(rest) = message.strip_prefix("missing field ") {
         let field = first_tick(rest).unwrap_or_default().to_owned();
-        let pos = if path.is_empty() { checker.root.pos() } else { checker.root.key_pos(&path) };
-        let parent = if path.is_empty() { "the document".to_owned() } else { format!("`{}`", path_text(&path)) };
+        let pos = if path.is_empty() {
+            checker.root.pos()
+        } else {
+            checker.root.key_pos(&path)
+        };
+        let parent = if path.is_empty() {
+            "the document".to_owned()
+        } else {
+            format!("`{}`", path_text(&path))
+        };
         let help = format!("add `{field}:` under {parent}");
         path.push(Segment::Key(field.clone()));
         (format!("missing required field `{field}`"), Some(help), pos, 1)
     } else {
-        let message = if in_credentials { scrub_values(&message) } else { message };
+        let message = if in_credentials {
+            scrub_values(&message)
+        } else {
+            message
+        };
         let (node, _) = checker.root.find(&path);
         (message, None, serde_pos.unwrap_or(node.pos()), node.len())
     };
@@ -202,17 +237,26 @@ mod tests {
     fn serde_messages_split_into_path_and_text() {
         assert_eq!(
             split_message("spec: unknown field `lable`, expected one of `label`, `count` at line 11 column 3"),
-            ("spec".to_owned(), "unknown field `lable`, expected one of `label`, `count`".to_owned())
+            (
+                "spec".to_owned(),
+                "unknown field `lable`, expected one of `label`, `count`".to_owned()
+            )
         );
         assert_eq!(
             split_message("missing field `kind` at line 1 column 1"),
             (String::new(), "missing field `kind`".to_owned())
         );
-        assert_eq!(expected_names("unknown field `x`, expected one of `a`, `b`"), vec!["a", "b"]);
+        assert_eq!(
+            expected_names("unknown field `x`, expected one of `a`, `b`"),
+            vec!["a", "b"]
+        );
     }
 
     #[test]
     fn scrubbing_drops_quoted_values() {
-        assert_eq!(scrub_values("invalid type: string \"hunter2\", expected a map"), "invalid type: string (value hidden), expected a map");
+        assert_eq!(
+            scrub_values("invalid type: string \"hunter2\", expected a map"),
+            "invalid type: string (value hidden), expected a map"
+        );
     }
 }

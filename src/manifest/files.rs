@@ -20,12 +20,20 @@ fn is_manifest(path: &Path) -> bool {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FilesError> {
-    let unreadable = |source| FilesError::Unreadable { path: dir.display().to_string(), source };
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map_err(unreadable)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let unreadable = |source| FilesError::Unreadable {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for entry in entries {
-        let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }

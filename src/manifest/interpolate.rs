@@ -21,7 +21,10 @@ pub enum Problem {
     /// `${something}` that is neither `env:` nor `item.`.
     UnknownForm(String),
     /// The resolver refused the variable (unset, missing column, not in a set).
-    Unresolved { variable: String, reason: String },
+    Unresolved {
+        variable: String,
+        reason: String,
+    },
 }
 
 /// Whether a string holds any `${`.
@@ -78,7 +81,10 @@ where
                 return Err(InterpolationError {
                     offset,
                     length,
-                    problem: Problem::Unresolved { variable: format!("${{{inner}}}"), reason },
+                    problem: Problem::Unresolved {
+                        variable: format!("${{{inner}}}"),
+                        reason,
+                    },
                 });
             }
         }

@@ -76,7 +76,11 @@ impl Loaded {
     /// A one-line summary of what was read.
     #[must_use]
     pub fn summary(&self) -> String {
-        let connections = self.resources.iter().filter(|d| d.resource.kind() == Kind::Connection).count();
+        let connections = self
+            .resources
+            .iter()
+            .filter(|d| d.resource.kind() == Kind::Connection)
+            .count();
         let streams = self.resources.len() - connections;
         format!(
             "{} file{}, {} document{}: {connections} connection{}, {streams} data stream{}",
@@ -109,18 +113,33 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     resources.sort_by_key(|a| a.resource.key());
     let mut diagnostics = sink.diagnostics;
     diagnostics.sort();
-    Ok(Loaded { resources, diagnostics, files: files.len(), documents })
+    Ok(Loaded {
+        resources,
+        diagnostics,
+        files: files.len(),
+        documents,
+    })
 }
 
 fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
-    let start = Pos { line: 1, column: 1, offset: 0 };
+    let start = Pos {
+        line: 1,
+        column: 1,
+        offset: 0,
+    };
     let text = match std::fs::read(file) {
-        Ok(bytes) => if let Ok(text) = String::from_utf8(bytes) { Arc::new(text) } else {
-            sink.push(Diagnostic::error(file, start, "", "the file is not valid UTF-8").hiding_source());
-            return 0;
-        },
+        Ok(bytes) => {
+            if let Ok(text) = String::from_utf8(bytes) {
+                Arc::new(text)
+            } else {
+                sink.push(Diagnostic::error(file, start, "", "the file is not valid UTF-8").hiding_source());
+                return 0;
+            }
+        }
         Err(error) => {
-            sink.push(Diagnostic::error(file, start, "", format!("cannot read the file: {}", error.kind())).hiding_source());
+            sink.push(
+                Diagnostic::error(file, start, "", format!("cannot read the file: {}", error.kind())).hiding_source(),
+            );
             return 0;
         }
     };
@@ -142,11 +161,21 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
             _ => String::new(),
         };
         sink.push(
-            Diagnostic::error(file, duplicate.second, yaml_tree::path_text(&duplicate.path), format!("duplicate key `{key}`"))
-                .with_len(key.chars().count())
-                .with_label("second definition")
-                .with_help("YAML keeps only one of them; remove the other")
-                .with_related(Related { file: file.to_path_buf(), pos: duplicate.first, len: key.chars().count(), label: "first defined here".into() }),
+            Diagnostic::error(
+                file,
+                duplicate.second,
+                yaml_tree::path_text(&duplicate.path),
+                format!("duplicate key `{key}`"),
+            )
+            .with_len(key.chars().count())
+            .with_label("second definition")
+            .with_help("YAML keeps only one of them; remove the other")
+            .with_related(Related {
+                file: file.to_path_buf(),
+                pos: duplicate.first,
+                len: key.chars().count(),
+                label: "first defined here".into(),
+            }),
         );
     }
     let dir = file.parent().unwrap_or_else(|| Path::new("."));
@@ -157,10 +186,21 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
         }
         count += 1;
         let slice_start = if index == 0 { 0 } else { document.start.offset };
-        let slice_end = tree.documents.get(index + 1).map_or(text.len(), |next| next.start.offset);
+        let slice_end = tree
+            .documents
+            .get(index + 1)
+            .map_or(text.len(), |next| next.start.offset);
         let slice = text.get(slice_start..slice_end.max(slice_start)).unwrap_or("");
         let first_line = if index == 0 { 1 } else { document.start.line };
-        let mut checker = Checker { file, dir, root: &document.root, text: &text, prefix: Vec::new(), item: None, sink };
+        let mut checker = Checker {
+            file,
+            dir,
+            root: &document.root,
+            text: &text,
+            prefix: Vec::new(),
+            item: None,
+            sink,
+        };
         let origin_of = |checker: &Checker<'_>, rel: &[&str], item: Option<String>| Origin {
             file: file.to_path_buf(),
             pos: checker.value_place(rel).0,
@@ -172,7 +212,10 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                 if let Some(raw) = document::deserialize::<raw::ConnectionDocument>(&mut checker, slice, first_line) {
                     let connection = convert_connection::convert(&mut checker, &raw.metadata, &raw.spec);
                     let origin = origin_of(&checker, &["metadata", "name"], None);
-                    resources.push(Declared { resource: Resource::Connection(connection), origin });
+                    resources.push(Declared {
+                        resource: Resource::Connection(connection),
+                        origin,
+                    });
                 }
             }
             Some(DocumentKind::DataStream) => {
@@ -180,16 +223,27 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                     let stream = convert_data_stream::convert(&mut checker, &raw.metadata, &raw.spec);
                     let mut origin = origin_of(&checker, &["metadata", "name"], None);
                     origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
-                    resources.push(Declared { resource: Resource::DataStream(stream), origin });
+                    resources.push(Declared {
+                        resource: Resource::DataStream(stream),
+                        origin,
+                    });
                 }
             }
             Some(DocumentKind::ConnectionSet) => {
-                if let Some(raw) = document::deserialize::<raw::ConnectionSetDocument>(&mut checker, slice, first_line) {
+                if let Some(raw) = document::deserialize::<raw::ConnectionSetDocument>(&mut checker, slice, first_line)
+                {
                     let items = connection_set::items(&mut checker, &raw);
                     let connections = connection_set::expand(&mut checker, &raw, &items);
                     for (connection, item) in connections.into_iter().zip(&items) {
-                        let origin = origin_of(&checker, &["spec", "template", "metadata", "name"], Some(item.label.clone()));
-                        resources.push(Declared { resource: Resource::Connection(connection), origin });
+                        let origin = origin_of(
+                            &checker,
+                            &["spec", "template", "metadata", "name"],
+                            Some(item.label.clone()),
+                        );
+                        resources.push(Declared {
+                            resource: Resource::Connection(connection),
+                            origin,
+                        });
                     }
                 }
             }
@@ -222,7 +276,12 @@ fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
                         .with_len(key.name.chars().count())
                         .with_label("declared again")
                         .with_help("names are unique per kind in an org; rename or remove one")
-                        .with_related(Related { file: previous.file.clone(), pos: previous.pos, len: key.name.chars().count(), label }),
+                        .with_related(Related {
+                            file: previous.file.clone(),
+                            pos: previous.pos,
+                            len: key.name.chars().count(),
+                            label,
+                        }),
                 );
             }
         }
@@ -244,7 +303,10 @@ fn check_references(resources: &[Declared], sink: &mut Sink) {
                     &declared.origin.file,
                     declared.origin.connection_pos.unwrap_or(declared.origin.pos),
                     "spec.connection",
-                    format!("data stream `{}` uses connection `{}`, which no manifest declares", stream.name, stream.connection),
+                    format!(
+                        "data stream `{}` uses connection `{}`, which no manifest declares",
+                        stream.name, stream.connection
+                    ),
                 )
                 .with_len(stream.connection.chars().count())
                 .with_help("`plan` looks for it in the org; declare it here to manage it with d360"),

@@ -164,9 +164,7 @@ impl<'de> Deserialize<'de> for SecretSource {
                         }
                     };
                     if found.is_some() {
-                        return Err(de::Error::custom(
-                            "give exactly one of `fromEnv` and `fromFile`",
-                        ));
+                        return Err(de::Error::custom("give exactly one of `fromEnv` and `fromFile`"));
                     }
                     found = Some(source);
                 }

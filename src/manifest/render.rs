@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::raw::{
     ApiVersion, Category, ConnectionDocument, ConnectionKind, ConnectionSpec, DataLakeObjectSpec, DataStreamDocument,
-    DataStreamKind, DataStreamSpec, FieldSpec, LifecycleSpec, Metadata, MethodSpec, ParamValue, RefreshSpec, SecretSource,
-    SourceSpec,
+    DataStreamKind, DataStreamSpec, FieldSpec, LifecycleSpec, Metadata, MethodSpec, ParamValue, RefreshSpec,
+    SecretSource, SourceSpec,
 };
 use crate::model::{Connection, DataStream, Lifecycle, Method, Resource};
 use crate::secret::SecretRef;
@@ -41,7 +41,10 @@ pub fn connection_document(connection: &Connection, base: Option<&Path>) -> Conn
     ConnectionDocument {
         api_version: ApiVersion::V1,
         kind: ConnectionKind::Connection,
-        metadata: Metadata { name: connection.name.clone(), labels: connection.labels.clone() },
+        metadata: Metadata {
+            name: connection.name.clone(),
+            labels: connection.labels.clone(),
+        },
         spec: ConnectionSpec {
             connector_type: connection.connector_type.clone(),
             label: connection.label.clone(),
@@ -49,8 +52,16 @@ pub fn connection_document(connection: &Connection, base: Option<&Path>) -> Conn
                 Method::Ingress => MethodSpec::Ingress,
                 Method::Egress => MethodSpec::Egress,
             }),
-            parameters: connection.parameters.iter().map(|(k, v)| (k.clone(), ParamValue(v.clone()))).collect(),
-            credentials: connection.credentials.iter().map(|(k, v)| (k.clone(), secret_source(v, base))).collect(),
+            parameters: connection
+                .parameters
+                .iter()
+                .map(|(k, v)| (k.clone(), ParamValue(v.clone())))
+                .collect(),
+            credentials: connection
+                .credentials
+                .iter()
+                .map(|(k, v)| (k.clone(), secret_source(v, base)))
+                .collect(),
             lifecycle: lifecycle(&connection.lifecycle),
         },
     }
@@ -65,7 +76,10 @@ pub fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
     DataStreamDocument {
         api_version: ApiVersion::V1,
         kind: DataStreamKind::DataStream,
-        metadata: Metadata { name: stream.name.clone(), labels: stream.labels.clone() },
+        metadata: Metadata {
+            name: stream.name.clone(),
+            labels: stream.labels.clone(),
+        },
         spec: DataStreamSpec {
             label: stream.label.clone(),
             connection: stream.connection.clone(),
@@ -87,7 +101,10 @@ pub fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
                 .fields
                 .iter()
                 .filter_map(|f| {
-                    Some(FieldSpec { name: f.name.clone(), field_type: from_name(&f.field_type)? })
+                    Some(FieldSpec {
+                        name: f.name.clone(),
+                        field_type: from_name(&f.field_type)?,
+                    })
                 })
                 .collect(),
             refresh: stream.refresh.as_ref().map(|refresh| RefreshSpec {

@@ -56,7 +56,10 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
         ("connection-set.json", set),
         ("data-stream.json", stream),
         ("d360.json", any),
-        ("drift-report.json", with_id::<crate::drift::Report>("drift-report.json", "d360 drift report (`d360 drift --format json`)")),
+        (
+            "drift-report.json",
+            with_id::<crate::drift::Report>("drift-report.json", "d360 drift report (`d360 drift --format json`)"),
+        ),
     ]
 }
 

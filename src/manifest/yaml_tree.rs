@@ -159,11 +159,15 @@ impl<'a> LineIndex<'a> {
         let start = self.starts.get(line - 1).copied().unwrap_or(self.text.len());
         let rest = &self.text[start.min(self.text.len())..];
         let offset = start
-            + rest.char_indices().nth(char_column).map_or_else(
-                || rest.find('\n').unwrap_or(rest.len()).min(rest.len()),
-                |(i, _)| i,
-            );
-        Pos { line, column: char_column + 1, offset }
+            + rest
+                .char_indices()
+                .nth(char_column)
+                .map_or_else(|| rest.find('\n').unwrap_or(rest.len()).min(rest.len()), |(i, _)| i);
+        Pos {
+            line,
+            column: char_column + 1,
+            offset,
+        }
     }
 
     /// Position from serde_norway's 1-based line and column.
@@ -174,8 +178,15 @@ impl<'a> LineIndex<'a> {
 }
 
 enum Frame {
-    Map { pos: Pos, entries: Vec<Entry>, pending_key: Option<(String, Pos)> },
-    Seq { pos: Pos, items: Vec<Node> },
+    Map {
+        pos: Pos,
+        entries: Vec<Entry>,
+        pending_key: Option<(String, Pos)>,
+    },
+    Seq {
+        pos: Pos,
+        items: Vec<Node>,
+    },
 }
 
 struct Builder<'a> {
@@ -194,7 +205,10 @@ impl Builder<'_> {
         let mut path = Vec::new();
         for frame in &self.stack {
             match frame {
-                Frame::Map { pending_key: Some((key, _)), .. } => path.push(Segment::Key(key.clone())),
+                Frame::Map {
+                    pending_key: Some((key, _)),
+                    ..
+                } => path.push(Segment::Key(key.clone())),
                 Frame::Seq { items, .. } => path.push(Segment::Index(items.len())),
                 Frame::Map { .. } => {}
             }
@@ -205,9 +219,14 @@ impl Builder<'_> {
     fn push_node(&mut self, node: Node) {
         let path = self.current_path();
         match self.stack.last_mut() {
-            None => self.tree.documents.push(Document { root: node, start: self.document_start }),
+            None => self.tree.documents.push(Document {
+                root: node,
+                start: self.document_start,
+            }),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries, pending_key, ..
+            }) => match pending_key.take() {
                 None => {
                     let (key, key_pos) = match node {
                         Node::Scalar { value, pos, .. } => (value, pos),
@@ -226,7 +245,11 @@ impl Builder<'_> {
                             second: key_pos,
                         });
                     }
-                    entries.push(Entry { key, key_pos, value: node });
+                    entries.push(Entry {
+                        key,
+                        key_pos,
+                        value: node,
+                    });
                 }
             },
         }
@@ -244,9 +267,17 @@ impl MarkedEventReceiver for Builder<'_> {
                 self.push_node(Node::Scalar { value, pos, len });
             }
             // Aliases are rare in manifests; they count as an empty scalar at their place.
-            Event::Alias(_) => self.push_node(Node::Scalar { value: String::new(), pos, len: 1 }),
+            Event::Alias(_) => self.push_node(Node::Scalar {
+                value: String::new(),
+                pos,
+                len: 1,
+            }),
             Event::MappingStart(..) => {
-                self.stack.push(Frame::Map { pos, entries: Vec::new(), pending_key: None });
+                self.stack.push(Frame::Map {
+                    pos,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
             }
             Event::SequenceStart(..) => self.stack.push(Frame::Seq { pos, items: Vec::new() }),
             Event::MappingEnd => {
@@ -259,10 +290,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     self.push_node(Node::Seq { pos, items });
                 }
             }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentEnd
-            | Event::Nothing => {}
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
     }
 }
@@ -273,7 +301,11 @@ pub fn parse(text: &str) -> Result<FileTree, SyntaxError> {
         index: LineIndex::new(text),
         stack: Vec::new(),
         tree: FileTree::default(),
-        document_start: Pos { line: 1, column: 1, offset: 0 },
+        document_start: Pos {
+            line: 1,
+            column: 1,
+            offset: 0,
+        },
     };
     let mut parser = Parser::new_from_str(text);
     match parser.load(&mut builder, true) {

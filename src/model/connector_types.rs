@@ -63,7 +63,13 @@ pub const KNOWN: &[ConnectorType] = &[ConnectorType {
         },
     ],
     credentials: &[
-        Attribute { name: "user", label: "Username", required: true, secret: true, example: "" },
+        Attribute {
+            name: "user",
+            label: "Username",
+            required: true,
+            secret: true,
+            example: "",
+        },
         Attribute {
             name: "password",
             label: "Password",

@@ -101,7 +101,11 @@ impl DataStream {
             labels: BTreeMap::new(),
             label: name.to_owned(),
             connection: "Example_Connection".to_owned(),
-            source: SourceObject { database: None, schema: None, object: "patients".to_owned() },
+            source: SourceObject {
+                database: None,
+                schema: None,
+                object: "patients".to_owned(),
+            },
             data_lake_object: DataLakeObject {
                 name: Self::default_dlo_name(name),
                 label: None,
@@ -111,7 +115,10 @@ impl DataStream {
                 event_time_field: None,
                 dataspace: "default".to_owned(),
             },
-            fields: vec![SourceField { name: "id".to_owned(), field_type: "Text".to_owned() }],
+            fields: vec![SourceField {
+                name: "id".to_owned(),
+                field_type: "Text".to_owned(),
+            }],
             refresh: None,
             lifecycle: Lifecycle::default(),
             no_secrets: BTreeMap::new(),

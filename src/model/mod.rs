@@ -67,7 +67,10 @@ pub struct ResourceKey {
 impl ResourceKey {
     #[must_use]
     pub fn new(kind: Kind, name: impl Into<String>) -> Self {
-        Self { kind, name: name.into() }
+        Self {
+            kind,
+            name: name.into(),
+        }
     }
 
     /// Parses `KIND/NAME` as given to `--target`.
@@ -134,7 +137,10 @@ pub trait ResourceSpec {
 /// A resource of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
-#[expect(clippy::large_enum_variant, reason = "resources are built once and moved rarely; boxing would only add noise")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "resources are built once and moved rarely; boxing would only add noise"
+)]
 pub enum Resource {
     Connection(Connection),
     DataStream(DataStream),
@@ -205,8 +211,7 @@ impl Resource {
     #[must_use]
     pub fn is_immutable(&self, field: &str) -> bool {
         self.immutable_fields().iter().any(|immutable| {
-            field == *immutable
-                || field.strip_prefix(immutable).is_some_and(|rest| rest.starts_with('.'))
+            field == *immutable || field.strip_prefix(immutable).is_some_and(|rest| rest.starts_with('.'))
         })
     }
 }
@@ -229,7 +234,12 @@ impl LiveObject {
     #[must_use]
     pub fn new(id: String, resource: Resource, credential_names: Vec<String>) -> Self {
         let fingerprint = fingerprint_of(&id, &resource.fields());
-        Self { id, resource, credential_names, fingerprint }
+        Self {
+            id,
+            resource,
+            credential_names,
+            fingerprint,
+        }
     }
 
     #[must_use]

@@ -41,7 +41,13 @@ impl SecretProbe {
 
     /// The status of one desired credential against the fingerprint in state.
     #[must_use]
-    pub fn status(&self, key: &ResourceKey, credential: &str, reference: &SecretRef, recorded: Option<&String>) -> SecretStatus {
+    pub fn status(
+        &self,
+        key: &ResourceKey,
+        credential: &str,
+        reference: &SecretRef,
+        recorded: Option<&String>,
+    ) -> SecretStatus {
         match reference.resolve() {
             Err(error) => SecretStatus::Unresolvable(error.to_string()),
             Ok(value) => match recorded {
@@ -53,7 +59,12 @@ impl SecretProbe {
     }
 }
 
-fn selection(desired: &[Declared], state: &State, options: &Options, errors: &mut Vec<String>) -> Option<BTreeSet<ResourceKey>> {
+fn selection(
+    desired: &[Declared],
+    state: &State,
+    options: &Options,
+    errors: &mut Vec<String>,
+) -> Option<BTreeSet<ResourceKey>> {
     if options.targets.is_empty() && options.selector.is_empty() {
         return None;
     }
@@ -61,8 +72,11 @@ fn selection(desired: &[Declared], state: &State, options: &Options, errors: &mu
     for declared in desired {
         let key = declared.resource.key();
         let labels = declared.resource.labels();
-        let by_label =
-            !options.selector.is_empty() && options.selector.iter().all(|(k, v)| labels.get(k).is_some_and(|l| l == v));
+        let by_label = !options.selector.is_empty()
+            && options
+                .selector
+                .iter()
+                .all(|(k, v)| labels.get(k).is_some_and(|l| l == v));
         if options.targets.contains(&key) || by_label {
             selected.insert(key);
         }
@@ -126,7 +140,10 @@ fn order(action: &Action) -> (u8, u8, String) {
 /// Builds the plan. `extra_errors` come from checks made while reading live (connector
 /// metadata). Secret references are resolved here (to compare fingerprints), never stored.
 #[must_use]
-#[expect(clippy::too_many_lines, reason = "one pass over the declared resources; the cases read best side by side")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the declared resources; the cases read best side by side"
+)]
 pub fn build(
     org: &str,
     desired: &[Declared],
@@ -137,7 +154,11 @@ pub fn build(
     extra_errors: Vec<String>,
 ) -> Plan {
     let mut errors = extra_errors;
-    let mut warnings: Vec<String> = live.conflicts.iter().map(|k| format!("{k} exists more than once in the org; using the first")).collect();
+    let mut warnings: Vec<String> = live
+        .conflicts
+        .iter()
+        .map(|k| format!("{k} exists more than once in the org; using the first"))
+        .collect();
     let selected = selection(desired, state, options, &mut errors);
     let in_selection = |key: &ResourceKey| selected.as_ref().is_none_or(|s| s.contains(key));
     let declared_keys: BTreeSet<ResourceKey> = desired.iter().map(|d| d.resource.key()).collect();
@@ -174,9 +195,15 @@ pub fn build(
             }
         }
         let Some(object) = live.get(&key) else {
-            let mut action = Action { changes: diff::creation_fields(resource), ..base };
+            let mut action = Action {
+                changes: diff::creation_fields(resource),
+                ..base
+            };
             if let Some(managed) = managed {
-                action.reasons.push(format!("managed (was id {}) but missing in the org: deleted outside d360", managed.id));
+                action.reasons.push(format!(
+                    "managed (was id {}) but missing in the org: deleted outside d360",
+                    managed.id
+                ));
             }
             if !missing_secrets.is_empty() {
                 errors.push(format!("{key}: cannot create: {}", missing_secrets.join("; ")));
@@ -189,8 +216,16 @@ pub fn build(
             Resource::Connection(c) => Some(c.connector_type.clone()),
             Resource::DataStream(_) => None,
         };
-        let base = Action { id: Some(object.id.clone()), live_connector_type: live_type, ..base };
-        let immutable: Vec<&str> = field_changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
+        let base = Action {
+            id: Some(object.id.clone()),
+            live_connector_type: live_type,
+            ..base
+        };
+        let immutable: Vec<&str> = field_changes
+            .iter()
+            .filter(|c| c.forces_replacement)
+            .map(|c| c.field.as_str())
+            .collect();
         if !immutable.is_empty() {
             let reason = format!("{} cannot change in place", immutable.join(", "));
             if resource.lifecycle().prevent_destroy {
@@ -201,7 +236,12 @@ pub fn build(
             }
             let mut changes = field_changes;
             changes.extend(diff::creation_fields(resource).into_iter().filter(|c| c.sensitive));
-            actions.push(Action { action: ActionKind::Replace, changes, reasons: vec![reason], ..base });
+            actions.push(Action {
+                action: ActionKind::Replace,
+                changes,
+                reasons: vec![reason],
+                ..base
+            });
             continue;
         }
         let lifecycle = resource.lifecycle();
@@ -213,8 +253,16 @@ pub fn build(
             }
             match managed {
                 Some(m) if m.id == object.id => unchanged += 1,
-                Some(_) => actions.push(Action { action: ActionKind::Adopt, reasons: vec!["the org has a new record id for it".into()], ..base }),
-                None => actions.push(Action { action: ActionKind::Adopt, reasons: vec!["exists in the org but not in state".into()], ..base }),
+                Some(_) => actions.push(Action {
+                    action: ActionKind::Adopt,
+                    reasons: vec!["the org has a new record id for it".into()],
+                    ..base
+                }),
+                None => actions.push(Action {
+                    action: ActionKind::Adopt,
+                    reasons: vec!["exists in the org but not in state".into()],
+                    ..base
+                }),
             }
             continue;
         }
@@ -225,7 +273,12 @@ pub fn build(
                 errors.push(format!("{key}: cannot update: {}", missing_secrets.join("; ")));
             }
         }
-        actions.push(Action { action: ActionKind::Update, changes, reasons, ..base });
+        actions.push(Action {
+            action: ActionKind::Update,
+            changes,
+            reasons,
+            ..base
+        });
     }
 
     cascade_replacements(&mut actions, live, &declared_keys, state, options.prune, &mut errors);
@@ -237,7 +290,10 @@ pub fn build(
             continue;
         }
         let listed = match key.kind {
-            Kind::Connection => managed.connector_type.as_ref().is_some_and(|t| live.connector_types.contains(t)),
+            Kind::Connection => managed
+                .connector_type
+                .as_ref()
+                .is_some_and(|t| live.connector_types.contains(t)),
             Kind::DataStream => live.data_streams_listed,
         };
         match live.get(&key) {
@@ -261,7 +317,11 @@ pub fn build(
                     origin: None,
                 });
             }
-            Some(object) => no_longer_declared.push(LiveRef { kind: key.kind, name: key.name.clone(), id: object.id.clone() }),
+            Some(object) => no_longer_declared.push(LiveRef {
+                kind: key.kind,
+                name: key.name.clone(),
+                id: object.id.clone(),
+            }),
             None if listed => actions.push(Action {
                 action: ActionKind::Forget,
                 kind: key.kind,
@@ -282,12 +342,19 @@ pub fn build(
         .objects
         .iter()
         .filter(|(key, _)| !declared_keys.contains(key) && state.get(key).is_none())
-        .map(|(key, object)| LiveRef { kind: key.kind, name: key.name.clone(), id: object.id.clone() })
+        .map(|(key, object)| LiveRef {
+            kind: key.kind,
+            name: key.name.clone(),
+            id: object.id.clone(),
+        })
         .collect();
 
     actions.sort_by_key(order);
-    let fingerprints: BTreeMap<String, String> =
-        live.objects.iter().map(|(key, object)| (key.to_string(), object.fingerprint.clone())).collect();
+    let fingerprints: BTreeMap<String, String> = live
+        .objects
+        .iter()
+        .map(|(key, object)| (key.to_string(), object.fingerprint.clone()))
+        .collect();
     Plan {
         format_version: FORMAT_VERSION,
         org: org.to_owned(),
@@ -324,7 +391,9 @@ fn cascade_replacements(
         .collect();
     for connection in replaced {
         for object in live.objects.values() {
-            let Resource::DataStream(stream) = &object.resource else { continue };
+            let Resource::DataStream(stream) = &object.resource else {
+                continue;
+            };
             if stream.connection != connection {
                 continue;
             }
@@ -332,7 +401,9 @@ fn cascade_replacements(
             if let Some(action) = actions.iter_mut().find(|a| a.key() == key) {
                 if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
                     action.action = ActionKind::Replace;
-                    action.reasons.push(format!("its connection `{connection}` is replaced"));
+                    action
+                        .reasons
+                        .push(format!("its connection `{connection}` is replaced"));
                 }
             } else if declared.contains(&key) {
                 errors.push(format!("Connection/{connection} is replaced, which needs {key} (outside --target) replaced too; include it in --target"));
@@ -350,13 +421,20 @@ fn check_deletes(actions: &[Action], live: &LiveSnapshot, errors: &mut Vec<Strin
         .filter(|a| matches!(a.action, ActionKind::Delete | ActionKind::Replace))
         .map(Action::key)
         .collect();
-    for action in actions.iter().filter(|a| a.kind == Kind::Connection && a.action == ActionKind::Delete) {
+    for action in actions
+        .iter()
+        .filter(|a| a.kind == Kind::Connection && a.action == ActionKind::Delete)
+    {
         for object in live.objects.values() {
             if let Resource::DataStream(stream) = &object.resource
                 && stream.connection == action.name
                 && !going.contains(&object.key())
             {
-                errors.push(format!("Connection/{} cannot be deleted while {} uses it", action.name, object.key()));
+                errors.push(format!(
+                    "Connection/{} cannot be deleted while {} uses it",
+                    action.name,
+                    object.key()
+                ));
             }
         }
     }

@@ -38,13 +38,25 @@ impl LiveSnapshot {
 }
 
 /// Reads every connection of `connector_types` and, when `streams`, every data stream.
-pub async fn read(client: &Client, connector_types: &BTreeSet<String>, streams: bool) -> Result<LiveSnapshot, ApiError> {
+pub async fn read(
+    client: &Client,
+    connector_types: &BTreeSet<String>,
+    streams: bool,
+) -> Result<LiveSnapshot, ApiError> {
     let connection_lists = try_join_all(connector_types.iter().map(|t| client.list_connections(t)));
     let stream_list = async {
-        if streams { client.list_data_streams().await.map(Some) } else { Ok(None) }
+        if streams {
+            client.list_data_streams().await.map(Some)
+        } else {
+            Ok(None)
+        }
     };
     let (connections, streams_found) = futures::try_join!(connection_lists, stream_list)?;
-    let mut snapshot = LiveSnapshot { connector_types: connector_types.clone(), data_streams_listed: streams, ..LiveSnapshot::default() };
+    let mut snapshot = LiveSnapshot {
+        connector_types: connector_types.clone(),
+        data_streams_listed: streams,
+        ..LiveSnapshot::default()
+    };
     for object in connections.into_iter().flatten() {
         snapshot.insert(object);
     }
@@ -86,7 +98,10 @@ pub async fn check_connector_types(client: &Client, desired: &[Declared]) -> Res
     let mut by_type: BTreeMap<&str, Vec<&Declared>> = BTreeMap::new();
     for declared in desired {
         if let Resource::Connection(connection) = &declared.resource {
-            by_type.entry(connection.connector_type.as_str()).or_default().push(declared);
+            by_type
+                .entry(connection.connector_type.as_str())
+                .or_default()
+                .push(declared);
         }
     }
     let metadata = try_join_all(by_type.keys().map(|t| client.connector_metadata(t))).await?;
@@ -109,7 +124,9 @@ pub async fn check_connector_types(client: &Client, desired: &[Declared]) -> Res
         let credentials: Vec<&crate::api::wire::ConnectorAttribute> =
             metadata.connection_attributes.iter().filter(|a| a.secret).collect();
         for declared in members {
-            let Resource::Connection(connection) = &declared.resource else { continue };
+            let Resource::Connection(connection) = &declared.resource else {
+                continue;
+            };
             let mut problems = Vec::new();
             for name in connection.parameters.keys() {
                 if !parameters.iter().any(|a| &a.name == name) {
@@ -137,7 +154,12 @@ pub async fn check_connector_types(client: &Client, desired: &[Declared]) -> Res
                     connection.name,
                     declared.origin,
                     problems.join(", "),
-                    metadata.connection_attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                    metadata
+                        .connection_attributes
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }

@@ -200,7 +200,10 @@ impl Plan {
 /// Counts actions into a summary.
 #[must_use]
 pub fn summarise(actions: &[Action], unchanged: usize) -> Summary {
-    let mut summary = Summary { unchanged, ..Summary::default() };
+    let mut summary = Summary {
+        unchanged,
+        ..Summary::default()
+    };
     for action in actions {
         match action.action {
             ActionKind::Create => summary.create += 1,

@@ -29,7 +29,10 @@ pub fn render(plan: &Plan) -> String {
     }
     out.push_str(&format!("**{}**\n\n", plan.summary_line()));
     out.push_str("| create | update | replace | delete | adopt | unchanged |\n|---:|---:|---:|---:|---:|---:|\n");
-    out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n\n", s.create, s.update, s.replace, s.delete, s.adopt, s.unchanged));
+    out.push_str(&format!(
+        "| {} | {} | {} | {} | {} | {} |\n\n",
+        s.create, s.update, s.replace, s.delete, s.adopt, s.unchanged
+    ));
     if !plan.actions.is_empty() {
         out.push_str("| | action | resource | fields |\n|---|---|---|---:|\n");
         for action in &plan.actions {
@@ -43,7 +46,11 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push('\n');
         for action in &plan.actions {
-            out.push_str(&format!("<details><summary><code>{} {}</code></summary>\n\n```diff\n", action.action.symbol(), action.key()));
+            out.push_str(&format!(
+                "<details><summary><code>{} {}</code></summary>\n\n```diff\n",
+                action.action.symbol(),
+                action.key()
+            ));
             for change in &action.changes {
                 for line in change_lines(change, no_colour, "") {
                     out.push_str(&line);

@@ -30,13 +30,36 @@ fn long_text(value: Option<&Value>) -> Option<&str> {
 pub fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> Vec<String> {
     if change.sensitive {
         let note = change.note.as_deref().unwrap_or("(sensitive)");
-        let sign = if change.old.is_none() && note.starts_with("(sensitive,") { "+" } else { "~" };
-        return vec![format!("{indent}{} {}: {}", paint.yellow(sign), change.field, paint.dim(note))];
+        let sign = if change.old.is_none() && note.starts_with("(sensitive,") {
+            "+"
+        } else {
+            "~"
+        };
+        return vec![format!(
+            "{indent}{} {}: {}",
+            paint.yellow(sign),
+            change.field,
+            paint.dim(note)
+        )];
     }
-    let suffix = if change.forces_replacement { format!("  {}", paint.red("# forces replacement")) } else { String::new() };
+    let suffix = if change.forces_replacement {
+        format!("  {}", paint.red("# forces replacement"))
+    } else {
+        String::new()
+    };
     match (&change.old, &change.new) {
-        (None, Some(new)) => vec![format!("{indent}{} {} = {}{suffix}", paint.green("+"), change.field, show_value(Some(new)))],
-        (Some(old), None) => vec![format!("{indent}{} {} = {}{suffix}", paint.red("-"), change.field, show_value(Some(old)))],
+        (None, Some(new)) => vec![format!(
+            "{indent}{} {} = {}{suffix}",
+            paint.green("+"),
+            change.field,
+            show_value(Some(new))
+        )],
+        (Some(old), None) => vec![format!(
+            "{indent}{} {} = {}{suffix}",
+            paint.red("-"),
+            change.field,
+            show_value(Some(old))
+        )],
         (old, new) => {
             if let (Some(before), Some(after)) = (long_text(old.as_ref()), long_text(new.as_ref())) {
                 let mut lines = vec![format!("{indent}{} {}:{suffix}", paint.yellow("~"), change.field)];
@@ -132,7 +155,11 @@ pub fn render(plan: &Plan, paint: Paint) -> String {
     } else {
         out.push_str(&format!(
             "\n{}\n",
-            paint.red(&format!("Plan failed: {} error{}. Nothing can be applied until they are fixed.", plan.errors.len(), if plan.errors.len() == 1 { "" } else { "s" }))
+            paint.red(&format!(
+                "Plan failed: {} error{}. Nothing can be applied until they are fixed.",
+                plan.errors.len(),
+                if plan.errors.len() == 1 { "" } else { "s" }
+            ))
         ));
     }
     out

@@ -27,26 +27,48 @@ pub enum PlanFileError {
 
 /// Writes the plan atomically.
 pub fn save(plan: &Plan, path: &Path) -> Result<(), PlanFileError> {
-    let mut text = serde_json::to_string_pretty(plan)
-        .map_err(|e| PlanFileError::Write { path: path.display().to_string(), source: std::io::Error::other(e) })?;
+    let mut text = serde_json::to_string_pretty(plan).map_err(|e| PlanFileError::Write {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e),
+    })?;
     text.push('\n');
-    crate::state::write_atomic(path, text.as_bytes(), false)
-        .map_err(|source| PlanFileError::Write { path: path.display().to_string(), source })
+    crate::state::write_atomic(path, text.as_bytes(), false).map_err(|source| PlanFileError::Write {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Reads a saved plan.
 pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read { path: shown.clone(), source })?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| PlanFileError::Invalid { path: shown.clone(), detail: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| PlanFileError::Invalid {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
     let found = value.get("formatVersion").and_then(serde_json::Value::as_u64);
     match found {
         Some(version) if version == u64::from(FORMAT_VERSION) => {}
-        Some(version) => return Err(PlanFileError::Version { path: shown, found: version }),
-        None => return Err(PlanFileError::Invalid { path: shown, detail: "no `formatVersion`".into() }),
+        Some(version) => {
+            return Err(PlanFileError::Version {
+                path: shown,
+                found: version,
+            });
+        }
+        None => {
+            return Err(PlanFileError::Invalid {
+                path: shown,
+                detail: "no `formatVersion`".into(),
+            });
+        }
     }
-    serde_json::from_value(value).map_err(|e| PlanFileError::Invalid { path: shown, detail: e.to_string() })
+    serde_json::from_value(value).map_err(|e| PlanFileError::Invalid {
+        path: shown,
+        detail: e.to_string(),
+    })
 }
 
 /// Whether a path looks like a saved plan (a JSON file) rather than manifests.

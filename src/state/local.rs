@@ -23,7 +23,10 @@ fn sibling(path: &Path, extension: &str) -> PathBuf {
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename, fsync
 /// of the folder. `private` makes the file readable by its owner only.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)?;
     let temp = sibling(path, &format!(".tmp-{}", std::process::id()));
     {
@@ -48,7 +51,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result
 impl LocalStore {
     #[must_use]
     pub fn new(path: PathBuf, org: &str) -> Self {
-        Self { path, org: org.to_owned() }
+        Self {
+            path,
+            org: org.to_owned(),
+        }
     }
 
     #[must_use]
@@ -64,7 +70,10 @@ impl LocalStore {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => State::from_json(&text, &self.shown()),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(State::empty(&self.org)),
-            Err(source) => Err(StateError::Read { path: self.shown(), source }),
+            Err(source) => Err(StateError::Read {
+                path: self.shown(),
+                source,
+            }),
         }
     }
 
@@ -74,7 +83,10 @@ impl LocalStore {
             source: std::io::Error::other(e),
         })?;
         text.push('\n');
-        write_atomic(&self.path, text.as_bytes(), false).map_err(|source| StateError::Write { path: self.shown(), source })
+        write_atomic(&self.path, text.as_bytes(), false).map_err(|source| StateError::Write {
+            path: self.shown(),
+            source,
+        })
     }
 
     pub fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
@@ -86,19 +98,31 @@ impl LocalStore {
             }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let key = super::random_hex(32);
-                write_atomic(&key_path, format!("{key}\n").as_bytes(), true)
-                    .map_err(|source| StateError::Write { path: key_path.display().to_string(), source })?;
-                hex::decode(key).map_err(|e| StateError::Corrupt { path: key_path.display().to_string(), detail: e.to_string() })
+                write_atomic(&key_path, format!("{key}\n").as_bytes(), true).map_err(|source| StateError::Write {
+                    path: key_path.display().to_string(),
+                    source,
+                })?;
+                hex::decode(key).map_err(|e| StateError::Corrupt {
+                    path: key_path.display().to_string(),
+                    detail: e.to_string(),
+                })
             }
-            Err(source) => Err(StateError::Read { path: key_path.display().to_string(), source }),
+            Err(source) => Err(StateError::Read {
+                path: key_path.display().to_string(),
+                source,
+            }),
         }
     }
 
     /// Replaces the fingerprint key (mode 0600).
     pub fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
         let key_path = sibling(&self.path, ".key");
-        write_atomic(&key_path, format!("{}\n", hex::encode(key)).as_bytes(), true)
-            .map_err(|source| StateError::Write { path: key_path.display().to_string(), source })
+        write_atomic(&key_path, format!("{}\n", hex::encode(key)).as_bytes(), true).map_err(|source| {
+            StateError::Write {
+                path: key_path.display().to_string(),
+                source,
+            }
+        })
     }
 
     fn lock_path(&self) -> PathBuf {
@@ -115,11 +139,20 @@ impl LocalStore {
 
     pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
         let path = self.lock_path();
-        let write_error = |source| StateError::Write { path: path.display().to_string(), source };
+        let write_error = |source| StateError::Write {
+            path: path.display().to_string(),
+            source,
+        };
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(write_error)?;
         }
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(write_error)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(write_error)?;
         let started = Instant::now();
         loop {
             match file.try_lock() {
@@ -159,7 +192,12 @@ impl LocalStore {
         let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
             Ok(file) => file,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(StateError::Read { path: path.display().to_string(), source }),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
         };
         let holder = Self::read_holder(&mut file);
         match file.try_lock() {
@@ -173,7 +211,10 @@ impl LocalStore {
             Err(std::fs::TryLockError::WouldBlock) => Err(StateError::LockInUse {
                 holder: holder.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string()),
             }),
-            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Write { path: path.display().to_string(), source }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Write {
+                path: path.display().to_string(),
+                source,
+            }),
         }
     }
 }

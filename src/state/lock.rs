@@ -26,7 +26,11 @@ impl LockHolder {
 
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` (pid {} on {}, since {})", self.command, self.pid, self.host, self.since)
+        write!(
+            f,
+            "`{}` (pid {} on {}, since {})",
+            self.command, self.pid, self.host, self.since
+        )
     }
 }
 

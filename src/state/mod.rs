@@ -39,11 +39,17 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
-    #[error("state `{path}` is not valid: {detail}; restore it from a backup, or move it away to rebuild state from the org (d360 adopts live objects by name)")]
+    #[error(
+        "state `{path}` is not valid: {detail}; restore it from a backup, or move it away to rebuild state from the org (d360 adopts live objects by name)"
+    )]
     Corrupt { path: String, detail: String },
-    #[error("state `{path}` was written by a newer d360 (format {found}, this build reads {FORMAT_VERSION}); upgrade d360")]
+    #[error(
+        "state `{path}` was written by a newer d360 (format {found}, this build reads {FORMAT_VERSION}); upgrade d360"
+    )]
     TooNew { path: String, found: u32 },
-    #[error("state is locked by {holder}; wait for it to finish, use --lock-timeout, or run `d360 state unlock` if that process is gone")]
+    #[error(
+        "state is locked by {holder}; wait for it to finish, use --lock-timeout, or run `d360 state unlock` if that process is gone"
+    )]
     Locked { holder: String },
     #[error("the lock is held by a running process ({holder}); not removing it")]
     LockInUse { holder: String },
@@ -99,7 +105,13 @@ pub struct State {
 impl State {
     #[must_use]
     pub fn empty(org: &str) -> Self {
-        Self { format_version: FORMAT_VERSION, lineage: random_hex(16), serial: 0, org: org.to_owned(), resources: BTreeMap::new() }
+        Self {
+            format_version: FORMAT_VERSION,
+            lineage: random_hex(16),
+            serial: 0,
+            org: org.to_owned(),
+            resources: BTreeMap::new(),
+        }
     }
 
     #[must_use]
@@ -117,13 +129,24 @@ impl State {
 
     /// Parses state text, refusing newer formats.
     pub fn from_json(text: &str, path: &str) -> Result<Self, StateError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| StateError::Corrupt { path: path.to_owned(), detail: e.to_string() })?;
-        let found = value.get("formatVersion").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let found = value
+            .get("formatVersion")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as u32;
         if found > FORMAT_VERSION {
-            return Err(StateError::TooNew { path: path.to_owned(), found });
+            return Err(StateError::TooNew {
+                path: path.to_owned(),
+                found,
+            });
         }
-        serde_json::from_value(value).map_err(|e| StateError::Corrupt { path: path.to_owned(), detail: e.to_string() })
+        serde_json::from_value(value).map_err(|e| StateError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })
     }
 }
 

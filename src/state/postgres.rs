@@ -82,15 +82,17 @@ fn lock_key(org: &str) -> i64 {
 impl PostgresStore {
     /// Connects and creates the tables when missing.
     pub async fn connect(url: &SecretString, org: &str) -> Result<Self, StateError> {
-        let config = Config::from_str(url.expose_secret())
-            .map_err(|_| StateError::Database("the state database URL is not a valid postgres:// URL or connection string".into()))?;
-        let host = config
-            .get_hosts()
-            .first().map_or_else(|| "localhost".into(), |h| match h {
+        let config = Config::from_str(url.expose_secret()).map_err(|_| {
+            StateError::Database("the state database URL is not a valid postgres:// URL or connection string".into())
+        })?;
+        let host = config.get_hosts().first().map_or_else(
+            || "localhost".into(),
+            |h| match h {
                 tokio_postgres::config::Host::Tcp(name) => name.clone(),
                 #[cfg(unix)]
                 tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-            });
+            },
+        );
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let shown = format!("postgres://{host}:{port}/{}", config.get_dbname().unwrap_or("postgres"));
         if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
@@ -99,8 +101,16 @@ impl PostgresStore {
             )));
         }
         let client = open(&config, &shown).await?;
-        client.batch_execute(SCHEMA).await.map_err(|e| database_error(&shown, &e))?;
-        Ok(Self { config, client, org: org.to_owned(), shown })
+        client
+            .batch_execute(SCHEMA)
+            .await
+            .map_err(|e| database_error(&shown, &e))?;
+        Ok(Self {
+            config,
+            client,
+            org: org.to_owned(),
+            shown,
+        })
     }
 
     #[must_use]
@@ -159,7 +169,10 @@ impl PostgresStore {
             .await
             .map_err(|e| database_error(&self.shown, &e))?;
         let key: String = row.get(0);
-        hex::decode(key.trim()).map_err(|e| StateError::Corrupt { path: self.describe(), detail: e.to_string() })
+        hex::decode(key.trim()).map_err(|e| StateError::Corrupt {
+            path: self.describe(),
+            detail: e.to_string(),
+        })
     }
 
     /// Sets the fingerprint key (when migrating a state here).
@@ -177,7 +190,11 @@ impl PostgresStore {
     }
 
     async fn holder(&self) -> Option<LockHolder> {
-        let row = self.client.query_opt("SELECT holder::text FROM d360_lock_holder WHERE org = $1", &[&self.org]).await.ok()??;
+        let row = self
+            .client
+            .query_opt("SELECT holder::text FROM d360_lock_holder WHERE org = $1", &[&self.org])
+            .await
+            .ok()??;
         serde_json::from_str(&row.get::<_, String>(0)).ok()
     }
 
@@ -195,12 +212,16 @@ impl PostgresStore {
                 break;
             }
             if started.elapsed() >= timeout {
-                let holder = self.holder().await.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string());
+                let holder = self
+                    .holder()
+                    .await
+                    .map_or_else(|| "another d360 process".to_owned(), |h| h.to_string());
                 return Err(StateError::Locked { holder });
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let holder = serde_json::to_string(&LockHolder::current(command)).map_err(|e| StateError::Database(e.to_string()))?;
+        let holder =
+            serde_json::to_string(&LockHolder::current(command)).map_err(|e| StateError::Database(e.to_string()))?;
         session
             .execute(
                 "INSERT INTO d360_lock_holder (org, holder) VALUES ($1, $2::text::jsonb)
@@ -210,7 +231,10 @@ impl PostgresStore {
             .await
             .map_err(|e| database_error(&self.shown, &e))?;
         // Dropping the session's client ends the session, which releases the advisory lock.
-        Ok(StateLock { release: None, _hold: Box::new(session) })
+        Ok(StateLock {
+            release: None,
+            _hold: Box::new(session),
+        })
     }
 
     /// Clears a stale holder record; refuses while the lock is held by a live session.
@@ -223,9 +247,14 @@ impl PostgresStore {
             .map_err(|e| database_error(&self.shown, &e))?;
         let holder = self.holder().await;
         if !row.get::<_, bool>(0) {
-            return Err(StateError::LockInUse { holder: holder.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string()) });
+            return Err(StateError::LockInUse {
+                holder: holder.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string()),
+            });
         }
-        let _ = self.client.execute("DELETE FROM d360_lock_holder WHERE org = $1", &[&self.org]).await;
+        let _ = self
+            .client
+            .execute("DELETE FROM d360_lock_holder WHERE org = $1", &[&self.org])
+            .await;
         let _ = self.client.query_one("SELECT pg_advisory_unlock($1)", &[&key]).await;
         Ok(holder)
     }

@@ -12,8 +12,18 @@ fn examples_apply_then_plan_shows_no_changes() {
     let emulator = EmulatorProcess::start(&[]);
     let work = Work::with_examples();
     let applied = expect(work.d360(&emulator).args(["apply", "manifests", "--auto-approve"]), 0);
-    assert!(applied.stdout.contains("Plan: 22 to create, 0 to update, 0 to replace, 0 to delete."), "{applied:?}");
-    assert!(applied.stdout.contains("Apply complete: 22 created, 0 updated, 0 replaced, 0 deleted, 0 failed, 0 skipped"), "{applied:?}");
+    assert!(
+        applied
+            .stdout
+            .contains("Plan: 22 to create, 0 to update, 0 to replace, 0 to delete."),
+        "{applied:?}"
+    );
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete: 22 created, 0 updated, 0 replaced, 0 deleted, 0 failed, 0 skipped"),
+        "{applied:?}"
+    );
     let plan = expect(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), 0);
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
     let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
@@ -25,29 +35,78 @@ fn label_parameter_and_secret_changes_each_converge() {
     let emulator = EmulatorProcess::start(&[]);
     let work = Work::new();
     write_connection(&work, "Conn_A", "AwsRdsMySql", "First label", "clinic", "");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-1"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-1"),
+        0,
+    );
 
     write_connection(&work, "Conn_A", "AwsRdsMySql", "Second label", "clinic", "");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"), 2);
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"),
+        2,
+    );
     assert!(plan.stdout.contains("~ Connection/Conn_A"), "{plan:?}");
-    assert!(plan.stdout.contains("First label") && plan.stdout.contains("Second label"), "{plan:?}");
-    assert!(plan.stdout.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete."), "{plan:?}");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-1"), 0);
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"), 0);
+    assert!(
+        plan.stdout.contains("First label") && plan.stdout.contains("Second label"),
+        "{plan:?}"
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete."),
+        "{plan:?}"
+    );
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-1"),
+        0,
+    );
+    expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"),
+        0,
+    );
 
     write_connection(&work, "Conn_A", "AwsRdsMySql", "Second label", "clinic_v2", "");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"), 2);
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"),
+        2,
+    );
     assert!(plan.stdout.contains("parameters.DATABASE"), "{plan:?}");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-1"), 0);
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-1"),
+        0,
+    );
+    expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-1"),
+        0,
+    );
 
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-2-rotated"), 2);
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--detailed-exitcode"]),
+            "pw-2-rotated",
+        ),
+        2,
+    );
     assert!(plan.stdout.contains("(sensitive value changed)"), "{plan:?}");
-    assert!(!plan.stdout.contains("pw-2-rotated") && !plan.stdout.contains("pw-1"), "{plan:?}");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-2-rotated"), 0);
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw-2-rotated"), 0);
+    assert!(
+        !plan.stdout.contains("pw-2-rotated") && !plan.stdout.contains("pw-1"),
+        "{plan:?}"
+    );
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw-2-rotated"),
+        0,
+    );
+    expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--detailed-exitcode"]),
+            "pw-2-rotated",
+        ),
+        0,
+    );
     let state = work.read(".d360/state/env.json");
-    assert!(!state.contains("pw-2-rotated") && !state.contains("clinic_reader"), "{state}");
+    assert!(
+        !state.contains("pw-2-rotated") && !state.contains("clinic_reader"),
+        "{state}"
+    );
 }
 
 #[test]
@@ -55,10 +114,22 @@ fn a_connection_update_needs_its_secrets_at_plan_time() {
     let emulator = EmulatorProcess::start(&[]);
     let work = Work::new();
     write_connection(&work, "Conn_A", "AwsRdsMySql", "First", "clinic", "");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
     write_connection(&work, "Conn_A", "AwsRdsMySql", "Second", "clinic", "");
-    let plan = expect(work.d360(&emulator).arg("plan").env("RDS_USER", "u").env_remove("RDS_PASSWORD"), 1);
-    assert!(plan.stdout.contains("cannot update") && plan.stdout.contains("RDS_PASSWORD"), "{plan:?}");
+    let plan = expect(
+        work.d360(&emulator)
+            .arg("plan")
+            .env("RDS_USER", "u")
+            .env_remove("RDS_PASSWORD"),
+        1,
+    );
+    assert!(
+        plan.stdout.contains("cannot update") && plan.stdout.contains("RDS_PASSWORD"),
+        "{plan:?}"
+    );
 }
 
 #[test]
@@ -67,15 +138,27 @@ fn connector_type_change_replaces_through_name_lock_and_flaky_delete() {
     let work = Work::new();
     write_connection(&work, "Conn_R", "AwsRdsMySql", "Replace me", "clinic", "");
     write_stream(&work, "Stream_R", "Conn_R", "Patients");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
 
     write_connection(&work, "Conn_R", "AwsRdsPostgres", "Replace me", "clinic", "");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"), 2);
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        2,
+    );
     assert!(plan.stdout.contains("-/+ Connection/Conn_R"), "{plan:?}");
     assert!(plan.stdout.contains("-/+ DataStream/Stream_R"), "{plan:?}");
-    let applied = expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    let applied = expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
     assert!(applied.stdout.contains("2 replaced"), "{applied:?}");
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        0,
+    );
 }
 
 #[test]
@@ -84,11 +167,17 @@ fn prevent_destroy_blocks_a_replace() {
     let work = Work::new();
     let guard = "  lifecycle: { preventDestroy: true }\n";
     write_connection(&work, "Conn_P", "AwsRdsMySql", "Keep", "clinic", guard);
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
     write_connection(&work, "Conn_P", "AwsRdsPostgres", "Keep", "clinic", guard);
     let plan = expect(with_secrets(work.d360(&emulator).arg("plan"), "pw"), 1);
     assert!(plan.stdout.contains("preventDestroy"), "{plan:?}");
-    let applied = expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 1);
+    let applied = expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        1,
+    );
     assert!(!applied.stdout.contains("Apply complete"), "{applied:?}");
 }
 
@@ -98,20 +187,54 @@ fn prune_deletes_only_when_asked_and_respects_prevent_destroy() {
     let work = Work::new();
     write_connection(&work, "Conn_Keep", "AwsRdsMySql", "Keep", "clinic", "");
     write_connection(&work, "Conn_Gone", "AwsRdsMySql", "Gone", "clinic", "");
-    write_connection(&work, "Conn_Guarded", "AwsRdsMySql", "Guarded", "clinic", "  lifecycle: { preventDestroy: true }\n");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    write_connection(
+        &work,
+        "Conn_Guarded",
+        "AwsRdsMySql",
+        "Guarded",
+        "clinic",
+        "  lifecycle: { preventDestroy: true }\n",
+    );
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
 
     std::fs::remove_file(work.path().join("manifests/Conn_Gone.yaml")).expect("remove manifest");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"), 0);
-    assert!(plan.stdout.contains("No longer declared") && plan.stdout.contains("Connection/Conn_Gone"), "{plan:?}");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]), "pw"), 2);
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        0,
+    );
+    assert!(
+        plan.stdout.contains("No longer declared") && plan.stdout.contains("Connection/Conn_Gone"),
+        "{plan:?}"
+    );
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]),
+            "pw",
+        ),
+        2,
+    );
     assert!(plan.stdout.contains("- Connection/Conn_Gone"), "{plan:?}");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--prune", "--auto-approve"]), "pw"), 0);
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--prune", "--auto-approve"]), "pw"),
+        0,
+    );
+    expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]),
+            "pw",
+        ),
+        0,
+    );
 
     std::fs::remove_file(work.path().join("manifests/Conn_Guarded.yaml")).expect("remove manifest");
     let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--prune"]), "pw"), 1);
-    assert!(plan.stdout.contains("Conn_Guarded") && plan.stdout.contains("preventDestroy"), "{plan:?}");
+    assert!(
+        plan.stdout.contains("Conn_Guarded") && plan.stdout.contains("preventDestroy"),
+        "{plan:?}"
+    );
 }
 
 #[test]
@@ -119,19 +242,31 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     let emulator = EmulatorProcess::start(&[]);
     let work = Work::new();
     write_connection(&work, "Conn_S", "AwsRdsMySql", "Original", "clinic", "");
-    expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
     write_connection(&work, "Conn_S", "AwsRdsMySql", "Planned", "clinic", "");
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--out", "plan.json"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--out", "plan.json"]), "pw"),
+        0,
+    );
     let saved = work.read("plan.json");
     assert!(!saved.contains("\"pw\"") && saved.contains("RDS_PASSWORD"), "{saved}");
 
     // Someone else changes the object (another checkout with its own state).
     let other = Work::new();
     write_connection(&other, "Conn_S", "AwsRdsMySql", "Changed by someone else", "clinic", "");
-    expect(with_secrets(other.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 0);
+    expect(
+        with_secrets(other.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
 
     let refused = expect(with_secrets(work.d360(&emulator).args(["apply", "plan.json"]), "pw"), 1);
-    assert!(refused.stderr.contains("Connection/Conn_S changed") && refused.stderr.contains("stale"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("Connection/Conn_S changed") && refused.stderr.contains("stale"),
+        "{refused:?}"
+    );
 }
 
 #[test]
@@ -139,9 +274,15 @@ fn a_saved_plan_applies_without_asking() {
     let emulator = EmulatorProcess::start(&[]);
     let work = Work::new();
     write_connection(&work, "Conn_T", "AwsRdsMySql", "Saved", "clinic", "");
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--out", "plan.json"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--out", "plan.json"]), "pw"),
+        0,
+    );
     expect(with_secrets(work.d360(&emulator).args(["apply", "plan.json"]), "pw"), 0);
-    expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"), 0);
+    expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        0,
+    );
     // Applied once: the state moved on, so the same plan is now refused.
     let again = expect(with_secrets(work.d360(&emulator).args(["apply", "plan.json"]), "pw"), 1);
     assert!(again.stderr.contains("state changed since the plan"), "{again:?}");
@@ -154,7 +295,10 @@ fn apply_without_a_terminal_or_auto_approve_is_an_error() {
     write_connection(&work, "Conn_Q", "AwsRdsMySql", "Q", "clinic", "");
     let refused = expect(with_secrets(work.d360(&emulator).arg("apply"), "pw"), 1);
     assert!(refused.stderr.contains("--auto-approve"), "{refused:?}");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"), 2);
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        2,
+    );
     assert!(plan.stdout.contains("+ Connection/Conn_Q"), "{plan:?}");
 }
 
@@ -163,11 +307,20 @@ fn a_failed_create_leaves_the_others_done_and_state_true() {
     let emulator = EmulatorProcess::start(&["--max-connections", "3"]);
     let work = Work::new();
     write_fleet(&work, 5, "Fleet");
-    let applied = expect(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"), 1);
-    assert!(applied.stdout.contains("3 created") && applied.stdout.contains("2 failed"), "{applied:?}");
+    let applied = expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        1,
+    );
+    assert!(
+        applied.stdout.contains("3 created") && applied.stdout.contains("2 failed"),
+        "{applied:?}"
+    );
     let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
     assert_eq!(listed.stdout.lines().count(), 3, "{listed:?}");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"), 2);
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        2,
+    );
     assert!(plan.stdout.contains("Plan: 2 to create"), "{plan:?}");
 }
 
@@ -176,18 +329,28 @@ fn a_second_apply_fails_naming_the_lock_holder() {
     let emulator = EmulatorProcess::start(&["--latency", "300"]);
     let work = Work::new();
     write_fleet(&work, 20, "Fleet");
-    let mut first = with_secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "1"]), "pw")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start the first apply");
+    let mut first = with_secrets(
+        work.d360(&emulator)
+            .args(["apply", "--auto-approve", "--parallelism", "1"]),
+        "pw",
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("start the first apply");
     let lock = work.path().join(".d360/state/env.json.lock");
     let started = std::time::Instant::now();
     while std::fs::read_to_string(&lock).map_or(true, |text| !text.contains("pid")) {
-        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the first apply never took the lock");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the first apply never took the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let second = run(with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"));
+    let second = run(with_secrets(
+        work.d360(&emulator).args(["apply", "--auto-approve"]),
+        "pw",
+    ));
     let _ = first.kill();
     let _ = first.wait();
     assert_eq!(second.code, 1, "{second:?}");

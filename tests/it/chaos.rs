@@ -10,8 +10,18 @@ use super::fleet::write_fleet;
 use super::support::{EmulatorProcess, Work, expect, run};
 
 const COUNT: usize = 500;
-const FAULTS: [&str; 10] =
-    ["--fault", "503=0.1", "--fault", "429=0.05", "--fault", "drop=0.02", "--expire-tokens-every", "200", "--seed", "360"];
+const FAULTS: [&str; 10] = [
+    "--fault",
+    "503=0.1",
+    "--fault",
+    "429=0.05",
+    "--fault",
+    "drop=0.02",
+    "--expire-tokens-every",
+    "200",
+    "--seed",
+    "360",
+];
 
 fn secrets(command: &mut std::process::Command) -> &mut std::process::Command {
     command.env("RDS_USER", "u").env("RDS_PASSWORD", "p")
@@ -31,7 +41,12 @@ fn assert_converged(work: &Work, emulator: &EmulatorProcess) {
 }
 
 fn summary(stdout: &str) -> String {
-    stdout.lines().rev().find(|l| l.starts_with("Apply ")).unwrap_or("").to_owned()
+    stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("Apply "))
+        .unwrap_or("")
+        .to_owned()
 }
 
 #[test]
@@ -40,17 +55,31 @@ fn five_hundred_connections_through_faults_converge() {
     let work = Work::new();
     write_fleet(&work, COUNT, "Chaos");
     let started = Instant::now();
-    let applied = run(secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "16"])));
+    let applied = run(secrets(work.d360(&emulator).args([
+        "apply",
+        "--auto-approve",
+        "--parallelism",
+        "16",
+    ])));
     let elapsed = started.elapsed();
     // A run may end with a few failures when one call is unlucky many times; a re-run finishes.
     let mut runs = 1;
     let mut last = applied;
     while last.code != 0 && runs < 3 {
-        last = run(secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "16"])));
+        last = run(secrets(work.d360(&emulator).args([
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "16",
+        ])));
         runs += 1;
     }
     assert_eq!(last.code, 0, "{last:?}");
-    println!("chaos apply of {COUNT}: first run {:.1}s, {runs} run(s); {}", elapsed.as_secs_f64(), summary(&last.stdout));
+    println!(
+        "chaos apply of {COUNT}: first run {:.1}s, {runs} run(s); {}",
+        elapsed.as_secs_f64(),
+        summary(&last.stdout)
+    );
     assert_converged(&work, &emulator);
 }
 
@@ -61,22 +90,38 @@ fn killed_applies_under_faults_converge() {
     write_fleet(&work, COUNT, "Chaos");
     let mut rng = fastrand::Rng::with_seed(360);
     for _ in 0..3 {
-        let mut child = secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "16"]))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start apply");
+        let mut child = secrets(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--parallelism", "16"]),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start apply");
         std::thread::sleep(Duration::from_millis(rng.u64(200..1500)));
         let _ = child.kill();
         let _ = child.wait();
     }
-    let mut last = run(secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "16"])));
+    let mut last = run(secrets(work.d360(&emulator).args([
+        "apply",
+        "--auto-approve",
+        "--parallelism",
+        "16",
+    ])));
     let mut runs = 1;
     while last.code != 0 && runs < 3 {
-        last = run(secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "16"])));
+        last = run(secrets(work.d360(&emulator).args([
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "16",
+        ])));
         runs += 1;
     }
     assert_eq!(last.code, 0, "{last:?}");
-    println!("chaos with kills: converged after {runs} clean run(s); {}", summary(&last.stdout));
+    println!(
+        "chaos with kills: converged after {runs} clean run(s); {}",
+        summary(&last.stdout)
+    );
     assert_converged(&work, &emulator);
 }

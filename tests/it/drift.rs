@@ -15,7 +15,14 @@ fn drifted_org() -> (EmulatorProcess, Work) {
     for name in ["Drift_A", "Drift_B", "Drift_C"] {
         write_connection(&work, name, "AwsRdsMySql", "Original", "clinic", "");
     }
-    write_connection(&work, "Drift_D", "AwsRdsMySql", "Original", "clinic", "  lifecycle: { ignoreChanges: [label] }\n");
+    write_connection(
+        &work,
+        "Drift_D",
+        "AwsRdsMySql",
+        "Original",
+        "clinic",
+        "  lifecycle: { ignoreChanges: [label] }\n",
+    );
     expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
     expect(secrets(work.d360(&emulator).args(["drift", "--format", "text"])), 0);
 
@@ -26,10 +33,20 @@ fn drifted_org() -> (EmulatorProcess, Work) {
     expect(secrets(other.d360(&emulator).args(["apply", "--auto-approve"])), 0);
     write_connection(&other, "Drift_A", "AwsRdsMySql", "Edited by hand", "clinic", "");
     write_connection(&other, "Drift_B", "AwsRdsMySql", "Original", "clinic_moved", "");
-    write_connection(&other, "Drift_D", "AwsRdsMySql", "Label changed elsewhere", "clinic", "");
+    write_connection(
+        &other,
+        "Drift_D",
+        "AwsRdsMySql",
+        "Label changed elsewhere",
+        "clinic",
+        "",
+    );
     std::fs::remove_file(other.path().join("manifests/Drift_C.yaml")).expect("remove");
     write_connection(&other, "Hand_Made", "AwsRdsMySql", "Made in Setup", "clinic", "");
-    expect(secrets(other.d360(&emulator).args(["apply", "--auto-approve", "--prune"])), 0);
+    expect(
+        secrets(other.d360(&emulator).args(["apply", "--auto-approve", "--prune"])),
+        0,
+    );
     (emulator, work)
 }
 
@@ -38,24 +55,45 @@ fn out_of_band_changes_show_in_every_format() {
     let (emulator, work) = drifted_org();
 
     let text = expect(secrets(work.d360(&emulator).args(["drift"])), 2);
-    assert!(text.stdout.contains("~ Connection/Drift_A") && text.stdout.contains("\"Edited by hand\" → \"Original\""), "{text:?}");
-    assert!(text.stdout.contains("~ Connection/Drift_B") && text.stdout.contains("parameters.DATABASE"), "{text:?}");
-    assert!(text.stdout.contains("! Connection/Drift_C") && text.stdout.contains("deleted outside"), "{text:?}");
-    assert!(text.stdout.contains("+ Connection/Hand_Made") && text.stdout.contains("not managed by d360"), "{text:?}");
-    assert!(!text.stdout.contains("Connection/Drift_D"), "ignoreChanges must suppress drift: {text:?}");
+    assert!(
+        text.stdout.contains("~ Connection/Drift_A") && text.stdout.contains("\"Edited by hand\" → \"Original\""),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout.contains("~ Connection/Drift_B") && text.stdout.contains("parameters.DATABASE"),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout.contains("! Connection/Drift_C") && text.stdout.contains("deleted outside"),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout.contains("+ Connection/Hand_Made") && text.stdout.contains("not managed by d360"),
+        "{text:?}"
+    );
+    assert!(
+        !text.stdout.contains("Connection/Drift_D"),
+        "ignoreChanges must suppress drift: {text:?}"
+    );
     assert!(text.stdout.contains("Drift: 2 changed, 1 missing, 0 with unverifiable credentials, 1 unmanaged, 0 no longer declared; 1 in sync."), "{text:?}");
 
     let json = expect(secrets(work.d360(&emulator).args(["drift", "--format", "json"])), 2);
     let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("drift JSON");
     let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/drift-report.json")).expect("schema"),
+        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/drift-report.json"))
+            .expect("schema"),
     )
     .expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     let errors: Vec<String> = validator.iter_errors(&report).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     let status = |name: &str| {
-        report["items"].as_array().expect("items").iter().find(|i| i["name"] == name).map(|i| i["status"].as_str().unwrap_or("").to_owned())
+        report["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["name"] == name)
+            .map(|i| i["status"].as_str().unwrap_or("").to_owned())
     };
     assert_eq!(status("Drift_A").as_deref(), Some("changed"));
     assert_eq!(status("Drift_B").as_deref(), Some("changed"));
@@ -65,10 +103,19 @@ fn out_of_band_changes_show_in_every_format() {
 
     let markdown = expect(secrets(work.d360(&emulator).args(["drift", "--format", "markdown"])), 2);
     for name in ["Drift_A", "Drift_B", "Drift_C", "Hand_Made"] {
-        assert!(markdown.stdout.contains(&format!("<code>Connection/{name}</code>")), "{markdown:?}");
+        assert!(
+            markdown.stdout.contains(&format!("<code>Connection/{name}</code>")),
+            "{markdown:?}"
+        );
     }
 
-    expect(secrets(work.d360(&emulator).args(["drift", "--format", "junit", "--out", "drift.xml"])), 2);
+    expect(
+        secrets(
+            work.d360(&emulator)
+                .args(["drift", "--format", "junit", "--out", "drift.xml"]),
+        ),
+        2,
+    );
     let xml = work.read("drift.xml");
     let document = roxmltree::Document::parse(&xml).expect("well-formed JUnit XML");
     let cases: Vec<_> = document.descendants().filter(|n| n.has_tag_name("testcase")).collect();

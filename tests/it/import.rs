@@ -9,16 +9,43 @@ fn fifty_hand_made_connections_import_cleanly() {
     let emulator = EmulatorProcess::start(&[]);
     let by_hand = Work::new();
     write_fleet(&by_hand, 50, "Made by hand");
-    expect(by_hand.d360(&emulator).args(["apply", "--auto-approve"]).env("RDS_USER", "u").env("RDS_PASSWORD", "p"), 0);
+    expect(
+        by_hand
+            .d360(&emulator)
+            .args(["apply", "--auto-approve"])
+            .env("RDS_USER", "u")
+            .env("RDS_PASSWORD", "p"),
+        0,
+    );
 
     let work = Work::new();
-    let imported = expect(work.d360(&emulator).args(["import", "--out", "manifests", "--connector-type", "AwsRdsMySql", "--match", "^Fleet_00[0-4]"]), 0);
+    let imported = expect(
+        work.d360(&emulator).args([
+            "import",
+            "--out",
+            "manifests",
+            "--connector-type",
+            "AwsRdsMySql",
+            "--match",
+            "^Fleet_00[0-4]",
+        ]),
+        0,
+    );
     assert_eq!(imported.stdout.lines().count(), 50, "{imported:?}");
     assert!(imported.stderr.contains("D360_FLEET_0001_PASSWORD"), "{imported:?}");
     let file = work.read("manifests/connection-Fleet_0001.yaml");
-    assert!(file.contains("fromEnv: D360_FLEET_0001_PASSWORD") && file.contains("label: Made by hand 0001"), "{file}");
+    assert!(
+        file.contains("fromEnv: D360_FLEET_0001_PASSWORD") && file.contains("label: Made by hand 0001"),
+        "{file}"
+    );
     expect(work.d360(&emulator).args(["validate"]), 0);
-    assert_eq!(expect(work.d360(&emulator).args(["state", "list"]), 0).stdout.lines().count(), 50);
+    assert_eq!(
+        expect(work.d360(&emulator).args(["state", "list"]), 0)
+            .stdout
+            .lines()
+            .count(),
+        50
+    );
 
     // Without the variables nothing can be compared or changed: no changes, with warnings.
     let plan = expect(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), 0);
@@ -27,7 +54,9 @@ fn fifty_hand_made_connections_import_cleanly() {
     let mut command = work.d360(&emulator);
     command.args(["plan", "--detailed-exitcode", "--format", "json"]);
     for index in 1..=50 {
-        command.env(format!("D360_FLEET_{index:04}_USER"), "u").env(format!("D360_FLEET_{index:04}_PASSWORD"), "p");
+        command
+            .env(format!("D360_FLEET_{index:04}_USER"), "u")
+            .env(format!("D360_FLEET_{index:04}_PASSWORD"), "p");
     }
     let plan = expect(&mut command, 2);
     let plan: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
@@ -38,6 +67,10 @@ fn fifty_hand_made_connections_import_cleanly() {
             assert_eq!(change["note"], "(unknown, will be set)", "{change}");
         }
     }
-    let again = expect(work.d360(&emulator).args(["import", "--out", "manifests", "--connector-type", "AwsRdsMySql"]), 1);
+    let again = expect(
+        work.d360(&emulator)
+            .args(["import", "--out", "manifests", "--connector-type", "AwsRdsMySql"]),
+        1,
+    );
     assert!(again.stderr.contains("--force"), "{again:?}");
 }

@@ -20,7 +20,10 @@ fn spawn_apply(work: &Work, emulator: &EmulatorProcess, parallelism: &str) -> Ch
 }
 
 fn managed_count(work: &Work, emulator: &EmulatorProcess) -> usize {
-    expect(work.d360(emulator).args(["state", "list"]), 0).stdout.lines().count()
+    expect(work.d360(emulator).args(["state", "list"]), 0)
+        .stdout
+        .lines()
+        .count()
 }
 
 fn live_connections(work: &Work, emulator: &EmulatorProcess) -> u64 {
@@ -44,7 +47,10 @@ fn sigint_finishes_in_flight_work_saves_state_and_exits_130() {
     write_fleet(&work, 60, "Fleet");
     let child = spawn_apply(&work, &emulator, "2");
     wait_for_state(&work);
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
     assert!(status.success());
     let output = child.wait_with_output().expect("apply ends");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -56,9 +62,21 @@ fn sigint_finishes_in_flight_work_saves_state_and_exits_130() {
     assert!(managed > 0 && managed < 60, "managed {managed}");
     // Everything the org has is in state: nothing in flight was lost.
     assert_eq!(live_connections(&work, &emulator), managed as u64);
-    expect(work.d360(&emulator).args(["apply", "--auto-approve"]).env("RDS_USER", "u").env("RDS_PASSWORD", "p"), 0);
+    expect(
+        work.d360(&emulator)
+            .args(["apply", "--auto-approve"])
+            .env("RDS_USER", "u")
+            .env("RDS_PASSWORD", "p"),
+        0,
+    );
     assert_eq!(live_connections(&work, &emulator), 60);
-    expect(work.d360(&emulator).args(["plan", "--detailed-exitcode"]).env("RDS_USER", "u").env("RDS_PASSWORD", "p"), 0);
+    expect(
+        work.d360(&emulator)
+            .args(["plan", "--detailed-exitcode"])
+            .env("RDS_USER", "u")
+            .env("RDS_PASSWORD", "p"),
+        0,
+    );
 }
 
 #[test]
@@ -72,10 +90,20 @@ fn applies_killed_at_several_points_converge_without_duplicates() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    let finished = run(work.d360(&emulator).args(["apply", "--auto-approve"]).env("RDS_USER", "u").env("RDS_PASSWORD", "p"));
+    let finished = run(work
+        .d360(&emulator)
+        .args(["apply", "--auto-approve"])
+        .env("RDS_USER", "u")
+        .env("RDS_PASSWORD", "p"));
     assert_eq!(finished.code, 0, "{finished:?}");
     assert_eq!(live_connections(&work, &emulator), 300);
     assert_eq!(managed_count(&work, &emulator), 300);
-    let plan = expect(work.d360(&emulator).args(["plan", "--detailed-exitcode"]).env("RDS_USER", "u").env("RDS_PASSWORD", "p"), 0);
+    let plan = expect(
+        work.d360(&emulator)
+            .args(["plan", "--detailed-exitcode"])
+            .env("RDS_USER", "u")
+            .env("RDS_PASSWORD", "p"),
+        0,
+    );
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
 }

@@ -61,7 +61,10 @@ fn no_secret_or_token_appears_anywhere() {
     let user_file = secrets_dir.path().join("user.txt");
     std::fs::write(&user_file, USER).expect("write secret");
     let key_text = std::fs::read_to_string(emulator.key()).expect("emulator key");
-    let key_lines: Vec<&str> = key_text.lines().filter(|l| !l.starts_with("-----") && l.len() > 20).collect();
+    let key_lines: Vec<&str> = key_text
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 20)
+        .collect();
     assert!(!key_lines.is_empty());
 
     let work = Work::new();
@@ -70,7 +73,10 @@ fn no_secret_or_token_appears_anywhere() {
     let flows: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("jwt", vec![]),
         ("client-credentials", vec![("D360_CLIENT_SECRET", CLIENT_SECRET)]),
-        ("password", vec![("D360_CLIENT_SECRET", CLIENT_SECRET), ("D360_PASSWORD", USER_PASSWORD)]),
+        (
+            "password",
+            vec![("D360_CLIENT_SECRET", CLIENT_SECRET), ("D360_PASSWORD", USER_PASSWORD)],
+        ),
     ];
     let commands: Vec<Vec<&str>> = vec![
         vec!["validate"],
@@ -86,13 +92,23 @@ fn no_secret_or_token_appears_anywhere() {
         vec!["drift", "--format", "junit", "--out", "drift.xml"],
         vec!["state", "list", "--format", "json"],
         vec!["state", "show", "Connection/Leak_Check"],
-        vec!["import", "--out", "imported", "--force", "--connector-type", "AwsRdsMySql"],
+        vec![
+            "import",
+            "--out",
+            "imported",
+            "--force",
+            "--connector-type",
+            "AwsRdsMySql",
+        ],
     ];
     for (flow, env) in &flows {
         for log_format in ["text", "json"] {
             for args in &commands {
                 let mut command = work.d360(&emulator);
-                command.env("LEAK_PASSWORD", PASSWORD).args(["-vv", "--log-format", log_format]).args(args);
+                command
+                    .env("LEAK_PASSWORD", PASSWORD)
+                    .args(["-vv", "--log-format", log_format])
+                    .args(args);
                 if *flow != "jwt" {
                     command.env_remove("D360_PRIVATE_KEY_FILE");
                 }
@@ -105,7 +121,10 @@ fn no_secret_or_token_appears_anywhere() {
     }
     // A wrong key and a wrong secret: the errors must not echo them either.
     let mut wrong = work.d360(&emulator);
-    wrong.env_remove("D360_PRIVATE_KEY_FILE").env("D360_CLIENT_SECRET", "LEAKMARKER-wrong-secret").args(["-vv", "org", "check"]);
+    wrong
+        .env_remove("D360_PRIVATE_KEY_FILE")
+        .env("D360_CLIENT_SECRET", "LEAKMARKER-wrong-secret")
+        .args(["-vv", "org", "check"]);
     seen.run("wrong secret", &mut wrong);
     seen.add_files(work.path());
     seen.add_files(log_dir.path());
@@ -125,5 +144,10 @@ fn no_secret_or_token_appears_anywhere() {
         }
     }
     assert!(hits.is_empty(), "secrets leaked:\n{}", hits.join("\n"));
-    assert!(seen.texts.iter().any(|(w, t)| w.contains("org check --format json stdout") && t.contains("\"ok\": true")), "org check never succeeded");
+    assert!(
+        seen.texts
+            .iter()
+            .any(|(w, t)| w.contains("org check --format json stdout") && t.contains("\"ok\": true")),
+        "org check never succeeded"
+    );
 }

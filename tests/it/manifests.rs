@@ -12,7 +12,10 @@ fn repo() -> &'static Path {
 #[test]
 fn examples_validate() {
     let ran = expect(bin().current_dir(repo()).args(["validate", "manifests"]), 0);
-    assert_eq!(ran.stdout.trim(), "valid: 3 files, 3 documents: 21 connections, 1 data stream");
+    assert_eq!(
+        ran.stdout.trim(),
+        "valid: 3 files, 3 documents: 21 connections, 1 data stream"
+    );
 }
 
 #[test]
@@ -22,9 +25,18 @@ fn checked_in_schemas_are_fresh() {
     for entry in std::fs::read_dir(out.path()).expect("schemas written") {
         let entry = entry.expect("entry");
         let fresh = std::fs::read_to_string(entry.path()).expect("read schema");
-        let checked_in = std::fs::read_to_string(repo().join("schemas").join(entry.file_name()))
-            .unwrap_or_else(|_| panic!("schemas/{} is missing: run `d360 schema`", entry.file_name().to_string_lossy()));
-        assert_eq!(fresh, checked_in, "schemas/{} is stale: run `d360 schema`", entry.file_name().to_string_lossy());
+        let checked_in = std::fs::read_to_string(repo().join("schemas").join(entry.file_name())).unwrap_or_else(|_| {
+            panic!(
+                "schemas/{} is missing: run `d360 schema`",
+                entry.file_name().to_string_lossy()
+            )
+        });
+        assert_eq!(
+            fresh,
+            checked_in,
+            "schemas/{} is stale: run `d360 schema`",
+            entry.file_name().to_string_lossy()
+        );
     }
     expect(bin().current_dir(repo()).args(["schema", "--check"]), 0);
 }
@@ -32,7 +44,8 @@ fn checked_in_schemas_are_fresh() {
 #[test]
 fn examples_match_the_schema() {
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join("schemas/d360.json")).expect("schema")).expect("schema JSON");
+        serde_json::from_str(&std::fs::read_to_string(repo().join("schemas/d360.json")).expect("schema"))
+            .expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid schema");
     let mut checked = 0;
     for file in ["connections.yaml", "clinic-fleet.yaml", "data-streams.yaml"] {
@@ -55,7 +68,10 @@ fn diagnose(files: &[(&str, &str)]) -> String {
     for (path, text) in files {
         work.write(path, text);
     }
-    let ran = run(bin().current_dir(work.path()).args(["validate", "m"]).env_remove("D360_TEST_UNSET"));
+    let ran = run(bin()
+        .current_dir(work.path())
+        .args(["validate", "m"])
+        .env_remove("D360_TEST_UNSET"));
     assert_eq!(ran.code, 1, "{ran:?}");
     ran.stderr
 }
@@ -98,7 +114,10 @@ fn diagnostics_name_the_place_and_the_fix() {
     for (name, files) in cases {
         let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
         let stderr = diagnose(&files);
-        assert!(!stderr.contains("hunter2-literal"), "a literal secret was echoed:\n{stderr}");
+        assert!(
+            !stderr.contains("hunter2-literal"),
+            "a literal secret was echoed:\n{stderr}"
+        );
         insta::assert_snapshot!(format!("diagnostics_{name}"), stderr);
     }
 }
@@ -116,11 +135,18 @@ fn a_stream_on_an_undeclared_connection_is_a_warning_offline() {
 
 #[test]
 fn render_shows_references_not_values() {
-    let ran = expect(bin().current_dir(repo()).args(["render", "manifests", "--format", "json"]).env("NOT_USED", "x"), 0);
+    let ran = expect(
+        bin()
+            .current_dir(repo())
+            .args(["render", "manifests", "--format", "json"])
+            .env("NOT_USED", "x"),
+        0,
+    );
     let value: serde_json::Value = serde_json::from_str(&ran.stdout).expect("render JSON");
     let text = value.to_string();
     assert!(text.contains("demo-secrets/rds-password.txt"), "{text}");
-    let demo_password = std::fs::read_to_string(repo().join("manifests/demo-secrets/rds-password.txt")).expect("demo secret");
+    let demo_password =
+        std::fs::read_to_string(repo().join("manifests/demo-secrets/rds-password.txt")).expect("demo secret");
     assert!(!text.contains(demo_password.trim()), "render printed a secret value");
 }
 
@@ -128,7 +154,10 @@ fn render_shows_references_not_values() {
 /// characters swapped for YAML's special ones.
 fn mutants() -> Vec<(String, String)> {
     let mut rng = fastrand::Rng::with_seed(360);
-    let specials = [":", "-", "{", "}", "[", "]", "'", "\"", "\t", "#", "&", "*", "!", "|", ">", "%", "@", "`", "${", "${item.", "\u{feff}", "é"];
+    let specials = [
+        ":", "-", "{", "}", "[", "]", "'", "\"", "\t", "#", "&", "*", "!", "|", ">", "%", "@", "`", "${", "${item.",
+        "\u{feff}", "é",
+    ];
     let mut out = Vec::new();
     for file in ["connections.yaml", "clinic-fleet.yaml", "data-streams.yaml"] {
         let text = std::fs::read_to_string(repo().join("manifests").join(file)).expect("example");
@@ -148,7 +177,10 @@ fn mutants() -> Vec<(String, String)> {
                 1 => copy.insert(index, copy[index].clone()),
                 _ => {
                     let line = &copy[index];
-                    let at = (0..=rng.usize(0..=line.len())).rev().find(|i| line.is_char_boundary(*i)).unwrap_or(0);
+                    let at = (0..=rng.usize(0..=line.len()))
+                        .rev()
+                        .find(|i| line.is_char_boundary(*i))
+                        .unwrap_or(0);
                     let special = specials[rng.usize(0..specials.len())];
                     copy[index] = format!("{}{special}{}", &line[..at], &line[at..]);
                 }
@@ -165,21 +197,41 @@ fn mutated_examples_never_crash_validate() {
     assert!(mutants.len() >= 200);
     let work = Work::new();
     std::fs::create_dir_all(work.path().join("inventory")).expect("folder");
-    std::fs::copy(repo().join("manifests/inventory/clinics.csv"), work.path().join("inventory/clinics.csv")).expect("csv");
+    std::fs::copy(
+        repo().join("manifests/inventory/clinics.csv"),
+        work.path().join("inventory/clinics.csv"),
+    )
+    .expect("csv");
     let mut count = 0;
     for (index, (file, text)) in mutants.iter().enumerate() {
         let path = work.path().join(format!("{index:03}-{file}"));
         std::fs::write(&path, text).expect("write mutant");
         let ran = run(bin().current_dir(work.path()).arg("validate").arg(&path));
-        assert!(ran.code == 0 || ran.code == 1, "mutant {index} of {file} crashed: {ran:?}\n--- input\n{text}");
+        assert!(
+            ran.code == 0 || ran.code == 1,
+            "mutant {index} of {file} crashed: {ran:?}\n--- input\n{text}"
+        );
         assert!(!ran.stderr.contains("panicked"), "mutant {index}: {ran:?}");
         std::fs::remove_file(&path).expect("remove mutant");
         count += 1;
     }
     // And the whole CSV-driven set with a damaged inventory.
-    for (index, csv) in ["key,host\n", "", "key,host,database\nc01,h\n", "\u{feff}key,host,database\nc01,h,d\n", "key;host;database\nc01;h;d\n"].iter().enumerate() {
+    for (index, csv) in [
+        "key,host\n",
+        "",
+        "key,host,database\nc01,h\n",
+        "\u{feff}key,host,database\nc01,h,d\n",
+        "key;host;database\nc01;h;d\n",
+    ]
+    .iter()
+    .enumerate()
+    {
         std::fs::write(work.path().join("inventory/clinics.csv"), csv).expect("write csv");
-        std::fs::copy(repo().join("manifests/clinic-fleet.yaml"), work.path().join("fleet.yaml")).expect("copy");
+        std::fs::copy(
+            repo().join("manifests/clinic-fleet.yaml"),
+            work.path().join("fleet.yaml"),
+        )
+        .expect("copy");
         let ran = run(bin().current_dir(work.path()).args(["validate", "fleet.yaml"]));
         assert!(ran.code == 0 || ran.code == 1, "csv case {index}: {ran:?}");
         count += 1;

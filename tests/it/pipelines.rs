@@ -51,7 +51,8 @@ fn example_pipelines_parse_and_their_commands_are_valid() {
     let mut commands = 0;
     for file in files {
         let text = std::fs::read_to_string(examples().join(file)).expect("example pipeline");
-        let value: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file} is not YAML: {e}"));
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file} is not YAML: {e}"));
         let mut texts = Vec::new();
         strings(&value, &mut texts);
         for script in texts {

@@ -28,7 +28,10 @@ fn copy_phase(case: &Path, phase: &str, work: &Work, to: &str) -> bool {
 
 fn assert_no_secrets(what: &str, text: &str) {
     for secret in SECRET_VALUES {
-        assert!(!text.contains(secret), "{what} shows the secret value `{secret}`:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "{what} shows the secret value `{secret}`:\n{text}"
+        );
     }
 }
 
@@ -44,15 +47,36 @@ fn check_case(case: &str) {
         copy_phase(&dir, "before", &other, "before");
         copy_phase(&dir, "outside", &other, "outside");
         expect(other.d360(&emulator).args(["apply", "before", "--auto-approve"]), 0);
-        expect(other.d360(&emulator).args(["apply", "outside", "--prune", "--auto-approve"]), 0);
+        expect(
+            other
+                .d360(&emulator)
+                .args(["apply", "outside", "--prune", "--auto-approve"]),
+            0,
+        );
     }
     copy_phase(&dir, "after", &work, "after");
     let args: Vec<String> = std::fs::read_to_string(dir.join("args"))
-        .map(|text| text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect())
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let mut outputs = Vec::new();
     for format in ["text", "json", "markdown"] {
-        let ran = run(work.d360(&emulator).args(["plan", "after", "--detailed-exitcode", "--format", format, "--out", "plan.json"]).args(&args));
+        let ran = run(work
+            .d360(&emulator)
+            .args([
+                "plan",
+                "after",
+                "--detailed-exitcode",
+                "--format",
+                format,
+                "--out",
+                "plan.json",
+            ])
+            .args(&args));
         assert!(ran.code != 101 && ran.code >= 0, "{ran:?}");
         assert_no_secrets("plan output", &ran.stdout);
         assert_no_secrets("plan messages", &ran.stderr);

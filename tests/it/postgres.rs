@@ -26,11 +26,16 @@ fn find_bin() -> Option<PathBuf> {
     candidates.reverse();
     candidates.push(PathBuf::from("/usr/local/bin"));
     candidates.push(PathBuf::from("/usr/bin"));
-    candidates.into_iter().find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+    candidates
+        .into_iter()
+        .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 impl Cluster {
@@ -48,7 +53,10 @@ impl Cluster {
 
     fn start() -> Option<Self> {
         let Some(bin) = find_bin() else {
-            assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL server binaries (.ci/run installs them)");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must provide PostgreSQL server binaries (.ci/run installs them)"
+            );
             eprintln!("skipping the Postgres tests: no initdb/pg_ctl found (install postgresql)");
             return None;
         };
@@ -56,14 +64,41 @@ impl Cluster {
         let data = dir.path().join("data");
         let run_as = is_root().then_some("postgres");
         if run_as.is_some() {
-            let status = Command::new("chown").args(["-R", "postgres"]).arg(dir.path()).status().expect("chown");
+            let status = Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
             assert!(status.success());
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let mut cluster = Self { bin, data: data.clone(), _dir: dir, run_as, url: String::new() };
-        let init = cluster.command("initdb").args(["-U", "postgres", "-A", "trust", "--no-sync", "-D"]).arg(&data).stdout(Stdio::null()).output().expect("initdb");
-        assert!(init.status.success(), "initdb failed: {}", String::from_utf8_lossy(&init.stderr));
-        let options = format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off", data.display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut cluster = Self {
+            bin,
+            data: data.clone(),
+            _dir: dir,
+            run_as,
+            url: String::new(),
+        };
+        let init = cluster
+            .command("initdb")
+            .args(["-U", "postgres", "-A", "trust", "--no-sync", "-D"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .output()
+            .expect("initdb");
+        assert!(
+            init.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off",
+            data.display()
+        );
         let started = cluster
             .command("pg_ctl")
             .args(["-w", "-D"])
@@ -74,7 +109,11 @@ impl Cluster {
             .stdout(Stdio::null())
             .output()
             .expect("pg_ctl start");
-        assert!(started.status.success(), "pg_ctl start failed: {}", String::from_utf8_lossy(&started.stderr));
+        assert!(
+            started.status.success(),
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
         cluster.url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
         Some(cluster)
     }
@@ -82,12 +121,22 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = self.command("pg_ctl").args(["-D"]).arg(&self.data).args(["-m", "immediate", "stop"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D"])
+            .arg(&self.data)
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
 fn with_db<'a>(command: &'a mut Command, cluster: &Cluster) -> &'a mut Command {
-    command.env("D360_STATE_URL", &cluster.url).env("RDS_USER", "u").env("RDS_PASSWORD", "p")
+    command
+        .env("D360_STATE_URL", &cluster.url)
+        .env("RDS_USER", "u")
+        .env("RDS_PASSWORD", "p")
 }
 
 fn wait_until_locked(work: &Work, emulator: &EmulatorProcess, cluster: &Cluster) {
@@ -96,11 +145,17 @@ fn wait_until_locked(work: &Work, emulator: &EmulatorProcess, cluster: &Cluster)
         let probe = run(with_db(work.d360(emulator).args(["state", "list"]), cluster));
         assert_eq!(probe.code, 0, "{probe:?}");
         // A second lock attempt fails while the apply holds it.
-        let attempt = run(with_db(work.d360(emulator).args(["state", "rm", "Connection/Nothing_Here"]), cluster));
+        let attempt = run(with_db(
+            work.d360(emulator).args(["state", "rm", "Connection/Nothing_Here"]),
+            cluster,
+        ));
         if attempt.stderr.contains("locked by") {
             return;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "the apply never took the lock: {attempt:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the apply never took the lock: {attempt:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -113,22 +168,36 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     write_fleet(&work, 15, "Pg");
 
     // Two applies at once: the second fails naming the holder.
-    let mut first = with_db(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "1"]), &cluster)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("first apply");
+    let mut first = with_db(
+        work.d360(&emulator)
+            .args(["apply", "--auto-approve", "--parallelism", "1"]),
+        &cluster,
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("first apply");
     wait_until_locked(&work, &emulator, &cluster);
-    let second = run(with_db(work.d360(&emulator).args(["apply", "--auto-approve"]), &cluster));
+    let second = run(with_db(
+        work.d360(&emulator).args(["apply", "--auto-approve"]),
+        &cluster,
+    ));
     assert_eq!(second.code, 1, "{second:?}");
     assert!(second.stderr.contains("locked by `d360 apply` (pid"), "{second:?}");
 
     // Killed: the server ends its session, so the lock is gone.
     first.kill().expect("kill");
     let _ = first.wait();
-    let resumed = run(with_db(work.d360(&emulator).args(["apply", "--auto-approve", "--lock-timeout", "10s", "--parallelism", "8"]), &cluster));
+    let resumed = run(with_db(
+        work.d360(&emulator)
+            .args(["apply", "--auto-approve", "--lock-timeout", "10s", "--parallelism", "8"]),
+        &cluster,
+    ));
     assert_eq!(resumed.code, 0, "{resumed:?}");
-    expect(with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster), 0);
+    expect(
+        with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
+        0,
+    );
     let listed = expect(with_db(work.d360(&emulator).args(["state", "list"]), &cluster), 0);
     assert_eq!(listed.stdout.lines().count(), 15, "{listed:?}");
 
@@ -136,17 +205,40 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     let local = Work::new();
     write_fleet(&local, 15, "Pg");
     let mut command = local.d360(&emulator);
-    command.env_remove("D360_STATE_URL").env("RDS_USER", "u").env("RDS_PASSWORD", "p").args(["plan", "--detailed-exitcode"]);
+    command
+        .env_remove("D360_STATE_URL")
+        .env("RDS_USER", "u")
+        .env("RDS_PASSWORD", "p")
+        .args(["plan", "--detailed-exitcode"]);
     // The local checkout has no state yet: everything is adopted (credentials unknown).
     assert_eq!(run(&mut command).code, 2);
     local_state_from_postgres(&local, &emulator, &cluster);
-    let migrated = expect(with_db(local.d360(&emulator).args(["state", "migrate", "--from", "local", "--to", "postgres"]), &cluster), 0);
+    let migrated = expect(
+        with_db(
+            local
+                .d360(&emulator)
+                .args(["state", "migrate", "--from", "local", "--to", "postgres"]),
+            &cluster,
+        ),
+        0,
+    );
     assert!(migrated.stderr.contains("Copied the state"), "{migrated:?}");
-    expect(with_db(local.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster), 0);
+    expect(
+        with_db(local.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
+        0,
+    );
 }
 
 /// Copies the Postgres state into the local checkout's state file (migrate the other way).
 fn local_state_from_postgres(local: &Work, emulator: &EmulatorProcess, cluster: &Cluster) {
-    expect(with_db(local.d360(emulator).args(["state", "migrate", "--from", "postgres", "--to", "local"]), cluster), 0);
+    expect(
+        with_db(
+            local
+                .d360(emulator)
+                .args(["state", "migrate", "--from", "postgres", "--to", "local"]),
+            cluster,
+        ),
+        0,
+    );
     assert!(Path::new(&local.path().join(".d360/state/env.json")).exists());
 }

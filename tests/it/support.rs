@@ -10,7 +10,10 @@ use tempfile::TempDir;
 /// The `d360` binary under test.
 pub fn bin() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_d360"));
-    command.env_remove("D360_ORG").env_remove("RUST_LOG").env("NO_COLOR", "1");
+    command
+        .env_remove("D360_ORG")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
     command
 }
 
@@ -40,7 +43,9 @@ impl EmulatorProcess {
             .expect("start the emulator");
         let stdout = child.stdout.take().expect("emulator stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("emulator prints its URL");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("emulator prints its URL");
         let url = line.trim().rsplit(' ').next().expect("a URL").to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line}");
         Self { child, url, dir }
@@ -66,13 +71,18 @@ pub struct Work {
 
 impl Work {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     /// A work folder holding a copy of the repository's example `manifests/`.
     pub fn with_examples() -> Self {
         let work = Self::new();
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests"), &work.path().join("manifests"));
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests"),
+            &work.path().join("manifests"),
+        );
         work
     }
 
@@ -132,7 +142,11 @@ pub struct Ran {
 
 impl std::fmt::Debug for Ran {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
