@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc, clippy::print_stdout, clippy::print_stderr)]
 
 mod apply;
+mod bad_input;
 mod chaos;
 mod drift;
 mod emulator;
