@@ -278,7 +278,8 @@ async fn recheck_saved(session: &Session, path: &std::path::Path) -> Result<Prep
         )));
     }
     let state = session.store.load().await?;
-    if state.lineage != plan.state_lineage || state.serial != plan.state_serial {
+    // An absent state (serial 0) gets a fresh lineage on every read: only written states have one.
+    if state.serial != plan.state_serial || (state.serial > 0 && state.lineage != plan.state_lineage) {
         return Err(CliError::Usage(format!(
             "the state changed since the plan was made (serial {} then, {} now): another apply ran. Run `d360 plan` again",
             plan.state_serial, state.serial

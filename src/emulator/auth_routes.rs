@@ -69,7 +69,9 @@ fn jwt_bearer(shared: &Shared, fields: &HashMap<String, String>) -> Result<(usiz
 
 /// Finds the app and checks its secret: an unknown id, then a wrong secret.
 fn authenticate_client(shared: &Shared, client_id: Option<&str>, secret: Option<&str>) -> Result<usize, OAuthReject> {
-    let app = client_id.and_then(|id| shared.org.app(id)).ok_or_else(OAuthReject::unknown_client)?;
+    let app = client_id
+        .and_then(|id| shared.org.app(id))
+        .ok_or_else(OAuthReject::unknown_client)?;
     let expected = shared.org.apps[app].client_secret.as_deref();
     match (expected, secret) {
         (Some(expected), Some(given)) if constant_time_eq(expected, given) => Ok(app),
@@ -105,13 +107,18 @@ fn password(shared: &Shared, fields: &HashMap<String, String>) -> Result<(usize,
         return Err(OAuthReject::unsupported_grant());
     }
     let failure = || OAuthReject::new("invalid_grant", "authentication failure");
-    let user = field(fields, "username").and_then(|name| shared.org.user(name)).ok_or_else(failure)?;
+    let user = field(fields, "username")
+        .and_then(|name| shared.org.user(name))
+        .ok_or_else(failure)?;
     let given = field(fields, "password").unwrap_or_default();
     if !constant_time_eq(&shared.org.users[user].password, given) {
         return Err(failure());
     }
     if !settings.approves(user) {
-        return Err(OAuthReject::new("invalid_app_access", "user is not admin approved to access this app"));
+        return Err(OAuthReject::new(
+            "invalid_app_access",
+            "user is not admin approved to access this app",
+        ));
     }
     Ok((app, user))
 }
@@ -131,11 +138,17 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 
 fn constant_time_eq(expected: &str, given: &str) -> bool {
     expected.len() == given.len()
-        && expected.bytes().zip(given.bytes()).fold(0_u8, |diff, (a, b)| diff | (a ^ b)) == 0
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0_u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
 }
 
 fn unix_seconds() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The token answer for `user` through `app`.
@@ -146,8 +159,9 @@ fn grant(shared: &Shared, app: usize, user: usize) -> Response {
         expires_at: Instant::now() + shared.org.token_lifetime,
         dataspace: None,
     };
-    let access_token =
-        shared.tokens.issue(Audience::Core, session, shared.api_requests(), &shared.org.org_id);
+    let access_token = shared
+        .tokens
+        .issue(Audience::Core, session, shared.api_requests(), &shared.org.id);
     let issued_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis())
@@ -170,7 +184,9 @@ fn grant(shared: &Shared, app: usize, user: usize) -> Response {
 }
 
 fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -191,7 +207,7 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         &json!({
             "sub": shared.identity_url(session.user),
             "user_id": user.id,
-            "organization_id": shared.org.org_id,
+            "organization_id": shared.org.id,
             "preferred_username": user.username,
             "nickname": nickname(&user.username),
             "name": user.username,
@@ -219,7 +235,7 @@ pub(crate) async fn identity(
 ) -> Result<Response, Reject> {
     let session = identity_session(&shared, &headers)?;
     let user = &shared.org.users[session.user];
-    if org_id != shared.org.org_id || user_id != user.id {
+    if org_id != shared.org.id || user_id != user.id {
         return Err(Reject::bad_id());
     }
     Ok(json(
@@ -228,7 +244,7 @@ pub(crate) async fn identity(
             "id": shared.identity_url(session.user),
             "asserted_user": true,
             "user_id": user.id,
-            "organization_id": shared.org.org_id,
+            "organization_id": shared.org.id,
             "username": user.username,
             "nick_name": nickname(&user.username),
             "display_name": user.username,
@@ -297,7 +313,10 @@ fn exchange_token(shared: &Shared, fields: &HashMap<String, String>) -> Result<E
         None => default_dataspace(shared),
     };
     if !shared.org.dataspaces.contains(&dataspace) {
-        return Err(OAuthReject::new("invalid_request", format!("unknown data space: {dataspace}")));
+        return Err(OAuthReject::new(
+            "invalid_request",
+            format!("unknown data space: {dataspace}"),
+        ));
     }
     if !shared.org.users[core.user].may_use_dataspace(&dataspace) {
         return Err(OAuthReject::new(
@@ -306,9 +325,13 @@ fn exchange_token(shared: &Shared, fields: &HashMap<String, String>) -> Result<E
         ));
     }
     let expires_in = core.expires_at.saturating_duration_since(Instant::now()).as_secs();
-    let session = Session { dataspace: Some(dataspace), ..core };
-    let access_token =
-        shared.tokens.issue(Audience::Tenant, session, shared.api_requests(), &shared.org.org_id);
+    let session = Session {
+        dataspace: Some(dataspace),
+        ..core
+    };
+    let access_token = shared
+        .tokens
+        .issue(Audience::Tenant, session, shared.api_requests(), &shared.org.id);
     Ok(ExchangeResponse {
         access_token,
         instance_url: shared.base_url.clone(),

@@ -104,7 +104,7 @@ fn default_scopes() -> Vec<String> {
 
 /// The validated org: apps with their verification keys, users with their ids.
 pub(crate) struct Org {
-    pub org_id: String,
+    pub id: String,
     pub apps: Vec<App>,
     pub users: Vec<User>,
     pub dataspaces: Vec<String>,
@@ -154,7 +154,9 @@ impl App {
 
 impl User {
     pub(crate) fn may_use_dataspace(&self, dataspace: &str) -> bool {
-        self.dataspaces.as_ref().is_none_or(|granted| granted.iter().any(|d| d == dataspace))
+        self.dataspaces
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|d| d == dataspace))
     }
 }
 
@@ -166,7 +168,9 @@ impl Org {
 
     /// The user with this username (usernames are case-insensitive in Salesforce).
     pub(crate) fn user(&self, username: &str) -> Option<usize> {
-        self.users.iter().position(|user| user.username.eq_ignore_ascii_case(username))
+        self.users
+            .iter()
+            .position(|user| user.username.eq_ignore_ascii_case(username))
     }
 }
 
@@ -177,15 +181,22 @@ pub(crate) fn load_or_init(dir: &Path) -> Result<Org, EmulatorError> {
         keys::ensure_key_pair(dir)?;
         write_atomically(&path, DEFAULT_CONFIG.as_bytes())?;
     }
-    let text = std::fs::read_to_string(&path)
-        .map_err(|source| EmulatorError::Read { path: path.clone(), source })?;
-    let file: ConfigFile = serde_yaml::from_str(&text)
-        .map_err(|error| EmulatorError::Config { path: path.clone(), message: error.to_string() })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| EmulatorError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let file: ConfigFile = serde_yaml::from_str(&text).map_err(|error| EmulatorError::Config {
+        path: path.clone(),
+        message: error.to_string(),
+    })?;
     resolve(dir, &path, file)
 }
 
 fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorError> {
-    let invalid = |message: String| EmulatorError::Config { path: path.to_path_buf(), message };
+    let invalid = |message: String| EmulatorError::Config {
+        path: path.to_path_buf(),
+        message,
+    };
     if file.apps.is_empty() {
         return Err(invalid("`apps` needs at least one app".to_owned()));
     }
@@ -200,7 +211,10 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
     }
     let mut users = Vec::with_capacity(file.users.len());
     for (index, user) in file.users.into_iter().enumerate() {
-        if users.iter().any(|known: &User| known.username.eq_ignore_ascii_case(&user.username)) {
+        if users
+            .iter()
+            .any(|known: &User| known.username.eq_ignore_ascii_case(&user.username))
+        {
             return Err(invalid(format!("user `{}` is listed twice", user.username)));
         }
         for dataspace in user.dataspaces.iter().flatten() {
@@ -219,9 +233,14 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
         });
     }
     let find_user = |username: &str, role: &str, client_id: &str| {
-        users.iter().position(|user| user.username.eq_ignore_ascii_case(username)).ok_or_else(|| {
-            invalid(format!("app `{client_id}` names `{username}` as {role}, but no user has that name"))
-        })
+        users
+            .iter()
+            .position(|user| user.username.eq_ignore_ascii_case(username))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "app `{client_id}` names `{username}` as {role}, but no user has that name"
+                ))
+            })
     };
     let mut apps: Vec<App> = Vec::with_capacity(file.apps.len());
     for app in file.apps {
@@ -245,7 +264,10 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
             .transpose()?;
         let jwt_key = if app.flows.contains(&Flow::Jwt) {
             let certificate = app.certificate.as_deref().ok_or_else(|| {
-                invalid(format!("app `{}` has the `jwt` flow but no `certificate`", app.client_id))
+                invalid(format!(
+                    "app `{}` has the `jwt` flow but no `certificate`",
+                    app.client_id
+                ))
             })?;
             Some(keys::certificate_key(&keys::resolve(dir, certificate))?)
         } else {
@@ -269,7 +291,7 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
         });
     }
     Ok(Org {
-        org_id: ids::record_id(ids::ORG_PREFIX, 1),
+        id: ids::record_id(ids::ORG_PREFIX, 1),
         apps,
         users,
         dataspaces: file.dataspaces,
@@ -280,7 +302,10 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
 /// Writes `path` atomically: a temporary file beside it, fsync, rename, fsync the directory.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), EmulatorError> {
     use std::io::Write;
-    let failed = |source| EmulatorError::Write { path: path.to_path_buf(), source };
+    let failed = |source| EmulatorError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);

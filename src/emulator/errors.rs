@@ -37,7 +37,11 @@ pub enum EmulatorError {
     #[error("the data directory `{path}` is in use by another emulator")]
     InUse { path: PathBuf },
     #[error("the object store `{path}` is damaged at line {line}: {message}")]
-    Corrupt { path: PathBuf, line: usize, message: String },
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("cannot listen on `{addr}`")]
     Bind {
         addr: SocketAddr,

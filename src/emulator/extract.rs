@@ -28,9 +28,8 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
-    ((scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
-        && !token.is_empty())
-    .then_some(token)
+    ((scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth")) && !token.is_empty())
+        .then_some(token)
 }
 
 /// The API request number of `parts`, or the number the next one will get.
@@ -56,7 +55,11 @@ pub(crate) struct CoreCall {
 impl CoreCall {
     /// Refuses (404, as for an unknown resource) when the operation is newer than the version.
     pub(crate) fn require(&self, since: u32) -> Result<(), Reject> {
-        if self.version >= since { Ok(()) } else { Err(Reject::not_found()) }
+        if self.version >= since {
+            Ok(())
+        } else {
+            Err(Reject::not_found())
+        }
     }
 
     /// `/services/data/vNN.0`, for page URLs.
@@ -130,7 +133,10 @@ pub(crate) struct QueryPairs(pub Vec<(String, String)>);
 impl QueryPairs {
     /// The first value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -139,7 +145,9 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Reject> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(Self(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+        Ok(Self(
+            url::form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+        ))
     }
 }
 
@@ -163,8 +171,8 @@ pub(crate) fn json_object(body: &[u8], allowed: &[&str]) -> Result<Map<String, V
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Reject::json_parser("The request body is missing"));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|error| Reject::json_parser(format!("Malformed JSON: {error}")))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|error| Reject::json_parser(format!("Malformed JSON: {error}")))?;
     let Value::Object(object) = value else {
         return Err(Reject::json_parser("Expected a JSON object as the request body"));
     };

@@ -40,7 +40,10 @@ impl FaultKind {
     ];
 
     fn name(self) -> &'static str {
-        Self::NAMES.iter().find(|(_, kind)| *kind == self).map_or("?", |(name, _)| name)
+        Self::NAMES
+            .iter()
+            .find(|(_, kind)| *kind == self)
+            .map_or("?", |(name, _)| name)
     }
 }
 
@@ -62,9 +65,7 @@ impl FromStr for Fault {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(kind.trim()))
             .map(|(_, kind)| *kind)
-            .ok_or_else(|| {
-                format!("unknown fault `{kind}`; use 503, 500, 429, drop, drop-before or drop-after")
-            })?;
+            .ok_or_else(|| format!("unknown fault `{kind}`; use 503, 500, 429, drop, drop-before or drop-after"))?;
         let rate: f64 = rate
             .trim()
             .parse()
@@ -128,7 +129,10 @@ impl Injector {
             }
         }
         let rng = seed.map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-        Ok(Self { bands, rng: Mutex::new(rng) })
+        Ok(Self {
+            bands,
+            rng: Mutex::new(rng),
+        })
     }
 
     /// Draws the fate of one API request.
@@ -137,7 +141,10 @@ impl Injector {
             return None;
         }
         let roll = self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner).f64();
-        self.bands.iter().find(|(upper, _)| roll < *upper).map(|(_, outcome)| *outcome)
+        self.bands
+            .iter()
+            .find(|(upper, _)| roll < *upper)
+            .map(|(_, outcome)| *outcome)
     }
 }
 
@@ -148,9 +155,18 @@ mod tests {
     #[test]
     fn faults_parse_and_print() {
         let fault: Fault = "503=0.1".parse().expect("valid");
-        assert_eq!(fault, Fault { kind: FaultKind::Unavailable, rate: 0.1 });
+        assert_eq!(
+            fault,
+            Fault {
+                kind: FaultKind::Unavailable,
+                rate: 0.1
+            }
+        );
         assert_eq!(fault.to_string(), "503=0.1");
-        assert_eq!("drop-after=1".parse::<Fault>().map(|f| f.kind), Ok(FaultKind::DropAfter));
+        assert_eq!(
+            "drop-after=1".parse::<Fault>().map(|f| f.kind),
+            Ok(FaultKind::DropAfter)
+        );
         assert!("404=0.1".parse::<Fault>().is_err());
         assert!("503=1.5".parse::<Fault>().is_err());
         assert!("503".parse::<Fault>().is_err());
@@ -158,13 +174,25 @@ mod tests {
 
     #[test]
     fn seeded_draws_repeat_and_follow_rates() {
-        let faults = [Fault { kind: FaultKind::Unavailable, rate: 0.5 }];
+        let faults = [Fault {
+            kind: FaultKind::Unavailable,
+            rate: 0.5,
+        }];
         let first = Injector::new(&faults, Some(7)).expect("valid");
         let second = Injector::new(&faults, Some(7)).expect("valid");
         let draws: Vec<_> = (0..100).map(|_| first.draw()).collect();
         assert_eq!(draws, (0..100).map(|_| second.draw()).collect::<Vec<_>>());
         let hits = draws.iter().filter(|draw| draw.is_some()).count();
         assert!((30..70).contains(&hits), "{hits}");
-        assert!(Injector::new(&[Fault { kind: FaultKind::Drop, rate: 0.8 }; 2], None).is_err());
+        assert!(
+            Injector::new(
+                &[Fault {
+                    kind: FaultKind::Drop,
+                    rate: 0.8
+                }; 2],
+                None
+            )
+            .is_err()
+        );
     }
 }

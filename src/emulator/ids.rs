@@ -70,7 +70,10 @@ mod tests {
         assert_eq!(id.len(), 18);
         assert!(id.starts_with("0ln"));
         assert_eq!(record_number(&id), Some(1));
-        assert_eq!(record_number(&record_id(DATA_STREAM_PREFIX, 987_654_321)), Some(987_654_321));
+        assert_eq!(
+            record_number(&record_id(DATA_STREAM_PREFIX, 987_654_321)),
+            Some(987_654_321)
+        );
         assert!(record_id(CONNECTION_PREFIX, 61) < record_id(CONNECTION_PREFIX, 62));
     }
 

@@ -33,8 +33,8 @@ struct Claims {
 pub(crate) fn verify(org: &Org, base_url: &str, assertion: &str, now: i64) -> Result<(usize, usize), OAuthReject> {
     // The claims are read before the signature is checked only to learn which app's
     // certificate to check it against; nothing else is trusted until it verifies.
-    let claims: Claims = jsonwebtoken::dangerous::insecure_decode_claims(assertion)
-        .map_err(|_| OAuthReject::invalid_assertion())?;
+    let claims: Claims =
+        jsonwebtoken::dangerous::insecure_decode_claims(assertion).map_err(|_| OAuthReject::invalid_assertion())?;
     let issuer = claims.iss.as_deref().ok_or_else(OAuthReject::invalid_assertion)?;
     let app_index = org.app(issuer).ok_or_else(OAuthReject::unknown_client)?;
     let app = &org.apps[app_index];
@@ -46,13 +46,16 @@ pub(crate) fn verify(org: &Org, base_url: &str, assertion: &str, now: i64) -> Re
     validation.validate_exp = false;
     validation.validate_aud = false;
     validation.required_spec_claims = HashSet::new();
-    jsonwebtoken::decode::<Value>(assertion, key, &validation)
-        .map_err(|_| OAuthReject::invalid_assertion())?;
+    jsonwebtoken::decode::<Value>(assertion, key, &validation).map_err(|_| OAuthReject::invalid_assertion())?;
 
     if !audience_ok(claims.aud.as_ref(), base_url) {
         return Err(OAuthReject::new("invalid_grant", "audience is invalid"));
     }
-    let expiry = claims.exp.as_ref().and_then(seconds).ok_or_else(OAuthReject::invalid_assertion)?;
+    let expiry = claims
+        .exp
+        .as_ref()
+        .and_then(seconds)
+        .ok_or_else(OAuthReject::invalid_assertion)?;
     if expiry < now - LEEWAY_SECONDS {
         return Err(OAuthReject::new("invalid_grant", "expired authorization code"));
     }
@@ -84,5 +87,7 @@ fn audience_ok(audience: Option<&Value>, base_url: &str) -> bool {
 
 /// Whole seconds from a JSON number (integers or floats, as some libraries write).
 fn seconds(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+    value
+        .as_i64()
+        .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
 }

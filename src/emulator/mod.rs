@@ -3,13 +3,46 @@
 //! org, the test suite and the benchmarks.
 //!
 //! Public surface: [`Options`], [`start`], [`Emulator`], [`LocalLogin`], [`Fault`].
+//!
+//! Inside, a request flows `server` (accept loop, one hyper connection per socket, able to
+//! drop a connection unanswered) -> `api_layer` (request log, and for API requests: numbering,
+//! latency, faults, `Sforce-Limit-Info`) -> `router` -> the `*_routes` handlers, which check
+//! bodies (`*_body`) and change objects through `store`. The org itself (apps, users, data
+//! spaces) comes from `config`; tokens from `auth_routes` and `tokens`.
 
+mod api_layer;
+mod auth_routes;
+mod config;
+mod connection_body;
+mod connection_routes;
+mod connector_routes;
+mod data_stream_body;
+mod data_stream_routes;
 mod errors;
+mod extract;
 mod faults;
+mod ids;
+mod journal;
+mod jwt;
+mod keys;
+mod names;
+mod paging;
+mod request_log;
+mod responses;
+mod router;
+mod server;
+mod shared;
+mod store;
+mod tenant_routes;
+mod tokens;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
@@ -66,10 +99,13 @@ pub struct LocalLogin {
     pub private_key_path: PathBuf,
 }
 
-/// A running emulator. Dropping it stops the server.
+/// A running emulator. Dropping it stops the server (in the background; use
+/// [`Emulator::shutdown`] to wait until the objects are flushed).
 pub struct Emulator {
     base_url: String,
     login: LocalLogin,
+    stop: Option<watch::Sender<()>>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -86,7 +122,19 @@ impl Emulator {
     }
 
     /// Stops accepting, finishes in-flight requests, flushes objects.
-    pub async fn shutdown(self) {}
+    pub async fn shutdown(mut self) {
+        drop(self.stop.take());
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Dropping the sender is the stop signal the server task waits for.
+        drop(self.stop.take());
+    }
 }
 
 /// Starts an emulator in the current tokio runtime.
@@ -94,6 +142,79 @@ impl Emulator {
 /// # Errors
 /// Bad options or configuration, an unusable data directory, or a port in use.
 pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
-    let _ = options;
-    Err(EmulatorError::Server("not built yet".to_owned()))
+    if options.expire_tokens_every == Some(0) {
+        return Err(EmulatorError::Options(
+            "`--expire-tokens-every` must be at least 1".to_owned(),
+        ));
+    }
+    let injector = faults::Injector::new(&options.faults, options.seed).map_err(EmulatorError::Options)?;
+    let dir = options.data_dir.clone();
+    std::fs::create_dir_all(&dir).map_err(|source| EmulatorError::CreateDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let lock = server::lock_data_dir(&dir)?;
+    keys::ensure_key_pair(&dir)?;
+    let org = config::load_or_init(&dir)?;
+    let quirks = store::Quirks {
+        name_lock: options.name_lock,
+        flaky_delete: options.flaky_delete,
+        max_connections: options.max_connections,
+    };
+    let store = store::Store::open(&dir, quirks)?;
+    let request_log = options
+        .log_requests
+        .as_deref()
+        .map(request_log::RequestLog::open)
+        .transpose()?;
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: options.addr,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| EmulatorError::Bind {
+        addr: options.addr,
+        source,
+    })?;
+    let base_url = server::base_url(local);
+    let login = local_login(&org, &dir);
+    let shared = shared::Shared::new(
+        base_url.clone(),
+        org,
+        store,
+        tokens::Tokens::new(options.expire_tokens_every),
+        injector,
+        options.latency,
+        request_log,
+    );
+    let (stop, stopped) = watch::channel(());
+    let task = tokio::spawn(server::serve(listener, Arc::new(shared), stopped, lock));
+    tracing::info!(url = %base_url, "emulator listening");
+    Ok(Emulator {
+        base_url,
+        login,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// The first app with the JWT flow (else the first app) and its run-as user (else the first
+/// user), with the key the emulator wrote.
+fn local_login(org: &config::Org, dir: &Path) -> LocalLogin {
+    let app = org
+        .apps
+        .iter()
+        .find(|app| app.has_flow(config::Flow::Jwt))
+        .or_else(|| org.apps.first());
+    let user = app.and_then(|app| app.run_as).unwrap_or(0);
+    LocalLogin {
+        client_id: app.map(|app| app.client_id.clone()).unwrap_or_default(),
+        username: org
+            .users
+            .get(user)
+            .map(|user| user.username.clone())
+            .unwrap_or_default(),
+        private_key_path: dir.join(keys::KEY_FILE),
+    }
 }

@@ -16,11 +16,16 @@ impl Page {
     pub(crate) fn parse(limit: Option<&str>, offset: Option<&str>, default: usize, max: usize) -> Result<Self, Reject> {
         let limit = match limit {
             None => default,
-            Some(text) => text.trim().parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                Reject::illegal_query(format!(
-                    "Invalid value for limit: {text}. It must be an integer from 1 to {max}"
-                ))
-            })?,
+            Some(text) => text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    Reject::illegal_query(format!(
+                        "Invalid value for limit: {text}. It must be an integer from 1 to {max}"
+                    ))
+                })?,
         };
         let offset = match offset {
             None => 0,
@@ -40,7 +45,11 @@ impl Page {
 
     /// The relative URL of this page (`next = false`) or the next one, keeping `pairs`.
     pub(crate) fn url(&self, path: &str, pairs: &[(&str, &str)], next: bool) -> String {
-        let offset = if next { self.offset + self.limit } else { self.offset };
+        let offset = if next {
+            self.offset.saturating_add(self.limit)
+        } else {
+            self.offset
+        };
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         for (key, value) in pairs {
             query.append_pair(key, value);
@@ -60,9 +69,16 @@ pub(crate) struct Order<'a> {
 
 impl<'a> Order<'a> {
     pub(crate) fn parse(text: Option<&str>, fields: &[&'a str], default: &'a str) -> Result<Self, Reject> {
-        let Some(text) = text else { return Ok(Self { field: default, descending: false }) };
+        let Some(text) = text else {
+            return Ok(Self {
+                field: default,
+                descending: false,
+            });
+        };
         let mut words = text.split_whitespace();
-        let field = words.next().and_then(|word| fields.iter().find(|field| field.eq_ignore_ascii_case(word)));
+        let field = words
+            .next()
+            .and_then(|word| fields.iter().find(|field| field.eq_ignore_ascii_case(word)));
         let descending = match words.next() {
             None => Some(false),
             Some(direction) if direction.eq_ignore_ascii_case("asc") => Some(false),

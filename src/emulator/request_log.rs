@@ -37,13 +37,20 @@ impl RequestLog {
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|source| EmulatorError::Write { path: path.to_path_buf(), source })?;
-        Ok(Self { writer: Mutex::new(LineWriter::new(file)) })
+            .map_err(|source| EmulatorError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Self {
+            writer: Mutex::new(LineWriter::new(file)),
+        })
     }
 
     /// Appends one line; a failing log never fails the request.
     pub(crate) fn write(&self, entry: &Entry<'_>) {
-        let Ok(mut line) = serde_json::to_vec(entry) else { return };
+        let Ok(mut line) = serde_json::to_vec(entry) else {
+            return;
+        };
         line.push(b'\n');
         let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Err(error) = writer.write_all(&line) {

@@ -18,10 +18,12 @@ pub(crate) const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 /// A JSON answer with `status`.
 pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
     match serde_json::to_vec(value) {
-        Ok(body) => {
-            (status, [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))], body)
-                .into_response()
-        }
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))],
+            body,
+        )
+            .into_response(),
         Err(error) => Reject::unknown(&format!("cannot encode the answer: {error}")).into_response(),
     }
 }
@@ -49,7 +51,13 @@ pub(crate) struct Reject {
 
 impl Reject {
     fn connect(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), shape: Shape::Connect, retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            shape: Shape::Connect,
+            retry_after: None,
+        }
     }
 
     /// 404 `NOT_FOUND`: unknown route, version, id or name.
@@ -63,7 +71,11 @@ impl Reject {
 
     /// 401 `INVALID_SESSION_ID`: no token, an unknown one, or one that expired.
     pub(crate) fn invalid_session() -> Self {
-        Self::connect(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")
+        Self::connect(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        )
     }
 
     /// 401 `INVALID_SESSION_ID` for a token whose app lacks the `api` scope (what Salesforce
@@ -160,7 +172,10 @@ impl Reject {
 
     /// 403 `Bad_Id` (text): an identity URL that is not the token's own.
     pub(crate) fn bad_id() -> Self {
-        Self { code: "Bad_Id", ..Self::bad_oauth_token() }
+        Self {
+            code: "Bad_Id",
+            ..Self::bad_oauth_token()
+        }
     }
 
     /// The same error in the tenant's `{errorCode, errorMessage}` shape.
@@ -172,10 +187,6 @@ impl Reject {
     /// A tenant error with its own code.
     pub(crate) fn tenant(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self::connect(status, code, message).for_tenant()
-    }
-
-    pub(crate) fn status(&self) -> StatusCode {
-        self.status
     }
 }
 
@@ -191,19 +202,29 @@ impl IntoResponse for Reject {
         let mut response = match self.shape {
             Shape::Connect => json(
                 self.status,
-                &[ApiErrorItem { error_code: self.code.to_owned(), message: self.message }],
+                &[ApiErrorItem {
+                    error_code: self.code.to_owned(),
+                    message: self.message,
+                }],
             ),
             Shape::Tenant => json(
                 self.status,
-                &TenantError { error_code: self.code, error_message: &self.message },
+                &TenantError {
+                    error_code: self.code,
+                    error_message: &self.message,
+                },
             ),
             Shape::Text => (self.status, self.code).into_response(),
         };
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
         }
         if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -218,7 +239,10 @@ pub(crate) struct OAuthReject {
 
 impl OAuthReject {
     pub(crate) fn new(error: &'static str, description: impl Into<String>) -> Self {
-        Self { error, description: description.into() }
+        Self {
+            error,
+            description: description.into(),
+        }
     }
 
     /// `invalid_grant` / `invalid assertion`.
@@ -251,9 +275,14 @@ impl IntoResponse for OAuthReject {
     fn into_response(self) -> Response {
         let mut response = json(
             StatusCode::BAD_REQUEST,
-            &OAuthError { error: self.error.to_owned(), error_description: self.description },
+            &OAuthError {
+                error: self.error.to_owned(),
+                error_description: self.description,
+            },
         );
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }

@@ -1,7 +1,6 @@
 //! [`Shared`]: everything the handlers of one running emulator share (the org, its objects,
 //! tokens, faults, counters). Built once by `start`, then read-only apart from its own locks.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -18,7 +17,6 @@ pub(crate) const DAILY_API_LIMIT: u64 = 15_000;
 pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
-    pub data_dir: PathBuf,
     pub org: Org,
     pub store: Store,
     pub tokens: Tokens,
@@ -30,10 +28,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    #[expect(clippy::too_many_arguments, reason = "built in one place, from the options")]
     pub(crate) fn new(
         base_url: String,
-        data_dir: PathBuf,
         org: Org,
         store: Store,
         tokens: Tokens,
@@ -43,7 +39,6 @@ impl Shared {
     ) -> Self {
         Self {
             base_url,
-            data_dir,
             org,
             store,
             tokens,
@@ -66,15 +61,18 @@ impl Shared {
 
     /// The user a session acts as, as `createdBy` shows it.
     pub(crate) fn actor(&self, session: &Session) -> UserRef {
-        self.org.users.get(session.user).map_or_else(UserRef::default, |user| UserRef {
-            id: user.id.clone(),
-            name: user.username.clone(),
-        })
+        self.org
+            .users
+            .get(session.user)
+            .map_or_else(UserRef::default, |user| UserRef {
+                id: user.id.clone(),
+                name: user.username.clone(),
+            })
     }
 
     /// `<base>/id/<orgId>/<userId>`.
     pub(crate) fn identity_url(&self, user: usize) -> String {
         let user_id = self.org.users.get(user).map_or("", |user| user.id.as_str());
-        format!("{}/id/{}/{}", self.base_url, self.org.org_id, user_id)
+        format!("{}/id/{}/{}", self.base_url, self.org.id, user_id)
     }
 }

@@ -10,15 +10,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::journal::{open_journal, read_snapshot, replay, write_snapshot};
 use super::responses::Reject;
-use super::{EmulatorError, config, ids};
+use super::{EmulatorError, ids};
 use crate::api::wire::{ConnectionOutput, DataStreamOutput, Param, UserRef};
 use crate::model::connector_types;
 
@@ -28,7 +29,6 @@ pub(crate) const SNAPSHOT_FILE: &str = "objects.json";
 pub(crate) const JOURNAL_FILE: &str = "journal.jsonl";
 /// What every credential value reads as.
 pub(crate) const MASK: &str = "********";
-const SNAPSHOT_FORMAT: u32 = 1;
 
 /// A connection as the org keeps it, secrets included.
 #[derive(Clone, Serialize, Deserialize)]
@@ -98,7 +98,7 @@ pub(crate) struct ConnectionDraft {
 /// One journal line.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
-enum Change {
+pub(crate) enum Change {
     PutConnection { connection: Box<StoredConnection> },
     DeleteConnection { id: String },
     PutDataStream { data_stream: Box<DataStreamOutput> },
@@ -110,7 +110,7 @@ enum Change {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Objects {
     #[serde(default)]
-    format: u32,
+    pub(crate) format: u32,
     #[serde(default)]
     next_record: u64,
     #[serde(default)]
@@ -119,7 +119,7 @@ pub(crate) struct Objects {
     pub data_streams: BTreeMap<String, DataStreamOutput>,
     /// Data lake objects kept after their stream was deleted.
     #[serde(default)]
-    pub kept_data_lake_objects: BTreeSet<String>,
+    pub kept_data_lake_object_names: BTreeSet<String>,
     #[serde(skip)]
     connection_names: HashMap<String, String>,
     #[serde(skip)]
@@ -131,14 +131,15 @@ fn fold(name: &str) -> String {
 }
 
 impl Objects {
-    fn apply(&mut self, change: Change) {
+    pub(crate) fn apply(&mut self, change: Change) {
         match change {
             Change::PutConnection { connection } => {
                 self.bump(&connection.id);
                 if let Some(old) = self.connections.get(&connection.id) {
                     self.connection_names.remove(&fold(&old.name));
                 }
-                self.connection_names.insert(fold(&connection.name), connection.id.clone());
+                self.connection_names
+                    .insert(fold(&connection.name), connection.id.clone());
                 self.connections.insert(connection.id.clone(), *connection);
             }
             Change::DeleteConnection { id } => {
@@ -152,16 +153,20 @@ impl Objects {
                     self.data_stream_names.remove(&fold(&old.name));
                 }
                 if let Some(dlo) = &data_stream.data_lake_object_info {
-                    self.kept_data_lake_objects.remove(&dlo.name);
+                    self.kept_data_lake_object_names.remove(&dlo.name);
                 }
-                self.data_stream_names.insert(fold(&data_stream.name), data_stream.id.clone());
+                self.data_stream_names
+                    .insert(fold(&data_stream.name), data_stream.id.clone());
                 self.data_streams.insert(data_stream.id.clone(), *data_stream);
             }
-            Change::DeleteDataStream { id, keep_data_lake_object } => {
+            Change::DeleteDataStream {
+                id,
+                keep_data_lake_object,
+            } => {
                 if let Some(old) = self.data_streams.remove(&id) {
                     self.data_stream_names.remove(&fold(&old.name));
                     if let (true, Some(dlo)) = (keep_data_lake_object, old.data_lake_object_info) {
-                        self.kept_data_lake_objects.insert(dlo.name);
+                        self.kept_data_lake_object_names.insert(dlo.name);
                     }
                 }
             }
@@ -175,11 +180,22 @@ impl Objects {
     }
 
     fn rebuild_indexes(&mut self) {
-        self.connection_names =
-            self.connections.values().map(|c| (fold(&c.name), c.id.clone())).collect();
-        self.data_stream_names =
-            self.data_streams.values().map(|s| (fold(&s.name), s.id.clone())).collect();
-        let highest = self.connections.keys().chain(self.data_streams.keys()).filter_map(|id| ids::record_number(id)).max();
+        self.connection_names = self
+            .connections
+            .values()
+            .map(|c| (fold(&c.name), c.id.clone()))
+            .collect();
+        self.data_stream_names = self
+            .data_streams
+            .values()
+            .map(|s| (fold(&s.name), s.id.clone()))
+            .collect();
+        let highest = self
+            .connections
+            .keys()
+            .chain(self.data_streams.keys())
+            .filter_map(|id| ids::record_number(id))
+            .max();
         if let Some(highest) = highest {
             self.next_record = self.next_record.max(highest + 1);
         }
@@ -192,19 +208,27 @@ impl Objects {
 
     /// The connection with this name (case-insensitive).
     pub(crate) fn connection_named(&self, name: &str) -> Option<&StoredConnection> {
-        self.connection_names.get(&fold(name)).and_then(|id| self.connections.get(id))
+        self.connection_names
+            .get(&fold(name))
+            .and_then(|id| self.connections.get(id))
     }
 
     /// The data stream with this id or name.
     pub(crate) fn data_stream(&self, id_or_name: &str) -> Option<&DataStreamOutput> {
         self.data_streams.get(id_or_name).or_else(|| {
-            self.data_stream_names.get(&fold(id_or_name)).and_then(|id| self.data_streams.get(id))
+            self.data_stream_names
+                .get(&fold(id_or_name))
+                .and_then(|id| self.data_streams.get(id))
         })
     }
 
     /// Names (folded) of connections some data stream uses.
     pub(crate) fn connections_in_use(&self) -> HashSet<String> {
-        self.data_streams.values().filter_map(stream_connection).map(fold).collect()
+        self.data_streams
+            .values()
+            .filter_map(stream_connection)
+            .map(fold)
+            .collect()
     }
 
     fn streams_using(&self, connection_name: &str) -> Vec<String> {
@@ -218,14 +242,20 @@ impl Objects {
     fn data_lake_object_taken(&self, name: &str, except_stream: Option<&str>) -> bool {
         self.data_streams.values().any(|stream| {
             Some(stream.id.as_str()) != except_stream
-                && stream.data_lake_object_info.as_ref().is_some_and(|dlo| dlo.name.eq_ignore_ascii_case(name))
+                && stream
+                    .data_lake_object_info
+                    .as_ref()
+                    .is_some_and(|dlo| dlo.name.eq_ignore_ascii_case(name))
         })
     }
 }
 
 /// The name of the connection a data stream reads from.
 pub(crate) fn stream_connection(stream: &DataStreamOutput) -> Option<&str> {
-    stream.connector_info.as_ref().map(|info| info.connector_details.name.as_str())
+    stream
+        .connector_info
+        .as_ref()
+        .map(|info| info.connector_details.name.as_str())
 }
 
 /// Rules that are options of the emulator rather than facts of the org.
@@ -295,10 +325,17 @@ impl Store {
 
     /// Creates a connection: the name must be free (and not locked after a delete), and the
     /// org below its connection limit.
-    pub(crate) fn create_connection(&self, draft: ConnectionDraft, actor: &UserRef) -> Result<StoredConnection, Reject> {
+    pub(crate) fn create_connection(
+        &self,
+        draft: ConnectionDraft,
+        actor: &UserRef,
+    ) -> Result<StoredConnection, Reject> {
         let mut inner = self.lock();
         let duplicate = || {
-            Reject::duplicate(format!("A data connector with the provided name: {} already exists", draft.name))
+            Reject::duplicate(format!(
+                "A data connector with the provided name: {} already exists",
+                draft.name
+            ))
         };
         if inner.objects.connection_named(&draft.name).is_some() {
             return Err(duplicate());
@@ -330,7 +367,9 @@ impl Store {
             created_by: actor.clone(),
             last_modified_by: actor.clone(),
         };
-        inner.commit(Change::PutConnection { connection: Box::new(connection.clone()) })?;
+        inner.commit(Change::PutConnection {
+            connection: Box::new(connection.clone()),
+        })?;
         Ok(connection)
     }
 
@@ -342,18 +381,30 @@ impl Store {
         change: impl FnOnce(&mut StoredConnection) -> Result<(), Reject>,
     ) -> Result<StoredConnection, Reject> {
         let mut inner = self.lock();
-        let mut connection = inner.objects.connections.get(id).cloned().ok_or_else(Reject::not_found)?;
+        let mut connection = inner
+            .objects
+            .connections
+            .get(id)
+            .cloned()
+            .ok_or_else(Reject::not_found)?;
         change(&mut connection)?;
         connection.last_modified_date = timestamp();
         connection.last_modified_by = actor.clone();
-        inner.commit(Change::PutConnection { connection: Box::new(connection.clone()) })?;
+        inner.commit(Change::PutConnection {
+            connection: Box::new(connection.clone()),
+        })?;
         Ok(connection)
     }
 
     /// Deletes a connection no data stream uses.
     pub(crate) fn delete_connection(&self, id: &str) -> Result<(), Reject> {
         let mut inner = self.lock();
-        let name = inner.objects.connections.get(id).map(|c| c.name.clone()).ok_or_else(Reject::not_found)?;
+        let name = inner
+            .objects
+            .connections
+            .get(id)
+            .map(|c| c.name.clone())
+            .ok_or_else(Reject::not_found)?;
         let users = inner.objects.streams_using(&name);
         if !users.is_empty() {
             return Err(Reject::delete_failed(format!(
@@ -367,14 +418,20 @@ impl Store {
         inner.commit(Change::DeleteConnection { id: id.to_owned() })?;
         inner.failed_deletes.remove(id);
         if !self.quirks.name_lock.is_zero() {
-            inner.name_locks.insert(fold(&name), Instant::now() + self.quirks.name_lock);
+            inner
+                .name_locks
+                .insert(fold(&name), Instant::now() + self.quirks.name_lock);
         }
         Ok(())
     }
 
     /// Creates a data stream from `stream` (id and dates are filled in here): its name and
     /// data lake object must be free and its connection must exist.
-    pub(crate) fn create_data_stream(&self, mut stream: DataStreamOutput, actor: &UserRef) -> Result<DataStreamOutput, Reject> {
+    pub(crate) fn create_data_stream(
+        &self,
+        mut stream: DataStreamOutput,
+        actor: &UserRef,
+    ) -> Result<DataStreamOutput, Reject> {
         let mut inner = self.lock();
         if inner.objects.data_stream(&stream.name).is_some() {
             return Err(Reject::duplicate(format!(
@@ -382,12 +439,12 @@ impl Store {
                 stream.name
             )));
         }
-        if let Some(connection) = stream_connection(&stream) {
-            if inner.objects.connection_named(connection).is_none() {
-                return Err(Reject::invalid_input(format!(
-                    "The connection {connection} doesn't exist"
-                )));
-            }
+        if let Some(connection) = stream_connection(&stream)
+            && inner.objects.connection_named(connection).is_none()
+        {
+            return Err(Reject::invalid_input(format!(
+                "The connection {connection} doesn't exist"
+            )));
         }
         if let Some(dlo) = &stream.data_lake_object_info
             && inner.objects.data_lake_object_taken(&dlo.name, None)
@@ -404,7 +461,9 @@ impl Store {
         stream.last_modified_date = Some(now);
         stream.created_by = Some(actor.clone());
         stream.last_modified_by = Some(actor.clone());
-        inner.commit(Change::PutDataStream { data_stream: Box::new(stream.clone()) })?;
+        inner.commit(Change::PutDataStream {
+            data_stream: Box::new(stream.clone()),
+        })?;
         Ok(stream)
     }
 
@@ -416,24 +475,37 @@ impl Store {
         change: impl FnOnce(&mut DataStreamOutput) -> Result<(), Reject>,
     ) -> Result<DataStreamOutput, Reject> {
         let mut inner = self.lock();
-        let mut stream = inner.objects.data_stream(id_or_name).cloned().ok_or_else(Reject::not_found)?;
+        let mut stream = inner
+            .objects
+            .data_stream(id_or_name)
+            .cloned()
+            .ok_or_else(Reject::not_found)?;
         change(&mut stream)?;
         if let Some(actor) = actor {
             stream.last_modified_date = Some(timestamp());
             stream.last_modified_by = Some(actor.clone());
         }
-        inner.commit(Change::PutDataStream { data_stream: Box::new(stream.clone()) })?;
+        inner.commit(Change::PutDataStream {
+            data_stream: Box::new(stream.clone()),
+        })?;
         Ok(stream)
     }
 
     /// Deletes a data stream (by id or name), keeping its data lake object unless asked.
     pub(crate) fn delete_data_stream(&self, id_or_name: &str, delete_data_lake_object: bool) -> Result<(), Reject> {
         let mut inner = self.lock();
-        let id = inner.objects.data_stream(id_or_name).map(|s| s.id.clone()).ok_or_else(Reject::not_found)?;
+        let id = inner
+            .objects
+            .data_stream(id_or_name)
+            .map(|s| s.id.clone())
+            .ok_or_else(Reject::not_found)?;
         if self.quirks.flaky_delete && inner.failed_deletes.insert(id.clone()) {
             return Err(Reject::unknown("flaky delete"));
         }
-        inner.commit(Change::DeleteDataStream { id: id.clone(), keep_data_lake_object: !delete_data_lake_object })?;
+        inner.commit(Change::DeleteDataStream {
+            id: id.clone(),
+            keep_data_lake_object: !delete_data_lake_object,
+        })?;
         inner.failed_deletes.remove(&id);
         Ok(())
     }
@@ -444,7 +516,9 @@ impl Inner {
     fn commit(&mut self, change: Change) -> Result<(), Reject> {
         let mut line = serde_json::to_vec(&change).map_err(|error| Reject::unknown(&error.to_string()))?;
         line.push(b'\n');
-        self.journal.write_all(&line).map_err(|error| Reject::unknown(&format!("journal: {error}")))?;
+        self.journal
+            .write_all(&line)
+            .map_err(|error| Reject::unknown(&format!("journal: {error}")))?;
         self.objects.apply(change);
         Ok(())
     }
@@ -452,72 +526,7 @@ impl Inner {
 
 /// Now, as Salesforce writes dates: `2024-05-01T12:34:56.000Z`.
 pub(crate) fn timestamp() -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
-}
-
-fn read_snapshot(path: &Path) -> Result<Objects, EmulatorError> {
-    let text = match std::fs::read(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Objects::default()),
-        Err(source) => return Err(EmulatorError::Read { path: path.to_path_buf(), source }),
-    };
-    serde_json::from_slice(&text).map_err(|error| EmulatorError::Corrupt {
-        path: path.to_path_buf(),
-        line: error.line(),
-        message: error.to_string(),
-    })
-}
-
-/// Applies every complete journal line. A last line without its newline is a write the
-/// emulator died in the middle of: it never got an answer, so it is dropped.
-fn replay(path: &Path, objects: &mut Objects) -> Result<(), EmulatorError> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(EmulatorError::Read { path: path.to_path_buf(), source }),
-    };
-    let mut reader = BufReader::new(file);
-    let mut line = Vec::new();
-    let mut number = 0;
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|source| EmulatorError::Read { path: path.to_path_buf(), source })?;
-        if read == 0 || !line.ends_with(b"\n") {
-            return Ok(());
-        }
-        number += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let change: Change = serde_json::from_slice(&line).map_err(|error| EmulatorError::Corrupt {
-            path: path.to_path_buf(),
-            line: number,
-            message: error.to_string(),
-        })?;
-        objects.apply(change);
-    }
-}
-
-fn write_snapshot(path: &Path, objects: &mut Objects) -> Result<(), EmulatorError> {
-    objects.format = SNAPSHOT_FORMAT;
-    let text = serde_json::to_vec(objects).map_err(|error| EmulatorError::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(error),
-    })?;
-    config::write_atomically(path, &text)
-}
-
-/// Opens the journal for appending; `truncate` empties it first (after a compaction).
-fn open_journal(path: &Path, truncate: bool) -> Result<File, EmulatorError> {
-    let failed = |source| EmulatorError::Write { path: path.to_path_buf(), source };
-    if truncate {
-        let file = File::create(path).map_err(failed)?;
-        file.sync_all().map_err(failed)?;
-    }
-    std::fs::OpenOptions::new().append(true).create(true).open(path).map_err(failed)
 }

@@ -48,7 +48,10 @@ const SWEEP_ABOVE: usize = 10_000;
 
 impl Tokens {
     pub(crate) fn new(expire_every: Option<u64>) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), expire_every }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            expire_every,
+        }
     }
 
     /// The generation API request number `request` (1-based) belongs to.
@@ -65,7 +68,14 @@ impl Tokens {
             let now = Instant::now();
             entries.retain(|_, entry| entry.session.expires_at > now && entry.generation >= generation);
         }
-        entries.insert(token.clone(), Entry { audience, session, generation });
+        entries.insert(
+            token.clone(),
+            Entry {
+                audience,
+                session,
+                generation,
+            },
+        );
         token
     }
 
@@ -75,10 +85,8 @@ impl Tokens {
         let generation = self.generation(request);
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = entries.get(token)?;
-        (entry.audience == audience
-            && entry.generation == generation
-            && entry.session.expires_at > Instant::now())
-        .then(|| entry.session.clone())
+        (entry.audience == audience && entry.generation == generation && entry.session.expires_at > Instant::now())
+            .then(|| entry.session.clone())
     }
 }
 
@@ -87,7 +95,9 @@ fn random_text() -> String {
     let mut bytes = [0_u8; 32];
     if aws_lc_rs::rand::fill(&mut bytes).is_err() {
         // The system generator failing is next to impossible; fall back rather than panic.
-        bytes.iter_mut().for_each(|byte| *byte = fastrand::u8(..));
+        for byte in &mut bytes {
+            *byte = fastrand::u8(..);
+        }
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -99,7 +109,12 @@ mod tests {
     use super::*;
 
     fn session() -> Session {
-        Session { app: 0, user: 0, expires_at: Instant::now() + Duration::from_secs(60), dataspace: None }
+        Session {
+            app: 0,
+            user: 0,
+            expires_at: Instant::now() + Duration::from_secs(60),
+            dataspace: None,
+        }
     }
 
     #[test]

@@ -281,7 +281,8 @@ pub fn build(
         });
     }
 
-    cascade_replacements(&mut actions, live, &declared_keys, state, options.prune, &mut errors);
+    let newly_replaced = cascade_replacements(&mut actions, live, desired, &in_selection, state, options.prune, &mut errors);
+    unchanged -= newly_replaced.min(unchanged);
 
     let mut no_longer_declared = Vec::new();
     for managed in state.resources.values() {
@@ -375,15 +376,17 @@ pub fn build(
 }
 
 /// A replaced connection takes the live streams that use it along: Salesforce refuses to
-/// delete a connection a stream uses.
+/// delete a connection a stream uses. Returns how many unchanged streams became replaces.
 fn cascade_replacements(
-    actions: &mut [Action],
+    actions: &mut Vec<Action>,
     live: &LiveSnapshot,
-    declared: &BTreeSet<ResourceKey>,
+    desired: &[Declared],
+    in_selection: &dyn Fn(&ResourceKey) -> bool,
     state: &State,
     prune: bool,
     errors: &mut Vec<String>,
-) {
+) -> usize {
+    let mut added = 0;
     let replaced: Vec<String> = actions
         .iter()
         .filter(|a| a.kind == Kind::Connection && a.action == ActionKind::Replace)
@@ -405,13 +408,29 @@ fn cascade_replacements(
                         .reasons
                         .push(format!("its connection `{connection}` is replaced"));
                 }
-            } else if declared.contains(&key) {
-                errors.push(format!("Connection/{connection} is replaced, which needs {key} (outside --target) replaced too; include it in --target"));
+            } else if let Some(declared) = desired.iter().find(|d| d.resource.key() == key) {
+                if in_selection(&key) {
+                    actions.push(Action {
+                        action: ActionKind::Replace,
+                        kind: key.kind,
+                        name: key.name.clone(),
+                        id: Some(object.id.clone()),
+                        live_connector_type: None,
+                        changes: Vec::new(),
+                        reasons: vec![format!("its connection `{connection}` is replaced")],
+                        desired: Some(declared.resource.clone()),
+                        origin: Some(declared.origin.to_string()),
+                    });
+                    added += 1;
+                } else {
+                    errors.push(format!("Connection/{connection} is replaced, which needs {key} (outside --target) replaced too; include it in --target"));
+                }
             } else if !(prune && state.get(&key).is_some()) {
                 errors.push(format!("Connection/{connection} cannot be replaced while {key} uses it and d360 does not manage that stream; delete the stream or declare it"));
             }
         }
     }
+    added
 }
 
 /// A connection cannot be deleted while a live stream that stays uses it.

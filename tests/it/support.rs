@@ -171,7 +171,7 @@ pub fn expect(command: &mut Command, code: i32) -> Ran {
 /// Replaces record ids, ports, times and durations so output can be snapshotted.
 pub fn scrub(text: &str) -> String {
     let rules = [
-        (r"0[A-Za-z0-9]{2}[A-Za-z0-9]{12,15}", "[ID]"),
+        (r"\b[0-9][A-Za-z0-9]{14,17}\b", "[ID]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", "[TIME]"),
         (r"\d+\.\d+s\b", "[SECONDS]s"),

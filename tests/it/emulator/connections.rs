@@ -11,7 +11,9 @@ async fn create_get_list_replace_delete() {
     let org = Org::start().await;
     let token = org.token().await;
     let id = org.create_connection(&token, "Clinic_A").await;
-    let (status, got) = org.call(Method::GET, &format!("{V}/connections/{id}"), &token, None).await;
+    let (status, got) = org
+        .call(Method::GET, &format!("{V}/connections/{id}"), &token, None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(got["name"], "Clinic_A");
     assert_eq!(got["connectorType"], "AwsRdsMySql");
@@ -23,29 +25,71 @@ async fn create_get_list_replace_delete() {
 
     let mut replaced = connection_body("Clinic_A");
     replaced["label"] = json!("New label");
-    let (status, body) = org.call(Method::PUT, &format!("{V}/connections/{id}"), &token, Some(replaced)).await;
+    let (status, body) = org
+        .call(Method::PUT, &format!("{V}/connections/{id}"), &token, Some(replaced))
+        .await;
     assert_eq!((status, body), (204, Value::Null));
-    let (_, got) = org.call(Method::GET, &format!("{V}/connections/{id}"), &token, None).await;
+    let (_, got) = org
+        .call(Method::GET, &format!("{V}/connections/{id}"), &token, None)
+        .await;
     assert_eq!(got["label"], "New label");
     let mut renamed = connection_body("Other_Name");
     renamed["label"] = json!("x");
-    assert_error(&org.call(Method::PUT, &format!("{V}/connections/{id}"), &token, Some(renamed)).await, 400, "INVALID_INPUT");
+    assert_error(
+        &org.call(Method::PUT, &format!("{V}/connections/{id}"), &token, Some(renamed))
+            .await,
+        400,
+        "INVALID_INPUT",
+    );
 
     // PATCH is for the families that document it, not data connectors.
-    let patch = org.call(Method::PATCH, &format!("{V}/connections/{id}"), &token, Some(json!({"label": "p"}))).await;
+    let patch = org
+        .call(
+            Method::PATCH,
+            &format!("{V}/connections/{id}"),
+            &token,
+            Some(json!({"label": "p"})),
+        )
+        .await;
     assert_error(&patch, 400, "INVALID_INPUT");
 
-    let (status, test) = org.call(Method::POST, &format!("{V}/connections/{id}/actions/test"), &token, None).await;
+    let (status, test) = org
+        .call(
+            Method::POST,
+            &format!("{V}/connections/{id}/actions/test"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!((status, &test["status"]), (200, &json!("Success")));
     let mut unreachable = connection_body("Probe");
     unreachable["parameters"][0]["value"] = json!("mysql-host");
-    let (status, test) = org.call(Method::POST, &format!("{V}/connections/actions/test"), &token, Some(unreachable)).await;
+    let (status, test) = org
+        .call(
+            Method::POST,
+            &format!("{V}/connections/actions/test"),
+            &token,
+            Some(unreachable),
+        )
+        .await;
     assert_eq!((status, &test["status"]), (200, &json!("Failed")));
 
-    let (status, _) = org.call(Method::DELETE, &format!("{V}/connections/{id}"), &token, None).await;
+    let (status, _) = org
+        .call(Method::DELETE, &format!("{V}/connections/{id}"), &token, None)
+        .await;
     assert_eq!(status, 204);
-    assert_error(&org.call(Method::GET, &format!("{V}/connections/{id}"), &token, None).await, 404, "NOT_FOUND");
-    assert_error(&org.call(Method::DELETE, &format!("{V}/connections/{id}"), &token, None).await, 404, "NOT_FOUND");
+    assert_error(
+        &org.call(Method::GET, &format!("{V}/connections/{id}"), &token, None)
+            .await,
+        404,
+        "NOT_FOUND",
+    );
+    assert_error(
+        &org.call(Method::DELETE, &format!("{V}/connections/{id}"), &token, None)
+            .await,
+        404,
+        "NOT_FOUND",
+    );
 }
 
 #[tokio::test]
@@ -61,7 +105,11 @@ async fn listing_needs_a_type_and_pages_with_next_page_url() {
     assert_eq!(status, 400);
     assert_eq!(wrong_case[0]["message"], "ConnectorType [awsrdsmysql] is not supported");
     for bad in ["0", "201", "-1", "abc", "99999999999999999999999"] {
-        assert_error(&list(&format!("?connectorType=AwsRdsMySql&limit={bad}")).await, 400, "ILLEGAL_QUERY_PARAMETER_VALUE");
+        assert_error(
+            &list(&format!("?connectorType=AwsRdsMySql&limit={bad}")).await,
+            400,
+            "ILLEGAL_QUERY_PARAMETER_VALUE",
+        );
     }
 
     let mut names = Vec::new();
@@ -70,7 +118,13 @@ async fn listing_needs_a_type_and_pages_with_next_page_url() {
         let (status, page) = org.call(Method::GET, &path, &token, None).await;
         assert_eq!(status, 200, "{page}");
         assert_eq!(page["totalSize"], 5);
-        names.extend(page["connections"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()));
+        names.extend(
+            page["connections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned()),
+        );
         next = page["nextPageUrl"].as_str().map(str::to_owned);
     }
     assert_eq!(names, ["Conn_0", "Conn_1", "Conn_2", "Conn_3", "Conn_4"]);
@@ -91,9 +145,18 @@ async fn bad_bodies_names_and_types() {
     let token = org.token().await;
     let path = format!("{V}/connections");
     let send = |body: &'static str| {
-        org.request(Method::POST, &path, &token).header("content-type", "application/json").body(body).send()
+        org.request(Method::POST, &path, &token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
     };
-    for malformed in ["{", "", "[1]", "{\"label\": 5, \"connectorType\": \"AwsRdsMySql\"}", "{\"nope\": 1}"] {
+    for malformed in [
+        "{",
+        "",
+        "[1]",
+        "{\"label\": 5, \"connectorType\": \"AwsRdsMySql\"}",
+        "{\"nope\": 1}",
+    ] {
         let answer = super::read(send(malformed).await.unwrap()).await;
         assert_error(&answer, 400, "JSON_PARSER_ERROR");
     }
@@ -109,23 +172,49 @@ async fn bad_bodies_names_and_types() {
     body["credentials"].as_array_mut().unwrap().pop();
     assert_error(&create(body).await, 400, "INVALID_INPUT");
     let mut body = connection_body("Extra_Param");
-    body["parameters"].as_array_mut().unwrap().push(json!({"paramName": "port", "value": "1"}));
+    body["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"paramName": "port", "value": "1"}));
     assert_error(&create(body).await, 400, "INVALID_INPUT");
 
     org.create_connection(&token, "Taken").await;
     let duplicate = create(connection_body("Taken")).await;
     assert_error(&duplicate, 400, "DUPLICATES_DETECTED");
-    assert_eq!(duplicate.1[0]["message"], "A data connector with the provided name: Taken already exists");
+    assert_eq!(
+        duplicate.1[0]["message"],
+        "A data connector with the provided name: Taken already exists"
+    );
 
-    let (status, metadata) = org.call(Method::GET, &format!("{V}/connectors/AwsRdsMySql"), &token, None).await;
+    let (status, metadata) = org
+        .call(Method::GET, &format!("{V}/connectors/AwsRdsMySql"), &token, None)
+        .await;
     assert_eq!(status, 200);
-    let attributes: Vec<_> = metadata["connectionAttributes"].as_array().unwrap().iter().map(|a| a["name"].clone()).collect();
-    assert_eq!(attributes, [json!("jdbc_connection_url"), json!("DATABASE"), json!("user"), json!("password")]);
+    let attributes: Vec<_> = metadata["connectionAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].clone())
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            json!("jdbc_connection_url"),
+            json!("DATABASE"),
+            json!("user"),
+            json!("password")
+        ]
+    );
     assert_eq!(metadata["connectionAttributes"][3]["secret"], true);
     let (status, list) = org.call(Method::GET, &format!("{V}/connectors"), &token, None).await;
     assert_eq!(status, 200);
     assert!(list["connectorInfoList"].as_array().unwrap().len() >= 13);
-    assert_error(&org.call(Method::GET, &format!("{V}/connectors/Nope"), &token, None).await, 404, "NOT_FOUND");
+    assert_error(
+        &org.call(Method::GET, &format!("{V}/connectors/Nope"), &token, None)
+            .await,
+        404,
+        "NOT_FOUND",
+    );
 }
 
 #[tokio::test]
@@ -135,20 +224,63 @@ async fn sessions_versions_and_unknown_paths() {
     let path = format!("{V}/connections?connectorType=AwsRdsMySql");
     let (status, body) = super::read(org.http.get(format!("{}{path}", org.url)).send().await.unwrap()).await;
     assert_error(&(status, body), 401, "INVALID_SESSION_ID");
-    assert_error(&org.call(Method::GET, &path, "00Dforged!token", None).await, 401, "INVALID_SESSION_ID");
-    assert_error(&org.call(Method::GET, "/services/data/v99.0/ssot/connectors", &token, None).await, 404, "NOT_FOUND");
-    assert_error(&org.call(Method::GET, "/services/data/v42.0/ssot/connectors", &token, None).await, 404, "NOT_FOUND");
-    assert_error(&org.call(Method::GET, "/services/data/vX/ssot/connectors", &token, None).await, 404, "NOT_FOUND");
+    assert_error(
+        &org.call(Method::GET, &path, "00Dforged!token", None).await,
+        401,
+        "INVALID_SESSION_ID",
+    );
+    assert_error(
+        &org.call(Method::GET, "/services/data/v99.0/ssot/connectors", &token, None)
+            .await,
+        404,
+        "NOT_FOUND",
+    );
+    assert_error(
+        &org.call(Method::GET, "/services/data/v42.0/ssot/connectors", &token, None)
+            .await,
+        404,
+        "NOT_FOUND",
+    );
+    assert_error(
+        &org.call(Method::GET, "/services/data/vX/ssot/connectors", &token, None)
+            .await,
+        404,
+        "NOT_FOUND",
+    );
     // Create appeared in v64.0.
-    let old = org.call(Method::POST, "/services/data/v63.0/ssot/connections", &token, Some(connection_body("Old"))).await;
+    let old = org
+        .call(
+            Method::POST,
+            "/services/data/v63.0/ssot/connections",
+            &token,
+            Some(connection_body("Old")),
+        )
+        .await;
     assert_error(&old, 404, "NOT_FOUND");
-    assert_error(&org.call(Method::GET, &format!("{V}/nothing/here"), &token, None).await, 404, "NOT_FOUND");
-    assert_error(&org.call(Method::GET, &format!("{V}/nothing"), "bad", None).await, 401, "INVALID_SESSION_ID");
-    assert_error(&org.call(Method::POST, &format!("{V}/connectors"), &token, None).await, 405, "METHOD_NOT_ALLOWED");
-    let (status, versions) = super::read(org.http.get(format!("{}/services/data", org.url)).send().await.unwrap()).await;
+    assert_error(
+        &org.call(Method::GET, &format!("{V}/nothing/here"), &token, None).await,
+        404,
+        "NOT_FOUND",
+    );
+    assert_error(
+        &org.call(Method::GET, &format!("{V}/nothing"), "bad", None).await,
+        401,
+        "INVALID_SESSION_ID",
+    );
+    assert_error(
+        &org.call(Method::POST, &format!("{V}/connectors"), &token, None).await,
+        405,
+        "METHOD_NOT_ALLOWED",
+    );
+    let (status, versions) =
+        super::read(org.http.get(format!("{}/services/data", org.url)).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert!(versions.as_array().unwrap().iter().any(|v| v["version"] == "66.0"));
-    let answer = org.request(Method::GET, &format!("{V}/connectors"), &token).send().await.unwrap();
+    let answer = org
+        .request(Method::GET, &format!("{V}/connectors"), &token)
+        .send()
+        .await
+        .unwrap();
     let usage = answer.headers()["sforce-limit-info"].to_str().unwrap().to_owned();
     assert!(usage.starts_with("api-usage=") && usage.ends_with("/15000"), "{usage}");
 }
@@ -164,24 +296,55 @@ async fn limits_and_quirks() {
     let token = org.token().await;
     let first = org.create_connection(&token, "One").await;
     org.create_connection(&token, "Two").await;
-    let full = org.call(Method::POST, &format!("{V}/connections"), &token, Some(connection_body("Three"))).await;
+    let full = org
+        .call(
+            Method::POST,
+            &format!("{V}/connections"),
+            &token,
+            Some(connection_body("Three")),
+        )
+        .await;
     assert_error(&full, 422, "LIMIT_EXCEEDED");
 
     // A connection a stream uses cannot be deleted.
-    let (status, _) = org.call(Method::POST, &format!("{V}/data-streams"), &token, Some(stream_body("Uses_One", "One"))).await;
+    let (status, _) = org
+        .call(
+            Method::POST,
+            &format!("{V}/data-streams"),
+            &token,
+            Some(stream_body("Uses_One", "One")),
+        )
+        .await;
     assert_eq!(status, 200);
-    let refused = org.call(Method::DELETE, &format!("{V}/connections/{first}"), &token, None).await;
+    let refused = org
+        .call(Method::DELETE, &format!("{V}/connections/{first}"), &token, None)
+        .await;
     assert_error(&refused, 400, "DELETE_FAILED");
     let stream = format!("{V}/data-streams/Uses_One");
-    assert_error(&org.call(Method::DELETE, &stream, &token, None).await, 500, "UNKNOWN_EXCEPTION");
+    assert_error(
+        &org.call(Method::DELETE, &stream, &token, None).await,
+        500,
+        "UNKNOWN_EXCEPTION",
+    );
     assert_eq!(org.call(Method::DELETE, &stream, &token, None).await.0, 204);
 
     // --flaky-delete: the first delete answers 500, the retry works.
     let delete = format!("{V}/connections/{first}");
-    assert_error(&org.call(Method::DELETE, &delete, &token, None).await, 500, "UNKNOWN_EXCEPTION");
+    assert_error(
+        &org.call(Method::DELETE, &delete, &token, None).await,
+        500,
+        "UNKNOWN_EXCEPTION",
+    );
     assert_eq!(org.call(Method::DELETE, &delete, &token, None).await.0, 204);
     // --name-lock: the name stays taken for a while.
-    let again = org.call(Method::POST, &format!("{V}/connections"), &token, Some(connection_body("One"))).await;
+    let again = org
+        .call(
+            Method::POST,
+            &format!("{V}/connections"),
+            &token,
+            Some(connection_body("One")),
+        )
+        .await;
     assert_error(&again, 400, "DUPLICATES_DETECTED");
     tokio::time::sleep(std::time::Duration::from_millis(450)).await;
     org.create_connection(&token, "One").await;
@@ -191,11 +354,28 @@ async fn limits_and_quirks() {
 async fn sixty_four_parallel_creates_of_one_name_make_one_object() {
     let org = Org::start().await;
     let token = org.token().await;
-    let creates = (0..64).map(|_| org.call(Method::POST, &format!("{V}/connections"), &token, Some(connection_body("Racy"))));
+    let creates = (0..64).map(|_| {
+        org.call(
+            Method::POST,
+            &format!("{V}/connections"),
+            &token,
+            Some(connection_body("Racy")),
+        )
+    });
     let answers = futures::future::join_all(creates).await;
-    let created = answers.iter().filter(|(status, _)| *status == 201).count();
-    let duplicates = answers.iter().filter(|answer| answer.0 == 400 && answer.1[0]["errorCode"] == "DUPLICATES_DETECTED").count();
-    assert_eq!((created, duplicates), (1, 63));
-    let (_, list) = org.call(Method::GET, &format!("{V}/connections?connectorType=AwsRdsMySql&limit=200"), &token, None).await;
+    let made = answers.iter().filter(|(status, _)| *status == 201).count();
+    let refused = answers
+        .iter()
+        .filter(|answer| answer.0 == 400 && answer.1[0]["errorCode"] == "DUPLICATES_DETECTED")
+        .count();
+    assert_eq!((made, refused), (1, 63));
+    let (_, list) = org
+        .call(
+            Method::GET,
+            &format!("{V}/connections?connectorType=AwsRdsMySql&limit=200"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(list["totalSize"], 1);
 }

@@ -69,7 +69,12 @@ impl Org {
         let emulator = emulator::start(options).await.expect("emulator starts");
         let url = emulator.base_url().to_owned();
         let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
-        Self { emulator, dir, http, url }
+        Self {
+            emulator,
+            dir,
+            http,
+            url,
+        }
     }
 
     /// Stops the emulator and hands back its directory.
@@ -80,27 +85,45 @@ impl Org {
 
     /// `POST /services/oauth2/token` with form fields.
     pub fn token_form(&self, fields: &[(&str, &str)]) -> impl Future<Output = Response> + use<> {
-        let request = self.http.post(format!("{}/services/oauth2/token", self.url)).form(fields);
+        let request = self
+            .http
+            .post(format!("{}/services/oauth2/token", self.url))
+            .form(fields);
         async move { request.send().await.unwrap() }
     }
 
     /// A core access token through client credentials.
     pub async fn token(&self) -> String {
         let answer = self
-            .token_form(&[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("client_secret", SECRET)])
+            .token_form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT_ID),
+                ("client_secret", SECRET),
+            ])
             .await;
         assert_eq!(answer.status(), 200);
-        answer.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+        answer.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A request to `path` (relative to the base URL) with `token`.
     pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token)
+        self.http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token)
     }
 
     /// Sends a request and returns the status and JSON body (`Null` when empty).
     /// The request is built at once, so the future borrows nothing.
-    pub fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> impl Future<Output = (u16, Value)> + use<> {
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> impl Future<Output = (u16, Value)> + use<> {
         let mut request = self.request(method, path, token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -110,7 +133,14 @@ impl Org {
 
     /// Creates an RDS MySQL connection and returns its id.
     pub async fn create_connection(&self, token: &str, name: &str) -> String {
-        let (status, body) = self.call(Method::POST, &format!("{V}/connections"), token, Some(connection_body(name))).await;
+        let (status, body) = self
+            .call(
+                Method::POST,
+                &format!("{V}/connections"),
+                token,
+                Some(connection_body(name)),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
         body["id"].as_str().unwrap().to_owned()
     }
@@ -120,7 +150,11 @@ impl Org {
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap();
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
     (status, body)
 }
 
@@ -129,7 +163,11 @@ pub async fn read(response: Response) -> (u16, Value) {
 pub fn assert_error(answer: &(u16, Value), status: u16, code: &str) {
     assert_eq!(answer.0, status, "{}", answer.1);
     assert_eq!(answer.1[0]["errorCode"], code, "{}", answer.1);
-    assert!(answer.1[0]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", answer.1);
+    assert!(
+        answer.1[0]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{}",
+        answer.1
+    );
 }
 
 /// A valid AWS RDS MySQL create body.

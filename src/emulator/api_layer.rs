@@ -1,0 +1,101 @@
+//! The middleware every request passes: it writes the request log line (`--log-requests`)
+//! and, for API requests only (`/services/data/...` and the tenant's `/api/...`), numbers the
+//! request (the token clock of `--expire-tokens-every`), waits `--latency`, draws a fault,
+//! and adds `Sforce-Limit-Info`. Login endpoints are never delayed or faulted.
+//!
+//! A `drop` fault fires the connection's [`ConnectionKill`] and never answers: the server
+//! closes the socket, so the client sees the connection die mid-request.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::extract::RequestNumber;
+use super::faults::Injected;
+use super::request_log::{Entry, milliseconds};
+use super::responses::Reject;
+use super::server::ConnectionKill;
+use super::shared::{DAILY_API_LIMIT, Shared};
+use super::store::timestamp;
+
+/// What became of a request.
+enum Answer {
+    Sent(Response),
+    /// Dropped without an answer; the switch is absent only outside the server's own loop.
+    Dropped(Option<ConnectionKill>),
+}
+
+/// Whether a path is an API request (counted, delayed, faulted).
+pub(crate) fn is_api(path: &str) -> bool {
+    path.starts_with("/services/data/") || path.starts_with("/api/")
+}
+
+/// The middleware.
+pub(crate) async fn layer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let api = is_api(&path);
+    // Salesforce takes credentials in the query string of the login endpoints: never log it.
+    let query = if api {
+        request.uri().query().map(str::to_owned)
+    } else {
+        None
+    };
+    let answer = if api {
+        api_request(&shared, request, next).await
+    } else {
+        Answer::Sent(next.run(request).await)
+    };
+    if let Some(log) = &shared.request_log {
+        let status = match &answer {
+            Answer::Sent(response) => Some(response.status().as_u16()),
+            Answer::Dropped(_) => None,
+        };
+        log.write(&Entry {
+            time: timestamp(),
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            status,
+            duration_ms: milliseconds(started.elapsed()),
+        });
+    }
+    match answer {
+        Answer::Sent(response) => response,
+        Answer::Dropped(Some(kill)) => {
+            kill.fire();
+            // The connection task drops this future together with the connection.
+            std::future::pending().await
+        }
+        Answer::Dropped(None) => Reject::unknown("a dropped connection outside the server loop").into_response(),
+    }
+}
+
+async fn api_request(shared: &Shared, mut request: Request, next: Next) -> Answer {
+    let number = shared.next_api_request();
+    request.extensions_mut().insert(RequestNumber(number));
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    let kill = request.extensions().get::<ConnectionKill>().cloned();
+    let mut response = match shared.injector.draw() {
+        None => next.run(request).await,
+        Some(Injected::Unavailable) => Reject::unavailable().into_response(),
+        Some(Injected::ServerError) => Reject::unknown("injected fault").into_response(),
+        Some(Injected::TooManyRequests) => Reject::too_many_requests().into_response(),
+        Some(Injected::DropBefore) => return Answer::Dropped(kill),
+        Some(Injected::DropAfter) => {
+            drop(next.run(request).await);
+            return Answer::Dropped(kill);
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!("api-usage={number}/{DAILY_API_LIMIT}")) {
+        response.headers_mut().insert("sforce-limit-info", value);
+    }
+    Answer::Sent(response)
+}

@@ -1,0 +1,259 @@
+//! `/services/data/vNN.0/ssot/data-streams`: list (limit 1 to 200), get by id or API name,
+//! create, `PATCH`, delete (keeping the data lake object unless asked) and run (reference
+//! section 6).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::data_stream_body::{check_dlo, check_refresh, dlo_output};
+use super::extract::{CoreCall, QueryPairs, RawBody, Segments, json_object, require_fields, typed};
+use super::names::{check_api_name, check_label, name_from_label};
+use super::paging::Page;
+use super::responses::{Reject, json};
+use super::shared::Shared;
+use super::store::stream_connection;
+use crate::api::wire::{DataStreamInput, DataStreamList, DataStreamOutput, DataStreamPatch, DloFieldOutput};
+
+const SINCE: u32 = 60;
+const CREATE_FIELDS: [&str; 12] = [
+    "name",
+    "label",
+    "datastreamType",
+    "datasource",
+    "connectorInfo",
+    "dataLakeObjectInfo",
+    "existingDataLakeObjectInfo",
+    "sourceFields",
+    "mappings",
+    "refreshConfig",
+    "advancedAttributes",
+    "dataAccessMode",
+];
+const PATCH_FIELDS: [&str; 7] = [
+    "label",
+    "datastreamType",
+    "connectorPatchInfo",
+    "dataLakeObjectInfo",
+    "mappings",
+    "refreshConfig",
+    "sourceFields",
+];
+
+/// `GET ?limit=1..200&offset&connectionName`.
+pub(crate) async fn list(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    query: QueryPairs,
+) -> Result<Response, Reject> {
+    call.require(SINCE)?;
+    let page = Page::parse(query.get("limit"), query.get("offset"), 10, 200)?;
+    let connection = query.get("connectionName");
+    let (total, streams) = shared.store.read(|objects| {
+        let mut matching: Vec<&DataStreamOutput> = objects
+            .data_streams
+            .values()
+            .filter(|s| connection.is_none_or(|c| stream_connection(s).is_some_and(|n| n.eq_ignore_ascii_case(c))))
+            .collect();
+        matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        (
+            matching.len(),
+            matching
+                .into_iter()
+                .skip(page.offset)
+                .take(page.limit)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    });
+    let path = format!("{}/ssot/data-streams", call.base_path());
+    let pairs: Vec<(&str, &str)> = connection.map(|c| vec![("connectionName", c)]).unwrap_or_default();
+    let list = DataStreamList {
+        data_streams: streams,
+        total_size: total as u64,
+        current_page_url: Some(page.url(&path, &pairs, false)),
+        next_page_url: page.has_next(total).then(|| page.url(&path, &pairs, true)),
+    };
+    Ok(json(StatusCode::OK, &list))
+}
+
+/// `GET /{idOrName}`.
+pub(crate) async fn get(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    Segments((_, id)): Segments<(String, String)>,
+) -> Result<Response, Reject> {
+    call.require(SINCE)?;
+    shared
+        .store
+        .read(|o| o.data_stream(&id).cloned())
+        .map(|s| json(StatusCode::OK, &s))
+        .ok_or_else(Reject::not_found)
+}
+
+/// `POST` (200 with the stream).
+pub(crate) async fn create(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    RawBody(body): RawBody,
+) -> Result<Response, Reject> {
+    call.require(SINCE)?;
+    let object = json_object(&body, &CREATE_FIELDS)?;
+    require_fields(
+        &object,
+        &["name", "label", "datastreamType", "connectorInfo", "dataLakeObjectInfo"],
+    )?;
+    let input: DataStreamInput = typed(object)?;
+    check_label(&input.label, "data stream")?;
+    let name = if input.name.is_empty() {
+        name_from_label(&input.label, "data stream")?
+    } else {
+        input.name.clone()
+    };
+    check_api_name(&name, "data stream")?;
+    let [dlo] = input.data_lake_object_info.as_slice() else {
+        return Err(Reject::invalid_input(
+            "dataLakeObjectInfo must hold exactly one data lake object",
+        ));
+    };
+    check_dlo(dlo, &shared.org.dataspaces)?;
+    check_refresh(input.refresh_config.as_ref())?;
+    if input.connector_info.connector_details.name.is_empty() {
+        return Err(Reject::invalid_input(
+            "Required field is missing: connectorInfo.connectorDetails.name",
+        ));
+    }
+    let stream = DataStreamOutput {
+        id: String::new(),
+        name,
+        label: input.label.clone(),
+        record_id: None,
+        status: Some("Active".to_owned()),
+        data_stream_type: Some(input.datastream_type.clone()),
+        data_source: input.datasource.clone(),
+        connector_info: Some(input.connector_info.clone()),
+        data_lake_object_info: Some(dlo_output(dlo)),
+        refresh_config: input.refresh_config.clone(),
+        source_fields: input.source_fields.clone(),
+        mappings: input.mappings.clone(),
+        advanced_attributes: input.advanced_attributes.clone(),
+        data_access_mode: input.data_access_mode.clone(),
+        last_run_status: None,
+        last_refresh_date: None,
+        total_records: Some(0),
+        created_date: None,
+        last_modified_date: None,
+        created_by: None,
+        last_modified_by: None,
+    };
+    let actor = shared.actor(&call.session);
+    let created = shared.store.create_data_stream(stream, &actor)?;
+    Ok(json(StatusCode::OK, &created))
+}
+
+/// `PATCH /{idOrName}` (200 with the stream): the DLO's name, category and primary key and
+/// the stream's connection cannot change.
+pub(crate) async fn patch(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    Segments((_, id)): Segments<(String, String)>,
+    RawBody(body): RawBody,
+) -> Result<Response, Reject> {
+    call.require(SINCE)?;
+    let object = json_object(&body, &PATCH_FIELDS)?;
+    let patch: DataStreamPatch = typed(object)?;
+    if let Some(label) = &patch.label {
+        check_label(label, "data stream")?;
+    }
+    if let Some(dlo) = &patch.data_lake_object_info {
+        check_dlo(dlo, &shared.org.dataspaces)?;
+    }
+    check_refresh(patch.refresh_config.as_ref())?;
+    let actor = shared.actor(&call.session);
+    let updated = shared.store.update_data_stream(&id, Some(&actor), |stream| {
+        if let Some(info) = &patch.connector_patch_info {
+            let wanted = info.pointer("/connectorDetails/name").and_then(|v| v.as_str());
+            if wanted.is_some_and(|w| Some(w) != stream_connection(stream)) {
+                return Err(Reject::invalid_input(
+                    "The connection of a data stream can't be changed",
+                ));
+            }
+        }
+        if let Some(dlo) = &patch.data_lake_object_info {
+            if let Some(current) = &stream.data_lake_object_info {
+                let key = |fields: &[DloFieldOutput]| fields.iter().find(|f| f.is_primary_key).map(|f| f.name.clone());
+                let new = dlo_output(dlo);
+                if current.name != new.name
+                    || current.category != new.category
+                    || key(&current.data_lake_field_info_representation)
+                        != key(&new.data_lake_field_info_representation)
+                {
+                    return Err(Reject::invalid_input(
+                        "The data lake object's name, category and primary key can't be changed after it's created",
+                    ));
+                }
+            }
+            stream.data_lake_object_info = Some(dlo_output(dlo));
+        }
+        if let Some(label) = &patch.label {
+            stream.label.clone_from(label);
+        }
+        if let Some(kind) = &patch.datastream_type {
+            stream.data_stream_type = Some(kind.clone());
+        }
+        if let Some(mappings) = &patch.mappings {
+            stream.mappings.clone_from(mappings);
+        }
+        if let Some(refresh) = &patch.refresh_config {
+            stream.refresh_config = Some(refresh.clone());
+        }
+        if let Some(fields) = &patch.source_fields {
+            stream.source_fields.clone_from(fields);
+        }
+        Ok(())
+    })?;
+    Ok(json(StatusCode::OK, &updated))
+}
+
+/// `DELETE /{idOrName}[?shouldDeleteDataLakeObject=true]` (204).
+pub(crate) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    Segments((_, id)): Segments<(String, String)>,
+    query: QueryPairs,
+) -> Result<Response, Reject> {
+    call.require(SINCE)?;
+    let delete_dlo = match query.get("shouldDeleteDataLakeObject") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(other) => {
+            return Err(Reject::illegal_query(format!(
+                "Invalid value for shouldDeleteDataLakeObject: {other}. Use true or false"
+            )));
+        }
+    };
+    shared.store.delete_data_stream(&id, delete_dlo)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /{idOrName}/actions/run`.
+pub(crate) async fn run(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    Segments((_, id)): Segments<(String, String)>,
+) -> Result<Response, Reject> {
+    call.require(SINCE)?;
+    let stream = shared.store.update_data_stream(&id, None, |stream| {
+        stream.last_run_status = Some("Success".to_owned());
+        stream.last_refresh_date = Some(super::store::timestamp());
+        Ok(())
+    })?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "success": true, "dataStreamId": stream.id }),
+    ))
+}
