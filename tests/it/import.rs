@@ -27,7 +27,7 @@ fn fifty_hand_made_connections_import_cleanly() {
             "--connector-type",
             "AwsRdsMySql",
             "--match",
-            "^Fleet_00[0-4]",
+            "^Fleet_",
         ]),
         0,
     );

@@ -177,6 +177,8 @@ pub fn scrub(text: &str) -> String {
         (r"\d+\.\d+s\b", "[SECONDS]s"),
         (r#""(stateLineage|lineage)": "[0-9a-f]+""#, r#""$1": "[LINEAGE]""#),
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
+        // Bursts of finished work are saved together, so the serial depends on timing.
+        (r#""stateSerial": \d+"#, r#""stateSerial": "[SERIAL]""#),
         (r#""[A-Za-z]+/[A-Za-z0-9_]+": "[0-9a-f]{32}""#, r#""[KEY]": "[FP]""#),
     ];
     let mut text = text.to_owned();
