@@ -105,7 +105,7 @@ pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     session.close().await;
     match format {
         Format::Json => {
-            output::data(&serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?)
+            output::data(&serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?);
         }
         Format::Text => print(&report),
     }

@@ -87,10 +87,6 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
 }
 
 /// Converts one connection; `metadata` and `spec` live under the checker's prefix.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check per field of the spec, in document order"
-)]
 pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
     let name = checker.text(&["metadata", "name"], &metadata.name);
     check_name(checker, &["metadata", "name"], &name, "connection");

@@ -119,7 +119,7 @@ pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStream
         Some(raw) => {
             let dlo_name = checker.text(&["spec", "dataLakeObject", "name"], raw);
             if let Some(base) = dlo_name.strip_suffix("__dll") {
-                check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object")
+                check_name(checker, &["spec", "dataLakeObject", "name"], base, "data lake object");
             } else {
                 let diagnostic = checker
                     .error(

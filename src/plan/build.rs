@@ -140,10 +140,6 @@ fn order(action: &Action) -> (u8, u8, String) {
 /// Builds the plan. `extra_errors` come from checks made while reading live (connector
 /// metadata). Secret references are resolved here (to compare fingerprints), never stored.
 #[must_use]
-#[expect(
-    clippy::too_many_lines,
-    reason = "one pass over the declared resources; the cases read best side by side"
-)]
 pub fn build(
     org: &str,
     desired: &[Declared],
@@ -281,7 +277,15 @@ pub fn build(
         });
     }
 
-    let newly_replaced = cascade_replacements(&mut actions, live, desired, &in_selection, state, options.prune, &mut errors);
+    let newly_replaced = cascade_replacements(
+        &mut actions,
+        live,
+        desired,
+        &in_selection,
+        state,
+        options.prune,
+        &mut errors,
+    );
     unchanged -= newly_replaced.min(unchanged);
 
     let mut no_longer_declared = Vec::new();

@@ -8,17 +8,26 @@ use super::support::{EmulatorProcess, Work, expect, run};
 /// punctuation.
 fn mutants(text: &str, count: usize, seed: u64) -> Vec<String> {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let specials = ["{", "}", "[", "]", "\"", ":", ",", "\\", "null", "-1", "1e999", "\u{0}", "é", "\n"];
+    let specials = [
+        "{", "}", "[", "]", "\"", ":", ",", "\\", "null", "-1", "1e999", "\u{0}", "é", "\n",
+    ];
     (0..count)
         .map(|_| {
             let at = rng.usize(0..text.len().max(1));
             let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
             let end = (at + rng.usize(1..8)).min(text.len());
-            let end = (end..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+            let end = (end..=text.len())
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(text.len());
             match rng.u8(0..3) {
                 0 => text[..at].to_owned(),
                 1 => format!("{}{}", &text[..at], &text[end..]),
-                _ => format!("{}{}{}", &text[..at], specials[rng.usize(0..specials.len())], &text[at..]),
+                _ => format!(
+                    "{}{}{}",
+                    &text[..at],
+                    specials[rng.usize(0..specials.len())],
+                    &text[at..]
+                ),
             }
         })
         .collect()
@@ -26,17 +35,26 @@ fn mutants(text: &str, count: usize, seed: u64) -> Vec<String> {
 
 fn connections(work: &Work, emulator: &EmulatorProcess) -> u64 {
     let ran = expect(work.d360(emulator).args(["org", "check", "--format", "json"]), 0);
-    serde_json::from_str::<serde_json::Value>(&ran.stdout).expect("JSON")["connections"].as_u64().expect("count")
+    serde_json::from_str::<serde_json::Value>(&ran.stdout).expect("JSON")["connections"]
+        .as_u64()
+        .expect("count")
 }
 
 #[test]
 fn mutated_config_files_fail_cleanly() {
-    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/d360.yaml")).expect("example");
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/d360.yaml"))
+        .expect("example");
     let work = Work::new();
     for (index, mutant) in mutants(&text, 60, 1).into_iter().enumerate() {
         work.write("d360.yaml", &mutant);
-        let ran = run(super::support::bin().current_dir(work.path()).args(["--org", "prod", "state", "list"]).env("SF_PROD_CLIENT_ID", "x"));
-        assert!(ran.code == 0 || ran.code == 1, "mutant {index} crashed: {ran:?}\n{mutant}");
+        let ran = run(super::support::bin()
+            .current_dir(work.path())
+            .args(["--org", "prod", "state", "list"])
+            .env("SF_PROD_CLIENT_ID", "x"));
+        assert!(
+            ran.code == 0 || ran.code == 1,
+            "mutant {index} crashed: {ran:?}\n{mutant}"
+        );
         assert!(!ran.stderr.contains("panicked"), "mutant {index}: {ran:?}");
     }
 }

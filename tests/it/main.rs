@@ -1,5 +1,11 @@
 //! Integration tests: the real `d360` binary and real HTTP on 127.0.0.1.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::missing_panics_doc,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 mod apply;
 mod bad_input;
