@@ -17,6 +17,7 @@ mod import;
 mod interrupt;
 mod leaks;
 mod manifests;
+mod org_access;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;
