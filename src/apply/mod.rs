@@ -87,7 +87,6 @@ pub async fn execute(
     observer: &dyn Observer,
 ) -> Report {
     let started = Instant::now();
-    let retries_before = client.stats().retries;
     let nodes = graph::build(&plan.actions, stream_connections);
     let (sender, receiver) = mpsc::unbounded_channel::<StateChange>();
     let context = perform::Context { client, probe };
@@ -97,7 +96,8 @@ pub async fn execute(
     Report {
         outcomes,
         interrupted: options.stop.load(Ordering::SeqCst),
-        retries: client.stats().retries.saturating_sub(retries_before),
+        // Retries of the whole command: reading the org for the plan included.
+        retries: client.stats().retries,
         elapsed: started.elapsed(),
         state_error: state_error.map(|e| e.to_string()),
         state_serial: state.serial,

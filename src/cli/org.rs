@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::session::{self, Session};
 use super::{CliError, GlobalArgs, Outcome};
 use crate::api::ApiError;
-use crate::config::AuthMethod;
 use crate::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
@@ -125,11 +124,6 @@ async fn check(session: &Session) -> CheckReport {
         ok: true,
         ..CheckReport::default()
     };
-    if let AuthMethod::Password { .. } = &profile.auth {
-        output::message(
-            "warning: the username-password flow is legacy and may be blocked in your org; prefer JWT bearer (`d360 auth keygen`).",
-        );
-    }
     match client.auth().token().await {
         Ok(token) => report.pass(
             "login",
@@ -217,7 +211,7 @@ fn print(report: &CheckReport) {
     for step in &report.steps {
         if step.ok {
             text.push_str(&format!(
-                "  {} {:<12} {}\n",
+                "  {}   {:<12} {}\n",
                 paint.green("ok"),
                 step.step,
                 step.detail.as_deref().unwrap_or("")

@@ -16,7 +16,13 @@ struct Org {
 
 impl Default for Org {
     fn default() -> Self {
-        Self { flows: "[jwt, clientCredentials, password]", run_as: true, pre_authorized: None, scopes: None, user_dataspaces: None }
+        Self {
+            flows: "[jwt, clientCredentials, password]",
+            run_as: true,
+            pre_authorized: None,
+            scopes: None,
+            user_dataspaces: None,
+        }
     }
 }
 
@@ -37,7 +43,10 @@ impl Org {
         if let Some(scopes) = self.scopes {
             app.push_str(&format!("    scopes: {scopes}\n"));
         }
-        let user_spaces = self.user_dataspaces.map(|d| format!(", dataspaces: {d}")).unwrap_or_default();
+        let user_spaces = self
+            .user_dataspaces
+            .map(|d| format!(", dataspaces: {d}"))
+            .unwrap_or_default();
         let yaml = format!(
             "apps:\n{app}users:\n  - {{ username: ci@example.com, password: ci-user-password{user_spaces} }}\ndataspaces: [default, other]\ntokenLifetimeSeconds: 3600\n"
         );
@@ -50,7 +59,10 @@ impl Org {
 fn check(emulator: &EmulatorProcess, key: &std::path::Path, env: &[(&str, &str)], remove_key: bool) -> String {
     let work = Work::new();
     let mut command = work.d360(emulator);
-    command.env("D360_CLIENT_ID", "d360-ci").env("D360_USERNAME", "ci@example.com").env("D360_PRIVATE_KEY_FILE", key);
+    command
+        .env("D360_CLIENT_ID", "d360-ci")
+        .env("D360_USERNAME", "ci@example.com")
+        .env("D360_PRIVATE_KEY_FILE", key);
     if remove_key {
         command.env_remove("D360_PRIVATE_KEY_FILE");
     }
@@ -60,18 +72,35 @@ fn check(emulator: &EmulatorProcess, key: &std::path::Path, env: &[(&str, &str)]
     command.args(["org", "check"]);
     let ran = run(&mut command);
     assert!(ran.code == 0 || ran.code == 1, "{ran:?}");
-    assert!(!ran.stdout.contains("ci-secret-value") && !ran.stderr.contains("ci-user-password"), "{ran:?}");
-    scrub(&format!("exit {}\n{}{}", ran.code, ran.stdout, ran.stderr)).replace(&emulator.url.replace("127.0.0.1", "localhost"), "http://localhost:[PORT]")
+    assert!(
+        !ran.stdout.contains("ci-secret-value") && !ran.stderr.contains("ci-user-password"),
+        "{ran:?}"
+    );
+    scrub(&format!("exit {}\n{}{}", ran.code, ran.stdout, ran.stderr)).replace(
+        &emulator.url.replace("127.0.0.1", "localhost"),
+        "http://localhost:[PORT]",
+    )
 }
 
 #[test]
 fn each_flow_logs_in_with_a_keygen_key() {
     let (emulator, key) = Org::default().start();
     insta::assert_snapshot!("org_check_jwt", check(&emulator, &key, &[], false));
-    insta::assert_snapshot!("org_check_client_credentials", check(&emulator, &key, &[("D360_CLIENT_SECRET", "ci-secret-value")], true));
+    insta::assert_snapshot!(
+        "org_check_client_credentials",
+        check(&emulator, &key, &[("D360_CLIENT_SECRET", "ci-secret-value")], true)
+    );
     insta::assert_snapshot!(
         "org_check_password",
-        check(&emulator, &key, &[("D360_CLIENT_SECRET", "ci-secret-value"), ("D360_PASSWORD", "ci-user-password")], true)
+        check(
+            &emulator,
+            &key,
+            &[
+                ("D360_CLIENT_SECRET", "ci-secret-value"),
+                ("D360_PASSWORD", "ci-user-password")
+            ],
+            true
+        )
     );
 }
 
@@ -80,28 +109,60 @@ fn setup_mistakes_are_diagnosed() {
     let (emulator, _) = Org::default().start();
     let other = tempfile::tempdir().expect("temp dir");
     expect(bin().args(["auth", "keygen", "--out"]).arg(other.path()), 0);
-    insta::assert_snapshot!("org_check_certificate_mismatch", check(&emulator, &other.path().join("d360.key"), &[], false));
+    insta::assert_snapshot!(
+        "org_check_certificate_mismatch",
+        check(&emulator, &other.path().join("d360.key"), &[], false)
+    );
     let key = emulator.dir.path().join("d360.key");
-    insta::assert_snapshot!("org_check_wrong_secret", check(&emulator, &key, &[("D360_CLIENT_SECRET", "not-the-secret")], true));
+    insta::assert_snapshot!(
+        "org_check_wrong_secret",
+        check(&emulator, &key, &[("D360_CLIENT_SECRET", "not-the-secret")], true)
+    );
     let wrong_audience = emulator.url.replace("127.0.0.1", "localhost");
-    insta::assert_snapshot!("org_check_wrong_login_url", check(&emulator, &key, &[("D360_LOGIN_URL", &wrong_audience)], false));
+    insta::assert_snapshot!(
+        "org_check_wrong_login_url",
+        check(&emulator, &key, &[("D360_LOGIN_URL", &wrong_audience)], false)
+    );
 
-    let (emulator, key) = Org { pre_authorized: Some("[]"), ..Org::default() }.start();
+    let (emulator, key) = Org {
+        pre_authorized: Some("[]"),
+        ..Org::default()
+    }
+    .start();
     insta::assert_snapshot!("org_check_not_pre_authorized", check(&emulator, &key, &[], false));
 
-    let (emulator, key) = Org { flows: "[jwt, password]", ..Org::default() }.start();
+    let (emulator, key) = Org {
+        flows: "[jwt, password]",
+        ..Org::default()
+    }
+    .start();
     insta::assert_snapshot!(
         "org_check_client_credentials_not_enabled",
         check(&emulator, &key, &[("D360_CLIENT_SECRET", "ci-secret-value")], true)
     );
 
-    let (emulator, key) = Org { run_as: false, ..Org::default() }.start();
-    insta::assert_snapshot!("org_check_no_run_as_user", check(&emulator, &key, &[("D360_CLIENT_SECRET", "ci-secret-value")], true));
+    let (emulator, key) = Org {
+        run_as: false,
+        ..Org::default()
+    }
+    .start();
+    insta::assert_snapshot!(
+        "org_check_no_run_as_user",
+        check(&emulator, &key, &[("D360_CLIENT_SECRET", "ci-secret-value")], true)
+    );
 
-    let (emulator, key) = Org { scopes: Some("[api]"), ..Org::default() }.start();
+    let (emulator, key) = Org {
+        scopes: Some("[api]"),
+        ..Org::default()
+    }
+    .start();
     insta::assert_snapshot!("org_check_missing_cdp_scopes", check(&emulator, &key, &[], false));
 
-    let (emulator, key) = Org { user_dataspaces: Some("[other]"), ..Org::default() }.start();
+    let (emulator, key) = Org {
+        user_dataspaces: Some("[other]"),
+        ..Org::default()
+    }
+    .start();
     insta::assert_snapshot!("org_check_no_dataspace_access", check(&emulator, &key, &[], false));
 }
 
@@ -110,10 +171,25 @@ fn retries_match_the_faults_the_org_injected() {
     let log_dir = tempfile::tempdir().expect("temp dir");
     let log = log_dir.path().join("requests.jsonl");
     let log_flag = log.to_str().expect("utf-8 path").to_owned();
-    let emulator = EmulatorProcess::start(&["--fault", "503=0.2", "--fault", "429=0.1", "--seed", "7", "--log-requests", &log_flag]);
+    let emulator = EmulatorProcess::start(&[
+        "--fault",
+        "503=0.2",
+        "--fault",
+        "429=0.1",
+        "--seed",
+        "7",
+        "--log-requests",
+        &log_flag,
+    ]);
     let work = Work::new();
     write_fleet(&work, 40, "Retry");
-    let ran = expect(work.d360(&emulator).args(["apply", "--auto-approve", "--format", "json"]).env("RDS_USER", "u").env("RDS_PASSWORD", "p"), 0);
+    let ran = expect(
+        work.d360(&emulator)
+            .args(["apply", "--auto-approve", "--format", "json"])
+            .env("RDS_USER", "u")
+            .env("RDS_PASSWORD", "p"),
+        0,
+    );
     let summary: serde_json::Value =
         serde_json::from_str(ran.stdout.lines().last().expect("a summary line")).expect("summary JSON");
     let text = std::fs::read_to_string(&log).expect("request log");
@@ -123,6 +199,10 @@ fn retries_match_the_faults_the_org_injected() {
         .filter(|l| matches!(l["status"].as_u64(), Some(503 | 429)))
         .count() as u64;
     assert!(faulted > 0, "the seed injected no faults");
-    assert_eq!(summary["retries"].as_u64(), Some(faulted), "every faulted answer is retried exactly once: {summary}");
+    assert_eq!(
+        summary["retries"].as_u64(),
+        Some(faulted),
+        "every faulted answer is retried exactly once: {summary}"
+    );
     assert_eq!(summary["tally"]["created"].as_u64(), Some(40));
 }
