@@ -333,17 +333,76 @@ impl Client {
 
     /// Exchanges for a Data 360 token and runs the tenant sanity query (`SELECT 1`).
     pub async fn tenant_check(&self) -> Result<String, ApiError> {
-        let tenant = self
+        let mut tenant = self
             .transport
             .auth
             .exchange(&self.dataspace)
             .await
             .map_err(ApiError::Auth)?;
+        let mut reexchanged = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.tenant_query(&tenant).await {
+                Ok(()) => return Ok(tenant.tenant_url.to_string()),
+                Err(error) => error,
+            };
+            if error.status() == Some(401) && !reexchanged {
+                // The tenant token died with its core token: log in and exchange again.
+                reexchanged = true;
+                let core = self.transport.auth.token().await.map_err(ApiError::Auth)?;
+                self.transport
+                    .auth
+                    .refresh(core.generation)
+                    .await
+                    .map_err(ApiError::Auth)?;
+                tenant = self
+                    .transport
+                    .auth
+                    .exchange(&self.dataspace)
+                    .await
+                    .map_err(ApiError::Auth)?;
+                continue;
+            }
+            // `SELECT 1` reads nothing and changes nothing: safe to repeat.
+            if !error.is_retryable(true) || attempt >= self.transport.max_attempts {
+                return Err(error);
+            }
+            self.transport
+                .stats
+                .retries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let delay = match &error {
+                ApiError::Status {
+                    retry_after: Some(after),
+                    ..
+                } => *after,
+                _ => Duration::from_millis(200u64.saturating_mul(1 << attempt.min(5))),
+            };
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One `SELECT 1` on the tenant.
+    async fn tenant_query(&self, tenant: &crate::auth::TenantToken) -> Result<(), ApiError> {
+        let shown = "/api/v2/query";
         let url = tenant.tenant_url.join("api/v2/query").map_err(|e| ApiError::Decode {
             method: "POST".into(),
-            path: "/api/v2/query".into(),
+            path: shown.into(),
             detail: e.to_string(),
         })?;
+        let transport_error = |e: &reqwest::Error| ApiError::Transport {
+            method: "POST".into(),
+            path: shown.into(),
+            kind: if e.is_connect() {
+                TransportKind::Connect
+            } else if e.is_timeout() {
+                TransportKind::Timeout
+            } else {
+                TransportKind::Dropped
+            },
+            detail: crate::auth::transport_detail(e),
+        };
         let response = self
             .transport
             .http
@@ -352,27 +411,27 @@ impl Client {
             .json(&serde_json::json!({ "sql": "SELECT 1" }))
             .send()
             .await
-            .map_err(|e| ApiError::Transport {
-                method: "POST".into(),
-                path: "/api/v2/query".into(),
-                kind: TransportKind::Dropped,
-                detail: crate::auth::transport_detail(&e),
-            })?;
+            .map_err(|e| transport_error(&e))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap_or_default();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
         if (200..300).contains(&status) {
-            Ok(tenant.tenant_url.to_string())
-        } else {
-            let (code, message) = parse_error_body(&body);
-            Err(ApiError::Status {
-                method: "POST".into(),
-                path: "/api/v2/query".into(),
-                status,
-                code,
-                message,
-                retry_after: None,
-            })
+            return Ok(());
         }
+        let (code, message) = parse_error_body(&body);
+        Err(ApiError::Status {
+            method: "POST".into(),
+            path: shown.into(),
+            status,
+            code,
+            message,
+            retry_after,
+        })
     }
 }
 

@@ -110,6 +110,43 @@ impl std::fmt::Debug for TenantToken {
     }
 }
 
+/// Sends a form to an OAuth endpoint and decodes its answer; OAuth error bodies become
+/// [`AuthError::Rejected`]. `shown_url` has no query and no secret.
+async fn send_form<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    shown_url: &str,
+    flow: &'static str,
+    what: &str,
+) -> Result<T, AuthError> {
+    let unreachable = |e: &reqwest::Error| AuthError::Unreachable {
+        url: shown_url.to_owned(),
+        detail: transport_detail(e),
+    };
+    let response = request.send().await.map_err(|e| unreachable(&e))?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| unreachable(&e))?;
+    if !status.is_success() {
+        return Err(match serde_json::from_slice::<OAuthError>(&body) {
+            Ok(error) => AuthError::Rejected {
+                flow,
+                url: shown_url.to_owned(),
+                error: error.error,
+                description: error.error_description,
+            },
+            Err(_) => AuthError::Unexpected {
+                url: shown_url.to_owned(),
+                status: status.as_u16(),
+                detail: snippet(&body),
+            },
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| AuthError::Unexpected {
+        url: shown_url.to_owned(),
+        status: status.as_u16(),
+        detail: format!("not {what}: {e}"),
+    })
+}
+
 /// Logs in with one method and caches the token.
 pub struct Authenticator {
     http: reqwest::Client,
@@ -231,36 +268,7 @@ impl Authenticator {
                 ])
             }
         };
-        let shown_url = url.to_string();
-        let response = request.send().await.map_err(|e| AuthError::Unreachable {
-            url: shown_url.clone(),
-            detail: transport_detail(&e),
-        })?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| AuthError::Unreachable {
-            url: shown_url.clone(),
-            detail: transport_detail(&e),
-        })?;
-        if !status.is_success() {
-            return Err(match serde_json::from_slice::<OAuthError>(&body) {
-                Ok(error) => AuthError::Rejected {
-                    flow,
-                    url: shown_url,
-                    error: error.error,
-                    description: error.error_description,
-                },
-                Err(_) => AuthError::Unexpected {
-                    url: shown_url,
-                    status: status.as_u16(),
-                    detail: snippet(&body),
-                },
-            });
-        }
-        let answer: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError::Unexpected {
-            url: shown_url.clone(),
-            status: status.as_u16(),
-            detail: format!("not a token answer: {e}"),
-        })?;
+        let answer: TokenResponse = send_form(request, url.as_str(), flow, "a token answer").await?;
         let instance_url = parse_org_url(&answer.instance_url).map_err(|e| AuthError::BadInstanceUrl {
             url: answer.instance_url.clone(),
             reason: e.to_string(),
@@ -288,47 +296,14 @@ impl Authenticator {
                 url: core.instance_url.to_string(),
                 detail: e.to_string(),
             })?;
-        let shown_url = url.to_string();
-        let response = self
-            .http
-            .post(url)
-            .form(&[
-                ("grant_type", "urn:salesforce:grant-type:external:cdp"),
-                ("subject_token", core.access.expose_secret()),
-                ("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-                ("dataspace", dataspace),
-            ])
-            .send()
-            .await
-            .map_err(|e| AuthError::Unreachable {
-                url: shown_url.clone(),
-                detail: transport_detail(&e),
-            })?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| AuthError::Unreachable {
-            url: shown_url.clone(),
-            detail: transport_detail(&e),
-        })?;
-        if !status.is_success() {
-            return Err(match serde_json::from_slice::<OAuthError>(&body) {
-                Ok(error) => AuthError::Rejected {
-                    flow: "Data 360 token exchange",
-                    url: shown_url,
-                    error: error.error,
-                    description: error.error_description,
-                },
-                Err(_) => AuthError::Unexpected {
-                    url: shown_url,
-                    status: status.as_u16(),
-                    detail: snippet(&body),
-                },
-            });
-        }
-        let answer: ExchangeResponse = serde_json::from_slice(&body).map_err(|e| AuthError::Unexpected {
-            url: shown_url.clone(),
-            status: status.as_u16(),
-            detail: format!("not an exchange answer: {e}"),
-        })?;
+        let request = self.http.post(url.clone()).form(&[
+            ("grant_type", "urn:salesforce:grant-type:external:cdp"),
+            ("subject_token", core.access.expose_secret()),
+            ("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+            ("dataspace", dataspace),
+        ]);
+        let answer: ExchangeResponse =
+            send_form(request, url.as_str(), "Data 360 token exchange", "an exchange answer").await?;
         // Real answers often carry the bare tenant host: add the scheme.
         let tenant_url = parse_org_url(&answer.instance_url).map_err(|e| AuthError::BadInstanceUrl {
             url: answer.instance_url.clone(),
