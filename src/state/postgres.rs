@@ -4,14 +4,16 @@
 //! when that session ends, so a killed d360 leaves no lock behind).
 //!
 //! The URL comes from a secret reference and is never printed: messages show
-//! `postgres://host:port/db` only. `sslmode=require` is refused until TLS is built in rather
-//! than silently connecting in plain text.
+//! `postgres://host:port/db` only. TLS follows the URL's `sslmode` (`prefer`, the default,
+//! tries TLS first; `require` insists on it; `disable` never uses it), and certificates are
+//! always verified against the platform's roots, as for the org.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::lock::{LockHolder, StateLock};
 use super::{State, StateError};
@@ -54,9 +56,21 @@ fn database_error(shown: &str, error: &tokio_postgres::Error) -> StateError {
     StateError::Database(format!("{shown}: {text}"))
 }
 
+/// A TLS connector that verifies the server against the platform's roots.
+fn tls(shown: &str) -> Result<MakeRustlsConnect, StateError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| StateError::Database(format!("{shown}: cannot set up TLS: {e}")))?
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
 /// Opens a connection and runs it on the current runtime.
 async fn open(config: &Config, shown: &str) -> Result<Client, StateError> {
-    let (client, connection) = config.connect(NoTls).await.map_err(|e| {
+    let (client, connection) = config.connect(tls(shown)?).await.map_err(|e| {
         let mut error = database_error(shown, &e);
         if let StateError::Database(text) = &mut error {
             text.push_str(" (is the database reachable and the URL right? It comes from the org's `state.url`)");
@@ -95,11 +109,6 @@ impl PostgresStore {
         );
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let shown = format!("postgres://{host}:{port}/{}", config.get_dbname().unwrap_or("postgres"));
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-            return Err(StateError::Database(format!(
-                "{shown}: sslmode=require is not supported by this build yet; connect over a private network or a local proxy without it"
-            )));
-        }
         let client = open(&config, &shown).await?;
         client
             .batch_execute(SCHEMA)

@@ -229,6 +229,23 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     );
 }
 
+#[test]
+fn sslmode_require_never_falls_back_to_plain_text() {
+    let Some(cluster) = Cluster::start() else { return };
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    let ran = run(work
+        .d360(&emulator)
+        .args(["state", "list"])
+        .env("D360_STATE_URL", format!("{}?sslmode=require", cluster.url)));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains("TLS") || ran.stderr.contains("SSL"), "{ran:?}");
+    assert!(
+        !ran.stderr.contains("postgres@"),
+        "the URL's user part must not be shown: {ran:?}"
+    );
+}
+
 /// Copies the Postgres state into the local checkout's state file (migrate the other way).
 fn local_state_from_postgres(local: &Work, emulator: &EmulatorProcess, cluster: &Cluster) {
     expect(
