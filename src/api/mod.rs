@@ -44,6 +44,22 @@ pub struct RetrySettings {
     pub max_delay: Duration,
 }
 
+impl RetrySettings {
+    /// The defaults, with `D360_RETRY_ATTEMPTS` (1 to 50) when set: how many times one call is
+    /// tried before d360 gives up.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let mut settings = Self::default();
+        if let Some(attempts) = std::env::var("D360_RETRY_ATTEMPTS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        {
+            settings.max_attempts = attempts.clamp(1, 50);
+        }
+        settings
+    }
+}
+
 impl Default for RetrySettings {
     fn default() -> Self {
         Self {

@@ -36,7 +36,7 @@ pub fn select(global: &GlobalArgs) -> Result<OrgSelection, CliError> {
 
 /// Opens the selected org with the default retry settings.
 pub async fn open(global: &GlobalArgs) -> Result<Session, CliError> {
-    open_with(global, RetrySettings::default()).await
+    open_with(global, RetrySettings::from_env()).await
 }
 
 /// Opens the selected org.

@@ -13,6 +13,7 @@ mod chaos;
 mod drift;
 mod emulator;
 mod fleet;
+mod hostile;
 mod import;
 mod interrupt;
 mod leaks;
