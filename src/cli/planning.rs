@@ -75,10 +75,16 @@ pub async fn make(session: &Session, desired: &[Declared], options: &plan::Optio
         key: session.store.fingerprint_key().await?,
     };
     let (types, streams) = plan::live::kinds_in_play(desired, &state);
-    let (live, type_errors) = futures::try_join!(
+    let (live, mut type_errors) = futures::try_join!(
         plan::live::read(&session.client, &types, streams),
         plan::live::check_connector_types(&session.client, desired),
     )?;
+    for (connector_type, message) in &live.unsupported_types {
+        let mentioned = format!("connector type `{connector_type}`");
+        if !type_errors.iter().any(|e| e.contains(&mentioned)) {
+            type_errors.push(format!("{mentioned} cannot be listed in this org: {message}"));
+        }
+    }
     let plan = plan::build(&session.org, desired, &live, &state, &probe, options, type_errors);
     Ok(Planned {
         plan,

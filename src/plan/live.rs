@@ -18,6 +18,9 @@ pub struct LiveSnapshot {
     pub data_streams_listed: bool,
     /// Names found more than once (in two connector types): only the first is used.
     pub conflicts: Vec<String>,
+    /// Connector types the org refused to list (type → its message): not offered there.
+    #[serde(default)]
+    pub unsupported_types: BTreeMap<String, String>,
 }
 
 impl LiveSnapshot {
@@ -43,7 +46,11 @@ pub async fn read(
     connector_types: &BTreeSet<String>,
     streams: bool,
 ) -> Result<LiveSnapshot, ApiError> {
-    let connection_lists = try_join_all(connector_types.iter().map(|t| client.list_connections(t)));
+    let connection_lists = futures::future::join_all(
+        connector_types
+            .iter()
+            .map(|t| async move { (t.clone(), client.list_connections(t).await) }),
+    );
     let stream_list = async {
         if streams {
             client.list_data_streams().await.map(Some)
@@ -51,14 +58,27 @@ pub async fn read(
             Ok(None)
         }
     };
-    let (connections, streams_found) = futures::try_join!(connection_lists, stream_list)?;
+    let (connections, streams_found) = futures::join!(connection_lists, stream_list);
+    let streams_found = streams_found?;
     let mut snapshot = LiveSnapshot {
         connector_types: connector_types.clone(),
         data_streams_listed: streams,
         ..LiveSnapshot::default()
     };
-    for object in connections.into_iter().flatten() {
-        snapshot.insert(object);
+    for (connector_type, listed) in connections {
+        match listed {
+            Ok(objects) => objects.into_iter().for_each(|object| snapshot.insert(object)),
+            // Salesforce answers an unknown (or wrongly cased) type with 400
+            // ILLEGAL_QUERY_PARAMETER_VALUE: a plan error, not a failed read.
+            Err(error) if error.status() == Some(400) && error.code() == Some("ILLEGAL_QUERY_PARAMETER_VALUE") => {
+                let message = match &error {
+                    ApiError::Status { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                snapshot.unsupported_types.insert(connector_type, message);
+            }
+            Err(error) => return Err(error),
+        }
     }
     for object in streams_found.into_iter().flatten() {
         snapshot.insert(object);
@@ -109,9 +129,13 @@ pub async fn check_connector_types(client: &Client, desired: &[Declared]) -> Res
     for ((connector_type, members), metadata) in by_type.iter().zip(metadata) {
         let Some(metadata) = metadata else {
             errors.push(format!(
-                "connector type `{connector_type}` is not available in this org ({} connection{} use it, first at {})",
+                "connector type `{connector_type}` is not available in this org ({} {} it, first at {})",
                 members.len(),
-                if members.len() == 1 { "" } else { "s" },
+                if members.len() == 1 {
+                    "connection uses"
+                } else {
+                    "connections use"
+                },
                 members[0].origin
             ));
             continue;

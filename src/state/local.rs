@@ -97,15 +97,23 @@ impl LocalStore {
                 detail: e.to_string(),
             }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let key = super::random_hex(32);
-                write_atomic(&key_path, format!("{key}\n").as_bytes(), true).map_err(|source| StateError::Write {
+                // Written beside, then linked into place: `hard_link` refuses an existing key,
+                // so two first runs at once end up with the same key.
+                let write_error = |source| StateError::Write {
                     path: key_path.display().to_string(),
                     source,
-                })?;
-                hex::decode(key).map_err(|e| StateError::Corrupt {
-                    path: key_path.display().to_string(),
-                    detail: e.to_string(),
-                })
+                };
+                let candidate = sibling(&self.path, &format!(".key.new-{}", std::process::id()));
+                write_atomic(&candidate, format!("{}\n", super::random_hex(32)).as_bytes(), true)
+                    .map_err(write_error)?;
+                let linked = std::fs::hard_link(&candidate, &key_path);
+                let _ = std::fs::remove_file(&candidate);
+                match linked {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(error) => return Err(write_error(error)),
+                }
+                self.fingerprint_key()
             }
             Err(source) => Err(StateError::Read {
                 path: key_path.display().to_string(),

@@ -18,7 +18,11 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::lock::{LockHolder, StateLock};
 use super::{State, StateError};
 
+/// Created once per database; the transaction-scoped advisory lock keeps two d360 processes
+/// that start at the same moment from racing on `CREATE TABLE IF NOT EXISTS`.
 const SCHEMA: &str = "
+BEGIN;
+SELECT pg_advisory_xact_lock(360360360);
 CREATE TABLE IF NOT EXISTS d360_state (
     org TEXT PRIMARY KEY,
     serial BIGINT NOT NULL,
@@ -37,7 +41,8 @@ CREATE TABLE IF NOT EXISTS d360_state_history (
 CREATE TABLE IF NOT EXISTS d360_lock_holder (
     org TEXT PRIMARY KEY,
     holder JSONB NOT NULL
-);";
+);
+COMMIT;";
 
 /// State in a PostgreSQL database.
 pub struct PostgresStore {

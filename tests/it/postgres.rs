@@ -144,7 +144,7 @@ fn wait_until_locked(work: &Work, emulator: &EmulatorProcess, cluster: &Cluster)
     loop {
         let probe = run(with_db(work.d360(emulator).args(["state", "list"]), cluster));
         assert_eq!(probe.code, 0, "{probe:?}");
-        // A second lock attempt fails while the apply holds it.
+        // A second lock attempt fails while the apply holds it (the apply waits for these probes).
         let attempt = run(with_db(
             work.d360(emulator).args(["state", "rm", "Connection/Nothing_Here"]),
             cluster,
@@ -170,7 +170,7 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     // Two applies at once: the second fails naming the holder.
     let mut first = with_db(
         work.d360(&emulator)
-            .args(["apply", "--auto-approve", "--parallelism", "1"]),
+            .args(["apply", "--auto-approve", "--parallelism", "1", "--lock-timeout", "30s"]),
         &cluster,
     )
     .stdout(Stdio::null())
