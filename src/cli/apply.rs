@@ -131,6 +131,7 @@ async fn run_in(
     if !plan.has_work() {
         return Ok(Outcome::Success);
     }
+    warn_about_api_budget(session, plan);
     if !prepared.saved && !args.auto_approve && !confirm()? {
         output::message("Apply cancelled.");
         return Ok(Outcome::Failure);
@@ -215,6 +216,33 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
         Outcome::Success
     } else {
         Outcome::Failure
+    }
+}
+
+/// Warns when the org's daily API allowance (from `Sforce-Limit-Info`) is too small for the
+/// plan: at least one request per step, more with retries.
+fn warn_about_api_budget(session: &Session, plan: &Plan) {
+    let stats = session.client.stats();
+    if stats.api_limit == 0 {
+        return;
+    }
+    let remaining = stats.api_limit.saturating_sub(stats.api_used);
+    let needed = plan
+        .actions
+        .iter()
+        .map(|a| {
+            if a.action == crate::plan::ActionKind::Replace {
+                2
+            } else {
+                1
+            }
+        })
+        .sum::<u64>();
+    if needed > remaining {
+        output::message(&format!(
+            "warning: the org has {remaining} API requests left today (Sforce-Limit-Info {}/{}) and this apply needs at least {needed}; it may stop with REQUEST_LIMIT_EXCEEDED",
+            stats.api_used, stats.api_limit
+        ));
     }
 }
 
