@@ -82,13 +82,17 @@ fn step_name(step: Step) -> &'static str {
     }
 }
 
-/// The plain line for a finished step.
-fn line(plan: &Plan, action: usize, step: Step, outcome: &StepOutcome, paint: Paint) -> String {
-    let key = plan
-        .actions
+/// `Kind/name` of an action.
+fn key_of(plan: &Plan, action: usize) -> String {
+    plan.actions
         .get(action)
         .map(|a| a.key().to_string())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The plain line for a finished step.
+fn line(plan: &Plan, action: usize, step: Step, outcome: &StepOutcome, paint: Paint) -> String {
+    let key = key_of(plan, action);
     match outcome {
         StepOutcome::Done { note } => {
             let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
@@ -105,11 +109,7 @@ fn line(plan: &Plan, action: usize, step: Step, outcome: &StepOutcome, paint: Pa
 
 impl Observer for Progress {
     fn started(&self, plan: &Plan, action: usize, step: Step) {
-        let key = plan
-            .actions
-            .get(action)
-            .map(|a| a.key().to_string())
-            .unwrap_or_default();
+        let key = key_of(plan, action);
         match self {
             Progress::Bar { bar, current, .. } => {
                 if let Ok(mut current) = current.lock() {
@@ -125,11 +125,7 @@ impl Observer for Progress {
     }
 
     fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome) {
-        let key = plan
-            .actions
-            .get(action)
-            .map(|a| a.key().to_string())
-            .unwrap_or_default();
+        let key = key_of(plan, action);
         match self {
             Progress::Bar { bar, current, paint } => {
                 if let Ok(mut current) = current.lock() {

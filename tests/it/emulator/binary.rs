@@ -4,8 +4,6 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use reqwest::Method;
-
 use super::{Org, V, seed_keys};
 
 #[tokio::test]
@@ -68,13 +66,6 @@ async fn the_binary_prints_its_url_serves_and_stops_on_sigterm() {
 
     let org = Org::start_in(dir, |_| {}).await;
     let token = org.token().await;
-    let (_, list) = org
-        .call(
-            Method::GET,
-            &format!("{V}/connections?connectorType=AwsRdsMySql"),
-            &token,
-            None,
-        )
-        .await;
+    let list = org.rds_connections(&token, "").await;
     assert_eq!(list["connections"][0]["name"], "From_Binary");
 }

@@ -369,13 +369,6 @@ async fn sixty_four_parallel_creates_of_one_name_make_one_object() {
         .filter(|answer| answer.0 == 400 && answer.1[0]["errorCode"] == "DUPLICATES_DETECTED")
         .count();
     assert_eq!((made, refused), (1, 63));
-    let (_, list) = org
-        .call(
-            Method::GET,
-            &format!("{V}/connections?connectorType=AwsRdsMySql&limit=200"),
-            &token,
-            None,
-        )
-        .await;
+    let list = org.rds_connections(&token, "&limit=200").await;
     assert_eq!(list["totalSize"], 1);
 }

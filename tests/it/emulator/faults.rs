@@ -48,14 +48,7 @@ async fn drops_close_the_connection_before_or_after_the_write() {
     let dir = org.stop().await;
     let org = Org::start_in(dir, |_| {}).await;
     let token = org.token().await;
-    let (_, list) = org
-        .call(
-            Method::GET,
-            &format!("{V}/connections?connectorType=AwsRdsMySql"),
-            &token,
-            None,
-        )
-        .await;
+    let list = org.rds_connections(&token, "").await;
     assert_eq!(list["totalSize"], 0, "drop-before does nothing");
     let dir = org.stop().await;
 
@@ -70,14 +63,7 @@ async fn drops_close_the_connection_before_or_after_the_write() {
     let dir = org.stop().await;
     let org = Org::start_in(dir, |_| {}).await;
     let token = org.token().await;
-    let (_, list) = org
-        .call(
-            Method::GET,
-            &format!("{V}/connections?connectorType=AwsRdsMySql&devName=Done"),
-            &token,
-            None,
-        )
-        .await;
+    let list = org.rds_connections(&token, "&devName=Done").await;
     assert_eq!(list["totalSize"], 1, "drop-after did the write");
 }
 

@@ -131,6 +131,14 @@ impl Org {
         async move { read(request.send().await.unwrap()).await }
     }
 
+    /// `GET /connections?connectorType=AwsRdsMySql` plus `query` (`&devName=X`): the listing.
+    pub async fn rds_connections(&self, token: &str, query: &str) -> Value {
+        let path = format!("{V}/connections?connectorType=AwsRdsMySql{query}");
+        let (status, list) = self.call(Method::GET, &path, token, None).await;
+        assert_eq!(status, 200, "{list}");
+        list
+    }
+
     /// Creates an RDS MySQL connection and returns its id.
     pub async fn create_connection(&self, token: &str, name: &str) -> String {
         let (status, body) = self

@@ -36,14 +36,7 @@ async fn a_restart_finds_every_object() {
 
     let org = Org::start_in(dir, |_| {}).await;
     let token = org.token().await;
-    let (_, list) = org
-        .call(
-            Method::GET,
-            &format!("{V}/connections?connectorType=AwsRdsMySql"),
-            &token,
-            None,
-        )
-        .await;
+    let list = org.rds_connections(&token, "").await;
     let names: Vec<_> = list["connections"]
         .as_array()
         .unwrap()
