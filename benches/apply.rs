@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use d360::emulator::{self, Options};
+use d360_emulator::{self as emulator, Options};
 
 fn write_fleet(dir: &Path, count: usize, label: &str, changed: usize) {
     let mut csv = String::from("key,label\n");

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use d360::emulator::{self, Options};
+use d360_emulator::{self as emulator, Options};
 use futures::StreamExt;
 use serde_json::{Value, json};
 

@@ -30,7 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod drift;
-pub mod emulator;
+
 pub mod import;
 pub mod manifest;
 pub mod model;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::wire::{
+use d360_wire::shapes::{
     AdvancedAttributes, ConnectionInput, ConnectionOutput, ConnectorDetails, DataStreamInput, DataStreamOutput,
     DataStreamPatch, DataspaceRef, DloFieldInput, DloInput, FrequencyWire, Mapping, Param, RefreshConfig,
     SourceFieldWire, StreamConnectorInfo,

@@ -5,7 +5,7 @@
 pub mod convert;
 mod error;
 mod transport;
-pub mod wire;
+
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use crate::auth::Authenticator;
 use crate::config::OrgProfile;
 use crate::model::{Connection, DataStream, LiveObject};
 use transport::{Call, Target, Transport};
-use wire::{
+use d360_wire::shapes::{
     ConnectionList, ConnectionOutput, ConnectorList, ConnectorMetadata, DataStreamList, DataStreamOutput, UserInfo,
 };
 

@@ -9,7 +9,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use secrecy::ExposeSecret;
 
 use super::error::{ApiError, TransportKind};
-use super::wire::ApiErrorItem;
+use d360_wire::shapes::ApiErrorItem;
 use crate::auth::{Authenticator, snippet, transport_detail};
 
 /// Counters of one client, shared by every clone.
@@ -262,7 +262,7 @@ pub fn parse_error_body(body: &[u8]) -> (String, String) {
     if let Ok(item) = serde_json::from_slice::<ApiErrorItem>(body) {
         return (item.error_code, item.message);
     }
-    if let Ok(oauth) = serde_json::from_slice::<super::wire::OAuthError>(body) {
+    if let Ok(oauth) = serde_json::from_slice::<d360_wire::shapes::OAuthError>(body) {
         return (oauth.error, oauth.error_description);
     }
     ("UNKNOWN".to_owned(), snippet(body))

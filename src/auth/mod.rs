@@ -8,7 +8,7 @@
 
 mod diagnose;
 mod jwt;
-pub mod keygen;
+
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 
 pub use diagnose::hint_for;
 
-use crate::api::wire::{ExchangeResponse, OAuthError, TokenResponse};
+use d360_wire::shapes::{ExchangeResponse, OAuthError, TokenResponse};
 use crate::config::{AuthMethod, parse_org_url};
 use crate::secret::SecretError;
 

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use secrecy::ExposeSecret;
 
 use super::{CliError, GlobalArgs, Outcome};
-use crate::auth::keygen;
+use d360_wire::keypair as keygen;
 use crate::output;
 
 #[derive(Debug, clap::Args)]

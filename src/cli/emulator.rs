@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{CliError, GlobalArgs, Outcome};
-use crate::emulator::{self, Fault, Options};
+use d360_emulator::{self as emulator, Fault, Options};
 use crate::output;
 
 #[derive(Debug, clap::Args)]

@@ -122,7 +122,7 @@ pub enum CliError {
     #[error(transparent)]
     Manifest(#[from] crate::manifest::FilesError),
     #[error(transparent)]
-    Emulator(#[from] crate::emulator::EmulatorError),
+    Emulator(#[from] d360_emulator::EmulatorError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{CliError, GlobalArgs};
 use crate::api::{Client, RetrySettings};
 use crate::config::{self, AuthMethod, DEFAULT_API_VERSION, OrgProfile, OrgSelection, StateConfig};
-use crate::emulator::{self, Emulator};
+use d360_emulator::{self as emulator, Emulator};
 use crate::secret::SecretRef;
 use crate::state::Store;
 

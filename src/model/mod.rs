@@ -6,9 +6,9 @@
 //! [`ResourceSpec`], a variant of [`Resource`], and its routes in `emulator`.
 
 mod connection;
-pub mod connector_types;
+pub use d360_wire::connectors as connector_types;
 pub mod data_stream;
-mod name;
+
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connection::{Connection, Method};
 pub use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
-pub use name::{ApiName, NameError};
+pub use d360_wire::{ApiName, NameError};
 
 use crate::secret::SecretRef;
 

@@ -143,9 +143,9 @@ pub async fn check_connector_types(client: &Client, desired: &[Declared]) -> Res
         if metadata.connection_attributes.is_empty() {
             continue;
         }
-        let parameters: Vec<&crate::api::wire::ConnectorAttribute> =
+        let parameters: Vec<&d360_wire::shapes::ConnectorAttribute> =
             metadata.connection_attributes.iter().filter(|a| !a.secret).collect();
-        let credentials: Vec<&crate::api::wire::ConnectorAttribute> =
+        let credentials: Vec<&d360_wire::shapes::ConnectorAttribute> =
             metadata.connection_attributes.iter().filter(|a| a.secret).collect();
         for declared in members {
             let Resource::Connection(connection) = &declared.resource else {

@@ -76,7 +76,7 @@ async fn jwt_bearer_refusals_use_salesforce_codes() {
         claims
     };
     // A key whose certificate is not the app's.
-    let other = d360::auth::keygen::generate("someone else", 1).unwrap();
+    let other = d360_wire::keypair::generate("someone else", 1).unwrap();
     let answer = jwt(&org, other.private_key_pem.expose_secret(), &good(json!({}))).await;
     assert_oauth(&answer, "invalid_grant", "invalid assertion");
     assert_oauth(

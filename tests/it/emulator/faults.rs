@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use d360::emulator::{Fault, FaultKind};
+use d360_emulator::{Fault, FaultKind};
 use reqwest::Method;
 
 use super::{Org, V, assert_error, connection_body};

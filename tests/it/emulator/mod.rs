@@ -13,7 +13,7 @@ mod persistence;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use d360::emulator::{self, Emulator, Options};
+use d360_emulator::{self as emulator, Emulator, Options};
 use reqwest::{Method, RequestBuilder, Response};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ pub const V: &str = "/services/data/v66.0/ssot";
 pub fn key_pair() -> &'static (String, String) {
     static PAIR: OnceLock<(String, String)> = OnceLock::new();
     PAIR.get_or_init(|| {
-        let pair = d360::auth::keygen::generate("d360 test", 30).expect("key pair");
+        let pair = d360_wire::keypair::generate("d360 test", 30).expect("key pair");
         (pair.private_key_pem.expose_secret().to_owned(), pair.certificate_pem)
     })
 }

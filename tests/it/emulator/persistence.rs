@@ -57,6 +57,6 @@ async fn a_restart_finds_every_object() {
 #[tokio::test]
 async fn one_directory_one_emulator() {
     let org = Org::start().await;
-    let again = d360::emulator::start(d360::emulator::Options::new(org.dir.path())).await;
-    assert!(matches!(again, Err(d360::emulator::EmulatorError::InUse { .. })));
+    let again = d360_emulator::start(d360_emulator::Options::new(org.dir.path())).await;
+    assert!(matches!(again, Err(d360_emulator::EmulatorError::InUse { .. })));
 }

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::journal::{open_journal, read_snapshot, replay, write_snapshot};
 use super::responses::Reject;
 use super::{EmulatorError, ids};
-use crate::api::wire::{ConnectionOutput, DataStreamOutput, Param, UserRef};
-use crate::model::connector_types;
+use d360_wire::shapes::{ConnectionOutput, DataStreamOutput, Param, UserRef};
+use d360_wire::connectors;
 
 /// File name of the compacted objects.
 pub(crate) const SNAPSHOT_FILE: &str = "objects.json";
@@ -58,7 +58,7 @@ impl StoredConnection {
             label: self.label.clone(),
             connector_type: self.connector_type.clone(),
             connector_label: Some(
-                connector_types::find(&self.connector_type)
+                connectors::find(&self.connector_type)
                     .map_or_else(|| self.connector_type.clone(), |known| known.label.to_owned()),
             ),
             method: self.method.clone(),

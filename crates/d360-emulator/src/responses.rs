@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::api::wire::{ApiErrorItem, OAuthError};
+use d360_wire::shapes::{ApiErrorItem, OAuthError};
 
 /// The content type Salesforce sends with JSON.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";

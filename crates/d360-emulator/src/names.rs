@@ -1,9 +1,9 @@
 //! API names and labels as the org checks them on create: the developer-name rules of
-//! reference section 8 (through [`crate::model::ApiName`]) and the 80-character label limit,
+//! reference section 8 (through [`d360_wire::ApiName`]) and the 80-character label limit,
 //! with Salesforce's wording.
 
 use super::responses::Reject;
-use crate::model::{ApiName, NameError};
+use d360_wire::{ApiName, NameError};
 
 /// The longest label the org takes.
 pub(crate) const MAX_LABEL: usize = 80;

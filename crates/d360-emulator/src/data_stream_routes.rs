@@ -16,7 +16,7 @@ use super::paging::Page;
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::store::stream_connection;
-use crate::api::wire::{DataStreamInput, DataStreamList, DataStreamOutput, DataStreamPatch, DloFieldOutput};
+use d360_wire::shapes::{DataStreamInput, DataStreamList, DataStreamOutput, DataStreamPatch, DloFieldOutput};
 
 const SINCE: u32 = 60;
 const CREATE_FIELDS: [&str; 12] = [

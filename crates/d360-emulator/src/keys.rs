@@ -2,7 +2,7 @@
 //!
 //! On first start the emulator writes a fresh RSA-2048 private key (PKCS#8 PEM, mode 0600) and
 //! a self-signed certificate for it, the pair a real Connected App is set up with, made by
-//! the same [`crate::auth::keygen`] as `d360 auth keygen`. Each app's
+//! the same [`d360_wire::keypair`] as `d360 auth keygen`. Each app's
 //! certificate becomes the RS256 key its JWT assertions are verified against.
 
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use super::{EmulatorError, config};
-use crate::auth::keygen;
+use d360_wire::keypair as keygen;
 
 /// File name of the private key in the data directory.
 pub(crate) const KEY_FILE: &str = "local.key";

@@ -1,6 +1,6 @@
 //! `/ssot/connectors` and `/ssot/connectors/{type}`: the connector types this org offers and
 //! their metadata, served from the same table manifest validation uses
-//! ([`crate::model::connector_types`]), so the two never disagree. Types outside the table
+//! ([`d360_wire::connectors`]), so the two never disagree. Types outside the table
 //! are offered with no attributes: their names are not public, and the emulator must not
 //! invent them.
 
@@ -10,12 +10,12 @@ use serde_json::json;
 
 use super::extract::{CoreCall, QueryPairs, Segments};
 use super::responses::{Reject, json};
-use crate::api::wire::{ConnectorAttribute, ConnectorInfo, ConnectorList, ConnectorMetadata};
-use crate::model::connector_types::{self, Attribute, ConnectorType};
+use d360_wire::shapes::{ConnectorAttribute, ConnectorInfo, ConnectorList, ConnectorMetadata};
+use d360_wire::connectors::{self, Attribute, ConnectorType};
 
 /// `Ok` for a connector type token the org knows, with its exact casing.
 pub(crate) fn check_connector_type(name: &str) -> Result<(), ()> {
-    if connector_types::all_names().any(|known| known == name) {
+    if connectors::all_names().any(|known| known == name) {
         Ok(())
     } else {
         Err(())
@@ -29,10 +29,10 @@ pub(crate) fn unsupported_type(name: &str) -> String {
 
 /// `(name, label, description)` of every type.
 fn every_type() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
-    connector_types::KNOWN
+    connectors::KNOWN
         .iter()
         .map(|known| (known.name, known.label, known.description))
-        .chain(connector_types::OTHER_NAMES.iter().map(|name| (*name, *name, "")))
+        .chain(connectors::OTHER_NAMES.iter().map(|name| (*name, *name, "")))
 }
 
 fn features(methods: &[&str]) -> Vec<serde_json::Value> {
@@ -67,7 +67,7 @@ pub(crate) async fn list(_call: CoreCall, query: QueryPairs) -> Result<Response,
             description: (!description.is_empty()).then(|| description.to_owned()),
             icon_url: None,
             release_level: Some("GA".to_owned()),
-            features: features(connector_types::find(name).map_or(&["Ingress"], |known| known.methods)),
+            features: features(connectors::find(name).map_or(&["Ingress"], |known| known.methods)),
         })
         .collect();
     match query.get("orderBy") {
@@ -95,7 +95,7 @@ pub(crate) async fn read(_call: CoreCall, Segments((_, name)): Segments<(String,
     if check_connector_type(&name).is_err() {
         return Err(Reject::not_found());
     }
-    let metadata = match connector_types::find(&name) {
+    let metadata = match connectors::find(&name) {
         Some(known) => known_metadata(known),
         None => ConnectorMetadata {
             name: name.clone(),

@@ -17,7 +17,7 @@ use super::paging::{Order, Page};
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::store::{Objects, StoredConnection};
-use crate::api::wire::{ConnectionList, ConnectionOutput};
+use d360_wire::shapes::{ConnectionList, ConnectionOutput};
 
 /// API versions each operation appeared in (reference section 1).
 const LIST_SINCE: u32 = 60;

@@ -9,7 +9,7 @@ use super::faults::Injector;
 use super::request_log::RequestLog;
 use super::store::Store;
 use super::tokens::{Session, Tokens};
-use crate::api::wire::UserRef;
+use d360_wire::shapes::UserRef;
 
 /// The daily API request allowance reported in `Sforce-Limit-Info`.
 pub(crate) const DAILY_API_LIMIT: u64 = 15_000;

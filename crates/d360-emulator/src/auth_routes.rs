@@ -22,7 +22,7 @@ use super::jwt;
 use super::responses::{OAuthReject, Reject, json};
 use super::shared::Shared;
 use super::tokens::{Audience, Session};
-use crate::api::wire::{ExchangeResponse, TokenResponse};
+use d360_wire::shapes::{ExchangeResponse, TokenResponse};
 
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const DATA_CLOUD_GRANT: &str = "urn:salesforce:grant-type:external:cdp";

@@ -11,8 +11,8 @@ use super::extract::{json_object, require_fields, typed};
 use super::names::{check_api_name, check_label, name_from_label};
 use super::responses::Reject;
 use super::store::{ConnectionDraft, StoredConnection};
-use crate::api::wire::{ConnectionInput, Param};
-use crate::model::connector_types::{self, Attribute};
+use d360_wire::shapes::{ConnectionInput, Param};
+use d360_wire::connectors::{self, Attribute};
 
 const FIELDS: &[&str] = &[
     "connectorType",
@@ -52,7 +52,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
         }
     };
     check_api_name(&name, "connection")?;
-    let known = connector_types::find(&input.connector_type);
+    let known = connectors::find(&input.connector_type);
     let method = match (input.method, known) {
         (Some(method), Some(known)) if !known.methods.contains(&method.as_str()) => {
             return Err(Reject::invalid_input(format!(
@@ -184,7 +184,7 @@ fn check_against(params: &[Param], attributes: &[Attribute], what: &str, connect
 fn ingest_api_name(label: &str) -> Result<String, Reject> {
     let base = name_from_label(label, "connection")?;
     let suffix = hex::encode(fastrand::u128(..).to_be_bytes());
-    let room = crate::model::ApiName::MAX_LEN - suffix.len() - 1;
+    let room = d360_wire::ApiName::MAX_LEN - suffix.len() - 1;
     let base: String = base.chars().take(room).collect();
     Ok(format!("{}_{suffix}", base.trim_end_matches('_')))
 }

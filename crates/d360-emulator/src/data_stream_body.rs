@@ -4,7 +4,7 @@
 
 use super::names::check_api_name;
 use super::responses::Reject;
-use crate::api::wire::{DloFieldOutput, DloInput, DloOutput};
+use d360_wire::shapes::{DloFieldOutput, DloInput, DloOutput};
 
 const CATEGORIES: [&str; 5] = ["Profile", "Engagement", "Other", "Directory_Table", "Insights"];
 const DATA_TYPES: [&str; 10] = [
@@ -121,7 +121,7 @@ pub(crate) fn dlo_output(dlo: &DloInput) -> DloOutput {
     }
 }
 
-pub(crate) fn check_refresh(stream_refresh: Option<&crate::api::wire::RefreshConfig>) -> Result<(), Reject> {
+pub(crate) fn check_refresh(stream_refresh: Option<&d360_wire::shapes::RefreshConfig>) -> Result<(), Reject> {
     match stream_refresh {
         Some(refresh) if !REFRESH_MODES.contains(&refresh.refresh_mode.as_str()) => {
             Err(Reject::invalid_input(format!(
