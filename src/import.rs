@@ -11,16 +11,16 @@ use crate::state::Managed;
 
 /// One object to import, ready to write.
 #[derive(Debug, Clone)]
-pub struct Imported {
-    pub resource: Resource,
-    pub id: String,
+pub(crate) struct Imported {
+    pub(crate) resource: Resource,
+    pub(crate) id: String,
     /// Credential name to the variable the manifest reads it from.
-    pub variables: BTreeMap<String, String>,
+    pub(crate) variables: BTreeMap<String, String>,
 }
 
 /// `D360_<NAME>_<CREDENTIAL>` in upper snake case.
 #[must_use]
-pub fn variable_name(resource: &str, credential: &str) -> String {
+pub(crate) fn variable_name(resource: &str, credential: &str) -> String {
     let upper = |text: &str| -> String {
         text.chars()
             .map(|c| {
@@ -37,7 +37,7 @@ pub fn variable_name(resource: &str, credential: &str) -> String {
 
 /// Prepares a live object: credentials become `fromEnv` references.
 #[must_use]
-pub fn prepare(object: &LiveObject) -> Imported {
+pub(crate) fn prepare(object: &LiveObject) -> Imported {
     let mut resource = object.resource.clone();
     let mut variables = BTreeMap::new();
     if let Resource::Connection(connection) = &mut resource {
@@ -58,7 +58,7 @@ pub fn prepare(object: &LiveObject) -> Imported {
 
 /// The file one resource is written to: `connection-<name>.yaml`, `data-stream-<name>.yaml`.
 #[must_use]
-pub fn file_for(out: &Path, imported: &Imported) -> PathBuf {
+pub(crate) fn file_for(out: &Path, imported: &Imported) -> PathBuf {
     let prefix = match imported.resource.kind() {
         Kind::Connection => "connection",
         Kind::DataStream => "data-stream",
@@ -68,7 +68,7 @@ pub fn file_for(out: &Path, imported: &Imported) -> PathBuf {
 
 /// The text of a manifest file for `resources`, with a header saying where it came from.
 #[must_use]
-pub fn manifest_text(resources: &[&Imported], org: &str) -> String {
+pub(crate) fn manifest_text(resources: &[&Imported], org: &str) -> String {
     let mut text = format!(
         "# Imported from org `{org}` by `d360 import`. Credentials are write-only in the org: set the variables below.\n"
     );
@@ -84,7 +84,7 @@ pub fn manifest_text(resources: &[&Imported], org: &str) -> String {
 
 /// The state record of an imported object (no secret fingerprints: none were applied).
 #[must_use]
-pub fn managed(imported: &Imported) -> Managed {
+pub(crate) fn managed(imported: &Imported) -> Managed {
     let resource = &imported.resource;
     Managed {
         kind: resource.kind(),

@@ -23,18 +23,18 @@
 //! - [`cli`]: one file per subcommand, thin.
 //! - [`output`]: the one place that writes to stdout and stderr.
 
-pub mod api;
-pub mod apply;
-pub mod auth;
+pub(crate) mod api;
+pub(crate) mod apply;
+pub(crate) mod auth;
 pub mod cli;
-pub mod config;
-pub mod diff;
-pub mod drift;
+pub(crate) mod config;
+pub(crate) mod diff;
+pub(crate) mod drift;
 
-pub mod import;
-pub mod manifest;
-pub mod model;
-pub mod output;
-pub mod plan;
-pub mod secret;
-pub mod state;
+pub(crate) mod import;
+pub(crate) mod manifest;
+pub(crate) mod model;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod secret;
+pub(crate) mod state;

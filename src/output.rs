@@ -10,19 +10,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static NO_COLOR: AtomicBool = AtomicBool::new(false);
 
 /// Turns colour off for the rest of the process.
-pub fn disable_color() {
+pub(crate) fn disable_color() {
     NO_COLOR.store(true, Ordering::Relaxed);
 }
 
 /// Whether stdout should get ANSI colour.
 #[must_use]
-pub fn stdout_color() -> bool {
+pub(crate) fn stdout_color() -> bool {
     color_allowed() && std::io::stdout().is_terminal()
 }
 
 /// Whether stderr should get ANSI colour.
 #[must_use]
-pub fn stderr_color() -> bool {
+pub(crate) fn stderr_color() -> bool {
     color_allowed() && std::io::stderr().is_terminal()
 }
 
@@ -32,18 +32,18 @@ fn color_allowed() -> bool {
 
 /// Whether stderr is a terminal (progress bars, prompts).
 #[must_use]
-pub fn stderr_is_terminal() -> bool {
+pub(crate) fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
 /// Whether stdin is a terminal (confirmation prompts).
 #[must_use]
-pub fn stdin_is_terminal() -> bool {
+pub(crate) fn stdin_is_terminal() -> bool {
     std::io::stdin().is_terminal()
 }
 
 /// Writes data to stdout. A closed pipe (`d360 plan | head`) is not an error worth a panic.
-pub fn data(text: &str) {
+pub(crate) fn data(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     if !text.ends_with('\n') && !text.is_empty() {
@@ -53,7 +53,7 @@ pub fn data(text: &str) {
 }
 
 /// Writes a human message line to stderr.
-pub fn message(text: &str) {
+pub(crate) fn message(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     if !text.ends_with('\n') {
@@ -64,8 +64,8 @@ pub fn message(text: &str) {
 
 /// ANSI styles, applied only when `enabled`.
 #[derive(Debug, Clone, Copy)]
-pub struct Paint {
-    pub enabled: bool,
+pub(crate) struct Paint {
+    pub(crate) enabled: bool,
 }
 
 impl Paint {
@@ -77,27 +77,27 @@ impl Paint {
         }
     }
     #[must_use]
-    pub fn green(self, text: &str) -> String {
+    pub(crate) fn green(self, text: &str) -> String {
         self.wrap("32", text)
     }
     #[must_use]
-    pub fn yellow(self, text: &str) -> String {
+    pub(crate) fn yellow(self, text: &str) -> String {
         self.wrap("33", text)
     }
     #[must_use]
-    pub fn red(self, text: &str) -> String {
+    pub(crate) fn red(self, text: &str) -> String {
         self.wrap("31", text)
     }
     #[must_use]
-    pub fn magenta(self, text: &str) -> String {
+    pub(crate) fn magenta(self, text: &str) -> String {
         self.wrap("35", text)
     }
     #[must_use]
-    pub fn bold(self, text: &str) -> String {
+    pub(crate) fn bold(self, text: &str) -> String {
         self.wrap("1", text)
     }
     #[must_use]
-    pub fn dim(self, text: &str) -> String {
+    pub(crate) fn dim(self, text: &str) -> String {
         self.wrap("2", text)
     }
 }

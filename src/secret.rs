@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Where a secret value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum SecretRef {
+pub(crate) enum SecretRef {
     /// An environment variable's name.
     FromEnv(String),
     /// A file's path (trailing newlines are trimmed).
@@ -23,7 +23,7 @@ pub enum SecretRef {
 
 /// A secret reference could not be resolved. Never carries the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SecretError {
+pub(crate) enum SecretError {
     #[error("environment variable `{0}` is not set")]
     EnvUnset(String),
     #[error("environment variable `{0}` is empty")]
@@ -36,7 +36,7 @@ pub enum SecretError {
 
 impl SecretRef {
     /// Reads the value now.
-    pub fn resolve(&self) -> Result<SecretString, SecretError> {
+    pub(crate) fn resolve(&self) -> Result<SecretString, SecretError> {
         match self {
             SecretRef::FromEnv(name) => match std::env::var(name) {
                 Ok(value) if value.is_empty() => Err(SecretError::EnvEmpty(name.clone())),
@@ -59,7 +59,7 @@ impl SecretRef {
 
     /// Makes a relative file path relative to `base` (the manifest's or config's folder).
     #[must_use]
-    pub fn relative_to(self, base: &Path) -> Self {
+    pub(crate) fn relative_to(self, base: &Path) -> Self {
         match self {
             SecretRef::FromFile(path) if path.is_relative() => SecretRef::FromFile(base.join(path)),
             other => other,
@@ -79,7 +79,7 @@ impl fmt::Display for SecretRef {
 /// A keyed fingerprint (HMAC-SHA256, hex) of a secret value, so state can tell whether a
 /// value changed without ever holding it. `context` binds the fingerprint to one credential.
 #[must_use]
-pub fn fingerprint(key: &[u8], context: &str, value: &SecretString) -> String {
+pub(crate) fn fingerprint(key: &[u8], context: &str, value: &SecretString) -> String {
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
     let mut signing = aws_lc_rs::hmac::Context::with_key(&key);
     signing.update(context.as_bytes());

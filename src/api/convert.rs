@@ -7,21 +7,21 @@ use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::model::{
+    Connection, DataLakeObject, DataStream, Lifecycle, LiveObject, Method, Refresh, Resource, SourceField, SourceObject,
+};
 use d360_wire::shapes::{
     AdvancedAttributes, ConnectionInput, ConnectionOutput, ConnectorDetails, DataStreamInput, DataStreamOutput,
     DataStreamPatch, DataspaceRef, DloFieldInput, DloInput, FrequencyWire, Mapping, Param, RefreshConfig,
     SourceFieldWire, StreamConnectorInfo,
 };
-use crate::model::{
-    Connection, DataLakeObject, DataStream, Lifecycle, LiveObject, Method, Refresh, Resource, SourceField, SourceObject,
-};
 
 /// The `datastreamType` d360 creates: streams over connector-framework connections (RDS…).
-pub const STREAM_TYPE: &str = "CONNECTORSFRAMEWORK";
+pub(crate) const STREAM_TYPE: &str = "CONNECTORSFRAMEWORK";
 
 /// A live connection in model terms.
 #[must_use]
-pub fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
+pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
     let method = match output.method.as_deref() {
         Some(m) if m.eq_ignore_ascii_case("egress") => Method::Egress,
         _ => Method::Ingress,
@@ -49,7 +49,10 @@ pub fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
 /// The create / replace body. `credentials` holds resolved values; the body lives only as
 /// long as the request.
 #[must_use]
-pub fn connection_input(connection: &Connection, credentials: &BTreeMap<String, SecretString>) -> ConnectionInput {
+pub(crate) fn connection_input(
+    connection: &Connection,
+    credentials: &BTreeMap<String, SecretString>,
+) -> ConnectionInput {
     ConnectionInput {
         connector_type: connection.connector_type.clone(),
         label: connection.label.clone(),
@@ -79,7 +82,7 @@ fn non_empty(text: &str) -> Option<String> {
 
 /// A live data stream in model terms.
 #[must_use]
-pub fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
+pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
     let dlo = output.data_lake_object_info.as_ref();
     let dlo_fields = dlo
         .map(|d| d.data_lake_field_info_representation.as_slice())
@@ -218,7 +221,7 @@ fn refresh_config(stream: &DataStream) -> Option<RefreshConfig> {
 
 /// The create body of a data stream.
 #[must_use]
-pub fn data_stream_input(stream: &DataStream) -> DataStreamInput {
+pub(crate) fn data_stream_input(stream: &DataStream) -> DataStreamInput {
     DataStreamInput {
         name: stream.name.clone(),
         label: stream.label.clone(),
@@ -245,7 +248,7 @@ pub fn data_stream_input(stream: &DataStream) -> DataStreamInput {
 
 /// The PATCH body of a data stream: everything that may change in place.
 #[must_use]
-pub fn data_stream_patch(stream: &DataStream) -> DataStreamPatch {
+pub(crate) fn data_stream_patch(stream: &DataStream) -> DataStreamPatch {
     DataStreamPatch {
         label: Some(stream.label.clone()),
         datastream_type: None,

@@ -6,7 +6,7 @@ use crate::auth::AuthError;
 
 /// How a failed transport left the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
+pub(crate) enum TransportKind {
     /// The connection could not be made: the request was never sent.
     Connect,
     /// No answer in time: the request may or may not have been carried out.
@@ -17,7 +17,7 @@ pub enum TransportKind {
 
 /// Whether a call may be sent again after this error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
+pub(crate) enum Retry {
     /// Never: the request is wrong, or the org refused it for good.
     No,
     /// Always: the org did not carry it out (throttled, unavailable, never sent).
@@ -30,7 +30,7 @@ pub enum Retry {
 /// One API call failed. Holds the method and path, never headers, tokens or bodies with
 /// secrets.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// The org answered with an error status and (usually) a Salesforce error body.
     #[error("{method} {path}: HTTP {status} {code}: {message}")]
     Status {
@@ -70,7 +70,7 @@ impl ApiError {
     /// The retry policy of this error. Every variant is matched, so a new one cannot slip
     /// through with the wrong policy.
     #[must_use]
-    pub fn retry(&self) -> Retry {
+    pub(crate) fn retry(&self) -> Retry {
         match self {
             ApiError::Status { status, code, .. } => match (*status, code.as_str()) {
                 (429 | 503, _) | (_, "REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE") => Retry::Yes,
@@ -87,7 +87,7 @@ impl ApiError {
 
     /// Whether a call of this idempotency may be repeated after this error.
     #[must_use]
-    pub fn is_retryable(&self, idempotent: bool) -> bool {
+    pub(crate) fn is_retryable(&self, idempotent: bool) -> bool {
         match self.retry() {
             Retry::Yes => true,
             Retry::IfIdempotent => idempotent,
@@ -97,7 +97,7 @@ impl ApiError {
 
     /// A create that failed this way may or may not have happened: look it up by name.
     #[must_use]
-    pub fn is_ambiguous(&self) -> bool {
+    pub(crate) fn is_ambiguous(&self) -> bool {
         match self {
             ApiError::Exhausted { last, .. } => last.is_ambiguous(),
             other => other.retry() == Retry::IfIdempotent,
@@ -106,7 +106,7 @@ impl ApiError {
 
     /// The Salesforce `errorCode`, when the org sent one.
     #[must_use]
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         match self {
             ApiError::Status { code, .. } => Some(code),
             ApiError::Exhausted { last, .. } => last.code(),
@@ -116,7 +116,7 @@ impl ApiError {
 
     /// The HTTP status, when there was an answer.
     #[must_use]
-    pub fn status(&self) -> Option<u16> {
+    pub(crate) fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
             ApiError::Exhausted { last, .. } => last.status(),
@@ -125,13 +125,13 @@ impl ApiError {
     }
 
     #[must_use]
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
 
     /// What to do about it, when known.
     #[must_use]
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match (self.status(), self.code()) {
             (_, Some("INSUFFICIENT_ACCESS")) => {
                 Some("the integration user needs a Data 360 permission set with access to the data space")

@@ -2,10 +2,9 @@
 //! org. Callers get `model` types; the `wire` shapes and their conversion (`convert`) stay
 //! at this edge. Retries, backoff and re-login live in `transport`.
 
-pub mod convert;
+pub(crate) mod convert;
 mod error;
 mod transport;
-
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,39 +15,39 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-pub use error::{ApiError, Retry, TransportKind};
-pub use transport::{Stats, StatsSnapshot, parse_error_body};
+pub(crate) use error::{ApiError, TransportKind};
+pub(crate) use transport::{Stats, StatsSnapshot, parse_error_body};
 
 use crate::auth::Authenticator;
 use crate::config::OrgProfile;
 use crate::model::{Connection, DataStream, LiveObject};
-use transport::{Call, Target, Transport};
 use d360_wire::shapes::{
     ConnectionList, ConnectionOutput, ConnectorList, ConnectorMetadata, DataStreamList, DataStreamOutput, UserInfo,
 };
+use transport::{Call, Target, Transport};
 
 /// Page size for listings (the API's maximum for data streams).
-pub const PAGE_SIZE: usize = 200;
+pub(crate) const PAGE_SIZE: usize = 200;
 
 /// A client for one org.
-pub struct Client {
+pub(crate) struct Client {
     transport: Transport,
     dataspace: String,
 }
 
 /// Retry settings.
 #[derive(Debug, Clone, Copy)]
-pub struct RetrySettings {
-    pub max_attempts: u32,
-    pub min_delay: Duration,
-    pub max_delay: Duration,
+pub(crate) struct RetrySettings {
+    pub(crate) max_attempts: u32,
+    pub(crate) min_delay: Duration,
+    pub(crate) max_delay: Duration,
 }
 
 impl RetrySettings {
     /// The defaults, with `D360_RETRY_ATTEMPTS` (1 to 50) when set: how many times one call is
     /// tried before d360 gives up.
     #[must_use]
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let mut settings = Self::default();
         if let Some(attempts) = std::env::var("D360_RETRY_ATTEMPTS")
             .ok()
@@ -72,7 +71,7 @@ impl Default for RetrySettings {
 
 /// Builds the HTTP client every org call uses: rustls with verified TLS, timeouts, no proxy
 /// for loopback.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
+pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ApiError> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10).min(timeout))
         .timeout(timeout)
@@ -96,7 +95,7 @@ fn decode<T: DeserializeOwned>(call: &Call, shown: &str, body: &[u8]) -> Result<
 
 impl Client {
     /// A client for `profile`.
-    pub fn new(profile: &OrgProfile, retry: RetrySettings) -> Result<Self, ApiError> {
+    pub(crate) fn new(profile: &OrgProfile, retry: RetrySettings) -> Result<Self, ApiError> {
         let http = http_client(profile.timeout)?;
         let auth = Arc::new(Authenticator::new(
             http.clone(),
@@ -114,7 +113,7 @@ impl Client {
 
     /// A client over an existing authenticator.
     #[must_use]
-    pub fn with_auth(
+    pub(crate) fn with_auth(
         http: reqwest::Client,
         auth: Arc<Authenticator>,
         api_version: &str,
@@ -141,22 +140,22 @@ impl Client {
     }
 
     #[must_use]
-    pub fn auth(&self) -> &Arc<Authenticator> {
+    pub(crate) fn auth(&self) -> &Arc<Authenticator> {
         &self.transport.auth
     }
 
     #[must_use]
-    pub fn api_version(&self) -> &str {
+    pub(crate) fn api_version(&self) -> &str {
         &self.transport.api_version
     }
 
     #[must_use]
-    pub fn dataspace(&self) -> &str {
+    pub(crate) fn dataspace(&self) -> &str {
         &self.dataspace
     }
 
     #[must_use]
-    pub fn stats(&self) -> StatsSnapshot {
+    pub(crate) fn stats(&self) -> StatsSnapshot {
         self.transport.stats.snapshot()
     }
 
@@ -169,7 +168,7 @@ impl Client {
     }
 
     /// Every connection of one connector type, following `nextPageUrl`.
-    pub async fn list_connections(&self, connector_type: &str) -> Result<Vec<LiveObject>, ApiError> {
+    pub(crate) async fn list_connections(&self, connector_type: &str) -> Result<Vec<LiveObject>, ApiError> {
         let mut call = Some(
             Call::new(Method::GET, "ssot/connections")
                 .query("connectorType", connector_type)
@@ -207,7 +206,11 @@ impl Client {
     }
 
     /// The connection with API name `name` (`devName` lookup), if any.
-    pub async fn find_connection(&self, connector_type: &str, name: &str) -> Result<Option<LiveObject>, ApiError> {
+    pub(crate) async fn find_connection(
+        &self,
+        connector_type: &str,
+        name: &str,
+    ) -> Result<Option<LiveObject>, ApiError> {
         let call = Call::new(Method::GET, "ssot/connections")
             .query("connectorType", connector_type)
             .query("devName", name);
@@ -216,7 +219,7 @@ impl Client {
         Ok(self.complete_connections(found).await?.into_iter().next())
     }
 
-    pub async fn get_connection(&self, id: &str) -> Result<LiveObject, ApiError> {
+    pub(crate) async fn get_connection(&self, id: &str) -> Result<LiveObject, ApiError> {
         let output: ConnectionOutput = self
             .json(Call::new(Method::GET, format!("ssot/connections/{}", encode(id))))
             .await?;
@@ -225,7 +228,7 @@ impl Client {
 
     /// Creates a connection. Not retried after an ambiguous failure: the caller looks the
     /// name up first.
-    pub async fn create_connection(
+    pub(crate) async fn create_connection(
         &self,
         connection: &Connection,
         credentials: &BTreeMap<String, SecretString>,
@@ -238,7 +241,7 @@ impl Client {
     }
 
     /// Replaces a data connector (`PUT`): the whole object, credentials included.
-    pub async fn replace_connection(
+    pub(crate) async fn replace_connection(
         &self,
         id: &str,
         connection: &Connection,
@@ -251,7 +254,7 @@ impl Client {
         Ok(())
     }
 
-    pub async fn delete_connection(&self, id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn delete_connection(&self, id: &str) -> Result<(), ApiError> {
         self.transport
             .send(&Call::new(Method::DELETE, format!("ssot/connections/{}", encode(id))))
             .await?;
@@ -259,7 +262,7 @@ impl Client {
     }
 
     /// A connector type's metadata; `None` when the org does not know the type.
-    pub async fn connector_metadata(&self, connector_type: &str) -> Result<Option<ConnectorMetadata>, ApiError> {
+    pub(crate) async fn connector_metadata(&self, connector_type: &str) -> Result<Option<ConnectorMetadata>, ApiError> {
         match self
             .json(Call::new(
                 Method::GET,
@@ -274,12 +277,12 @@ impl Client {
     }
 
     /// Every connector type the org offers.
-    pub async fn list_connectors(&self) -> Result<ConnectorList, ApiError> {
+    pub(crate) async fn list_connectors(&self) -> Result<ConnectorList, ApiError> {
         self.json(Call::new(Method::GET, "ssot/connectors")).await
     }
 
     /// Every data stream, following `nextPageUrl`.
-    pub async fn list_data_streams(&self) -> Result<Vec<LiveObject>, ApiError> {
+    pub(crate) async fn list_data_streams(&self) -> Result<Vec<LiveObject>, ApiError> {
         let mut call = Some(Call::new(Method::GET, "ssot/data-streams").query("limit", PAGE_SIZE.to_string()));
         let mut live = Vec::new();
         while let Some(current) = call.take() {
@@ -299,7 +302,7 @@ impl Client {
     }
 
     /// A data stream by API name or id; `None` when it does not exist.
-    pub async fn get_data_stream(&self, name: &str) -> Result<Option<LiveObject>, ApiError> {
+    pub(crate) async fn get_data_stream(&self, name: &str) -> Result<Option<LiveObject>, ApiError> {
         match self
             .json::<DataStreamOutput>(Call::new(Method::GET, format!("ssot/data-streams/{}", encode(name))))
             .await
@@ -310,7 +313,7 @@ impl Client {
         }
     }
 
-    pub async fn create_data_stream(&self, stream: &DataStream) -> Result<LiveObject, ApiError> {
+    pub(crate) async fn create_data_stream(&self, stream: &DataStream) -> Result<LiveObject, ApiError> {
         let body = serde_json::to_value(convert::data_stream_input(stream)).unwrap_or_default();
         let output: DataStreamOutput = self
             .json(Call::new(Method::POST, "ssot/data-streams").body(body))
@@ -318,7 +321,7 @@ impl Client {
         Ok(convert::data_stream_from_wire(&output))
     }
 
-    pub async fn update_data_stream(&self, name: &str, stream: &DataStream) -> Result<(), ApiError> {
+    pub(crate) async fn update_data_stream(&self, name: &str, stream: &DataStream) -> Result<(), ApiError> {
         let body = serde_json::to_value(convert::data_stream_patch(stream)).unwrap_or_default();
         self.transport
             .send(&Call::new(Method::PATCH, format!("ssot/data-streams/{}", encode(name))).body(body))
@@ -327,7 +330,7 @@ impl Client {
     }
 
     /// Deletes a data stream; the DLO is kept unless `delete_dlo`.
-    pub async fn delete_data_stream(&self, name: &str, delete_dlo: bool) -> Result<(), ApiError> {
+    pub(crate) async fn delete_data_stream(&self, name: &str, delete_dlo: bool) -> Result<(), ApiError> {
         let mut call = Call::new(Method::DELETE, format!("ssot/data-streams/{}", encode(name)));
         if delete_dlo {
             call = call.query("shouldDeleteDataLakeObject", "true");
@@ -337,7 +340,7 @@ impl Client {
     }
 
     /// `GET /services/oauth2/userinfo`.
-    pub async fn userinfo(&self) -> Result<UserInfo, ApiError> {
+    pub(crate) async fn userinfo(&self) -> Result<UserInfo, ApiError> {
         self.json(Call {
             method: Method::GET,
             target: Target::Absolute("/services/oauth2/userinfo".into()),
@@ -348,7 +351,7 @@ impl Client {
     }
 
     /// Exchanges for a Data 360 token and runs the tenant sanity query (`SELECT 1`).
-    pub async fn tenant_check(&self) -> Result<String, ApiError> {
+    pub(crate) async fn tenant_check(&self) -> Result<String, ApiError> {
         let mut tenant = self
             .transport
             .auth

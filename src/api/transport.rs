@@ -9,34 +9,34 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use secrecy::ExposeSecret;
 
 use super::error::{ApiError, TransportKind};
-use d360_wire::shapes::ApiErrorItem;
 use crate::auth::{Authenticator, snippet, transport_detail};
+use d360_wire::shapes::ApiErrorItem;
 
 /// Counters of one client, shared by every clone.
 #[derive(Debug, Default)]
-pub struct Stats {
-    pub requests: AtomicU64,
-    pub retries: AtomicU64,
-    pub reauths: AtomicU64,
+pub(crate) struct Stats {
+    pub(crate) requests: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) reauths: AtomicU64,
     /// From the latest `Sforce-Limit-Info: api-usage=USED/LIMIT`.
-    pub api_used: AtomicU64,
-    pub api_limit: AtomicU64,
+    pub(crate) api_used: AtomicU64,
+    pub(crate) api_limit: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StatsSnapshot {
-    pub requests: u64,
-    pub retries: u64,
-    pub reauths: u64,
-    pub api_used: u64,
-    pub api_limit: u64,
+pub(crate) struct StatsSnapshot {
+    pub(crate) requests: u64,
+    pub(crate) retries: u64,
+    pub(crate) reauths: u64,
+    pub(crate) api_used: u64,
+    pub(crate) api_limit: u64,
 }
 
 impl Stats {
     #[must_use]
-    pub fn snapshot(&self) -> StatsSnapshot {
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
         StatsSnapshot {
             requests: self.requests.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
@@ -49,23 +49,23 @@ impl Stats {
 
 /// Where a call goes: under `/services/data/vNN.0/`, or a path the org gave (`nextPageUrl`).
 #[derive(Debug, Clone)]
-pub enum Target {
+pub(crate) enum Target {
     Data(String),
     Absolute(String),
 }
 
 /// One call to make.
 #[derive(Debug, Clone)]
-pub struct Call {
-    pub method: reqwest::Method,
-    pub target: Target,
-    pub query: Vec<(String, String)>,
-    pub body: Option<serde_json::Value>,
+pub(crate) struct Call {
+    pub(crate) method: reqwest::Method,
+    pub(crate) target: Target,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<serde_json::Value>,
 }
 
 impl Call {
     #[must_use]
-    pub fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
+    pub(crate) fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
         Self {
             method,
             target: Target::Data(path.into()),
@@ -75,13 +75,13 @@ impl Call {
     }
 
     #[must_use]
-    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+    pub(crate) fn query(mut self, key: &str, value: impl Into<String>) -> Self {
         self.query.push((key.to_owned(), value.into()));
         self
     }
 
     #[must_use]
-    pub fn body(mut self, body: serde_json::Value) -> Self {
+    pub(crate) fn body(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
         self
     }
@@ -93,18 +93,18 @@ impl Call {
 
 /// An answer with a success status.
 #[derive(Debug)]
-pub struct Answer {
-    pub body: bytes::Bytes,
+pub(crate) struct Answer {
+    pub(crate) body: bytes::Bytes,
 }
 
 /// Sends calls for one org.
-pub struct Transport {
-    pub http: reqwest::Client,
-    pub auth: Arc<Authenticator>,
-    pub api_version: String,
-    pub stats: Arc<Stats>,
-    pub max_attempts: u32,
-    pub backoff: ExponentialBuilder,
+pub(crate) struct Transport {
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) api_version: String,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff: ExponentialBuilder,
 }
 
 impl Transport {
@@ -117,7 +117,7 @@ impl Transport {
 
     /// Sends `call`, retrying what is safe to retry. POST and PATCH are retried only after
     /// errors that prove the org did not carry them out (429, 503, connect failures).
-    pub async fn send(&self, call: &Call) -> Result<Answer, ApiError> {
+    pub(crate) async fn send(&self, call: &Call) -> Result<Answer, ApiError> {
         let method = call.method.to_string();
         let path = self.shown_path(&call.target);
         let idempotent = call.idempotent();
@@ -253,7 +253,7 @@ impl Transport {
 /// Salesforce's error body: a JSON array of `{errorCode, message}`, sometimes one object,
 /// sometimes the OAuth shape, sometimes HTML from a proxy.
 #[must_use]
-pub fn parse_error_body(body: &[u8]) -> (String, String) {
+pub(crate) fn parse_error_body(body: &[u8]) -> (String, String) {
     if let Ok(items) = serde_json::from_slice::<Vec<ApiErrorItem>>(body)
         && let Some(first) = items.into_iter().next()
     {

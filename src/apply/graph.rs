@@ -12,7 +12,7 @@ use crate::plan::{Action, ActionKind};
 
 /// What one step does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Create,
     Update,
     Delete,
@@ -22,18 +22,18 @@ pub enum Step {
 
 /// One step of one action.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(crate) struct Node {
     /// Index of the action in the plan.
-    pub action: usize,
-    pub step: Step,
+    pub(crate) action: usize,
+    pub(crate) step: Step,
     /// Indices of nodes that must finish (successfully) first.
-    pub after: Vec<usize>,
+    pub(crate) after: Vec<usize>,
 }
 
 /// Builds the nodes of `actions`. `stream_connections` maps each live data stream to the
 /// connection it uses (deletes of connections wait for those streams).
 #[must_use]
-pub fn build(actions: &[Action], stream_connections: &BTreeMap<String, String>) -> Vec<Node> {
+pub(crate) fn build(actions: &[Action], stream_connections: &BTreeMap<String, String>) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut deletes: BTreeMap<ResourceKey, usize> = BTreeMap::new();
     let mut writes: BTreeMap<ResourceKey, usize> = BTreeMap::new();
@@ -98,7 +98,7 @@ pub fn build(actions: &[Action], stream_connections: &BTreeMap<String, String>) 
 
 /// Every node that depends, directly or not, on `failed`.
 #[must_use]
-pub fn dependents(nodes: &[Node], failed: usize) -> Vec<usize> {
+pub(crate) fn dependents(nodes: &[Node], failed: usize) -> Vec<usize> {
     let mut found = vec![false; nodes.len()];
     let mut queue = vec![failed];
     while let Some(current) = queue.pop() {

@@ -6,7 +6,7 @@
 //! schedules steps, skips the dependents of a failure, and feeds finished work to a state
 //! writer that saves atomically, coalescing bursts so state I/O never holds up the org calls.
 
-pub mod graph;
+pub(crate) mod graph;
 mod perform;
 mod report;
 
@@ -19,9 +19,9 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 
-pub use graph::Step;
-pub use perform::{Finished, NAME_LOCK_WAIT, StateChange};
-pub use report::{Report, StepOutcome, Tally};
+pub(crate) use graph::Step;
+pub(crate) use perform::StateChange;
+pub(crate) use report::{Report, StepOutcome};
 
 use crate::api::{ApiError, Client};
 use crate::plan::{Plan, SecretProbe};
@@ -29,7 +29,7 @@ use crate::state::{State, StateError, Store};
 
 /// Why one step failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
+pub(crate) enum ApplyError {
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error("{resource}: credential `{credential}`: {source}")]
@@ -48,17 +48,17 @@ pub enum ApplyError {
 }
 
 /// Watches an apply's progress (a progress bar, plain lines, JSON events).
-pub trait Observer: Send + Sync {
+pub(crate) trait Observer: Send + Sync {
     fn started(&self, plan: &Plan, action: usize, step: Step);
     fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome);
 }
 
 /// How to run.
-pub struct Options {
+pub(crate) struct Options {
     /// Steps in flight at most.
-    pub parallelism: usize,
+    pub(crate) parallelism: usize,
     /// Set when the user interrupts: no new steps start.
-    pub stop: Arc<AtomicBool>,
+    pub(crate) stop: Arc<AtomicBool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ enum NodeState {
     clippy::too_many_arguments,
     reason = "the one entry point of the executor; each argument is a distinct collaborator"
 )]
-pub async fn execute(
+pub(crate) async fn execute(
     plan: &Plan,
     stream_connections: &BTreeMap<String, String>,
     client: &Client,
@@ -92,7 +92,7 @@ pub async fn execute(
     let context = perform::Context { client, probe };
     let scheduler = schedule(plan, &nodes, &context, options, observer, sender);
     let writer = write_state(store, state, receiver);
-    let (outcomes, (state, state_error)) = tokio::join!(scheduler, writer);
+    let (outcomes, (_, state_error)) = tokio::join!(scheduler, writer);
     Report {
         outcomes,
         interrupted: options.stop.load(Ordering::SeqCst),
@@ -100,7 +100,6 @@ pub async fn execute(
         retries: client.stats().retries,
         elapsed: started.elapsed(),
         state_error: state_error.map(|e| e.to_string()),
-        state_serial: state.serial,
     }
 }
 

@@ -20,14 +20,14 @@ use crate::plan::{Action, SecretProbe};
 use crate::state::Managed;
 
 /// How long a create rides out a name that is still locked after its delete.
-pub const NAME_LOCK_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const NAME_LOCK_WAIT: Duration = Duration::from_secs(30);
 /// Lookups-then-retries after ambiguous create failures.
 const AMBIGUOUS_RETRIES: u32 = 3;
 const DUPLICATE_CODES: [&str; 3] = ["DUPLICATES_DETECTED", "DUPLICATE_VALUE", "DUPLICATE_DEVELOPER_NAME"];
 
 /// What a finished step does to state.
 #[derive(Debug, Clone)]
-pub enum StateChange {
+pub(crate) enum StateChange {
     /// Record (or refresh) a managed resource. `keep_secrets`: keep the fingerprints already
     /// in state (nothing was sent).
     Put {
@@ -39,15 +39,15 @@ pub enum StateChange {
 
 /// A finished step: its state change, and a note for the log ("adopted the existing object").
 #[derive(Debug, Clone)]
-pub struct Finished {
-    pub change: StateChange,
-    pub note: Option<String>,
+pub(crate) struct Finished {
+    pub(crate) change: StateChange,
+    pub(crate) note: Option<String>,
 }
 
 /// What every step needs.
-pub struct Context<'a> {
-    pub client: &'a Client,
-    pub probe: &'a SecretProbe,
+pub(crate) struct Context<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) probe: &'a SecretProbe,
 }
 
 fn missing_desired(action: &Action) -> ApplyError {
@@ -55,7 +55,7 @@ fn missing_desired(action: &Action) -> ApplyError {
 }
 
 /// Performs one step of `action`.
-pub async fn perform(context: &Context<'_>, action: &Action, step: Step) -> Result<Finished, ApplyError> {
+pub(crate) async fn perform(context: &Context<'_>, action: &Action, step: Step) -> Result<Finished, ApplyError> {
     match step {
         Step::Create => match action.desired.as_ref().ok_or_else(|| missing_desired(action))? {
             Resource::Connection(connection) => create_connection(context, connection).await,

@@ -10,7 +10,7 @@ use crate::plan::{ActionKind, Plan};
 /// How one step ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "camelCase")]
-pub enum StepOutcome {
+pub(crate) enum StepOutcome {
     Done {
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<String>,
@@ -28,30 +28,29 @@ pub enum StepOutcome {
 
 /// The result of an apply.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     /// `(action index, step, outcome)` for every step.
-    pub outcomes: Vec<(usize, Step, StepOutcome)>,
-    pub interrupted: bool,
-    pub retries: u64,
-    pub elapsed: Duration,
+    pub(crate) outcomes: Vec<(usize, Step, StepOutcome)>,
+    pub(crate) interrupted: bool,
+    pub(crate) retries: u64,
+    pub(crate) elapsed: Duration,
     /// The first state write that failed.
-    pub state_error: Option<String>,
-    pub state_serial: u64,
+    pub(crate) state_error: Option<String>,
 }
 
 /// Counts per action (a replace counts once, when both its steps are done).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tally {
-    pub created: usize,
-    pub updated: usize,
-    pub replaced: usize,
-    pub deleted: usize,
-    pub adopted: usize,
-    pub forgotten: usize,
-    pub failed: usize,
-    pub skipped: usize,
-    pub not_started: usize,
+pub(crate) struct Tally {
+    pub(crate) created: usize,
+    pub(crate) updated: usize,
+    pub(crate) replaced: usize,
+    pub(crate) deleted: usize,
+    pub(crate) adopted: usize,
+    pub(crate) forgotten: usize,
+    pub(crate) failed: usize,
+    pub(crate) skipped: usize,
+    pub(crate) not_started: usize,
 }
 
 impl Report {
@@ -73,7 +72,7 @@ impl Report {
     }
 
     #[must_use]
-    pub fn tally(&self, plan: &Plan) -> Tally {
+    pub(crate) fn tally(&self, plan: &Plan) -> Tally {
         let mut tally = Tally::default();
         for (index, action) in plan.actions.iter().enumerate() {
             match self.action_outcome(index) {
@@ -95,14 +94,14 @@ impl Report {
 
     /// Whether every action finished.
     #[must_use]
-    pub fn complete(&self, plan: &Plan) -> bool {
+    pub(crate) fn complete(&self, plan: &Plan) -> bool {
         let tally = self.tally(plan);
         tally.failed == 0 && tally.skipped == 0 && tally.not_started == 0 && self.state_error.is_none()
     }
 
     /// `Apply complete: 3 created, …; 2 retries; 1.4s.`
     #[must_use]
-    pub fn summary_line(&self, plan: &Plan) -> String {
+    pub(crate) fn summary_line(&self, plan: &Plan) -> String {
         let t = self.tally(plan);
         let head = if self.interrupted {
             "Apply interrupted"

@@ -2,7 +2,7 @@
 
 /// A hint for an OAuth `error` / `error_description` pair, in Setup terms.
 #[must_use]
-pub fn hint_for(flow: &str, error: &str, description: &str) -> Option<&'static str> {
+pub(crate) fn hint_for(flow: &str, error: &str, description: &str) -> Option<&'static str> {
     let description = description.to_ascii_lowercase();
     Some(match (error, description.as_str()) {
         ("invalid_grant", d) if d.contains("audience") => {

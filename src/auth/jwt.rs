@@ -18,7 +18,7 @@ struct Claims<'a> {
 const LIFETIME_SECONDS: u64 = 150;
 
 /// Signs an assertion. `login_url` is used as the audience without a trailing slash.
-pub fn assertion(
+pub(crate) fn assertion(
     client_id: &str,
     username: &str,
     login_url: &str,

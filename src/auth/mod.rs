@@ -9,22 +9,21 @@
 mod diagnose;
 mod jwt;
 
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
-pub use diagnose::hint_for;
+pub(crate) use diagnose::hint_for;
 
-use d360_wire::shapes::{ExchangeResponse, OAuthError, TokenResponse};
 use crate::config::{AuthMethod, parse_org_url};
 use crate::secret::SecretError;
+use d360_wire::shapes::{ExchangeResponse, OAuthError, TokenResponse};
 
 /// A login failed. Never carries a token, secret or private key.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     #[error("cannot read the {what} for the {flow} flow: {source}")]
     Secret {
         flow: &'static str,
@@ -54,7 +53,7 @@ pub enum AuthError {
 impl AuthError {
     /// What to do about it, in Setup terms, when known.
     #[must_use]
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             AuthError::Rejected {
                 error,
@@ -74,15 +73,12 @@ impl AuthError {
 }
 
 /// A core access token and what came with it.
-pub struct Token {
-    pub access: SecretString,
-    pub instance_url: url::Url,
-    /// The identity URL (`…/id/<orgId>/<userId>`).
-    pub identity: String,
-    pub scope: Option<String>,
-    pub obtained: Instant,
+pub(crate) struct Token {
+    pub(crate) access: SecretString,
+    pub(crate) instance_url: url::Url,
+    pub(crate) obtained: Instant,
     /// Increases with every login; callers pass it back to [`Authenticator::refresh`].
-    pub generation: u64,
+    pub(crate) generation: u64,
 }
 
 impl std::fmt::Debug for Token {
@@ -96,10 +92,9 @@ impl std::fmt::Debug for Token {
 }
 
 /// A Data 360 (tenant) token from the exchange.
-pub struct TenantToken {
-    pub access: SecretString,
-    pub tenant_url: url::Url,
-    pub expires_in: Duration,
+pub(crate) struct TenantToken {
+    pub(crate) access: SecretString,
+    pub(crate) tenant_url: url::Url,
 }
 
 impl std::fmt::Debug for TenantToken {
@@ -148,44 +143,31 @@ async fn send_form<T: serde::de::DeserializeOwned>(
 }
 
 /// Logs in with one method and caches the token.
-pub struct Authenticator {
+pub(crate) struct Authenticator {
     http: reqwest::Client,
     method: AuthMethod,
     login_url: url::Url,
     current: Mutex<Option<Arc<Token>>>,
     generation: std::sync::atomic::AtomicU64,
-    logins: std::sync::atomic::AtomicU64,
     /// Tokens older than this are renewed before use (Salesforce does not say when they expire).
     max_age: Duration,
 }
 
 impl Authenticator {
     #[must_use]
-    pub fn new(http: reqwest::Client, method: AuthMethod, login_url: url::Url) -> Self {
+    pub(crate) fn new(http: reqwest::Client, method: AuthMethod, login_url: url::Url) -> Self {
         Self {
             http,
             method,
             login_url,
             current: Mutex::new(None),
             generation: std::sync::atomic::AtomicU64::new(0),
-            logins: std::sync::atomic::AtomicU64::new(0),
             max_age: Duration::from_secs(90 * 60),
         }
     }
 
-    #[must_use]
-    pub fn method(&self) -> &AuthMethod {
-        &self.method
-    }
-
-    /// How many times this authenticator has logged in.
-    #[must_use]
-    pub fn login_count(&self) -> u64 {
-        self.logins.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
     /// The current token, logging in when there is none or it is old.
-    pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
+    pub(crate) async fn token(&self) -> Result<Arc<Token>, AuthError> {
         let mut current = self.current.lock().await;
         if let Some(token) = current.as_ref()
             && token.obtained.elapsed() < self.max_age
@@ -199,7 +181,7 @@ impl Authenticator {
 
     /// Logs in again because the token of `generation` was refused. When another caller
     /// already refreshed it, the newer token is returned without a second login.
-    pub async fn refresh(&self, generation: u64) -> Result<Arc<Token>, AuthError> {
+    pub(crate) async fn refresh(&self, generation: u64) -> Result<Arc<Token>, AuthError> {
         let mut current = self.current.lock().await;
         if let Some(token) = current.as_ref()
             && token.generation > generation
@@ -273,21 +255,18 @@ impl Authenticator {
             url: answer.instance_url.clone(),
             reason: e.to_string(),
         })?;
-        self.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         tracing::debug!(flow, instance_url = %instance_url, generation, "logged in");
         Ok(Token {
             access: SecretString::from(answer.access_token),
             instance_url,
-            identity: answer.id,
-            scope: answer.scope,
             obtained: Instant::now(),
             generation,
         })
     }
 
     /// Exchanges the core token for a Data 360 token (`/services/a360/token`).
-    pub async fn exchange(&self, dataspace: &str) -> Result<TenantToken, AuthError> {
+    pub(crate) async fn exchange(&self, dataspace: &str) -> Result<TenantToken, AuthError> {
         let core = self.token().await?;
         let url = core
             .instance_url
@@ -312,14 +291,13 @@ impl Authenticator {
         Ok(TenantToken {
             access: SecretString::from(answer.access_token),
             tenant_url,
-            expires_in: Duration::from_secs(answer.expires_in),
         })
     }
 }
 
 /// A transport error in words, without the URL's query or any header.
 #[must_use]
-pub fn transport_detail(error: &reqwest::Error) -> String {
+pub(crate) fn transport_detail(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -342,7 +320,7 @@ pub fn transport_detail(error: &reqwest::Error) -> String {
 
 /// The start of a body, for errors about answers that are not JSON.
 #[must_use]
-pub fn snippet(body: &[u8]) -> String {
+pub(crate) fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed: String = text.trim().chars().take(200).collect();
     if trimmed.is_empty() {

@@ -17,32 +17,32 @@ use crate::plan::{self, LiveSnapshot, Plan, SecretProbe};
 use crate::state::State;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Manifest files or folders, or one plan file saved by `d360 plan --out`.
     #[command(flatten)]
-    pub selection: Selection,
+    pub(crate) selection: Selection,
     /// Do not ask for confirmation (needed when stdin is not a terminal, as in CI).
     #[arg(long)]
-    pub auto_approve: bool,
+    pub(crate) auto_approve: bool,
     /// Steps in flight at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub parallelism: u16,
+    pub(crate) parallelism: u16,
     /// How long to wait for another apply's state lock: `0`, `30s`, `5m`.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub lock_timeout: Duration,
+    pub(crate) lock_timeout: Duration,
     /// `text`: the plan, then progress; `json`: one JSON event per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
 /// Parses `0`, `500ms`, `30s`, `5m`, `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
@@ -68,7 +68,7 @@ struct Prepared {
     saved: bool,
 }
 
-pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let saved_path = match args.selection.paths.as_slice() {
         [path] if plan::is_plan_file(path) => Some(path.clone()),
         _ => None,
@@ -272,7 +272,7 @@ async fn watch_signals(stop: Arc<AtomicBool>) {
 }
 
 /// Waits for SIGINT or SIGTERM.
-pub async fn signal() {
+pub(crate) async fn signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -7,17 +7,17 @@ use clap::Subcommand;
 use secrecy::ExposeSecret;
 
 use super::{CliError, GlobalArgs, Outcome};
-use d360_wire::keypair as keygen;
 use crate::output;
+use d360_wire::keypair as keygen;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
-    pub command: AuthCommand,
+    pub(crate) command: AuthCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum AuthCommand {
+pub(crate) enum AuthCommand {
     /// Write `d360.key` (mode 0600) and `d360.crt` for JWT bearer login.
     Keygen {
         /// Folder to write into.
@@ -35,7 +35,7 @@ pub enum AuthCommand {
     },
 }
 
-pub fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let AuthCommand::Keygen {
         out,
         days,

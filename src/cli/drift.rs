@@ -11,27 +11,27 @@ use crate::drift;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Manifest files or folders (default: ./manifests, else the current folder).
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// `text`, `json` (stable, versioned), `markdown` (an issue or PR comment) or `junit`
     /// (one test case per resource).
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Write the report to this file instead of stdout (the summary line still goes to stderr).
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
     Markdown,
     Junit,
 }
 
-pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.paths)?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &crate::plan::Options::default()).await;

@@ -6,45 +6,45 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{CliError, GlobalArgs, Outcome};
-use d360_emulator::{self as emulator, Fault, Options};
 use crate::output;
+use d360_emulator::{self as emulator, Fault, Options};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8360", value_name = "ADDR")]
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// Data directory: `emulator.yaml` (the org), its key pair, and the objects.
     #[arg(long = "data", default_value = ".d360/emulator", value_name = "DIR")]
-    pub data: PathBuf,
+    pub(crate) data: PathBuf,
     /// Milliseconds added to every API request.
     #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub latency: u64,
+    pub(crate) latency: u64,
     /// Inject a fault into a share of API requests: 503, 500, 429, drop, drop-before or
     /// drop-after, e.g. `--fault 503=0.1` (repeatable).
     #[arg(long = "fault", value_name = "KIND=RATE")]
-    pub faults: Vec<Fault>,
+    pub(crate) faults: Vec<Fault>,
     /// Every token dies after each N API requests.
     #[arg(long, value_name = "N")]
-    pub expire_tokens_every: Option<u64>,
+    pub(crate) expire_tokens_every: Option<u64>,
     /// Seed for repeatable faults.
     #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Append one JSON line per request to FILE (no header or body values).
     #[arg(long, value_name = "FILE")]
-    pub log_requests: Option<PathBuf>,
+    pub(crate) log_requests: Option<PathBuf>,
     /// A deleted connection's name stays taken this many seconds.
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
-    pub name_lock: u64,
+    pub(crate) name_lock: u64,
     /// The first delete of each object answers 500 `UNKNOWN_EXCEPTION`.
     #[arg(long)]
-    pub flaky_delete: bool,
+    pub(crate) flaky_delete: bool,
     /// The org's connection limit (creates beyond it answer 422).
     #[arg(long, value_name = "N")]
-    pub max_connections: Option<usize>,
+    pub(crate) max_connections: Option<usize>,
 }
 
-pub async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let options = Options {
         addr: args.addr,
         data_dir: args.data,

@@ -14,37 +14,37 @@ use crate::model::{Kind, LiveObject};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder to write manifests into.
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Connector types to read (repeatable; default: every type the org offers).
     #[arg(long, value_name = "TYPE")]
-    pub connector_type: Vec<String>,
+    pub(crate) connector_type: Vec<String>,
     /// Only objects whose API name matches this regular expression.
     #[arg(long = "match", value_name = "REGEX")]
-    pub pattern: Option<String>,
+    pub(crate) pattern: Option<String>,
     /// Only this kind (repeatable; default: both).
     #[arg(long, value_enum)]
-    pub kind: Vec<KindArg>,
+    pub(crate) kind: Vec<KindArg>,
     /// One file for everything (`imported.yaml`) instead of one file per resource.
     #[arg(long)]
-    pub single_file: bool,
+    pub(crate) single_file: bool,
     /// Overwrite existing files.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// How long to wait for the state lock.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub lock_timeout: std::time::Duration,
+    pub(crate) lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
+pub(crate) enum KindArg {
     Connection,
     DataStream,
 }
 
-pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let pattern = args
         .pattern
         .as_deref()

@@ -8,7 +8,7 @@ use crate::output;
 
 /// The paths to read: those given, else `manifests/` when it exists, else the current folder.
 #[must_use]
-pub fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     if !paths.is_empty() {
         return paths.to_vec();
     }
@@ -21,7 +21,7 @@ pub fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Loads manifests and prints every diagnostic to stderr. Fails when any is an error.
-pub fn load(paths: &[PathBuf]) -> Result<Loaded, CliError> {
+pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, CliError> {
     let loaded = load_quiet(paths)?;
     print_diagnostics(&loaded);
     if loaded.diagnostics.has_errors() {
@@ -31,12 +31,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, CliError> {
 }
 
 /// Loads manifests without printing anything.
-pub fn load_quiet(paths: &[PathBuf]) -> Result<Loaded, CliError> {
+pub(crate) fn load_quiet(paths: &[PathBuf]) -> Result<Loaded, CliError> {
     Ok(manifest::load(&default_paths(paths))?)
 }
 
 /// Prints diagnostics (errors and warnings) to stderr.
-pub fn print_diagnostics(loaded: &Loaded) {
+pub(crate) fn print_diagnostics(loaded: &Loaded) {
     if !loaded.diagnostics.items.is_empty() {
         output::message(loaded.diagnostics.render(output::stderr_color()).trim_end());
     }
@@ -44,7 +44,7 @@ pub fn print_diagnostics(loaded: &Loaded) {
 
 /// `error: 3 problems in manifests (…)`.
 #[must_use]
-pub fn failure_summary(loaded: &Loaded) -> String {
+pub(crate) fn failure_summary(loaded: &Loaded) -> String {
     let errors = loaded.diagnostics.error_count();
     let warnings = loaded.diagnostics.warning_count();
     format!(

@@ -28,41 +28,41 @@ use crate::output;
 /// Salesforce Data 360 connections and data streams as code.
 #[derive(Debug, Parser)]
 #[command(name = "d360", version, about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Options every command takes.
 #[derive(Debug, Clone, clap::Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Org profile to use: a name from d360.yaml, `env`, or `local` (the built-in emulator).
     #[arg(long, global = true, env = "D360_ORG")]
-    pub org: Option<String>,
+    pub(crate) org: Option<String>,
     /// Configuration file (default: ./d360.yaml when it exists).
     #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). `RUST_LOG` also works.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
     /// No ANSI colour (also when `NO_COLOR` is set or output is not a terminal).
     #[arg(long, global = true)]
-    pub no_color: bool,
+    pub(crate) no_color: bool,
     /// Log line format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    pub(crate) log_format: LogFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Parse, expand and check manifests offline.
     Validate(validate::Args),
     /// Print the expanded resources (after sets and interpolation; secrets as references).
@@ -89,7 +89,7 @@ pub enum Command {
 
 /// How a command ended; the process exit code follows from it alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Done, nothing to report.
     Success,
     /// Done, and there are changes or drift (`--detailed-exitcode`, `drift`).
@@ -103,7 +103,7 @@ pub enum Outcome {
 impl Outcome {
     /// The one mapping from outcomes to exit codes.
     #[must_use]
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             Outcome::Success => 0,
             Outcome::Failure => 1,
@@ -115,7 +115,7 @@ impl Outcome {
 
 /// Errors that reach the command line. Each wraps one module's error type.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// Problems already printed (manifest diagnostics): nothing more to say.
     #[error("{0}")]
     Reported(String),
@@ -144,7 +144,7 @@ pub enum CliError {
 }
 
 /// Sets up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` wins.
-pub fn init_tracing(global: &GlobalArgs) {
+pub(crate) fn init_tracing(global: &GlobalArgs) {
     use tracing_subscriber::EnvFilter;
     if global.no_color {
         output::disable_color();
@@ -167,8 +167,30 @@ pub fn init_tracing(global: &GlobalArgs) {
 }
 
 /// Runs a parsed command line and decides the outcome.
-#[must_use]
-pub fn run(cli: Cli) -> Outcome {
+/// The whole program: parse the command line, set up logging, run the command, and map its
+/// outcome to the process exit code.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let cli = Cli::parse();
+    init_tracing(&cli.global);
+    std::process::ExitCode::from(run(cli).code())
+}
+
+/// Whether `words` (the program name first) is a command line d360 accepts, without running
+/// it; the example pipelines are checked with this.
+///
+/// # Errors
+/// The command line is refused, with clap's explanation.
+pub fn check_arguments<I, T>(words: I) -> Result<(), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser;
+    Cli::try_parse_from(words).map(drop)
+}
+
+pub(crate) fn run(cli: Cli) -> Outcome {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -202,7 +224,7 @@ pub fn run(cli: Cli) -> Outcome {
 }
 
 /// Prints an error and its causes to stderr.
-pub fn report(error: &CliError) {
+pub(crate) fn report(error: &CliError) {
     if let CliError::Reported(summary) = error {
         if !summary.is_empty() {
             output::message(summary);

@@ -11,13 +11,13 @@ use crate::api::ApiError;
 use crate::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
-    pub command: OrgCommand,
+    pub(crate) command: OrgCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum OrgCommand {
+pub(crate) enum OrgCommand {
     /// Check that d360 can log in and use Data 360; diagnose the setup when it cannot.
     Check {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -26,7 +26,7 @@ pub enum OrgCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -97,7 +97,7 @@ impl CheckReport {
     }
 }
 
-pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let OrgCommand::Check { format } = args.command;
     let session = session::open(global).await?;
     let report = check(&session).await;

@@ -11,29 +11,29 @@ use crate::output;
 use crate::plan::{self, Plan};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
-    pub selection: Selection,
+    pub(crate) selection: Selection,
     /// Save the plan here (JSON) for `d360 apply FILE`. Holds references, never secret values.
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// `text` for people, `json` for machines (stable, versioned), `markdown` for PR comments.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Exit 2 when there are changes, 0 when none, 1 on error.
     #[arg(long)]
-    pub detailed_exitcode: bool,
+    pub(crate) detailed_exitcode: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
     Markdown,
 }
 
 /// Prints a plan in the chosen format to stdout.
-pub fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
+pub(crate) fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
     match format {
         Format::Text => {
             let paint = output::Paint {
@@ -51,7 +51,7 @@ pub fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
     Ok(())
 }
 
-pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let options = args.selection.options()?;
     let loaded = manifests::load(&args.selection.paths)?;
     let session = session::open(global).await?;

@@ -13,23 +13,23 @@ use crate::state::State;
 
 /// Manifests and the part of them to act on.
 #[derive(Debug, Clone, clap::Args)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Manifest files or folders (default: ./manifests, else the current folder).
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Only this resource (and what it depends on). Repeatable. Example: `Connection/AWS_RDS_c01`.
     #[arg(long, value_name = "KIND/NAME")]
-    pub target: Vec<String>,
+    pub(crate) target: Vec<String>,
     /// Only resources with this label (and what they depend on). Repeatable; all must match.
     #[arg(long, value_name = "KEY=VALUE")]
-    pub selector: Vec<String>,
+    pub(crate) selector: Vec<String>,
     /// Delete managed resources that no manifest declares any more.
     #[arg(long)]
-    pub prune: bool,
+    pub(crate) prune: bool,
 }
 
 impl Selection {
     /// The plan options these flags ask for.
-    pub fn options(&self) -> Result<plan::Options, CliError> {
+    pub(crate) fn options(&self) -> Result<plan::Options, CliError> {
         let targets = self
             .target
             .iter()
@@ -61,15 +61,19 @@ impl Selection {
 }
 
 /// A plan and what it was made from.
-pub struct Planned {
-    pub plan: Plan,
-    pub state: State,
-    pub live: LiveSnapshot,
-    pub probe: SecretProbe,
+pub(crate) struct Planned {
+    pub(crate) plan: Plan,
+    pub(crate) state: State,
+    pub(crate) live: LiveSnapshot,
+    pub(crate) probe: SecretProbe,
 }
 
 /// Reads state and the live org, checks connector types, and builds the plan.
-pub async fn make(session: &Session, desired: &[Declared], options: &plan::Options) -> Result<Planned, CliError> {
+pub(crate) async fn make(
+    session: &Session,
+    desired: &[Declared],
+    options: &plan::Options,
+) -> Result<Planned, CliError> {
     let state = session.store.load().await?;
     let probe = SecretProbe {
         key: session.store.fingerprint_key().await?,
@@ -96,7 +100,7 @@ pub async fn make(session: &Session, desired: &[Declared], options: &plan::Optio
 
 /// The connection each live data stream uses, by stream name.
 #[must_use]
-pub fn stream_connections(live: &LiveSnapshot) -> BTreeMap<String, String> {
+pub(crate) fn stream_connections(live: &LiveSnapshot) -> BTreeMap<String, String> {
     live.objects
         .values()
         .filter_map(|object| match &object.resource {

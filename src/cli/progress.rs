@@ -10,7 +10,7 @@ use crate::output::{self, Paint};
 use crate::plan::{ActionKind, Plan};
 
 /// How to show progress.
-pub enum Progress {
+pub(crate) enum Progress {
     Bar {
         bar: ProgressBar,
         current: Mutex<Vec<String>>,
@@ -25,7 +25,7 @@ pub enum Progress {
 impl Progress {
     /// A bar when stderr is a terminal, plain lines otherwise.
     #[must_use]
-    pub fn for_terminal(steps: usize) -> Self {
+    pub(crate) fn for_terminal(steps: usize) -> Self {
         if output::stderr_is_terminal() {
             let bar = ProgressBar::new(steps as u64);
             let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
@@ -49,7 +49,7 @@ impl Progress {
     }
 
     /// Removes the bar before the summary is printed.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Progress::Bar { bar, .. } = self {
             bar.finish_and_clear();
         }

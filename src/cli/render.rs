@@ -10,20 +10,20 @@ use crate::model::Resource;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Manifest files or folders (default: ./manifests, else the current folder).
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Yaml,
     Json,
 }
 
-pub fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.paths)?;
     let base = std::env::current_dir().ok();
     let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &d.resource).collect();

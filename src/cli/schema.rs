@@ -7,16 +7,16 @@ use crate::manifest::schema;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder to write the schemas into.
     #[arg(long, default_value = "schemas", value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Do not write: fail (exit 1) when the files in DIR differ from what would be written.
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
-pub fn run(args: &Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
     let mut stale = Vec::new();
     if !args.check {
         std::fs::create_dir_all(&args.out).map_err(|source| CliError::Write {

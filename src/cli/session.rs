@@ -6,23 +6,23 @@ use std::time::Duration;
 use super::{CliError, GlobalArgs};
 use crate::api::{Client, RetrySettings};
 use crate::config::{self, AuthMethod, DEFAULT_API_VERSION, OrgProfile, OrgSelection, StateConfig};
-use d360_emulator::{self as emulator, Emulator};
 use crate::secret::SecretRef;
 use crate::state::Store;
+use d360_emulator::{self as emulator, Emulator};
 
 /// An org ready to use: its client, its state store, and (for `local`) the emulator serving it.
-pub struct Session {
-    pub org: String,
-    pub profile: OrgProfile,
-    pub client: Client,
-    pub store: Store,
+pub(crate) struct Session {
+    pub(crate) org: String,
+    pub(crate) profile: OrgProfile,
+    pub(crate) client: Client,
+    pub(crate) store: Store,
     /// Kept alive for the whole command; dropped (stopped) with the session.
     emulator: Option<Emulator>,
 }
 
 impl Session {
     /// Stops the in-process emulator, if any, flushing its objects.
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         if let Some(emulator) = self.emulator.take() {
             emulator.shutdown().await;
         }
@@ -30,17 +30,17 @@ impl Session {
 }
 
 /// The profile selected by `--org` / `D360_ORG` (without starting anything).
-pub fn select(global: &GlobalArgs) -> Result<OrgSelection, CliError> {
+pub(crate) fn select(global: &GlobalArgs) -> Result<OrgSelection, CliError> {
     Ok(config::select(global.org.as_deref(), global.config.as_deref())?)
 }
 
 /// Opens the selected org with the default retry settings.
-pub async fn open(global: &GlobalArgs) -> Result<Session, CliError> {
+pub(crate) async fn open(global: &GlobalArgs) -> Result<Session, CliError> {
     open_with(global, RetrySettings::from_env()).await
 }
 
 /// Opens the selected org.
-pub async fn open_with(global: &GlobalArgs, retry: RetrySettings) -> Result<Session, CliError> {
+pub(crate) async fn open_with(global: &GlobalArgs, retry: RetrySettings) -> Result<Session, CliError> {
     match select(global)? {
         OrgSelection::Remote(profile) => {
             let client = Client::new(&profile, retry)?;

@@ -13,13 +13,13 @@ use crate::secret::SecretRef;
 use crate::state::{Managed, State, Store};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
-    pub command: StateCommand,
+    pub(crate) command: StateCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum StateCommand {
+pub(crate) enum StateCommand {
     /// List managed resources.
     List {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -51,7 +51,7 @@ pub enum StateCommand {
 
 /// A state backend kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Backend {
+pub(crate) enum Backend {
     /// The JSON file: the org's configured path, else `.d360/state/<org>.json`.
     Local,
     /// The org's configured database, else the URL in `D360_STATE_URL`.
@@ -96,7 +96,7 @@ async fn migrate(global: &GlobalArgs, from: Backend, to: Backend) -> Result<Outc
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -147,7 +147,7 @@ fn public_view(managed: &Managed) -> serde_json::Value {
     })
 }
 
-pub async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     if let StateCommand::Migrate { from, to } = args.command {
         return migrate(global, from, to).await;
     }

@@ -8,21 +8,21 @@ use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Manifest files or folders (default: ./manifests, else the current folder).
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// `text` for people; `json` lists every diagnostic for editors and bots.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
-pub fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load_quiet(&args.paths)?;
     let valid = !loaded.diagnostics.has_errors();
     match args.format {

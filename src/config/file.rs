@@ -13,93 +13,93 @@ use crate::secret::SecretRef;
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     #[serde(default)]
-    pub orgs: BTreeMap<String, OrgRaw>,
+    pub(crate) orgs: BTreeMap<String, OrgRaw>,
 }
 
 /// A non-secret value given directly or by reference (`clientId: { fromEnv: SF_CLIENT_ID }`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum Plain {
+pub(crate) enum Plain {
     Value(String),
     Reference(SecretSource),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct OrgRaw {
-    pub instance_url: String,
+pub(crate) struct OrgRaw {
+    pub(crate) instance_url: String,
     #[serde(default)]
-    pub login_url: Option<String>,
+    pub(crate) login_url: Option<String>,
     #[serde(default)]
-    pub api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     #[serde(default)]
-    pub dataspace: Option<String>,
-    pub auth: AuthRaw,
+    pub(crate) dataspace: Option<String>,
+    pub(crate) auth: AuthRaw,
     #[serde(default)]
-    pub state: Option<StateRaw>,
+    pub(crate) state: Option<StateRaw>,
     #[serde(default)]
-    pub timeout_seconds: Option<u64>,
+    pub(crate) timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AuthRaw {
+pub(crate) struct AuthRaw {
     #[serde(default)]
-    pub jwt: Option<JwtRaw>,
+    pub(crate) jwt: Option<JwtRaw>,
     #[serde(default)]
-    pub client_credentials: Option<ClientCredentialsRaw>,
+    pub(crate) client_credentials: Option<ClientCredentialsRaw>,
     #[serde(default)]
-    pub password: Option<PasswordRaw>,
+    pub(crate) password: Option<PasswordRaw>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct JwtRaw {
-    pub client_id: Plain,
-    pub username: Plain,
+pub(crate) struct JwtRaw {
+    pub(crate) client_id: Plain,
+    pub(crate) username: Plain,
     #[serde(default)]
-    pub private_key_file: Option<String>,
+    pub(crate) private_key_file: Option<String>,
     #[serde(default)]
-    pub private_key: Option<SecretSource>,
+    pub(crate) private_key: Option<SecretSource>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ClientCredentialsRaw {
-    pub client_id: Plain,
-    pub client_secret: SecretSource,
+pub(crate) struct ClientCredentialsRaw {
+    pub(crate) client_id: Plain,
+    pub(crate) client_secret: SecretSource,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PasswordRaw {
-    pub client_id: Plain,
-    pub client_secret: SecretSource,
-    pub username: Plain,
-    pub password: SecretSource,
+pub(crate) struct PasswordRaw {
+    pub(crate) client_id: Plain,
+    pub(crate) client_secret: SecretSource,
+    pub(crate) username: Plain,
+    pub(crate) password: SecretSource,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Backend {
+pub(crate) enum Backend {
     Local,
     Postgres,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StateRaw {
-    pub backend: Backend,
+pub(crate) struct StateRaw {
+    pub(crate) backend: Backend,
     #[serde(default)]
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     #[serde(default)]
-    pub url: Option<SecretSource>,
+    pub(crate) url: Option<SecretSource>,
 }
 
 /// Reads and parses a config file.
-pub fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
         path: path.display().to_string(),
         source,
@@ -153,7 +153,7 @@ fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, C
 }
 
 /// Resolves one org of the file.
-pub fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfile, ConfigError> {
+pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfile, ConfigError> {
     let base = config_path.parent().unwrap_or_else(|| Path::new("."));
     let profile_error = |message: &str| ConfigError::Profile {
         org: name.to_owned(),

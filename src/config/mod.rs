@@ -9,16 +9,16 @@ mod file;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use file::{ConfigFile, load_file};
+pub(crate) use file::load_file;
 
 use crate::secret::SecretRef;
 
 /// The default API version: the one the seeds and the reference use.
-pub const DEFAULT_API_VERSION: &str = "66.0";
+pub(crate) const DEFAULT_API_VERSION: &str = "66.0";
 
 /// Problems with configuration. Messages name the file, place and field.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("cannot read `{path}`")]
     Unreadable {
         path: String,
@@ -48,7 +48,7 @@ pub enum ConfigError {
 
 /// How d360 logs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthMethod {
+pub(crate) enum AuthMethod {
     /// OAuth 2.0 JWT bearer: an RS256 assertion signed with the app's private key.
     Jwt {
         client_id: String,
@@ -71,47 +71,38 @@ pub enum AuthMethod {
 
 impl AuthMethod {
     #[must_use]
-    pub fn flow_name(&self) -> &'static str {
+    pub(crate) fn flow_name(&self) -> &'static str {
         match self {
             AuthMethod::Jwt { .. } => "JWT bearer",
             AuthMethod::ClientCredentials { .. } => "client credentials",
             AuthMethod::Password { .. } => "username-password",
         }
     }
-
-    #[must_use]
-    pub fn client_id(&self) -> &str {
-        match self {
-            AuthMethod::Jwt { client_id, .. }
-            | AuthMethod::ClientCredentials { client_id, .. }
-            | AuthMethod::Password { client_id, .. } => client_id,
-        }
-    }
 }
 
 /// Where the state of an org lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StateConfig {
+pub(crate) enum StateConfig {
     Local { path: PathBuf },
     Postgres { url: SecretRef },
 }
 
 /// A fully resolved org: where it is, how to log in, where its state is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgProfile {
-    pub name: String,
-    pub instance_url: url::Url,
-    pub login_url: url::Url,
-    pub api_version: String,
-    pub dataspace: String,
-    pub auth: AuthMethod,
-    pub state: StateConfig,
-    pub timeout: Duration,
+pub(crate) struct OrgProfile {
+    pub(crate) name: String,
+    pub(crate) instance_url: url::Url,
+    pub(crate) login_url: url::Url,
+    pub(crate) api_version: String,
+    pub(crate) dataspace: String,
+    pub(crate) auth: AuthMethod,
+    pub(crate) state: StateConfig,
+    pub(crate) timeout: Duration,
 }
 
 /// Which org a command runs against.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OrgSelection {
+pub(crate) enum OrgSelection {
     /// The built-in emulator over `data_dir`, with its state at `state`.
     Local {
         data_dir: PathBuf,
@@ -122,19 +113,19 @@ pub enum OrgSelection {
 
 /// The default state file of an org: `.d360/state/<org>.json`.
 #[must_use]
-pub fn default_state_path(org: &str) -> PathBuf {
+pub(crate) fn default_state_path(org: &str) -> PathBuf {
     Path::new(".d360").join("state").join(format!("{org}.json"))
 }
 
 /// Whether a host is loopback (plain `http://` is allowed only there).
 #[must_use]
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Parses an org URL: `https://` anywhere, `http://` only on loopback.
-pub fn parse_org_url(text: &str) -> Result<url::Url, ConfigError> {
+pub(crate) fn parse_org_url(text: &str) -> Result<url::Url, ConfigError> {
     let bad = |reason: &str| ConfigError::BadUrl {
         url: text.to_owned(),
         reason: reason.to_owned(),
@@ -165,7 +156,7 @@ fn timeout_from_env() -> Duration {
 }
 
 /// Resolves `--org` (or `D360_ORG`, else `local`) against the config file and environment.
-pub fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelection, ConfigError> {
+pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelection, ConfigError> {
     let name = org.unwrap_or("local");
     let explicit = config_path.is_some();
     let path = config_path.map_or_else(|| PathBuf::from("d360.yaml"), Path::to_path_buf);
@@ -200,7 +191,7 @@ fn env(name: &'static str) -> Option<String> {
 }
 
 /// `--org env`: the org described by `D360_*` variables. The flow follows from what is set.
-pub fn from_env() -> Result<OrgProfile, ConfigError> {
+pub(crate) fn from_env() -> Result<OrgProfile, ConfigError> {
     let instance = env("D360_INSTANCE_URL").ok_or(ConfigError::EnvMissing("D360_INSTANCE_URL"))?;
     let instance_url = parse_org_url(&instance)?;
     let login_url = match env("D360_LOGIN_URL") {

@@ -13,25 +13,25 @@ use crate::model::{Fields, Resource};
 /// One field that differs, `old` → `new`. `None` means absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct FieldChange {
-    pub field: String,
+pub(crate) struct FieldChange {
+    pub(crate) field: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old: Option<Value>,
+    pub(crate) old: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<Value>,
+    pub(crate) new: Option<Value>,
     /// A write-only value: `old`/`new` are never shown, only `note`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub sensitive: bool,
+    pub(crate) sensitive: bool,
     /// The field cannot change in place.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub forces_replacement: bool,
+    pub(crate) forces_replacement: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// What is known about one desired secret compared with the state's fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretStatus {
+pub(crate) enum SecretStatus {
     /// Same value as last applied.
     Unchanged,
     /// A different value than last applied.
@@ -50,7 +50,7 @@ fn absence_matters(field: &str) -> bool {
 
 /// Compares the readable fields of `desired` with `live`, honouring `ignoreChanges`.
 #[must_use]
-pub fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChange> {
+pub(crate) fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChange> {
     let wanted = desired.fields();
     let lifecycle = desired.lifecycle();
     let mut changes = Vec::new();
@@ -85,7 +85,7 @@ pub fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChange> {
 /// Changes for secrets: one per credential that will be (re)set. `Unresolvable` ones are not
 /// changes; the caller decides whether that is an error.
 #[must_use]
-pub fn secret_changes(
+pub(crate) fn secret_changes(
     secrets: &[(String, SecretStatus)],
     lifecycle_ignores: impl Fn(&str) -> bool,
 ) -> Vec<FieldChange> {
@@ -115,7 +115,7 @@ pub fn secret_changes(
 
 /// Fields of a resource to be created, as `(absent) → value` changes.
 #[must_use]
-pub fn creation_fields(desired: &Resource) -> Vec<FieldChange> {
+pub(crate) fn creation_fields(desired: &Resource) -> Vec<FieldChange> {
     let mut changes: Vec<FieldChange> = desired
         .fields()
         .into_iter()

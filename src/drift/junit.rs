@@ -25,7 +25,7 @@ fn escape(text: &str) -> String {
 
 /// Renders the report as a JUnit `testsuites` document.
 #[must_use]
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let plain = Paint { enabled: false };
     let failures = report.items.iter().filter(|i| i.status.is_drift()).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use junit::render as render_junit;
-pub use render::{render_markdown, render_text};
+pub(crate) use junit::render as render_junit;
+pub(crate) use render::{render_markdown, render_text};
 
 use crate::diff::FieldChange;
 use crate::model::{Kind, ResourceKey};
@@ -22,12 +22,12 @@ use crate::plan::{ActionKind, Plan};
 use crate::state::State;
 
 /// The drift format this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What is wrong with one resource (or that nothing is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Live fields differ from the manifest.
     Changed,
     /// Declared (or managed) but not in the org.
@@ -43,12 +43,12 @@ pub enum Status {
 
 impl Status {
     #[must_use]
-    pub fn is_drift(self) -> bool {
+    pub(crate) fn is_drift(self) -> bool {
         self != Status::InSync
     }
 
     #[must_use]
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Status::Changed => "changed outside d360",
             Status::Missing => "missing from the org",
@@ -63,21 +63,21 @@ impl Status {
 /// One resource's drift.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Item {
-    pub kind: Kind,
-    pub name: String,
-    pub status: Status,
+pub(crate) struct Item {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    pub(crate) status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<FieldChange>,
+    pub(crate) changes: Vec<FieldChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<String>,
+    pub(crate) details: Vec<String>,
 }
 
 impl Item {
     #[must_use]
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey::new(self.kind, self.name.clone())
     }
 }
@@ -85,35 +85,35 @@ impl Item {
 /// Counts per status.
 #[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
-    pub changed: usize,
-    pub missing: usize,
-    pub secret_unverified: usize,
-    pub unmanaged: usize,
-    pub undeclared: usize,
-    pub in_sync: usize,
+pub(crate) struct Summary {
+    pub(crate) changed: usize,
+    pub(crate) missing: usize,
+    pub(crate) secret_unverified: usize,
+    pub(crate) unmanaged: usize,
+    pub(crate) undeclared: usize,
+    pub(crate) in_sync: usize,
 }
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Report {
-    pub format_version: u32,
-    pub org: String,
-    pub checked_at: String,
-    pub drift: bool,
-    pub summary: Summary,
+pub(crate) struct Report {
+    pub(crate) format_version: u32,
+    pub(crate) org: String,
+    pub(crate) checked_at: String,
+    pub(crate) drift: bool,
+    pub(crate) summary: Summary,
     /// Sorted: drifted first (by status), then in sync; by kind and name within.
-    pub items: Vec<Item>,
+    pub(crate) items: Vec<Item>,
     /// Plan warnings and problems worth knowing (they do not make drift).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Report {
     /// `Drift: 1 changed, 0 missing, …; 20 in sync.`
     #[must_use]
-    pub fn summary_line(&self) -> String {
+    pub(crate) fn summary_line(&self) -> String {
         let s = &self.summary;
         if !self.drift {
             return format!(
@@ -143,7 +143,7 @@ fn item(kind: Kind, name: &str, status: Status, id: Option<String>) -> Item {
 /// Classifies a plan made without `--prune` into a drift report. `declared`: every declared
 /// resource (those without an action are in sync).
 #[must_use]
-pub fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report {
+pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report {
     let mut items: Vec<Item> = Vec::new();
     let mut seen: BTreeSet<ResourceKey> = BTreeSet::new();
     for action in &plan.actions {

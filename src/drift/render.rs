@@ -17,7 +17,7 @@ fn mark(status: Status, paint: Paint) -> String {
 
 /// Text: every drifted resource with its field changes, then the summary line.
 #[must_use]
-pub fn render_text(report: &Report, paint: Paint) -> String {
+pub(crate) fn render_text(report: &Report, paint: Paint) -> String {
     let mut out = String::new();
     for entry in report.items.iter().filter(|i| i.status.is_drift()) {
         let id = entry.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
@@ -47,7 +47,7 @@ pub fn render_text(report: &Report, paint: Paint) -> String {
 
 /// Markdown: a summary table and one collapsible section per drifted resource.
 #[must_use]
-pub fn render_markdown(report: &Report) -> String {
+pub(crate) fn render_markdown(report: &Report) -> String {
     let plain = Paint { enabled: false };
     let s = &report.summary;
     let mut out = format!(

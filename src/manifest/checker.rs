@@ -12,26 +12,26 @@ use super::yaml_tree::{Node, Pos, Segment, path_text};
 
 /// One item of a `ConnectionSet`: its columns and how to name it in messages.
 #[derive(Debug, Clone)]
-pub struct Item {
-    pub columns: BTreeMap<String, String>,
+pub(crate) struct Item {
+    pub(crate) columns: BTreeMap<String, String>,
     /// `row 3 of inventory/clinics.csv` or `item [2]`.
-    pub label: String,
+    pub(crate) label: String,
     /// Where the item's values live, for messages that concern the source.
-    pub source: String,
+    pub(crate) source: String,
     /// Whether every item has the same columns (a CSV file): a missing column is then
     /// reported once, not once per row.
-    pub uniform: bool,
+    pub(crate) uniform: bool,
 }
 
 /// Collects diagnostics without repeating one (a set's template reports once, not per row).
 #[derive(Debug, Default)]
-pub struct Sink {
-    pub diagnostics: Diagnostics,
+pub(crate) struct Sink {
+    pub(crate) diagnostics: Diagnostics,
     seen: HashSet<(std::path::PathBuf, usize, String)>,
 }
 
 impl Sink {
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         let key = (
             diagnostic.file.clone(),
             diagnostic.pos.offset,
@@ -44,18 +44,18 @@ impl Sink {
 }
 
 /// Where checks of one document (or one set item) are happening.
-pub struct Checker<'a> {
-    pub file: &'a Path,
-    pub dir: &'a Path,
-    pub root: &'a Node,
-    pub text: &'a str,
-    pub prefix: Vec<Segment>,
-    pub item: Option<&'a Item>,
-    pub sink: &'a mut Sink,
+pub(crate) struct Checker<'a> {
+    pub(crate) file: &'a Path,
+    pub(crate) dir: &'a Path,
+    pub(crate) root: &'a Node,
+    pub(crate) text: &'a str,
+    pub(crate) prefix: Vec<Segment>,
+    pub(crate) item: Option<&'a Item>,
+    pub(crate) sink: &'a mut Sink,
 }
 
 /// A path relative to the checker's prefix, as string keys (indexes as numbers in text).
-pub type Rel<'r> = &'r [&'r str];
+pub(crate) type Rel<'r> = &'r [&'r str];
 
 fn segments(rel: Rel<'_>) -> impl Iterator<Item = Segment> + '_ {
     rel.iter().map(|part| match part.parse::<usize>() {
@@ -66,26 +66,26 @@ fn segments(rel: Rel<'_>) -> impl Iterator<Item = Segment> + '_ {
 
 impl Checker<'_> {
     /// Full path of `rel` under the prefix.
-    pub fn path(&self, rel: Rel<'_>) -> Vec<Segment> {
+    pub(crate) fn path(&self, rel: Rel<'_>) -> Vec<Segment> {
         self.prefix.iter().cloned().chain(segments(rel)).collect()
     }
 
     /// The node at `rel`, if present.
-    pub fn node(&self, rel: Rel<'_>) -> Option<&Node> {
+    pub(crate) fn node(&self, rel: Rel<'_>) -> Option<&Node> {
         let path = self.path(rel);
         let (node, found) = self.root.find(&path);
         found.then_some(node)
     }
 
     /// The place of the value at `rel`, or the nearest parent when absent.
-    pub fn value_place(&self, rel: Rel<'_>) -> (Pos, usize) {
+    pub(crate) fn value_place(&self, rel: Rel<'_>) -> (Pos, usize) {
         let path = self.path(rel);
         let (node, _) = self.root.find(&path);
         (node.pos(), node.len())
     }
 
     /// The place of the key at `rel` (for "this field" problems).
-    pub fn key_place(&self, rel: Rel<'_>) -> (Pos, usize) {
+    pub(crate) fn key_place(&self, rel: Rel<'_>) -> (Pos, usize) {
         let path = self.path(rel);
         let pos = self.root.key_pos(&path);
         let len = match path.last() {
@@ -100,7 +100,7 @@ impl Checker<'_> {
     }
 
     /// An error on the value at `rel`.
-    pub fn error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
         let (pos, len) = self.value_place(rel);
         Diagnostic::error(
             self.file,
@@ -112,7 +112,7 @@ impl Checker<'_> {
     }
 
     /// An error on the key at `rel` (a field that is missing, misplaced or unknown).
-    pub fn key_error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn key_error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
         let (pos, len) = self.key_place(rel);
         Diagnostic::error(
             self.file,
@@ -123,19 +123,19 @@ impl Checker<'_> {
         .with_len(len)
     }
 
-    pub fn warning(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn warning(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
         let mut diagnostic = self.error(rel, message);
         diagnostic.severity = super::diagnostic::Severity::Warning;
         diagnostic
     }
 
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.sink.push(diagnostic);
     }
 
     /// Interpolates the string at `rel`, reporting an unset variable or missing column at
     /// its exact place. On a problem the raw text is returned so checks can go on.
-    pub fn text(&mut self, rel: Rel<'_>, raw: &str) -> String {
+    pub(crate) fn text(&mut self, rel: Rel<'_>, raw: &str) -> String {
         if !interpolate::has_variables(raw) {
             return raw.to_owned();
         }
@@ -214,7 +214,7 @@ impl Checker<'_> {
     }
 
     /// Interpolates an optional string.
-    pub fn optional_text(&mut self, rel: Rel<'_>, raw: Option<&String>) -> Option<String> {
+    pub(crate) fn optional_text(&mut self, rel: Rel<'_>, raw: Option<&String>) -> Option<String> {
         raw.map(|raw| self.text(rel, raw))
     }
 }

@@ -7,7 +7,7 @@ use super::raw::ConnectionSetDocument;
 use crate::model::Connection;
 
 /// Reads the set's items, reporting problems at `spec.items`.
-pub fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument) -> Vec<Item> {
+pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument) -> Vec<Item> {
     let source = &document.spec.items;
     match (&source.from_csv, &source.list) {
         (Some(_), Some(_)) | (None, None) => {
@@ -101,7 +101,7 @@ fn csv_reason(error: &csv::Error) -> String {
 }
 
 /// Expands the template for every item.
-pub fn expand(checker: &mut Checker<'_>, document: &ConnectionSetDocument, items: &[Item]) -> Vec<Connection> {
+pub(crate) fn expand(checker: &mut Checker<'_>, document: &ConnectionSetDocument, items: &[Item]) -> Vec<Connection> {
     let template = &document.spec.template;
     let mut connections = Vec::with_capacity(items.len());
     for item in items {

@@ -26,7 +26,7 @@ fn looks_secret(name: &str) -> bool {
 }
 
 /// Checks an API name at `rel` and reports problems there.
-pub fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, what: &str) {
+pub(crate) fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, what: &str) {
     if let Err(error) = ApiName::parse(name) {
         let diagnostic = checker
             .error(rel, format!("`{name}` is not a valid {what} API name: {error}"))
@@ -37,7 +37,7 @@ pub fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, what: &st
 }
 
 /// Converts `ignoreChanges` and checks its entries against the kind's field names.
-pub fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>, fields: &[&str]) -> Lifecycle {
+pub(crate) fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>, fields: &[&str]) -> Lifecycle {
     let Some(spec) = spec else { return Lifecycle::default() };
     for (index, entry) in spec.ignore_changes.iter().enumerate() {
         let index_text = index.to_string();
@@ -87,7 +87,7 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
 }
 
 /// Converts one connection; `metadata` and `spec` live under the checker's prefix.
-pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
+pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
     let name = checker.text(&["metadata", "name"], &metadata.name);
     check_name(checker, &["metadata", "name"], &name, "connection");
 

@@ -71,7 +71,7 @@ fn convert_refresh(checker: &mut Checker<'_>, refresh: &RefreshSpec) -> Refresh 
 }
 
 /// Converts one data stream.
-pub fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStreamSpec) -> DataStream {
+pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &DataStreamSpec) -> DataStream {
     let name = checker.text(&["metadata", "name"], &metadata.name);
     check_name(checker, &["metadata", "name"], &name, "data stream");
     let label = checker.text(&["spec", "label"], &spec.label);

@@ -14,40 +14,40 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 use super::yaml_tree::Pos;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
 
 /// Another place a diagnostic refers to (the first of two duplicates, say).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Related {
-    pub file: PathBuf,
-    pub pos: Pos,
-    pub len: usize,
-    pub label: String,
+pub(crate) struct Related {
+    pub(crate) file: PathBuf,
+    pub(crate) pos: Pos,
+    pub(crate) len: usize,
+    pub(crate) label: String,
 }
 
 /// One problem in one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub severity: Severity,
-    pub file: PathBuf,
-    pub pos: Pos,
-    pub len: usize,
+pub(crate) struct Diagnostic {
+    pub(crate) severity: Severity,
+    pub(crate) file: PathBuf,
+    pub(crate) pos: Pos,
+    pub(crate) len: usize,
     /// The YAML path, such as `spec.parameters.DATABASE` (empty for the whole document).
-    pub path: String,
-    pub message: String,
-    pub label: String,
-    pub help: Option<String>,
-    pub related: Vec<Related>,
+    pub(crate) path: String,
+    pub(crate) message: String,
+    pub(crate) label: String,
+    pub(crate) help: Option<String>,
+    pub(crate) related: Vec<Related>,
     /// False when the text at the place may be a secret.
-    pub show_source: bool,
+    pub(crate) show_source: bool,
 }
 
 impl Diagnostic {
     #[must_use]
-    pub fn error(file: &Path, pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(file: &Path, pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
             file: file.to_path_buf(),
@@ -63,7 +63,7 @@ impl Diagnostic {
     }
 
     #[must_use]
-    pub fn warning(file: &Path, pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(file: &Path, pos: Pos, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
             ..Self::error(file, pos, path, message)
@@ -71,38 +71,38 @@ impl Diagnostic {
     }
 
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     #[must_use]
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
     #[must_use]
-    pub fn with_len(mut self, len: usize) -> Self {
+    pub(crate) fn with_len(mut self, len: usize) -> Self {
         self.len = len.max(1);
         self
     }
 
     #[must_use]
-    pub fn hiding_source(mut self) -> Self {
+    pub(crate) fn hiding_source(mut self) -> Self {
         self.show_source = false;
         self
     }
 
     #[must_use]
-    pub fn with_related(mut self, related: Related) -> Self {
+    pub(crate) fn with_related(mut self, related: Related) -> Self {
         self.related.push(related);
         self
     }
 
     /// `file:line:column`.
     #[must_use]
-    pub fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         format!("{}:{}:{}", self.file.display(), self.pos.line, self.pos.column)
     }
 }
@@ -124,37 +124,37 @@ impl fmt::Display for Diagnostic {
 
 /// All diagnostics of a run, with the file texts needed to show snippets.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics {
-    pub items: Vec<Diagnostic>,
+pub(crate) struct Diagnostics {
+    pub(crate) items: Vec<Diagnostic>,
     sources: BTreeMap<PathBuf, Arc<String>>,
 }
 
 impl Diagnostics {
-    pub fn add_source(&mut self, file: &Path, text: Arc<String>) {
+    pub(crate) fn add_source(&mut self, file: &Path, text: Arc<String>) {
         self.sources.insert(file.to_path_buf(), text);
     }
 
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);
     }
 
     #[must_use]
-    pub fn error_count(&self) -> usize {
+    pub(crate) fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.severity == Severity::Error).count()
     }
 
     #[must_use]
-    pub fn warning_count(&self) -> usize {
+    pub(crate) fn warning_count(&self) -> usize {
         self.items.iter().filter(|d| d.severity == Severity::Warning).count()
     }
 
     #[must_use]
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.error_count() > 0
     }
 
     /// Orders diagnostics by file and place so output is stable.
-    pub fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         self.items.sort_by(|a, b| {
             (&a.file, a.pos.offset, a.severity, &a.message).cmp(&(&b.file, b.pos.offset, b.severity, &b.message))
         });
@@ -163,7 +163,7 @@ impl Diagnostics {
 
     /// Renders every diagnostic for a person, with snippets, carets and help lines.
     #[must_use]
-    pub fn render(&self, color: bool) -> String {
+    pub(crate) fn render(&self, color: bool) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -292,7 +292,7 @@ impl miette::Diagnostic for Rendered {
 
 /// "did you mean" for a misspelt word among candidates.
 #[must_use]
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()

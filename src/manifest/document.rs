@@ -9,14 +9,14 @@ use super::yaml_tree::{LineIndex, Node, Segment, parse_path, path_text};
 
 /// The kind of a document, read before typed deserialisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
+pub(crate) enum DocumentKind {
     Connection,
     ConnectionSet,
     DataStream,
 }
 
 /// Reads `apiVersion` and `kind` from the position tree, reporting problems.
-pub fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
+pub(crate) fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
     let root = checker.root;
     if !matches!(root, Node::Map { .. }) {
         let diagnostic = checker
@@ -73,7 +73,7 @@ pub fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
 
 /// Deserialises a document's text slice into `T`. `first_line` is the slice's first line in
 /// the file, so reported places are the file's.
-pub fn deserialize<T: DeserializeOwned>(checker: &mut Checker<'_>, slice: &str, first_line: usize) -> Option<T> {
+pub(crate) fn deserialize<T: DeserializeOwned>(checker: &mut Checker<'_>, slice: &str, first_line: usize) -> Option<T> {
     match serde_yaml::from_str::<T>(slice) {
         Ok(value) => Some(value),
         Err(error) => {

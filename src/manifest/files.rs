@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// A path given on the command line could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum FilesError {
+pub(crate) enum FilesError {
     #[error("`{0}` does not exist")]
     Missing(String),
     #[error("cannot read `{path}`")]
@@ -47,7 +47,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FilesError> {
 }
 
 /// Every manifest file under `paths` (a file given by name is taken whatever its extension).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FilesError> {
+pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FilesError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {

@@ -2,21 +2,21 @@
 
 /// A variable reference found in a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variable<'a> {
+pub(crate) enum Variable<'a> {
     Env(&'a str),
     Item(&'a str),
 }
 
 /// Why a string could not be interpolated; `offset` is the byte offset of `${` in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InterpolationError {
-    pub offset: usize,
-    pub length: usize,
-    pub problem: Problem,
+pub(crate) struct InterpolationError {
+    pub(crate) offset: usize,
+    pub(crate) length: usize,
+    pub(crate) problem: Problem,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     Unterminated,
     /// `${something}` that is neither `env:` nor `item.`.
     UnknownForm(String),
@@ -29,12 +29,12 @@ pub enum Problem {
 
 /// Whether a string holds any `${`.
 #[must_use]
-pub fn has_variables(text: &str) -> bool {
+pub(crate) fn has_variables(text: &str) -> bool {
     text.contains("${")
 }
 
 /// Replaces every variable through `resolve`. Stops at the first problem.
-pub fn interpolate<F>(text: &str, mut resolve: F) -> Result<String, InterpolationError>
+pub(crate) fn interpolate<F>(text: &str, mut resolve: F) -> Result<String, InterpolationError>
 where
     F: FnMut(Variable<'_>) -> Result<String, String>,
 {

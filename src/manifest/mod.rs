@@ -11,21 +11,21 @@ mod checker;
 mod connection_set;
 mod convert_connection;
 mod convert_data_stream;
-pub mod diagnostic;
+pub(crate) mod diagnostic;
 mod document;
 mod files;
 mod interpolate;
-pub mod raw;
-pub mod render;
-pub mod schema;
+pub(crate) mod raw;
+pub(crate) mod render;
+pub(crate) mod schema;
 mod yaml_tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use files::FilesError;
+pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub(crate) use files::FilesError;
 
 use checker::{Checker, Sink};
 use diagnostic::Related;
@@ -36,13 +36,13 @@ use crate::model::{Kind, Resource, ResourceKey};
 
 /// Where a resource was declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub file: PathBuf,
-    pub pos: Pos,
+pub(crate) struct Origin {
+    pub(crate) file: PathBuf,
+    pub(crate) pos: Pos,
     /// For set members: which item (`row 3 of inventory/clinics.csv`).
-    pub item: Option<String>,
+    pub(crate) item: Option<String>,
     /// For data streams: where `spec.connection` is written.
-    pub connection_pos: Option<Pos>,
+    pub(crate) connection_pos: Option<Pos>,
 }
 
 impl std::fmt::Display for Origin {
@@ -57,25 +57,25 @@ impl std::fmt::Display for Origin {
 
 /// A desired resource and where it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Declared {
-    pub resource: Resource,
-    pub origin: Origin,
+pub(crate) struct Declared {
+    pub(crate) resource: Resource,
+    pub(crate) origin: Origin,
 }
 
 /// Everything `load` found.
 #[derive(Debug, Default)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// Sorted by kind, then name.
-    pub resources: Vec<Declared>,
-    pub diagnostics: Diagnostics,
-    pub files: usize,
-    pub documents: usize,
+    pub(crate) resources: Vec<Declared>,
+    pub(crate) diagnostics: Diagnostics,
+    pub(crate) files: usize,
+    pub(crate) documents: usize,
 }
 
 impl Loaded {
     /// A one-line summary of what was read.
     #[must_use]
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let connections = self
             .resources
             .iter()
@@ -100,7 +100,7 @@ fn plural(count: usize) -> &'static str {
 
 /// Reads and checks every manifest under `paths`. A path that does not exist is an error;
 /// problems inside files are diagnostics in the result.
-pub fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
+pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     let files = files::discover(paths)?;
     let mut sink = Sink::default();
     let mut resources = Vec::new();

@@ -13,41 +13,41 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `apiVersion: d360/v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ApiVersion {
+pub(crate) enum ApiVersion {
     #[serde(rename = "d360/v1")]
     V1,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ConnectionKind {
+pub(crate) enum ConnectionKind {
     Connection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ConnectionSetKind {
+pub(crate) enum ConnectionSetKind {
     ConnectionSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum DataStreamKind {
+pub(crate) enum DataStreamKind {
     DataStream,
 }
 
 /// Identity and local labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Metadata {
+pub(crate) struct Metadata {
     /// The object's API name in Salesforce: a letter first, then letters, digits and single
     /// underscores, no trailing underscore, at most 80 characters.
-    pub name: String,
+    pub(crate) name: String,
     /// Local labels for `--selector`; never sent to the org.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
 }
 
 /// A parameter value: YAML strings, numbers and booleans are all sent as strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamValue(pub String);
+pub(crate) struct ParamValue(pub String);
 
 impl Serialize for ParamValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -101,13 +101,13 @@ impl JsonSchema for ParamValue {
 /// Where a secret comes from: `{ fromEnv: NAME }` or `{ fromFile: path }`. A literal value
 /// is refused, and the refusal never repeats the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretSource {
+pub(crate) enum SecretSource {
     FromEnv(String),
     FromFile(String),
 }
 
 /// The message serde reports for a literal secret; `convert` recognises it to add a hint.
-pub const LITERAL_SECRET: &str = "a literal secret value is not allowed here";
+pub(crate) const LITERAL_SECRET: &str = "a literal secret value is not allowed here";
 
 impl Serialize for SecretSource {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -203,18 +203,18 @@ impl JsonSchema for SecretSource {
 /// Guard rails for destructive changes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LifecycleSpec {
+pub(crate) struct LifecycleSpec {
     /// Refuse any plan that deletes or replaces this object.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub prevent_destroy: bool,
+    pub(crate) prevent_destroy: bool,
     /// Fields (such as `label` or `parameters.DATABASE`) whose drift is ignored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ignore_changes: Vec<String>,
+    pub(crate) ignore_changes: Vec<String>,
 }
 
 /// Connection direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum MethodSpec {
+pub(crate) enum MethodSpec {
     Ingress,
     Egress,
 }
@@ -222,85 +222,85 @@ pub enum MethodSpec {
 /// The desired state of a connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionSpec {
+pub(crate) struct ConnectionSpec {
     /// Connector type token, cased as the org expects (`AwsRdsMySql`, `SNOWFLAKE`). Immutable.
-    pub connector_type: String,
+    pub(crate) connector_type: String,
     /// Display label (at most 80 characters).
-    pub label: String,
+    pub(crate) label: String,
     /// `Ingress` (default) or `Egress`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<MethodSpec>,
+    pub(crate) method: Option<MethodSpec>,
     /// Connector parameters; sent as a list of `{paramName, value}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub parameters: BTreeMap<String, ParamValue>,
+    pub(crate) parameters: BTreeMap<String, ParamValue>,
     /// Write-only credentials, as references.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub credentials: BTreeMap<String, SecretSource>,
+    pub(crate) credentials: BTreeMap<String, SecretSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<LifecycleSpec>,
+    pub(crate) lifecycle: Option<LifecycleSpec>,
 }
 
 /// `kind: Connection`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionDocument {
-    pub api_version: ApiVersion,
-    pub kind: ConnectionKind,
-    pub metadata: Metadata,
-    pub spec: ConnectionSpec,
+pub(crate) struct ConnectionDocument {
+    pub(crate) api_version: ApiVersion,
+    pub(crate) kind: ConnectionKind,
+    pub(crate) metadata: Metadata,
+    pub(crate) spec: ConnectionSpec,
 }
 
 /// Where a set's items come from: exactly one of `fromCsv` and `list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ItemSource {
+pub(crate) struct ItemSource {
     /// A CSV file with a header row, relative to the manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_csv: Option<String>,
+    pub(crate) from_csv: Option<String>,
     /// Inline items: maps of column to value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub list: Option<Vec<BTreeMap<String, ParamValue>>>,
+    pub(crate) list: Option<Vec<BTreeMap<String, ParamValue>>>,
 }
 
 /// The template each item is rendered through; `${item.COLUMN}` is allowed in its strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionTemplate {
-    pub metadata: Metadata,
-    pub spec: ConnectionSpec,
+pub(crate) struct ConnectionTemplate {
+    pub(crate) metadata: Metadata,
+    pub(crate) spec: ConnectionSpec,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionSetSpec {
-    pub items: ItemSource,
-    pub template: ConnectionTemplate,
+pub(crate) struct ConnectionSetSpec {
+    pub(crate) items: ItemSource,
+    pub(crate) template: ConnectionTemplate,
 }
 
 /// `kind: ConnectionSet`: one template, many connections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionSetDocument {
-    pub api_version: ApiVersion,
-    pub kind: ConnectionSetKind,
-    pub metadata: Metadata,
-    pub spec: ConnectionSetSpec,
+pub(crate) struct ConnectionSetDocument {
+    pub(crate) api_version: ApiVersion,
+    pub(crate) kind: ConnectionSetKind,
+    pub(crate) metadata: Metadata,
+    pub(crate) spec: ConnectionSetSpec,
 }
 
 /// The source object read through the connection (sent as `advancedAttributes`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SourceSpec {
+pub(crate) struct SourceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub database: Option<String>,
+    pub(crate) database: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    pub object: String,
+    pub(crate) schema: Option<String>,
+    pub(crate) object: String,
 }
 
 /// DLO category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum Category {
+pub(crate) enum Category {
     Profile,
     /// Needs `eventTimeField`.
     Engagement,
@@ -310,29 +310,29 @@ pub enum Category {
 /// The data lake object the stream writes into.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DataLakeObjectSpec {
+pub(crate) struct DataLakeObjectSpec {
     /// API name ending in `__dll`; default `<stream name>__dll`. Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// Immutable.
-    pub category: Category,
+    pub(crate) category: Category,
     /// One of `fields`. Immutable.
-    pub primary_key: String,
+    pub(crate) primary_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_modified_field: Option<String>,
+    pub(crate) record_modified_field: Option<String>,
     /// Required for `Engagement`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_time_field: Option<String>,
+    pub(crate) event_time_field: Option<String>,
     /// Default `default`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dataspace: Option<String>,
+    pub(crate) dataspace: Option<String>,
 }
 
 /// A field's data type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum FieldType {
+pub(crate) enum FieldType {
     Text,
     Number,
     Date,
@@ -348,15 +348,15 @@ pub enum FieldType {
 /// A source field, mapped to the DLO field of the same name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FieldSpec {
-    pub name: String,
+pub(crate) struct FieldSpec {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub field_type: FieldType,
+    pub(crate) field_type: FieldType,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[expect(non_camel_case_types, reason = "the API's own spelling")]
-pub enum RefreshMode {
+pub(crate) enum RefreshMode {
     UPSERT,
     TOTAL_REPLACE,
     INCREMENTAL,
@@ -366,7 +366,7 @@ pub enum RefreshMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum FrequencyType {
+pub(crate) enum FrequencyType {
     Daily,
     Hourly,
     Minutely,
@@ -376,7 +376,7 @@ pub enum FrequencyType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum Weekday {
+pub(crate) enum Weekday {
     Monday,
     Tuesday,
     Wednesday,
@@ -389,47 +389,47 @@ pub enum Weekday {
 /// Refresh schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RefreshSpec {
+pub(crate) struct RefreshSpec {
     /// Default `UPSERT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<RefreshMode>,
+    pub(crate) mode: Option<RefreshMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency: Option<FrequencyType>,
+    pub(crate) frequency: Option<FrequencyType>,
     /// Hours of the day (0 to 23).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hours: Vec<u32>,
+    pub(crate) hours: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day_of_week: Option<Weekday>,
+    pub(crate) day_of_week: Option<Weekday>,
     /// 1 to 31.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day_of_month: Option<u32>,
+    pub(crate) day_of_month: Option<u32>,
 }
 
 /// The desired state of a data stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DataStreamSpec {
-    pub label: String,
+pub(crate) struct DataStreamSpec {
+    pub(crate) label: String,
     /// The API name of a Connection. Immutable.
-    pub connection: String,
-    pub source: SourceSpec,
-    pub data_lake_object: DataLakeObjectSpec,
-    pub fields: Vec<FieldSpec>,
+    pub(crate) connection: String,
+    pub(crate) source: SourceSpec,
+    pub(crate) data_lake_object: DataLakeObjectSpec,
+    pub(crate) fields: Vec<FieldSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh: Option<RefreshSpec>,
+    pub(crate) refresh: Option<RefreshSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<LifecycleSpec>,
+    pub(crate) lifecycle: Option<LifecycleSpec>,
 }
 
 /// `kind: DataStream`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DataStreamDocument {
-    pub api_version: ApiVersion,
-    pub kind: DataStreamKind,
-    pub metadata: Metadata,
-    pub spec: DataStreamSpec,
+pub(crate) struct DataStreamDocument {
+    pub(crate) api_version: ApiVersion,
+    pub(crate) kind: DataStreamKind,
+    pub(crate) metadata: Metadata,
+    pub(crate) spec: DataStreamSpec,
 }
 
 /// The kinds a manifest document may have.
-pub const DOCUMENT_KINDS: &[&str] = &["Connection", "ConnectionSet", "DataStream"];
+pub(crate) const DOCUMENT_KINDS: &[&str] = &["Connection", "ConnectionSet", "DataStream"];

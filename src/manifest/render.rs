@@ -25,7 +25,7 @@ fn lifecycle(lifecycle: &Lifecycle) -> Option<LifecycleSpec> {
 
 /// Renders a secret reference; file paths are shown relative to `base` when under it.
 #[must_use]
-pub fn secret_source(reference: &SecretRef, base: Option<&Path>) -> SecretSource {
+pub(crate) fn secret_source(reference: &SecretRef, base: Option<&Path>) -> SecretSource {
     match reference {
         SecretRef::FromEnv(name) => SecretSource::FromEnv(name.clone()),
         SecretRef::FromFile(path) => {
@@ -37,7 +37,7 @@ pub fn secret_source(reference: &SecretRef, base: Option<&Path>) -> SecretSource
 
 /// A connection as a `kind: Connection` document.
 #[must_use]
-pub fn connection_document(connection: &Connection, base: Option<&Path>) -> ConnectionDocument {
+pub(crate) fn connection_document(connection: &Connection, base: Option<&Path>) -> ConnectionDocument {
     ConnectionDocument {
         api_version: ApiVersion::V1,
         kind: ConnectionKind::Connection,
@@ -70,7 +70,7 @@ pub fn connection_document(connection: &Connection, base: Option<&Path>) -> Conn
 /// A data stream as a `kind: DataStream` document. Values the raw enums cannot hold (a
 /// category the org invented) fall back to the closest allowed value.
 #[must_use]
-pub fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
+pub(crate) fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
     let dlo = &stream.data_lake_object;
     let default_dlo_name = DataStream::default_dlo_name(&stream.name);
     DataStreamDocument {
@@ -121,7 +121,7 @@ pub fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
 
 /// A resource as a JSON value of its manifest document.
 #[must_use]
-pub fn document_value(resource: &Resource, base: Option<&Path>) -> serde_json::Value {
+pub(crate) fn document_value(resource: &Resource, base: Option<&Path>) -> serde_json::Value {
     let value = match resource {
         Resource::Connection(connection) => serde_json::to_value(connection_document(connection, base)),
         Resource::DataStream(stream) => serde_json::to_value(data_stream_document(stream)),
@@ -131,7 +131,7 @@ pub fn document_value(resource: &Resource, base: Option<&Path>) -> serde_json::V
 
 /// Resources as a YAML stream of documents, `---` separated.
 #[must_use]
-pub fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
+pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
     let mut out = String::new();
     for (index, resource) in resources.iter().enumerate() {
         if index > 0 {

@@ -5,7 +5,7 @@ use schemars::{JsonSchema, schema_for};
 use super::raw::{ConnectionDocument, ConnectionSetDocument, DataStreamDocument};
 
 /// The base of every schema `$id`.
-pub const SCHEMA_BASE: &str = "https://d360.dev/schemas";
+pub(crate) const SCHEMA_BASE: &str = "https://d360.dev/schemas";
 
 fn with_id<T: JsonSchema>(file: &str, title: &str) -> serde_json::Value {
     let mut schema = serde_json::to_value(schema_for!(T)).unwrap_or_default();
@@ -26,7 +26,7 @@ fn embedded(schema: &serde_json::Value) -> serde_json::Value {
 
 /// Every schema file: name and content. The last accepts any d360 document.
 #[must_use]
-pub fn all() -> Vec<(&'static str, serde_json::Value)> {
+pub(crate) fn all() -> Vec<(&'static str, serde_json::Value)> {
     let connection = with_id::<ConnectionDocument>("connection.json", "d360 Connection");
     let set = with_id::<ConnectionSetDocument>("connection-set.json", "d360 ConnectionSet");
     let stream = with_id::<DataStreamDocument>("data-stream.json", "d360 DataStream");
@@ -65,7 +65,7 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
 
 /// A schema as the pretty JSON text written to disk.
 #[must_use]
-pub fn to_text(schema: &serde_json::Value) -> String {
+pub(crate) fn to_text(schema: &serde_json::Value) -> String {
     let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
     text.push('\n');
     text

@@ -9,22 +9,22 @@ use yaml_rust2::scanner::Marker;
 
 /// A place in a file: 1-based line and column, and the byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-    pub offset: usize,
+pub(crate) struct Pos {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) offset: usize,
 }
 
 /// One step of a YAML path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
+pub(crate) enum Segment {
     Key(String),
     Index(usize),
 }
 
 /// A YAML node with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(crate) enum Node {
     Scalar { value: String, pos: Pos, len: usize },
     Map { pos: Pos, entries: Vec<Entry> },
     Seq { pos: Pos, items: Vec<Node> },
@@ -32,15 +32,15 @@ pub enum Node {
 
 /// A mapping entry: the key's text and place, and the value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub key: String,
-    pub key_pos: Pos,
-    pub value: Node,
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    pub(crate) key_pos: Pos,
+    pub(crate) value: Node,
 }
 
 impl Node {
     #[must_use]
-    pub fn pos(&self) -> Pos {
+    pub(crate) fn pos(&self) -> Pos {
         match self {
             Node::Scalar { pos, .. } | Node::Map { pos, .. } | Node::Seq { pos, .. } => *pos,
         }
@@ -48,7 +48,7 @@ impl Node {
 
     /// The text length to underline (at least one character).
     #[must_use]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Node::Scalar { len, .. } => (*len).max(1),
             _ => 1,
@@ -56,12 +56,12 @@ impl Node {
     }
 
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|entry| &entry.value)
     }
 
     #[must_use]
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
+    pub(crate) fn entry(&self, key: &str) -> Option<&Entry> {
         match self {
             Node::Map { entries, .. } => entries.iter().find(|e| e.key == key),
             _ => None,
@@ -69,7 +69,7 @@ impl Node {
     }
 
     #[must_use]
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Node::Scalar { value, .. } => Some(value),
             _ => None,
@@ -78,7 +78,7 @@ impl Node {
 
     /// The node at a path, or the deepest node on the way when the path ends early.
     #[must_use]
-    pub fn find<'a>(&'a self, path: &[Segment]) -> (&'a Node, bool) {
+    pub(crate) fn find<'a>(&'a self, path: &[Segment]) -> (&'a Node, bool) {
         let mut node = self;
         for segment in path {
             let next = match (segment, node) {
@@ -97,7 +97,7 @@ impl Node {
     /// The position of the key at the end of `path` (for "this field" diagnostics), falling
     /// back to the value or the nearest parent.
     #[must_use]
-    pub fn key_pos(&self, path: &[Segment]) -> Pos {
+    pub(crate) fn key_pos(&self, path: &[Segment]) -> Pos {
         if let Some((Segment::Key(last), parent)) = path.split_last() {
             let (parent_node, found) = self.find(parent);
             if found && let Some(entry) = parent_node.entry(last) {
@@ -110,43 +110,43 @@ impl Node {
 
 /// A duplicate key found while building the tree.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DuplicateKey {
-    pub document: usize,
-    pub path: Vec<Segment>,
-    pub first: Pos,
-    pub second: Pos,
+pub(crate) struct DuplicateKey {
+    pub(crate) document: usize,
+    pub(crate) path: Vec<Segment>,
+    pub(crate) first: Pos,
+    pub(crate) second: Pos,
 }
 
 /// One YAML document of a file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Document {
-    pub root: Node,
-    pub start: Pos,
+pub(crate) struct Document {
+    pub(crate) root: Node,
+    pub(crate) start: Pos,
 }
 
 /// The tree of a whole file.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct FileTree {
-    pub documents: Vec<Document>,
-    pub duplicates: Vec<DuplicateKey>,
+pub(crate) struct FileTree {
+    pub(crate) documents: Vec<Document>,
+    pub(crate) duplicates: Vec<DuplicateKey>,
 }
 
 /// A YAML syntax error with its place.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntaxError {
-    pub message: String,
-    pub pos: Pos,
+pub(crate) struct SyntaxError {
+    pub(crate) message: String,
+    pub(crate) pos: Pos,
 }
 
 /// Converts line/column positions into byte offsets of one text.
-pub struct LineIndex<'a> {
+pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> LineIndex<'a> {
     #[must_use]
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Self { text, starts }
@@ -154,7 +154,7 @@ impl<'a> LineIndex<'a> {
 
     /// Position from a 1-based line and a 0-based character column.
     #[must_use]
-    pub fn pos(&self, line: usize, char_column: usize) -> Pos {
+    pub(crate) fn pos(&self, line: usize, char_column: usize) -> Pos {
         let line = line.max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(self.text.len());
         let rest = &self.text[start.min(self.text.len())..];
@@ -172,7 +172,7 @@ impl<'a> LineIndex<'a> {
 
     /// Position from serde_norway's 1-based line and column.
     #[must_use]
-    pub fn pos_at(&self, line: usize, column: usize) -> Pos {
+    pub(crate) fn pos_at(&self, line: usize, column: usize) -> Pos {
         self.pos(line, column.saturating_sub(1))
     }
 }
@@ -296,7 +296,7 @@ impl MarkedEventReceiver for Builder<'_> {
 }
 
 /// Parses a file's text into its position tree.
-pub fn parse(text: &str) -> Result<FileTree, SyntaxError> {
+pub(crate) fn parse(text: &str) -> Result<FileTree, SyntaxError> {
     let mut builder = Builder {
         index: LineIndex::new(text),
         stack: Vec::new(),
@@ -322,7 +322,7 @@ pub fn parse(text: &str) -> Result<FileTree, SyntaxError> {
 
 /// Renders a path as users write it: `spec.parameters.DATABASE`, `spec.fields[2].name`.
 #[must_use]
-pub fn path_text(path: &[Segment]) -> String {
+pub(crate) fn path_text(path: &[Segment]) -> String {
     let mut out = String::new();
     for segment in path {
         match segment {
@@ -340,7 +340,7 @@ pub fn path_text(path: &[Segment]) -> String {
 
 /// Parses a dotted path as serde_norway prints it (`spec.fields[2].name`).
 #[must_use]
-pub fn parse_path(text: &str) -> Vec<Segment> {
+pub(crate) fn parse_path(text: &str) -> Vec<Segment> {
     let mut path = Vec::new();
     for part in text.split('.') {
         let mut rest = part;

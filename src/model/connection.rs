@@ -9,7 +9,7 @@ use crate::secret::SecretRef;
 
 /// Whether data flows into Data 360 or out of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
-pub enum Method {
+pub(crate) enum Method {
     #[default]
     Ingress,
     Egress,
@@ -17,7 +17,7 @@ pub enum Method {
 
 impl Method {
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Ingress => "Ingress",
             Method::Egress => "Egress",
@@ -29,19 +29,19 @@ impl Method {
 /// empty because the org never returns them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Connection {
-    pub name: String,
+pub(crate) struct Connection {
+    pub(crate) name: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    pub connector_type: String,
-    pub label: String,
-    pub method: Method,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) connector_type: String,
+    pub(crate) label: String,
+    pub(crate) method: Method,
     #[serde(default)]
-    pub parameters: BTreeMap<String, String>,
+    pub(crate) parameters: BTreeMap<String, String>,
     #[serde(default)]
-    pub credentials: BTreeMap<String, SecretRef>,
+    pub(crate) credentials: BTreeMap<String, SecretRef>,
     #[serde(default)]
-    pub lifecycle: Lifecycle,
+    pub(crate) lifecycle: Lifecycle,
 }
 
 impl ResourceSpec for Connection {

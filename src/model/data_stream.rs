@@ -12,90 +12,90 @@ use crate::secret::SecretRef;
 /// The source object a stream reads (sent as `advancedAttributes`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceObject {
+pub(crate) struct SourceObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub database: Option<String>,
+    pub(crate) database: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    pub object: String,
+    pub(crate) schema: Option<String>,
+    pub(crate) object: String,
 }
 
 /// The data lake object a stream writes into.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DataLakeObject {
+pub(crate) struct DataLakeObject {
     /// API name, ending in `__dll`.
-    pub name: String,
+    pub(crate) name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// `Profile`, `Engagement` or `Other` (the org may report others).
-    pub category: String,
-    pub primary_key: String,
+    pub(crate) category: String,
+    pub(crate) primary_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_modified_field: Option<String>,
+    pub(crate) record_modified_field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_time_field: Option<String>,
-    pub dataspace: String,
+    pub(crate) event_time_field: Option<String>,
+    pub(crate) dataspace: String,
 }
 
 /// One source field, mapped one to one onto a DLO field of the same name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceField {
-    pub name: String,
+pub(crate) struct SourceField {
+    pub(crate) name: String,
     /// `Text`, `Number`, `Date`, `DateTime`, `Boolean`, `Email`, `Phone`, `Url`, `Percent`, `Currency`.
     #[serde(rename = "type")]
-    pub field_type: String,
+    pub(crate) field_type: String,
 }
 
 /// When and how the stream refreshes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Refresh {
-    pub mode: String,
+pub(crate) struct Refresh {
+    pub(crate) mode: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency: Option<String>,
+    pub(crate) frequency: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hours: Vec<u32>,
+    pub(crate) hours: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day_of_week: Option<String>,
+    pub(crate) day_of_week: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day_of_month: Option<u32>,
+    pub(crate) day_of_month: Option<u32>,
 }
 
 /// A data stream as declared or as read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DataStream {
-    pub name: String,
+pub(crate) struct DataStream {
+    pub(crate) name: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    pub label: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) label: String,
     /// The API name of the connection the stream reads through.
-    pub connection: String,
-    pub source: SourceObject,
-    pub data_lake_object: DataLakeObject,
-    pub fields: Vec<SourceField>,
+    pub(crate) connection: String,
+    pub(crate) source: SourceObject,
+    pub(crate) data_lake_object: DataLakeObject,
+    pub(crate) fields: Vec<SourceField>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh: Option<Refresh>,
+    pub(crate) refresh: Option<Refresh>,
     #[serde(default)]
-    pub lifecycle: Lifecycle,
+    pub(crate) lifecycle: Lifecycle,
     /// Always empty: data streams have no write-only values.
     #[serde(skip)]
-    pub no_secrets: BTreeMap<String, SecretRef>,
+    pub(crate) no_secrets: BTreeMap<String, SecretRef>,
 }
 
 impl DataStream {
     /// The default DLO name for a stream: `<stream name>__dll`.
     #[must_use]
-    pub fn default_dlo_name(stream_name: &str) -> String {
+    pub(crate) fn default_dlo_name(stream_name: &str) -> String {
         format!("{stream_name}__dll")
     }
 
     /// A minimal valid stream for tests.
     #[cfg(test)]
     #[must_use]
-    pub fn example(name: &str) -> Self {
+    pub(crate) fn example(name: &str) -> Self {
         Self {
             name: name.to_owned(),
             labels: BTreeMap::new(),

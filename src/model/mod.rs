@@ -6,33 +6,32 @@
 //! [`ResourceSpec`], a variant of [`Resource`], and its routes in `emulator`.
 
 mod connection;
-pub use d360_wire::connectors as connector_types;
-pub mod data_stream;
-
+pub(crate) use d360_wire::connectors as connector_types;
+pub(crate) mod data_stream;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use connection::{Connection, Method};
-pub use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
-pub use d360_wire::{ApiName, NameError};
+pub(crate) use connection::{Connection, Method};
+pub(crate) use d360_wire::ApiName;
+pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 
 use crate::secret::SecretRef;
 
 /// The kinds of live objects d360 manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-pub enum Kind {
+pub(crate) enum Kind {
     Connection,
     DataStream,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Connection, Kind::DataStream];
+    pub(crate) const ALL: [Kind; 2] = [Kind::Connection, Kind::DataStream];
 
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Connection => "Connection",
             Kind::DataStream => "DataStream",
@@ -41,7 +40,7 @@ impl Kind {
 
     /// Parses a kind name as users type it (`Connection`, `connection`, `DataStream`, `data-stream`).
     #[must_use]
-    pub fn parse(text: &str) -> Option<Kind> {
+    pub(crate) fn parse(text: &str) -> Option<Kind> {
         let folded: String = text.chars().filter(|c| *c != '-' && *c != '_').collect();
         match folded.to_ascii_lowercase().as_str() {
             "connection" | "connections" => Some(Kind::Connection),
@@ -59,14 +58,14 @@ impl fmt::Display for Kind {
 
 /// The identity of a resource: its kind and API name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ResourceKey {
-    pub kind: Kind,
-    pub name: String,
+pub(crate) struct ResourceKey {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
 }
 
 impl ResourceKey {
     #[must_use]
-    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: Kind, name: impl Into<String>) -> Self {
         Self {
             kind,
             name: name.into(),
@@ -75,7 +74,7 @@ impl ResourceKey {
 
     /// Parses `KIND/NAME` as given to `--target`.
     #[must_use]
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let (kind, name) = text.split_once('/')?;
         let kind = Kind::parse(kind)?;
         (!name.is_empty()).then(|| Self::new(kind, name))
@@ -91,18 +90,18 @@ impl fmt::Display for ResourceKey {
 /// What d360 may do to a resource beyond reconciling it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Lifecycle {
+pub(crate) struct Lifecycle {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub prevent_destroy: bool,
+    pub(crate) prevent_destroy: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ignore_changes: Vec<String>,
+    pub(crate) ignore_changes: Vec<String>,
 }
 
 impl Lifecycle {
     /// Whether drift on `field` (a dotted path such as `parameters.DATABASE`) is ignored.
     /// An entry ignores the field itself and everything below it.
     #[must_use]
-    pub fn ignores(&self, field: &str) -> bool {
+    pub(crate) fn ignores(&self, field: &str) -> bool {
         self.ignore_changes.iter().any(|ignored| {
             field == ignored
                 || field
@@ -114,10 +113,10 @@ impl Lifecycle {
 
 /// Comparable fields of a resource: dotted path to a JSON value, in stable order.
 /// A `null` on the desired side means "not declared; whatever the server has is fine".
-pub type Fields = BTreeMap<String, serde_json::Value>;
+pub(crate) type Fields = BTreeMap<String, serde_json::Value>;
 
 /// What every resource kind provides to `diff`, `plan` and `apply`.
-pub trait ResourceSpec {
+pub(crate) trait ResourceSpec {
     /// The kind this type implements.
     const KIND: Kind;
     /// Field paths that cannot change in place: a change means delete then create.
@@ -141,7 +140,7 @@ pub trait ResourceSpec {
     clippy::large_enum_variant,
     reason = "resources are built once and moved rarely; boxing would only add noise"
 )]
-pub enum Resource {
+pub(crate) enum Resource {
     Connection(Connection),
     DataStream(DataStream),
 }
@@ -157,7 +156,7 @@ macro_rules! each_kind {
 
 impl Resource {
     #[must_use]
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             Resource::Connection(_) => Kind::Connection,
             Resource::DataStream(_) => Kind::DataStream,
@@ -165,22 +164,22 @@ impl Resource {
     }
 
     #[must_use]
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey::new(self.kind(), self.name())
     }
 
     #[must_use]
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         each_kind!(self, r => r.name())
     }
 
     #[must_use]
-    pub fn fields(&self) -> Fields {
+    pub(crate) fn fields(&self) -> Fields {
         each_kind!(self, r => r.fields())
     }
 
     #[must_use]
-    pub fn immutable_fields(&self) -> &'static [&'static str] {
+    pub(crate) fn immutable_fields(&self) -> &'static [&'static str] {
         match self {
             Resource::Connection(_) => Connection::IMMUTABLE,
             Resource::DataStream(_) => DataStream::IMMUTABLE,
@@ -188,28 +187,28 @@ impl Resource {
     }
 
     #[must_use]
-    pub fn depends_on(&self) -> Vec<ResourceKey> {
+    pub(crate) fn depends_on(&self) -> Vec<ResourceKey> {
         each_kind!(self, r => r.depends_on())
     }
 
     #[must_use]
-    pub fn lifecycle(&self) -> &Lifecycle {
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
         each_kind!(self, r => r.lifecycle())
     }
 
     #[must_use]
-    pub fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+    pub(crate) fn secrets(&self) -> &BTreeMap<String, SecretRef> {
         each_kind!(self, r => r.secrets())
     }
 
     #[must_use]
-    pub fn labels(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn labels(&self) -> &BTreeMap<String, String> {
         each_kind!(self, r => r.labels())
     }
 
     /// Whether a field path is immutable for this kind (the path itself or a parent of it).
     #[must_use]
-    pub fn is_immutable(&self, field: &str) -> bool {
+    pub(crate) fn is_immutable(&self, field: &str) -> bool {
         self.immutable_fields().iter().any(|immutable| {
             field == *immutable || field.strip_prefix(immutable).is_some_and(|rest| rest.starts_with('.'))
         })
@@ -220,19 +219,19 @@ impl Resource {
 /// fingerprint of everything readable so a saved plan can tell whether it changed since.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LiveObject {
-    pub id: String,
-    pub resource: Resource,
+pub(crate) struct LiveObject {
+    pub(crate) id: String,
+    pub(crate) resource: Resource,
     /// Credential names the org reports (values are always masked).
     #[serde(default)]
-    pub credential_names: Vec<String>,
-    pub fingerprint: String,
+    pub(crate) credential_names: Vec<String>,
+    pub(crate) fingerprint: String,
 }
 
 impl LiveObject {
     /// Builds a live object, computing its fingerprint from the id and the readable fields.
     #[must_use]
-    pub fn new(id: String, resource: Resource, credential_names: Vec<String>) -> Self {
+    pub(crate) fn new(id: String, resource: Resource, credential_names: Vec<String>) -> Self {
         let fingerprint = fingerprint_of(&id, &resource.fields());
         Self {
             id,
@@ -243,14 +242,14 @@ impl LiveObject {
     }
 
     #[must_use]
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         self.resource.key()
     }
 }
 
 /// SHA-256 over the id and the canonical JSON of the fields, hex encoded (first 16 bytes).
 #[must_use]
-pub fn fingerprint_of(id: &str, fields: &Fields) -> String {
+pub(crate) fn fingerprint_of(id: &str, fields: &Fields) -> String {
     let canonical = serde_json::to_vec(&(id, fields)).unwrap_or_default();
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &canonical);
     hex::encode(&digest.as_ref()[..16])

@@ -14,34 +14,34 @@ use crate::state::State;
 
 /// What the user asked for beyond the manifests.
 #[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub prune: bool,
+pub(crate) struct Options {
+    pub(crate) prune: bool,
     /// `--target KIND/NAME`: only these (and what they depend on).
-    pub targets: Vec<ResourceKey>,
+    pub(crate) targets: Vec<ResourceKey>,
     /// `--selector key=value`: only declared resources with these labels (and dependencies).
-    pub selector: Vec<(String, String)>,
+    pub(crate) selector: Vec<(String, String)>,
 }
 
 /// Resolves secret references and compares them with state fingerprints.
-pub struct SecretProbe {
-    pub key: Vec<u8>,
+pub(crate) struct SecretProbe {
+    pub(crate) key: Vec<u8>,
 }
 
 impl SecretProbe {
     /// The fingerprint context of one credential.
     #[must_use]
-    pub fn context(key: &ResourceKey, credential: &str) -> String {
+    pub(crate) fn context(key: &ResourceKey, credential: &str) -> String {
         format!("{key}/{credential}")
     }
 
     #[must_use]
-    pub fn fingerprint(&self, key: &ResourceKey, credential: &str, value: &SecretString) -> String {
+    pub(crate) fn fingerprint(&self, key: &ResourceKey, credential: &str, value: &SecretString) -> String {
         crate::secret::fingerprint(&self.key, &Self::context(key, credential), value)
     }
 
     /// The status of one desired credential against the fingerprint in state.
     #[must_use]
-    pub fn status(
+    pub(crate) fn status(
         &self,
         key: &ResourceKey,
         credential: &str,
@@ -140,7 +140,7 @@ fn order(action: &Action) -> (u8, u8, String) {
 /// Builds the plan. `extra_errors` come from checks made while reading live (connector
 /// metadata). Secret references are resolved here (to compare fingerprints), never stored.
 #[must_use]
-pub fn build(
+pub(crate) fn build(
     org: &str,
     desired: &[Declared],
     live: &LiveSnapshot,

@@ -12,20 +12,20 @@ use crate::model::{Kind, LiveObject, Resource, ResourceKey};
 
 /// Every live object read, by identity.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LiveSnapshot {
-    pub objects: BTreeMap<ResourceKey, LiveObject>,
-    pub connector_types: BTreeSet<String>,
-    pub data_streams_listed: bool,
+pub(crate) struct LiveSnapshot {
+    pub(crate) objects: BTreeMap<ResourceKey, LiveObject>,
+    pub(crate) connector_types: BTreeSet<String>,
+    pub(crate) data_streams_listed: bool,
     /// Names found more than once (in two connector types): only the first is used.
-    pub conflicts: Vec<String>,
+    pub(crate) conflicts: Vec<String>,
     /// Connector types the org refused to list (type → its message): not offered there.
     #[serde(default)]
-    pub unsupported_types: BTreeMap<String, String>,
+    pub(crate) unsupported_types: BTreeMap<String, String>,
 }
 
 impl LiveSnapshot {
     #[must_use]
-    pub fn get(&self, key: &ResourceKey) -> Option<&LiveObject> {
+    pub(crate) fn get(&self, key: &ResourceKey) -> Option<&LiveObject> {
         self.objects.get(key)
     }
 
@@ -41,7 +41,7 @@ impl LiveSnapshot {
 }
 
 /// Reads every connection of `connector_types` and, when `streams`, every data stream.
-pub async fn read(
+pub(crate) async fn read(
     client: &Client,
     connector_types: &BTreeSet<String>,
     streams: bool,
@@ -88,7 +88,7 @@ pub async fn read(
 
 /// The connector types and kinds to read: those declared plus those of managed objects.
 #[must_use]
-pub fn kinds_in_play(desired: &[Declared], state: &crate::state::State) -> (BTreeSet<String>, bool) {
+pub(crate) fn kinds_in_play(desired: &[Declared], state: &crate::state::State) -> (BTreeSet<String>, bool) {
     let mut types = BTreeSet::new();
     let mut streams = false;
     for declared in desired {
@@ -114,7 +114,7 @@ pub fn kinds_in_play(desired: &[Declared], state: &crate::state::State) -> (BTre
 
 /// Checks declared connections against the org's connector metadata: unknown types, and
 /// unknown or missing parameters and credentials. Returns error messages.
-pub async fn check_connector_types(client: &Client, desired: &[Declared]) -> Result<Vec<String>, ApiError> {
+pub(crate) async fn check_connector_types(client: &Client, desired: &[Declared]) -> Result<Vec<String>, ApiError> {
     let mut by_type: BTreeMap<&str, Vec<&Declared>> = BTreeMap::new();
     for declared in desired {
         if let Resource::Connection(connection) = &declared.resource {

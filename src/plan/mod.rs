@@ -7,31 +7,31 @@
 //! `plan` never writes to the org: `apply` executes a `Plan`.
 
 mod build;
-pub mod live;
+pub(crate) mod live;
 mod render_markdown;
-pub mod render_text;
+pub(crate) mod render_text;
 mod saved;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use build::{Options, SecretProbe, build};
-pub use live::LiveSnapshot;
-pub use render_markdown::render as render_markdown;
-pub use render_text::render as render_text;
-pub use saved::{PlanFileError, is_plan_file, load as load_saved, save};
+pub(crate) use build::{Options, SecretProbe, build};
+pub(crate) use live::LiveSnapshot;
+pub(crate) use render_markdown::render as render_markdown;
+pub(crate) use render_text::render as render_text;
+pub(crate) use saved::{PlanFileError, is_plan_file, load as load_saved, save};
 
 use crate::diff::FieldChange;
 use crate::model::{Kind, Resource, ResourceKey};
 
 /// The plan format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum ActionKind {
+pub(crate) enum ActionKind {
     Create,
     Update,
     /// Delete then create (an immutable field changed).
@@ -46,12 +46,12 @@ pub enum ActionKind {
 impl ActionKind {
     /// Whether the action changes the org (adopt and forget only touch state).
     #[must_use]
-    pub fn changes_org(self) -> bool {
+    pub(crate) fn changes_org(self) -> bool {
         !matches!(self, ActionKind::Adopt | ActionKind::Forget)
     }
 
     #[must_use]
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             ActionKind::Create => "+",
             ActionKind::Update => "~",
@@ -63,7 +63,7 @@ impl ActionKind {
     }
 
     #[must_use]
-    pub fn verb(self) -> &'static str {
+    pub(crate) fn verb(self) -> &'static str {
         match self {
             ActionKind::Create => "create",
             ActionKind::Update => "update",
@@ -78,32 +78,32 @@ impl ActionKind {
 /// One action on one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Action {
-    pub action: ActionKind,
-    pub kind: Kind,
-    pub name: String,
+pub(crate) struct Action {
+    pub(crate) action: ActionKind,
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
     /// The live record id (absent for creates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// For connections: the live connector type (deletes need it to look the object up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub live_connector_type: Option<String>,
+    pub(crate) live_connector_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<FieldChange>,
+    pub(crate) changes: Vec<FieldChange>,
     /// Why, in words: "connectorType cannot change in place", "deleted outside d360".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reasons: Vec<String>,
+    pub(crate) reasons: Vec<String>,
     /// The desired resource (references only, never secret values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<Resource>,
+    pub(crate) desired: Option<Resource>,
     /// Where it is declared (`file:line:col`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub(crate) origin: Option<String>,
 }
 
 impl Action {
     #[must_use]
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey::new(self.kind, self.name.clone())
     }
 }
@@ -111,73 +111,73 @@ impl Action {
 /// A live object mentioned but not acted on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LiveRef {
-    pub kind: Kind,
-    pub name: String,
-    pub id: String,
+pub(crate) struct LiveRef {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    pub(crate) id: String,
 }
 
 /// Action counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
-    pub create: usize,
-    pub update: usize,
-    pub replace: usize,
-    pub delete: usize,
-    pub adopt: usize,
-    pub forget: usize,
-    pub unchanged: usize,
+pub(crate) struct Summary {
+    pub(crate) create: usize,
+    pub(crate) update: usize,
+    pub(crate) replace: usize,
+    pub(crate) delete: usize,
+    pub(crate) adopt: usize,
+    pub(crate) forget: usize,
+    pub(crate) unchanged: usize,
 }
 
 /// The whole plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub format_version: u32,
-    pub org: String,
-    pub created_at: String,
-    pub summary: Summary,
+pub(crate) struct Plan {
+    pub(crate) format_version: u32,
+    pub(crate) org: String,
+    pub(crate) created_at: String,
+    pub(crate) summary: Summary,
     /// In execution order: deletes (streams first), then connections, then streams.
-    pub actions: Vec<Action>,
+    pub(crate) actions: Vec<Action>,
     /// Live objects of the kinds in play that d360 does not manage: never touched.
     #[serde(default)]
-    pub unmanaged: Vec<LiveRef>,
+    pub(crate) unmanaged: Vec<LiveRef>,
     /// Managed objects no manifest declares; deleted only with `--prune`.
     #[serde(default)]
-    pub no_longer_declared: Vec<LiveRef>,
+    pub(crate) no_longer_declared: Vec<LiveRef>,
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Problems that make the plan impossible to apply.
     #[serde(default)]
-    pub errors: Vec<String>,
-    pub prune: bool,
+    pub(crate) errors: Vec<String>,
+    pub(crate) prune: bool,
     /// State the plan was made against.
-    pub state_lineage: String,
-    pub state_serial: u64,
+    pub(crate) state_lineage: String,
+    pub(crate) state_serial: u64,
     /// `Kind/name` → fingerprint of every live object read; `apply PLANFILE` re-checks them.
-    pub fingerprints: BTreeMap<String, String>,
+    pub(crate) fingerprints: BTreeMap<String, String>,
     /// Connector types listed to read live connections.
-    pub connector_types: Vec<String>,
-    pub data_streams_listed: bool,
+    pub(crate) connector_types: Vec<String>,
+    pub(crate) data_streams_listed: bool,
 }
 
 impl Plan {
     /// Whether applying would change the org.
     #[must_use]
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         self.actions.iter().any(|a| a.action.changes_org())
     }
 
     /// Whether applying would change anything at all (org or state).
     #[must_use]
-    pub fn has_work(&self) -> bool {
+    pub(crate) fn has_work(&self) -> bool {
         !self.actions.is_empty()
     }
 
     /// The summary line: `Plan: 3 to create, 1 to update, 0 to replace, 0 to delete.`
     #[must_use]
-    pub fn summary_line(&self) -> String {
+    pub(crate) fn summary_line(&self) -> String {
         let s = &self.summary;
         if !self.has_changes() {
             let mut line = "No changes. The org matches the manifests.".to_owned();
@@ -199,7 +199,7 @@ impl Plan {
 
 /// Counts actions into a summary.
 #[must_use]
-pub fn summarise(actions: &[Action], unchanged: usize) -> Summary {
+pub(crate) fn summarise(actions: &[Action], unchanged: usize) -> Summary {
     let mut summary = Summary {
         unchanged,
         ..Summary::default()

@@ -16,7 +16,7 @@ fn emoji(kind: ActionKind) -> &'static str {
 
 /// Renders the plan as GitHub-flavoured markdown.
 #[must_use]
-pub fn render(plan: &Plan) -> String {
+pub(crate) fn render(plan: &Plan) -> String {
     let no_colour = Paint { enabled: false };
     let s = &plan.summary;
     let mut out = format!("### d360 plan for `{}`\n\n", plan.org);

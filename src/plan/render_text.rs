@@ -10,7 +10,7 @@ use crate::output::Paint;
 
 /// A value as shown in a plan.
 #[must_use]
-pub fn show_value(value: Option<&Value>) -> String {
+pub(crate) fn show_value(value: Option<&Value>) -> String {
     match value {
         None => "(absent)".to_owned(),
         Some(Value::String(text)) => format!("{text:?}"),
@@ -27,7 +27,7 @@ fn long_text(value: Option<&Value>) -> Option<&str> {
 
 /// One change line (or block, for multi-line strings).
 #[must_use]
-pub fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> Vec<String> {
+pub(crate) fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> Vec<String> {
     if change.sensitive {
         let note = change.note.as_deref().unwrap_or("(sensitive)");
         let sign = if change.old.is_none() && note.starts_with("(sensitive,") {
@@ -98,7 +98,7 @@ fn symbol(kind: ActionKind, paint: Paint) -> String {
 
 /// Renders the whole plan as text.
 #[must_use]
-pub fn render(plan: &Plan, paint: Paint) -> String {
+pub(crate) fn render(plan: &Plan, paint: Paint) -> String {
     let mut out = String::new();
     for action in &plan.actions {
         let id = action.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{FORMAT_VERSION, Plan};
 
 #[derive(Debug, thiserror::Error)]
-pub enum PlanFileError {
+pub(crate) enum PlanFileError {
     #[error("cannot read plan file `{path}`")]
     Read {
         path: String,
@@ -26,7 +26,7 @@ pub enum PlanFileError {
 }
 
 /// Writes the plan atomically.
-pub fn save(plan: &Plan, path: &Path) -> Result<(), PlanFileError> {
+pub(crate) fn save(plan: &Plan, path: &Path) -> Result<(), PlanFileError> {
     let mut text = serde_json::to_string_pretty(plan).map_err(|e| PlanFileError::Write {
         path: path.display().to_string(),
         source: std::io::Error::other(e),
@@ -39,7 +39,7 @@ pub fn save(plan: &Plan, path: &Path) -> Result<(), PlanFileError> {
 }
 
 /// Reads a saved plan.
-pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
+pub(crate) fn load(path: &Path) -> Result<Plan, PlanFileError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
         path: shown.clone(),
@@ -73,6 +73,6 @@ pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
 
 /// Whether a path looks like a saved plan (a JSON file) rather than manifests.
 #[must_use]
-pub fn is_plan_file(path: &Path) -> bool {
+pub(crate) fn is_plan_file(path: &Path) -> bool {
     path.is_file() && path.extension().and_then(|e| e.to_str()) == Some("json")
 }

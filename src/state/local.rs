@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::lock::{LockHolder, StateLock};
 use super::{State, StateError};
 
-pub struct LocalStore {
+pub(crate) struct LocalStore {
     path: PathBuf,
     org: String,
 }
@@ -22,7 +22,7 @@ fn sibling(path: &Path, extension: &str) -> PathBuf {
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename, fsync
 /// of the folder. `private` makes the file readable by its owner only.
-pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -50,7 +50,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result
 
 impl LocalStore {
     #[must_use]
-    pub fn new(path: PathBuf, org: &str) -> Self {
+    pub(crate) fn new(path: PathBuf, org: &str) -> Self {
         Self {
             path,
             org: org.to_owned(),
@@ -58,7 +58,7 @@ impl LocalStore {
     }
 
     #[must_use]
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -66,7 +66,7 @@ impl LocalStore {
         self.path.display().to_string()
     }
 
-    pub fn load(&self) -> Result<State, StateError> {
+    pub(crate) fn load(&self) -> Result<State, StateError> {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => State::from_json(&text, &self.shown()),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(State::empty(&self.org)),
@@ -77,7 +77,7 @@ impl LocalStore {
         }
     }
 
-    pub fn save(&self, state: &State) -> Result<(), StateError> {
+    pub(crate) fn save(&self, state: &State) -> Result<(), StateError> {
         let mut text = serde_json::to_string_pretty(state).map_err(|e| StateError::Write {
             path: self.shown(),
             source: std::io::Error::other(e),
@@ -89,7 +89,7 @@ impl LocalStore {
         })
     }
 
-    pub fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+    pub(crate) fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
         let key_path = sibling(&self.path, ".key");
         match std::fs::read_to_string(&key_path) {
             Ok(text) => hex::decode(text.trim()).map_err(|e| StateError::Corrupt {
@@ -123,7 +123,7 @@ impl LocalStore {
     }
 
     /// Replaces the fingerprint key (mode 0600).
-    pub fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
+    pub(crate) fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
         let key_path = sibling(&self.path, ".key");
         write_atomic(&key_path, format!("{}\n", hex::encode(key)).as_bytes(), true).map_err(|source| {
             StateError::Write {
@@ -145,7 +145,7 @@ impl LocalStore {
         serde_json::from_str(&text).ok()
     }
 
-    pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
+    pub(crate) async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
         let path = self.lock_path();
         let write_error = |source| StateError::Write {
             path: path.display().to_string(),
@@ -195,7 +195,7 @@ impl LocalStore {
         })
     }
 
-    pub fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
+    pub(crate) fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
         let path = self.lock_path();
         let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
             Ok(file) => file,

@@ -5,16 +5,16 @@ use serde::{Deserialize, Serialize};
 /// The holder of a lock: enough to find it and decide whether it is still alive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LockHolder {
-    pub pid: u32,
-    pub host: String,
-    pub since: String,
-    pub command: String,
+pub(crate) struct LockHolder {
+    pub(crate) pid: u32,
+    pub(crate) host: String,
+    pub(crate) since: String,
+    pub(crate) command: String,
 }
 
 impl LockHolder {
     #[must_use]
-    pub fn current(command: &str) -> Self {
+    pub(crate) fn current(command: &str) -> Self {
         Self {
             pid: std::process::id(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
@@ -36,7 +36,7 @@ impl std::fmt::Display for LockHolder {
 
 /// A held lock; released when dropped (or when the process dies: the OS releases file locks
 /// and Postgres releases session advisory locks).
-pub struct StateLock {
+pub(crate) struct StateLock {
     pub(super) release: Option<Box<dyn FnOnce() + Send>>,
     /// Keeps the lock's resource (file or connection) alive.
     pub(super) _hold: Box<dyn std::any::Any + Send>,

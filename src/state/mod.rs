@@ -15,18 +15,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use local::write_atomic;
-pub use lock::{LockHolder, StateLock};
+pub(crate) use local::write_atomic;
+pub(crate) use lock::{LockHolder, StateLock};
 
 use crate::config::StateConfig;
 use crate::model::{Kind, ResourceKey};
 
 /// The state file format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Problems with state. Messages say what to do.
 #[derive(Debug, thiserror::Error)]
-pub enum StateError {
+pub(crate) enum StateError {
     #[error("cannot read state `{path}`")]
     Read {
         path: String,
@@ -62,27 +62,27 @@ pub enum StateError {
 /// One managed resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Managed {
-    pub kind: Kind,
-    pub name: String,
-    pub id: String,
+pub(crate) struct Managed {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    pub(crate) id: String,
     /// For connections: the connector type (listing needs it to find the object again).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connector_type: Option<String>,
+    pub(crate) connector_type: Option<String>,
     /// SHA-256 prefix of the comparable fields last applied.
-    pub spec_digest: String,
+    pub(crate) spec_digest: String,
     /// Credential name to keyed fingerprint (HMAC-SHA256) of the value last sent.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub secrets: BTreeMap<String, String>,
+    pub(crate) secrets: BTreeMap<String, String>,
     /// `lifecycle.preventDestroy` when last applied, so pruning respects it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub prevent_destroy: bool,
-    pub updated: String,
+    pub(crate) prevent_destroy: bool,
+    pub(crate) updated: String,
 }
 
 impl Managed {
     #[must_use]
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey::new(self.kind, self.name.clone())
     }
 }
@@ -90,21 +90,21 @@ impl Managed {
 /// The whole state of one org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct State {
-    pub format_version: u32,
+pub(crate) struct State {
+    pub(crate) format_version: u32,
     /// Random id of this state's history; a state from another lineage is another org's.
-    pub lineage: String,
+    pub(crate) lineage: String,
     /// Increases with every write.
-    pub serial: u64,
-    pub org: String,
+    pub(crate) serial: u64,
+    pub(crate) org: String,
     /// Keyed by `Kind/name`.
     #[serde(default)]
-    pub resources: BTreeMap<String, Managed>,
+    pub(crate) resources: BTreeMap<String, Managed>,
 }
 
 impl State {
     #[must_use]
-    pub fn empty(org: &str) -> Self {
+    pub(crate) fn empty(org: &str) -> Self {
         Self {
             format_version: FORMAT_VERSION,
             lineage: random_hex(16),
@@ -115,20 +115,20 @@ impl State {
     }
 
     #[must_use]
-    pub fn get(&self, key: &ResourceKey) -> Option<&Managed> {
+    pub(crate) fn get(&self, key: &ResourceKey) -> Option<&Managed> {
         self.resources.get(&key.to_string())
     }
 
-    pub fn put(&mut self, managed: Managed) {
+    pub(crate) fn put(&mut self, managed: Managed) {
         self.resources.insert(managed.key().to_string(), managed);
     }
 
-    pub fn remove(&mut self, key: &ResourceKey) -> Option<Managed> {
+    pub(crate) fn remove(&mut self, key: &ResourceKey) -> Option<Managed> {
         self.resources.remove(&key.to_string())
     }
 
     /// Parses state text, refusing newer formats.
-    pub fn from_json(text: &str, path: &str) -> Result<Self, StateError> {
+    pub(crate) fn from_json(text: &str, path: &str) -> Result<Self, StateError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
             path: path.to_owned(),
             detail: e.to_string(),
@@ -152,7 +152,7 @@ impl State {
 
 /// Random bytes as hex (for lineages and keys).
 #[must_use]
-pub fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     if aws_lc_rs::rand::fill(&mut buffer).is_err() {
         // aws-lc's RNG does not fail in practice; fall back to a time-seeded one rather than panic.
@@ -166,7 +166,7 @@ pub fn random_hex(bytes: usize) -> String {
 
 /// Current time in RFC 3339.
 #[must_use]
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -174,14 +174,14 @@ pub fn now_rfc3339() -> String {
 
 /// Where state lives and how to lock it.
 #[expect(clippy::large_enum_variant, reason = "one store per command")]
-pub enum Store {
+pub(crate) enum Store {
     Local(local::LocalStore),
     Postgres(postgres::PostgresStore),
 }
 
 impl Store {
     /// Opens the backend for `org`.
-    pub async fn open(config: &StateConfig, org: &str) -> Result<Self, StateError> {
+    pub(crate) async fn open(config: &StateConfig, org: &str) -> Result<Self, StateError> {
         match config {
             StateConfig::Local { path } => Ok(Store::Local(local::LocalStore::new(path.clone(), org))),
             StateConfig::Postgres { url } => {
@@ -193,7 +193,7 @@ impl Store {
 
     /// Where the state is, for messages.
     #[must_use]
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Store::Local(store) => store.path().display().to_string(),
             Store::Postgres(store) => store.describe(),
@@ -201,7 +201,7 @@ impl Store {
     }
 
     /// The state, or an empty one when none was written yet.
-    pub async fn load(&self) -> Result<State, StateError> {
+    pub(crate) async fn load(&self) -> Result<State, StateError> {
         match self {
             Store::Local(store) => store.load(),
             Store::Postgres(store) => store.load().await,
@@ -209,7 +209,7 @@ impl Store {
     }
 
     /// Writes the state with its serial increased.
-    pub async fn save(&self, state: &mut State) -> Result<(), StateError> {
+    pub(crate) async fn save(&self, state: &mut State) -> Result<(), StateError> {
         state.serial += 1;
         match self {
             Store::Local(store) => store.save(state),
@@ -218,7 +218,7 @@ impl Store {
     }
 
     /// The key for secret fingerprints, created on first use.
-    pub async fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+    pub(crate) async fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
         match self {
             Store::Local(store) => store.fingerprint_key(),
             Store::Postgres(store) => store.fingerprint_key().await,
@@ -226,7 +226,7 @@ impl Store {
     }
 
     /// Replaces the key for secret fingerprints (when migrating a state between backends).
-    pub async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
+    pub(crate) async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
         match self {
             Store::Local(store) => store.set_fingerprint_key(key),
             Store::Postgres(store) => store.set_fingerprint_key(key).await,
@@ -234,7 +234,7 @@ impl Store {
     }
 
     /// Writes `state` as it is (serial unchanged): for migrations.
-    pub async fn put(&self, state: &State) -> Result<(), StateError> {
+    pub(crate) async fn put(&self, state: &State) -> Result<(), StateError> {
         match self {
             Store::Local(store) => store.save(state),
             Store::Postgres(store) => store.save(state).await,
@@ -242,7 +242,7 @@ impl Store {
     }
 
     /// Locks the state for `command`, waiting up to `timeout`.
-    pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
+    pub(crate) async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
         match self {
             Store::Local(store) => store.lock(command, timeout).await,
             Store::Postgres(store) => store.lock(command, timeout).await,
@@ -250,7 +250,7 @@ impl Store {
     }
 
     /// Removes a stale lock after checking its holder is gone.
-    pub async fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
+    pub(crate) async fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
         match self {
             Store::Local(store) => store.unlock(),
             Store::Postgres(store) => store.unlock().await,

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS d360_lock_holder (
 COMMIT;";
 
 /// State in a PostgreSQL database.
-pub struct PostgresStore {
+pub(crate) struct PostgresStore {
     config: Config,
     client: Client,
     org: String,
@@ -100,7 +100,7 @@ fn lock_key(org: &str) -> i64 {
 
 impl PostgresStore {
     /// Connects and creates the tables when missing.
-    pub async fn connect(url: &SecretString, org: &str) -> Result<Self, StateError> {
+    pub(crate) async fn connect(url: &SecretString, org: &str) -> Result<Self, StateError> {
         let config = Config::from_str(url.expose_secret()).map_err(|_| {
             StateError::Database("the state database URL is not a valid postgres:// URL or connection string".into())
         })?;
@@ -128,11 +128,11 @@ impl PostgresStore {
     }
 
     #[must_use]
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{} (org `{}`)", self.shown, self.org)
     }
 
-    pub async fn load(&self) -> Result<State, StateError> {
+    pub(crate) async fn load(&self) -> Result<State, StateError> {
         let row = self
             .client
             .query_opt("SELECT state::text FROM d360_state WHERE org = $1", &[&self.org])
@@ -147,7 +147,7 @@ impl PostgresStore {
         }
     }
 
-    pub async fn save(&self, state: &State) -> Result<(), StateError> {
+    pub(crate) async fn save(&self, state: &State) -> Result<(), StateError> {
         let text = serde_json::to_string(state).map_err(|e| StateError::Database(e.to_string()))?;
         let serial = i64::try_from(state.serial).unwrap_or(i64::MAX);
         let statement = "
@@ -167,7 +167,7 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub async fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+    pub(crate) async fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
         let fresh = super::random_hex(32);
         // Creates the row (empty state) with a key, or keeps the key already there.
         let empty = serde_json::to_string(&State::empty(&self.org)).map_err(|e| StateError::Database(e.to_string()))?;
@@ -190,7 +190,7 @@ impl PostgresStore {
     }
 
     /// Sets the fingerprint key (when migrating a state here).
-    pub async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
+    pub(crate) async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
         let empty = serde_json::to_string(&State::empty(&self.org)).map_err(|e| StateError::Database(e.to_string()))?;
         self.client
             .execute(
@@ -213,7 +213,7 @@ impl PostgresStore {
     }
 
     /// Takes the session advisory lock on a connection of its own, waiting up to `timeout`.
-    pub async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
+    pub(crate) async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
         let session = open(&self.config, &self.shown).await?;
         let key = lock_key(&self.org);
         let started = Instant::now();
@@ -252,7 +252,7 @@ impl PostgresStore {
     }
 
     /// Clears a stale holder record; refuses while the lock is held by a live session.
-    pub async fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
+    pub(crate) async fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
         let key = lock_key(&self.org);
         let row = self
             .client

@@ -3,7 +3,7 @@
 use super::support::Work;
 
 /// Writes `manifests/fleet.yaml` and its inventory with `count` connections `Fleet_0001`….
-pub fn write_fleet(work: &Work, count: usize, label_prefix: &str) {
+pub(crate) fn write_fleet(work: &Work, count: usize, label_prefix: &str) {
     let mut csv = String::from("key,host\n");
     for index in 1..=count {
         csv.push_str(&format!("{index:04},db{index}.example.internal\n"));
@@ -34,7 +34,14 @@ spec:
 }
 
 /// One connection with the given label, parameter and connector type.
-pub fn write_connection(work: &Work, name: &str, connector_type: &str, label: &str, database: &str, extra: &str) {
+pub(crate) fn write_connection(
+    work: &Work,
+    name: &str,
+    connector_type: &str,
+    label: &str,
+    database: &str,
+    extra: &str,
+) {
     work.write(
         &format!("manifests/{name}.yaml"),
         &format!(
@@ -56,7 +63,7 @@ spec:
 }
 
 /// A data stream on `connection`.
-pub fn write_stream(work: &Work, name: &str, connection: &str, label: &str) {
+pub(crate) fn write_stream(work: &Work, name: &str, connection: &str, label: &str) {
     work.write(
         &format!("manifests/{name}.yaml"),
         &format!(

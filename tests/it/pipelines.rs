@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
-
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
@@ -57,7 +55,7 @@ fn example_pipelines_parse_and_their_commands_are_valid() {
         strings(&value, &mut texts);
         for script in texts {
             for words in command_lines(&script) {
-                if let Err(error) = d360::cli::Cli::try_parse_from(&words) {
+                if let Err(error) = d360::cli::check_arguments(&words) {
                     panic!("{file}: `{}` does not parse: {error}", words.join(" "));
                 }
                 commands += 1;
@@ -70,13 +68,22 @@ fn example_pipelines_parse_and_their_commands_are_valid() {
 #[test]
 fn the_multi_org_config_resolves_each_org() {
     let path = examples().join("d360.yaml");
-    let file = d360::config::load_file(&path).expect("examples/d360.yaml loads");
-    assert_eq!(file.orgs.keys().collect::<Vec<_>>(), vec!["dev", "prod"]);
     // Resolution gets as far as the client id the CI runner provides.
     for (org, variable) in [("dev", "SF_DEV_CLIENT_ID"), ("prod", "SF_PROD_CLIENT_ID")] {
-        let error = d360::config::select(Some(org), Some(&path)).expect_err("the variable is not set in tests");
-        assert!(error.to_string().contains(variable), "{org}: {error}");
+        let ran = crate::support::expect(
+            crate::support::bin()
+                .args(["org", "check", "--org", org, "--config"])
+                .arg(&path)
+                .env_remove(variable),
+            1,
+        );
+        assert!(ran.stderr.contains(variable), "{org}: {}", ran.stderr);
     }
-    let unknown = d360::config::select(Some("staging"), Some(&path)).expect_err("no such org");
-    assert!(unknown.to_string().contains("dev, prod"), "{unknown}");
+    let unknown = crate::support::expect(
+        crate::support::bin()
+            .args(["org", "check", "--org", "staging", "--config"])
+            .arg(&path),
+        1,
+    );
+    assert!(unknown.stderr.contains("dev, prod"), "{}", unknown.stderr);
 }

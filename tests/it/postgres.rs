@@ -15,7 +15,7 @@ struct Cluster {
     data: PathBuf,
     _dir: tempfile::TempDir,
     run_as: Option<&'static str>,
-    pub url: String,
+    pub(crate) url: String,
 }
 
 fn find_bin() -> Option<PathBuf> {

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use tempfile::TempDir;
 
 /// The `d360` binary under test.
-pub fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_d360"));
     command
         .env_remove("D360_ORG")
@@ -18,21 +18,21 @@ pub fn bin() -> Command {
 }
 
 /// `d360 emulator` running as its own process; killed on drop.
-pub struct EmulatorProcess {
+pub(crate) struct EmulatorProcess {
     child: Child,
-    pub url: String,
-    pub dir: TempDir,
+    pub(crate) url: String,
+    pub(crate) dir: TempDir,
 }
 
 impl EmulatorProcess {
     /// Starts an emulator over a fresh data folder with extra flags (`--latency`, `--fault`...).
-    pub fn start(flags: &[&str]) -> Self {
+    pub(crate) fn start(flags: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         Self::start_in(dir, flags)
     }
 
     /// Starts an emulator over `dir` (restarts keep objects).
-    pub fn start_in(dir: TempDir, flags: &[&str]) -> Self {
+    pub(crate) fn start_in(dir: TempDir, flags: &[&str]) -> Self {
         let mut child = bin()
             .args(["emulator", "--addr", "127.0.0.1:0", "--data"])
             .arg(dir.path())
@@ -52,7 +52,7 @@ impl EmulatorProcess {
     }
 
     /// The private key of the emulator's `local` app.
-    pub fn key(&self) -> PathBuf {
+    pub(crate) fn key(&self) -> PathBuf {
         self.dir.path().join("local.key")
     }
 }
@@ -65,19 +65,19 @@ impl Drop for EmulatorProcess {
 }
 
 /// A work folder (the user's repository) with a copy of some manifests.
-pub struct Work {
-    pub dir: TempDir,
+pub(crate) struct Work {
+    pub(crate) dir: TempDir,
 }
 
 impl Work {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 
     /// A work folder holding a copy of the repository's example `manifests/`.
-    pub fn with_examples() -> Self {
+    pub(crate) fn with_examples() -> Self {
         let work = Self::new();
         copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests"),
@@ -86,12 +86,12 @@ impl Work {
         work
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes a file under the work folder.
-    pub fn write(&self, relative: &str, text: &str) {
+    pub(crate) fn write(&self, relative: &str, text: &str) {
         let path = self.path().join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create folders");
@@ -99,12 +99,12 @@ impl Work {
         std::fs::write(path, text).expect("write file");
     }
 
-    pub fn read(&self, relative: &str) -> String {
+    pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path().join(relative)).expect("read file")
     }
 
     /// `d360` in this folder against the emulator as `--org env` (JWT bearer with its key).
-    pub fn d360(&self, emulator: &EmulatorProcess) -> Command {
+    pub(crate) fn d360(&self, emulator: &EmulatorProcess) -> Command {
         let mut command = bin();
         command
             .current_dir(self.path())
@@ -134,10 +134,10 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Output of a finished command.
-pub struct Ran {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Ran {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl std::fmt::Debug for Ran {
@@ -151,7 +151,7 @@ impl std::fmt::Debug for Ran {
 }
 
 /// Runs a command to the end.
-pub fn run(command: &mut Command) -> Ran {
+pub(crate) fn run(command: &mut Command) -> Ran {
     let output = command.stdin(Stdio::null()).output().expect("run d360");
     Ran {
         code: output.status.code().unwrap_or(-1),
@@ -162,14 +162,14 @@ pub fn run(command: &mut Command) -> Ran {
 
 /// Runs and asserts the exit code.
 #[track_caller]
-pub fn expect(command: &mut Command, code: i32) -> Ran {
+pub(crate) fn expect(command: &mut Command, code: i32) -> Ran {
     let ran = run(command);
     assert_eq!(ran.code, code, "{ran:?}");
     ran
 }
 
 /// Replaces record ids, ports, times and durations so output can be snapshotted.
-pub fn scrub(text: &str) -> String {
+pub(crate) fn scrub(text: &str) -> String {
     let rules = [
         (r"\b[0-9][A-Za-z0-9]{14,17}\b", "[ID]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),

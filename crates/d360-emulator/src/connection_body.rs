@@ -11,8 +11,8 @@ use super::extract::{json_object, require_fields, typed};
 use super::names::{check_api_name, check_label, name_from_label};
 use super::responses::Reject;
 use super::store::{ConnectionDraft, StoredConnection};
-use d360_wire::shapes::{ConnectionInput, Param};
 use d360_wire::connectors::{self, Attribute};
+use d360_wire::shapes::{ConnectionInput, Param};
 
 const FIELDS: &[&str] = &[
     "connectorType",

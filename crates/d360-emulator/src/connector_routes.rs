@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::extract::{CoreCall, QueryPairs, Segments};
 use super::responses::{Reject, json};
-use d360_wire::shapes::{ConnectorAttribute, ConnectorInfo, ConnectorList, ConnectorMetadata};
 use d360_wire::connectors::{self, Attribute, ConnectorType};
+use d360_wire::shapes::{ConnectorAttribute, ConnectorInfo, ConnectorList, ConnectorMetadata};
 
 /// `Ok` for a connector type token the org knows, with its exact casing.
 pub(crate) fn check_connector_type(name: &str) -> Result<(), ()> {

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::journal::{open_journal, read_snapshot, replay, write_snapshot};
 use super::responses::Reject;
 use super::{EmulatorError, ids};
-use d360_wire::shapes::{ConnectionOutput, DataStreamOutput, Param, UserRef};
 use d360_wire::connectors;
+use d360_wire::shapes::{ConnectionOutput, DataStreamOutput, Param, UserRef};
 
 /// File name of the compacted objects.
 pub(crate) const SNAPSHOT_FILE: &str = "objects.json";

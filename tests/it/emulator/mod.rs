@@ -19,14 +19,14 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-pub const CLIENT_ID: &str = "d360-local";
-pub const SECRET: &str = "d360-local-secret";
-pub const USERNAME: &str = "admin@local.d360";
-pub const PASSWORD: &str = "d360-local-password";
-pub const V: &str = "/services/data/v66.0/ssot";
+pub(crate) const CLIENT_ID: &str = "d360-local";
+pub(crate) const SECRET: &str = "d360-local-secret";
+pub(crate) const USERNAME: &str = "admin@local.d360";
+pub(crate) const PASSWORD: &str = "d360-local-password";
+pub(crate) const V: &str = "/services/data/v66.0/ssot";
 
 /// `(private key PEM, certificate PEM)`, made once per test binary.
-pub fn key_pair() -> &'static (String, String) {
+pub(crate) fn key_pair() -> &'static (String, String) {
     static PAIR: OnceLock<(String, String)> = OnceLock::new();
     PAIR.get_or_init(|| {
         let pair = d360_wire::keypair::generate("d360 test", 30).expect("key pair");
@@ -35,7 +35,7 @@ pub fn key_pair() -> &'static (String, String) {
 }
 
 /// Puts the shared key pair into `dir` so the emulator does not generate one.
-pub fn seed_keys(dir: &Path) {
+pub(crate) fn seed_keys(dir: &Path) {
     let (key, certificate) = key_pair();
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("local.key"), key).unwrap();
@@ -43,26 +43,26 @@ pub fn seed_keys(dir: &Path) {
 }
 
 /// A running emulator, its data directory and an HTTP client.
-pub struct Org {
-    pub emulator: Emulator,
-    pub dir: TempDir,
-    pub http: reqwest::Client,
-    pub url: String,
+pub(crate) struct Org {
+    pub(crate) emulator: Emulator,
+    pub(crate) dir: TempDir,
+    pub(crate) http: reqwest::Client,
+    pub(crate) url: String,
 }
 
 impl Org {
     /// An emulator with default options over a fresh directory.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
     /// An emulator whose options `tune` adjusts.
-    pub async fn start_with(tune: impl FnOnce(&mut Options)) -> Self {
+    pub(crate) async fn start_with(tune: impl FnOnce(&mut Options)) -> Self {
         Self::start_in(tempfile::tempdir().unwrap(), tune).await
     }
 
     /// An emulator over `dir` (which may hold objects or an `emulator.yaml` already).
-    pub async fn start_in(dir: TempDir, tune: impl FnOnce(&mut Options)) -> Self {
+    pub(crate) async fn start_in(dir: TempDir, tune: impl FnOnce(&mut Options)) -> Self {
         seed_keys(dir.path());
         let mut options = Options::new(dir.path());
         tune(&mut options);
@@ -78,13 +78,13 @@ impl Org {
     }
 
     /// Stops the emulator and hands back its directory.
-    pub async fn stop(self) -> TempDir {
+    pub(crate) async fn stop(self) -> TempDir {
         self.emulator.shutdown().await;
         self.dir
     }
 
     /// `POST /services/oauth2/token` with form fields.
-    pub fn token_form(&self, fields: &[(&str, &str)]) -> impl Future<Output = Response> + use<> {
+    pub(crate) fn token_form(&self, fields: &[(&str, &str)]) -> impl Future<Output = Response> + use<> {
         let request = self
             .http
             .post(format!("{}/services/oauth2/token", self.url))
@@ -93,7 +93,7 @@ impl Org {
     }
 
     /// A core access token through client credentials.
-    pub async fn token(&self) -> String {
+    pub(crate) async fn token(&self) -> String {
         let answer = self
             .token_form(&[
                 ("grant_type", "client_credentials"),
@@ -109,7 +109,7 @@ impl Org {
     }
 
     /// A request to `path` (relative to the base URL) with `token`.
-    pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.url))
             .bearer_auth(token)
@@ -117,7 +117,7 @@ impl Org {
 
     /// Sends a request and returns the status and JSON body (`Null` when empty).
     /// The request is built at once, so the future borrows nothing.
-    pub fn call(
+    pub(crate) fn call(
         &self,
         method: Method,
         path: &str,
@@ -132,7 +132,7 @@ impl Org {
     }
 
     /// `GET /connections?connectorType=AwsRdsMySql` plus `query` (`&devName=X`): the listing.
-    pub async fn rds_connections(&self, token: &str, query: &str) -> Value {
+    pub(crate) async fn rds_connections(&self, token: &str, query: &str) -> Value {
         let path = format!("{V}/connections?connectorType=AwsRdsMySql{query}");
         let (status, list) = self.call(Method::GET, &path, token, None).await;
         assert_eq!(status, 200, "{list}");
@@ -140,7 +140,7 @@ impl Org {
     }
 
     /// Creates an RDS MySQL connection and returns its id.
-    pub async fn create_connection(&self, token: &str, name: &str) -> String {
+    pub(crate) async fn create_connection(&self, token: &str, name: &str) -> String {
         let (status, body) = self
             .call(
                 Method::POST,
@@ -155,7 +155,7 @@ impl Org {
 }
 
 /// Status and JSON body of an answer.
-pub async fn read(response: Response) -> (u16, Value) {
+pub(crate) async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap();
     let body = if bytes.is_empty() {
@@ -168,7 +168,7 @@ pub async fn read(response: Response) -> (u16, Value) {
 
 /// Asserts a Connect REST error body: `[{"errorCode": code, "message": ...}]`.
 #[track_caller]
-pub fn assert_error(answer: &(u16, Value), status: u16, code: &str) {
+pub(crate) fn assert_error(answer: &(u16, Value), status: u16, code: &str) {
     assert_eq!(answer.0, status, "{}", answer.1);
     assert_eq!(answer.1[0]["errorCode"], code, "{}", answer.1);
     assert!(
@@ -179,7 +179,7 @@ pub fn assert_error(answer: &(u16, Value), status: u16, code: &str) {
 }
 
 /// A valid AWS RDS MySQL create body.
-pub fn connection_body(name: &str) -> Value {
+pub(crate) fn connection_body(name: &str) -> Value {
     json!({
         "connectorType": "AwsRdsMySql",
         "label": format!("Label {name}"),
@@ -197,7 +197,7 @@ pub fn connection_body(name: &str) -> Value {
 }
 
 /// A valid data stream create body over `connection`.
-pub fn stream_body(name: &str, connection: &str) -> Value {
+pub(crate) fn stream_body(name: &str, connection: &str) -> Value {
     json!({
         "name": name,
         "label": format!("Stream {name}"),
