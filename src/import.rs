@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::kinds::{LiveObject, Resource};
 use crate::manifest::render;
-use crate::model::{Kind, LiveObject, Resource, fingerprint_of};
+use crate::model::{Kind, fingerprint_of};
 use crate::secret::SecretRef;
 use crate::state::Managed;
 
@@ -90,10 +91,7 @@ pub(crate) fn managed(imported: &Imported) -> Managed {
         kind: resource.kind(),
         name: resource.name().to_owned(),
         id: imported.id.clone(),
-        connector_type: match resource {
-            Resource::Connection(connection) => Some(connection.connector_type.clone()),
-            Resource::DataStream(_) => None,
-        },
+        scope: resource.listing().scope,
         spec_digest: fingerprint_of("", &resource.fields()),
         secrets: BTreeMap::new(),
         prevent_destroy: false,

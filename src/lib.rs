@@ -30,11 +30,13 @@ pub mod cli;
 pub(crate) mod config;
 pub(crate) mod diff;
 pub(crate) mod drift;
+pub(crate) mod kinds;
 
 pub(crate) mod import;
 pub(crate) mod manifest;
 pub(crate) mod model;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod refresh;
 pub(crate) mod secret;
 pub(crate) mod state;

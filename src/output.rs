@@ -101,3 +101,26 @@ impl Paint {
         self.wrap("2", text)
     }
 }
+
+/// An error and its causes, each once: a cause whose text the error (or an earlier cause)
+/// already contains is left out, so `#[error(transparent)]` and messages that quote their
+/// source do not print it twice.
+#[must_use]
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts: Vec<String> = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !texts.iter().any(|earlier| earlier.contains(&text)) {
+            texts.push(text);
+        }
+        source = cause.source();
+    }
+    texts
+}
+
+/// An error and its causes on one line: `error: cause: cause`.
+#[must_use]
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    causes(error).join(": ")
+}

@@ -1,30 +1,43 @@
-//! The typed client of the Data 360 Connect REST API: the only module that speaks HTTP to an
-//! org. Callers get `model` types; the `wire` shapes and their conversion (`convert`) stay
-//! at this edge. Retries, backoff and re-login live in `transport`.
+//! The HTTP client of the Data 360 Connect REST API: the only module that speaks HTTP to an
+//! org. It knows no resource kind: a kind names its collection through [`Collection`] (path,
+//! answer and page shapes, from `d360_wire`) and the client lists (following
+//! `nextPageUrl`), gets, creates, replaces, updates and deletes over it. Retries, backoff,
+//! re-login and the tenant token live in `transport`.
 
-pub(crate) mod convert;
 mod error;
 mod transport;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use backon::ExponentialBuilder;
 use reqwest::Method;
-use secrecy::SecretString;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub(crate) use error::{ApiError, TransportKind};
-pub(crate) use transport::{Stats, StatsSnapshot, parse_error_body};
+pub(crate) use error::ApiError;
+pub(crate) use transport::{Stats, StatsSnapshot};
 
 use crate::auth::Authenticator;
 use crate::config::OrgProfile;
-use crate::model::{Connection, DataStream, LiveObject};
-use d360_wire::shapes::{
-    ConnectionList, ConnectionOutput, ConnectorList, ConnectorMetadata, DataStreamList, DataStreamOutput, UserInfo,
-};
-use transport::{Call, Target, Transport};
+use d360_wire::shapes::UserInfo;
+use transport::{Call, TenantSession, Transport};
+
+/// One kind's collection in the Connect REST API (`ssot/connections`, `ssot/data-streams`).
+pub(crate) trait Collection {
+    /// The collection's path under `/services/data/vNN.0/`.
+    const PATH: &'static str;
+    /// What the org answers for one object.
+    type Item: DeserializeOwned + Send;
+    /// What the org answers for one page of a listing.
+    type Page: DeserializeOwned + Page<Item = Self::Item> + Send;
+}
+
+/// One page of a listing: its objects and the link to the next page.
+pub(crate) trait Page {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
 
 /// Page size for listings (the API's maximum for data streams).
 pub(crate) const PAGE_SIZE: usize = 200;
@@ -130,6 +143,7 @@ impl Client {
             transport: Transport {
                 http,
                 auth,
+                tenant: TenantSession::new(dataspace),
                 api_version: api_version.trim_start_matches('v').to_owned(),
                 stats: Arc::new(Stats::default()),
                 max_attempts: retry.max_attempts.max(1),
@@ -161,179 +175,97 @@ impl Client {
 
     async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, ApiError> {
         let answer = self.transport.send(&call).await?;
-        let shown = match &call.target {
-            Target::Data(p) | Target::Absolute(p) => p.clone(),
-        };
+        let shown = self.transport.shown(&call.target);
         decode(&call, &shown, &answer.body)
     }
 
-    /// Every connection of one connector type, following `nextPageUrl`.
-    pub(crate) async fn list_connections(&self, connector_type: &str) -> Result<Vec<LiveObject>, ApiError> {
-        let mut call = Some(
-            Call::new(Method::GET, "ssot/connections")
-                .query("connectorType", connector_type)
-                .query("limit", PAGE_SIZE.to_string()),
-        );
-        let mut outputs = Vec::new();
+    /// Encodes a request body; a body that cannot be encoded is an error, never `null`.
+    fn body(method: &Method, path: &str, body: &impl Serialize) -> Result<serde_json::Value, ApiError> {
+        serde_json::to_value(body).map_err(|e| ApiError::Decode {
+            method: method.to_string(),
+            path: path.to_owned(),
+            detail: format!("cannot encode the request body: {e}"),
+        })
+    }
+
+    fn item_path<C: Collection>(address: &str) -> String {
+        format!("{}/{}", C::PATH, encode(address))
+    }
+
+    /// Every object of a collection matching `query`, following `nextPageUrl` page by page.
+    pub(crate) async fn list<C: Collection>(&self, query: &[(&str, &str)]) -> Result<Vec<C::Item>, ApiError> {
+        let mut first = Call::new(Method::GET, C::PATH);
+        for (key, value) in query {
+            first = first.query(key, *value);
+        }
+        let mut call = Some(first.query("limit", PAGE_SIZE.to_string()));
+        let mut items = Vec::new();
         while let Some(current) = call.take() {
-            let page: ConnectionList = self.json(current).await?;
-            let empty = page.connections.is_empty();
-            outputs.extend(page.connections);
-            if let Some(next) = page.next_page_url.filter(|n| !n.is_empty() && !empty) {
-                call = Some(Call {
-                    method: Method::GET,
-                    target: Target::Absolute(next_path(&next)),
-                    query: Vec::new(),
-                    body: None,
-                });
+            let page: C::Page = self.json(current).await?;
+            let (found, next) = page.into_parts();
+            let empty = found.is_empty();
+            items.extend(found);
+            if let Some(next) = next.filter(|n| !n.is_empty() && !empty) {
+                call = Some(Call::absolute(next_path(&next)));
             }
         }
-        self.complete_connections(outputs).await
+        Ok(items)
     }
 
-    /// Listings may leave out `params`; the diff needs them, so such entries are read by id
-    /// (one GET per object only in that case).
-    async fn complete_connections(&self, outputs: Vec<ConnectionOutput>) -> Result<Vec<LiveObject>, ApiError> {
-        let mut live = Vec::with_capacity(outputs.len());
-        for output in outputs {
-            if output.params.is_none() {
-                live.push(self.get_connection(&output.id).await?);
-            } else {
-                live.push(convert::connection_from_wire(&output));
-            }
+    /// The first page of a collection matching `query` (a lookup that matches at most a few).
+    pub(crate) async fn search<C: Collection>(&self, query: &[(&str, &str)]) -> Result<Vec<C::Item>, ApiError> {
+        let mut call = Call::new(Method::GET, C::PATH);
+        for (key, value) in query {
+            call = call.query(key, *value);
         }
-        Ok(live)
+        let page: C::Page = self.json(call).await?;
+        Ok(page.into_parts().0)
     }
 
-    /// The connection with API name `name` (`devName` lookup), if any.
-    pub(crate) async fn find_connection(
-        &self,
-        connector_type: &str,
-        name: &str,
-    ) -> Result<Option<LiveObject>, ApiError> {
-        let call = Call::new(Method::GET, "ssot/connections")
-            .query("connectorType", connector_type)
-            .query("devName", name);
-        let page: ConnectionList = self.json(call).await?;
-        let found = page.connections.into_iter().filter(|c| c.name == name).collect();
-        Ok(self.complete_connections(found).await?.into_iter().next())
+    /// One object by id or API name; `None` when the org answers 404.
+    pub(crate) async fn get<C: Collection>(&self, address: &str) -> Result<Option<C::Item>, ApiError> {
+        self.read(&Self::item_path::<C>(address)).await
     }
 
-    pub(crate) async fn get_connection(&self, id: &str) -> Result<LiveObject, ApiError> {
-        let output: ConnectionOutput = self
-            .json(Call::new(Method::GET, format!("ssot/connections/{}", encode(id))))
-            .await?;
-        Ok(convert::connection_from_wire(&output))
+    /// A JSON document under `/services/data/vNN.0/` that must exist.
+    pub(crate) async fn fetch<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.json(Call::new(Method::GET, path)).await
     }
 
-    /// Creates a connection. Not retried after an ambiguous failure: the caller looks the
-    /// name up first.
-    pub(crate) async fn create_connection(
-        &self,
-        connection: &Connection,
-        credentials: &BTreeMap<String, SecretString>,
-    ) -> Result<LiveObject, ApiError> {
-        let body = serde_json::to_value(convert::connection_input(connection, credentials)).unwrap_or_default();
-        let output: ConnectionOutput = self
-            .json(Call::new(Method::POST, "ssot/connections").body(body))
-            .await?;
-        Ok(convert::connection_from_wire(&output))
-    }
-
-    /// Replaces a data connector (`PUT`): the whole object, credentials included.
-    pub(crate) async fn replace_connection(
-        &self,
-        id: &str,
-        connection: &Connection,
-        credentials: &BTreeMap<String, SecretString>,
-    ) -> Result<(), ApiError> {
-        let body = serde_json::to_value(convert::connection_input(connection, credentials)).unwrap_or_default();
-        self.transport
-            .send(&Call::new(Method::PUT, format!("ssot/connections/{}", encode(id))).body(body))
-            .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn delete_connection(&self, id: &str) -> Result<(), ApiError> {
-        self.transport
-            .send(&Call::new(Method::DELETE, format!("ssot/connections/{}", encode(id))))
-            .await?;
-        Ok(())
-    }
-
-    /// A connector type's metadata; `None` when the org does not know the type.
-    pub(crate) async fn connector_metadata(&self, connector_type: &str) -> Result<Option<ConnectorMetadata>, ApiError> {
-        match self
-            .json(Call::new(
-                Method::GET,
-                format!("ssot/connectors/{}", encode(connector_type)),
-            ))
-            .await
-        {
-            Ok(metadata) => Ok(Some(metadata)),
-            Err(error) if error.is_not_found() || error.status() == Some(400) => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
-
-    /// Every connector type the org offers.
-    pub(crate) async fn list_connectors(&self) -> Result<ConnectorList, ApiError> {
-        self.json(Call::new(Method::GET, "ssot/connectors")).await
-    }
-
-    /// Every data stream, following `nextPageUrl`.
-    pub(crate) async fn list_data_streams(&self) -> Result<Vec<LiveObject>, ApiError> {
-        let mut call = Some(Call::new(Method::GET, "ssot/data-streams").query("limit", PAGE_SIZE.to_string()));
-        let mut live = Vec::new();
-        while let Some(current) = call.take() {
-            let page: DataStreamList = self.json(current).await?;
-            let empty = page.data_streams.is_empty();
-            live.extend(page.data_streams.iter().map(convert::data_stream_from_wire));
-            if let Some(next) = page.next_page_url.filter(|n| !n.is_empty() && !empty) {
-                call = Some(Call {
-                    method: Method::GET,
-                    target: Target::Absolute(next_path(&next)),
-                    query: Vec::new(),
-                    body: None,
-                });
-            }
-        }
-        Ok(live)
-    }
-
-    /// A data stream by API name or id; `None` when it does not exist.
-    pub(crate) async fn get_data_stream(&self, name: &str) -> Result<Option<LiveObject>, ApiError> {
-        match self
-            .json::<DataStreamOutput>(Call::new(Method::GET, format!("ssot/data-streams/{}", encode(name))))
-            .await
-        {
-            Ok(output) => Ok(Some(convert::data_stream_from_wire(&output))),
+    /// Any JSON document under `/services/data/vNN.0/`; `None` when the org answers 404.
+    pub(crate) async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, ApiError> {
+        match self.json(Call::new(Method::GET, path)).await {
+            Ok(found) => Ok(Some(found)),
             Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(error),
         }
     }
 
-    pub(crate) async fn create_data_stream(&self, stream: &DataStream) -> Result<LiveObject, ApiError> {
-        let body = serde_json::to_value(convert::data_stream_input(stream)).unwrap_or_default();
-        let output: DataStreamOutput = self
-            .json(Call::new(Method::POST, "ssot/data-streams").body(body))
-            .await?;
-        Ok(convert::data_stream_from_wire(&output))
+    /// Creates an object. Not retried after an ambiguous failure: the caller looks the name
+    /// up first.
+    pub(crate) async fn create<C: Collection>(&self, body: &impl Serialize) -> Result<C::Item, ApiError> {
+        let body = Self::body(&Method::POST, C::PATH, body)?;
+        self.json(Call::new(Method::POST, C::PATH).body(body)).await
     }
 
-    pub(crate) async fn update_data_stream(&self, name: &str, stream: &DataStream) -> Result<(), ApiError> {
-        let body = serde_json::to_value(convert::data_stream_patch(stream)).unwrap_or_default();
-        self.transport
-            .send(&Call::new(Method::PATCH, format!("ssot/data-streams/{}", encode(name))).body(body))
-            .await?;
+    /// Changes an object in place: `PUT` replaces it whole, `PATCH` changes the fields sent.
+    pub(crate) async fn write<C: Collection>(
+        &self,
+        method: Method,
+        address: &str,
+        body: &impl Serialize,
+    ) -> Result<(), ApiError> {
+        let path = Self::item_path::<C>(address);
+        let body = Self::body(&method, &path, body)?;
+        self.transport.send(&Call::new(method, path).body(body)).await?;
         Ok(())
     }
 
-    /// Deletes a data stream; the DLO is kept unless `delete_dlo`.
-    pub(crate) async fn delete_data_stream(&self, name: &str, delete_dlo: bool) -> Result<(), ApiError> {
-        let mut call = Call::new(Method::DELETE, format!("ssot/data-streams/{}", encode(name)));
-        if delete_dlo {
-            call = call.query("shouldDeleteDataLakeObject", "true");
+    /// Deletes an object.
+    pub(crate) async fn delete<C: Collection>(&self, address: &str, query: &[(&str, &str)]) -> Result<(), ApiError> {
+        let mut call = Call::new(Method::DELETE, Self::item_path::<C>(address));
+        for (key, value) in query {
+            call = call.query(key, *value);
         }
         self.transport.send(&call).await?;
         Ok(())
@@ -341,121 +273,30 @@ impl Client {
 
     /// `GET /services/oauth2/userinfo`.
     pub(crate) async fn userinfo(&self) -> Result<UserInfo, ApiError> {
-        self.json(Call {
-            method: Method::GET,
-            target: Target::Absolute("/services/oauth2/userinfo".into()),
-            query: Vec::new(),
-            body: None,
-        })
-        .await
+        self.json(Call::absolute("/services/oauth2/userinfo")).await
     }
 
-    /// Exchanges for a Data 360 token and runs the tenant sanity query (`SELECT 1`).
+    /// Exchanges for a Data 360 token and runs the tenant sanity query (`SELECT 1`, which
+    /// reads and changes nothing, so it is retried like any idempotent call). Returns the
+    /// tenant URL.
     pub(crate) async fn tenant_check(&self) -> Result<String, ApiError> {
-        let mut tenant = self
-            .transport
-            .auth
-            .exchange(&self.dataspace)
-            .await
-            .map_err(ApiError::Auth)?;
-        let mut reexchanged = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let error = match self.tenant_query(&tenant).await {
-                Ok(()) => return Ok(tenant.tenant_url.to_string()),
-                Err(error) => error,
-            };
-            if error.status() == Some(401) && !reexchanged {
-                // The tenant token died with its core token: log in and exchange again.
-                reexchanged = true;
-                let core = self.transport.auth.token().await.map_err(ApiError::Auth)?;
-                self.transport
-                    .auth
-                    .refresh(core.generation)
-                    .await
-                    .map_err(ApiError::Auth)?;
-                tenant = self
-                    .transport
-                    .auth
-                    .exchange(&self.dataspace)
-                    .await
-                    .map_err(ApiError::Auth)?;
-                continue;
-            }
-            // `SELECT 1` reads nothing and changes nothing: safe to repeat.
-            if !error.is_retryable(true) || attempt >= self.transport.max_attempts {
-                return Err(error);
-            }
-            self.transport
-                .stats
-                .retries
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let delay = match &error {
-                ApiError::Status {
-                    retry_after: Some(after),
-                    ..
-                } => *after,
-                _ => Duration::from_millis(200u64.saturating_mul(1 << attempt.min(5))),
-            };
-            tokio::time::sleep(delay).await;
+        let call = Call::tenant(Method::POST, "api/v2/query")
+            .body(serde_json::json!({ "sql": "SELECT 1" }))
+            .repeatable();
+        self.transport.send(&call).await?;
+        match self.transport.tenant.tenant_url().await {
+            Some(url) => Ok(url.to_string()),
+            None => Err(ApiError::Decode {
+                method: "POST".into(),
+                path: "/api/v2/query".into(),
+                detail: "no tenant URL after the exchange".into(),
+            }),
         }
-    }
-
-    /// One `SELECT 1` on the tenant.
-    async fn tenant_query(&self, tenant: &crate::auth::TenantToken) -> Result<(), ApiError> {
-        let shown = "/api/v2/query";
-        let url = tenant.tenant_url.join("api/v2/query").map_err(|e| ApiError::Decode {
-            method: "POST".into(),
-            path: shown.into(),
-            detail: e.to_string(),
-        })?;
-        let transport_error = |e: &reqwest::Error| ApiError::Transport {
-            method: "POST".into(),
-            path: shown.into(),
-            kind: if e.is_connect() {
-                TransportKind::Connect
-            } else if e.is_timeout() {
-                TransportKind::Timeout
-            } else {
-                TransportKind::Dropped
-            },
-            detail: crate::auth::transport_detail(e),
-        };
-        let response = self
-            .transport
-            .http
-            .post(url)
-            .bearer_auth(secrecy::ExposeSecret::expose_secret(&tenant.access))
-            .json(&serde_json::json!({ "sql": "SELECT 1" }))
-            .send()
-            .await
-            .map_err(|e| transport_error(&e))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
-        if (200..300).contains(&status) {
-            return Ok(());
-        }
-        let (code, message) = parse_error_body(&body);
-        Err(ApiError::Status {
-            method: "POST".into(),
-            path: shown.into(),
-            status,
-            code,
-            message,
-            retry_after,
-        })
     }
 }
 
 /// Percent-encodes one path segment.
-fn encode(segment: &str) -> String {
+pub(crate) fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes())
         .collect::<String>()
         .replace('+', "%20")

@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
 
 use super::error::{ApiError, TransportKind};
-use crate::auth::{Authenticator, snippet, transport_detail};
+use crate::auth::{Authenticator, TenantToken, snippet, transport_detail};
 use d360_wire::shapes::ApiErrorItem;
 
 /// Counters of one client, shared by every clone.
@@ -47,31 +48,95 @@ impl Stats {
     }
 }
 
-/// Where a call goes: under `/services/data/vNN.0/`, or a path the org gave (`nextPageUrl`).
+/// Where a call goes: under `/services/data/vNN.0/`, a path the org gave (`nextPageUrl`), or
+/// a path on the Data 360 tenant (with the tenant token of the exchange).
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
     Data(String),
     Absolute(String),
+    Tenant(String),
 }
 
-/// One call to make.
-#[derive(Debug, Clone)]
+/// The bearer token and base URL of one attempt, and the core login it came from.
+struct Credential {
+    access: SecretString,
+    base: url::Url,
+    generation: u64,
+}
+
+/// The Data 360 tenant token of one data space, exchanged on first use and again after a 401.
+pub(crate) struct TenantSession {
+    dataspace: String,
+    current: Mutex<Option<Arc<(TenantToken, u64)>>>,
+}
+
+impl TenantSession {
+    #[must_use]
+    pub(crate) fn new(dataspace: &str) -> Self {
+        Self {
+            dataspace: dataspace.to_owned(),
+            current: Mutex::new(None),
+        }
+    }
+
+    /// The tenant URL of the current exchange, if one was made.
+    pub(crate) async fn tenant_url(&self) -> Option<url::Url> {
+        self.current
+            .lock()
+            .await
+            .as_ref()
+            .map(|current| current.0.tenant_url.clone())
+    }
+}
+
+/// One call to make. Not `Debug`: its body may hold credential values.
+#[derive(Clone)]
 pub(crate) struct Call {
     pub(crate) method: reqwest::Method,
     pub(crate) target: Target,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<serde_json::Value>,
+    /// Whether sending it twice is harmless: GET, PUT and DELETE are; POST and PATCH only
+    /// when the caller says so ([`Call::repeatable`]).
+    pub(crate) idempotent: bool,
 }
 
 impl Call {
     #[must_use]
     pub(crate) fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
+        let idempotent = method != reqwest::Method::POST && method != reqwest::Method::PATCH;
         Self {
             method,
             target: Target::Data(path.into()),
             query: Vec::new(),
             body: None,
+            idempotent,
         }
+    }
+
+    /// A `GET` of a path the org gave (`nextPageUrl`, `/services/oauth2/userinfo`).
+    #[must_use]
+    pub(crate) fn absolute(path: impl Into<String>) -> Self {
+        Self {
+            target: Target::Absolute(path.into()),
+            ..Self::new(reqwest::Method::GET, String::new())
+        }
+    }
+
+    /// A call on the Data 360 tenant, with the tenant token.
+    #[must_use]
+    pub(crate) fn tenant(method: reqwest::Method, path: impl Into<String>) -> Self {
+        Self {
+            target: Target::Tenant(path.into()),
+            ..Self::new(method, String::new())
+        }
+    }
+
+    /// Marks a POST or PATCH as safe to send again (it reads, or its effect is the same).
+    #[must_use]
+    pub(crate) fn repeatable(mut self) -> Self {
+        self.idempotent = true;
+        self
     }
 
     #[must_use]
@@ -85,10 +150,6 @@ impl Call {
         self.body = Some(body);
         self
     }
-
-    fn idempotent(&self) -> bool {
-        self.method != reqwest::Method::POST && self.method != reqwest::Method::PATCH
-    }
 }
 
 /// An answer with a success status.
@@ -101,6 +162,7 @@ pub(crate) struct Answer {
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) auth: Arc<Authenticator>,
+    pub(crate) tenant: TenantSession,
     pub(crate) api_version: String,
     pub(crate) stats: Arc<Stats>,
     pub(crate) max_attempts: u32,
@@ -108,33 +170,78 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    fn shown_path(&self, target: &Target) -> String {
+    pub(crate) fn shown(&self, target: &Target) -> String {
         match target {
             Target::Data(path) => format!("/services/data/v{}/{}", self.api_version, path.trim_start_matches('/')),
             Target::Absolute(path) => path.split('?').next().unwrap_or(path).to_owned(),
+            Target::Tenant(path) => format!("/{}", path.trim_start_matches('/')),
         }
+    }
+
+    async fn credential(&self, target: &Target) -> Result<Credential, ApiError> {
+        match target {
+            Target::Data(_) | Target::Absolute(_) => {
+                let token = self.auth.token().await.map_err(ApiError::Auth)?;
+                Ok(Credential {
+                    access: token.access.clone(),
+                    base: token.instance_url.clone(),
+                    generation: token.generation,
+                })
+            }
+            Target::Tenant(_) => {
+                let mut current = self.tenant.current.lock().await;
+                let exchanged = if let Some(exchanged) = current.as_ref() {
+                    Arc::clone(exchanged)
+                } else {
+                    let generation = self.auth.token().await.map_err(ApiError::Auth)?.generation;
+                    let token = self
+                        .auth
+                        .exchange(&self.tenant.dataspace)
+                        .await
+                        .map_err(ApiError::Auth)?;
+                    let exchanged = Arc::new((token, generation));
+                    *current = Some(Arc::clone(&exchanged));
+                    exchanged
+                };
+                Ok(Credential {
+                    access: exchanged.0.access.clone(),
+                    base: exchanged.0.tenant_url.clone(),
+                    generation: exchanged.1,
+                })
+            }
+        }
+    }
+
+    /// After a 401: log in again (once for all callers of the same login), and for tenant
+    /// calls exchange again, since the tenant token dies with its core token.
+    async fn renew(&self, target: &Target, generation: u64) -> Result<(), ApiError> {
+        self.auth.refresh(generation).await.map_err(ApiError::Auth)?;
+        if let Target::Tenant(_) = target {
+            *self.tenant.current.lock().await = None;
+        }
+        Ok(())
     }
 
     /// Sends `call`, retrying what is safe to retry. POST and PATCH are retried only after
     /// errors that prove the org did not carry them out (429, 503, connect failures).
     pub(crate) async fn send(&self, call: &Call) -> Result<Answer, ApiError> {
         let method = call.method.to_string();
-        let path = self.shown_path(&call.target);
-        let idempotent = call.idempotent();
+        let path = self.shown(&call.target);
+        let idempotent = call.idempotent;
         let mut backoff = self.backoff.build();
         let mut attempts = 0;
         let mut reauthenticated = false;
         loop {
             attempts += 1;
-            let token = self.auth.token().await.map_err(ApiError::Auth)?;
-            let error = match self.attempt(call, &token, &method, &path).await {
+            let credential = self.credential(&call.target).await?;
+            let error = match self.attempt(call, &credential, &method, &path).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
             if error.status() == Some(401) && !reauthenticated {
                 reauthenticated = true;
                 self.stats.reauths.fetch_add(1, Ordering::Relaxed);
-                self.auth.refresh(token.generation).await.map_err(ApiError::Auth)?;
+                self.renew(&call.target, credential.generation).await?;
                 continue;
             }
             if !error.is_retryable(idempotent) {
@@ -162,15 +269,15 @@ impl Transport {
     async fn attempt(
         &self,
         call: &Call,
-        token: &crate::auth::Token,
+        credential: &Credential,
         method: &str,
         path: &str,
     ) -> Result<Answer, ApiError> {
         let relative = match &call.target {
             Target::Data(p) => format!("services/data/v{}/{}", self.api_version, p.trim_start_matches('/')),
-            Target::Absolute(p) => p.trim_start_matches('/').to_owned(),
+            Target::Absolute(p) | Target::Tenant(p) => p.trim_start_matches('/').to_owned(),
         };
-        let url = token.instance_url.join(&relative).map_err(|e| ApiError::Decode {
+        let url = credential.base.join(&relative).map_err(|e| ApiError::Decode {
             method: method.to_owned(),
             path: path.to_owned(),
             detail: format!("bad URL: {e}"),
@@ -178,7 +285,7 @@ impl Transport {
         let mut request = self
             .http
             .request(call.method.clone(), url)
-            .bearer_auth(token.access.expose_secret())
+            .bearer_auth(credential.access.expose_secret())
             .header(reqwest::header::ACCEPT, "application/json");
         if !call.query.is_empty() {
             request = request.query(&call.query);

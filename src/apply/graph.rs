@@ -7,8 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Kind, Resource, ResourceKey};
+use crate::kinds::Resource;
+use crate::model::ResourceKey;
 use crate::plan::{Action, ActionKind};
+use crate::refresh::LiveSnapshot;
 
 /// What one step does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +32,10 @@ pub(crate) struct Node {
     pub(crate) after: Vec<usize>,
 }
 
-/// Builds the nodes of `actions`. `stream_connections` maps each live data stream to the
-/// connection it uses (deletes of connections wait for those streams).
+/// Builds the nodes of `actions`. A write waits for the writes of what its desired resource
+/// depends on; a delete waits for the deletes of the live objects that depend on it.
 #[must_use]
-pub(crate) fn build(actions: &[Action], stream_connections: &BTreeMap<String, String>) -> Vec<Node> {
+pub(crate) fn build(actions: &[Action], live: &LiveSnapshot) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut deletes: BTreeMap<ResourceKey, usize> = BTreeMap::new();
     let mut writes: BTreeMap<ResourceKey, usize> = BTreeMap::new();
@@ -70,27 +72,27 @@ pub(crate) fn build(actions: &[Action], stream_connections: &BTreeMap<String, St
             }
         }
     }
+    // Who depends on whom among the live objects, once: deletes wait for their dependents.
+    let mut live_dependents: BTreeMap<ResourceKey, Vec<ResourceKey>> = BTreeMap::new();
+    for object in live.objects.values() {
+        for dependency in object.resource.depends_on() {
+            live_dependents.entry(dependency).or_default().push(object.key());
+        }
+    }
     for node in &mut nodes {
         let action = &actions[node.action];
-        match (action.kind, node.step) {
-            (Kind::DataStream, Step::Create | Step::Update | Step::Adopt) => {
-                if let Some(Resource::DataStream(stream)) = &action.desired {
-                    let connection = ResourceKey::new(Kind::Connection, stream.connection.clone());
-                    if let Some(&parent) = writes.get(&connection) {
-                        node.after.push(parent);
-                    }
-                }
+        match node.step {
+            Step::Create | Step::Update | Step::Adopt => {
+                let dependencies = action.desired.iter().flat_map(Resource::depends_on);
+                node.after
+                    .extend(dependencies.filter_map(|dependency| writes.get(&dependency).copied()));
             }
-            (Kind::Connection, Step::Delete) => {
-                for (stream, connection) in stream_connections {
-                    if *connection == action.name
-                        && let Some(&child) = deletes.get(&ResourceKey::new(Kind::DataStream, stream.clone()))
-                    {
-                        node.after.push(child);
-                    }
-                }
+            Step::Delete => {
+                let dependents = live_dependents.get(&action.key()).into_iter().flatten();
+                node.after
+                    .extend(dependents.filter_map(|dependent| deletes.get(dependent).copied()));
             }
-            _ => {}
+            Step::Forget => {}
         }
     }
     nodes
@@ -99,13 +101,19 @@ pub(crate) fn build(actions: &[Action], stream_connections: &BTreeMap<String, St
 /// Every node that depends, directly or not, on `failed`.
 #[must_use]
 pub(crate) fn dependents(nodes: &[Node], failed: usize) -> Vec<usize> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (index, node) in nodes.iter().enumerate() {
+        for &before in &node.after {
+            children[before].push(index);
+        }
+    }
     let mut found = vec![false; nodes.len()];
     let mut queue = vec![failed];
     while let Some(current) = queue.pop() {
-        for (index, node) in nodes.iter().enumerate() {
-            if !found[index] && node.after.contains(&current) {
-                found[index] = true;
-                queue.push(index);
+        for &child in &children[current] {
+            if !found[child] {
+                found[child] = true;
+                queue.push(child);
             }
         }
     }
@@ -115,7 +123,8 @@ pub(crate) fn dependents(nodes: &[Node], failed: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::data_stream::DataStream;
+    use crate::kinds::{DataStream, LiveObject, Resource};
+    use crate::model::Kind;
 
     fn action(kind: ActionKind, resource_kind: Kind, name: &str, desired: Option<Resource>) -> Action {
         Action {
@@ -123,7 +132,7 @@ mod tests {
             kind: resource_kind,
             name: name.to_owned(),
             id: None,
-            live_connector_type: None,
+            scope: None,
             changes: Vec::new(),
             reasons: Vec::new(),
             desired,
@@ -151,7 +160,10 @@ mod tests {
                 Some(stream("S2", "Elsewhere")),
             ),
         ];
-        let live = BTreeMap::from([("Old_Stream".to_owned(), "C2".to_owned())]);
+        let mut live = LiveSnapshot::default();
+        let old = stream("Old_Stream", "C2");
+        live.objects
+            .insert(old.key(), LiveObject::new("1".into(), old, Vec::new()));
         let nodes = build(&actions, &live);
         // 0: delete Old_Stream, 1: delete C1, 2: create C1, 3: delete C2, 4: create S1, 5: create S2
         assert_eq!(nodes.len(), 6);

@@ -3,14 +3,21 @@
 //!
 //! `graph` orders steps (connections before the streams that use them, deletes in reverse, a
 //! replace's delete before its create); `perform` does one step against the org; this file
-//! schedules steps, skips the dependents of a failure, and feeds finished work to a state
-//! writer that saves atomically, coalescing bursts so state I/O never holds up the org calls.
+//! schedules steps, skips the dependents of a failure, and feeds finished work through a
+//! channel to a state writer, a task of its own that saves atomically and coalesces bursts,
+//! so state I/O (fsync) never holds up the org calls. `saved` re-checks a saved plan against
+//! the org and state before it runs; `interrupt` turns Ctrl-C into a clean stop; `budget`
+//! compares the plan with the org's daily API allowance.
+//!
+//! Comes after `plan`; writes `state`.
 
+mod budget;
 pub(crate) mod graph;
+mod interrupt;
 mod perform;
 mod report;
+mod saved;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -19,12 +26,16 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 
+pub(crate) use budget::shortfall as api_budget_shortfall;
 pub(crate) use graph::Step;
+pub(crate) use interrupt::watch_signals;
 pub(crate) use perform::StateChange;
 pub(crate) use report::{Report, StepOutcome};
+pub(crate) use saved::{StalePlan, recheck};
 
 use crate::api::{ApiError, Client};
 use crate::plan::{Plan, SecretProbe};
+use crate::refresh::LiveSnapshot;
 use crate::state::{State, StateError, Store};
 
 /// Why one step failed.
@@ -70,36 +81,45 @@ enum NodeState {
     Skipped,
 }
 
-/// Executes `plan`, writing `state` through `store` as steps finish. `stream_connections`:
-/// the connection each live data stream uses (for delete ordering).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the one entry point of the executor; each argument is a distinct collaborator"
-)]
+/// What an apply works on: the plan, the live objects it was made against (for delete
+/// ordering), and the state to record results in.
+pub(crate) struct Work<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) live: &'a LiveSnapshot,
+    pub(crate) state: State,
+    pub(crate) probe: &'a SecretProbe,
+}
+
+/// Executes the plan of `work`, writing its state through `store` as steps finish.
 pub(crate) async fn execute(
-    plan: &Plan,
-    stream_connections: &BTreeMap<String, String>,
+    work: Work<'_>,
     client: &Client,
-    probe: &SecretProbe,
-    store: &Store,
-    state: State,
+    store: Arc<Store>,
     options: &Options,
     observer: &dyn Observer,
 ) -> Report {
     let started = Instant::now();
-    let nodes = graph::build(&plan.actions, stream_connections);
+    let plan = work.plan;
+    let nodes = graph::build(&plan.actions, work.live);
     let (sender, receiver) = mpsc::unbounded_channel::<StateChange>();
-    let context = perform::Context { client, probe };
-    let scheduler = schedule(plan, &nodes, &context, options, observer, sender);
-    let writer = write_state(store, state, receiver);
-    let (outcomes, (_, state_error)) = tokio::join!(scheduler, writer);
+    let context = perform::Context {
+        client,
+        probe: work.probe,
+        now: crate::state::now_rfc3339,
+    };
+    let writer = tokio::spawn(write_state(store, work.state, receiver));
+    let outcomes = schedule(plan, &nodes, &context, options, observer, sender).await;
+    let state_error = match writer.await {
+        Ok(first_error) => first_error.map(|e| e.to_string()),
+        Err(error) => Some(format!("the state writer stopped: {error}")),
+    };
     Report {
         outcomes,
         interrupted: options.stop.load(Ordering::SeqCst),
         // Retries of the whole command: reading the org for the plan included.
         retries: client.stats().retries,
         elapsed: started.elapsed(),
-        state_error: state_error.map(|e| e.to_string()),
+        state_error,
     }
 }
 
@@ -143,7 +163,9 @@ async fn schedule(
         let outcome = match result {
             Ok(finished) => {
                 states[index] = NodeState::Done;
-                let _ = sender.send(finished.change);
+                if sender.send(finished.change).is_err() {
+                    tracing::error!("the state writer stopped; this step is done in the org but not recorded");
+                }
                 StepOutcome::Done { note: finished.note }
             }
             Err(error) => {
@@ -177,15 +199,7 @@ async fn schedule(
 
 /// The error text of a failed step, with Salesforce's code and a hint when known.
 fn describe(error: &ApplyError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(&format!(": {cause_text}"));
-        }
-        source = cause.source();
-    }
+    let mut text = crate::output::chain(error);
     if let ApplyError::Api(api) = error
         && let Some(hint) = api.hint()
     {
@@ -194,12 +208,12 @@ fn describe(error: &ApplyError) -> String {
     text
 }
 
-/// Applies state changes as they arrive, saving once per burst.
+/// Applies state changes as they arrive, saving once per burst; returns the first failed save.
 async fn write_state(
-    store: &Store,
+    store: Arc<Store>,
     mut state: State,
     mut receiver: mpsc::UnboundedReceiver<StateChange>,
-) -> (State, Option<StateError>) {
+) -> Option<StateError> {
     let mut first_error = None;
     while let Some(change) = receiver.recv().await {
         apply_change(&mut state, change);
@@ -211,7 +225,7 @@ async fn write_state(
             first_error.get_or_insert(error);
         }
     }
-    (state, first_error)
+    first_error
 }
 
 fn apply_change(state: &mut State, change: StateChange) {

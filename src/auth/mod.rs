@@ -309,13 +309,11 @@ pub(crate) fn transport_detail(error: &reqwest::Error) -> String {
     } else {
         "transport error"
     };
-    let mut detail = kind.to_owned();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        detail.push_str(&format!(": {cause}"));
-        source = cause.source();
+    // The error's own text names the URL (with any query); its causes say what happened.
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{kind}: {}", crate::output::chain(cause)),
+        None => kind.to_owned(),
     }
-    detail
 }
 
 /// The start of a body, for errors about answers that are not JSON.

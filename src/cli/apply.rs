@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::ValueEnum;
@@ -13,8 +13,8 @@ use super::session::{self, Session};
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
 use crate::apply::{self, StepOutcome};
 use crate::output;
-use crate::plan::{self, LiveSnapshot, Plan, SecretProbe};
-use crate::state::State;
+use crate::plan::{self, Plan, Planned, SecretProbe};
+use crate::refresh::HttpOrg;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -59,15 +59,6 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// What to execute and against what.
-struct Prepared {
-    plan: Plan,
-    state: State,
-    live: LiveSnapshot,
-    probe: SecretProbe,
-    saved: bool,
-}
-
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let saved_path = match args.selection.paths.as_slice() {
         [path] if plan::is_plan_file(path) => Some(path.clone()),
@@ -106,18 +97,27 @@ async fn run_in(
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
     let lock = session.store.lock("d360 apply", args.lock_timeout).await?;
-    let prepared = match (saved_path, desired) {
-        (Some(path), _) => recheck_saved(session, path).await?,
-        (None, Some(desired)) => {
-            let planned = planning::make(session, desired, options).await?;
-            Prepared {
-                plan: planned.plan,
-                state: planned.state,
-                live: planned.live,
-                probe: planned.probe,
-                saved: false,
-            }
+    let (prepared, saved) = match (saved_path, desired) {
+        (Some(path), _) => {
+            let plan = plan::load_saved(path)?;
+            let org = HttpOrg {
+                client: &session.client,
+            };
+            let (state, live) = apply::recheck(&plan, &session.org, &org, &session.store).await?;
+            let probe = SecretProbe {
+                key: session.store.fingerprint_key().await?,
+            };
+            (
+                Planned {
+                    plan,
+                    state,
+                    live,
+                    probe,
+                },
+                true,
+            )
         }
+        (None, Some(desired)) => (planning::make(session, desired, options).await?, false),
         (None, None) => return Err(CliError::Usage("nothing to apply".into())),
     };
     let plan = &prepared.plan;
@@ -131,13 +131,15 @@ async fn run_in(
     if !plan.has_work() {
         return Ok(Outcome::Success);
     }
-    warn_about_api_budget(session, plan);
-    if !prepared.saved && !args.auto_approve && !confirm()? {
+    if let Some(warning) = apply::api_budget_shortfall(plan, &session.client.stats()) {
+        output::message(&warning);
+    }
+    if !saved && !args.auto_approve && !confirm()? {
         output::message("Apply cancelled.");
         return Ok(Outcome::Failure);
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(watch_signals(Arc::clone(&stop)));
+    let watcher = tokio::spawn(apply::watch_signals(Arc::clone(&stop)));
     let progress = match args.format {
         Format::Json => Progress::Json,
         Format::Text => Progress::for_terminal(plan.actions.len()),
@@ -146,18 +148,13 @@ async fn run_in(
         parallelism: usize::from(args.parallelism),
         stop: Arc::clone(&stop),
     };
-    let stream_connections = planning::stream_connections(&prepared.live);
-    let report = apply::execute(
+    let work = apply::Work {
         plan,
-        &stream_connections,
-        &session.client,
-        &prepared.probe,
-        &session.store,
-        prepared.state,
-        &executor,
-        &progress,
-    )
-    .await;
+        live: &prepared.live,
+        state: prepared.state,
+        probe: &prepared.probe,
+    };
+    let report = apply::execute(work, &session.client, Arc::clone(&session.store), &executor, &progress).await;
     watcher.abort();
     progress.finish();
     drop(lock);
@@ -219,33 +216,6 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
     }
 }
 
-/// Warns when the org's daily API allowance (from `Sforce-Limit-Info`) is too small for the
-/// plan: at least one request per step, more with retries.
-fn warn_about_api_budget(session: &Session, plan: &Plan) {
-    let stats = session.client.stats();
-    if stats.api_limit == 0 {
-        return;
-    }
-    let remaining = stats.api_limit.saturating_sub(stats.api_used);
-    let needed = plan
-        .actions
-        .iter()
-        .map(|a| {
-            if a.action == crate::plan::ActionKind::Replace {
-                2
-            } else {
-                1
-            }
-        })
-        .sum::<u64>();
-    if needed > remaining {
-        output::message(&format!(
-            "warning: the org has {remaining} API requests left today (Sforce-Limit-Info {}/{}) and this apply needs at least {needed}; it may stop with REQUEST_LIMIT_EXCEEDED",
-            stats.api_used, stats.api_limit
-        ));
-    }
-}
-
 /// Asks on the terminal; refuses without one.
 fn confirm() -> Result<bool, CliError> {
     if !output::stdin_is_terminal() {
@@ -257,91 +227,4 @@ fn confirm() -> Result<bool, CliError> {
         .read_line(&mut answer)
         .map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
     Ok(answer.trim() == "yes")
-}
-
-/// First Ctrl-C / SIGTERM: stop starting steps. Second: exit at once.
-async fn watch_signals(stop: Arc<AtomicBool>) {
-    signal().await;
-    stop.store(true, Ordering::SeqCst);
-    output::message(
-        "Interrupted: no new steps start; waiting for those in flight, then saving state. Press Ctrl-C again to exit at once.",
-    );
-    signal().await;
-    output::message("Interrupted again: exiting now. Run `d360 apply` again to converge.");
-    std::process::exit(130);
-}
-
-/// Waits for SIGINT or SIGTERM.
-pub(crate) async fn signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate()).ok();
-        let term = async {
-            match terminate.as_mut() {
-                Some(stream) => {
-                    stream.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = term => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Loads a saved plan and refuses it when the org or state moved since it was made.
-async fn recheck_saved(session: &Session, path: &std::path::Path) -> Result<Prepared, CliError> {
-    let plan = plan::load_saved(path)?;
-    if plan.org != session.org {
-        return Err(CliError::Usage(format!(
-            "the plan was made for org `{}`, not `{}`; use --org {}",
-            plan.org, session.org, plan.org
-        )));
-    }
-    let state = session.store.load().await?;
-    // An absent state (serial 0) gets a fresh lineage on every read: only written states have one.
-    if state.serial != plan.state_serial || (state.serial > 0 && state.lineage != plan.state_lineage) {
-        return Err(CliError::Usage(format!(
-            "the state changed since the plan was made (serial {} then, {} now): another apply ran. Run `d360 plan` again",
-            plan.state_serial, state.serial
-        )));
-    }
-    let types: BTreeSet<String> = plan.connector_types.iter().cloned().collect();
-    let live = plan::live::read(&session.client, &types, plan.data_streams_listed).await?;
-    let mut changed = Vec::new();
-    for (key, fingerprint) in &plan.fingerprints {
-        match live.objects.iter().find(|(k, _)| k.to_string() == *key) {
-            Some((_, object)) if object.fingerprint == *fingerprint => {}
-            Some(_) => changed.push(format!("{key} changed")),
-            None => changed.push(format!("{key} was deleted")),
-        }
-    }
-    for key in live.objects.keys() {
-        if !plan.fingerprints.contains_key(&key.to_string()) {
-            changed.push(format!("{key} appeared"));
-        }
-    }
-    if !changed.is_empty() {
-        return Err(CliError::Usage(format!(
-            "the org changed since the plan was made ({}); the plan is stale. Run `d360 plan` again",
-            changed.join(", ")
-        )));
-    }
-    let probe = SecretProbe {
-        key: session.store.fingerprint_key().await?,
-    };
-    Ok(Prepared {
-        plan,
-        state,
-        live,
-        probe,
-        saved: true,
-    })
 }

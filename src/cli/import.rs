@@ -10,7 +10,8 @@ use super::apply::parse_duration;
 use super::session;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::import::{self, Imported};
-use crate::model::{Kind, LiveObject};
+use crate::kinds::{self, Listing, LiveObject};
+use crate::model::Kind;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -75,27 +76,21 @@ async fn import_from(
     let lock = session.store.lock("d360 import", args.lock_timeout).await?;
     let mut state = session.store.load().await?;
     let mut objects: Vec<LiveObject> = Vec::new();
-    if wants(Kind::Connection) {
-        let types: Vec<String> = if args.connector_type.is_empty() {
-            client
-                .list_connectors()
-                .await?
-                .connector_info_list
-                .into_iter()
-                .map(|c| c.name)
+    for kind in Kind::ALL.into_iter().filter(|kind| wants(*kind)) {
+        let driver = kinds::driver(kind);
+        let listings = if kind == Kind::Connection && !args.connector_type.is_empty() {
+            args.connector_type
+                .iter()
+                .map(|connector_type| Listing {
+                    kind,
+                    scope: Some(connector_type.clone()),
+                })
                 .collect()
         } else {
-            args.connector_type.clone()
+            driver.discover(client).await?
         };
-        objects.extend(
-            try_join_all(types.iter().map(|t| client.list_connections(t)))
-                .await?
-                .into_iter()
-                .flatten(),
-        );
-    }
-    if wants(Kind::DataStream) {
-        objects.extend(client.list_data_streams().await?);
+        let lists = try_join_all(listings.iter().map(|listing| driver.list(client, listing))).await?;
+        objects.extend(lists.into_iter().flatten());
     }
     objects.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
     let mut seen = BTreeSet::new();

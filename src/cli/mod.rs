@@ -133,6 +133,10 @@ pub(crate) enum CliError {
     State(#[from] crate::state::StateError),
     #[error(transparent)]
     PlanFile(#[from] crate::plan::PlanFileError),
+    #[error(transparent)]
+    Planning(#[from] crate::plan::PlanningError),
+    #[error(transparent)]
+    StalePlan(#[from] crate::apply::StalePlan),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write `{path}`")]
@@ -169,6 +173,7 @@ pub(crate) fn init_tracing(global: &GlobalArgs) {
 /// Runs a parsed command line and decides the outcome.
 /// The whole program: parse the command line, set up logging, run the command, and map its
 /// outcome to the process exit code.
+#[must_use]
 pub fn main() -> std::process::ExitCode {
     use clap::Parser;
     let cli = Cli::parse();
@@ -234,11 +239,10 @@ pub(crate) fn report(error: &CliError) {
     let paint = output::Paint {
         enabled: output::stderr_color(),
     };
-    let mut text = format!("{} {error}", paint.red(&paint.bold("error:")));
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
+    let causes = output::causes(error);
+    let mut text = format!("{} {}", paint.red(&paint.bold("error:")), causes[0]);
+    for cause in &causes[1..] {
         text.push_str(&format!("\n  caused by: {cause}"));
-        source = cause.source();
     }
     output::message(&text);
 }

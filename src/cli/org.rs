@@ -8,6 +8,8 @@ use serde::Serialize;
 use super::session::{self, Session};
 use super::{CliError, GlobalArgs, Outcome};
 use crate::api::ApiError;
+use crate::kinds::{self, Listing};
+use crate::model::Kind;
 use crate::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
@@ -80,12 +82,7 @@ impl CheckReport {
     }
 
     fn fail(&mut self, step: &'static str, error: &ApiError) {
-        let mut text = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            text.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let text = crate::output::chain(error);
         self.steps.push(StepReport {
             step,
             ok: false,
@@ -176,7 +173,11 @@ async fn check(session: &Session) -> CheckReport {
             return report;
         }
     }
-    match client.list_data_streams().await {
+    let streams = Listing {
+        kind: Kind::DataStream,
+        scope: None,
+    };
+    match kinds::driver(Kind::DataStream).list(client, &streams).await {
         Ok(streams) => {
             let count = streams.len() as u64;
             report.pass("dataStreams", format!("{count} data stream{}", plural(count)));
@@ -194,10 +195,10 @@ fn plural(count: u64) -> &'static str {
 /// Connector types offered by the org, and the connections of all of them.
 async fn count_connections(session: &Session) -> Result<(u64, u64), ApiError> {
     let client = &session.client;
-    let connectors = client.list_connectors().await?;
-    let names: Vec<String> = connectors.connector_info_list.iter().map(|c| c.name.clone()).collect();
-    let lists = try_join_all(names.iter().map(|name| client.list_connections(name))).await?;
-    Ok((names.len() as u64, lists.iter().map(|l| l.len() as u64).sum()))
+    let driver = kinds::driver(Kind::Connection);
+    let listings = driver.discover(client).await?;
+    let lists = try_join_all(listings.iter().map(|listing| driver.list(client, listing))).await?;
+    Ok((listings.len() as u64, lists.iter().map(|l| l.len() as u64).sum()))
 }
 
 fn print(report: &CheckReport) {

@@ -1,15 +1,14 @@
-//! The steps `plan`, `apply` and `drift` share: which resources to consider, reading the
-//! org and state, and building the plan.
+//! The flags `plan`, `apply` and `drift` share (which resources to consider) and the one call
+//! that makes a plan against the session's org.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::CliError;
 use super::session::Session;
 use crate::manifest::Declared;
-use crate::model::{Resource, ResourceKey};
-use crate::plan::{self, LiveSnapshot, Plan, SecretProbe};
-use crate::state::State;
+use crate::model::ResourceKey;
+use crate::plan;
+use crate::refresh::HttpOrg;
 
 /// Manifests and the part of them to act on.
 #[derive(Debug, Clone, clap::Args)]
@@ -60,52 +59,14 @@ impl Selection {
     }
 }
 
-/// A plan and what it was made from.
-pub(crate) struct Planned {
-    pub(crate) plan: Plan,
-    pub(crate) state: State,
-    pub(crate) live: LiveSnapshot,
-    pub(crate) probe: SecretProbe,
-}
-
-/// Reads state and the live org, checks connector types, and builds the plan.
+/// Makes the plan of `desired` against the session's org.
 pub(crate) async fn make(
     session: &Session,
     desired: &[Declared],
     options: &plan::Options,
-) -> Result<Planned, CliError> {
-    let state = session.store.load().await?;
-    let probe = SecretProbe {
-        key: session.store.fingerprint_key().await?,
+) -> Result<plan::Planned, CliError> {
+    let org = HttpOrg {
+        client: &session.client,
     };
-    let (types, streams) = plan::live::kinds_in_play(desired, &state);
-    let (live, mut type_errors) = futures::try_join!(
-        plan::live::read(&session.client, &types, streams),
-        plan::live::check_connector_types(&session.client, desired),
-    )?;
-    for (connector_type, message) in &live.unsupported_types {
-        let mentioned = format!("connector type `{connector_type}`");
-        if !type_errors.iter().any(|e| e.contains(&mentioned)) {
-            type_errors.push(format!("{mentioned} cannot be listed in this org: {message}"));
-        }
-    }
-    let plan = plan::build(&session.org, desired, &live, &state, &probe, options, type_errors);
-    Ok(Planned {
-        plan,
-        state,
-        live,
-        probe,
-    })
-}
-
-/// The connection each live data stream uses, by stream name.
-#[must_use]
-pub(crate) fn stream_connections(live: &LiveSnapshot) -> BTreeMap<String, String> {
-    live.objects
-        .values()
-        .filter_map(|object| match &object.resource {
-            Resource::DataStream(stream) => Some((stream.name.clone(), stream.connection.clone())),
-            Resource::Connection(_) => None,
-        })
-        .collect()
+    Ok(plan::make(&session.org, &org, &session.store, desired, options).await?)
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{CliError, GlobalArgs, Outcome, manifests};
+use crate::kinds::Resource;
 use crate::manifest::render;
-use crate::model::Resource;
 use crate::output;
 
 #[derive(Debug, clap::Args)]

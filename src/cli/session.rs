@@ -15,7 +15,7 @@ pub(crate) struct Session {
     pub(crate) org: String,
     pub(crate) profile: OrgProfile,
     pub(crate) client: Client,
-    pub(crate) store: Store,
+    pub(crate) store: std::sync::Arc<Store>,
     /// Kept alive for the whole command; dropped (stopped) with the session.
     emulator: Option<Emulator>,
 }
@@ -49,7 +49,7 @@ pub(crate) async fn open_with(global: &GlobalArgs, retry: RetrySettings) -> Resu
                 org: profile.name.clone(),
                 profile: *profile,
                 client,
-                store,
+                store: std::sync::Arc::new(store),
                 emulator: None,
             })
         }
@@ -89,7 +89,7 @@ async fn open_local(
         org: "local".to_owned(),
         profile,
         client,
-        store,
+        store: std::sync::Arc::new(store),
         emulator: Some(running),
     })
 }

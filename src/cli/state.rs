@@ -139,7 +139,7 @@ fn public_view(managed: &Managed) -> serde_json::Value {
         "kind": managed.kind,
         "name": managed.name,
         "id": managed.id,
-        "connectorType": managed.connector_type,
+        "connectorType": managed.scope,
         "specDigest": managed.spec_digest,
         "credentialsRecorded": managed.secrets.keys().collect::<Vec<_>>(),
         "preventDestroy": managed.prevent_destroy,
@@ -191,7 +191,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
                         "{}\n  id:             {}\n  connector type: {}\n  spec digest:    {}\n  credentials:    {}\n  preventDestroy: {}\n  updated:        {}",
                         managed.key(),
                         managed.id,
-                        managed.connector_type.as_deref().unwrap_or("-"),
+                        managed.scope.as_deref().unwrap_or("-"),
                         managed.spec_digest,
                         if credentials.is_empty() {
                             "-".to_owned()

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Fields, Resource};
+use crate::model::Fields;
+
+use crate::kinds::Resource;
 
 /// One field that differs, `old` → `new`. `None` means absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -147,7 +149,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{Connection, Lifecycle, Method};
+    use crate::kinds::{Connection, Method};
+    use crate::model::Lifecycle;
 
     fn connection(label: &str, params: &[(&str, &str)], ignore: &[&str]) -> Resource {
         Resource::Connection(Connection {

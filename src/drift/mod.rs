@@ -210,7 +210,7 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) ->
             _ => notes.push(warning.clone()),
         }
     }
-    notes.extend(plan.errors.iter().cloned());
+    notes.extend(plan.errors.iter().map(ToString::to_string));
     for object in &plan.unmanaged {
         items.push(item(
             object.kind,

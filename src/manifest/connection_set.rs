@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::checker::{Checker, Item};
 use super::raw::ConnectionSetDocument;
-use crate::model::Connection;
+use crate::kinds::Connection;
 
 /// Reads the set's items, reporting problems at `spec.items`.
 pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument) -> Vec<Item> {

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use super::checker::Checker;
 use super::diagnostic::did_you_mean;
 use super::raw::{ConnectionSpec, LifecycleSpec, Metadata, MethodSpec, SecretSource};
-use crate::model::{ApiName, Connection, Lifecycle, Method, connector_types};
+use crate::kinds::{Connection, Method};
+use crate::model::{ApiName, Lifecycle, connector_types};
 use crate::secret::SecretRef;
 
 /// Parameter names that look like secrets: refused in `parameters`, where they would be sent

@@ -6,7 +6,7 @@ use super::checker::Checker;
 use super::convert_connection::{check_name, convert_lifecycle};
 use super::diagnostic::did_you_mean;
 use super::raw::{Category, DataStreamSpec, FieldType, FrequencyType, Metadata, RefreshMode, RefreshSpec, Weekday};
-use crate::model::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+use crate::kinds::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 
 fn enum_name<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)

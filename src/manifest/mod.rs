@@ -30,9 +30,12 @@ pub(crate) use files::FilesError;
 use checker::{Checker, Sink};
 use diagnostic::Related;
 use document::DocumentKind;
-use yaml_tree::{Node, Pos, Segment};
+pub(crate) use yaml_tree::Pos;
+use yaml_tree::{Node, Segment};
 
-use crate::model::{Kind, Resource, ResourceKey};
+use crate::model::{Kind, ResourceKey};
+
+use crate::kinds::Resource;
 
 /// Where a resource was declared.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,8 @@ use super::raw::{
     DataStreamKind, DataStreamSpec, FieldSpec, LifecycleSpec, Metadata, MethodSpec, ParamValue, RefreshSpec,
     SecretSource, SourceSpec,
 };
-use crate::model::{Connection, DataStream, Lifecycle, Method, Resource};
+use crate::kinds::{Connection, DataStream, Method, Resource};
+use crate::model::Lifecycle;
 use crate::secret::SecretRef;
 
 fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {

@@ -1,26 +1,19 @@
-//! The typed domain: resource kinds, their identities and their comparable fields.
-//!
-//! Everything here is pure data and validation with no I/O. `manifest` builds desired
-//! resources from YAML, `api` builds live resources from the wire, and `diff` compares the
-//! two through [`Resource::fields`]. Adding a kind means one file here that implements
-//! [`ResourceSpec`], a variant of [`Resource`], and its routes in `emulator`.
-
-mod connection;
-pub(crate) use d360_wire::connectors as connector_types;
-pub(crate) mod data_stream;
+//! The generic domain every stage shares: resource kinds and identities, lifecycle rules,
+//! comparable fields, and fingerprints. No I/O, and nothing specific to one kind: what a
+//! Connection or a DataStream is lives in `kinds`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub(crate) use connection::{Connection, Method};
 pub(crate) use d360_wire::ApiName;
-pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+pub(crate) use d360_wire::connectors as connector_types;
 
 use crate::secret::SecretRef;
 
-/// The kinds of live objects d360 manages.
+/// The kinds of live objects d360 manages, in dependency order: a kind may only depend on
+/// kinds before it (creates run in this order, deletes in reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) enum Kind {
     Connection,
@@ -38,15 +31,30 @@ impl Kind {
         }
     }
 
+    /// The word for one object of the kind in messages ("connection", "stream").
+    #[must_use]
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Kind::Connection => "connection",
+            Kind::DataStream => "stream",
+        }
+    }
+
+    /// Position in [`Kind::ALL`]: the order creates run in.
+    #[must_use]
+    pub(crate) fn rank(self) -> usize {
+        Kind::ALL.iter().position(|k| *k == self).unwrap_or(Kind::ALL.len())
+    }
+
     /// Parses a kind name as users type it (`Connection`, `connection`, `DataStream`, `data-stream`).
     #[must_use]
     pub(crate) fn parse(text: &str) -> Option<Kind> {
         let folded: String = text.chars().filter(|c| *c != '-' && *c != '_').collect();
-        match folded.to_ascii_lowercase().as_str() {
-            "connection" | "connections" => Some(Kind::Connection),
-            "datastream" | "datastreams" => Some(Kind::DataStream),
-            _ => None,
-        }
+        let folded = folded.to_ascii_lowercase();
+        let singular = folded.strip_suffix('s').unwrap_or(&folded);
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(singular))
     }
 }
 
@@ -56,8 +64,9 @@ impl fmt::Display for Kind {
     }
 }
 
-/// The identity of a resource: its kind and API name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The identity of a resource: its kind and API name. Written `Kind/name` in text, JSON map
+/// keys (state, saved plans) and `--target`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct ResourceKey {
     pub(crate) kind: Kind,
     pub(crate) name: String,
@@ -84,6 +93,20 @@ impl ResourceKey {
 impl fmt::Display for ResourceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+impl Serialize for ResourceKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ResourceKey::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not KIND/NAME with a known kind")))
     }
 }
 
@@ -115,10 +138,8 @@ impl Lifecycle {
 /// A `null` on the desired side means "not declared; whatever the server has is fine".
 pub(crate) type Fields = BTreeMap<String, serde_json::Value>;
 
-/// What every resource kind provides to `diff`, `plan` and `apply`.
+/// What every resource kind's model type provides to `diff`, `plan` and `apply`.
 pub(crate) trait ResourceSpec {
-    /// The kind this type implements.
-    const KIND: Kind;
     /// Field paths that cannot change in place: a change means delete then create.
     const IMMUTABLE: &'static [&'static str];
 
@@ -133,125 +154,24 @@ pub(crate) trait ResourceSpec {
     fn labels(&self) -> &BTreeMap<String, String>;
 }
 
-/// A resource of any kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "resources are built once and moved rarely; boxing would only add noise"
-)]
-pub(crate) enum Resource {
-    Connection(Connection),
-    DataStream(DataStream),
-}
-
-macro_rules! each_kind {
-    ($value:expr, $inner:ident => $body:expr) => {
-        match $value {
-            Resource::Connection($inner) => $body,
-            Resource::DataStream($inner) => $body,
-        }
-    };
-}
-
-impl Resource {
-    #[must_use]
-    pub(crate) fn kind(&self) -> Kind {
-        match self {
-            Resource::Connection(_) => Kind::Connection,
-            Resource::DataStream(_) => Kind::DataStream,
-        }
-    }
-
-    #[must_use]
-    pub(crate) fn key(&self) -> ResourceKey {
-        ResourceKey::new(self.kind(), self.name())
-    }
-
-    #[must_use]
-    pub(crate) fn name(&self) -> &str {
-        each_kind!(self, r => r.name())
-    }
-
-    #[must_use]
-    pub(crate) fn fields(&self) -> Fields {
-        each_kind!(self, r => r.fields())
-    }
-
-    #[must_use]
-    pub(crate) fn immutable_fields(&self) -> &'static [&'static str] {
-        match self {
-            Resource::Connection(_) => Connection::IMMUTABLE,
-            Resource::DataStream(_) => DataStream::IMMUTABLE,
-        }
-    }
-
-    #[must_use]
-    pub(crate) fn depends_on(&self) -> Vec<ResourceKey> {
-        each_kind!(self, r => r.depends_on())
-    }
-
-    #[must_use]
-    pub(crate) fn lifecycle(&self) -> &Lifecycle {
-        each_kind!(self, r => r.lifecycle())
-    }
-
-    #[must_use]
-    pub(crate) fn secrets(&self) -> &BTreeMap<String, SecretRef> {
-        each_kind!(self, r => r.secrets())
-    }
-
-    #[must_use]
-    pub(crate) fn labels(&self) -> &BTreeMap<String, String> {
-        each_kind!(self, r => r.labels())
-    }
-
-    /// Whether a field path is immutable for this kind (the path itself or a parent of it).
-    #[must_use]
-    pub(crate) fn is_immutable(&self, field: &str) -> bool {
-        self.immutable_fields().iter().any(|immutable| {
-            field == *immutable || field.strip_prefix(immutable).is_some_and(|rest| rest.starts_with('.'))
-        })
-    }
-}
-
-/// An object as read from the org: its record id, what it looks like in model terms, and a
-/// fingerprint of everything readable so a saved plan can tell whether it changed since.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct LiveObject {
-    pub(crate) id: String,
-    pub(crate) resource: Resource,
-    /// Credential names the org reports (values are always masked).
-    #[serde(default)]
-    pub(crate) credential_names: Vec<String>,
-    pub(crate) fingerprint: String,
-}
-
-impl LiveObject {
-    /// Builds a live object, computing its fingerprint from the id and the readable fields.
-    #[must_use]
-    pub(crate) fn new(id: String, resource: Resource, credential_names: Vec<String>) -> Self {
-        let fingerprint = fingerprint_of(&id, &resource.fields());
-        Self {
-            id,
-            resource,
-            credential_names,
-            fingerprint,
-        }
-    }
-
-    #[must_use]
-    pub(crate) fn key(&self) -> ResourceKey {
-        self.resource.key()
-    }
+/// Whether `field` is one of `immutable` or below one of them.
+#[must_use]
+pub(crate) fn is_below_any(immutable: &[&str], field: &str) -> bool {
+    immutable
+        .iter()
+        .any(|path| field == *path || field.strip_prefix(path).is_some_and(|rest| rest.starts_with('.')))
 }
 
 /// SHA-256 over the id and the canonical JSON of the fields, hex encoded (first 16 bytes).
+/// `serde_json::Value`'s text form cannot fail, so neither can this.
 #[must_use]
 pub(crate) fn fingerprint_of(id: &str, fields: &Fields) -> String {
-    let canonical = serde_json::to_vec(&(id, fields)).unwrap_or_default();
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &canonical);
+    let canonical = serde_json::Value::Array(vec![
+        serde_json::Value::String(id.to_owned()),
+        serde_json::Value::Object(fields.clone().into_iter().collect()),
+    ])
+    .to_string();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
     hex::encode(&digest.as_ref()[..16])
 }
 

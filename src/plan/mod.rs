@@ -1,29 +1,38 @@
 //! The plan: the ordered actions that turn live into desired, a field-level diff for each,
 //! and the fingerprint of every live object read.
 //!
-//! `plan::build` is pure given its inputs (desired resources, the live snapshot, state, and
-//! secret statuses); `live` reads the org; `render_text` / `render_markdown` print it for
-//! people and `Serialize` gives the stable JSON form, which is also the saved plan file.
-//! `plan` never writes to the org: `apply` executes a `Plan`.
+//! `plan::build` is a pure function of its [`Inputs`] (declared resources, the live
+//! snapshot from `refresh`, state, resolved secret fingerprints, and the clock);
+//! `plan::make` gathers those inputs (state, `refresh`, secrets) and calls it. `render_text`
+//! / `render_markdown` print a plan for people and `Serialize` gives the stable JSON form,
+//! which is also the saved plan file. `plan` never calls the API client and never writes to
+//! the org: `apply` executes a `Plan`.
 
 mod build;
-pub(crate) mod live;
+mod errors;
+mod make;
 mod render_markdown;
 pub(crate) mod render_text;
 mod saved;
+mod secrets;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use build::{Options, SecretProbe, build};
-pub(crate) use live::LiveSnapshot;
+pub(crate) use build::{Inputs, Options, build};
+pub(crate) use errors::PlanError;
+pub(crate) use make::{Planned, PlanningError, make};
 pub(crate) use render_markdown::render as render_markdown;
 pub(crate) use render_text::render as render_text;
 pub(crate) use saved::{PlanFileError, is_plan_file, load as load_saved, save};
+pub(crate) use secrets::{ResolvedSecrets, SecretProbe};
 
 use crate::diff::FieldChange;
-use crate::model::{Kind, Resource, ResourceKey};
+use crate::kinds::{Listings, Resource};
+use crate::model::{Kind, ResourceKey};
 
 /// The plan format this build writes and reads.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -76,6 +85,10 @@ impl ActionKind {
 }
 
 /// One action on one resource.
+#[expect(
+    clippy::struct_field_names,
+    reason = "`action` is the plan file's documented field name"
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Action {
@@ -85,9 +98,9 @@ pub(crate) struct Action {
     /// The live record id (absent for creates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) id: Option<String>,
-    /// For connections: the live connector type (deletes need it to look the object up).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) live_connector_type: Option<String>,
+    /// The scope of the listing the live object was found in (a connection's connector type).
+    #[serde(rename = "liveConnectorType", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) changes: Vec<FieldChange>,
     /// Why, in words: "connectorType cannot change in place", "deleted outside d360".
@@ -150,16 +163,16 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<String>,
     /// Problems that make the plan impossible to apply.
     #[serde(default)]
-    pub(crate) errors: Vec<String>,
+    pub(crate) errors: Vec<PlanError>,
     pub(crate) prune: bool,
     /// State the plan was made against.
     pub(crate) state_lineage: String,
     pub(crate) state_serial: u64,
-    /// `Kind/name` → fingerprint of every live object read; `apply PLANFILE` re-checks them.
-    pub(crate) fingerprints: BTreeMap<String, String>,
-    /// Connector types listed to read live connections.
-    pub(crate) connector_types: Vec<String>,
-    pub(crate) data_streams_listed: bool,
+    /// Fingerprint of every live object read; `apply PLANFILE` re-checks them.
+    pub(crate) fingerprints: BTreeMap<ResourceKey, String>,
+    /// What was listed to read the org (`apply PLANFILE` reads the same again).
+    #[serde(flatten)]
+    pub(crate) listings: Listings,
 }
 
 impl Plan {

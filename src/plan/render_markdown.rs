@@ -23,7 +23,7 @@ pub(crate) fn render(plan: &Plan) -> String {
     if !plan.errors.is_empty() {
         out.push_str(&format!("**❌ Plan failed with {} error(s):**\n\n", plan.errors.len()));
         for error in &plan.errors {
-            out.push_str(&format!("- {}\n", error.replace('|', "\\|")));
+            out.push_str(&format!("- {}\n", error.to_string().replace('|', "\\|")));
         }
         out.push('\n');
     }

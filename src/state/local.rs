@@ -77,16 +77,20 @@ impl LocalStore {
         }
     }
 
-    pub(crate) fn save(&self, state: &State) -> Result<(), StateError> {
-        let mut text = serde_json::to_string_pretty(state).map_err(|e| StateError::Write {
-            path: self.shown(),
-            source: std::io::Error::other(e),
-        })?;
-        text.push('\n');
-        write_atomic(&self.path, text.as_bytes(), false).map_err(|source| StateError::Write {
+    /// Writes the state atomically. The write and its fsync run on a blocking thread, so an
+    /// apply's request tasks keep running meanwhile.
+    pub(crate) async fn save(&self, state: &State) -> Result<(), StateError> {
+        let failed = |source| StateError::Write {
             path: self.shown(),
             source,
-        })
+        };
+        let mut text = serde_json::to_string_pretty(state).map_err(|e| failed(std::io::Error::other(e)))?;
+        text.push('\n');
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || write_atomic(&path, text.as_bytes(), false))
+            .await
+            .map_err(|e| failed(std::io::Error::other(e)))?
+            .map_err(failed)
     }
 
     pub(crate) fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {

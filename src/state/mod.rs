@@ -19,6 +19,7 @@ pub(crate) use local::write_atomic;
 pub(crate) use lock::{LockHolder, StateLock};
 
 use crate::config::StateConfig;
+use crate::kinds::Listing;
 use crate::model::{Kind, ResourceKey};
 
 /// The state file format this build writes and reads.
@@ -66,9 +67,9 @@ pub(crate) struct Managed {
     pub(crate) kind: Kind,
     pub(crate) name: String,
     pub(crate) id: String,
-    /// For connections: the connector type (listing needs it to find the object again).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) connector_type: Option<String>,
+    /// The scope of the listing that finds it again (a connection's connector type).
+    #[serde(rename = "connectorType", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<String>,
     /// SHA-256 prefix of the comparable fields last applied.
     pub(crate) spec_digest: String,
     /// Credential name to keyed fingerprint (HMAC-SHA256) of the value last sent.
@@ -85,6 +86,15 @@ impl Managed {
     pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey::new(self.kind, self.name.clone())
     }
+
+    /// The listing that finds it in the org.
+    #[must_use]
+    pub(crate) fn listing(&self) -> Listing {
+        Listing {
+            kind: self.kind,
+            scope: self.scope.clone(),
+        }
+    }
 }
 
 /// The whole state of one org.
@@ -97,9 +107,9 @@ pub(crate) struct State {
     /// Increases with every write.
     pub(crate) serial: u64,
     pub(crate) org: String,
-    /// Keyed by `Kind/name`.
+    /// Keyed by identity (written `Kind/name`).
     #[serde(default)]
-    pub(crate) resources: BTreeMap<String, Managed>,
+    pub(crate) resources: BTreeMap<ResourceKey, Managed>,
 }
 
 impl State {
@@ -116,15 +126,15 @@ impl State {
 
     #[must_use]
     pub(crate) fn get(&self, key: &ResourceKey) -> Option<&Managed> {
-        self.resources.get(&key.to_string())
+        self.resources.get(key)
     }
 
     pub(crate) fn put(&mut self, managed: Managed) {
-        self.resources.insert(managed.key().to_string(), managed);
+        self.resources.insert(managed.key(), managed);
     }
 
     pub(crate) fn remove(&mut self, key: &ResourceKey) -> Option<Managed> {
-        self.resources.remove(&key.to_string())
+        self.resources.remove(key)
     }
 
     /// Parses state text, refusing newer formats.
@@ -212,7 +222,7 @@ impl Store {
     pub(crate) async fn save(&self, state: &mut State) -> Result<(), StateError> {
         state.serial += 1;
         match self {
-            Store::Local(store) => store.save(state),
+            Store::Local(store) => store.save(state).await,
             Store::Postgres(store) => store.save(state).await,
         }
     }
@@ -236,7 +246,7 @@ impl Store {
     /// Writes `state` as it is (serial unchanged): for migrations.
     pub(crate) async fn put(&self, state: &State) -> Result<(), StateError> {
         match self {
-            Store::Local(store) => store.save(state),
+            Store::Local(store) => store.save(state).await,
             Store::Postgres(store) => store.save(state).await,
         }
     }

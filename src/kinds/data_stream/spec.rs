@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
+use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
 use crate::secret::SecretRef;
 
 /// The source object a stream reads (sent as `advancedAttributes`).
@@ -131,7 +131,6 @@ fn optional(value: Option<&String>) -> Value {
 }
 
 impl ResourceSpec for DataStream {
-    const KIND: Kind = Kind::DataStream;
     const IMMUTABLE: &'static [&'static str] = &[
         "connection",
         "source",

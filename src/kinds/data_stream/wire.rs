@@ -1,80 +1,18 @@
-//! Wire shapes to `model` types and back: the only place that knows both.
-//!
-//! The normalisation `diff` relies on happens here: parameter order (maps), server-only
-//! fields dropped (ids, dates, status), and server defaults folded away.
+//! Data streams on the wire: the create and PATCH bodies d360 sends, and a live answer in
+//! model terms (normalised as `diff` expects: hours sorted, server-only fields dropped).
 
 use std::collections::BTreeMap;
 
-use secrecy::{ExposeSecret, SecretString};
-
-use crate::model::{
-    Connection, DataLakeObject, DataStream, Lifecycle, LiveObject, Method, Refresh, Resource, SourceField, SourceObject,
-};
+use super::spec::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+use crate::kinds::{LiveObject, Resource};
+use crate::model::Lifecycle;
 use d360_wire::shapes::{
-    AdvancedAttributes, ConnectionInput, ConnectionOutput, ConnectorDetails, DataStreamInput, DataStreamOutput,
-    DataStreamPatch, DataspaceRef, DloFieldInput, DloInput, FrequencyWire, Mapping, Param, RefreshConfig,
-    SourceFieldWire, StreamConnectorInfo,
+    AdvancedAttributes, ConnectorDetails, DataStreamInput, DataStreamOutput, DataStreamPatch, DataspaceRef,
+    DloFieldInput, DloInput, FrequencyWire, Mapping, RefreshConfig, SourceFieldWire, StreamConnectorInfo,
 };
 
 /// The `datastreamType` d360 creates: streams over connector-framework connections (RDS…).
 pub(crate) const STREAM_TYPE: &str = "CONNECTORSFRAMEWORK";
-
-/// A live connection in model terms.
-#[must_use]
-pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
-    let method = match output.method.as_deref() {
-        Some(m) if m.eq_ignore_ascii_case("egress") => Method::Egress,
-        _ => Method::Ingress,
-    };
-    let parameters: BTreeMap<String, String> = output
-        .params
-        .iter()
-        .flatten()
-        .map(|p| (p.param_name.clone(), p.value.clone()))
-        .collect();
-    let connection = Connection {
-        name: output.name.clone(),
-        labels: BTreeMap::new(),
-        connector_type: output.connector_type.clone(),
-        label: output.label.clone(),
-        method,
-        parameters,
-        credentials: BTreeMap::new(),
-        lifecycle: Lifecycle::default(),
-    };
-    let credential_names = output.credentials.iter().map(|c| c.param_name.clone()).collect();
-    LiveObject::new(output.id.clone(), Resource::Connection(connection), credential_names)
-}
-
-/// The create / replace body. `credentials` holds resolved values; the body lives only as
-/// long as the request.
-#[must_use]
-pub(crate) fn connection_input(
-    connection: &Connection,
-    credentials: &BTreeMap<String, SecretString>,
-) -> ConnectionInput {
-    ConnectionInput {
-        connector_type: connection.connector_type.clone(),
-        label: connection.label.clone(),
-        name: Some(connection.name.clone()),
-        method: Some(connection.method.as_str().to_owned()),
-        credentials: credentials
-            .iter()
-            .map(|(name, value)| Param {
-                param_name: name.clone(),
-                value: value.expose_secret().to_owned(),
-            })
-            .collect(),
-        parameters: connection
-            .parameters
-            .iter()
-            .map(|(name, value)| Param {
-                param_name: name.clone(),
-                value: value.clone(),
-            })
-            .collect(),
-    }
-}
 
 fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())

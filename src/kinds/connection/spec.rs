@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
+use crate::model::{Fields, Lifecycle, ResourceKey, ResourceSpec};
 use crate::secret::SecretRef;
 
 /// Whether data flows into Data 360 or out of it.
@@ -45,7 +45,6 @@ pub(crate) struct Connection {
 }
 
 impl ResourceSpec for Connection {
-    const KIND: Kind = Kind::Connection;
     const IMMUTABLE: &'static [&'static str] = &["connectorType"];
 
     fn name(&self) -> &str {

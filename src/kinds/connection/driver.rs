@@ -1,0 +1,281 @@
+//! How d360 reaches connections in the org: the `ssot/connections` collection (listed per
+//! connector type, looked up by `devName`, replaced whole with `PUT` because credentials are
+//! write-only) and the checks of declared connections against `/ssot/connectors/{type}`.
+
+use std::collections::BTreeMap;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, try_join_all};
+use reqwest::Method as HttpMethod;
+
+use super::spec::Connection;
+use super::wire::{connection_from_wire, connection_input};
+use crate::api::{ApiError, Client, Collection, Page};
+use crate::kinds::{Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource};
+use crate::model::Kind;
+use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
+
+/// The `ssot/connections` collection.
+pub(crate) struct Connections;
+
+impl Collection for Connections {
+    const PATH: &'static str = "ssot/connections";
+    type Item = ConnectionOutput;
+    type Page = ConnectionList;
+}
+
+impl Page for ConnectionList {
+    type Item = ConnectionOutput;
+    fn into_parts(self) -> (Vec<ConnectionOutput>, Option<String>) {
+        (self.connections, self.next_page_url)
+    }
+}
+
+/// Listings may leave out `params`; the diff needs them, so such entries are read by id (one
+/// GET per object only in that case).
+async fn complete(client: &Client, outputs: Vec<ConnectionOutput>) -> Result<Vec<LiveObject>, ApiError> {
+    let mut live = Vec::with_capacity(outputs.len());
+    for output in outputs {
+        let output = match output.params {
+            Some(_) => output,
+            None => match client.get::<Connections>(&output.id).await? {
+                Some(full) => full,
+                // Deleted between the listing and the read: not live any more.
+                None => continue,
+            },
+        };
+        live.push(connection_from_wire(&output));
+    }
+    Ok(live)
+}
+
+/// The connection with API name `name` of `connector_type`, if any.
+async fn find_by_name(client: &Client, connector_type: &str, name: &str) -> Result<Option<LiveObject>, ApiError> {
+    let found: Vec<ConnectionOutput> = client
+        .search::<Connections>(&[("connectorType", connector_type), ("devName", name)])
+        .await?
+        .into_iter()
+        .filter(|c| c.name == name)
+        .collect();
+    Ok(complete(client, found).await?.into_iter().next())
+}
+
+/// The driver of the `Connection` kind.
+pub(crate) struct ConnectionDriver;
+
+impl Driver for ConnectionDriver {
+    fn describe(&self, listing: &Listing) -> String {
+        match &listing.scope {
+            Some(connector_type) => format!("connector type `{connector_type}`"),
+            None => "connections of every connector type".to_owned(),
+        }
+    }
+
+    fn discover<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>> {
+        async move {
+            let connectors: ConnectorList = client.fetch("ssot/connectors").await?;
+            Ok(connectors
+                .connector_info_list
+                .into_iter()
+                .map(|connector| Listing {
+                    kind: Kind::Connection,
+                    scope: Some(connector.name),
+                })
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn list<'a>(
+        &'a self,
+        client: &'a Client,
+        listing: &'a Listing,
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
+        async move {
+            // The API lists connections per connector type; no scope means every type offered.
+            let types = match &listing.scope {
+                Some(connector_type) => vec![connector_type.clone()],
+                None => self
+                    .discover(client)
+                    .await?
+                    .into_iter()
+                    .filter_map(|l| l.scope)
+                    .collect(),
+            };
+            let mut live = Vec::new();
+            for connector_type in &types {
+                let outputs = client.list::<Connections>(&[("connectorType", connector_type)]).await?;
+                live.extend(complete(client, outputs).await?);
+            }
+            Ok(live)
+        }
+        .boxed()
+    }
+
+    fn exists<'a>(&'a self, client: &'a Client, id: &'a str, _name: &'a str) -> BoxFuture<'a, Result<bool, ApiError>> {
+        async move { Ok(client.get::<Connections>(id).await?.is_some()) }.boxed()
+    }
+
+    fn delete<'a>(&'a self, client: &'a Client, id: &'a str, _name: &'a str) -> BoxFuture<'a, Result<(), ApiError>> {
+        client.delete::<Connections>(id, &[]).boxed()
+    }
+
+    fn check_in_org<'a>(
+        &'a self,
+        client: &'a Client,
+        declared: &'a [DeclaredAt<'a>],
+    ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>> {
+        async move {
+            let mut by_type: BTreeMap<&str, Vec<(&Connection, &str)>> = BTreeMap::new();
+            for (resource, origin) in declared {
+                if let Resource::Connection(connection) = resource {
+                    by_type
+                        .entry(connection.connector_type.as_str())
+                        .or_default()
+                        .push((connection, origin.as_str()));
+                }
+            }
+            let metadata = try_join_all(
+                by_type
+                    .keys()
+                    .map(|connector_type| connector_metadata(client, connector_type)),
+            )
+            .await?;
+            let mut findings = Vec::new();
+            for ((connector_type, members), metadata) in by_type.iter().zip(metadata) {
+                findings.extend(check_type(connector_type, members, metadata.as_ref()));
+            }
+            Ok(findings)
+        }
+        .boxed()
+    }
+}
+
+/// A connector type's metadata; `None` when the org does not know the type (404 or 400).
+async fn connector_metadata(client: &Client, connector_type: &str) -> Result<Option<ConnectorMetadata>, ApiError> {
+    let path = format!("ssot/connectors/{}", crate::api::encode(connector_type));
+    match client.read(&path).await {
+        Err(error) if error.status() == Some(400) => Ok(None),
+        other => other,
+    }
+}
+
+/// Unknown types, and unknown or missing parameters and credentials of one connector type.
+fn check_type(
+    connector_type: &str,
+    members: &[(&Connection, &str)],
+    metadata: Option<&ConnectorMetadata>,
+) -> Vec<Finding> {
+    let Some(metadata) = metadata else {
+        return vec![Finding {
+            listing: Some(Listing {
+                kind: Kind::Connection,
+                scope: Some(connector_type.to_owned()),
+            }),
+            message: format!(
+                "connector type `{connector_type}` is not available in this org ({} {} it, first at {})",
+                members.len(),
+                if members.len() == 1 {
+                    "connection uses"
+                } else {
+                    "connections use"
+                },
+                members.first().map_or("", |(_, origin)| origin)
+            ),
+        }];
+    };
+    if metadata.connection_attributes.is_empty() {
+        return Vec::new();
+    }
+    let (credentials, parameters): (Vec<&ConnectorAttribute>, Vec<&ConnectorAttribute>) =
+        metadata.connection_attributes.iter().partition(|a| a.secret);
+    let mut findings = Vec::new();
+    for (connection, origin) in members {
+        let mut problems = Vec::new();
+        compare(&parameters, connection.parameters.keys(), "parameter", &mut problems);
+        compare(&credentials, connection.credentials.keys(), "credential", &mut problems);
+        if !problems.is_empty() {
+            findings.push(Finding {
+                listing: None,
+                message: format!(
+                    "Connection/{} ({origin}): {} (the org's `{connector_type}` takes: {})",
+                    connection.name,
+                    problems.join(", "),
+                    metadata
+                        .connection_attributes
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    findings
+}
+
+/// Declared names the connector does not take, and required ones not declared.
+fn compare<'a>(
+    attributes: &[&ConnectorAttribute],
+    declared: impl Iterator<Item = &'a String>,
+    what: &str,
+    problems: &mut Vec<String>,
+) {
+    let declared: Vec<&String> = declared.collect();
+    for name in &declared {
+        if !attributes.iter().any(|a| &a.name == *name) {
+            problems.push(format!("unknown {what} `{name}`"));
+        }
+    }
+    for attribute in attributes.iter().filter(|a| a.required) {
+        if !declared.iter().any(|name| **name == attribute.name) {
+            problems.push(format!("missing required {what} `{}`", attribute.name));
+        }
+    }
+}
+
+impl Operations for Connection {
+    fn listing(&self) -> Listing {
+        Listing {
+            kind: Kind::Connection,
+            scope: Some(self.connector_type.clone()),
+        }
+    }
+
+    fn find<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        find_by_name(client, &self.connector_type, &self.name).boxed()
+    }
+
+    fn create<'a>(
+        &'a self,
+        client: &'a Client,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<String, ApiError>> {
+        async move {
+            let created = client
+                .create::<Connections>(&connection_input(self, credentials))
+                .await?;
+            Ok(created.id)
+        }
+        .boxed()
+    }
+
+    fn update<'a>(
+        &'a self,
+        client: &'a Client,
+        id: &'a str,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        async move {
+            client
+                .write::<Connections>(HttpMethod::PUT, id, &connection_input(self, credentials))
+                .await
+        }
+        .boxed()
+    }
+
+    fn update_note(&self) -> Option<&'static str> {
+        (!self.credentials.is_empty())
+            .then_some("a connection update replaces the whole object (PUT): its credentials are sent again")
+    }
+}

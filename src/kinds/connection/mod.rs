@@ -1,0 +1,9 @@
+//! The `Connection` kind: a Data 360 connector instance such as AWS RDS MySQL, in the
+//! `ssot/connections` collection, listed per connector type.
+
+mod driver;
+mod spec;
+mod wire;
+
+pub(crate) use driver::ConnectionDriver;
+pub(crate) use spec::{Connection, Method};

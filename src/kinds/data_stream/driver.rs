@@ -1,0 +1,121 @@
+//! How d360 reaches data streams in the org: the `ssot/data-streams` collection, listed in one
+//! go, addressed by API name, changed with `PATCH`, deleted keeping the data lake object.
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use reqwest::Method as HttpMethod;
+
+use super::spec::DataStream;
+use super::wire::{data_stream_from_wire, data_stream_input, data_stream_patch};
+use crate::api::{ApiError, Client, Collection, Page};
+use crate::kinds::{Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations};
+use crate::model::Kind;
+use d360_wire::shapes::{DataStreamList, DataStreamOutput};
+
+/// The `ssot/data-streams` collection.
+pub(crate) struct DataStreams;
+
+impl Collection for DataStreams {
+    const PATH: &'static str = "ssot/data-streams";
+    type Item = DataStreamOutput;
+    type Page = DataStreamList;
+}
+
+impl Page for DataStreamList {
+    type Item = DataStreamOutput;
+    fn into_parts(self) -> (Vec<DataStreamOutput>, Option<String>) {
+        (self.data_streams, self.next_page_url)
+    }
+}
+
+const LISTING: Listing = Listing {
+    kind: Kind::DataStream,
+    scope: None,
+};
+
+/// The driver of the `DataStream` kind.
+pub(crate) struct DataStreamDriver;
+
+impl Driver for DataStreamDriver {
+    fn describe(&self, _listing: &Listing) -> String {
+        "data streams".to_owned()
+    }
+
+    fn discover<'a>(&'a self, _client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>> {
+        async { Ok(vec![LISTING]) }.boxed()
+    }
+
+    fn list<'a>(
+        &'a self,
+        client: &'a Client,
+        _listing: &'a Listing,
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
+        async move {
+            let outputs = client.list::<DataStreams>(&[]).await?;
+            Ok(outputs.iter().map(data_stream_from_wire).collect())
+        }
+        .boxed()
+    }
+
+    fn exists<'a>(&'a self, client: &'a Client, _id: &'a str, name: &'a str) -> BoxFuture<'a, Result<bool, ApiError>> {
+        async move { Ok(client.get::<DataStreams>(name).await?.is_some()) }.boxed()
+    }
+
+    fn delete<'a>(&'a self, client: &'a Client, _id: &'a str, name: &'a str) -> BoxFuture<'a, Result<(), ApiError>> {
+        // The data lake object and its data stay (`shouldDeleteDataLakeObject` is not sent).
+        client.delete::<DataStreams>(name, &[]).boxed()
+    }
+
+    fn check_in_org<'a>(
+        &'a self,
+        _client: &'a Client,
+        _declared: &'a [DeclaredAt<'a>],
+    ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>> {
+        // The org checks a stream's connection, source and DLO on create; nothing to ask first.
+        async { Ok(Vec::new()) }.boxed()
+    }
+}
+
+impl Operations for DataStream {
+    fn listing(&self) -> Listing {
+        LISTING
+    }
+
+    fn find<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        async move {
+            let found = client.get::<DataStreams>(&self.name).await?;
+            Ok(found.as_ref().map(data_stream_from_wire))
+        }
+        .boxed()
+    }
+
+    fn create<'a>(
+        &'a self,
+        client: &'a Client,
+        _credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<String, ApiError>> {
+        async move {
+            let created = client.create::<DataStreams>(&data_stream_input(self)).await?;
+            Ok(created.id)
+        }
+        .boxed()
+    }
+
+    fn update<'a>(
+        &'a self,
+        client: &'a Client,
+        _id: &'a str,
+        _credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        async move {
+            client
+                .write::<DataStreams>(HttpMethod::PATCH, &self.name, &data_stream_patch(self))
+                .await
+        }
+        .boxed()
+    }
+
+    fn update_note(&self) -> Option<&'static str> {
+        None
+    }
+}

@@ -1,0 +1,294 @@
+//! Resource kinds: everything that differs between a Connection and a DataStream, behind one
+//! [`Driver`] trait, so the stages (`refresh`, `plan`, `apply`, `drift`, `import`) never
+//! match on the kind.
+//!
+//! Each kind is one folder: `spec` (the typed model and what forces a replace or makes a
+//! dependency), `wire` (the request bodies it sends and the live answers it reads, in
+//! `d360_wire` shapes) and `driver` (its API collection, listing, lookup by name for
+//! adoption, create, update, delete, and checks against what the org offers). This file is
+//! the registry: the [`Resource`] enum, [`LiveObject`], and [`driver`].
+//!
+//! Comes after `model` (generic identities) and `api` (the generic HTTP client); `manifest`
+//! builds these resources and the stages consume them.
+
+pub(crate) mod connection;
+pub(crate) mod data_stream;
+
+use std::collections::BTreeMap;
+
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+pub(crate) use connection::{Connection, Method};
+pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+
+use crate::api::{ApiError, Client};
+use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec, fingerprint_of, is_below_any};
+use crate::secret::SecretRef;
+
+/// A resource of any kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "resources are built once and moved rarely; boxing would only add noise"
+)]
+pub(crate) enum Resource {
+    Connection(Connection),
+    DataStream(DataStream),
+}
+
+/// Runs `$body` with `$inner` bound to the kind's model value: the one place that lists the
+/// variants of [`Resource`].
+macro_rules! each_kind {
+    ($value:expr, $inner:ident => $body:expr) => {
+        match $value {
+            Resource::Connection($inner) => $body,
+            Resource::DataStream($inner) => $body,
+        }
+    };
+}
+
+impl Resource {
+    #[must_use]
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Resource::Connection(_) => Kind::Connection,
+            Resource::DataStream(_) => Kind::DataStream,
+        }
+    }
+
+    #[must_use]
+    pub(crate) fn key(&self) -> ResourceKey {
+        ResourceKey::new(self.kind(), self.name())
+    }
+
+    #[must_use]
+    pub(crate) fn name(&self) -> &str {
+        each_kind!(self, r => r.name())
+    }
+
+    #[must_use]
+    pub(crate) fn fields(&self) -> Fields {
+        each_kind!(self, r => r.fields())
+    }
+
+    #[must_use]
+    pub(crate) fn depends_on(&self) -> Vec<ResourceKey> {
+        each_kind!(self, r => r.depends_on())
+    }
+
+    #[must_use]
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        each_kind!(self, r => r.lifecycle())
+    }
+
+    #[must_use]
+    pub(crate) fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+        each_kind!(self, r => r.secrets())
+    }
+
+    #[must_use]
+    pub(crate) fn labels(&self) -> &BTreeMap<String, String> {
+        each_kind!(self, r => r.labels())
+    }
+
+    /// Whether a field path is immutable for this kind (the path itself or a parent of it).
+    #[must_use]
+    pub(crate) fn is_immutable(&self, field: &str) -> bool {
+        let immutable = match self {
+            Resource::Connection(_) => Connection::IMMUTABLE,
+            Resource::DataStream(_) => DataStream::IMMUTABLE,
+        };
+        is_below_any(immutable, field)
+    }
+}
+
+/// An object as read from the org: its record id, what it looks like in model terms, and a
+/// fingerprint of everything readable so a saved plan can tell whether it changed since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LiveObject {
+    pub(crate) id: String,
+    pub(crate) resource: Resource,
+    /// Credential names the org reports (values are always masked).
+    #[serde(default)]
+    pub(crate) credential_names: Vec<String>,
+    pub(crate) fingerprint: String,
+}
+
+impl LiveObject {
+    /// Builds a live object, computing its fingerprint from the id and the readable fields.
+    #[must_use]
+    pub(crate) fn new(id: String, resource: Resource, credential_names: Vec<String>) -> Self {
+        let fingerprint = fingerprint_of(&id, &resource.fields());
+        Self {
+            id,
+            resource,
+            credential_names,
+            fingerprint,
+        }
+    }
+
+    #[must_use]
+    pub(crate) fn key(&self) -> ResourceKey {
+        self.resource.key()
+    }
+}
+
+/// One listing of live objects: a kind and, for kinds the API lists per sub-type (connections
+/// per connector type), the scope. Also what state records to find a managed object again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub(crate) struct Listing {
+    pub(crate) kind: Kind,
+    pub(crate) scope: Option<String>,
+}
+
+impl std::fmt::Display for Listing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&driver(self.kind).describe(self))
+    }
+}
+
+/// A set of listings as a plan file saves them: `connectorTypes` (the connector types listed) and
+/// `dataStreamsListed`, the plan file's documented fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Listings {
+    connector_types: Vec<String>,
+    data_streams_listed: bool,
+}
+
+impl Listings {
+    #[must_use]
+    pub(crate) fn new(listings: &std::collections::BTreeSet<Listing>) -> Self {
+        let mut saved = Self::default();
+        for listing in listings {
+            match (listing.kind, &listing.scope) {
+                (Kind::Connection, Some(connector_type)) => saved.connector_types.push(connector_type.clone()),
+                (Kind::Connection, None) => {}
+                (Kind::DataStream, _) => saved.data_streams_listed = true,
+            }
+        }
+        saved
+    }
+
+    #[must_use]
+    pub(crate) fn to_set(&self) -> std::collections::BTreeSet<Listing> {
+        let connections = self.connector_types.iter().map(|connector_type| Listing {
+            kind: Kind::Connection,
+            scope: Some(connector_type.clone()),
+        });
+        let streams = self.data_streams_listed.then_some(Listing {
+            kind: Kind::DataStream,
+            scope: None,
+        });
+        connections.chain(streams).collect()
+    }
+}
+
+/// Resolved credential values to send, by credential name. Lives only as long as a request.
+pub(crate) type Credentials = BTreeMap<String, SecretString>;
+
+/// A problem a declared resource has with what the org offers (an unknown connector type, a
+/// parameter the connector does not take).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    pub(crate) message: String,
+    /// The listing the problem is about, when it makes that listing moot (a connector type the
+    /// org does not offer cannot be listed either).
+    pub(crate) listing: Option<Listing>,
+}
+
+/// A declared resource and where it is declared (`file:line:col`), for org checks.
+pub(crate) type DeclaredAt<'a> = (&'a Resource, String);
+
+/// What a stage does with one kind as a whole: its listings, and the calls that need only a
+/// record id and name. The futures are boxed so the stages can hold `&dyn Driver`.
+pub(crate) trait Driver: Send + Sync {
+    /// A listing in words ("connector type `AwsRdsMySql`").
+    fn describe(&self, listing: &Listing) -> String;
+    /// Every listing the org offers for this kind (`import` reads them all).
+    fn discover<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>>;
+    /// Every live object of one listing.
+    fn list<'a>(&'a self, client: &'a Client, listing: &'a Listing)
+    -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// Whether the object with this id and name still exists.
+    fn exists<'a>(&'a self, client: &'a Client, id: &'a str, name: &'a str) -> BoxFuture<'a, Result<bool, ApiError>>;
+    /// Deletes the live object with this id and name.
+    fn delete<'a>(&'a self, client: &'a Client, id: &'a str, name: &'a str) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// Checks the declared resources of this kind (others are skipped) against what the org
+    /// offers.
+    fn check_in_org<'a>(
+        &'a self,
+        client: &'a Client,
+        declared: &'a [DeclaredAt<'a>],
+    ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>>;
+}
+
+/// What a stage does with one desired resource: implemented by each kind's model type, and
+/// reached through [`Resource`], so a resource is never handed to another kind's code.
+pub(crate) trait Operations: ResourceSpec {
+    /// The listing in which this resource is found live.
+    fn listing(&self) -> Listing;
+    /// The live object with this resource's name, if any (adoption after an ambiguous create).
+    fn find<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>>;
+    /// Creates it; returns its record id.
+    fn create<'a>(
+        &'a self,
+        client: &'a Client,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<String, ApiError>>;
+    /// Changes the live object `id` to this resource in place.
+    fn update<'a>(
+        &'a self,
+        client: &'a Client,
+        id: &'a str,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// What an in-place update does beyond its field changes, when worth saying.
+    fn update_note(&self) -> Option<&'static str>;
+}
+
+impl Resource {
+    #[must_use]
+    pub(crate) fn listing(&self) -> Listing {
+        each_kind!(self, r => r.listing())
+    }
+
+    pub(crate) fn find<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        each_kind!(self, r => r.find(client))
+    }
+
+    pub(crate) fn create<'a>(
+        &'a self,
+        client: &'a Client,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<String, ApiError>> {
+        each_kind!(self, r => r.create(client, credentials))
+    }
+
+    pub(crate) fn update<'a>(
+        &'a self,
+        client: &'a Client,
+        id: &'a str,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        each_kind!(self, r => r.update(client, id, credentials))
+    }
+
+    #[must_use]
+    pub(crate) fn update_note(&self) -> Option<&'static str> {
+        each_kind!(self, r => r.update_note())
+    }
+}
+
+/// The driver of `kind`.
+#[must_use]
+pub(crate) fn driver(kind: Kind) -> &'static dyn Driver {
+    match kind {
+        Kind::Connection => &connection::ConnectionDriver,
+        Kind::DataStream => &data_stream::DataStreamDriver,
+    }
+}

@@ -1,0 +1,69 @@
+//! Why a plan cannot be applied: one variant per problem, each naming the resources involved.
+//! Saved and printed as its message; a plan with errors is never saved, so reading one back
+//! keeps only the text ([`PlanError::Recorded`]).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::ResourceKey;
+
+/// One problem that makes a plan impossible to apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PlanError {
+    #[error("--target {0} matches no declared or managed resource")]
+    UnknownTarget(ResourceKey),
+    /// Credentials the action must send cannot be read now.
+    #[error("{key}: cannot {action}: {}", .problems.join("; "))]
+    SecretsUnavailable {
+        key: ResourceKey,
+        action: &'static str,
+        problems: Vec<String>,
+    },
+    #[error(
+        "{key}: lifecycle.preventDestroy forbids replacing it ({reason}); remove preventDestroy or revert the change"
+    )]
+    ReplaceProtected { key: ResourceKey, reason: String },
+    #[error(
+        "{key}: lifecycle.preventDestroy was set when it was applied; it cannot be pruned (declare it again, or `d360 state rm {key}` to stop managing it)"
+    )]
+    PruneProtected { key: ResourceKey },
+    /// A replace takes a dependent along that the selection leaves out.
+    #[error("{replaced} is replaced, which needs {dependent} (outside --target) replaced too; include it in --target")]
+    CascadeOutsideSelection {
+        replaced: ResourceKey,
+        dependent: ResourceKey,
+    },
+    #[error(
+        "{replaced} cannot be replaced while {dependent} uses it and d360 does not manage that {noun}; delete the {noun} or declare it",
+        noun = .dependent.kind.noun()
+    )]
+    UnmanagedDependent {
+        replaced: ResourceKey,
+        dependent: ResourceKey,
+    },
+    #[error("{deleted} cannot be deleted while {dependent} uses it")]
+    DeleteInUse {
+        deleted: ResourceKey,
+        dependent: ResourceKey,
+    },
+    /// What the org offers does not fit a declared resource (from its kind's checks).
+    #[error("{0}")]
+    Org(String),
+    /// A listing the org refused.
+    #[error("{listing} cannot be listed in this org: {message}")]
+    Refused { listing: String, message: String },
+    /// Read back from a saved plan.
+    #[error("{0}")]
+    Recorded(String),
+}
+
+impl Serialize for PlanError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlanError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(PlanError::Recorded)
+    }
+}

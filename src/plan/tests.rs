@@ -1,0 +1,389 @@
+//! The pure planner over an in-memory org: each case is declared resources, live objects and
+//! state, and the actions (and errors) the plan must hold. No HTTP, no environment, no clock.
+
+use std::collections::BTreeMap;
+
+use super::{ActionKind, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
+use crate::kinds::{Connection, DataStream, LiveObject, Method, Resource};
+use crate::manifest::{Declared, Origin, Pos};
+use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
+use crate::refresh::{self, LiveSnapshot, MemoryOrg};
+use crate::secret::SecretRef;
+use crate::state::{Managed, State};
+
+fn connection(name: &str) -> Connection {
+    Connection {
+        name: name.to_owned(),
+        labels: BTreeMap::new(),
+        connector_type: "AwsRdsMySql".to_owned(),
+        label: format!("Clinic {name}"),
+        method: Method::Ingress,
+        parameters: BTreeMap::from([("DATABASE".to_owned(), "clinic".to_owned())]),
+        credentials: BTreeMap::new(),
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+fn with_password(mut connection: Connection) -> Connection {
+    connection
+        .credentials
+        .insert("password".to_owned(), SecretRef::FromEnv("TEST_PASSWORD".to_owned()));
+    connection
+}
+
+fn stream(name: &str, connection: &str) -> DataStream {
+    let mut stream = DataStream::example(name);
+    stream.connection = connection.to_owned();
+    stream
+}
+
+fn declared(resource: impl Into<Resource>) -> Declared {
+    Declared {
+        resource: resource.into(),
+        origin: Origin {
+            file: "manifests/test.yaml".into(),
+            pos: Pos {
+                line: 1,
+                column: 1,
+                offset: 0,
+            },
+            item: None,
+            connection_pos: None,
+        },
+    }
+}
+
+/// The live copy of a declared resource, as the org would answer it (no credentials, no
+/// lifecycle, no labels).
+fn live(resource: impl Into<Resource>, id: &str) -> LiveObject {
+    let mut resource: Resource = resource.into();
+    match &mut resource {
+        Resource::Connection(c) => {
+            c.credentials.clear();
+            c.lifecycle = Lifecycle::default();
+        }
+        Resource::DataStream(s) => s.lifecycle = Lifecycle::default(),
+    }
+    LiveObject::new(id.to_owned(), resource, Vec::new())
+}
+
+fn managed(resource: impl Into<Resource>, id: &str) -> Managed {
+    let resource: Resource = resource.into();
+    Managed {
+        kind: resource.kind(),
+        name: resource.name().to_owned(),
+        id: id.to_owned(),
+        scope: resource.listing().scope,
+        spec_digest: fingerprint_of("", &resource.fields()),
+        secrets: BTreeMap::new(),
+        prevent_destroy: resource.lifecycle().prevent_destroy,
+        updated: "2026-01-01T00:00:00Z".to_owned(),
+    }
+}
+
+impl From<Connection> for Resource {
+    fn from(connection: Connection) -> Self {
+        Resource::Connection(connection)
+    }
+}
+
+impl From<DataStream> for Resource {
+    fn from(stream: DataStream) -> Self {
+        Resource::DataStream(stream)
+    }
+}
+
+/// One planner case.
+#[derive(Default)]
+struct Case {
+    desired: Vec<Declared>,
+    org: Vec<LiveObject>,
+    state: Vec<Managed>,
+    secrets: ResolvedSecrets,
+    options: Options,
+}
+
+impl Case {
+    fn plan(&self) -> Plan {
+        let org = MemoryOrg {
+            objects: self.org.clone(),
+            refused: BTreeMap::new(),
+        };
+        let mut state = State::empty("test");
+        for entry in &self.state {
+            state.put(entry.clone());
+        }
+        let listings = refresh::listings_in_play(&self.desired, &state);
+        let live: LiveSnapshot = futures::executor::block_on(refresh::read(&org, &listings)).expect("memory org reads");
+        build(&Inputs {
+            org: "test",
+            desired: &self.desired,
+            live: &live,
+            state: &state,
+            secrets: &self.secrets,
+            findings: Vec::new(),
+            options: &self.options,
+            now: "2026-12-01T00:00:00Z".to_owned(),
+        })
+    }
+}
+
+fn key(kind: Kind, name: &str) -> ResourceKey {
+    ResourceKey::new(kind, name)
+}
+
+/// The plan's actions as `(action, key)`, in execution order.
+fn actions(plan: &Plan) -> Vec<(ActionKind, ResourceKey)> {
+    plan.actions.iter().map(|a| (a.action, a.key())).collect()
+}
+
+#[track_caller]
+fn check(case: &Case, expected: &[(ActionKind, ResourceKey)], errors: usize) -> Plan {
+    let plan = case.plan();
+    assert_eq!(actions(&plan), expected, "actions");
+    assert_eq!(plan.errors.len(), errors, "errors: {:?}", plan.errors);
+    plan
+}
+
+/// An org that holds exactly what is declared and recorded.
+fn in_sync(resources: Vec<Resource>) -> Case {
+    let mut case = Case::default();
+    for (index, resource) in resources.into_iter().enumerate() {
+        let id = format!("0{index}");
+        case.org.push(live(resource.clone(), &id));
+        case.state.push(managed(resource.clone(), &id));
+        case.desired.push(declared(resource));
+    }
+    case
+}
+
+#[test]
+fn an_unchanged_org_gives_an_empty_plan() {
+    let case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
+    let plan = check(&case, &[], 0);
+    assert!(!plan.has_work());
+    assert_eq!(plan.summary.unchanged, 2);
+    assert!(plan.unmanaged.is_empty() && plan.no_longer_declared.is_empty());
+}
+
+#[test]
+fn creates_connections_before_the_streams_that_use_them() {
+    let case = Case {
+        desired: vec![declared(stream("S", "A")), declared(connection("A"))],
+        ..Case::default()
+    };
+    check(
+        &case,
+        &[
+            (ActionKind::Create, key(Kind::Connection, "A")),
+            (ActionKind::Create, key(Kind::DataStream, "S")),
+        ],
+        0,
+    );
+}
+
+#[test]
+fn a_changed_label_is_an_update_and_ignore_changes_hides_it() {
+    let mut case = in_sync(vec![connection("A").into()]);
+    let Resource::Connection(desired) = &mut case.desired[0].resource else {
+        unreachable!("the case declares a connection");
+    };
+    desired.label = "Renamed".to_owned();
+    let plan = check(&case, &[(ActionKind::Update, key(Kind::Connection, "A"))], 0);
+    let fields: Vec<&str> = plan.actions[0].changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["label"]);
+
+    desired_lifecycle(&mut case).ignore_changes = vec!["label".to_owned()];
+    check(&case, &[], 0);
+}
+
+fn desired_lifecycle(case: &mut Case) -> &mut Lifecycle {
+    match &mut case.desired[0].resource {
+        Resource::Connection(c) => &mut c.lifecycle,
+        Resource::DataStream(s) => &mut s.lifecycle,
+    }
+}
+
+#[test]
+fn a_new_connector_type_replaces_the_connection_and_its_streams() {
+    let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
+    let Resource::Connection(desired) = &mut case.desired[0].resource else {
+        unreachable!("the case declares a connection first");
+    };
+    desired.connector_type = "AwsRdsPostgres".to_owned();
+    // The live connection keeps its type: it is found under the old type's listing.
+    case.state[0].scope = Some("AwsRdsMySql".to_owned());
+    let plan = check(
+        &case,
+        &[
+            (ActionKind::Replace, key(Kind::Connection, "A")),
+            (ActionKind::Replace, key(Kind::DataStream, "S")),
+        ],
+        0,
+    );
+    assert!(
+        plan.actions[1].reasons.iter().any(|r| r.contains("`A` is replaced")),
+        "{:?}",
+        plan.actions[1]
+    );
+    assert_eq!(plan.summary.unchanged, 0);
+
+    desired_lifecycle(&mut case).prevent_destroy = true;
+    let plan = case.plan();
+    assert!(
+        matches!(plan.errors.as_slice(), [PlanError::ReplaceProtected { .. }]),
+        "{:?}",
+        plan.errors
+    );
+}
+
+#[test]
+fn a_managed_object_no_longer_declared_is_deleted_only_with_prune() {
+    let mut case = in_sync(vec![connection("A").into(), connection("Gone").into()]);
+    case.desired.pop();
+    let plan = check(&case, &[], 0);
+    assert_eq!(plan.no_longer_declared.len(), 1);
+
+    case.options.prune = true;
+    check(&case, &[(ActionKind::Delete, key(Kind::Connection, "Gone"))], 0);
+
+    // preventDestroy recorded when it was applied still holds once the manifest is gone.
+    case.state[1].prevent_destroy = true;
+    let plan = case.plan();
+    assert!(
+        matches!(plan.errors.as_slice(), [PlanError::PruneProtected { .. }]),
+        "{:?}",
+        plan.errors
+    );
+}
+
+#[test]
+fn a_connection_a_remaining_stream_uses_cannot_be_pruned() {
+    let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
+    case.desired.remove(0);
+    case.options.prune = true;
+    let plan = check(&case, &[(ActionKind::Delete, key(Kind::Connection, "A"))], 1);
+    assert!(
+        matches!(plan.errors[0], PlanError::DeleteInUse { .. }),
+        "{:?}",
+        plan.errors
+    );
+}
+
+#[test]
+fn live_objects_not_in_state_are_adopted_and_vanished_ones_forgotten() {
+    let mut case = in_sync(vec![connection("A").into(), connection("Lost").into()]);
+    case.state.remove(0);
+    case.org.remove(1);
+    case.desired.remove(1);
+    check(
+        &case,
+        &[
+            (ActionKind::Adopt, key(Kind::Connection, "A")),
+            (ActionKind::Forget, key(Kind::Connection, "Lost")),
+        ],
+        0,
+    );
+}
+
+#[test]
+fn a_declared_object_deleted_outside_d360_is_created_again() {
+    let mut case = in_sync(vec![connection("A").into()]);
+    case.org.clear();
+    let plan = check(&case, &[(ActionKind::Create, key(Kind::Connection, "A"))], 0);
+    assert!(plan.actions[0].reasons[0].contains("deleted outside d360"));
+}
+
+#[test]
+fn secret_fingerprints_decide_credential_updates() {
+    // (fingerprint in state, fingerprint now, actions, errors)
+    type Row<'a> = (Option<&'a str>, Result<&'a str, &'a str>, &'a [ActionKind], usize);
+    let table: [Row; 4] = [
+        (Some("same"), Ok("same"), &[], 0),
+        (Some("old"), Ok("new"), &[ActionKind::Update], 0),
+        (None, Ok("new"), &[ActionKind::Update], 0),
+        // Unreadable now: nothing to compare, and no change of fields needs it.
+        (Some("old"), Err("TEST_PASSWORD is not set"), &[], 0),
+    ];
+    for (recorded, current, expected, errors) in table {
+        let mut case = in_sync(vec![with_password(connection("A")).into()]);
+        if let Some(recorded) = recorded {
+            case.state[0].secrets.insert("password".to_owned(), recorded.to_owned());
+        }
+        case.secrets.insert(
+            key(Kind::Connection, "A"),
+            "password",
+            current.map(str::to_owned).map_err(str::to_owned),
+        );
+        let plan = case.plan();
+        let kinds: Vec<ActionKind> = plan.actions.iter().map(|a| a.action).collect();
+        assert_eq!(kinds, expected, "recorded {recorded:?}, current {current:?}");
+        assert_eq!(plan.errors.len(), errors, "{:?}", plan.errors);
+        if let Some(action) = plan.actions.first() {
+            let change = &action.changes[0];
+            assert!(
+                change.sensitive && change.old.is_none() && change.new.is_none(),
+                "{change:?}"
+            );
+            let note = if recorded.is_some() {
+                "(sensitive value changed)"
+            } else {
+                "(unknown, will be set)"
+            };
+            assert_eq!(change.note.as_deref(), Some(note));
+        }
+    }
+}
+
+#[test]
+fn an_update_that_must_send_unreadable_credentials_is_an_error() {
+    let mut case = in_sync(vec![with_password(connection("A")).into()]);
+    let Resource::Connection(desired) = &mut case.desired[0].resource else {
+        unreachable!("the case declares a connection");
+    };
+    desired.label = "Renamed".to_owned();
+    case.secrets.insert(
+        key(Kind::Connection, "A"),
+        "password",
+        Err("TEST_PASSWORD is not set".to_owned()),
+    );
+    let plan = check(&case, &[(ActionKind::Update, key(Kind::Connection, "A"))], 1);
+    assert!(matches!(
+        plan.errors[0],
+        PlanError::SecretsUnavailable { action: "update", .. }
+    ));
+}
+
+#[test]
+fn a_target_brings_its_dependencies_and_an_unknown_one_is_an_error() {
+    let case = Case {
+        desired: vec![
+            declared(connection("A")),
+            declared(connection("B")),
+            declared(stream("S", "A")),
+        ],
+        options: Options {
+            targets: vec![key(Kind::DataStream, "S"), key(Kind::Connection, "Nope")],
+            ..Options::default()
+        },
+        ..Case::default()
+    };
+    let plan = check(
+        &case,
+        &[
+            (ActionKind::Create, key(Kind::Connection, "A")),
+            (ActionKind::Create, key(Kind::DataStream, "S")),
+        ],
+        1,
+    );
+    assert_eq!(plan.errors[0], PlanError::UnknownTarget(key(Kind::Connection, "Nope")));
+}
+
+#[test]
+fn an_object_live_but_neither_declared_nor_managed_is_unmanaged() {
+    let mut case = in_sync(vec![connection("A").into()]);
+    case.org.push(live(connection("Hand_Made"), "07"));
+    let plan = check(&case, &[], 0);
+    let unmanaged: Vec<&str> = plan.unmanaged.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(unmanaged, ["Hand_Made"]);
+}

@@ -1,0 +1,27 @@
+//! The live org over HTTP: each listing and check goes to its kind's driver.
+
+use futures::future::BoxFuture;
+
+use super::LiveRead;
+use crate::api::{ApiError, Client};
+use crate::kinds::{DeclaredAt, Finding, Listing, LiveObject, driver};
+use crate::model::Kind;
+
+/// An org reached through `client`.
+pub(crate) struct HttpOrg<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl LiveRead for HttpOrg<'_> {
+    fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
+        driver(listing.kind).list(self.client, listing)
+    }
+
+    fn check<'a>(
+        &'a self,
+        kind: Kind,
+        declared: &'a [DeclaredAt<'a>],
+    ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>> {
+        driver(kind).check_in_org(self.client, declared)
+    }
+}

@@ -1,0 +1,54 @@
+//! An org held in memory, for the planner's unit tests: listings answer from a list of live
+//! objects, and refused listings answer as Salesforce does for an unknown connector type.
+
+use std::collections::BTreeMap;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::LiveRead;
+use crate::api::ApiError;
+use crate::kinds::{DeclaredAt, Finding, Listing, LiveObject};
+use crate::model::Kind;
+
+/// Live objects and the listings the org refuses.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryOrg {
+    pub(crate) objects: Vec<LiveObject>,
+    pub(crate) refused: BTreeMap<Listing, String>,
+}
+
+impl LiveRead for MemoryOrg {
+    fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
+        async move {
+            if let Some(message) = self.refused.get(listing) {
+                return Err(ApiError::Status {
+                    method: "GET".into(),
+                    path: "/memory".into(),
+                    status: 400,
+                    code: "ILLEGAL_QUERY_PARAMETER_VALUE".into(),
+                    message: message.clone(),
+                    retry_after: None,
+                });
+            }
+            Ok(self
+                .objects
+                .iter()
+                .filter(|object| {
+                    let found_in = object.resource.listing();
+                    found_in.kind == listing.kind && (listing.scope.is_none() || found_in.scope == listing.scope)
+                })
+                .cloned()
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn check<'a>(
+        &'a self,
+        _kind: Kind,
+        _declared: &'a [DeclaredAt<'a>],
+    ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>> {
+        async { Ok(Vec::new()) }.boxed()
+    }
+}

@@ -1,0 +1,130 @@
+//! Refresh: reading the live org for a plan, through the [`LiveRead`] trait, so the planner
+//! after it is a pure function and its tests run on an in-memory org ([`MemoryOrg`]).
+//!
+//! Which listings to read follows from the declared resources and the managed ones in state
+//! (connections per connector type, data streams in one go); they are read concurrently, a
+//! page at a time, never one GET per object (unless a listing lacks a field; see `kinds`).
+//! Comes after `manifest` and `state`; `plan` consumes the [`LiveSnapshot`].
+
+mod http;
+#[cfg(test)]
+mod memory;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::{BoxFuture, join_all};
+
+pub(crate) use http::HttpOrg;
+#[cfg(test)]
+pub(crate) use memory::MemoryOrg;
+
+use crate::api::ApiError;
+use crate::kinds::{DeclaredAt, Finding, Listing, LiveObject, Resource};
+use crate::manifest::Declared;
+use crate::model::{Kind, ResourceKey};
+use crate::state::State;
+
+/// Reads live objects and what the org offers.
+pub(crate) trait LiveRead: Sync {
+    /// Every live object of one listing.
+    fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// Checks declared resources of `kind` against what the org offers.
+    fn check<'a>(&'a self, kind: Kind, declared: &'a [DeclaredAt<'a>])
+    -> BoxFuture<'a, Result<Vec<Finding>, ApiError>>;
+}
+
+/// Every live object read, by identity.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct LiveSnapshot {
+    pub(crate) objects: BTreeMap<ResourceKey, LiveObject>,
+    /// What was listed: an object of a listing not read is unknown, not missing.
+    pub(crate) listings: BTreeSet<Listing>,
+    /// Names found more than once (in two connector types): only the first is used.
+    pub(crate) conflicts: Vec<ResourceKey>,
+    /// Listings the org refused (an unknown connector type), with its message.
+    pub(crate) refused: BTreeMap<Listing, String>,
+}
+
+impl LiveSnapshot {
+    #[must_use]
+    pub(crate) fn get(&self, key: &ResourceKey) -> Option<&LiveObject> {
+        self.objects.get(key)
+    }
+
+    /// Whether `listing` was read (so an object of it that is absent is gone).
+    #[must_use]
+    pub(crate) fn listed(&self, listing: &Listing) -> bool {
+        self.listings.contains(listing)
+    }
+
+    fn insert(&mut self, object: LiveObject) {
+        let key = object.key();
+        match self.objects.entry(key) {
+            std::collections::btree_map::Entry::Occupied(taken) => self.conflicts.push(taken.key().clone()),
+            std::collections::btree_map::Entry::Vacant(free) => {
+                free.insert(object);
+            }
+        }
+    }
+
+    /// The live objects that depend on `key` (streams using a connection), by identity.
+    #[must_use]
+    pub(crate) fn dependents_of(&self, key: &ResourceKey) -> Vec<&LiveObject> {
+        self.objects
+            .values()
+            .filter(|object| object.resource.depends_on().contains(key))
+            .collect()
+    }
+}
+
+/// The listings to read: those of the declared resources and of the managed ones.
+#[must_use]
+pub(crate) fn listings_in_play(desired: &[Declared], state: &State) -> BTreeSet<Listing> {
+    desired
+        .iter()
+        .map(|declared| declared.resource.listing())
+        .chain(state.resources.values().map(crate::state::Managed::listing))
+        .collect()
+}
+
+/// Reads every listing concurrently. A listing the org refuses as an unknown query value
+/// (Salesforce's 400 `ILLEGAL_QUERY_PARAMETER_VALUE` for a connector type it does not offer)
+/// is recorded in [`LiveSnapshot::refused`], a plan error rather than a failed read.
+pub(crate) async fn read(reader: &dyn LiveRead, listings: &BTreeSet<Listing>) -> Result<LiveSnapshot, ApiError> {
+    let answers = join_all(
+        listings
+            .iter()
+            .map(|listing| async move { (listing, reader.list(listing).await) }),
+    )
+    .await;
+    let mut snapshot = LiveSnapshot {
+        listings: listings.clone(),
+        ..LiveSnapshot::default()
+    };
+    for (listing, answer) in answers {
+        match answer {
+            Ok(objects) => objects.into_iter().for_each(|object| snapshot.insert(object)),
+            Err(ApiError::Status {
+                status: 400,
+                code,
+                message,
+                ..
+            }) if code == "ILLEGAL_QUERY_PARAMETER_VALUE" => {
+                snapshot.refused.insert(listing.clone(), message);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(snapshot)
+}
+
+/// Checks every declared resource against what the org offers, kind by kind.
+pub(crate) async fn check(reader: &dyn LiveRead, desired: &[Declared]) -> Result<Vec<Finding>, ApiError> {
+    let declared: Vec<DeclaredAt<'_>> = desired.iter().map(|d| (&d.resource, d.origin.to_string())).collect();
+    let kinds: BTreeSet<Kind> = declared.iter().map(|(resource, _)| Resource::kind(resource)).collect();
+    let mut findings = Vec::new();
+    for answer in join_all(kinds.into_iter().map(|kind| reader.check(kind, &declared))).await {
+        findings.extend(answer?);
+    }
+    Ok(findings)
+}
