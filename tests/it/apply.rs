@@ -174,11 +174,16 @@ fn prevent_destroy_blocks_a_replace() {
     write_connection(&work, "Conn_P", "AwsRdsPostgres", "Keep", "clinic", guard);
     let plan = expect(with_secrets(work.d360(&emulator).arg("plan"), "pw"), 1);
     assert!(plan.stdout.contains("preventDestroy"), "{plan:?}");
+    let before = super::org_snapshot::snapshot(&emulator);
     let applied = expect(
         with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
         1,
     );
     assert!(!applied.stdout.contains("Apply complete"), "{applied:?}");
+    // The protected connection is still there, exactly as it was.
+    let after = super::org_snapshot::snapshot(&emulator);
+    assert_eq!(after, before);
+    assert_eq!(after["connections"]["AwsRdsMySql"][0]["name"], "Conn_P", "{after}");
 }
 
 #[test]

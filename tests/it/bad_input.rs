@@ -1,7 +1,10 @@
 //! Bad input never crashes d360 and never changes the org: mutated `d360.yaml` files, saved
 //! plan files and state files (seeded mutations, run through the real binary).
 
+use serde_json::Value;
+
 use super::fleet::write_connection;
+use super::org_snapshot;
 use super::support::{EmulatorProcess, Work, expect, run};
 
 /// Seeded mutations of `text`: truncations, deleted bytes, flipped characters, inserted
@@ -31,13 +34,6 @@ fn mutants(text: &str, count: usize, seed: u64) -> Vec<String> {
             }
         })
         .collect()
-}
-
-fn connections(work: &Work, emulator: &EmulatorProcess) -> u64 {
-    let ran = expect(work.d360(emulator).args(["org", "check", "--format", "json"]), 0);
-    serde_json::from_str::<serde_json::Value>(&ran.stdout).expect("JSON")["connections"]
-        .as_u64()
-        .expect("count")
 }
 
 #[test]
@@ -72,6 +68,8 @@ fn mutated_plan_and_state_files_never_change_the_org() {
     secrets(&mut plan);
     expect(&mut plan, 0);
     let saved = work.read("plan.json");
+    let empty = org_snapshot::snapshot(&emulator);
+    let mut applied = 0;
     for (index, mutant) in mutants(&saved, 60, 2).into_iter().enumerate() {
         work.write("bad-plan.json", &mutant);
         let mut apply = work.d360(&emulator);
@@ -79,16 +77,37 @@ fn mutated_plan_and_state_files_never_change_the_org() {
         secrets(&mut apply);
         let ran = run(&mut apply);
         assert!(ran.code == 0 || ran.code == 1, "plan mutant {index} crashed: {ran:?}");
-        if ran.code == 0 {
-            // A mutation that kept the plan valid (a changed label, say) may apply: start over.
-            let mut prune = work.d360(&emulator);
-            prune.args(["apply", "--auto-approve", "--prune", "nothing"]);
-            let _ = std::fs::create_dir_all(work.path().join("nothing"));
-            secrets(&mut prune);
-            let _ = run(&mut prune);
+        if ran.code == 1 {
+            assert_eq!(
+                org_snapshot::snapshot(&emulator),
+                empty,
+                "refused plan mutant {index} changed the org"
+            );
+            continue;
         }
+        // A mutation that kept the plan valid (a changed label, say) applies its one create:
+        // check that, then start over from the empty org.
+        applied += 1;
+        let after = org_snapshot::snapshot(&emulator);
+        let created: usize = after["connections"].as_object().map_or(0, |by_type| {
+            by_type.values().filter_map(Value::as_array).map(Vec::len).sum()
+        });
+        assert_eq!(
+            created, 1,
+            "plan mutant {index} applied more than its one create: {after}"
+        );
+        let mut prune = work.d360(&emulator);
+        prune.args(["apply", "--auto-approve", "--prune", "nothing"]);
+        std::fs::create_dir_all(work.path().join("nothing")).expect("an empty folder");
+        secrets(&mut prune);
+        expect(&mut prune, 0);
+        assert_eq!(
+            org_snapshot::snapshot(&emulator),
+            empty,
+            "cleaning up after plan mutant {index}"
+        );
     }
-    assert!(connections(&work, &emulator) <= 1);
+    assert!(applied < 60, "no mutant was refused");
 
     // A broken state file: plan and apply refuse, the org is untouched.
     let mut apply = work.d360(&emulator);
@@ -96,6 +115,7 @@ fn mutated_plan_and_state_files_never_change_the_org() {
     secrets(&mut apply);
     expect(&mut apply, 0);
     let state = work.read(".d360/state/env.json");
+    let before = org_snapshot::snapshot(&emulator);
     for (index, mutant) in mutants(&state, 40, 3).into_iter().enumerate() {
         work.write(".d360/state/env.json", &mutant);
         let mut plan = work.d360(&emulator);
@@ -104,6 +124,10 @@ fn mutated_plan_and_state_files_never_change_the_org() {
         let ran = run(&mut plan);
         assert!(ran.code == 0 || ran.code == 1, "state mutant {index} crashed: {ran:?}");
         assert!(!ran.stderr.contains("panicked"), "state mutant {index}: {ran:?}");
-        assert_eq!(connections(&work, &emulator), 1, "state mutant {index} changed the org");
+        assert_eq!(
+            org_snapshot::snapshot(&emulator),
+            before,
+            "state mutant {index} changed the org"
+        );
     }
 }

@@ -19,6 +19,7 @@ mod interrupt;
 mod leaks;
 mod manifests;
 mod org_access;
+mod org_snapshot;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;
