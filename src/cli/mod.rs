@@ -139,6 +139,8 @@ pub(crate) enum CliError {
     StalePlan(#[from] crate::apply::StalePlan),
     #[error("{0}")]
     Usage(String),
+    #[error("cannot encode the output as JSON")]
+    Encode(#[source] serde_json::Error),
     #[error("cannot write `{path}`")]
     Write {
         path: String,
@@ -226,6 +228,11 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Outcome::Failure
         }
     }
+}
+
+/// Pretty JSON for stdout.
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value).map_err(CliError::Encode)
 }
 
 /// Prints an error and its causes to stderr.

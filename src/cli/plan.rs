@@ -43,9 +43,7 @@ pub(crate) fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
         }
         Format::Markdown => output::data(plan::render_markdown(plan).trim_end()),
         Format::Json => {
-            let text = serde_json::to_string_pretty(plan)
-                .map_err(|e| CliError::Usage(format!("cannot encode the plan: {e}")))?;
-            output::data(&text);
+            output::data(&super::to_json(plan)?);
         }
     }
     Ok(())

@@ -86,8 +86,7 @@ fn step_name(step: Step) -> &'static str {
 fn key_of(plan: &Plan, action: usize) -> String {
     plan.actions
         .get(action)
-        .map(|a| a.key().to_string())
-        .unwrap_or_default()
+        .map_or_else(|| format!("action {action}"), |a| a.key().to_string())
 }
 
 /// The plain line for a finished step.

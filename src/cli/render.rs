@@ -34,7 +34,7 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
                 .iter()
                 .map(|r| render::document_value(r, base.as_deref()))
                 .collect();
-            output::data(&serde_json::to_string_pretty(&documents).unwrap_or_default());
+            output::data(&super::to_json(&documents)?);
         }
     }
     Ok(Outcome::Success)

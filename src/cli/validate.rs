@@ -59,7 +59,7 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
                 "resources": loaded.resources.len(),
                 "diagnostics": diagnostics,
             });
-            output::data(&serde_json::to_string_pretty(&report).unwrap_or_default());
+            output::data(&super::to_json(&report)?);
         }
     }
     Ok(if valid { Outcome::Success } else { Outcome::Failure })

@@ -15,38 +15,12 @@ pub(crate) struct LocalStore {
 }
 
 fn sibling(path: &Path, extension: &str) -> PathBuf {
-    let mut name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    let mut name = path.as_os_str().to_os_string();
     name.push(extension);
-    path.with_file_name(name)
+    PathBuf::from(name)
 }
 
-/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, rename, fsync
-/// of the folder. `private` makes the file readable by its owner only.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let temp = sibling(path, &format!(".tmp-{}", std::process::id()));
-    {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        if private {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&temp, path)?;
-    if let Ok(folder) = File::open(dir) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
-}
+pub(crate) use d360_wire::files::write_atomic;
 
 impl LocalStore {
     #[must_use]
@@ -181,7 +155,7 @@ impl LocalStore {
             }
         }
         let holder = LockHolder::current(command);
-        let text = serde_json::to_string(&holder).unwrap_or_default();
+        let text = serde_json::to_string(&holder).map_err(|e| write_error(std::io::Error::other(e)))?;
         file.set_len(0).map_err(write_error)?;
         {
             use std::io::Seek;

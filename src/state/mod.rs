@@ -177,9 +177,17 @@ pub(crate) fn random_hex(bytes: usize) -> String {
 /// Current time in RFC 3339.
 #[must_use]
 pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    // Written out by hand: `time`'s formatter can fail (years past 9999), this cannot.
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
 }
 
 /// Where state lives and how to lock it.

@@ -301,26 +301,10 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
 
 /// Writes `path` atomically: a temporary file beside it, fsync, rename, fsync the directory.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), EmulatorError> {
-    use std::io::Write;
-    let failed = |source| EmulatorError::Write {
+    d360_wire::files::write_atomic(path, contents, false).map_err(|source| EmulatorError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    let mut file = std::fs::File::create(&temporary).map_err(failed)?;
-    file.write_all(contents).map_err(failed)?;
-    file.sync_all().map_err(failed)?;
-    drop(file);
-    std::fs::rename(&temporary, path).map_err(failed)?;
-    if let Some(parent) = path.parent() {
-        // Makes the rename itself durable; not every platform can open a directory.
-        if let Ok(directory) = std::fs::File::open(parent) {
-            let _ = directory.sync_all();
-        }
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! certificate for it, the pair a Connected App is set up with. Used by `d360 auth keygen`
 //! and by the emulator for its own `local` app.
 
-use std::io::Write;
 use std::path::Path;
 
 use secrecy::SecretString;
@@ -34,24 +33,11 @@ pub fn generate(common_name: &str, days: u32) -> Result<KeyPair, String> {
     })
 }
 
-/// Writes a file readable by its owner only (mode 0600 on Unix), tightening an old one too.
+/// Writes a file readable by its owner only (mode 0600 on Unix), tightening an old one too,
+/// atomically.
 ///
 /// # Errors
 /// The file cannot be created or written.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(contents)?;
-    file.sync_all()
+    crate::files::write_atomic(path, contents, true)
 }

@@ -5,6 +5,7 @@
 //!   `/ssot/data-streams*`, the OAuth endpoints and Salesforce's error bodies.
 //! - [`connectors`]: the connector types whose parameters and credentials are known offline.
 //! - [`names`]: the org's rules for API (developer) names.
+//! - [`files`]: the one atomic file write (state, plans, keys, the emulator's objects).
 //! - [`keypair`]: the RSA key and self-signed certificate a Connected App is set up with.
 //!
 //! Both the client (`d360`) and the emulator (`d360-emulator`) import this crate; it imports
@@ -12,6 +13,7 @@
 //! against Salesforce's published OpenAPI spec, so a field named wrongly here cannot hide.
 
 pub mod connectors;
+pub mod files;
 pub mod keypair;
 pub mod names;
 pub mod shapes;
