@@ -1,26 +1,34 @@
 //! d360: Salesforce Data 360 connections and data streams as code.
 //!
-//! The pipeline, in the order data flows through it:
+//! The workspace: this crate (the engine and the `d360` binary), `d360-wire` (the Connect
+//! REST JSON shapes, the connector table, API-name rules, key pairs and the atomic file write:
+//! the bottom layer, importing nothing of ours) and `d360-emulator` (the org served locally;
+//! it depends on `d360-wire` only, never on the client). The pipeline, in the order data
+//! flows through it:
 //!
 //! ```text
-//! manifests ──> manifest (load, interpolate, expand sets, diagnose) ──> model (typed desired resources)
-//! org ──> config ──> auth (OAuth flows, tokens) ──> api (typed HTTP client) ──> model (live resources)
-//! diff (pure compare) ──> plan (order, render, save/load) ──> apply (concurrent executor) ──> state
+//! manifests ──> manifest (parse once with spans, interpolate, expand sets, diagnose) ──> kinds::Resource (desired)
+//! org ──> config ──> auth (OAuth, tokens) ──> api (generic client over a kind's Collection)
+//! refresh (LiveRead: HTTP through each kind's Driver, or in memory) ──> LiveSnapshot
+//! plan::build (pure: desired + live + state + resolved secrets + clock) ──> Plan ──> apply ──> state
 //! ```
 //!
-//! - [`model`]: resource kinds, identities, the connector table; no I/O.
-//! - [`manifest`]: YAML files in, validated [`model`] resources out, with diagnostics.
+//! Imports only point down this list:
+//! - [`secret`]: references to secret values and their fingerprints; no stage.
+//! - [`model`]: identities (`Kind`, `ResourceKey`), lifecycle, comparable fields; nothing of one kind.
 //! - [`config`]: `d360.yaml` and `D360_*` variables into org profiles.
-//! - [`auth`]: the OAuth 2.0 flows and the token cache.
-//! - [`api`]: the only module that speaks HTTP to an org; wire shapes stay inside it.
+//! - [`auth`]: the OAuth 2.0 flows, the token cache and the Data 360 token exchange.
+//! - [`api`]: the only module that speaks HTTP to an org; knows no kind.
 //! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
-//! - [`diff`]: pure comparison of desired and live resources.
-//! - [`plan`]: ordered actions, their rendering and their saved form.
-//! - [`apply`]: carries out a plan concurrently and records the results in state.
+//! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
+//! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
+//! - [`diff`]: pure comparison of a desired resource with its live object.
+//! - [`refresh`]: reading the live org for a plan through the `LiveRead` trait.
+//! - [`plan`]: the pure planner, its inputs, its rendering and its saved form.
+//! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
-//! - [`emulator`]: the Data 360 API served locally (tests, the `local` org, users' CI).
-//! - [`cli`]: one file per subcommand, thin.
+//! - [`cli`]: one file per subcommand, thin: parse arguments, call one stage, print.
 //! - [`output`]: the one place that writes to stdout and stderr.
 
 pub(crate) mod api;
@@ -30,9 +38,8 @@ pub mod cli;
 pub(crate) mod config;
 pub(crate) mod diff;
 pub(crate) mod drift;
-pub(crate) mod kinds;
-
 pub(crate) mod import;
+pub(crate) mod kinds;
 pub(crate) mod manifest;
 pub(crate) mod model;
 pub(crate) mod output;

@@ -24,6 +24,7 @@ pub(crate) use connection::{Connection, Method};
 pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 
 use crate::api::{ApiError, Client};
+pub(crate) use crate::model::Listing;
 use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec, fingerprint_of, is_below_any};
 use crate::secret::SecretRef;
 
@@ -135,14 +136,6 @@ impl LiveObject {
     pub(crate) fn key(&self) -> ResourceKey {
         self.resource.key()
     }
-}
-
-/// One listing of live objects: a kind and, for kinds the API lists per sub-type (connections
-/// per connector type), the scope. Also what state records to find a managed object again.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub(crate) struct Listing {
-    pub(crate) kind: Kind,
-    pub(crate) scope: Option<String>,
 }
 
 impl std::fmt::Display for Listing {

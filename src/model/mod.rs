@@ -110,6 +110,14 @@ impl<'de> Deserialize<'de> for ResourceKey {
     }
 }
 
+/// One listing of live objects: a kind and, for kinds the API lists per sub-type (connections
+/// per connector type), the scope. Also what state records to find a managed object again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub(crate) struct Listing {
+    pub(crate) kind: Kind,
+    pub(crate) scope: Option<String>,
+}
+
 /// What d360 may do to a resource beyond reconciling it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,8 +19,7 @@ pub(crate) use local::write_atomic;
 pub(crate) use lock::{LockHolder, StateLock};
 
 use crate::config::StateConfig;
-use crate::kinds::Listing;
-use crate::model::{Kind, ResourceKey};
+use crate::model::{Kind, Listing, ResourceKey};
 
 /// The state file format this build writes and reads.
 pub(crate) const FORMAT_VERSION: u32 = 1;
