@@ -98,16 +98,22 @@ pub(crate) fn build(actions: &[Action], live: &LiveSnapshot) -> Vec<Node> {
     nodes
 }
 
-/// Every node that depends, directly or not, on `failed`.
+/// For each node, the nodes that wait for it.
 #[must_use]
-pub(crate) fn dependents(nodes: &[Node], failed: usize) -> Vec<usize> {
+pub(crate) fn children(nodes: &[Node]) -> Vec<Vec<usize>> {
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     for (index, node) in nodes.iter().enumerate() {
         for &before in &node.after {
             children[before].push(index);
         }
     }
-    let mut found = vec![false; nodes.len()];
+    children
+}
+
+/// Every node that depends, directly or not, on `failed` (`children` from [`children`]).
+#[must_use]
+pub(crate) fn dependents(children: &[Vec<usize>], failed: usize) -> Vec<usize> {
+    let mut found = vec![false; children.len()];
     let mut queue = vec![failed];
     while let Some(current) = queue.pop() {
         for &child in &children[current] {
@@ -171,7 +177,8 @@ mod tests {
         assert_eq!(nodes[3].after, vec![0]);
         assert_eq!(nodes[4].after, vec![2]);
         assert!(nodes[5].after.is_empty());
-        assert_eq!(dependents(&nodes, 1), vec![2, 4]);
-        assert!(dependents(&nodes, 5).is_empty());
+        let children = children(&nodes);
+        assert_eq!(dependents(&children, 1), vec![2, 4]);
+        assert!(dependents(&children, 5).is_empty());
     }
 }

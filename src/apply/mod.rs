@@ -18,6 +18,7 @@ mod perform;
 mod report;
 mod saved;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -36,7 +37,7 @@ pub(crate) use saved::{StalePlan, recheck};
 use crate::api::{ApiError, Client};
 use crate::plan::{Plan, SecretProbe};
 use crate::refresh::LiveSnapshot;
-use crate::state::{State, StateError, Store};
+use crate::state::{Change, State, StateError, Store};
 
 /// Why one step failed.
 #[derive(Debug, thiserror::Error)]
@@ -133,28 +134,23 @@ async fn schedule(
 ) -> Vec<(usize, Step, StepOutcome)> {
     let mut states = vec![NodeState::Waiting; nodes.len()];
     let mut outcomes: Vec<Option<StepOutcome>> = vec![None; nodes.len()];
+    // Ready steps in plan order, and how many unfinished steps each one still waits for: a
+    // finished step makes its dependents ready without a scan of all steps.
+    let children = graph::children(nodes);
+    let mut waiting_for: Vec<usize> = nodes.iter().map(|node| node.after.len()).collect();
+    let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&i| waiting_for[i] == 0).collect();
     let mut running = FuturesUnordered::new();
     let parallelism = options.parallelism.max(1);
     loop {
-        if !options.stop.load(Ordering::SeqCst) {
-            for index in 0..nodes.len() {
-                if running.len() >= parallelism {
-                    break;
-                }
-                let ready = states[index] == NodeState::Waiting
-                    && nodes[index]
-                        .after
-                        .iter()
-                        .all(|&before| states[before] == NodeState::Done);
-                if !ready {
-                    continue;
-                }
-                states[index] = NodeState::Running;
-                let node = &nodes[index];
-                observer.started(plan, node.action, node.step);
-                let action = &plan.actions[node.action];
-                running.push(async move { (index, perform::perform(context, action, node.step).await) });
-            }
+        while running.len() < parallelism && !options.stop.load(Ordering::SeqCst) {
+            let Some(index) = ready.pop_first() else {
+                break;
+            };
+            states[index] = NodeState::Running;
+            let node = &nodes[index];
+            observer.started(plan, node.action, node.step);
+            let action = &plan.actions[node.action];
+            running.push(async move { (index, perform::perform(context, action, node.step).await) });
         }
         let Some((index, result)) = running.next().await else {
             break;
@@ -166,14 +162,21 @@ async fn schedule(
                 if sender.send(finished.change).is_err() {
                     tracing::error!("the state writer stopped; this step is done in the org but not recorded");
                 }
+                for &child in &children[index] {
+                    waiting_for[child] -= 1;
+                    if waiting_for[child] == 0 && states[child] == NodeState::Waiting {
+                        ready.insert(child);
+                    }
+                }
                 StepOutcome::Done { note: finished.note }
             }
             Err(error) => {
                 states[index] = NodeState::Failed;
                 let because = format!("{} failed", plan.actions[node.action].key());
-                for dependent in graph::dependents(nodes, index) {
+                for dependent in graph::dependents(&children, index) {
                     if states[dependent] == NodeState::Waiting {
                         states[dependent] = NodeState::Skipped;
+                        ready.remove(&dependent);
                         let skipped = StepOutcome::Skipped {
                             reason: because.clone(),
                         };
@@ -208,27 +211,35 @@ fn describe(error: &ApplyError) -> String {
     text
 }
 
-/// Applies state changes as they arrive, saving once per burst; returns the first failed save.
+/// Records state changes as they arrive, once per burst (a journal append for local state),
+/// and compacts at the end; returns the first failed write.
 async fn write_state(
     store: Arc<Store>,
     mut state: State,
     mut receiver: mpsc::UnboundedReceiver<StateChange>,
 ) -> Option<StateError> {
     let mut first_error = None;
+    let mut recorded = false;
     while let Some(change) = receiver.recv().await {
-        apply_change(&mut state, change);
+        recorded = true;
+        let mut burst = vec![resolve(&state, change)];
         while let Ok(more) = receiver.try_recv() {
-            apply_change(&mut state, more);
+            burst.push(resolve(&state, more));
         }
-        if let Err(error) = store.save(&mut state).await {
+        if let Err(error) = store.record(&mut state, burst).await {
             tracing::error!(%error, "cannot save state");
             first_error.get_or_insert(error);
         }
     }
+    if recorded && let Err(error) = store.compact(&state).await {
+        tracing::error!(%error, "cannot save state");
+        first_error.get_or_insert(error);
+    }
     first_error
 }
 
-fn apply_change(state: &mut State, change: StateChange) {
+/// The state change a finished step makes, given the state before it.
+fn resolve(state: &State, change: StateChange) -> Change {
     match change {
         StateChange::Put {
             mut managed,
@@ -237,10 +248,8 @@ fn apply_change(state: &mut State, change: StateChange) {
             if keep_secrets && let Some(previous) = state.get(&managed.key()) {
                 managed.secrets.clone_from(&previous.secrets);
             }
-            state.put(managed);
+            Change::Put(managed)
         }
-        StateChange::Remove(key) => {
-            state.remove(&key);
-        }
+        StateChange::Remove(key) => Change::Remove(key),
     }
 }

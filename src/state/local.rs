@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::lock::{LockHolder, StateLock};
-use super::{State, StateError};
+use super::{Change, State, StateError, journal};
 
 pub(crate) struct LocalStore {
     path: PathBuf,
@@ -40,12 +40,56 @@ impl LocalStore {
         self.path.display().to_string()
     }
 
+    /// The state file with the journal of an unfinished apply replayed onto it.
     pub(crate) fn load(&self) -> Result<State, StateError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => State::from_json(&text, &self.shown()),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(State::empty(&self.org)),
-            Err(source) => Err(StateError::Read {
-                path: self.shown(),
+        let mut state = match std::fs::read_to_string(&self.path) {
+            Ok(text) => State::from_json(&text, &self.shown())?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(State::empty(&self.org)),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: self.shown(),
+                    source,
+                });
+            }
+        };
+        journal::replay(&journal::path_for(&self.path), &mut state)?;
+        Ok(state)
+    }
+
+    /// Persists changes already applied to `state`: a first write creates the state file (so
+    /// the journal has a lineage to belong to); later ones append to the journal.
+    pub(crate) async fn record(
+        &self,
+        state: &State,
+        first_serial: u64,
+        changes: Vec<Change>,
+    ) -> Result<(), StateError> {
+        if !self.path.exists() {
+            return self.save(state).await;
+        }
+        let journal = journal::path_for(&self.path);
+        let shown = journal.display().to_string();
+        let lineage = state.lineage.clone();
+        tokio::task::spawn_blocking(move || journal::append(&journal, &lineage, first_serial, &changes))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|written| written)
+            .map_err(|source| StateError::Write { path: shown, source })
+    }
+
+    /// Writes the whole state and removes the journal it now contains.
+    pub(crate) async fn compact(&self, state: &State) -> Result<(), StateError> {
+        self.save(state).await
+    }
+
+    /// Removes the journal: every change in it is in a state file written since.
+    fn drop_journal(&self) -> Result<(), StateError> {
+        let journal = journal::path_for(&self.path);
+        match std::fs::remove_file(&journal) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Write {
+                path: journal.display().to_string(),
                 source,
             }),
         }
@@ -64,7 +108,10 @@ impl LocalStore {
         tokio::task::spawn_blocking(move || write_atomic(&path, text.as_bytes(), false))
             .await
             .map_err(|e| failed(std::io::Error::other(e)))?
-            .map_err(failed)
+            .map_err(failed)?;
+        // Every writer loaded (and so replayed) the journal first: the file just written holds
+        // all of it.
+        self.drop_journal()
     }
 
     pub(crate) fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {

@@ -6,6 +6,7 @@
 //! rename) with an OS file lock beside it, or PostgreSQL (`postgres`). `plan` reads it;
 //! `apply` and `import` lock it for their whole run and write it as work finishes.
 
+mod journal;
 pub(crate) mod local;
 mod lock;
 mod postgres;
@@ -96,6 +97,14 @@ impl Managed {
     }
 }
 
+/// One change to the managed resources, as a finished apply step records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Change {
+    Put(Managed),
+    Remove(ResourceKey),
+}
+
 /// The whole state of one org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -134,6 +143,16 @@ impl State {
 
     pub(crate) fn remove(&mut self, key: &ResourceKey) -> Option<Managed> {
         self.resources.remove(key)
+    }
+
+    /// Applies one recorded change.
+    pub(crate) fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Put(managed) => self.put(managed.clone()),
+            Change::Remove(key) => {
+                self.remove(key);
+            }
+        }
     }
 
     /// Parses state text, refusing newer formats.
@@ -222,6 +241,34 @@ impl Store {
         match self {
             Store::Local(store) => store.load(),
             Store::Postgres(store) => store.load().await,
+        }
+    }
+
+    /// Records `changes` (not yet applied to `state`) as an apply makes them: applies them and
+    /// persists at a cost that grows with the changes, not with the state (the local backend
+    /// appends to its journal; PostgreSQL writes the changed resource rows). Each change
+    /// advances the serial by one. [`Store::compact`] ends the run.
+    pub(crate) async fn record(&self, state: &mut State, changes: Vec<Change>) -> Result<(), StateError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let first_serial = state.serial + 1;
+        for change in &changes {
+            state.apply(change);
+        }
+        state.serial += changes.len() as u64;
+        match self {
+            Store::Local(store) => store.record(state, first_serial, changes).await,
+            Store::Postgres(store) => store.record(state, first_serial, &changes).await,
+        }
+    }
+
+    /// Ends a run of [`Store::record`]: the local backend folds its journal into the state
+    /// file; PostgreSQL has nothing to fold.
+    pub(crate) async fn compact(&self, state: &State) -> Result<(), StateError> {
+        match self {
+            Store::Local(store) => store.compact(state).await,
+            Store::Postgres(_) => Ok(()),
         }
     }
 

@@ -16,7 +16,7 @@ use tokio_postgres::{Client, Config};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::lock::{LockHolder, StateLock};
-use super::{State, StateError};
+use super::{Change, State, StateError};
 
 /// Created once per database; the transaction-scoped advisory lock keeps two d360 processes
 /// that start at the same moment from racing on `CREATE TABLE IF NOT EXISTS`.
@@ -145,6 +145,16 @@ impl PostgresStore {
             }
             None => Ok(State::empty(&self.org)),
         }
+    }
+
+    /// Persists changes already applied to `state`.
+    pub(crate) async fn record(
+        &self,
+        state: &State,
+        _first_serial: u64,
+        _changes: &[Change],
+    ) -> Result<(), StateError> {
+        self.save(state).await
     }
 
     pub(crate) async fn save(&self, state: &State) -> Result<(), StateError> {
