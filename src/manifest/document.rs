@@ -150,3 +150,334 @@ fn report(checker: &mut Checker<'_>, problems: &[(ProblemKind, Vec<Segment>)]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::manifest::checker::Sink;
+    use crate::manifest::raw::{ConnectionDocument, DataStreamDocument};
+    use crate::manifest::yaml_tree;
+
+    const CONNECTION: &str = "apiVersion: d360/v1
+kind: Connection
+metadata: { name: Good_One }
+spec:
+  connectorType: AwsRdsMySql
+  label: Good
+  parameters: { jdbc_connection_url: 'jdbc:mysql://h:3306', DATABASE: d }
+  credentials: { user: { fromEnv: U }, password: { fromEnv: P } }
+";
+
+    const STREAM: &str = "apiVersion: d360/v1
+kind: DataStream
+metadata: { name: S }
+spec:
+  label: S
+  connection: C
+  source: { object: patients }
+  dataLakeObject: { category: Profile, primaryKey: id }
+  fields: [ { name: id, type: Text } ]
+  refresh: { mode: UPSERT, hours: [2] }
+";
+
+    /// Reads the first document of `text` as `T`: the value if usable, and every diagnostic
+    /// as `line:column path: message (help)`.
+    fn read_text<T: DeserializeOwned>(text: &str) -> (Option<T>, Vec<String>) {
+        let tree = yaml_tree::parse(text).expect("valid YAML");
+        let mut sink = Sink::default();
+        let mut checker = Checker {
+            file: Path::new("m.yaml"),
+            dir: Path::new("."),
+            root: &tree.documents[0].root,
+            text,
+            prefix: Vec::new(),
+            item: None,
+            sink: &mut sink,
+        };
+        let value = read::<T>(&mut checker);
+        let lines = sink
+            .diagnostics
+            .items
+            .iter()
+            .map(|d| {
+                let help = d.help.as_ref().map(|h| format!(" (help: {h})"));
+                format!(
+                    "{}:{} {}: {}{}",
+                    d.pos.line,
+                    d.pos.column,
+                    d.path,
+                    d.message,
+                    help.unwrap_or_default()
+                )
+            })
+            .collect();
+        (value, lines)
+    }
+
+    /// `base` with each `(from, to)` replaced once; every replacement must apply.
+    #[track_caller]
+    fn edited(base: &str, edits: &[(&str, &str)]) -> String {
+        let mut text = base.to_owned();
+        for (from, to) in edits {
+            assert!(text.contains(from), "`{from}` is not in the document");
+            text = text.replacen(from, to, 1);
+        }
+        text
+    }
+
+    #[track_caller]
+    fn check_connection(edits: &[(&str, &str)], expected: &[&str]) -> Option<ConnectionDocument> {
+        let (value, lines) = read_text::<ConnectionDocument>(&edited(CONNECTION, edits));
+        assert_eq!(lines, expected, "{edits:?}");
+        assert_eq!(
+            value.is_some(),
+            expected.is_empty(),
+            "a document is usable exactly when it has no problem"
+        );
+        value
+    }
+
+    #[track_caller]
+    fn check_stream(edits: &[(&str, &str)], expected: &[&str]) -> Option<DataStreamDocument> {
+        let (value, lines) = read_text::<DataStreamDocument>(&edited(STREAM, edits));
+        assert_eq!(lines, expected, "{edits:?}");
+        assert_eq!(
+            value.is_some(),
+            expected.is_empty(),
+            "a document is usable exactly when it has no problem"
+        );
+        value
+    }
+
+    #[test]
+    fn clean_documents_read_through() {
+        let connection = check_connection(&[], &[]).expect("usable");
+        assert_eq!(connection.spec.label, "Good");
+        let stream = check_stream(&[], &[]).expect("usable");
+        assert_eq!(stream.spec.refresh.map(|r| r.hours), Some(vec![2]));
+    }
+
+    #[test]
+    fn unknown_fields_suggest_the_field_meant() {
+        // The missing `label` is not reported again: the suggestion already names it.
+        check_connection(
+            &[("  label: Good", "  labl: Good")],
+            &["6:3 spec.labl: unknown field `labl` (help: did you mean `label`?)"],
+        );
+        check_connection(
+            &[("  label: Good", "  label: Good\n  colour: red")],
+            &[
+                "7:3 spec.colour: unknown field `colour` (help: fields here are: connectorType, label, method, parameters, credentials, lifecycle)",
+            ],
+        );
+        check_connection(
+            &[("fromEnv: U", "fromEnvv: U")],
+            &["8:26 spec.credentials.user.fromEnvv: unknown field `fromEnvv` (help: did you mean `fromEnv`?)"],
+        );
+    }
+
+    #[test]
+    fn missing_fields_name_where_to_add_them() {
+        check_connection(
+            &[("  label: Good\n", "")],
+            &["4:1 spec.label: missing required field `label` (help: add `label:` under `spec`)"],
+        );
+        check_stream(
+            &[("category: Profile, ", "")],
+            &[
+                "8:3 spec.dataLakeObject.category: missing required field `category` (help: add `category:` under `spec.dataLakeObject`)",
+            ],
+        );
+        let (_, lines) =
+            read_text::<ConnectionDocument>("apiVersion: d360/v1\nkind: Connection\nmetadata: { name: X }\n");
+        assert_eq!(
+            lines,
+            ["1:1 spec: missing required field `spec` (help: add `spec:` under the document)"]
+        );
+    }
+
+    #[test]
+    fn wrong_types_say_what_was_found() {
+        check_connection(
+            &[("label: Good", "label: [1, 2]")],
+            &["6:10 spec.label: invalid type: sequence, expected a string"],
+        );
+        check_connection(
+            &[("metadata: { name: Good_One }", "metadata: [Good_One]")],
+            &["3:11 metadata: invalid type: sequence, expected struct Metadata"],
+        );
+        check_stream(
+            &[("hours: [2]", "hours: [2, -1, x, '3']")],
+            &[
+                "10:39 spec.refresh.hours[1]: invalid type: integer `-1`, expected u32",
+                "10:43 spec.refresh.hours[2]: invalid type: string \"x\", expected u32",
+                "10:46 spec.refresh.hours[3]: invalid type: string \"3\", expected u32",
+            ],
+        );
+        check_stream(
+            &[("hours: [2]", "hours: [2], dayOfMonth: 99999999999")],
+            &["10:52 spec.refresh.dayOfMonth: invalid value: integer `99999999999`, expected u32"],
+        );
+        check_connection(
+            &[("DATABASE: d", "DATABASE: ~")],
+            &["7:71 spec.parameters.DATABASE: invalid type: unit value, expected a string, number or boolean"],
+        );
+    }
+
+    #[test]
+    fn enum_values_suggest_the_value_meant() {
+        check_connection(
+            &[("  label: Good", "  label: Good\n  method: Ingres")],
+            &["7:11 spec.method: `Ingres` is not an allowed value (help: did you mean `Ingress`?)"],
+        );
+        check_stream(
+            &[("type: Text", "type: Txt")],
+            &["9:31 spec.fields[0].type: `Txt` is not an allowed value (help: did you mean `Text`?)"],
+        );
+        check_stream(
+            &[("category: Profile", "category: Nope")],
+            &[
+                "8:31 spec.dataLakeObject.category: `Nope` is not an allowed value (help: allowed values: Profile, Engagement, Other)",
+            ],
+        );
+        check_stream(
+            &[("mode: UPSERT", "mode: { a: b }")],
+            &[
+                "10:20 spec.refresh.mode: invalid type: map, expected one of `UPSERT`, `TOTAL_REPLACE`, `INCREMENTAL`, `REPLACE`, `NEAR_REAL_TIME_INCREMENTAL`, `PARTIAL_UPDATE`",
+            ],
+        );
+    }
+
+    #[test]
+    fn literal_secrets_are_refused_without_their_value() {
+        for literal in ["hunter2", "'hunter2'", "12345", "true", "[hunter2]"] {
+            let (value, lines) = read_text::<ConnectionDocument>(&edited(CONNECTION, &[("{ fromEnv: P }", literal)]));
+            assert!(value.is_none());
+            assert_eq!(
+                lines,
+                [
+                    "8:40 spec.credentials.password: a literal secret value is not allowed for credential `password` (help: write `password: { fromEnv: VARIABLE }` or `password: { fromFile: path }`; d360 never keeps secret values in manifests)"
+                ],
+                "{literal}"
+            );
+        }
+        check_connection(
+            &[("{ fromEnv: P }", "{ fromEnv: P, fromFile: p }")],
+            &["8:50 spec.credentials.password: give exactly one of `fromEnv` and `fromFile`"],
+        );
+        check_connection(&[("{ fromEnv: P }", "{ fromEnv: hunter2-value }")], &[]);
+        let (_, lines) =
+            read_text::<ConnectionDocument>(&edited(CONNECTION, &[("{ fromEnv: P }", "{ fromEnv: [x] }")]));
+        assert_eq!(
+            lines,
+            ["8:61 spec.credentials.password.fromEnv: invalid type: sequence, expected a string"]
+        );
+        let (_, lines) = read_text::<ConnectionDocument>(&edited(
+            CONNECTION,
+            &[("{ fromEnv: P }", "{ fromEnv: P, fromFile: 'hunter2' }")],
+        ));
+        assert!(lines.iter().all(|line| !line.contains("hunter2")), "{lines:?}");
+    }
+
+    #[test]
+    fn every_problem_of_a_document_is_reported_at_once() {
+        check_connection(
+            &[
+                (
+                    "metadata: { name: Good_One }",
+                    "metadata: { name: Good_One, colour: red }",
+                ),
+                ("  label: Good", "  labl: Good\n  method: Sideways"),
+                ("password: { fromEnv: P }", "password: hunter2"),
+            ],
+            &[
+                "3:29 metadata.colour: unknown field `colour` (help: fields here are: name, labels)",
+                "6:3 spec.labl: unknown field `labl` (help: did you mean `label`?)",
+                "7:11 spec.method: `Sideways` is not an allowed value (help: allowed values: Ingress, Egress)",
+                "9:40 spec.credentials.password: a literal secret value is not allowed for credential `password` (help: write `password: { fromEnv: VARIABLE }` or `password: { fromFile: path }`; d360 never keeps secret values in manifests)",
+            ],
+        );
+        check_stream(
+            &[
+                (
+                    "{ name: id, type: Text }",
+                    "{ name: id, type: Txt }, { nam: x, type: Text }",
+                ),
+                ("object: patients", "object: [patients]"),
+            ],
+            &[
+                "7:21 spec.source.object: invalid type: sequence, expected a string",
+                "9:31 spec.fields[0].type: `Txt` is not an allowed value (help: did you mean `Text`?)",
+                "9:40 spec.fields[1].nam: unknown field `nam` (help: did you mean `name`?)",
+            ],
+        );
+    }
+
+    #[test]
+    fn scalars_mean_what_yaml_says() {
+        let connection = check_connection(
+            &[
+                ("label: Good", "label: 123"),
+                (
+                    "DATABASE: d",
+                    "DATABASE: 3306, port: 1.50, ssl: true, quoted: '007', hex: 0x1f",
+                ),
+            ],
+            &[],
+        )
+        .expect("usable");
+        assert_eq!(connection.spec.label, "123");
+        let values: Vec<(&str, &str)> = connection
+            .spec
+            .parameters
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.0.as_str()))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("DATABASE", "3306"),
+                ("hex", "31"),
+                ("jdbc_connection_url", "jdbc:mysql://h:3306"),
+                ("port", "1.5"),
+                ("quoted", "007"),
+                ("ssl", "true"),
+            ]
+        );
+        let stream = check_stream(
+            &[
+                ("hours: [2]", "hours:"),
+                ("{ object: patients }", "{ object: patients, database: ~ }"),
+            ],
+            &[],
+        )
+        .expect("usable");
+        assert_eq!(stream.spec.refresh.map(|r| r.hours), Some(Vec::new()));
+        assert_eq!(stream.spec.source.database, None);
+    }
+
+    #[test]
+    fn aliases_read_as_their_anchor() {
+        let connection = check_connection(
+            &[("label: Good", "label: &l Good"), ("DATABASE: d", "DATABASE: *l")],
+            &[],
+        )
+        .expect("usable");
+        assert_eq!(
+            connection.spec.parameters.get("DATABASE").map(|v| v.0.as_str()),
+            Some("Good")
+        );
+    }
+
+    #[test]
+    fn duplicate_struct_keys_make_the_document_unusable_without_a_second_report() {
+        let (value, lines) = read_text::<ConnectionDocument>(&edited(
+            CONNECTION,
+            &[("  label: Good\n", "  label: Good\n  label: Again\n")],
+        ));
+        assert!(value.is_none());
+        assert_eq!(lines, Vec::<String>::new(), "the tree reports duplicate keys");
+    }
+}

@@ -262,10 +262,20 @@ impl<'de> de::Deserializer<'de> for Tree<'_> {
     /// A credential is anything but a mapping: refused here, before its value is read.
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Problem> {
         let literal = !matches!(self.node, Node::Map { .. }) && !self.node.is_null();
-        if name == SecretSource::SERDE_NAME && literal {
+        if name != SecretSource::SERDE_NAME {
+            return visitor.visit_newtype_struct(self);
+        }
+        if literal {
             return Err(self.place(Problem::new(ProblemKind::LiteralSecret)));
         }
-        visitor.visit_newtype_struct(self)
+        // A credential is one value: whatever is wrong inside it, a retry leaves it all out
+        // (so `{ fromEnv: [x] }` does not also report a reference with no `fromEnv`).
+        visitor.visit_newtype_struct(self).map_err(|mut problem| {
+            if let Some(place) = &mut problem.place {
+                place.recover_at = self.path.to_path();
+            }
+            problem
+        })
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Problem> {

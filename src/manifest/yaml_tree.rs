@@ -374,6 +374,12 @@ impl MarkedEventReceiver for Builder<'_> {
                     pos, anchor, entries, ..
                 }) = self.stack.pop()
                 {
+                    // yaml-rust2 starts a block mapping at its first `:`; the mapping
+                    // starts where its first key does.
+                    let pos = match entries.first() {
+                        Some(first) if first.key_pos.offset < pos.offset => first.key_pos,
+                        _ => pos,
+                    };
                     self.push_anchored(Node::Map { pos, entries }, anchor);
                 }
             }
@@ -457,6 +463,16 @@ mod tests {
         let (node, found) = root.find(&[Segment::Key("b".into()), Segment::Key("c".into()), Segment::Index(1)]);
         assert!(found);
         assert_eq!(node.as_str(), Some("2"));
+    }
+
+    #[test]
+    fn mappings_start_at_their_first_key_or_brace() {
+        let tree = parse("a: 1\nb:\n  c: 2\nd: { e: 3 }\n").expect("valid yaml");
+        let root = &tree.documents[0].root;
+        let place = |node: &Node| (node.pos().line, node.pos().column);
+        assert_eq!(place(root), (1, 1));
+        assert_eq!(root.get("b").map(place), Some((3, 3)));
+        assert_eq!(root.get("d").map(place), Some((4, 4)));
     }
 
     #[test]
