@@ -320,6 +320,10 @@ spec:
             &[("hours: [2]", "hours: [2], dayOfMonth: 99999999999")],
             &["10:52 spec.refresh.dayOfMonth: invalid value: integer `99999999999`, expected u32"],
         );
+        check_stream(
+            &[("source: { object: patients }", "source: ~")],
+            &["7:11 spec.source: invalid type: unit value, expected struct SourceSpec"],
+        );
         check_connection(
             &[("DATABASE: d", "DATABASE: ~")],
             &["7:71 spec.parameters.DATABASE: invalid type: unit value, expected a string, number or boolean"],

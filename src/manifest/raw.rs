@@ -256,7 +256,7 @@ pub(crate) struct FieldSpec {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[expect(non_camel_case_types, reason = "the API's own spelling")]
+#[expect(non_camel_case_types, clippy::upper_case_acronyms, reason = "the API's own spelling")]
 pub(crate) enum RefreshMode {
     UPSERT,
     TOTAL_REPLACE,

@@ -75,9 +75,9 @@ impl<'a> Link<'a> {
         }
     }
 
-    fn to_path(&self) -> Vec<Segment> {
+    fn to_path(self) -> Vec<Segment> {
         let mut path = Vec::new();
-        let mut link = Some(self);
+        let mut link = Some(&self);
         while let Some(current) = link {
             match current.step {
                 Some(Step::Key(key)) => path.push(Segment::Key(key.to_owned())),
@@ -143,10 +143,15 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// `key:` with nothing after it: an empty mapping or sequence (but `~` is null, not empty).
+    fn is_blank(&self) -> bool {
+        self.plain().is_some_and(str::is_empty)
+    }
+
     fn entries(&self) -> Option<&'a [Entry]> {
         match self.node {
             Node::Map { entries, .. } => Some(entries),
-            node if node.is_null() => Some(&[]),
+            _ if self.is_blank() => Some(&[]),
             _ => None,
         }
     }
@@ -154,7 +159,7 @@ impl<'a> Tree<'a> {
     fn items(&self) -> Option<&'a [Node]> {
         match self.node {
             Node::Seq { items, .. } => Some(items),
-            node if node.is_null() => Some(&[]),
+            _ if self.is_blank() => Some(&[]),
             _ => None,
         }
     }
@@ -319,7 +324,7 @@ impl<'de> de::Deserializer<'de> for Tree<'_> {
         let access = Fields {
             tree: self,
             entries,
-            fields,
+            names: fields,
             next_entry: 0,
             next_missing: 0,
             value: None,
@@ -363,7 +368,7 @@ impl<'de> de::Deserializer<'de> for Tree<'_> {
 /// The entries of a mapping read as a map (parameters, labels, credentials).
 struct Entries<'a> {
     tree: Tree<'a>,
-    entries: &'a [Entry],
+    list: &'a [Entry],
     next: usize,
     value: Option<&'a Entry>,
 }
@@ -372,7 +377,7 @@ impl<'a> Entries<'a> {
     fn new(tree: Tree<'a>, entries: &'a [Entry]) -> Self {
         Self {
             tree,
-            entries,
+            list: entries,
             next: 0,
             value: None,
         }
@@ -383,7 +388,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     type Error = Problem;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Problem> {
-        while let Some(entry) = self.entries.get(self.next) {
+        while let Some(entry) = self.list.get(self.next) {
             self.next += 1;
             let link = self.tree.path.child(Step::Key(&entry.key));
             if self.tree.context.recovering(&link) {
@@ -418,7 +423,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 struct Fields<'a> {
     tree: Tree<'a>,
     entries: &'a [Entry],
-    fields: &'static [&'static str],
+    names: &'static [&'static str],
     next_entry: usize,
     next_missing: usize,
     value: Option<FieldValue<'a>>,
@@ -445,7 +450,7 @@ impl<'de> MapAccess<'de> for Fields<'_> {
                 return Err(Problem::new(ProblemKind::ComplexKey).placed(|| link.to_path()));
             }
             if self.tree.context.recovering(&link) {
-                if !self.fields.contains(&entry.key.as_str()) {
+                if !self.names.contains(&entry.key.as_str()) {
                     continue;
                 }
                 self.value = Some(FieldValue::Filler(&entry.key));
@@ -457,7 +462,7 @@ impl<'de> MapAccess<'de> for Fields<'_> {
         if self.tree.context.recovery.is_empty() {
             return Ok(None);
         }
-        while let Some(field) = self.fields.get(self.next_missing) {
+        while let Some(field) = self.names.get(self.next_missing) {
             self.next_missing += 1;
             let absent = !self.entries.iter().any(|e| e.key == *field);
             if absent && self.tree.context.recovering(&self.tree.path.child(Step::Key(field))) {
@@ -495,13 +500,17 @@ impl<'de> MapAccess<'de> for Fields<'_> {
 /// The items of a sequence; recovery leaves items out (their indexes stay the file's).
 struct Items<'a> {
     tree: Tree<'a>,
-    items: &'a [Node],
+    nodes: &'a [Node],
     next: usize,
 }
 
 impl<'a> Items<'a> {
     fn new(tree: Tree<'a>, items: &'a [Node]) -> Self {
-        Self { tree, items, next: 0 }
+        Self {
+            tree,
+            nodes: items,
+            next: 0,
+        }
     }
 }
 
@@ -509,7 +518,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = Problem;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Problem> {
-        while let Some(node) = self.items.get(self.next) {
+        while let Some(node) = self.nodes.get(self.next) {
             let index = self.next;
             self.next += 1;
             let link = self.tree.path.child(Step::Index(index));
@@ -528,14 +537,14 @@ impl<'de> SeqAccess<'de> for Items<'_> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len() - self.next)
+        Some(self.nodes.len() - self.next)
     }
 }
 
 /// A scalar read as an enum: the variant is its text.
 struct UnitVariant<'a>(&'a str);
 
-impl<'de, 'a> EnumAccess<'de> for UnitVariant<'a> {
+impl<'de> EnumAccess<'de> for UnitVariant<'_> {
     type Error = Problem;
     type Variant = UnitOnly;
 
@@ -683,5 +692,84 @@ impl<'de> MapAccess<'de> for FillerFields {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Problem> {
         seed.deserialize(Filler)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::raw::{ConnectionDocument, ConnectionSetDocument, DataStreamDocument};
+    use crate::manifest::yaml_tree;
+
+    const EXAMPLES: [&str; 3] = [
+        include_str!("../../manifests/connections.yaml"),
+        include_str!("../../manifests/clinic-fleet.yaml"),
+        include_str!("../../manifests/data-streams.yaml"),
+    ];
+
+    /// Reads one document both ways; `Some(disagreement)` when they differ.
+    fn compare<T: DeserializeOwned + PartialEq + std::fmt::Debug>(text: &str, node: &Node) -> Option<String> {
+        let theirs = serde_yaml::from_str::<T>(text);
+        let (ours, duplicate) = from_node::<T>(node, &HashSet::new());
+        match (theirs, ours) {
+            (Ok(theirs), Ok(ours)) if !duplicate && theirs == ours => None,
+            (Err(_), Ok(_)) if duplicate => None,
+            (Err(_), Err(_)) => None,
+            (theirs, ours) => Some(format!("serde_norway: {theirs:?}\ntree: {ours:?}")),
+        }
+    }
+
+    /// Seeded line deletions, duplications and edits of the examples, one document each.
+    fn variants() -> Vec<String> {
+        let mut rng = fastrand::Rng::with_seed(8);
+        let edits = [
+            ": ~", ": 7", ": -1", ": 1.5", ": true", ": '3'", ": [a]", ": {a: b}", ": \"x\"", ": 0x10", ": 007", ":",
+        ];
+        let mut out = Vec::new();
+        for text in EXAMPLES {
+            for document in text.split("\n---\n") {
+                out.push(document.to_owned());
+                let lines: Vec<&str> = document.lines().collect();
+                for _ in 0..150 {
+                    let mut copy: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+                    let index = rng.usize(0..copy.len());
+                    match rng.u8(0..3) {
+                        0 => {
+                            copy.remove(index);
+                        }
+                        1 => copy.insert(index, copy[index].clone()),
+                        _ => {
+                            if let Some((key, _)) = copy[index].split_once(": ") {
+                                copy[index] = format!("{key}{}", edits[rng.usize(0..edits.len())]);
+                            }
+                        }
+                    }
+                    out.push(copy.join("\n"));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reads_like_serde_norway_did() {
+        let mut compared = 0;
+        for text in variants() {
+            let Ok(tree) = yaml_tree::parse(&text) else { continue };
+            let Some(document) = tree.documents.first() else {
+                continue;
+            };
+            let disagreement = match document.root.get("kind").and_then(Node::as_str) {
+                Some("Connection") => compare::<ConnectionDocument>(&text, &document.root),
+                Some("ConnectionSet") => compare::<ConnectionSetDocument>(&text, &document.root),
+                Some("DataStream") => compare::<DataStreamDocument>(&text, &document.root),
+                _ => continue,
+            };
+            if let Some(disagreement) = disagreement {
+                panic!("the readers disagree on\n{text}\n{disagreement}");
+            }
+            compared += 1;
+        }
+        assert!(compared > 300, "only {compared} documents compared");
     }
 }
