@@ -34,7 +34,7 @@ pub(crate) use files::FilesError;
 use checker::{Checker, Sink};
 use diagnostic::Related;
 use document::DocumentKind;
-use yaml_tree::{Pos, Segment};
+use yaml_tree::Pos;
 
 use crate::model::{Kind, Resource, ResourceKey};
 
@@ -160,10 +160,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
         }
     };
     for duplicate in &tree.duplicates {
-        let key = match duplicate.path.last() {
-            Some(Segment::Key(key)) => key.clone(),
-            _ => String::new(),
-        };
+        let key = &duplicate.key;
         sink.push(
             Diagnostic::error(
                 file,

@@ -152,6 +152,8 @@ impl Node {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DuplicateKey {
     pub(crate) document: usize,
+    pub(crate) key: String,
+    /// The path of the key, ending in it.
     pub(crate) path: Vec<Segment>,
     pub(crate) first: Pos,
     pub(crate) second: Pos,
@@ -286,7 +288,8 @@ impl Builder<'_> {
     }
 
     fn push_node(&mut self, node: Node) {
-        let path = self.current_path();
+        // (key, first place, second place) of a key this mapping already has.
+        let mut duplicate = None;
         match self.stack.last_mut() {
             None => self.tree.documents.push(Document {
                 root: node,
@@ -306,13 +309,7 @@ impl Builder<'_> {
                 }
                 Some((key, key_pos, complex_key)) => {
                     if let Some(previous) = entries.iter().find(|e| e.key == key) {
-                        let first = previous.key_pos;
-                        self.tree.duplicates.push(DuplicateKey {
-                            document: self.tree.documents.len(),
-                            path,
-                            first,
-                            second: key_pos,
-                        });
+                        duplicate = Some((key.clone(), previous.key_pos, key_pos));
                     }
                     entries.push(Entry {
                         key,
@@ -322,6 +319,18 @@ impl Builder<'_> {
                     });
                 }
             },
+        }
+        // The path is built only for a duplicate: most files have none.
+        if let Some((key, first, second)) = duplicate {
+            let mut path = self.current_path();
+            path.push(Segment::Key(key.clone()));
+            self.tree.duplicates.push(DuplicateKey {
+                document: self.tree.documents.len(),
+                key,
+                path,
+                first,
+                second,
+            });
         }
     }
 }
