@@ -15,6 +15,7 @@ mod convert_data_stream;
 pub(crate) mod diagnostic;
 mod document;
 mod files;
+mod filler;
 mod interpolate;
 mod problem;
 pub(crate) mod raw;

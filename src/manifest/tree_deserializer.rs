@@ -14,12 +14,13 @@
 use std::cell::Cell;
 use std::collections::HashSet;
 
-use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer};
+use serde::de::value::StrDeserializer;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
     VariantAccess, Visitor,
 };
 
+use super::filler::Filler;
 use super::problem::{Place, Problem, ProblemKind, one_of};
 use super::scalar::{self, Resolved};
 use super::yaml_tree::{Entry, Node, Segment};
@@ -122,7 +123,7 @@ fn unexpected(node: &Node) -> Unexpected<'_> {
     }
 }
 
-fn key_deserializer(key: &str) -> StrDeserializer<'_, Problem> {
+pub(super) fn key_deserializer(key: &str) -> StrDeserializer<'_, Problem> {
     key.into_deserializer()
 }
 
@@ -542,7 +543,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
 }
 
 /// A scalar read as an enum: the variant is its text.
-struct UnitVariant<'a>(&'a str);
+pub(super) struct UnitVariant<'a>(pub(super) &'a str);
 
 impl<'de> EnumAccess<'de> for UnitVariant<'_> {
     type Error = Problem;
@@ -555,7 +556,7 @@ impl<'de> EnumAccess<'de> for UnitVariant<'_> {
 }
 
 /// Manifest enums are plain words; a variant with data cannot be written as a scalar.
-struct UnitOnly;
+pub(super) struct UnitOnly;
 
 impl<'de> VariantAccess<'de> for UnitOnly {
     type Error = Problem;
@@ -578,120 +579,6 @@ impl<'de> VariantAccess<'de> for UnitOnly {
         _visitor: V,
     ) -> Result<V::Value, Problem> {
         Err(de::Error::invalid_type(Unexpected::UnitVariant, &"struct variant"))
-    }
-}
-
-/// A stand-in value of whatever type is asked for: empty, zero, false, none, the first
-/// variant. Only used on a retry after a problem, so the value itself is never used.
-struct Filler;
-
-macro_rules! filler {
-    ($($method:ident => $visit:ident($($value:expr)?);)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Problem> {
-                visitor.$visit($($value)?)
-            }
-        )*
-    };
-}
-
-impl<'de> de::Deserializer<'de> for Filler {
-    type Error = Problem;
-
-    filler! {
-        deserialize_any => visit_str("");
-        deserialize_bool => visit_bool(false);
-        deserialize_i8 => visit_i64(0);
-        deserialize_i16 => visit_i64(0);
-        deserialize_i32 => visit_i64(0);
-        deserialize_i64 => visit_i64(0);
-        deserialize_u8 => visit_u64(0);
-        deserialize_u16 => visit_u64(0);
-        deserialize_u32 => visit_u64(0);
-        deserialize_u64 => visit_u64(0);
-        deserialize_f32 => visit_f64(0.0);
-        deserialize_f64 => visit_f64(0.0);
-        deserialize_char => visit_str("");
-        deserialize_str => visit_str("");
-        deserialize_string => visit_str("");
-        deserialize_identifier => visit_str("");
-        deserialize_bytes => visit_bytes(&[]);
-        deserialize_byte_buf => visit_bytes(&[]);
-        deserialize_option => visit_none();
-        deserialize_unit => visit_unit();
-        deserialize_ignored_any => visit_unit();
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Problem> {
-        visitor.visit_seq(SeqDeserializer::<_, Problem>::new(std::iter::empty::<()>()))
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Problem> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Problem> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Problem> {
-        visitor.visit_map(MapDeserializer::<_, Problem>::new(std::iter::empty::<((), ())>()))
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Problem> {
-        visitor.visit_unit()
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Problem> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Problem> {
-        visitor.visit_map(FillerFields { fields, next: 0 })
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Problem> {
-        match variants.first() {
-            Some(first) => visitor.visit_enum(UnitVariant(first)),
-            None => Err(de::Error::custom("an enum without variants")),
-        }
-    }
-}
-
-/// Every field of a struct, each with a [`Filler`].
-struct FillerFields {
-    fields: &'static [&'static str],
-    next: usize,
-}
-
-impl<'de> MapAccess<'de> for FillerFields {
-    type Error = Problem;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Problem> {
-        let Some(field) = self.fields.get(self.next) else {
-            return Ok(None);
-        };
-        self.next += 1;
-        seed.deserialize(key_deserializer(field)).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Problem> {
-        seed.deserialize(Filler)
     }
 }
 
