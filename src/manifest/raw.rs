@@ -347,6 +347,15 @@ macro_rules! spelled_as_named {
                         $($name::$variant => stringify!($variant),)*
                     }
                 }
+
+                /// The variant spelled `name`, if there is one.
+                #[must_use]
+                pub(crate) fn from_name(name: &str) -> Option<Self> {
+                    match name {
+                        $(stringify!($variant) => Some($name::$variant),)*
+                        _ => None,
+                    }
+                }
             }
         )*
     };
@@ -365,13 +374,19 @@ mod tests {
     use super::*;
 
     #[track_caller]
-    fn check<T: Serialize + Copy>(values: &[T], as_str: fn(T) -> &'static str) {
+    fn check<T: Serialize + Copy + PartialEq + std::fmt::Debug>(
+        values: &[T],
+        as_str: fn(T) -> &'static str,
+        from_name: fn(&str) -> Option<T>,
+    ) {
         for value in values {
             assert_eq!(
                 serde_json::to_value(value).expect("a unit variant serialises"),
                 serde_json::Value::from(as_str(*value))
             );
+            assert_eq!(from_name(as_str(*value)), Some(*value));
         }
+        assert_eq!(from_name("not a variant"), None);
     }
 
     #[test]
@@ -381,7 +396,7 @@ mod tests {
         use FrequencyType as Q;
         use RefreshMode as R;
         use Weekday as W;
-        check(&[C::Profile, C::Engagement, C::Other], C::as_str);
+        check(&[C::Profile, C::Engagement, C::Other], C::as_str, C::from_name);
         check(
             &[
                 F::Text,
@@ -396,6 +411,7 @@ mod tests {
                 F::Currency,
             ],
             F::as_str,
+            F::from_name,
         );
         check(
             &[
@@ -407,10 +423,12 @@ mod tests {
                 R::PARTIAL_UPDATE,
             ],
             R::as_str,
+            R::from_name,
         );
         check(
             &[Q::Daily, Q::Hourly, Q::Minutely, Q::Weekly, Q::Monthly, Q::None],
             Q::as_str,
+            Q::from_name,
         );
         check(
             &[
@@ -423,6 +441,7 @@ mod tests {
                 W::Sunday,
             ],
             W::as_str,
+            W::from_name,
         );
     }
 }
