@@ -94,8 +94,9 @@ impl SecretSource {
     pub(crate) const SERDE_NAME: &'static str = "$d360::SecretSource";
 }
 
-/// The refusal of a literal value, worded for any file that holds references.
-const LITERAL_SECRET: &str = "a literal secret value is not allowed here: write { fromEnv: VARIABLE } or { fromFile: path }; d360.yaml never holds secrets";
+/// What serde-based readers (`d360.yaml`) report for a literal value. A message for people
+/// only: nothing matches on it (the manifest refuses literals by type, via `SERDE_NAME`).
+const LITERAL_REFUSAL: &str = "a literal secret value is not allowed here: write { fromEnv: VARIABLE } or { fromFile: path }; d360.yaml never holds secrets";
 
 impl Serialize for SecretSource {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -124,7 +125,7 @@ impl<'de> Deserialize<'de> for SecretSource {
         struct SecretVisitor;
         impl SecretVisitor {
             fn literal<E: de::Error>() -> E {
-                E::custom(LITERAL_SECRET)
+                E::custom(LITERAL_REFUSAL)
             }
         }
         impl<'de> Visitor<'de> for SecretVisitor {
