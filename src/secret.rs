@@ -1,15 +1,18 @@
 //! References to secret values and their resolution.
 //!
 //! Manifests and `d360.yaml` never hold a secret value, only where to find one: an
-//! environment variable or a file. A value, once read, lives in a [`SecretString`] and is
+//! environment variable or a file, written `{ fromEnv: NAME }` / `{ fromFile: path }`
+//! ([`SecretSource`], shared by both file formats). A value, once read, lives in a [`SecretString`] and is
 //! never printed, logged or serialised. Plans and state hold the reference (and, in state, a
 //! keyed fingerprint), never the value.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Where a secret value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -76,6 +79,126 @@ impl fmt::Display for SecretRef {
     }
 }
 
+/// Where a secret comes from, as written in a file: `{ fromEnv: NAME }` or
+/// `{ fromFile: path }`. A literal value is refused, and the refusal never repeats the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SecretSource {
+    FromEnv(String),
+    FromFile(String),
+}
+
+impl SecretSource {
+    /// The newtype name `SecretSource` deserialises through, so a deserializer that knows it
+    /// (the manifest's) can refuse a literal value before reading it; any other deserializer
+    /// just sees the inner value.
+    pub(crate) const SERDE_NAME: &'static str = "$d360::SecretSource";
+}
+
+/// What serde-based readers (`d360.yaml`) report for a literal value. A message for people
+/// only: nothing matches on it (the manifest refuses literals by type, via `SERDE_NAME`).
+const LITERAL_REFUSAL: &str = "a literal secret value is not allowed here: write { fromEnv: VARIABLE } or { fromFile: path }; d360.yaml never holds secrets";
+
+impl Serialize for SecretSource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self {
+            SecretSource::FromEnv(name) => map.serialize_entry("fromEnv", name)?,
+            SecretSource::FromFile(path) => map.serialize_entry("fromFile", path)?,
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NewtypeVisitor;
+        impl<'de> Visitor<'de> for NewtypeVisitor {
+            type Value = SecretSource;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`{ fromEnv: NAME }` or `{ fromFile: path }`")
+            }
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<SecretSource, D::Error> {
+                deserializer.deserialize_any(SecretVisitor)
+            }
+        }
+        struct SecretVisitor;
+        impl SecretVisitor {
+            fn literal<E: de::Error>() -> E {
+                E::custom(LITERAL_REFUSAL)
+            }
+        }
+        impl<'de> Visitor<'de> for SecretVisitor {
+            type Value = SecretSource;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`{ fromEnv: NAME }` or `{ fromFile: path }`")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<SecretSource, E> {
+                Err(Self::literal())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<SecretSource, E> {
+                Err(Self::literal())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<SecretSource, E> {
+                Err(Self::literal())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<SecretSource, E> {
+                Err(Self::literal())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<SecretSource, E> {
+                Err(Self::literal())
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<SecretSource, A::Error> {
+                Err(Self::literal())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SecretSource, A::Error> {
+                let mut found: Option<SecretSource> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: String = map.next_value()?;
+                    let source = match key.as_str() {
+                        "fromEnv" => SecretSource::FromEnv(value),
+                        "fromFile" => SecretSource::FromFile(value),
+                        other => {
+                            return Err(de::Error::unknown_field(other, &["fromEnv", "fromFile"]));
+                        }
+                    };
+                    if found.is_some() {
+                        return Err(de::Error::custom("give exactly one of `fromEnv` and `fromFile`"));
+                    }
+                    found = Some(source);
+                }
+                found.ok_or_else(|| de::Error::custom("give one of `fromEnv` and `fromFile`"))
+            }
+        }
+        deserializer.deserialize_newtype_struct(Self::SERDE_NAME, NewtypeVisitor)
+    }
+}
+
+impl JsonSchema for SecretSource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SecretSource".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A reference to a secret value; literal values are refused.",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": { "fromEnv": { "type": "string", "description": "Environment variable holding the value." } },
+                    "required": ["fromEnv"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "fromFile": { "type": "string", "description": "File holding the value, relative to the manifest." } },
+                    "required": ["fromFile"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
 /// A keyed fingerprint (HMAC-SHA256, hex) of a secret value, so state can tell whether a
 /// value changed without ever holding it. `context` binds the fingerprint to one credential.
 #[must_use]
@@ -102,6 +225,20 @@ mod tests {
         let other = SecretString::from("hunter3".to_owned());
         assert_ne!(a, fingerprint(b"key-a", "Connection/X/password", &other));
         assert!(!a.contains("hunter2"));
+    }
+
+    #[test]
+    fn sources_read_references_and_refuse_literals_without_echoing_them() {
+        let env: SecretSource = serde_yaml::from_str("{ fromEnv: DB_PASSWORD }").expect("a reference");
+        assert_eq!(env, SecretSource::FromEnv("DB_PASSWORD".into()));
+        let file: SecretSource = serde_yaml::from_str("fromFile: secrets/db").expect("a reference");
+        assert_eq!(file, SecretSource::FromFile("secrets/db".into()));
+        for literal in ["hunter2", "[hunter2]", "12345"] {
+            let error = serde_yaml::from_str::<SecretSource>(literal).expect_err("a literal is refused");
+            assert!(error.to_string().contains("literal secret value"), "{error}");
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+        }
+        assert!(serde_yaml::from_str::<SecretSource>("{ fromEnv: A, fromFile: b }").is_err());
     }
 
     #[test]

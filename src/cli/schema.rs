@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::{CliError, Outcome};
 use crate::manifest::schema;
-use crate::output;
+use crate::{drift, output};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -16,6 +16,16 @@ pub(crate) struct Args {
     pub(crate) check: bool,
 }
 
+/// Every schema file: the manifests', then the drift report's.
+fn all() -> Result<Vec<(&'static str, serde_json::Value)>, serde_json::Error> {
+    let mut all = schema::all()?;
+    all.push((
+        "drift-report.json",
+        schema::with_id::<drift::Report>("drift-report.json", "d360 drift report (`d360 drift --format json`)")?,
+    ));
+    Ok(all)
+}
+
 pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
     let mut stale = Vec::new();
     if !args.check {
@@ -24,7 +34,9 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
             source,
         })?;
     }
-    for (name, value) in schema::all() {
+    let schemas =
+        all().map_err(|error| CliError::Reported(format!("error: cannot generate the JSON Schemas: {error}")))?;
+    for (name, value) in schemas {
         let path = args.out.join(name);
         let text = schema::to_text(&value);
         if args.check {

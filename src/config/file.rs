@@ -7,8 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{AuthMethod, ConfigError, DEFAULT_API_VERSION, OrgProfile, StateConfig, default_state_path, parse_org_url};
-use crate::manifest::raw::SecretSource;
-use crate::secret::SecretRef;
+use crate::secret::{SecretRef, SecretSource};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -110,11 +109,8 @@ pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
         if let Some(index) = message.rfind(" at line ") {
             message.truncate(index);
         }
-        if message.contains(crate::manifest::raw::LITERAL_SECRET) {
-            message = format!(
-                "{message}: write {{ fromEnv: VARIABLE }} or {{ fromFile: path }}; d360.yaml never holds secrets"
-            );
-        } else if message.contains("did not match any variant of untagged enum Plain") {
+        // A literal secret's message already says what to write instead (`SecretSource`).
+        if message.contains("did not match any variant of untagged enum Plain") {
             message = message.replace(
                 "data did not match any variant of untagged enum Plain",
                 "expected a string or { fromEnv: NAME } / { fromFile: path }",

@@ -96,7 +96,10 @@ impl Checker<'_> {
     }
 
     fn item_suffix(&self) -> String {
-        self.item.map(|item| format!(" ({})", item.label)).unwrap_or_default()
+        match self.item {
+            Some(item) => format!(" ({})", item.label),
+            None => String::new(),
+        }
     }
 
     /// An error on the value at `rel`.

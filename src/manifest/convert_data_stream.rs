@@ -5,23 +5,8 @@ use std::collections::BTreeSet;
 use super::checker::Checker;
 use super::convert_connection::{check_name, convert_lifecycle};
 use super::diagnostic::did_you_mean;
-use super::raw::{Category, DataStreamSpec, FieldType, FrequencyType, Metadata, RefreshMode, RefreshSpec, Weekday};
+use super::raw::{Category, DataStreamSpec, FrequencyType, Metadata, RefreshMode, RefreshSpec, Weekday};
 use crate::kinds::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
-
-fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn category_name(category: Category) -> String {
-    enum_name(&category)
-}
-
-fn field_type_name(field_type: FieldType) -> String {
-    enum_name(&field_type)
-}
 
 /// Checks that `field` (at `rel`) is one of the stream's fields.
 fn check_field_ref(checker: &mut Checker<'_>, rel: &[&str], field: &str, names: &[&str], role: &str) {
@@ -62,10 +47,10 @@ fn convert_refresh(checker: &mut Checker<'_>, refresh: &RefreshSpec) -> Refresh 
         checker.push(diagnostic);
     }
     Refresh {
-        mode: enum_name(&refresh.mode.unwrap_or(RefreshMode::UPSERT)),
-        frequency: refresh.frequency.map(|f: FrequencyType| enum_name(&f)),
+        mode: refresh.mode.unwrap_or(RefreshMode::UPSERT).as_str().to_owned(),
+        frequency: refresh.frequency.map(|f| FrequencyType::as_str(f).to_owned()),
         hours,
-        day_of_week: refresh.day_of_week.map(|d: Weekday| enum_name(&d)),
+        day_of_week: refresh.day_of_week.map(|d| Weekday::as_str(d).to_owned()),
         day_of_month: refresh.day_of_month,
     }
 }
@@ -105,7 +90,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
         }
         fields.push(SourceField {
             name: field_name,
-            field_type: field_type_name(field.field_type),
+            field_type: field.field_type.as_str().to_owned(),
         });
     }
     if spec.fields.is_empty() {
@@ -183,7 +168,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
     let data_lake_object = DataLakeObject {
         name: dlo_name,
         label: checker.optional_text(&["spec", "dataLakeObject", "label"], dlo.label.as_ref()),
-        category: category_name(dlo.category),
+        category: dlo.category.as_str().to_owned(),
         primary_key,
         record_modified_field,
         event_time_field,

@@ -1,9 +1,10 @@
 //! Manifests in: files and directories of YAML documents become validated `model` resources.
 //!
-//! `load` reads every file, builds a position tree of each (for exact diagnostics and
-//! duplicate keys), dispatches each document on `apiVersion` and `kind`, deserialises it into
-//! the `raw` shapes, interpolates `${env:…}` / `${item.…}`, expands `ConnectionSet`s, and
-//! checks everything it can offline. It never stops at the first problem and never does I/O
+//! `load` reads every file and parses it once into a position tree (`yaml_tree`), dispatches
+//! each document on `apiVersion` and `kind`, reads it from the tree into the `raw` shapes
+//! (`tree_deserializer`: unknown fields, types, missing fields and literal secrets become
+//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}`, expands
+//! `ConnectionSet`s, and checks everything it can offline. It never stops at the first problem and never does I/O
 //! beyond reading the manifests and the CSV inventories they name. Secret values are never
 //! read here: only their references are checked.
 
@@ -14,10 +15,14 @@ mod convert_data_stream;
 pub(crate) mod diagnostic;
 mod document;
 mod files;
+mod filler;
 mod interpolate;
+mod problem;
 pub(crate) mod raw;
 pub(crate) mod render;
+mod scalar;
 pub(crate) mod schema;
+mod tree_deserializer;
 mod yaml_tree;
 
 use std::collections::BTreeMap;
@@ -31,7 +36,6 @@ use checker::{Checker, Sink};
 use diagnostic::Related;
 use document::DocumentKind;
 pub(crate) use yaml_tree::Pos;
-use yaml_tree::{Node, Segment};
 
 use crate::model::{Kind, ResourceKey};
 
@@ -159,10 +163,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
         }
     };
     for duplicate in &tree.duplicates {
-        let key = match duplicate.path.last() {
-            Some(Segment::Key(key)) => key.clone(),
-            _ => String::new(),
-        };
+        let key = &duplicate.key;
         sink.push(
             Diagnostic::error(
                 file,
@@ -183,18 +184,11 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
     }
     let dir = file.parent().unwrap_or_else(|| Path::new("."));
     let mut count = 0;
-    for (index, document) in tree.documents.iter().enumerate() {
-        if matches!(&document.root, Node::Scalar { value, .. } if value.is_empty() || value == "~" || value == "null") {
+    for document in &tree.documents {
+        if document.root.is_null() {
             continue;
         }
         count += 1;
-        let slice_start = if index == 0 { 0 } else { document.start.offset };
-        let slice_end = tree
-            .documents
-            .get(index + 1)
-            .map_or(text.len(), |next| next.start.offset);
-        let slice = text.get(slice_start..slice_end.max(slice_start)).unwrap_or("");
-        let first_line = if index == 0 { 1 } else { document.start.line };
         let mut checker = Checker {
             file,
             dir,
@@ -212,7 +206,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
         };
         match document::kind_of(&mut checker) {
             Some(DocumentKind::Connection) => {
-                if let Some(raw) = document::deserialize::<raw::ConnectionDocument>(&mut checker, slice, first_line) {
+                if let Some(raw) = document::read::<raw::ConnectionDocument>(&mut checker) {
                     let connection = convert_connection::convert(&mut checker, &raw.metadata, &raw.spec);
                     let origin = origin_of(&checker, &["metadata", "name"], None);
                     resources.push(Declared {
@@ -222,7 +216,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                 }
             }
             Some(DocumentKind::DataStream) => {
-                if let Some(raw) = document::deserialize::<raw::DataStreamDocument>(&mut checker, slice, first_line) {
+                if let Some(raw) = document::read::<raw::DataStreamDocument>(&mut checker) {
                     let stream = convert_data_stream::convert(&mut checker, &raw.metadata, &raw.spec);
                     let mut origin = origin_of(&checker, &["metadata", "name"], None);
                     origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
@@ -233,8 +227,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                 }
             }
             Some(DocumentKind::ConnectionSet) => {
-                if let Some(raw) = document::deserialize::<raw::ConnectionSetDocument>(&mut checker, slice, first_line)
-                {
+                if let Some(raw) = document::read::<raw::ConnectionSetDocument>(&mut checker) {
                     let items = connection_set::items(&mut checker, &raw);
                     let connections = connection_set::expand(&mut checker, &raw, &items);
                     for (connection, item) in connections.into_iter().zip(&items) {

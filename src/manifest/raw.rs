@@ -2,14 +2,17 @@
 //!
 //! No validation happens here beyond what serde does (types, unknown fields); `convert`
 //! turns these into `model` types and checks everything else. `render` serialises model
-//! resources back into these shapes.
+//! resources back into these shapes. Every struct denies unknown fields, and the manifest
+//! deserializer (`tree_deserializer`) relies on serde's derives reporting them.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub(crate) use crate::secret::SecretSource;
 
 /// `apiVersion: d360/v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -94,108 +97,6 @@ impl JsonSchema for ParamValue {
         schemars::json_schema!({
             "description": "A parameter value; numbers and booleans are sent as strings.",
             "type": ["string", "number", "boolean"]
-        })
-    }
-}
-
-/// Where a secret comes from: `{ fromEnv: NAME }` or `{ fromFile: path }`. A literal value
-/// is refused, and the refusal never repeats the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SecretSource {
-    FromEnv(String),
-    FromFile(String),
-}
-
-/// The message serde reports for a literal secret; `convert` recognises it to add a hint.
-pub(crate) const LITERAL_SECRET: &str = "a literal secret value is not allowed here";
-
-impl Serialize for SecretSource {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(1))?;
-        match self {
-            SecretSource::FromEnv(name) => map.serialize_entry("fromEnv", name)?,
-            SecretSource::FromFile(path) => map.serialize_entry("fromFile", path)?,
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for SecretSource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SecretVisitor;
-        impl SecretVisitor {
-            fn literal<E: de::Error>() -> E {
-                E::custom(LITERAL_SECRET)
-            }
-        }
-        impl<'de> Visitor<'de> for SecretVisitor {
-            type Value = SecretSource;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`{ fromEnv: NAME }` or `{ fromFile: path }`")
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<SecretSource, E> {
-                Err(Self::literal())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<SecretSource, E> {
-                Err(Self::literal())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<SecretSource, E> {
-                Err(Self::literal())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<SecretSource, E> {
-                Err(Self::literal())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<SecretSource, E> {
-                Err(Self::literal())
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<SecretSource, A::Error> {
-                Err(Self::literal())
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SecretSource, A::Error> {
-                let mut found: Option<SecretSource> = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    let value: String = map.next_value()?;
-                    let source = match key.as_str() {
-                        "fromEnv" => SecretSource::FromEnv(value),
-                        "fromFile" => SecretSource::FromFile(value),
-                        other => {
-                            return Err(de::Error::unknown_field(other, &["fromEnv", "fromFile"]));
-                        }
-                    };
-                    if found.is_some() {
-                        return Err(de::Error::custom("give exactly one of `fromEnv` and `fromFile`"));
-                    }
-                    found = Some(source);
-                }
-                found.ok_or_else(|| de::Error::custom("give one of `fromEnv` and `fromFile`"))
-            }
-        }
-        deserializer.deserialize_any(SecretVisitor)
-    }
-}
-
-impl JsonSchema for SecretSource {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "SecretSource".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "A reference to a secret value; literal values are refused.",
-            "oneOf": [
-                {
-                    "type": "object",
-                    "properties": { "fromEnv": { "type": "string", "description": "Environment variable holding the value." } },
-                    "required": ["fromEnv"],
-                    "additionalProperties": false
-                },
-                {
-                    "type": "object",
-                    "properties": { "fromFile": { "type": "string", "description": "File holding the value, relative to the manifest." } },
-                    "required": ["fromFile"],
-                    "additionalProperties": false
-                }
-            ]
         })
     }
 }
@@ -433,3 +334,114 @@ pub(crate) struct DataStreamDocument {
 
 /// The kinds a manifest document may have.
 pub(crate) const DOCUMENT_KINDS: &[&str] = &["Connection", "ConnectionSet", "DataStream"];
+
+/// The spelling of each variant of the manifest's word enums, as written in YAML and sent to
+/// the org (the variants' own names, which serde uses too; a test checks they agree).
+macro_rules! spelled_as_named {
+    ($($name:ident { $($variant:ident),* $(,)? })*) => {
+        $(
+            impl $name {
+                #[must_use]
+                pub(crate) fn as_str(self) -> &'static str {
+                    match self {
+                        $($name::$variant => stringify!($variant),)*
+                    }
+                }
+
+                /// The variant spelled `name`, if there is one.
+                #[must_use]
+                pub(crate) fn from_name(name: &str) -> Option<Self> {
+                    match name {
+                        $(stringify!($variant) => Some($name::$variant),)*
+                        _ => None,
+                    }
+                }
+            }
+        )*
+    };
+}
+
+spelled_as_named! {
+    Category { Profile, Engagement, Other }
+    FieldType { Text, Number, Date, DateTime, Boolean, Email, Phone, Url, Percent, Currency }
+    RefreshMode { UPSERT, TOTAL_REPLACE, INCREMENTAL, REPLACE, NEAR_REAL_TIME_INCREMENTAL, PARTIAL_UPDATE }
+    FrequencyType { Daily, Hourly, Minutely, Weekly, Monthly, None }
+    Weekday { Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check<T: Serialize + Copy + PartialEq + std::fmt::Debug>(
+        values: &[T],
+        as_str: fn(T) -> &'static str,
+        from_name: fn(&str) -> Option<T>,
+    ) {
+        for value in values {
+            assert_eq!(
+                serde_json::to_value(value).expect("a unit variant serialises"),
+                serde_json::Value::from(as_str(*value))
+            );
+            assert_eq!(from_name(as_str(*value)), Some(*value));
+        }
+        assert_eq!(from_name("not a variant"), None);
+    }
+
+    #[test]
+    fn variant_spellings_match_serde() {
+        use Category as C;
+        use FieldType as F;
+        use FrequencyType as Q;
+        use RefreshMode as R;
+        use Weekday as W;
+        check(&[C::Profile, C::Engagement, C::Other], C::as_str, C::from_name);
+        check(
+            &[
+                F::Text,
+                F::Number,
+                F::Date,
+                F::DateTime,
+                F::Boolean,
+                F::Email,
+                F::Phone,
+                F::Url,
+                F::Percent,
+                F::Currency,
+            ],
+            F::as_str,
+            F::from_name,
+        );
+        check(
+            &[
+                R::UPSERT,
+                R::TOTAL_REPLACE,
+                R::INCREMENTAL,
+                R::REPLACE,
+                R::NEAR_REAL_TIME_INCREMENTAL,
+                R::PARTIAL_UPDATE,
+            ],
+            R::as_str,
+            R::from_name,
+        );
+        check(
+            &[Q::Daily, Q::Hourly, Q::Minutely, Q::Weekly, Q::Monthly, Q::None],
+            Q::as_str,
+            Q::from_name,
+        );
+        check(
+            &[
+                W::Monday,
+                W::Tuesday,
+                W::Wednesday,
+                W::Thursday,
+                W::Friday,
+                W::Saturday,
+                W::Sunday,
+            ],
+            W::as_str,
+            W::from_name,
+        );
+    }
+}

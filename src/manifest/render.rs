@@ -1,20 +1,47 @@
 //! Model resources back into manifest documents (`d360 render`, `d360 import`).
 //!
-//! Credentials render as their references, never values.
+//! Credentials render as their references, never values. An org value the manifest enums
+//! cannot express is not replaced by a near one: the resource is not rendered, and
+//! `to_yaml` says why in its place.
 
 use std::path::Path;
 
 use super::raw::{
     ApiVersion, Category, ConnectionDocument, ConnectionKind, ConnectionSpec, DataLakeObjectSpec, DataStreamDocument,
-    DataStreamKind, DataStreamSpec, FieldSpec, LifecycleSpec, Metadata, MethodSpec, ParamValue, RefreshSpec,
-    SecretSource, SourceSpec,
+    DataStreamKind, DataStreamSpec, FieldSpec, FieldType, FrequencyType, LifecycleSpec, Metadata, MethodSpec,
+    ParamValue, RefreshMode, RefreshSpec, SecretSource, SourceSpec, Weekday,
 };
 use crate::kinds::{Connection, DataStream, Method, Resource};
 use crate::model::Lifecycle;
 use crate::secret::SecretRef;
 
-fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+/// An org value that no manifest can express (a category or field type d360 does not know):
+/// rendering it as something else would write a manifest that changes the object.
+#[derive(Debug)]
+struct Unrepresentable {
+    what: &'static str,
+    value: String,
+}
+
+impl std::fmt::Display for Unrepresentable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}` cannot be written in a manifest", self.what, self.value)
+    }
+}
+
+fn word<T>(what: &'static str, value: &str, from_name: fn(&str) -> Option<T>) -> Result<T, Unrepresentable> {
+    from_name(value).ok_or_else(|| Unrepresentable {
+        what,
+        value: value.to_owned(),
+    })
+}
+
+fn optional_word<T>(
+    what: &'static str,
+    value: Option<&str>,
+    from_name: fn(&str) -> Option<T>,
+) -> Result<Option<T>, Unrepresentable> {
+    value.map(|value| word(what, value, from_name)).transpose()
 }
 
 fn lifecycle(lifecycle: &Lifecycle) -> Option<LifecycleSpec> {
@@ -68,13 +95,36 @@ pub(crate) fn connection_document(connection: &Connection, base: Option<&Path>) 
     }
 }
 
-/// A data stream as a `kind: DataStream` document. Values the raw enums cannot hold (a
-/// category the org invented) fall back to the closest allowed value.
-#[must_use]
-pub(crate) fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
+/// A data stream as a `kind: DataStream` document; refused when the org holds a value the
+/// manifest enums cannot express.
+fn data_stream_document(stream: &DataStream) -> Result<DataStreamDocument, Unrepresentable> {
     let dlo = &stream.data_lake_object;
     let default_dlo_name = DataStream::default_dlo_name(&stream.name);
-    DataStreamDocument {
+    let fields = stream
+        .fields
+        .iter()
+        .map(|f| {
+            Ok(FieldSpec {
+                name: f.name.clone(),
+                field_type: word("field type", &f.field_type, FieldType::from_name)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Unrepresentable>>()?;
+    let refresh = match &stream.refresh {
+        None => None,
+        Some(refresh) => Some(RefreshSpec {
+            mode: Some(word("refresh mode", &refresh.mode, RefreshMode::from_name)?),
+            frequency: optional_word(
+                "refresh frequency",
+                refresh.frequency.as_deref(),
+                FrequencyType::from_name,
+            )?,
+            hours: refresh.hours.clone(),
+            day_of_week: optional_word("day of the week", refresh.day_of_week.as_deref(), Weekday::from_name)?,
+            day_of_month: refresh.day_of_month,
+        }),
+    };
+    Ok(DataStreamDocument {
         api_version: ApiVersion::V1,
         kind: DataStreamKind::DataStream,
         metadata: Metadata {
@@ -92,42 +142,35 @@ pub(crate) fn data_stream_document(stream: &DataStream) -> DataStreamDocument {
             data_lake_object: DataLakeObjectSpec {
                 name: (dlo.name != default_dlo_name).then(|| dlo.name.clone()),
                 label: dlo.label.clone(),
-                category: from_name(&dlo.category).unwrap_or(Category::Other),
+                category: word("data lake object category", &dlo.category, Category::from_name)?,
                 primary_key: dlo.primary_key.clone(),
                 record_modified_field: dlo.record_modified_field.clone(),
                 event_time_field: dlo.event_time_field.clone(),
                 dataspace: (dlo.dataspace != "default").then(|| dlo.dataspace.clone()),
             },
-            fields: stream
-                .fields
-                .iter()
-                .filter_map(|f| {
-                    Some(FieldSpec {
-                        name: f.name.clone(),
-                        field_type: from_name(&f.field_type)?,
-                    })
-                })
-                .collect(),
-            refresh: stream.refresh.as_ref().map(|refresh| RefreshSpec {
-                mode: from_name(&refresh.mode),
-                frequency: refresh.frequency.as_deref().and_then(from_name),
-                hours: refresh.hours.clone(),
-                day_of_week: refresh.day_of_week.as_deref().and_then(from_name),
-                day_of_month: refresh.day_of_month,
-            }),
+            fields,
+            refresh,
             lifecycle: lifecycle(&stream.lifecycle),
         },
-    }
+    })
 }
 
-/// A resource as a JSON value of its manifest document.
-#[must_use]
-pub(crate) fn document_value(resource: &Resource, base: Option<&Path>) -> serde_json::Value {
+/// A resource's manifest document as a JSON value, or why it has none.
+fn try_document_value(resource: &Resource, base: Option<&Path>) -> Result<serde_json::Value, String> {
     let value = match resource {
         Resource::Connection(connection) => serde_json::to_value(connection_document(connection, base)),
-        Resource::DataStream(stream) => serde_json::to_value(data_stream_document(stream)),
+        Resource::DataStream(stream) => {
+            serde_json::to_value(data_stream_document(stream).map_err(|error| error.to_string())?)
+        }
     };
-    value.unwrap_or(serde_json::Value::Null)
+    value.map_err(|error| error.to_string())
+}
+
+/// A resource as a JSON value of its manifest document. Resources loaded from manifests
+/// always have one; JSON `null` stands for one that cannot be rendered (`to_yaml` says why).
+#[must_use]
+pub(crate) fn document_value(resource: &Resource, base: Option<&Path>) -> serde_json::Value {
+    try_document_value(resource, base).unwrap_or(serde_json::Value::Null)
 }
 
 /// Resources as a YAML stream of documents, `---` separated.
@@ -138,10 +181,87 @@ pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
         if index > 0 {
             out.push_str("---\n");
         }
-        match serde_yaml::to_string(&document_value(resource, base)) {
+        let text = try_document_value(resource, base)
+            .and_then(|value| serde_yaml::to_string(&value).map_err(|error| error.to_string()));
+        match text {
             Ok(text) => out.push_str(&text),
-            Err(error) => out.push_str(&format!("# cannot render {}: {error}\n", resource.key())),
+            Err(reason) => out.push_str(&format!("# cannot render {}: {reason}\n", resource.key())),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STREAM: &str = "apiVersion: d360/v1
+kind: DataStream
+metadata: { name: S }
+spec:
+  label: S
+  connection: C
+  source: { object: patients }
+  dataLakeObject: { category: Engagement, primaryKey: id, eventTimeField: at }
+  fields: [ { name: id, type: Text }, { name: at, type: DateTime } ]
+  refresh: { mode: UPSERT, frequency: Daily, hours: [2] }
+";
+
+    fn loaded_stream() -> DataStream {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.yaml");
+        std::fs::write(&path, STREAM).expect("write manifest");
+        let loaded = crate::manifest::load(&[path]).expect("loads");
+        assert!(!loaded.diagnostics.has_errors(), "{}", loaded.diagnostics.render(false));
+        match loaded.resources.into_iter().next().map(|d| d.resource) {
+            Some(Resource::DataStream(stream)) => stream,
+            other => panic!("not a data stream: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_loaded_stream_renders_back_to_its_manifest_values() {
+        let stream = Resource::DataStream(loaded_stream());
+        let text = to_yaml(&[&stream], None);
+        for expected in [
+            "category: Engagement",
+            "type: DateTime",
+            "mode: UPSERT",
+            "frequency: Daily",
+        ] {
+            assert!(text.contains(expected), "{expected} in\n{text}");
+        }
+    }
+
+    #[track_caller]
+    fn refused(edit: fn(&mut DataStream), reason: &str) {
+        let mut stream = loaded_stream();
+        edit(&mut stream);
+        let resource = Resource::DataStream(stream);
+        assert_eq!(
+            to_yaml(&[&resource], None),
+            format!("# cannot render DataStream/S: {reason}\n")
+        );
+        assert_eq!(document_value(&resource, None), serde_json::Value::Null);
+    }
+
+    #[test]
+    fn org_values_a_manifest_cannot_express_are_not_replaced_by_near_ones() {
+        refused(
+            |s| s.data_lake_object.category = "Telemetry".into(),
+            "data lake object category `Telemetry` cannot be written in a manifest",
+        );
+        refused(
+            |s| s.fields[1].field_type = "Geo".into(),
+            "field type `Geo` cannot be written in a manifest",
+        );
+        refused(
+            |s| {
+                if let Some(refresh) = &mut s.refresh {
+                    refresh.mode = "SNAPSHOT".into();
+                }
+            },
+            "refresh mode `SNAPSHOT` cannot be written in a manifest",
+        );
+    }
 }

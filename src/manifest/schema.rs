@@ -1,4 +1,6 @@
-//! JSON Schemas (draft 2020-12) of the manifest documents, generated from the `raw` types.
+//! JSON Schemas (draft 2020-12) of the manifest documents, generated from the `raw` types,
+//! and the convention every d360 schema file follows (`$id` under [`SCHEMA_BASE`], a title).
+//! Schemas of other outputs (the drift report) are added by the `schema` command.
 
 use schemars::{JsonSchema, schema_for};
 
@@ -7,13 +9,15 @@ use super::raw::{ConnectionDocument, ConnectionSetDocument, DataStreamDocument};
 /// The base of every schema `$id`.
 pub(crate) const SCHEMA_BASE: &str = "https://d360.dev/schemas";
 
-fn with_id<T: JsonSchema>(file: &str, title: &str) -> serde_json::Value {
-    let mut schema = serde_json::to_value(schema_for!(T)).unwrap_or_default();
+/// The schema of `T` as the file `file`, with its `$id` and `title`.
+pub(crate) fn with_id<T: JsonSchema>(file: &str, title: &str) -> Result<serde_json::Value, serde_json::Error> {
+    // Serialised rather than converted: serialising puts the keywords in schemars' order.
+    let mut schema = serde_json::to_value(schema_for!(T))?;
     if let Some(object) = schema.as_object_mut() {
         object.insert("$id".into(), format!("{SCHEMA_BASE}/{file}").into());
         object.insert("title".into(), title.into());
     }
-    schema
+    Ok(schema)
 }
 
 fn embedded(schema: &serde_json::Value) -> serde_json::Value {
@@ -24,12 +28,11 @@ fn embedded(schema: &serde_json::Value) -> serde_json::Value {
     schema
 }
 
-/// Every schema file: name and content. The last accepts any d360 document.
-#[must_use]
-pub(crate) fn all() -> Vec<(&'static str, serde_json::Value)> {
-    let connection = with_id::<ConnectionDocument>("connection.json", "d360 Connection");
-    let set = with_id::<ConnectionSetDocument>("connection-set.json", "d360 ConnectionSet");
-    let stream = with_id::<DataStreamDocument>("data-stream.json", "d360 DataStream");
+/// Every manifest schema file: name and content. The last accepts any d360 document.
+pub(crate) fn all() -> Result<Vec<(&'static str, serde_json::Value)>, serde_json::Error> {
+    let connection = with_id::<ConnectionDocument>("connection.json", "d360 Connection")?;
+    let set = with_id::<ConnectionSetDocument>("connection-set.json", "d360 ConnectionSet")?;
+    let stream = with_id::<DataStreamDocument>("data-stream.json", "d360 DataStream")?;
     // Self-contained: the kinds are embedded (each keeps its `$id`, so its own `#/$defs/…`
     // references resolve inside it) and nothing needs fetching from the network.
     let any = serde_json::json!({
@@ -51,22 +54,17 @@ pub(crate) fn all() -> Vec<(&'static str, serde_json::Value)> {
             "DataStream": embedded(&stream)
         }
     });
-    vec![
+    Ok(vec![
         ("connection.json", connection),
         ("connection-set.json", set),
         ("data-stream.json", stream),
         ("d360.json", any),
-        (
-            "drift-report.json",
-            with_id::<crate::drift::Report>("drift-report.json", "d360 drift report (`d360 drift --format json`)"),
-        ),
-    ]
+    ])
 }
 
 /// A schema as the pretty JSON text written to disk.
 #[must_use]
 pub(crate) fn to_text(schema: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
-    text.push('\n');
-    text
+    // `{:#}` is serde_json's pretty printer (two-space indent), and cannot fail on a `Value`.
+    format!("{schema:#}\n")
 }

@@ -1,11 +1,21 @@
-//! A position index of a YAML file: every key and value with its line and column.
+//! The one parse of a manifest file: every document as a tree of keys and values, each with
+//! its line and column.
 //!
-//! serde gives typed values but forgets where they came from; this tree remembers, so every
-//! later check (API names, interpolation, duplicate documents) can point at the exact text.
-//! It also finds duplicate mapping keys, which serde_norway accepts silently.
+//! Everything later reads this tree: the typed `raw` values are deserialised from it
+//! (`tree_deserializer`), and every check (API names, interpolation, duplicate documents)
+//! points at its exact text. It resolves anchors and aliases, and finds duplicate mapping
+//! keys, which YAML libraries accept silently. No YAML is parsed anywhere else.
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Nesting deeper than this is refused (as serde_norway did), so nothing recurses unbounded.
+const MAX_DEPTH: usize = 128;
+
+/// Nodes that aliases may copy in one file, so a "billion laughs" file cannot exhaust memory.
+const MAX_ALIAS_NODES: usize = 100_000;
 
 /// A place in a file: 1-based line and column, and the byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -16,7 +26,7 @@ pub(crate) struct Pos {
 }
 
 /// One step of a YAML path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Segment {
     Key(String),
     Index(usize),
@@ -25,9 +35,22 @@ pub(crate) enum Segment {
 /// A YAML node with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
-    Scalar { value: String, pos: Pos, len: usize },
-    Map { pos: Pos, entries: Vec<Entry> },
-    Seq { pos: Pos, items: Vec<Node> },
+    /// `plain`: written without quotes or a block style, so YAML's null, booleans and
+    /// numbers apply to it; a quoted or `!!str` scalar is always a string.
+    Scalar {
+        value: String,
+        pos: Pos,
+        len: usize,
+        plain: bool,
+    },
+    Map {
+        pos: Pos,
+        entries: Vec<Entry>,
+    },
+    Seq {
+        pos: Pos,
+        items: Vec<Node>,
+    },
 }
 
 /// A mapping entry: the key's text and place, and the value.
@@ -35,6 +58,8 @@ pub(crate) enum Node {
 pub(crate) struct Entry {
     pub(crate) key: String,
     pub(crate) key_pos: Pos,
+    /// The key was a mapping or a sequence, which no d360 document uses.
+    pub(crate) complex_key: bool,
     pub(crate) value: Node,
 }
 
@@ -94,6 +119,21 @@ impl Node {
         (node, true)
     }
 
+    /// A plain empty or null scalar (`key:`, `key: ~`, `key: null`).
+    #[must_use]
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Node::Scalar { value, plain: true, .. } if super::scalar::is_null(value))
+    }
+
+    /// Nodes in this subtree (for the alias budget).
+    fn count(&self) -> usize {
+        match self {
+            Node::Scalar { .. } => 1,
+            Node::Map { entries, .. } => 1 + entries.iter().map(|e| e.value.count()).sum::<usize>(),
+            Node::Seq { items, .. } => 1 + items.iter().map(Node::count).sum::<usize>(),
+        }
+    }
+
     /// The position of the key at the end of `path` (for "this field" diagnostics), falling
     /// back to the value or the nearest parent.
     #[must_use]
@@ -112,6 +152,8 @@ impl Node {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DuplicateKey {
     pub(crate) document: usize,
+    pub(crate) key: String,
+    /// The path of the key, ending in it.
     pub(crate) path: Vec<Segment>,
     pub(crate) first: Pos,
     pub(crate) second: Pos,
@@ -169,22 +211,18 @@ impl<'a> LineIndex<'a> {
             offset,
         }
     }
-
-    /// Position from serde_norway's 1-based line and column.
-    #[must_use]
-    pub(crate) fn pos_at(&self, line: usize, column: usize) -> Pos {
-        self.pos(line, column.saturating_sub(1))
-    }
 }
 
 enum Frame {
     Map {
         pos: Pos,
+        anchor: usize,
         entries: Vec<Entry>,
-        pending_key: Option<(String, Pos)>,
+        pending_key: Option<(String, Pos, bool)>,
     },
     Seq {
         pos: Pos,
+        anchor: usize,
         items: Vec<Node>,
     },
 }
@@ -194,6 +232,16 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     tree: FileTree,
     document_start: Pos,
+    /// Anchored nodes by the parser's anchor id, for aliases.
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    /// The first problem the parser itself does not see (too deep, too many aliases).
+    error: Option<SyntaxError>,
+}
+
+/// `!!str`: the scalar is a string whatever it looks like.
+fn is_string_tag(tag: Option<&Tag>) -> bool {
+    tag.is_some_and(|tag| tag.handle == "tag:yaml.org,2002:" && tag.suffix == "str")
 }
 
 impl Builder<'_> {
@@ -206,7 +254,7 @@ impl Builder<'_> {
         for frame in &self.stack {
             match frame {
                 Frame::Map {
-                    pending_key: Some((key, _)),
+                    pending_key: Some((key, _, _)),
                     ..
                 } => path.push(Segment::Key(key.clone())),
                 Frame::Seq { items, .. } => path.push(Segment::Index(items.len())),
@@ -216,8 +264,32 @@ impl Builder<'_> {
         path
     }
 
+    fn fail(&mut self, pos: Pos, message: &str) {
+        if self.error.is_none() {
+            self.error = Some(SyntaxError {
+                message: message.to_owned(),
+                pos,
+            });
+        }
+    }
+
+    fn open(&mut self, frame: Frame, pos: Pos) {
+        if self.stack.len() >= MAX_DEPTH {
+            self.fail(pos, "the document nests deeper than 128 levels");
+        }
+        self.stack.push(frame);
+    }
+
+    fn push_anchored(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        self.push_node(node);
+    }
+
     fn push_node(&mut self, node: Node) {
-        let path = self.current_path();
+        // (key, first place, second place) of a key this mapping already has.
+        let mut duplicate = None;
         match self.stack.last_mut() {
             None => self.tree.documents.push(Document {
                 root: node,
@@ -228,66 +300,101 @@ impl Builder<'_> {
                 entries, pending_key, ..
             }) => match pending_key.take() {
                 None => {
-                    let (key, key_pos) = match node {
-                        Node::Scalar { value, pos, .. } => (value, pos),
+                    let (key, key_pos, complex) = match node {
+                        Node::Scalar { value, pos, .. } => (value, pos, false),
                         // Complex keys are not used by d360 documents; keep their place.
-                        other => (String::from("<complex key>"), other.pos()),
+                        other => (String::from("<complex key>"), other.pos(), true),
                     };
-                    *pending_key = Some((key, key_pos));
+                    *pending_key = Some((key, key_pos, complex));
                 }
-                Some((key, key_pos)) => {
+                Some((key, key_pos, complex_key)) => {
                     if let Some(previous) = entries.iter().find(|e| e.key == key) {
-                        let first = previous.key_pos;
-                        self.tree.duplicates.push(DuplicateKey {
-                            document: self.tree.documents.len(),
-                            path,
-                            first,
-                            second: key_pos,
-                        });
+                        duplicate = Some((key.clone(), previous.key_pos, key_pos));
                     }
                     entries.push(Entry {
                         key,
                         key_pos,
+                        complex_key,
                         value: node,
                     });
                 }
             },
+        }
+        // The path is built only for a duplicate: most files have none.
+        if let Some((key, first, second)) = duplicate {
+            let mut path = self.current_path();
+            path.push(Segment::Key(key.clone()));
+            self.tree.duplicates.push(DuplicateKey {
+                document: self.tree.documents.len(),
+                key,
+                path,
+                first,
+                second,
+            });
         }
     }
 }
 
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, event: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
         let pos = self.marker_pos(mark);
         match event {
             Event::DocumentStart => self.document_start = pos,
-            Event::Scalar(value, style, _, _) => {
-                let quoted = !matches!(style, yaml_rust2::scanner::TScalarStyle::Plain);
+            Event::Scalar(value, style, anchor, tag) => {
+                let plain = matches!(style, TScalarStyle::Plain) && !is_string_tag(tag.as_ref());
+                let quoted = matches!(style, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted);
                 let len = value.chars().count() + if quoted { 2 } else { 0 };
-                self.push_node(Node::Scalar { value, pos, len });
+                self.push_anchored(Node::Scalar { value, pos, len, plain }, anchor);
             }
-            // Aliases are rare in manifests; they count as an empty scalar at their place.
-            Event::Alias(_) => self.push_node(Node::Scalar {
-                value: String::new(),
-                pos,
-                len: 1,
-            }),
-            Event::MappingStart(..) => {
-                self.stack.push(Frame::Map {
+            Event::Alias(anchor) => match self.anchors.get(&anchor) {
+                Some(node) => {
+                    self.alias_nodes += node.count();
+                    if self.alias_nodes > MAX_ALIAS_NODES {
+                        self.fail(pos, "aliases expand to too many nodes");
+                    } else {
+                        let node = node.clone();
+                        self.push_node(node);
+                    }
+                }
+                None => self.fail(pos, "unknown anchor"),
+            },
+            Event::MappingStart(anchor, _) => {
+                let frame = Frame::Map {
                     pos,
+                    anchor,
                     entries: Vec::new(),
                     pending_key: None,
-                });
+                };
+                self.open(frame, pos);
             }
-            Event::SequenceStart(..) => self.stack.push(Frame::Seq { pos, items: Vec::new() }),
+            Event::SequenceStart(anchor, _) => self.open(
+                Frame::Seq {
+                    pos,
+                    anchor,
+                    items: Vec::new(),
+                },
+                pos,
+            ),
             Event::MappingEnd => {
-                if let Some(Frame::Map { pos, entries, .. }) = self.stack.pop() {
-                    self.push_node(Node::Map { pos, entries });
+                if let Some(Frame::Map {
+                    pos, anchor, entries, ..
+                }) = self.stack.pop()
+                {
+                    // yaml-rust2 starts a block mapping at its first `:`; the mapping
+                    // starts where its first key does.
+                    let pos = match entries.first() {
+                        Some(first) if first.key_pos.offset < pos.offset => first.key_pos,
+                        _ => pos,
+                    };
+                    self.push_anchored(Node::Map { pos, entries }, anchor);
                 }
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { pos, items }) = self.stack.pop() {
-                    self.push_node(Node::Seq { pos, items });
+                if let Some(Frame::Seq { pos, anchor, items }) = self.stack.pop() {
+                    self.push_anchored(Node::Seq { pos, items }, anchor);
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -306,10 +413,16 @@ pub(crate) fn parse(text: &str) -> Result<FileTree, SyntaxError> {
             column: 1,
             offset: 0,
         },
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        error: None,
     };
     let mut parser = Parser::new_from_str(text);
     match parser.load(&mut builder, true) {
-        Ok(()) => Ok(builder.tree),
+        Ok(()) => match builder.error {
+            None => Ok(builder.tree),
+            Some(error) => Err(error),
+        },
         Err(error) => {
             let mark = error.marker();
             Err(SyntaxError {
@@ -338,32 +451,6 @@ pub(crate) fn path_text(path: &[Segment]) -> String {
     out
 }
 
-/// Parses a dotted path as serde_norway prints it (`spec.fields[2].name`).
-#[must_use]
-pub(crate) fn parse_path(text: &str) -> Vec<Segment> {
-    let mut path = Vec::new();
-    for part in text.split('.') {
-        let mut rest = part;
-        if let Some(bracket) = rest.find('[') {
-            let key = &rest[..bracket];
-            if !key.is_empty() {
-                path.push(Segment::Key(key.to_owned()));
-            }
-            rest = &rest[bracket..];
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let end = stripped.find(']').unwrap_or(stripped.len());
-                if let Ok(index) = stripped[..end].parse() {
-                    path.push(Segment::Index(index));
-                }
-                rest = stripped.get(end + 1..).unwrap_or("");
-            }
-        } else if !rest.is_empty() {
-            path.push(Segment::Key(rest.to_owned()));
-        }
-    }
-    path
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,9 +469,19 @@ mod tests {
         let d = second.get("d").expect("d");
         assert_eq!((d.pos().line, d.pos().column), (5, 4));
         assert_eq!(&text[d.pos().offset..=d.pos().offset], "x");
-        let (node, found) = root.find(&parse_path("b.c[1]"));
+        let (node, found) = root.find(&[Segment::Key("b".into()), Segment::Key("c".into()), Segment::Index(1)]);
         assert!(found);
         assert_eq!(node.as_str(), Some("2"));
+    }
+
+    #[test]
+    fn mappings_start_at_their_first_key_or_brace() {
+        let tree = parse("a: 1\nb:\n  c: 2\nd: { e: 3 }\n").expect("valid yaml");
+        let root = &tree.documents[0].root;
+        let place = |node: &Node| (node.pos().line, node.pos().column);
+        assert_eq!(place(root), (1, 1));
+        assert_eq!(root.get("b").map(place), Some((3, 3)));
+        assert_eq!(root.get("d").map(place), Some((4, 4)));
     }
 
     #[test]
@@ -397,9 +494,58 @@ mod tests {
     }
 
     #[test]
-    fn paths_round_trip() {
-        for text in ["spec", "spec.fields[2].name", "a.b.c", "items[0][1]"] {
-            assert_eq!(path_text(&parse_path(text)), text);
+    fn paths_render_as_users_write_them() {
+        let path = [
+            Segment::Key("spec".into()),
+            Segment::Key("fields".into()),
+            Segment::Index(2),
+            Segment::Key("name".into()),
+        ];
+        assert_eq!(path_text(&path), "spec.fields[2].name");
+        assert_eq!(path_text(&[]), "");
+    }
+
+    #[track_caller]
+    fn scalar(text: &str, key: &str) -> (String, bool) {
+        let tree = parse(text).expect("valid yaml");
+        match tree.documents[0].root.get(key) {
+            Some(Node::Scalar { value, plain, .. }) => (value.clone(), *plain),
+            other => panic!("{key}: not a scalar: {other:?}"),
         }
+    }
+
+    #[test]
+    fn scalars_remember_whether_they_were_plain() {
+        let text = "a: 1\nb: '1'\nc: \"1\"\nd: !!str 1\ne: |\n  1\nf:\n";
+        for (key, expected) in [
+            ("a", ("1", true)),
+            ("b", ("1", false)),
+            ("c", ("1", false)),
+            ("d", ("1", false)),
+            ("e", ("1\n", false)),
+            ("f", ("", true)),
+        ] {
+            let (value, plain) = scalar(text, key);
+            assert_eq!((value.as_str(), plain), expected, "{key}");
+        }
+    }
+
+    #[test]
+    fn aliases_copy_their_anchor() {
+        let tree = parse("a: &x { k: v }\nb: *x\n").expect("valid yaml");
+        let root = &tree.documents[0].root;
+        assert_eq!(root.get("b").and_then(|b| b.get("k")).and_then(Node::as_str), Some("v"));
+    }
+
+    #[test]
+    fn runaway_nesting_and_aliases_are_errors() {
+        let deep = format!("a: {}{}\n", "[".repeat(200), "]".repeat(200));
+        assert!(parse(&deep).is_err());
+        let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..8 {
+            let previous = format!("*l{}", level - 1).replace("*l0", "*a");
+            laughs.push_str(&format!("l{level}: &l{level} [{}]\n", vec![previous; 10].join(", ")));
+        }
+        assert!(parse(&laughs).is_err());
     }
 }
