@@ -56,6 +56,9 @@ pub(crate) enum ApiError {
     },
     #[error("login failed")]
     Auth(#[source] AuthError),
+    /// Not sent: the org's daily API allowance is spent (an earlier call was refused).
+    #[error("{method} {path}: not sent: the org's daily API request allowance is spent")]
+    DailyLimitSpent { method: String, path: String },
     #[error("{method} {path}: gave up after {attempts} attempts")]
     Exhausted {
         method: String,
@@ -72,6 +75,7 @@ impl ApiError {
     #[must_use]
     pub(crate) fn retry(&self) -> Retry {
         match self {
+            ApiError::Status { .. } if self.is_daily_limit() => Retry::No,
             ApiError::Status { status, code, .. } => match (*status, code.as_str()) {
                 (429 | 503, _) | (_, "REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE") => Retry::Yes,
                 (500 | 502 | 504, _) => Retry::IfIdempotent,
@@ -81,7 +85,10 @@ impl ApiError {
                 TransportKind::Connect => Retry::Yes,
                 TransportKind::Timeout | TransportKind::Dropped => Retry::IfIdempotent,
             },
-            ApiError::Decode { .. } | ApiError::Auth(_) | ApiError::Exhausted { .. } => Retry::No,
+            ApiError::Decode { .. }
+            | ApiError::Auth(_)
+            | ApiError::Exhausted { .. }
+            | ApiError::DailyLimitSpent { .. } => Retry::No,
         }
     }
 
@@ -92,6 +99,32 @@ impl ApiError {
             Retry::Yes => true,
             Retry::IfIdempotent => idempotent,
             Retry::No => false,
+        }
+    }
+
+    /// The org's rolling 24-hour API allowance is spent (403 `REQUEST_LIMIT_EXCEEDED`
+    /// "TotalRequests Limit exceeded"): retrying only adds to it. The same code for the
+    /// concurrent-request limit says something else (`ConcurrentPerOrgLongTxn`, ...).
+    #[must_use]
+    pub(crate) fn is_daily_limit(&self) -> bool {
+        match self {
+            ApiError::Status {
+                status, code, message, ..
+            } => *status == 403 && code == "REQUEST_LIMIT_EXCEEDED" && message.contains("TotalRequests"),
+            ApiError::Exhausted { last, .. } => last.is_daily_limit(),
+            ApiError::DailyLimitSpent { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The org pushed back on load: 429, 503, or the concurrent-request limit.
+    #[must_use]
+    pub(crate) fn is_throttled(&self) -> bool {
+        match self {
+            ApiError::Status { status, code, .. } => {
+                !self.is_daily_limit() && (matches!(*status, 429 | 503) || code == "REQUEST_LIMIT_EXCEEDED")
+            }
+            _ => false,
         }
     }
 
@@ -139,8 +172,11 @@ impl ApiError {
             (_, Some("FUNCTIONALITY_NOT_ENABLED")) => {
                 Some("Data 360 is not provisioned in this org, or the API version is too old")
             }
+            _ if self.is_daily_limit() => Some(
+                "the org's daily API allowance is spent; it refills over 24 hours (Setup > System Overview shows it). Run `d360 apply` again later: finished work is recorded",
+            ),
             (_, Some("REQUEST_LIMIT_EXCEEDED")) => {
-                Some("the org's API request limit is exhausted; wait, or lower --parallelism")
+                Some("the org limits concurrent requests; d360 lowers its concurrency (or pin it with --parallelism)")
             }
             (Some(404), Some("NOT_FOUND")) => {
                 Some("check the API version (apiVersion in d360.yaml): connections need v64.0 or later to create")
@@ -191,6 +227,14 @@ mod tests {
         check(&status(429, "REQUEST_LIMIT_EXCEEDED"), false, true);
         check(&status(503, "SERVER_UNAVAILABLE"), false, true);
         check(&status(403, "REQUEST_LIMIT_EXCEEDED"), false, true);
+        let daily = ApiError::Status {
+            message: "TotalRequests Limit exceeded.".into(),
+            ..status(403, "REQUEST_LIMIT_EXCEEDED")
+        };
+        check(&daily, true, false);
+        assert!(daily.is_daily_limit() && !daily.is_throttled());
+        assert!(status(403, "REQUEST_LIMIT_EXCEEDED").is_throttled());
+        assert!(status(429, "").is_throttled() && !status(500, "").is_throttled());
         check(&status(500, "UNKNOWN_EXCEPTION"), true, true);
         check(&status(500, "UNKNOWN_EXCEPTION"), false, false);
         check(&status(400, "DUPLICATES_DETECTED"), true, false);

@@ -5,6 +5,7 @@
 //! re-login and the tenant token live in `transport`.
 
 mod error;
+mod limiter;
 mod transport;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub(crate) use error::ApiError;
+pub(crate) use limiter::{Concurrency, ConcurrencyReport};
 pub(crate) use transport::{Stats, StatsSnapshot};
 
 use crate::auth::Authenticator;
@@ -38,6 +40,9 @@ pub(crate) trait Page {
     type Item;
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
 }
+
+/// The cap of adaptive concurrency unless `--max-parallelism` says otherwise.
+pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 32;
 
 /// Page size for listings (the API's maximum for data streams).
 pub(crate) const PAGE_SIZE: usize = 200;
@@ -148,9 +153,23 @@ impl Client {
                 stats: Arc::new(Stats::default()),
                 max_attempts: retry.max_attempts.max(1),
                 backoff,
+                limiter: limiter::Limiter::new(Concurrency::Auto {
+                    max: DEFAULT_MAX_CONCURRENCY,
+                }),
             },
             dataspace: dataspace.to_owned(),
         }
+    }
+
+    /// How many requests this client keeps in flight from now on.
+    pub(crate) fn set_concurrency(&self, concurrency: Concurrency) {
+        self.transport.limiter.configure(concurrency);
+    }
+
+    /// The concurrency reached and the throttled answers so far.
+    #[must_use]
+    pub(crate) fn concurrency(&self) -> ConcurrencyReport {
+        self.transport.limiter.report()
     }
 
     #[must_use]

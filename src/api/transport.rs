@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
 use super::error::{ApiError, TransportKind};
+use super::limiter::{Limiter, Signal};
 use crate::auth::{Authenticator, TenantToken, snippet, transport_detail};
 use d360_wire::shapes::ApiErrorItem;
 
@@ -22,6 +23,9 @@ pub(crate) struct Stats {
     /// From the latest `Sforce-Limit-Info: api-usage=USED/LIMIT`.
     pub(crate) api_used: AtomicU64,
     pub(crate) api_limit: AtomicU64,
+    /// The org answered 403 `REQUEST_LIMIT_EXCEEDED` "TotalRequests Limit exceeded": no call
+    /// is sent any more.
+    pub(crate) daily_limit_spent: std::sync::atomic::AtomicBool,
 }
 
 /// A copy of the counters at one moment.
@@ -33,6 +37,7 @@ pub(crate) struct StatsSnapshot {
     pub(crate) reauths: u64,
     pub(crate) api_used: u64,
     pub(crate) api_limit: u64,
+    pub(crate) daily_limit_spent: bool,
 }
 
 impl Stats {
@@ -44,6 +49,7 @@ impl Stats {
             reauths: self.reauths.load(Ordering::Relaxed),
             api_used: self.api_used.load(Ordering::Relaxed),
             api_limit: self.api_limit.load(Ordering::Relaxed),
+            daily_limit_spent: self.daily_limit_spent.load(Ordering::Relaxed),
         }
     }
 }
@@ -163,6 +169,7 @@ pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) auth: Arc<Authenticator>,
     pub(crate) tenant: TenantSession,
+    pub(crate) limiter: Limiter,
     pub(crate) api_version: String,
     pub(crate) stats: Arc<Stats>,
     pub(crate) max_attempts: u32,
@@ -233,6 +240,10 @@ impl Transport {
         let mut reauthenticated = false;
         loop {
             attempts += 1;
+            if self.stats.daily_limit_spent.load(Ordering::Relaxed) {
+                // Sending more only adds to the 403s for up to a day.
+                return Err(ApiError::DailyLimitSpent { method, path });
+            }
             let credential = self.credential(&call.target).await?;
             let error = match self.attempt(call, &credential, &method, &path).await {
                 Ok(answer) => return Ok(answer),
@@ -243,6 +254,10 @@ impl Transport {
                 self.stats.reauths.fetch_add(1, Ordering::Relaxed);
                 self.renew(&call.target, credential.generation).await?;
                 continue;
+            }
+            if error.is_daily_limit() {
+                self.stats.daily_limit_spent.store(true, Ordering::Relaxed);
+                return Err(error);
             }
             if !error.is_retryable(idempotent) {
                 return Err(error);
@@ -266,7 +281,28 @@ impl Transport {
         }
     }
 
+    /// One attempt, holding a place in flight from the limiter while it is on the wire.
     async fn attempt(
+        &self,
+        call: &Call,
+        credential: &Credential,
+        method: &str,
+        path: &str,
+    ) -> Result<Answer, ApiError> {
+        let permit = self.limiter.acquire().await;
+        let started = Instant::now();
+        let result = self.exchange(call, credential, method, path).await;
+        let signal = match &result {
+            Ok(_) => Signal::Answered(started.elapsed()),
+            Err(error) if error.is_throttled() => Signal::Throttled,
+            Err(ApiError::Status { .. }) => Signal::Answered(started.elapsed()),
+            Err(_) => Signal::Lost,
+        };
+        self.limiter.release(permit, signal);
+        result
+    }
+
+    async fn exchange(
         &self,
         call: &Call,
         credential: &Credential,
