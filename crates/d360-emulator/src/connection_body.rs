@@ -170,7 +170,9 @@ pub(crate) fn test_result(
     }
 }
 
-/// Reads a test body (either of the spec's shapes) and checks its connector type.
+/// Reads a test body (either of the spec's shapes) and checks its connector type. A create
+/// body is accepted too (the reference describes the test body as one): its `label` and
+/// `name` are ignored.
 pub(crate) fn parse_test(body: &[u8]) -> Result<ConnectionTestInput, Reject> {
     let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Reject::json_parser("The request body is missing"));
@@ -180,7 +182,7 @@ pub(crate) fn parse_test(body: &[u8]) -> Result<ConnectionTestInput, Reject> {
     if let Some(object) = value.as_object()
         && let Some(unknown) = object
             .keys()
-            .find(|key| !["connectorType", "method", "credentials", "parameters"].contains(&key.as_str()))
+            .find(|key| !["connectorType", "method", "credentials", "parameters", "label", "name"].contains(&key.as_str()))
     {
         return Err(Reject::json_parser(format!(
             "Unrecognized field \"{unknown}\", not marked as ignorable"

@@ -263,6 +263,6 @@ pub(crate) async fn run(
     })?;
     Ok(json(
         StatusCode::OK,
-        &json!({ "success": true, "dataStreamId": stream.id }),
+        &json!({ "success": true, "errors": [], "jobId": format!("job-{}", stream.id) }),
     ))
 }
