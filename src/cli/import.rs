@@ -10,7 +10,7 @@ use super::apply::parse_duration;
 use super::session;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::import::{self, Imported};
-use crate::model::{Kind, LiveObject};
+use crate::model::{Kind, LiveObject, Resource};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +75,7 @@ async fn import_from(
     let lock = session.store.lock("d360 import", args.lock_timeout).await?;
     let mut state = session.store.load().await?;
     let mut objects: Vec<LiveObject> = Vec::new();
+    let mut skipped: Vec<LiveObject> = Vec::new();
     if wants(Kind::Connection) {
         let types: Vec<String> = if args.connector_type.is_empty() {
             client
@@ -87,15 +88,43 @@ async fn import_from(
         } else {
             args.connector_type.clone()
         };
+        // Families d360 cannot manage (Ingest API, CRM, Marketing Cloud, streaming apps,
+        // Account Engagement) are read only to name what is skipped and why.
+        let (managed_types, other_types): (Vec<&String>, Vec<&String>) = types
+            .iter()
+            .partition(|t| d360_wire::connectors::Family::of(t).is_manageable());
         objects.extend(
-            try_join_all(types.iter().map(|t| client.list_connections(t)))
+            try_join_all(managed_types.iter().map(|t| client.list_connections(t)))
+                .await?
+                .into_iter()
+                .flatten(),
+        );
+        skipped.extend(
+            try_join_all(other_types.iter().map(|t| client.list_connections(t)))
                 .await?
                 .into_iter()
                 .flatten(),
         );
     }
     if wants(Kind::DataStream) {
-        objects.extend(client.list_data_streams().await?);
+        let skipped_names: BTreeSet<String> = skipped.iter().map(|o| o.resource.name().to_owned()).collect();
+        let (reading_skipped, streams): (Vec<LiveObject>, Vec<LiveObject>) =
+            client.list_data_streams().await?.into_iter().partition(|o| match &o.resource {
+                Resource::DataStream(stream) => skipped_names.contains(&stream.connection),
+                Resource::Connection(_) => false,
+            });
+        objects.extend(streams);
+        skipped.extend(reading_skipped);
+    }
+    skipped.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|o| o.key().to_string()).collect();
+        output::message(&format!(
+            "Skipped {} object{} d360 cannot manage (connections of the Ingest API, Salesforce CRM, Marketing Cloud, streaming app and Account Engagement families, and the data streams reading from them): {}",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ));
     }
     objects.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
     let mut seen = BTreeSet::new();

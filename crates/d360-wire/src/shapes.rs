@@ -418,7 +418,9 @@ pub struct DloOutput {
     pub label: String,
     #[serde(default)]
     pub category: String,
-    #[serde(default, alias = "dataLakeFieldInputRepresentations", alias = "fields")]
+    /// The spec's examples repeat these under `fields`, which is ignored (an alias would make
+    /// the two a duplicate).
+    #[serde(default, alias = "dataLakeFieldInputRepresentations")]
     pub data_lake_field_info_representation: Vec<DloFieldOutput>,
     #[serde(default, alias = "dataspaceInfo", deserialize_with = "one_or_many")]
     pub data_space_info: Vec<DataspaceRef>,
@@ -434,6 +436,8 @@ pub struct DloOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataStreamOutput {
+    /// Absent in the spec's `get-data-stream-output-example` (which has `recordId`): empty then.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -879,11 +883,21 @@ fn numbers_skipping_nulls<'de, D>(deserializer: D) -> Result<Vec<u32>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    Ok(match Option::<OneOrMany<Option<u32>>>::deserialize(deserializer)? {
-        None => Vec::new(),
-        Some(OneOrMany::Many(many)) => many.into_iter().flatten().collect(),
-        Some(OneOrMany::One(one)) => one.into_iter().collect(),
-    })
+    let number = |value: &Value| -> Result<Option<u32>, D::Error> {
+        match value {
+            Value::Null => Ok(None),
+            Value::Number(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("expected a small whole number, found {n}"))),
+            other => Err(serde::de::Error::custom(format!("expected a number, found {other}"))),
+        }
+    };
+    match Value::deserialize(deserializer)? {
+        Value::Array(items) => Ok(items.iter().map(number).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect()),
+        other => Ok(number(&other)?.into_iter().collect()),
+    }
 }
 
 /// `true` or the examples' `"true"`.
