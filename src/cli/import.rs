@@ -108,8 +108,11 @@ async fn import_from(
     }
     if wants(Kind::DataStream) {
         let skipped_names: BTreeSet<String> = skipped.iter().map(|o| o.resource.name().to_owned()).collect();
-        let (reading_skipped, streams): (Vec<LiveObject>, Vec<LiveObject>) =
-            client.list_data_streams().await?.into_iter().partition(|o| match &o.resource {
+        let (reading_skipped, streams): (Vec<LiveObject>, Vec<LiveObject>) = client
+            .list_data_streams()
+            .await?
+            .into_iter()
+            .partition(|o| match &o.resource {
                 Resource::DataStream(stream) => skipped_names.contains(&stream.connection),
                 Resource::Connection(_) => false,
             });

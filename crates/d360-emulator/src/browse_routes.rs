@@ -109,7 +109,11 @@ fn objects_in<'a>(
         .schemas
         .iter()
         .filter(|s| schema.is_none_or(|wanted| s.name.eq_ignore_ascii_case(wanted)))
-        .flat_map(|s| s.objects.iter().map(move |o| (database.name.as_str(), s.name.as_str(), o)))
+        .flat_map(|s| {
+            s.objects
+                .iter()
+                .map(move |o| (database.name.as_str(), s.name.as_str(), o))
+        })
         .collect())
 }
 
@@ -208,7 +212,7 @@ pub(crate) async fn objects(
     for (database, schema, object) in objects_in(host.as_ref(), &connection, &input.advanced_attributes)? {
         if name_matches(input.filters.as_ref(), &object.name)? {
             let mut attributes = Map::new();
-            attributes.insert("type".to_owned(), json!(object.object_type));
+            attributes.insert("type".to_owned(), json!(object.kind));
             attributes.insert("schema".to_owned(), json!(schema));
             attributes.insert("catalog".to_owned(), json!(database));
             objects.push(ConnectionObject {
@@ -255,12 +259,12 @@ pub(crate) async fn fields(
         .map(|field: &catalog::Field| ConnectionField {
             name: field.name.clone(),
             label: field.label.clone().unwrap_or_else(|| field.name.clone()),
-            field_type: field.field_type.clone(),
+            field_type: field.kind.clone(),
             original_type: Some(
                 field
                     .original_type
                     .clone()
-                    .unwrap_or_else(|| field.field_type.to_ascii_uppercase()),
+                    .unwrap_or_else(|| field.kind.to_ascii_uppercase()),
             ),
             is_required: field.required || found.primary_keys.contains(&field.name),
             is_calculated: false,

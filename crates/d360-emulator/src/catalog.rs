@@ -42,7 +42,8 @@ pub(crate) struct Catalog {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Host {
     /// The host name, as in `jdbc:mysql://HOST:3306`.
-    pub host: String,
+    #[serde(rename = "host")]
+    pub name: String,
     #[serde(default = "yes")]
     pub reachable: bool,
     /// The right credentials by name (`user`, `password`); absent: any are accepted.
@@ -75,7 +76,7 @@ pub(crate) struct Object {
     pub name: String,
     /// `TABLE` (default) or `VIEW`.
     #[serde(default = "table", rename = "type")]
-    pub object_type: String,
+    pub kind: String,
     #[serde(default)]
     pub primary_keys: Vec<String>,
     #[serde(default)]
@@ -93,7 +94,7 @@ pub(crate) struct Field {
     pub label: Option<String>,
     /// One of [`FIELD_TYPES`].
     #[serde(rename = "type")]
-    pub field_type: String,
+    pub kind: String,
     /// The source's own type name (`VARCHAR`); default: the type upper-cased.
     #[serde(default)]
     pub original_type: Option<String>,
@@ -125,16 +126,16 @@ impl Catalog {
             for database in &host.databases {
                 for schema in &database.schemas {
                     for object in &schema.objects {
-                        let at = format!("{}/{}/{}/{}", host.host, database.name, schema.name, object.name);
-                        if !["TABLE", "VIEW"].contains(&object.object_type.as_str()) {
+                        let at = format!("{}/{}/{}/{}", host.name, database.name, schema.name, object.name);
+                        if !["TABLE", "VIEW"].contains(&object.kind.as_str()) {
                             return Err(format!("catalog object `{at}`: type must be TABLE or VIEW"));
                         }
                         for field in &object.fields {
-                            if !FIELD_TYPES.contains(&field.field_type.as_str()) {
+                            if !FIELD_TYPES.contains(&field.kind.as_str()) {
                                 return Err(format!(
                                     "catalog field `{at}.{}`: type `{}` is not one of {}",
                                     field.name,
-                                    field.field_type,
+                                    field.kind,
                                     FIELD_TYPES.join(", ")
                                 ));
                             }
@@ -185,7 +186,8 @@ impl Catalog {
         if has_url && host.is_none() {
             return Err(Unreachable {
                 code: "INVALID_CONNECTION",
-                message: "Could not connect to the URL provided: it isn't a valid <scheme>://host[:port] URL".to_owned(),
+                message: "Could not connect to the URL provided: it isn't a valid <scheme>://host[:port] URL"
+                    .to_owned(),
             });
         }
         if self.hosts.is_empty() {
@@ -197,14 +199,19 @@ impl Catalog {
         let entry = self
             .hosts
             .iter()
-            .find(|h| h.host.eq_ignore_ascii_case(&host))
+            .find(|h| h.name.eq_ignore_ascii_case(&host))
             .filter(|h| h.reachable)
             .ok_or_else(|| Unreachable {
                 code: "INVALID_CONNECTION",
                 message: format!("Could not connect to the URL provided: host {host} is unreachable"),
             })?;
         if let Some(right) = &entry.credentials {
-            let given = |name: &str| credentials.iter().find(|c| c.param_name == name).map(|c| c.value.as_str());
+            let given = |name: &str| {
+                credentials
+                    .iter()
+                    .find(|c| c.param_name == name)
+                    .map(|c| c.value.as_str())
+            };
             if right.iter().any(|(name, value)| given(name) != Some(value.as_str())) {
                 return Err(Unreachable {
                     code: "INVALID_CREDENTIALS",

@@ -180,9 +180,9 @@ pub(crate) fn parse_test(body: &[u8]) -> Result<ConnectionTestInput, Reject> {
         serde_json::from_slice(body).map_err(|error| Reject::json_parser(format!("Malformed JSON: {error}")))?
     };
     if let Some(object) = value.as_object()
-        && let Some(unknown) = object
-            .keys()
-            .find(|key| !["connectorType", "method", "credentials", "parameters", "label", "name"].contains(&key.as_str()))
+        && let Some(unknown) = object.keys().find(|key| {
+            !["connectorType", "method", "credentials", "parameters", "label", "name"].contains(&key.as_str())
+        })
     {
         return Err(Reject::json_parser(format!(
             "Unrecognized field \"{unknown}\", not marked as ignorable"

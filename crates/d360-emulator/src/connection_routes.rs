@@ -120,9 +120,12 @@ pub(crate) async fn get(
     Segments((_, id)): Segments<(String, String)>,
 ) -> Result<Response, Reject> {
     call.require(LIST_SINCE)?;
-    let found = shared
-        .store
-        .read(|objects| objects.connections.get(&id).map(|c| output(objects, c, &shared.base_url)));
+    let found = shared.store.read(|objects| {
+        objects
+            .connections
+            .get(&id)
+            .map(|c| output(objects, c, &shared.base_url))
+    });
     found
         .map(|connection| json(StatusCode::OK, &connection))
         .ok_or_else(Reject::not_found)

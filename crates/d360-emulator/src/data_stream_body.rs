@@ -214,8 +214,14 @@ pub(crate) fn check_refresh(stream_refresh: Option<&mut RefreshConfig>) -> Resul
         if let Some(hour) = frequency.hours.iter().find(|hour| **hour > 23) {
             return Err(Reject::invalid_input(format!("Invalid hour {hour}: use 0 to 23")));
         }
-        if let Some(day) = frequency.refresh_day_of_month.iter().find(|day| !(1..=31).contains(*day)) {
-            return Err(Reject::invalid_input(format!("Invalid refreshDayOfMonth {day}: use 1 to 31")));
+        if let Some(day) = frequency
+            .refresh_day_of_month
+            .iter()
+            .find(|day| !(1..=31).contains(*day))
+        {
+            return Err(Reject::invalid_input(format!(
+                "Invalid refreshDayOfMonth {day}: use 1 to 31"
+            )));
         }
     }
     Ok(())

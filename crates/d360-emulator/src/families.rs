@@ -43,9 +43,7 @@ fn extra_fields(family: Family) -> &'static [&'static str] {
     match family {
         Family::SalesforceDotCom => &["organizationId"],
         Family::StreamingApp => &["streamingAppType", "streamingAppSubType"],
-        Family::DataConnector | Family::IngestApi | Family::SalesforceMarketingCloud | Family::AccountEngagement => {
-            &[]
-        }
+        Family::DataConnector | Family::IngestApi | Family::SalesforceMarketingCloud | Family::AccountEngagement => &[],
     }
 }
 
@@ -135,7 +133,11 @@ pub(crate) fn created_fields(family: Family, record: &str) -> Map<String, Value>
     match family {
         Family::SalesforceMarketingCloud => {
             fields.insert("eid".to_owned(), json!(format!("5240{tail:0>5}")));
-            for key in ["activationBusinessUnits", "ingestionBusinessUnits", "businessUnitsToDataSpaces"] {
+            for key in [
+                "activationBusinessUnits",
+                "ingestionBusinessUnits",
+                "businessUnitsToDataSpaces",
+            ] {
                 fields.insert(key.to_owned(), json!([]));
             }
             fields.insert("createProfileBuMappings".to_owned(), json!(false));
@@ -189,16 +191,22 @@ pub(crate) fn apply_patch(connection: &mut StoredConnection, body: &[u8], datasp
 fn strings(object: &Map<String, Value>, key: &str) -> Result<Vec<String>, Reject> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(value) => serde_json::from_value(value.clone())
-            .map_err(|_| Reject::json_parser(format!("Cannot deserialize the request body: {key} must be a list of strings"))),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|_| {
+            Reject::json_parser(format!(
+                "Cannot deserialize the request body: {key} must be a list of strings"
+            ))
+        }),
     }
 }
 
 fn objects(object: &Map<String, Value>, key: &str) -> Result<Vec<Map<String, Value>>, Reject> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(value) => serde_json::from_value(value.clone())
-            .map_err(|_| Reject::json_parser(format!("Cannot deserialize the request body: {key} must be a list of objects"))),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|_| {
+            Reject::json_parser(format!(
+                "Cannot deserialize the request body: {key} must be a list of objects"
+            ))
+        }),
     }
 }
 
@@ -228,8 +236,16 @@ fn patch_marketing_cloud(
     dataspaces: &[String],
 ) -> Result<(), Reject> {
     for (list, add, remove) in [
-        ("ingestionBusinessUnits", "addIngestionBusinessUnits", "removeIngestionBusinessUnits"),
-        ("activationBusinessUnits", "addActivationBusinessUnits", "removeActivationBusinessUnits"),
+        (
+            "ingestionBusinessUnits",
+            "addIngestionBusinessUnits",
+            "removeIngestionBusinessUnits",
+        ),
+        (
+            "activationBusinessUnits",
+            "addActivationBusinessUnits",
+            "removeActivationBusinessUnits",
+        ),
     ] {
         let added = strings(object, add)?;
         let removed = strings(object, remove)?;
@@ -265,7 +281,9 @@ fn patch_marketing_cloud(
     let added = read_pairs("addBusinessUnitsToDataSpaces")?;
     let removed = read_pairs("removeBusinessUnitsToDataSpaces")?;
     if let Some((dataspace, _)) = added.iter().find(|(d, _)| !dataspaces.contains(d)) {
-        return Err(Reject::invalid_input(format!("The data space {dataspace} doesn't exist")));
+        return Err(Reject::invalid_input(format!(
+            "The data space {dataspace} doesn't exist"
+        )));
     }
     let mut mappings = take_list(&mut connection.extra, "businessUnitsToDataSpaces");
     mappings.retain(|m| {
@@ -296,7 +314,9 @@ fn patch_marketing_cloud(
         match object.get(key) {
             None | Some(Value::Null) => {}
             Some(Value::Bool(flag)) => {
-                connection.extra.insert("createProfileBuMappings".to_owned(), json!(flag));
+                connection
+                    .extra
+                    .insert("createProfileBuMappings".to_owned(), json!(flag));
             }
             Some(Value::String(flag)) if flag == "true" || flag == "false" => {
                 connection
@@ -325,7 +345,10 @@ fn patch_streaming_app(connection: &mut StoredConnection, object: &Map<String, V
         }
         let name = required_text(&module, "name")?;
         for (key, ok) in [
-            ("configuration", module.get("configuration").is_none_or(Value::is_string)),
+            (
+                "configuration",
+                module.get("configuration").is_none_or(Value::is_string),
+            ),
             ("path", module.get("path").is_none_or(Value::is_string)),
             ("isEnabled", module.get("isEnabled").is_none_or(Value::is_boolean)),
         ] {

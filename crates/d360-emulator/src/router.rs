@@ -13,12 +13,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use serde_json::json;
 
+use super::connector_routes as connectors;
 use super::extract::{NEWEST_VERSION, OLDEST_VERSION, bearer, request_number};
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::tokens::Audience;
 use super::{api_layer, auth_routes, browse_routes as browse, connection_routes as connections};
-use super::connector_routes as connectors;
 use super::{data_stream_routes as streams, tenant_routes};
 
 /// The whole application, with its state and middleware.

@@ -282,11 +282,19 @@ pub struct FrequencyWire {
     #[serde(default)]
     pub frequency_type: String,
     /// The examples answer `[null]` for no hour: nulls are skipped.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "numbers_skipping_nulls")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "numbers_skipping_nulls"
+    )]
     pub hours: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_day_of_week: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "numbers_skipping_nulls")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "numbers_skipping_nulls"
+    )]
     pub refresh_day_of_month: Vec<u32>,
 }
 
@@ -858,6 +866,7 @@ where
     })
 }
 
+#[expect(clippy::ref_option, reason = "serde's serialize_with passes the field by reference")]
 fn optional_as_list<S, T>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
 where
     S: serde::Serializer,
@@ -869,6 +878,7 @@ where
     }
 }
 
+#[expect(clippy::ref_option, reason = "serde's serialize_with passes the field by reference")]
 fn none_as_empty_object<S>(value: &Option<RefreshConfig>, serializer: S) -> Result<S::Ok, S::Error>
 where
     S: serde::Serializer,
@@ -895,7 +905,13 @@ where
         }
     };
     match Value::deserialize(deserializer)? {
-        Value::Array(items) => Ok(items.iter().map(number).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect()),
+        Value::Array(items) => Ok(items
+            .iter()
+            .map(number)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect()),
         other => Ok(number(&other)?.into_iter().collect()),
     }
 }

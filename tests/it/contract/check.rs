@@ -90,8 +90,10 @@ fn connection_types(exchanges: &[Exchange]) -> BTreeMap<String, String> {
 
 impl Report {
     fn fail(&mut self, exchange: &Exchange, what: impl std::fmt::Display) {
-        self.failures
-            .push(format!("{} {} -> {}: {what}", exchange.method, exchange.path, exchange.status));
+        self.failures.push(format!(
+            "{} {} -> {}: {what}",
+            exchange.method, exchange.path, exchange.status
+        ));
     }
 
     fn judge(
@@ -107,16 +109,15 @@ impl Report {
         }
         let mut clean = true;
         for finding in list {
-            match gaps::allowed(exchange, template, request, &finding) {
-                Some(gap) => *self.gaps.entry(gap).or_default() += 1,
-                None => {
-                    clean = false;
-                    let side = if request { "request" } else { "answer" };
-                    self.fail(
-                        exchange,
-                        format!("{side} at `{}`: {}", finding.instance_path, finding.message),
-                    );
-                }
+            if let Some(gap) = gaps::allowed(exchange, template, request, &finding) {
+                *self.gaps.entry(gap).or_default() += 1;
+            } else {
+                clean = false;
+                let side = if request { "request" } else { "answer" };
+                self.fail(
+                    exchange,
+                    format!("{side} at `{}`: {}", finding.instance_path, finding.message),
+                );
             }
         }
         clean
@@ -138,11 +139,17 @@ pub(crate) fn check(spec: &Spec, exchanges: &[Exchange]) -> Report {
             .and_then(|rest| rest.split_once('/'))
             .map(|(_, rest)| format!("/{rest}"))
         else {
-            report.fail(exchange, "a path outside the Connect REST API and the known login endpoints");
+            report.fail(
+                exchange,
+                "a path outside the Connect REST API and the known login endpoints",
+            );
             continue;
         };
         let Some((template, operation)) = spec.operation(&exchange.method, &relative) else {
-            report.fail(exchange, format!("no operation `{} {relative}` in the spec", exchange.method));
+            report.fail(
+                exchange,
+                format!("no operation `{} {relative}` in the spec", exchange.method),
+            );
             continue;
         };
         let declared: Vec<&str> = operation["parameters"]
@@ -261,7 +268,10 @@ fn validate_error(report: &mut Report, exchange: &Exchange, body: &Value) -> boo
         Ok(list) if list.is_empty() => true,
         Ok(list) => {
             for finding in list {
-                report.fail(exchange, format!("error body at `{}`: {}", finding.instance_path, finding.message));
+                report.fail(
+                    exchange,
+                    format!("error body at `{}`: {}", finding.instance_path, finding.message),
+                );
             }
             false
         }

@@ -47,12 +47,18 @@ fn decode_answer(schema: &str, name: &str, value: &Value) -> bool {
             let list: DataStreamList = decode(name, value);
             assert!(!list.data_streams.is_empty(), "{name}");
             for stream in &list.data_streams {
-                assert!(stream.source_fields.iter().all(|f| !f.data_type.is_empty()), "{name}: datatype read");
+                assert!(
+                    stream.source_fields.iter().all(|f| !f.data_type.is_empty()),
+                    "{name}: datatype read"
+                );
             }
         }
         "DataStreamDetailedRepresentation" => {
             let stream: DataStreamOutput = decode(name, value);
-            assert!(stream.source_fields.iter().all(|f| !f.data_type.is_empty()), "{name}: datatype read");
+            assert!(
+                stream.source_fields.iter().all(|f| !f.data_type.is_empty()),
+                "{name}: datatype read"
+            );
         }
         "DataStreamRepresentation" => {
             let summary: DataStreamSummary = decode(name, value);
@@ -70,7 +76,10 @@ fn decode_answer(schema: &str, name: &str, value: &Value) -> bool {
         }
         "ConnectionDbSchemaCollectionRepresentation" => {
             let list: DatabaseSchemaList = decode(name, value);
-            assert!(!list.database_schemas.is_empty(), "{name}: `schemas` read as the schema list");
+            assert!(
+                !list.database_schemas.is_empty(),
+                "{name}: `schemas` read as the schema list"
+            );
         }
         "ConnectionObjectCollectionRepresentation" => {
             let list: ConnectionObjectList = decode(name, value);
@@ -128,7 +137,10 @@ fn every_example_answer_decodes_with_d360s_reader() {
         "update-BYOL-data-stream-response-example",
         "clean-success",
     ] {
-        assert!(decoded.iter().any(|d| d.ends_with(wanted)), "{wanted} not decoded: {decoded:#?}");
+        assert!(
+            decoded.iter().any(|d| d.ends_with(wanted)),
+            "{wanted} not decoded: {decoded:#?}"
+        );
     }
 }
 
@@ -137,17 +149,36 @@ fn every_example_answer_decodes_with_d360s_reader() {
 fn the_reader_keeps_what_the_examples_say() {
     let spec = Spec::load();
     let example = |name: &str| spec.doc["examples"][name].clone();
-    let stream: DataStreamOutput = decode("get-data-stream-output-example", &example("get-data-stream-output-example"));
+    let stream: DataStreamOutput = decode(
+        "get-data-stream-output-example",
+        &example("get-data-stream-output-example"),
+    );
     // `datatype` (not `dataType`) in source fields.
     assert_eq!(stream.source_fields[0].data_type, "Text");
     // A frequency with an unknown type reads as it is; one without a type reads as none.
     let frequency = stream.refresh_config.as_ref().and_then(|r| r.frequency.as_ref());
     assert_eq!(frequency.map(|f| f.frequency_type.as_str()), Some("BATCH"));
-    let listed: DataStreamList = decode("get-sfdc-data-streams-output-example", &example("get-sfdc-data-streams-output-example"));
-    assert!(listed.data_streams.iter().any(|s| s.refresh_config.as_ref().is_some_and(|r| r.frequency.is_none())));
+    let listed: DataStreamList = decode(
+        "get-sfdc-data-streams-output-example",
+        &example("get-sfdc-data-streams-output-example"),
+    );
+    assert!(
+        listed
+            .data_streams
+            .iter()
+            .any(|s| s.refresh_config.as_ref().is_some_and(|r| r.frequency.is_none()))
+    );
     // `[null]` hours read as none.
-    let marketing: DataStreamList = decode("get-mc-data-streams-output-example", &example("get-mc-data-streams-output-example"));
-    let hours = &marketing.data_streams[0].refresh_config.as_ref().and_then(|r| r.frequency.as_ref()).expect("a frequency").hours;
+    let marketing: DataStreamList = decode(
+        "get-mc-data-streams-output-example",
+        &example("get-mc-data-streams-output-example"),
+    );
+    let hours = &marketing.data_streams[0]
+        .refresh_config
+        .as_ref()
+        .and_then(|r| r.frequency.as_ref())
+        .expect("a frequency")
+        .hours;
     assert!(hours.is_empty());
     // Output mappings: `sourceFieldName`, `targetFieldName`, `formula`.
     let mapping: d360_wire::shapes::MappingOutput = decode(
@@ -160,11 +191,15 @@ fn the_reader_keeps_what_the_examples_say() {
     let result: ConnectionTestResult = decode("clean-success", &example("clean-success"));
     assert!(result.success && result.errors[0].error_message.is_empty());
     // `isCalculatedField` of the example is the schema's `isCalculated`.
-    let fields: ConnectionFieldList = decode("get-connection-fields-response", &example("get-connection-fields-response"));
+    let fields: ConnectionFieldList = decode(
+        "get-connection-fields-response",
+        &example("get-connection-fields-response"),
+    );
     assert_eq!(fields.fields[0].field_type, "Text");
     assert!(!fields.fields[0].is_calculated);
     // Request examples of the test action, in their nested shape.
-    let test = d360_wire::shapes::ConnectionTestInput::read(&example("test-connection-request")).expect("the example reads");
+    let test =
+        d360_wire::shapes::ConnectionTestInput::read(&example("test-connection-request")).expect("the example reads");
     assert_eq!(test.credentials.len(), 2);
     assert_eq!(test.parameters[0].param_name, "connection_url");
 }

@@ -94,7 +94,10 @@ pub(crate) fn allowed(exchange: &Exchange, template: &str, request: bool, findin
         if template == "/ssot/connectors/{connectorType}"
             && additional
             && path.is_empty()
-            && only(&finding.unexpected, &["ingressDescription", "releaseLevel", "customErrorLabels"])
+            && only(
+                &finding.unexpected,
+                &["ingressDescription", "releaseLevel", "customErrorLabels"],
+            )
         {
             return Some("connector-description-fields");
         }

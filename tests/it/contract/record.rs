@@ -135,7 +135,7 @@ impl Recorder {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind the proxy");
         let url = format!("http://{}", listener.local_addr().expect("an address"));
-        *proxy.own.lock().expect("proxy url") = url.clone();
+        proxy.own.lock().expect("proxy url").clone_from(&url);
         let app = Router::new().fallback(forward).with_state(Arc::clone(&proxy));
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;

@@ -78,12 +78,12 @@ impl Spec {
 
     /// The closed schema `schema` is for `value`.
     pub(crate) fn resolve(&self, schema: &Value, value: &Value, context: &Context, notes: &mut ResolverNotes) -> Value {
-        let mut resolver = Resolver {
+        let mut walker = Resolver {
             spec: self,
             stack: Vec::new(),
             notes,
         };
-        let mut resolved = resolver.node(schema, value, context, false);
+        let mut resolved = walker.node(schema, value, context, false);
         if let Value::Object(map) = &mut resolved {
             map.insert(
                 "$schema".to_owned(),
@@ -217,14 +217,14 @@ impl Resolver<'_, '_> {
                 .map(|r| ref_name(r).to_owned())
                 .collect();
             match self.pick(&names, value, context) {
-                Some(Some(chosen)) => {
+                Pick::One(chosen) => {
                     let reference = json!({ "$ref": format!("#/components/schemas/{chosen}") });
                     let resolved = self.node(&reference, value, context, false);
                     merged.absorb(resolved);
                 }
                 // The spec has no variant for this value: the base properties only.
-                Some(None) => {}
-                None => {
+                Pick::BaseOnly => {}
+                Pick::Any => {
                     let resolved: Vec<Value> = variants
                         .iter()
                         .map(|variant| self.node(variant, value, context, false))
@@ -278,9 +278,8 @@ impl Resolver<'_, '_> {
         merged.finish()
     }
 
-    /// The variant of a polymorphic `oneOf` for `value`: `Some(Some(name))` one variant,
-    /// `Some(None)` none (the base only), `None` no rule (any closed variant may match).
-    fn pick(&mut self, variants: &[String], value: &Value, context: &Context) -> Option<Option<String>> {
+    /// The variant of a polymorphic `oneOf` for `value`.
+    fn pick(&mut self, variants: &[String], value: &Value, context: &Context) -> Pick {
         let has = |name: &str| variants.iter().any(|v| v == name);
         let own_type = value.get("connectorType").and_then(Value::as_str).unwrap_or("");
         let chosen = if has("DataConnectionRepresentation") {
@@ -296,7 +295,7 @@ impl Resolver<'_, '_> {
             match (Family::of(own_type), context.patch) {
                 (Family::SalesforceMarketingCloud, true) => Some("MarketingCloudConnectionPatchInputRepresentation"),
                 (Family::StreamingApp, true) => Some("StreamingAppConnectionPatchInputRepresentation"),
-                (_, true) => return Some(None),
+                (_, true) => return Pick::BaseOnly,
                 (Family::DataConnector, false) => Some("DataConnectionInputRepresentation"),
                 (Family::IngestApi, false) => Some("IngestApiConnectionInputRepresentation"),
                 (Family::SalesforceDotCom, false) => Some("CrmConnectionInputRepresentation"),
@@ -304,7 +303,7 @@ impl Resolver<'_, '_> {
                 (Family::StreamingApp, false) => Some("StreamingAppConnectionInputRepresentation"),
                 (Family::AccountEngagement, false) => {
                     self.notes.insert("account-engagement-input");
-                    return Some(None);
+                    return Pick::BaseOnly;
                 }
             }
         } else if has("DataConnectorDetailsConfig") || has("DataConnectorDetailsRepresentation") {
@@ -329,12 +328,24 @@ impl Resolver<'_, '_> {
                 Some(Family::SalesforceMarketingCloud) if value.get("bundleName").is_some() => {
                     "SalesforceMarketingCloudStandardConnectionObjectRepresentation"
                 }
-                Some(Family::SalesforceMarketingCloud) => "SalesforceMarketingCloudDataExtensionConnectionObjectRepresentation",
+                Some(Family::SalesforceMarketingCloud) => {
+                    "SalesforceMarketingCloudDataExtensionConnectionObjectRepresentation"
+                }
                 _ => "ConnectionObjectRepresentation",
             })
         } else {
             None
         };
-        chosen.map(|name| Some(name.to_owned()))
+        chosen.map_or(Pick::Any, |name| Pick::One(name.to_owned()))
     }
+}
+
+/// What a polymorphic `oneOf` resolves to.
+enum Pick {
+    /// This variant.
+    One(String),
+    /// No variant fits (the spec has none): the base properties only.
+    BaseOnly,
+    /// No rule: any closed variant may match.
+    Any,
 }
