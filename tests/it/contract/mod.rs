@@ -6,6 +6,7 @@
 //! the spec with d360's reader (`examples`).
 
 mod check;
+mod example_org;
 mod examples;
 mod gaps;
 mod record;
