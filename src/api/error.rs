@@ -228,8 +228,12 @@ mod tests {
         check(&status(503, "SERVER_UNAVAILABLE"), false, true);
         check(&status(403, "REQUEST_LIMIT_EXCEEDED"), false, true);
         let daily = ApiError::Status {
+            method: "POST".into(),
+            path: "/x".into(),
+            status: 403,
+            code: "REQUEST_LIMIT_EXCEEDED".into(),
             message: "TotalRequests Limit exceeded.".into(),
-            ..status(403, "REQUEST_LIMIT_EXCEEDED")
+            retry_after: None,
         };
         check(&daily, true, false);
         assert!(daily.is_daily_limit() && !daily.is_throttled());

@@ -11,7 +11,7 @@ use super::session;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::import::{self, Imported};
 use crate::kinds::{self, Listing, LiveObject};
-use crate::model::Kind;
+use crate::model::{Kind, ResourceKey};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -76,6 +76,8 @@ async fn import_from(
     let lock = session.store.lock("d360 import", args.lock_timeout).await?;
     let mut state = session.store.load().await?;
     let mut objects: Vec<LiveObject> = Vec::new();
+    let mut skipped: Vec<LiveObject> = Vec::new();
+    // Kinds in dependency order, so what a skipped object's dependents are is known in time.
     for kind in Kind::ALL.into_iter().filter(|kind| wants(*kind)) {
         let driver = kinds::driver(kind);
         let listings = if kind == Kind::Connection && !args.connector_type.is_empty() {
@@ -90,7 +92,27 @@ async fn import_from(
             driver.discover(client).await?
         };
         let lists = try_join_all(listings.iter().map(|listing| driver.list(client, listing))).await?;
-        objects.extend(lists.into_iter().flatten());
+        let skipped_keys: BTreeSet<ResourceKey> = skipped.iter().map(LiveObject::key).collect();
+        for (listing, listed) in listings.iter().zip(lists) {
+            // Families d360 cannot manage (Ingest API, CRM, Marketing Cloud, streaming apps,
+            // Account Engagement) are read only to name what is skipped, and so is what reads
+            // from them.
+            let (kept, unmanageable): (Vec<LiveObject>, Vec<LiveObject>) = listed.into_iter().partition(|object| {
+                driver.manages(listing) && !object.resource.depends_on().iter().any(|d| skipped_keys.contains(d))
+            });
+            objects.extend(kept);
+            skipped.extend(unmanageable);
+        }
+    }
+    skipped.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|o| o.key().to_string()).collect();
+        output::message(&format!(
+            "Skipped {} object{} d360 cannot manage (connections of the Ingest API, Salesforce CRM, Marketing Cloud, streaming app and Account Engagement families, and the data streams reading from them): {}",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ));
     }
     objects.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
     let mut seen = BTreeSet::new();

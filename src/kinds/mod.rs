@@ -202,6 +202,8 @@ pub(crate) type DeclaredAt<'a> = (&'a Resource, String);
 pub(crate) trait Driver: Send + Sync {
     /// A listing in words ("connector type `AwsRdsMySql`").
     fn describe(&self, listing: &Listing) -> String;
+    /// Whether d360 can manage the objects of `listing` (not every connection family can be).
+    fn manages(&self, listing: &Listing) -> bool;
     /// Every listing the org offers for this kind (`import` reads them all).
     fn discover<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>>;
     /// Every live object of one listing.

@@ -10,6 +10,7 @@
 mod apply;
 mod bad_input;
 mod chaos;
+mod contract;
 mod drift;
 mod emulator;
 mod fleet;

@@ -10,7 +10,8 @@
 //!   without `api` the REST API answers 401 `INVALID_SESSION_ID` "This session is not valid for
 //!   use with the REST API", as Salesforce does;
 //! - per user `dataspaces: [..]` (default: every data space): exchanging for another data
-//!   space fails `invalid_request`.
+//!   space fails `invalid_request`;
+//! - `catalog:` what the sources behind data connections hold and accept (see `catalog`).
 //!
 //! Unknown keys are errors. Nothing here touches the network.
 
@@ -20,6 +21,7 @@ use std::time::Duration;
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 
+use super::catalog::Catalog;
 use super::{EmulatorError, ids, keys};
 
 /// File name of the org description in the data directory.
@@ -29,7 +31,8 @@ pub(crate) const CONFIG_FILE: &str = "emulator.yaml";
 const DEFAULT_CONFIG: &str = "\
 # The org the d360 emulator plays. Optional keys: per app `preAuthorizedUsers: [..]` and
 # `scopes: [..]` (default: api cdp_api cdp_query_api cdp_profile_api cdp_ingest_api); per user
-# `dataspaces: [..]`. Unknown keys are errors.
+# `dataspaces: [..]`; `catalog: {hosts: [..]}` for connection tests and metadata browsing (see
+# the README's emulator section). Unknown keys are errors.
 apps:
   - clientId: d360-local
     clientSecret: d360-local-secret      # client credentials and password flows
@@ -51,6 +54,8 @@ struct ConfigFile {
     dataspaces: Vec<String>,
     #[serde(default = "default_token_lifetime")]
     token_lifetime_seconds: u64,
+    #[serde(default)]
+    catalog: Catalog,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +114,7 @@ pub(crate) struct Org {
     pub users: Vec<User>,
     pub dataspaces: Vec<String>,
     pub token_lifetime: Duration,
+    pub catalog: Catalog,
 }
 
 /// A connected app.
@@ -206,6 +212,7 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
     if file.dataspaces.is_empty() {
         return Err(invalid("`dataspaces` needs at least one data space".to_owned()));
     }
+    file.catalog.check().map_err(invalid)?;
     if file.token_lifetime_seconds == 0 {
         return Err(invalid("`tokenLifetimeSeconds` must be at least 1".to_owned()));
     }
@@ -296,6 +303,7 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
         users,
         dataspaces: file.dataspaces,
         token_lifetime: Duration::from_secs(file.token_lifetime_seconds),
+        catalog: file.catalog,
     })
 }
 

@@ -1,32 +1,24 @@
-//! Reading connection bodies as the org checks them: the create / replace body
-//! (`{connectorType, label, name?, method, credentials, parameters}`) and the partial `PATCH`
-//! body, with Salesforce's error codes. For connector types in the shared connector table,
-//! required parameters and credentials must be present and unknown ones are refused; other
-//! types take any names. No storage here: `connection_routes` hands the result to `store`.
+//! Reading connection bodies as the org checks them: the create / replace body of a data
+//! connector (`{connectorType, label, name?, method, credentials, parameters}`, the spec's
+//! `DataConnectionInputRepresentation`), with Salesforce's error codes, dispatching the other
+//! families to `families`; and the test body. For connector types in the shared connector
+//! table, required parameters and credentials must be present and unknown ones are refused;
+//! other types take any names. No storage here: `connection_routes` hands the result to
+//! `store`.
 
 use std::collections::HashSet;
 
+use super::catalog::Catalog;
 use super::connector_routes::{check_connector_type, unsupported_type};
 use super::extract::{json_object, require_fields, typed};
+use super::families;
 use super::names::{check_api_name, check_label, name_from_label};
 use super::responses::Reject;
 use super::store::{ConnectionDraft, StoredConnection};
-use d360_wire::connectors::{self, Attribute};
-use d360_wire::shapes::{ConnectionInput, Param};
+use d360_wire::connectors::{self, Attribute, Family};
+use d360_wire::shapes::{CdpError, ConnectionInput, ConnectionTestInput, ConnectionTestResult, Param};
 
-const FIELDS: &[&str] = &[
-    "connectorType",
-    "label",
-    "name",
-    "method",
-    "credentials",
-    "parameters",
-    "organizationId",
-    "description",
-];
-const PATCH_FIELDS: &[&str] = &["label", "credentials", "parameters", "description"];
-/// The connector type whose names the server rewrites to `<label>_<uuid>`.
-const RENAMED_TYPE: &str = "IngestApi";
+const FIELDS: &[&str] = &["connectorType", "label", "name", "method", "credentials", "parameters"];
 
 /// A create or replace body: the draft, and whether the body named the connection itself.
 pub(crate) struct ConnectionBody {
@@ -34,8 +26,19 @@ pub(crate) struct ConnectionBody {
     pub name_given: bool,
 }
 
-/// Parses and checks a create / replace / test body.
+/// Parses and checks a create / replace body of any family.
 pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
+    let connector_type = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| value.get("connectorType").and_then(|t| t.as_str()).map(str::to_owned));
+    if let Some(connector_type) = connector_type {
+        check_connector_type(&connector_type).map_err(|()| Reject::invalid_input(unsupported_type(&connector_type)))?;
+        let family = Family::of(&connector_type);
+        if family != Family::DataConnector {
+            let (draft, name_given) = families::parse_create(family, body)?;
+            return Ok(ConnectionBody { draft, name_given });
+        }
+    }
     let object = json_object(body, FIELDS)?;
     require_fields(&object, &["connectorType", "label"])?;
     let input: ConnectionInput = typed(object)?;
@@ -43,13 +46,9 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
         .map_err(|()| Reject::invalid_input(unsupported_type(&input.connector_type)))?;
     check_label(&input.label, "connection")?;
     let name_given = input.name.as_deref().is_some_and(|name| !name.is_empty());
-    let name = if input.connector_type == RENAMED_TYPE {
-        ingest_api_name(&input.label)?
-    } else {
-        match input.name.filter(|name| !name.is_empty()) {
-            Some(name) => name,
-            None => name_from_label(&input.label, "connection")?,
-        }
+    let name = match input.name.filter(|name| !name.is_empty()) {
+        Some(name) => name,
+        None => name_from_label(&input.label, "connection")?,
     };
     check_api_name(&name, "connection")?;
     let known = connectors::find(&input.connector_type);
@@ -84,58 +83,10 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
             method,
             params: input.parameters,
             credentials: input.credentials,
+            extra: serde_json::Map::new(),
         },
         name_given,
     })
-}
-
-/// A `PATCH` body: a new label and parameters or credentials to set, by name.
-pub(crate) struct ConnectionPatch {
-    pub label: Option<String>,
-    pub parameters: Vec<Param>,
-    pub credentials: Vec<Param>,
-}
-
-pub(crate) fn parse_patch(body: &[u8]) -> Result<ConnectionPatch, Reject> {
-    let mut object = json_object(body, PATCH_FIELDS)?;
-    let label = match object.remove("label") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(label)) => Some(label),
-        Some(_) => {
-            return Err(Reject::json_parser(
-                "Cannot deserialize the request body: label must be a string",
-            ));
-        }
-    };
-    if let Some(label) = &label {
-        check_label(label, "connection")?;
-    }
-    let list = |object: &mut serde_json::Map<String, serde_json::Value>, key: &str| -> Result<Vec<Param>, Reject> {
-        match object.remove(key) {
-            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-            Some(value) => serde_json::from_value(value)
-                .map_err(|error| Reject::json_parser(format!("Cannot deserialize the request body: {error}"))),
-        }
-    };
-    let parameters = list(&mut object, "parameters")?;
-    let credentials = list(&mut object, "credentials")?;
-    check_params(&parameters, "parameter")?;
-    check_params(&credentials, "credential")?;
-    Ok(ConnectionPatch {
-        label,
-        parameters,
-        credentials,
-    })
-}
-
-/// Sets each patched value by name, adding the names not there yet.
-pub(crate) fn merge(current: &mut Vec<Param>, patch: Vec<Param>) {
-    for param in patch {
-        match current.iter_mut().find(|known| known.param_name == param.param_name) {
-            Some(known) => known.value = param.value,
-            None => current.push(param),
-        }
-    }
 }
 
 /// Names are present and unique.
@@ -181,7 +132,7 @@ fn check_against(params: &[Param], attributes: &[Attribute], what: &str, connect
 }
 
 /// `<label_with_underscores>_<uuid>`, the name the org gives an Ingest API connection.
-fn ingest_api_name(label: &str) -> Result<String, Reject> {
+pub(crate) fn ingest_api_name(label: &str) -> Result<String, Reject> {
     let base = name_from_label(label, "connection")?;
     let suffix = hex::encode(fastrand::u128(..).to_be_bytes());
     let room = d360_wire::ApiName::MAX_LEN - suffix.len() - 1;
@@ -189,27 +140,66 @@ fn ingest_api_name(label: &str) -> Result<String, Reject> {
     Ok(format!("{}_{suffix}", base.trim_end_matches('_')))
 }
 
-/// Whether a connection with these parameters can reach its source (the test actions): the
-/// emulator checks that the JDBC URL of a database type looks like one.
-fn test_params(params: &[Param]) -> serde_json::Value {
-    let url = params.iter().find(|param| param.param_name == "jdbc_connection_url");
-    let reachable = url.is_none_or(|url| url.value.starts_with("jdbc:") && url.value.contains("://"));
-    if reachable {
-        serde_json::json!({"status": "Success", "message": "Connection test succeeded"})
-    } else {
-        serde_json::json!({
-            "status": "Failed",
-            "message": "Connection test failed: the JDBC connection URL is not a valid jdbc:<driver>://host:port URL",
-        })
+/// The test actions' answer for a connection of `connector_type` with these parameters and
+/// credentials: the catalog decides whether the source is reachable and the credentials right
+/// (families other than data connectors have no source to reach).
+pub(crate) fn test_result(
+    catalog: &Catalog,
+    connector_type: &str,
+    params: &[Param],
+    credentials: &[Param],
+) -> ConnectionTestResult {
+    if Family::of(connector_type) != Family::DataConnector {
+        return ConnectionTestResult {
+            success: true,
+            errors: Vec::new(),
+        };
+    }
+    match catalog.reach(params, credentials) {
+        Ok(_) => ConnectionTestResult {
+            success: true,
+            errors: Vec::new(),
+        },
+        Err(unreachable) => ConnectionTestResult {
+            success: false,
+            errors: vec![CdpError {
+                error_code: unreachable.code.to_owned(),
+                error_message: unreachable.message,
+            }],
+        },
     }
 }
 
-/// The test action on a create body.
-pub(crate) fn test_result(draft: &ConnectionDraft) -> serde_json::Value {
-    test_params(&draft.params)
+/// Reads a test body (either of the spec's shapes) and checks its connector type. A create
+/// body is accepted too (the reference describes the test body as one): its `label` and
+/// `name` are ignored.
+pub(crate) fn parse_test(body: &[u8]) -> Result<ConnectionTestInput, Reject> {
+    let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Reject::json_parser("The request body is missing"));
+    } else {
+        serde_json::from_slice(body).map_err(|error| Reject::json_parser(format!("Malformed JSON: {error}")))?
+    };
+    if let Some(object) = value.as_object()
+        && let Some(unknown) = object.keys().find(|key| {
+            !["connectorType", "method", "credentials", "parameters", "label", "name"].contains(&key.as_str())
+        })
+    {
+        return Err(Reject::json_parser(format!(
+            "Unrecognized field \"{unknown}\", not marked as ignorable"
+        )));
+    }
+    let input = ConnectionTestInput::read(&value).map_err(|error| Reject::invalid_input(error.0))?;
+    check_connector_type(&input.connector_type)
+        .map_err(|()| Reject::invalid_input(unsupported_type(&input.connector_type)))?;
+    Ok(input)
 }
 
 /// The test action on a saved connection.
-pub(crate) fn test_saved(connection: &StoredConnection) -> serde_json::Value {
-    test_params(&connection.params)
+pub(crate) fn test_saved(catalog: &Catalog, connection: &StoredConnection) -> ConnectionTestResult {
+    test_result(
+        catalog,
+        &connection.connector_type,
+        &connection.params,
+        &connection.credentials,
+    )
 }

@@ -1,8 +1,9 @@
 //! `/services/data/vNN.0/ssot/connections`: list (per connector type), get, create, replace
-//! (`PUT`), patch (only for the families that document it; refused for data connectors, as
-//! Salesforce does), delete and the test actions (reference section 4). Bodies are checked in
-//! `connection_body`; the rules that span objects (unique names, limits, use by streams) live
-//! in `store`. Each operation needs the API version it appeared in.
+//! (`PUT`, 204), patch (204; only for `SalesforceMarketingCloud` and `StreamingApp`, refused
+//! for the other families, as Salesforce does), delete and the test actions (answered
+//! `{success, errors}` from the catalog), for every connection family. Bodies are checked in
+//! `connection_body` and `families`; the rules that span objects (unique names, limits, use by
+//! streams) live in `store`. Each operation needs the API version it appeared in.
 
 use std::sync::Arc;
 
@@ -10,29 +11,32 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::connection_body::{self, merge, parse, parse_patch};
+use serde_json::{Value, json as value};
+
+use super::connection_body::{self, parse, parse_test};
 use super::connector_routes::{check_connector_type, unsupported_type};
 use super::extract::{CoreCall, QueryPairs, RawBody, Segments};
+use super::families;
 use super::paging::{Order, Page};
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::store::{Objects, StoredConnection};
-use d360_wire::shapes::{ConnectionList, ConnectionOutput};
+use d360_wire::connectors::Family;
 
 /// API versions each operation appeared in (reference section 1).
 const LIST_SINCE: u32 = 60;
 const CREATE_SINCE: u32 = 64;
 const REPLACE_SINCE: u32 = 61;
 const PATCH_SINCE: u32 = 63;
-/// The only families that take `PATCH`.
-const PATCHABLE: [&str; 2] = ["SalesforceMarketingCloud", "StreamingApp"];
+/// Test actions and metadata browsing appeared in 62.0 (reference: the spec's versions).
+const TEST_SINCE: u32 = 62;
 const ORDER_FIELDS: [&str; 4] = ["label", "createdDate", "lastModifiedDate", "name"];
 
-fn output(objects: &Objects, connection: &StoredConnection) -> ConnectionOutput {
+fn output(objects: &Objects, connection: &StoredConnection, tenant: &str) -> Value {
     let in_use = objects
         .connections_in_use()
         .contains(&connection.name.to_ascii_lowercase());
-    connection.to_output(in_use)
+    connection.to_output(in_use, tenant)
 }
 
 /// The field a listing is ordered by; `None` (creation order, the map's own) for the rest.
@@ -84,11 +88,11 @@ pub(crate) async fn list(
         if order.descending {
             matching.reverse();
         }
-        let page_items: Vec<ConnectionOutput> = matching
+        let page_items: Vec<Value> = matching
             .iter()
             .skip(page.offset)
             .take(page.limit)
-            .map(|c| c.to_output(in_use.contains(&c.name.to_ascii_lowercase())))
+            .map(|c| c.to_output(in_use.contains(&c.name.to_ascii_lowercase()), &shared.base_url))
             .collect();
         (matching.len(), page_items)
     });
@@ -99,12 +103,13 @@ pub(crate) async fn list(
             pairs.push((key, value));
         }
     }
-    let list = ConnectionList {
-        connections,
-        total_size: total as u64,
-        current_page_url: Some(page.url(&path, &pairs, false)),
-        next_page_url: page.has_next(total).then(|| page.url(&path, &pairs, true)),
-    };
+    let mut list = serde_json::Map::new();
+    list.insert("connections".to_owned(), Value::Array(connections));
+    list.insert("totalSize".to_owned(), value!(total));
+    list.insert("currentPageUrl".to_owned(), value!(page.url(&path, &pairs, false)));
+    if page.has_next(total) {
+        list.insert("nextPageUrl".to_owned(), value!(page.url(&path, &pairs, true)));
+    }
     Ok(json(StatusCode::OK, &list))
 }
 
@@ -115,9 +120,12 @@ pub(crate) async fn get(
     Segments((_, id)): Segments<(String, String)>,
 ) -> Result<Response, Reject> {
     call.require(LIST_SINCE)?;
-    let found = shared
-        .store
-        .read(|objects| objects.connections.get(&id).map(|c| output(objects, c)));
+    let found = shared.store.read(|objects| {
+        objects
+            .connections
+            .get(&id)
+            .map(|c| output(objects, c, &shared.base_url))
+    });
     found
         .map(|connection| json(StatusCode::OK, &connection))
         .ok_or_else(Reject::not_found)
@@ -134,7 +142,7 @@ pub(crate) async fn create(
     let created = shared
         .store
         .create_connection(parsed.draft, &shared.actor(&call.session))?;
-    Ok(json(StatusCode::CREATED, &created.to_output(false)))
+    Ok(json(StatusCode::CREATED, &created.to_output(false, &shared.base_url)))
 }
 
 /// `PUT /{id}`: replaces the whole object, credentials included (204). The connector type
@@ -160,15 +168,18 @@ pub(crate) async fn replace(
                 return Err(Reject::invalid_input("The API name of a connection can't be changed"));
             }
             connection.label = draft.label;
-            connection.method = draft.method;
-            connection.params = draft.params;
-            connection.credentials = draft.credentials;
+            if Family::of(&connection.connector_type) == Family::DataConnector {
+                connection.method = draft.method;
+                connection.params = draft.params;
+                connection.credentials = draft.credentials;
+            }
+            connection.extra.extend(draft.extra);
             Ok(())
         })?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PATCH /{id}`: only for the families that document it (200 with the connection).
+/// `PATCH /{id}`: only for `SalesforceMarketingCloud` and `StreamingApp` (204, no body).
 pub(crate) async fn patch(
     State(shared): State<Arc<Shared>>,
     call: CoreCall,
@@ -176,25 +187,12 @@ pub(crate) async fn patch(
     RawBody(body): RawBody,
 ) -> Result<Response, Reject> {
     call.require(PATCH_SINCE)?;
-    let patch = parse_patch(&body)?;
-    let updated = shared
+    shared
         .store
         .update_connection(&id, &shared.actor(&call.session), |connection| {
-            if !PATCHABLE.contains(&connection.connector_type.as_str()) {
-                return Err(Reject::invalid_input(format!(
-                    "PATCH isn't supported for {} connections. Use PUT with the full connection body.",
-                    connection.connector_type
-                )));
-            }
-            if let Some(label) = patch.label {
-                connection.label = label;
-            }
-            merge(&mut connection.params, patch.parameters);
-            merge(&mut connection.credentials, patch.credentials);
-            Ok(())
+            families::apply_patch(connection, &body, &shared.org.dataspaces)
         })?;
-    let answer = shared.store.read(|objects| output(objects, &updated));
-    Ok(json(StatusCode::OK, &answer))
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `DELETE /{id}` (204).
@@ -208,23 +206,37 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `POST /actions/test` with a create body.
-pub(crate) async fn test_new(call: CoreCall, RawBody(body): RawBody) -> Result<Response, Reject> {
-    call.require(LIST_SINCE)?;
-    let parsed = parse(&body)?;
-    Ok(json(StatusCode::OK, &connection_body::test_result(&parsed.draft)))
+/// `POST /actions/test` with a test body (`{connectorType, method, credentials, parameters}`
+/// or the spec example's nested form).
+pub(crate) async fn test_new(
+    State(shared): State<Arc<Shared>>,
+    call: CoreCall,
+    RawBody(body): RawBody,
+) -> Result<Response, Reject> {
+    call.require(TEST_SINCE)?;
+    let input = parse_test(&body)?;
+    let result = connection_body::test_result(
+        &shared.org.catalog,
+        &input.connector_type,
+        &input.parameters,
+        &input.credentials,
+    );
+    Ok(json(StatusCode::OK, &result))
 }
 
-/// `POST /{id}/actions/test`.
+/// `POST /{id}/actions/test` (no body).
 pub(crate) async fn test_existing(
     State(shared): State<Arc<Shared>>,
     call: CoreCall,
     Segments((_, id)): Segments<(String, String)>,
 ) -> Result<Response, Reject> {
-    call.require(LIST_SINCE)?;
-    let result = shared
-        .store
-        .read(|objects| objects.connections.get(&id).map(connection_body::test_saved));
+    call.require(TEST_SINCE)?;
+    let result = shared.store.read(|objects| {
+        objects
+            .connections
+            .get(&id)
+            .map(|connection| connection_body::test_saved(&shared.org.catalog, connection))
+    });
     result
         .map(|result| json(StatusCode::OK, &result))
         .ok_or_else(Reject::not_found)

@@ -85,6 +85,7 @@ pub(crate) async fn list(_call: CoreCall, query: QueryPairs) -> Result<Response,
         &ConnectorList {
             connector_info_list: infos,
             total_size,
+            current_page_url: None,
             next_page_url: None,
         },
     ))
@@ -101,6 +102,7 @@ pub(crate) async fn read(_call: CoreCall, Segments((_, name)): Segments<(String,
             name: name.clone(),
             label: name,
             description: None,
+            icon_url: None,
             features: features(&["Ingress"]),
             connection_attributes: Vec::new(),
             advanced_attributes: Vec::new(),
@@ -128,6 +130,7 @@ fn known_metadata(known: &ConnectorType) -> ConnectorMetadata {
         name: known.name.to_owned(),
         label: known.label.to_owned(),
         description: Some(known.description.to_owned()),
+        icon_url: None,
         features: features(known.methods),
         connection_attributes: known
             .parameters

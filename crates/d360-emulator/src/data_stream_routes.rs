@@ -1,6 +1,8 @@
-//! `/services/data/vNN.0/ssot/data-streams`: list (limit 1 to 200), get by id or API name,
-//! create, `PATCH`, delete (keeping the data lake object unless asked) and run (reference
-//! section 6).
+//! `/services/data/vNN.0/ssot/data-streams`: list (limit 1 to 200), get by id or API name
+//! (the detailed form, `DataStreamDetailedRepresentation`), create and `PATCH` (answered with
+//! the short `DataStreamRepresentation`), delete (keeping the data lake object unless asked)
+//! and run (reference section 6). Bodies may carry `dataLakeObjectInfo` and
+//! `refreshConfig.frequency` as a list (the schema) or one object (the spec's examples).
 
 use std::sync::Arc;
 
@@ -9,14 +11,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::data_stream_body::{check_dlo, check_refresh, dlo_output};
+use super::data_stream_body::{
+    check_dlo, check_refresh, dlo_output, mappings_output, refresh_output, source_fields_output, stream_type,
+};
 use super::extract::{CoreCall, QueryPairs, RawBody, Segments, json_object, require_fields, typed};
 use super::names::{check_api_name, check_label, name_from_label};
 use super::paging::Page;
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::store::stream_connection;
-use d360_wire::shapes::{DataStreamInput, DataStreamList, DataStreamOutput, DataStreamPatch, DloFieldOutput};
+use d360_wire::shapes::{
+    DataStreamInput, DataStreamList, DataStreamOutput, DataStreamPatch, DataStreamSummary, DloFieldOutput,
+};
 
 const SINCE: u32 = 60;
 const CREATE_FIELDS: [&str; 12] = [
@@ -106,7 +112,7 @@ pub(crate) async fn create(
         &object,
         &["name", "label", "datastreamType", "connectorInfo", "dataLakeObjectInfo"],
     )?;
-    let input: DataStreamInput = typed(object)?;
+    let mut input: DataStreamInput = typed(object)?;
     check_label(&input.label, "data stream")?;
     let name = if input.name.is_empty() {
         name_from_label(&input.label, "data stream")?
@@ -120,7 +126,9 @@ pub(crate) async fn create(
         ));
     };
     check_dlo(dlo, &shared.org.dataspaces)?;
-    check_refresh(input.refresh_config.as_ref())?;
+    let dlo = dlo_output(dlo);
+    check_refresh(input.refresh_config.as_mut())?;
+    let data_stream_type = stream_type(&input.datastream_type)?;
     if input.connector_info.connector_details.name.is_empty() {
         return Err(Reject::invalid_input(
             "Required field is missing: connectorInfo.connectorDetails.name",
@@ -132,13 +140,13 @@ pub(crate) async fn create(
         label: input.label.clone(),
         record_id: None,
         status: Some("Active".to_owned()),
-        data_stream_type: Some(input.datastream_type.clone()),
+        data_stream_type: Some(data_stream_type),
         data_source: input.datasource.clone(),
         connector_info: Some(input.connector_info.clone()),
-        data_lake_object_info: Some(dlo_output(dlo)),
-        refresh_config: input.refresh_config.clone(),
-        source_fields: input.source_fields.clone(),
-        mappings: input.mappings.clone(),
+        data_lake_object_info: Some(dlo),
+        refresh_config: input.refresh_config.as_ref().map(refresh_output),
+        source_fields: source_fields_output(&input.source_fields),
+        mappings: mappings_output(&input.mappings),
         advanced_attributes: input.advanced_attributes.clone(),
         data_access_mode: input.data_access_mode.clone(),
         last_run_status: None,
@@ -151,10 +159,10 @@ pub(crate) async fn create(
     };
     let actor = shared.actor(&call.session);
     let created = shared.store.create_data_stream(stream, &actor)?;
-    Ok(json(StatusCode::OK, &created))
+    Ok(json(StatusCode::OK, &DataStreamSummary::from(&created)))
 }
 
-/// `PATCH /{idOrName}` (200 with the stream): the DLO's name, category and primary key and
+/// `PATCH /{idOrName}` (200 with the short form): the DLO's name, category and primary key and
 /// the stream's connection cannot change.
 pub(crate) async fn patch(
     State(shared): State<Arc<Shared>>,
@@ -164,14 +172,15 @@ pub(crate) async fn patch(
 ) -> Result<Response, Reject> {
     call.require(SINCE)?;
     let object = json_object(&body, &PATCH_FIELDS)?;
-    let patch: DataStreamPatch = typed(object)?;
+    let mut patch: DataStreamPatch = typed(object)?;
     if let Some(label) = &patch.label {
         check_label(label, "data stream")?;
     }
     if let Some(dlo) = &patch.data_lake_object_info {
         check_dlo(dlo, &shared.org.dataspaces)?;
     }
-    check_refresh(patch.refresh_config.as_ref())?;
+    check_refresh(patch.refresh_config.as_mut())?;
+    let data_stream_type = patch.datastream_type.as_deref().map(stream_type).transpose()?;
     let actor = shared.actor(&call.session);
     let updated = shared.store.update_data_stream(&id, Some(&actor), |stream| {
         if let Some(info) = &patch.connector_patch_info {
@@ -201,21 +210,21 @@ pub(crate) async fn patch(
         if let Some(label) = &patch.label {
             stream.label.clone_from(label);
         }
-        if let Some(kind) = &patch.datastream_type {
-            stream.data_stream_type = Some(kind.clone());
+        if let Some(kind) = data_stream_type {
+            stream.data_stream_type = Some(kind);
         }
         if let Some(mappings) = &patch.mappings {
-            stream.mappings.clone_from(mappings);
+            stream.mappings = mappings_output(mappings);
         }
         if let Some(refresh) = &patch.refresh_config {
-            stream.refresh_config = Some(refresh.clone());
+            stream.refresh_config = Some(refresh_output(refresh));
         }
         if let Some(fields) = &patch.source_fields {
-            stream.source_fields.clone_from(fields);
+            stream.source_fields = source_fields_output(fields);
         }
         Ok(())
     })?;
-    Ok(json(StatusCode::OK, &updated))
+    Ok(json(StatusCode::OK, &DataStreamSummary::from(&updated)))
 }
 
 /// `DELETE /{idOrName}[?shouldDeleteDataLakeObject=true]` (204).
@@ -254,6 +263,6 @@ pub(crate) async fn run(
     })?;
     Ok(json(
         StatusCode::OK,
-        &json!({ "success": true, "dataStreamId": stream.id }),
+        &json!({ "success": true, "errors": [], "jobId": format!("job-{}", stream.id) }),
     ))
 }

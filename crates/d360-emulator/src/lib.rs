@@ -12,6 +12,8 @@
 
 mod api_layer;
 mod auth_routes;
+mod browse_routes;
+mod catalog;
 mod config;
 mod connection_body;
 mod connection_routes;
@@ -20,6 +22,7 @@ mod data_stream_body;
 mod data_stream_routes;
 mod errors;
 mod extract;
+mod families;
 mod faults;
 mod ids;
 mod journal;

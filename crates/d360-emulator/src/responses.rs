@@ -103,6 +103,12 @@ impl Reject {
         Self::connect(StatusCode::BAD_REQUEST, "ILLEGAL_QUERY_PARAMETER_VALUE", message)
     }
 
+    /// 400 with a source's own code (`INVALID_CONNECTION`, `INVALID_CREDENTIALS`): the
+    /// metadata browsing calls when the source cannot be reached.
+    pub(crate) fn source(code: &'static str, message: impl Into<String>) -> Self {
+        Self::connect(StatusCode::BAD_REQUEST, code, message)
+    }
+
     /// 400 `DUPLICATES_DETECTED`.
     pub(crate) fn duplicate(message: impl Into<String>) -> Self {
         Self::connect(StatusCode::BAD_REQUEST, "DUPLICATES_DETECTED", message)

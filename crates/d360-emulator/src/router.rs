@@ -13,11 +13,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use serde_json::json;
 
+use super::connector_routes as connectors;
 use super::extract::{NEWEST_VERSION, OLDEST_VERSION, bearer, request_number};
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::tokens::Audience;
-use super::{api_layer, auth_routes, connection_routes as connections, connector_routes as connectors};
+use super::{api_layer, auth_routes, browse_routes as browse, connection_routes as connections};
 use super::{data_stream_routes as streams, tenant_routes};
 
 /// The whole application, with its state and middleware.
@@ -57,6 +58,23 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route(
             &ssot("/connections/{id}/actions/test"),
             only(post(connections::test_existing), "POST"),
+        )
+        .route(
+            &ssot("/connections/{id}/databases"),
+            only(post(browse::databases), "POST"),
+        )
+        .route(
+            &ssot("/connections/{id}/database-schemas"),
+            only(post(browse::database_schemas), "POST"),
+        )
+        .route(&ssot("/connections/{id}/objects"), only(post(browse::objects), "POST"))
+        .route(
+            &ssot("/connections/{id}/objects/{resource}/fields"),
+            only(post(browse::fields), "POST"),
+        )
+        .route(
+            &ssot("/connections/{id}/objects/{resource}/preview"),
+            only(post(browse::preview), "POST"),
         )
         .route(&ssot("/connectors"), only(get(connectors::list), "GET"))
         .route(&ssot("/connectors/{type}"), only(get(connectors::read), "GET"))

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::journal::{open_journal, read_snapshot, replay, write_snapshot};
 use super::responses::Reject;
-use super::{EmulatorError, ids};
-use d360_wire::connectors;
-use d360_wire::shapes::{ConnectionOutput, DataStreamOutput, Param, UserRef};
+use super::{EmulatorError, families, ids};
+use d360_wire::connectors::Family;
+use d360_wire::shapes::{DataStreamOutput, Param, UserRef};
 
 /// File name of the compacted objects.
 pub(crate) const SNAPSHOT_FILE: &str = "objects.json";
@@ -47,41 +47,17 @@ pub(crate) struct StoredConnection {
     pub last_modified_date: String,
     pub created_by: UserRef,
     pub last_modified_by: UserRef,
+    /// The fields of families other than data connectors (`organizationId`,
+    /// `streamingAppType`, `modules`, business units...), as they are answered.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl StoredConnection {
-    /// The API's view: `params`, credential names with masked values.
-    pub(crate) fn to_output(&self, in_use: bool) -> ConnectionOutput {
-        ConnectionOutput {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            label: self.label.clone(),
-            connector_type: self.connector_type.clone(),
-            connector_label: Some(
-                connectors::find(&self.connector_type)
-                    .map_or_else(|| self.connector_type.clone(), |known| known.label.to_owned()),
-            ),
-            method: self.method.clone(),
-            params: Some(self.params.clone()),
-            credentials: self
-                .credentials
-                .iter()
-                .map(|credential| Param {
-                    param_name: credential.param_name.clone(),
-                    value: MASK.to_owned(),
-                })
-                .collect(),
-            status: Some("Connected".to_owned()),
-            sync_status: None,
-            last_sync_date: None,
-            deletable: !in_use,
-            editable: true,
-            icon_url: None,
-            created_date: Some(self.created_date.clone()),
-            last_modified_date: Some(self.last_modified_date.clone()),
-            created_by: Some(self.created_by.clone()),
-            last_modified_by: Some(self.last_modified_by.clone()),
-        }
+    /// The API's view, shaped by the connection's family (data connectors: `params`,
+    /// credential names with masked values). `tenant` is the tenant-specific endpoint.
+    pub(crate) fn to_output(&self, in_use: bool, tenant: &str) -> serde_json::Value {
+        families::output(self, in_use, tenant)
     }
 }
 
@@ -93,6 +69,8 @@ pub(crate) struct ConnectionDraft {
     pub method: Option<String>,
     pub params: Vec<Param>,
     pub credentials: Vec<Param>,
+    /// Family fields the body gave (see [`StoredConnection::extra`]).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One journal line.
@@ -354,8 +332,11 @@ impl Store {
             )));
         }
         let now = timestamp();
+        let id = inner.objects.allocate(ids::CONNECTION_PREFIX);
+        let mut extra = families::created_fields(Family::of(&draft.connector_type), &id);
+        extra.extend(draft.extra);
         let connection = StoredConnection {
-            id: inner.objects.allocate(ids::CONNECTION_PREFIX),
+            id,
             name: draft.name,
             label: draft.label,
             connector_type: draft.connector_type,
@@ -366,6 +347,7 @@ impl Store {
             last_modified_date: now,
             created_by: actor.clone(),
             last_modified_by: actor.clone(),
+            extra,
         };
         inner.commit(Change::PutConnection {
             connection: Box::new(connection.clone()),

@@ -95,7 +95,61 @@ pub const OTHER_NAMES: &[&str] = &[
     "StreamingApp",
     "SNOWFLAKE",
     "BIGQUERY",
+    "AccountEngagement",
 ];
+
+/// The connection families the spec shapes differently (`ConnectionRepresentation`'s
+/// variants), told apart by `connectorType`. Every type not named by another family is a data
+/// connector (`DataConnectionRepresentation`: `params`, `credentials`, `method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// AWS RDS, S3, Snowflake and the rest: parameters and credentials.
+    DataConnector,
+    IngestApi,
+    /// `SalesforceDotCom` (the CRM connection).
+    SalesforceDotCom,
+    SalesforceMarketingCloud,
+    StreamingApp,
+    AccountEngagement,
+}
+
+impl Family {
+    /// Every family.
+    pub const ALL: [Family; 6] = [
+        Family::DataConnector,
+        Family::IngestApi,
+        Family::SalesforceDotCom,
+        Family::SalesforceMarketingCloud,
+        Family::StreamingApp,
+        Family::AccountEngagement,
+    ];
+
+    /// The family of a connector type token.
+    #[must_use]
+    pub fn of(connector_type: &str) -> Self {
+        match connector_type {
+            "IngestApi" => Self::IngestApi,
+            "SalesforceDotCom" => Self::SalesforceDotCom,
+            "SalesforceMarketingCloud" => Self::SalesforceMarketingCloud,
+            "StreamingApp" => Self::StreamingApp,
+            "AccountEngagement" => Self::AccountEngagement,
+            _ => Self::DataConnector,
+        }
+    }
+
+    /// Whether d360 manages connections of this family (create with parameters and
+    /// credentials, replace with `PUT`). The others are read and reported, never written.
+    #[must_use]
+    pub fn is_manageable(self) -> bool {
+        self == Self::DataConnector
+    }
+
+    /// Whether the spec documents `PATCH` for the family.
+    #[must_use]
+    pub fn is_patchable(self) -> bool {
+        matches!(self, Self::SalesforceMarketingCloud | Self::StreamingApp)
+    }
+}
 
 /// The known type with this exact name.
 #[must_use]

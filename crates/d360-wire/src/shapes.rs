@@ -3,7 +3,11 @@
 //! `params`; credentials go in as values and come back masked.
 //!
 //! Reading is tolerant (unknown fields ignored, a single object accepted where a list is
-//! documented and the reverse) because real orgs vary by release; writing is exact.
+//! documented and the reverse, the schema's and the examples' field names both accepted)
+//! because the published spec's schemas and its own examples disagree (see
+//! `tests/contract/README.md`); writing follows the schema. Input and output shapes are
+//! separate types where the spec names their fields differently (mappings, source fields,
+//! refresh configuration).
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -107,8 +111,9 @@ pub struct ConnectorAttribute {
     pub label: String,
     #[serde(default)]
     pub required: bool,
-    /// `true` for credentials (write-only, sent under `credentials`).
-    #[serde(default)]
+    /// `true` for credentials (write-only, sent under `credentials`). The spec's example
+    /// calls it `secure`; `secret` is read too.
+    #[serde(default, rename = "secure", alias = "secret")]
     pub secret: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
@@ -121,8 +126,16 @@ pub struct ConnectorMetadata {
     pub name: String,
     #[serde(default)]
     pub label: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Not in the schema; the spec's example answers `ingressDescription`.
+    #[serde(
+        default,
+        rename = "ingressDescription",
+        alias = "description",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
     #[serde(default)]
     pub features: Vec<Value>,
     #[serde(default)]
@@ -156,6 +169,8 @@ pub struct ConnectorList {
     pub connector_info_list: Vec<ConnectorInfo>,
     #[serde(default)]
     pub total_size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
 }
@@ -207,21 +222,36 @@ pub struct DloInput {
     pub record_modified_field_name: Option<String>,
 }
 
-/// `{name, dataType, format}` in `sourceFields`.
+/// `{name, dataType, format}` in the `sourceFields` of a create or PATCH body
+/// (`DataStreamSourceFieldInputRepresentation`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceFieldWire {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, alias = "datatype")]
     pub data_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
 
-/// One field mapping.
+/// `{name, datatype, format}` in the `sourceFields` of a data stream the API returns
+/// (`DataStreamSourceFieldRepresentation`: note the lower-case `datatype`; `dataType` is read
+/// too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFieldOutput {
+    pub name: String,
+    #[serde(default, rename = "datatype", alias = "dataType")]
+    pub data_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// One field mapping of a create or PATCH body (`DataStreamFieldMappingInputRepresentation`).
+/// A formula mapping has no source field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mapping {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source_field_label: String,
     pub target_field_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,32 +260,84 @@ pub struct Mapping {
     pub transformation_formula: Option<String>,
 }
 
-/// `refreshConfig.frequency`.
+/// One field mapping of a data stream the API returns (`DataStreamFieldMappingRepresentation`:
+/// `sourceFieldName`, `targetFieldName`, `formula`). The input names are read too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingOutput {
+    #[serde(default, alias = "sourceFieldLabel", skip_serializing_if = "Option::is_none")]
+    pub source_field_name: Option<String>,
+    #[serde(default)]
+    pub target_field_name: String,
+    #[serde(default, alias = "transformationFormula", skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+}
+
+/// `refreshConfig.frequency`. `refreshDayOfMonth` is a list in the schema (input and output);
+/// d360 models one day, so it sends a list of at most one and reads a number or a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrequencyWire {
+    /// Absent in some answers of the spec's examples (`{"hours": [], "refreshDayOfMonth": []}`).
+    #[serde(default)]
     pub frequency_type: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The examples answer `[null]` for no hour: nulls are skipped.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "numbers_skipping_nulls"
+    )]
     pub hours: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_day_of_week: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_day_of_month: Option<u32>,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "numbers_skipping_nulls"
+    )]
+    pub refresh_day_of_month: Vec<u32>,
 }
 
-/// `refreshConfig`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `refreshConfig` of a create or PATCH body (`RefreshConfigInputRepresentation`).
+/// `frequency` is sent as the schema's list; an object is read too (the spec's own request
+/// examples send one).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshConfig {
+    /// Absent in one of the spec's request examples (`"refreshConfig": {}`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub refresh_mode: String,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_as_list",
         deserialize_with = "optional_one_or_first"
+    )]
+    pub frequency: Option<FrequencyWire>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "bool_or_text")]
+    pub is_acceleration_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_attributes: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// `refreshConfig` of a data stream the API returns (`RefreshConfigRepresentation`):
+/// `frequency` is one object there (a list is read too, and a frequency without a type reads
+/// as none).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshConfigOutput {
+    #[serde(default)]
+    pub refresh_mode: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_typed_frequency"
     )]
     pub frequency: Option<FrequencyWire>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_fetch_immediately: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "bool_or_text")]
+    pub is_acceleration_enabled: Option<bool>,
 }
 
 /// `advancedAttributes` for database sources.
@@ -287,7 +369,8 @@ pub struct DataStreamInput {
     pub source_fields: Vec<SourceFieldWire>,
     #[serde(default)]
     pub mappings: Vec<Mapping>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Required by the schema: a stream without a refresh schedule sends `{}`.
+    #[serde(default, serialize_with = "none_as_empty_object")]
     pub refresh_config: Option<RefreshConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_attributes: Option<AdvancedAttributes>,
@@ -305,9 +388,11 @@ pub struct DataStreamPatch {
     pub datastream_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_patch_info: Option<Value>,
+    /// Sent as the schema's list of one, like the create body; an object is read too.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_as_list",
         deserialize_with = "optional_one_or_first"
     )]
     pub data_lake_object_info: Option<DloInput>,
@@ -341,7 +426,9 @@ pub struct DloOutput {
     pub label: String,
     #[serde(default)]
     pub category: String,
-    #[serde(default, alias = "dataLakeFieldInputRepresentations", alias = "fields")]
+    /// The spec's examples repeat these under `fields`, which is ignored (an alias would make
+    /// the two a duplicate).
+    #[serde(default, alias = "dataLakeFieldInputRepresentations")]
     pub data_lake_field_info_representation: Vec<DloFieldOutput>,
     #[serde(default, alias = "dataspaceInfo", deserialize_with = "one_or_many")]
     pub data_space_info: Vec<DataspaceRef>,
@@ -357,6 +444,8 @@ pub struct DloOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataStreamOutput {
+    /// Absent in the spec's `get-data-stream-output-example` (which has `recordId`): empty then.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -374,11 +463,11 @@ pub struct DataStreamOutput {
     #[serde(default, deserialize_with = "optional_one_or_first")]
     pub data_lake_object_info: Option<DloOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_config: Option<RefreshConfig>,
+    pub refresh_config: Option<RefreshConfigOutput>,
     #[serde(default)]
-    pub source_fields: Vec<SourceFieldWire>,
+    pub source_fields: Vec<SourceFieldOutput>,
     #[serde(default)]
-    pub mappings: Vec<Mapping>,
+    pub mappings: Vec<MappingOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_attributes: Option<AdvancedAttributes>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,6 +486,258 @@ pub struct DataStreamOutput {
     pub created_by: Option<UserRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified_by: Option<UserRef>,
+}
+
+/// The answer to `POST /ssot/data-streams` and `PATCH /ssot/data-streams/{name}`
+/// (`DataStreamRepresentation`): the asset fields, `recordId`, `status` and the data lake
+/// object, not the detailed form a GET answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataStreamSummary {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub record_id: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, deserialize_with = "optional_one_or_first")]
+    pub data_lake_object_info: Option<DloOutput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<UserRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_by: Option<UserRef>,
+}
+
+impl From<&DataStreamOutput> for DataStreamSummary {
+    fn from(stream: &DataStreamOutput) -> Self {
+        Self {
+            id: stream.id.clone(),
+            name: stream.name.clone(),
+            label: stream.label.clone(),
+            record_id: stream.record_id.clone().unwrap_or_else(|| stream.id.clone()),
+            status: stream.status.clone().unwrap_or_else(|| "Active".to_owned()),
+            data_lake_object_info: stream.data_lake_object_info.clone(),
+            created_date: stream.created_date.clone(),
+            last_modified_date: stream.last_modified_date.clone(),
+            created_by: stream.created_by.clone(),
+            last_modified_by: stream.last_modified_by.clone(),
+        }
+    }
+}
+
+/// One `CdpErrorRepresentation`: `{errorCode, errorMessage}` (the spec's example says
+/// `message`; both are read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CdpError {
+    #[serde(default)]
+    pub error_code: String,
+    #[serde(default, alias = "message")]
+    pub error_message: String,
+}
+
+/// The answer of both connection test actions (`ConnectionTestActionRepresentation`). Read
+/// `success`: the spec's `clean-success` example carries one empty error even on success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionTestResult {
+    pub success: bool,
+    #[serde(default)]
+    pub errors: Vec<CdpError>,
+}
+
+/// `{paramName, value}` in a test body, or the example's `{name, value}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TestParam {
+    #[serde(alias = "name")]
+    param_name: String,
+    #[serde(default, deserialize_with = "string_or_scalar")]
+    value: String,
+}
+
+/// The body of `POST /ssot/connections/actions/test` (`ConnectionTestInputRepresentation`):
+/// `{connectorType, method, credentials: [...], parameters: [...]}`. The spec's example
+/// nests them instead (`credentials: {attributes: [{name, value}], parameters: {attributes}}`);
+/// [`ConnectionTestInput::read`] accepts both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionTestInput {
+    pub connector_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    pub credentials: Vec<Param>,
+    pub parameters: Vec<Param>,
+}
+
+/// Why a test body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TestInputError(pub String);
+
+impl ConnectionTestInput {
+    /// Reads either shape (see the type's doc).
+    pub fn read(body: &Value) -> Result<Self, TestInputError> {
+        let object = body
+            .as_object()
+            .ok_or_else(|| TestInputError("the body must be a JSON object".to_owned()))?;
+        let connector_type = match object.get("connectorType") {
+            Some(Value::String(name)) if !name.is_empty() => name.clone(),
+            _ => return Err(TestInputError("Required field is missing: connectorType".to_owned())),
+        };
+        let method = object.get("method").and_then(Value::as_str).map(str::to_owned);
+        let list = |value: Option<&Value>, what: &str| -> Result<Vec<Param>, TestInputError> {
+            let items = match value {
+                None | Some(Value::Null) => return Ok(Vec::new()),
+                Some(Value::Array(items)) => items.clone(),
+                Some(Value::Object(nested)) => match nested.get("attributes") {
+                    Some(Value::Array(items)) => items.clone(),
+                    None => Vec::new(),
+                    Some(_) => return Err(TestInputError(format!("{what}.attributes must be a list"))),
+                },
+                Some(_) => return Err(TestInputError(format!("{what} must be a list"))),
+            };
+            items
+                .into_iter()
+                .map(|item| {
+                    serde_json::from_value::<TestParam>(item)
+                        .map(|p| Param {
+                            param_name: p.param_name,
+                            value: p.value,
+                        })
+                        .map_err(|error| TestInputError(format!("{what}: {error}")))
+                })
+                .collect()
+        };
+        let credentials = list(object.get("credentials"), "credentials")?;
+        let nested_parameters = object
+            .get("credentials")
+            .and_then(Value::as_object)
+            .and_then(|nested| nested.get("parameters"));
+        let mut parameters = list(object.get("parameters"), "parameters")?;
+        parameters.extend(list(nested_parameters, "credentials.parameters")?);
+        Ok(Self {
+            connector_type,
+            method,
+            credentials,
+            parameters,
+        })
+    }
+}
+
+/// `POST /ssot/connections/{id}/databases` (`ConnectionDatabaseCollectionRepresentation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseList {
+    #[serde(default)]
+    pub databases: Vec<String>,
+}
+
+/// `POST /ssot/connections/{id}/database-schemas`: the schema says `databaseSchemas`, the
+/// spec's example `schemas`; both are read, the schema's name is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseSchemaList {
+    #[serde(default, alias = "schemas")]
+    pub database_schemas: Vec<String>,
+}
+
+/// The body of the browsing calls (`/database-schemas`, `/objects`, `/fields`):
+/// `advancedAttributes` (a map of strings, such as `databaseName`, `schemaName`) and
+/// optional `filters`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowseInput {
+    #[serde(default)]
+    pub advanced_attributes: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Value>,
+}
+
+/// One object of `POST /ssot/connections/{id}/objects` for a data connector
+/// (`ConnectionObjectRepresentation`: `name`, `objectType`, `attributes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionObject {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub attributes: serde_json::Map<String, Value>,
+}
+
+/// `POST /ssot/connections/{id}/objects`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionObjectList {
+    #[serde(default)]
+    pub objects: Vec<ConnectionObject>,
+}
+
+/// One field of `POST /ssot/connections/{id}/objects/{name}/fields`
+/// (`BaseConnectionFieldRepresentation`; the example's `isCalculatedField` is read too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionField {
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
+    /// One of the spec's field types (`Text`, `Number`, `Date`, `DateTime`, ...).
+    #[serde(default, rename = "type")]
+    pub field_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_type: Option<String>,
+    #[serde(default)]
+    pub is_required: bool,
+    #[serde(default, alias = "isCalculatedField")]
+    pub is_calculated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// `POST /ssot/connections/{id}/objects/{name}/fields` (`ConnectionFieldCollectionRepresentation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionFieldList {
+    #[serde(default)]
+    pub advanced_attributes: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub fields: Vec<ConnectionField>,
+    #[serde(default)]
+    pub primary_keys: Vec<String>,
+}
+
+/// The body of `POST /ssot/connections/{id}/objects/{name}/preview`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewInput {
+    #[serde(default)]
+    pub advanced_attributes: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// One record of a preview: `{record: {field: value}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRecord {
+    pub record: serde_json::Map<String, Value>,
+}
+
+/// `POST /ssot/connections/{id}/objects/{name}/preview` (`ConnectionPreviewRepresentation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    #[serde(default)]
+    pub advanced_attributes: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub records: Vec<PreviewRecord>,
 }
 
 /// `GET /ssot/data-streams`.
@@ -523,6 +864,77 @@ where
         Some(OneOrMany::Many(many)) => many.into_iter().next(),
         Some(OneOrMany::One(one)) => Some(one),
     })
+}
+
+#[expect(clippy::ref_option, reason = "serde's serialize_with passes the field by reference")]
+fn optional_as_list<S, T>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    T: Serialize,
+{
+    match value {
+        Some(one) => [one].serialize(serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+#[expect(clippy::ref_option, reason = "serde's serialize_with passes the field by reference")]
+fn none_as_empty_object<S>(value: &Option<RefreshConfig>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+{
+    match value {
+        Some(config) => config.serialize(serializer),
+        None => RefreshConfig::default().serialize(serializer),
+    }
+}
+
+fn numbers_skipping_nulls<'de, D>(deserializer: D) -> Result<Vec<u32>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let number = |value: &Value| -> Result<Option<u32>, D::Error> {
+        match value {
+            Value::Null => Ok(None),
+            Value::Number(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("expected a small whole number, found {n}"))),
+            other => Err(serde::de::Error::custom(format!("expected a number, found {other}"))),
+        }
+    };
+    match Value::deserialize(deserializer)? {
+        Value::Array(items) => Ok(items
+            .iter()
+            .map(number)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect()),
+        other => Ok(number(&other)?.into_iter().collect()),
+    }
+}
+
+/// `true` or the examples' `"true"`.
+fn bool_or_text<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(flag)) => Ok(Some(flag)),
+        Some(Value::String(text)) if text.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(text)) if text.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(other) => Err(serde::de::Error::custom(format!("expected a boolean, found {other}"))),
+    }
+}
+
+fn optional_typed_frequency<'de, D>(deserializer: D) -> Result<Option<FrequencyWire>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(optional_one_or_first::<D, FrequencyWire>(deserializer)?.filter(|f| !f.frequency_type.is_empty()))
 }
 
 fn string_or_scalar<'de, D>(deserializer: D) -> Result<String, D::Error>

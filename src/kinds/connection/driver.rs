@@ -71,6 +71,13 @@ impl Driver for ConnectionDriver {
         }
     }
 
+    fn manages(&self, listing: &Listing) -> bool {
+        listing
+            .scope
+            .as_deref()
+            .is_some_and(|connector_type| d360_wire::connectors::Family::of(connector_type).is_manageable())
+    }
+
     fn discover<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>> {
         async move {
             let connectors: ConnectorList = client.fetch("ssot/connectors").await?;

@@ -41,6 +41,10 @@ impl Driver for DataStreamDriver {
         "data streams".to_owned()
     }
 
+    fn manages(&self, _listing: &Listing) -> bool {
+        true
+    }
+
     fn discover<'a>(&'a self, _client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>> {
         async { Ok(vec![LISTING]) }.boxed()
     }

@@ -39,12 +39,17 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
             })
             .collect()
     } else {
+        // A source field's `datatype` has only four values (Text, Number, Date, DateTime);
+        // the DLO field of the same name keeps the declared type (Email, Boolean...).
         output
             .source_fields
             .iter()
             .map(|f| SourceField {
                 name: f.name.clone(),
-                field_type: f.data_type.clone(),
+                field_type: dlo_fields
+                    .iter()
+                    .find(|d| d.name == f.name)
+                    .map_or_else(|| f.data_type.clone(), |d| d.data_type.clone()),
             })
             .collect()
     };
@@ -59,7 +64,7 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
             frequency: frequency.map(|f| f.frequency_type.clone()),
             hours,
             day_of_week: frequency.and_then(|f| f.refresh_day_of_week.clone()),
-            day_of_month: frequency.and_then(|f| f.refresh_day_of_month),
+            day_of_month: frequency.and_then(|f| f.refresh_day_of_month.first().copied()),
         }
     });
     let stream = DataStream {
@@ -151,9 +156,10 @@ fn refresh_config(stream: &DataStream) -> Option<RefreshConfig> {
             frequency_type: frequency.clone(),
             hours: refresh.hours.clone(),
             refresh_day_of_week: refresh.day_of_week.clone(),
-            refresh_day_of_month: refresh.day_of_month,
+            refresh_day_of_month: refresh.day_of_month.into_iter().collect(),
         }),
-        should_fetch_immediately: None,
+        is_acceleration_enabled: None,
+        additional_attributes: None,
     })
 }
 

@@ -61,7 +61,7 @@ async fn create_get_list_replace_delete() {
             None,
         )
         .await;
-    assert_eq!((status, &test["status"]), (200, &json!("Success")));
+    assert_eq!((status, &test), (200, &json!({"success": true, "errors": []})));
     let mut unreachable = connection_body("Probe");
     unreachable["parameters"][0]["value"] = json!("mysql-host");
     let (status, test) = org
@@ -72,7 +72,8 @@ async fn create_get_list_replace_delete() {
             Some(unreachable),
         )
         .await;
-    assert_eq!((status, &test["status"]), (200, &json!("Failed")));
+    assert_eq!((status, &test["success"]), (200, &json!(false)));
+    assert_eq!(test["errors"][0]["errorCode"], "INVALID_CONNECTION");
 
     let (status, _) = org
         .call(Method::DELETE, &format!("{V}/connections/{id}"), &token, None)
@@ -205,7 +206,7 @@ async fn bad_bodies_names_and_types() {
             json!("password")
         ]
     );
-    assert_eq!(metadata["connectionAttributes"][3]["secret"], true);
+    assert_eq!(metadata["connectionAttributes"][3]["secure"], true);
     let (status, list) = org.call(Method::GET, &format!("{V}/connectors"), &token, None).await;
     assert_eq!(status, 200);
     assert!(list["connectorInfoList"].as_array().unwrap().len() >= 13);

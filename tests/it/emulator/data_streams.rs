@@ -21,12 +21,16 @@ async fn create_get_patch_run_delete() {
         .await;
     assert_eq!(status, 200, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
+    // POST answers the short DataStreamRepresentation; GET the detailed form.
     assert_eq!(created["status"], "Active");
-    assert_eq!(created["connectorInfo"]["connectorDetails"]["name"], "Source");
+    assert_eq!(created["recordId"], created["id"]);
+    assert!(created.get("connectorInfo").is_none(), "{created}");
     assert_eq!(created["dataLakeObjectInfo"]["name"], "Patients__dll");
     let by_name = org
         .call(Method::GET, &format!("{V}/data-streams/Patients"), &token, None)
         .await;
+    assert_eq!(by_name.1["connectorInfo"]["connectorDetails"]["name"], "Source");
+    assert_eq!(by_name.1["dataStreamType"], "ConnectorFramework");
     let by_id = org
         .call(Method::GET, &format!("{V}/data-streams/{id}"), &token, None)
         .await;
