@@ -128,7 +128,7 @@ impl Limiter {
     }
 
     /// Gives the place back and learns from how the answer went.
-    pub(crate) fn release(&self, permit: Permit, signal: Signal) {
+    pub(crate) fn release(&self, permit: &Permit, signal: Signal) {
         {
             let mut inner = self.lock();
             inner.in_flight = inner.in_flight.saturating_sub(1);
@@ -136,7 +136,7 @@ impl Limiter {
                 inner.throttled += 1;
             }
             if let Concurrency::Auto { max } = inner.mode {
-                adapt(&mut inner, &permit, signal, max as f64);
+                adapt(&mut inner, permit, signal, max as f64);
             }
         }
         self.freed.notify_waiters();
@@ -187,10 +187,12 @@ mod tests {
 
     fn answered(limiter: &Limiter, latency_ms: u64) {
         let permit = Permit {
-            sent: Instant::now() - Duration::from_millis(latency_ms),
+            sent: Instant::now()
+                .checked_sub(Duration::from_millis(latency_ms))
+                .expect("a machine up longer than a test's latency"),
         };
         limiter.lock().in_flight += 1;
-        limiter.release(permit, Signal::Answered(Duration::from_millis(latency_ms)));
+        limiter.release(&permit, Signal::Answered(Duration::from_millis(latency_ms)));
     }
 
     #[test]
@@ -208,12 +210,12 @@ mod tests {
         let limiter = Limiter::new(Concurrency::Auto { max: 32 });
         let before_cut = Permit { sent: Instant::now() };
         let also_before = Permit { sent: Instant::now() };
-        limiter.release(before_cut, Signal::Throttled);
+        limiter.release(&before_cut, Signal::Throttled);
         assert_eq!(limiter.report().limit, 6, "8 × 0.75");
-        limiter.release(also_before, Signal::Throttled);
+        limiter.release(&also_before, Signal::Throttled);
         assert_eq!(limiter.report().limit, 6, "sent before the cut: no second cut");
         std::thread::sleep(Duration::from_millis(2));
-        limiter.release(Permit { sent: Instant::now() }, Signal::Throttled);
+        limiter.release(&Permit { sent: Instant::now() }, Signal::Throttled);
         assert_eq!(limiter.report().limit, 4, "6 × 0.75");
         assert_eq!(limiter.report().throttled, 3);
     }
@@ -231,7 +233,7 @@ mod tests {
     #[test]
     fn fixed_never_moves() {
         let limiter = Limiter::new(Concurrency::Fixed(3));
-        limiter.release(Permit { sent: Instant::now() }, Signal::Throttled);
+        limiter.release(&Permit { sent: Instant::now() }, Signal::Throttled);
         answered(&limiter, 10);
         assert_eq!(limiter.report().limit, 3);
     }

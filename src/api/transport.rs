@@ -293,12 +293,11 @@ impl Transport {
         let started = Instant::now();
         let result = self.exchange(call, credential, method, path).await;
         let signal = match &result {
-            Ok(_) => Signal::Answered(started.elapsed()),
             Err(error) if error.is_throttled() => Signal::Throttled,
-            Err(ApiError::Status { .. }) => Signal::Answered(started.elapsed()),
+            Ok(_) | Err(ApiError::Status { .. }) => Signal::Answered(started.elapsed()),
             Err(_) => Signal::Lost,
         };
-        self.limiter.release(permit, signal);
+        self.limiter.release(&permit, signal);
         result
     }
 

@@ -1,24 +1,21 @@
-//! The org's daily API allowance against what a plan needs: at least one request per step.
+//! The org's daily API allowance against what a plan needs (`plan::ApiBudget`).
 
 use crate::api::StatsSnapshot;
-use crate::plan::{ActionKind, Plan};
+use crate::plan::Plan;
 
-/// A warning when the allowance left (from `Sforce-Limit-Info`) is smaller than the plan
-/// needs; `None` when it is enough or the org did not say.
+/// Why the apply should not start: the requests it still needs (the plan's estimate less the
+/// read already made) would leave fewer than `reserve` of what the org has left today. `None`
+/// when it fits or the org did not say (`Sforce-Limit-Info`).
 #[must_use]
-pub(crate) fn shortfall(plan: &Plan, stats: &StatsSnapshot) -> Option<String> {
+pub(crate) fn shortfall(plan: &Plan, stats: &StatsSnapshot, reserve: u64) -> Option<String> {
     if stats.api_limit == 0 {
         return None;
     }
     let remaining = stats.api_limit.saturating_sub(stats.api_used);
-    let needed = plan
-        .actions
-        .iter()
-        .map(|a| if a.action == ActionKind::Replace { 2 } else { 1 })
-        .sum::<u64>();
-    (needed > remaining).then(|| {
+    let needed = plan.api.total.saturating_sub(plan.api.reads);
+    (needed.saturating_add(reserve) > remaining).then(|| {
         format!(
-            "warning: the org has {remaining} API requests left today (Sforce-Limit-Info {}/{}) and this apply needs at least {needed}; it may stop with REQUEST_LIMIT_EXCEEDED",
+            "this apply needs about {needed} API requests and the org has {remaining} left today (Sforce-Limit-Info {}/{}), with {reserve} kept in reserve (--api-reserve)",
             stats.api_used, stats.api_limit
         )
     })

@@ -71,6 +71,30 @@ pub(crate) struct Options {
     pub(crate) parallelism: usize,
     /// Set when the user interrupts: no new steps start.
     pub(crate) stop: Arc<AtomicBool>,
+    /// No new step starts once the org reports this few API requests left today (the
+    /// reserve); `None` when the org does not report its allowance. A spent allowance stops
+    /// new steps either way.
+    pub(crate) api_floor: Option<u64>,
+}
+
+/// Why no more steps start, when it is the org's API allowance. `in_flight` steps will spend
+/// at least one request each before they finish, so they count against what is left.
+fn budget_stop(client: &Client, floor: Option<u64>, in_flight: usize) -> Option<String> {
+    let stats = client.stats();
+    let remaining = stats.api_limit.saturating_sub(stats.api_used);
+    if stats.daily_limit_spent || (stats.api_limit > 0 && remaining == 0) {
+        return Some(format!(
+            "the org's daily API allowance is spent (Sforce-Limit-Info {}/{}; 403 REQUEST_LIMIT_EXCEEDED is not retried)",
+            stats.api_used, stats.api_limit
+        ));
+    }
+    match floor {
+        Some(floor) if stats.api_limit > 0 && remaining.saturating_sub(in_flight as u64) <= floor => Some(format!(
+            "the org has {remaining} API requests left today (Sforce-Limit-Info {}/{}) with {in_flight} steps still running, and --api-reserve keeps {floor}",
+            stats.api_used, stats.api_limit
+        )),
+        _ => None,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -109,7 +133,7 @@ pub(crate) async fn execute(
         now: crate::state::now_rfc3339,
     };
     let writer = tokio::spawn(write_state(store, work.state, receiver));
-    let outcomes = schedule(plan, &nodes, &context, options, observer, sender).await;
+    let (outcomes, stopped) = schedule(plan, &nodes, &context, options, observer, sender).await;
     let state_error = match writer.await {
         Ok(first_error) => first_error.map(|e| e.to_string()),
         Err(error) => Some(format!("the state writer stopped: {error}")),
@@ -117,8 +141,10 @@ pub(crate) async fn execute(
     Report {
         outcomes,
         interrupted: options.stop.load(Ordering::SeqCst),
+        stopped,
         // Retries of the whole command: reading the org for the plan included.
         retries: client.stats().retries,
+        concurrency: client.concurrency(),
         elapsed: started.elapsed(),
         state_error,
     }
@@ -131,7 +157,7 @@ async fn schedule(
     options: &Options,
     observer: &dyn Observer,
     sender: mpsc::UnboundedSender<StateChange>,
-) -> Vec<(usize, Step, StepOutcome)> {
+) -> (Vec<(usize, Step, StepOutcome)>, Option<String>) {
     let mut states = vec![NodeState::Waiting; nodes.len()];
     let mut outcomes: Vec<Option<StepOutcome>> = vec![None; nodes.len()];
     // Ready steps in plan order, and how many unfinished steps each one still waits for: a
@@ -141,8 +167,15 @@ async fn schedule(
     let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&i| waiting_for[i] == 0).collect();
     let mut running = FuturesUnordered::new();
     let parallelism = options.parallelism.max(1);
+    let mut stopped = None;
     loop {
-        while running.len() < parallelism && !options.stop.load(Ordering::SeqCst) {
+        while running.len() < parallelism && !options.stop.load(Ordering::SeqCst) && stopped.is_none() {
+            if !ready.is_empty() {
+                stopped = budget_stop(context.client, options.api_floor, running.len());
+                if stopped.is_some() {
+                    break;
+                }
+            }
             let Some(index) = ready.pop_first() else {
                 break;
             };
@@ -193,11 +226,12 @@ async fn schedule(
         outcomes[index] = Some(outcome);
     }
     drop(sender);
-    nodes
+    let outcomes = nodes
         .iter()
         .zip(outcomes)
         .map(|(node, outcome)| (node.action, node.step, outcome.unwrap_or(StepOutcome::NotStarted)))
-        .collect()
+        .collect();
+    (outcomes, stopped)
 }
 
 /// The error text of a failed step, with Salesforce's code and a hint when known.

@@ -32,7 +32,11 @@ pub(crate) struct Report {
     /// `(action index, step, outcome)` for every step.
     pub(crate) outcomes: Vec<(usize, Step, StepOutcome)>,
     pub(crate) interrupted: bool,
+    /// Why no more steps started, when the org's API allowance ran low or out.
+    pub(crate) stopped: Option<String>,
     pub(crate) retries: u64,
+    /// The most requests in flight at once, the limit at the end, and throttled answers.
+    pub(crate) concurrency: crate::api::ConcurrencyReport,
     pub(crate) elapsed: Duration,
     /// The first state write that failed.
     pub(crate) state_error: Option<String>,
@@ -105,6 +109,8 @@ impl Report {
         let t = self.tally(plan);
         let head = if self.interrupted {
             "Apply interrupted"
+        } else if self.stopped.is_some() {
+            "Apply stopped"
         } else if self.complete(plan) {
             "Apply complete"
         } else {
@@ -120,10 +126,14 @@ impl Report {
         if t.adopted > 0 || t.forgotten > 0 {
             line.push_str(&format!(" ({} adopted, {} forgotten in state)", t.adopted, t.forgotten));
         }
+        let c = &self.concurrency;
         line.push_str(&format!(
-            "; {} retr{}; {:.1}s.",
+            "; {} retr{}; up to {} request{} in flight, {} throttled; {:.1}s.",
             self.retries,
             if self.retries == 1 { "y" } else { "ies" },
+            c.peak,
+            if c.peak == 1 { "" } else { "s" },
+            c.throttled,
             self.elapsed.as_secs_f64()
         ));
         line

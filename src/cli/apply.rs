@@ -11,6 +11,7 @@ use super::planning::{self, Selection};
 use super::progress::Progress;
 use super::session::{self, Session};
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
+use crate::api::Concurrency;
 use crate::apply::{self, StepOutcome};
 use crate::output;
 use crate::plan::{self, Plan, Planned, SecretProbe};
@@ -24,9 +25,23 @@ pub(crate) struct Args {
     /// Do not ask for confirmation (needed when stdin is not a terminal, as in CI).
     #[arg(long)]
     pub(crate) auto_approve: bool,
-    /// Steps in flight at most.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) parallelism: u16,
+    /// Requests in flight: `auto` (the default) adapts to how the org answers, growing while
+    /// answers are fast and clean and cutting back on 429, 503 or the concurrent-request
+    /// limit; a number from 1 to 256 pins it.
+    #[arg(long, default_value = "auto", value_parser = parse_parallelism)]
+    pub(crate) parallelism: Parallelism,
+    /// API requests of the org's daily allowance to leave unspent: a count (`500`) or a share
+    /// of the allowance (`10%`, the default). An apply that would eat into it does not start,
+    /// and one that reaches it stops starting steps.
+    #[arg(long, default_value = "10%", value_parser = parse_reserve)]
+    pub(crate) api_reserve: Reserve,
+    /// Start even when the estimate says the org's daily API allowance is too small; the apply
+    /// still stops starting steps at the reserve, and at a spent allowance.
+    #[arg(long)]
+    pub(crate) ignore_api_budget: bool,
+    /// The most requests `--parallelism auto` keeps in flight.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) max_parallelism: u16,
     /// How long to wait for another apply's state lock: `0`, `30s`, `5m`.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub(crate) lock_timeout: Duration,
@@ -39,6 +54,64 @@ pub(crate) struct Args {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+/// `--parallelism`: adaptive, or pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parallelism {
+    Auto,
+    Fixed(u16),
+}
+
+/// `--api-reserve`: a count or a share of the allowance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Reserve {
+    Requests(u64),
+    Share(f64),
+}
+
+impl Reserve {
+    /// The reserve in requests, for an allowance of `limit`.
+    fn of(self, limit: u64) -> u64 {
+        match self {
+            Reserve::Requests(count) => count,
+            Reserve::Share(share) => (limit as f64 * share).ceil() as u64,
+        }
+    }
+}
+
+fn parse_reserve(text: &str) -> Result<Reserve, String> {
+    let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
+    match text.trim().strip_suffix('%') {
+        Some(percent) => match percent.trim().parse::<f64>() {
+            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(Reserve::Share(percent / 100.0)),
+            _ => Err(refused()),
+        },
+        None => text.trim().parse::<u64>().map(Reserve::Requests).map_err(|_| refused()),
+    }
+}
+
+fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(Parallelism::Auto);
+    }
+    match text.parse::<u16>() {
+        Ok(n @ 1..=256) => Ok(Parallelism::Fixed(n)),
+        _ => Err(format!("`{text}` is neither `auto` nor a number from 1 to 256")),
+    }
+}
+
+impl Args {
+    /// Steps the scheduler keeps started, and the requests the client keeps in flight.
+    fn concurrency(&self) -> (usize, Concurrency) {
+        match self.parallelism {
+            Parallelism::Auto => {
+                let max = usize::from(self.max_parallelism);
+                (max, Concurrency::Auto { max })
+            }
+            Parallelism::Fixed(n) => (usize::from(n), Concurrency::Fixed(usize::from(n))),
+        }
+    }
 }
 
 /// Parses `0`, `500ms`, `30s`, `5m`, `1h`.
@@ -131,8 +204,16 @@ async fn run_in(
     if !plan.has_work() {
         return Ok(Outcome::Success);
     }
-    if let Some(warning) = apply::api_budget_shortfall(plan, &session.client.stats()) {
-        output::message(&warning);
+    let stats = session.client.stats();
+    let reserve = (stats.api_limit > 0).then(|| args.api_reserve.of(stats.api_limit));
+    if let Some(refusal) = apply::api_budget_shortfall(plan, &stats, reserve.unwrap_or(0)) {
+        if !args.ignore_api_budget {
+            output::message(&format!(
+                "error: {refusal}. Wait for the allowance to refill, lower --api-reserve, or pass --ignore-api-budget"
+            ));
+            return Ok(Outcome::Failure);
+        }
+        output::message(&format!("warning: {refusal}; going ahead (--ignore-api-budget)"));
     }
     if !saved && !args.auto_approve && !confirm()? {
         output::message("Apply cancelled.");
@@ -144,9 +225,12 @@ async fn run_in(
         Format::Json => Progress::Json,
         Format::Text => Progress::for_terminal(plan.actions.len()),
     };
+    let (steps, requests) = args.concurrency();
+    session.client.set_concurrency(requests);
     let executor = apply::Options {
-        parallelism: usize::from(args.parallelism),
+        parallelism: steps,
         stop: Arc::clone(&stop),
+        api_floor: reserve,
     };
     let work = apply::Work {
         plan,
@@ -169,15 +253,22 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
                 "event": "summary",
                 "complete": complete,
                 "interrupted": report.interrupted,
+                "stopped": report.stopped,
                 "tally": report.tally(plan),
                 "retries": report.retries,
+                "concurrency": report.concurrency,
                 "elapsedSeconds": report.elapsed.as_secs_f64(),
                 "stateError": report.state_error,
             })
             .to_string(),
         ),
         Format::Text => {
-            if report.interrupted {
+            if let Some(reason) = &report.stopped {
+                output::message(&format!(
+                    "Stopped starting steps: {reason}. State is saved; run `d360 apply` again once the allowance refills."
+                ));
+            }
+            if report.interrupted || report.stopped.is_some() {
                 let not_started: Vec<String> = report
                     .outcomes
                     .iter()
@@ -200,7 +291,7 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
             };
             let line = report.summary_line(plan);
             output::data(&if complete { paint.green(&line) } else { paint.red(&line) });
-            if !complete && !report.interrupted {
+            if !complete && !report.interrupted && report.stopped.is_none() {
                 output::message(
                     "Fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
                 );

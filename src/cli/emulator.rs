@@ -42,6 +42,16 @@ pub(crate) struct Args {
     /// The org's connection limit (creates beyond it answer 422).
     #[arg(long, value_name = "N")]
     pub(crate) max_connections: Option<usize>,
+    /// API requests served at once at most; more answer 429 with `Retry-After` at once.
+    #[arg(long, value_name = "K")]
+    pub(crate) max_inflight: Option<usize>,
+    /// The daily API request allowance (`Sforce-Limit-Info`); once spent, API requests answer
+    /// 403 `REQUEST_LIMIT_EXCEEDED` "TotalRequests Limit exceeded".
+    #[arg(long, value_name = "N", default_value_t = emulator::DEFAULT_DAILY_LIMIT)]
+    pub(crate) daily_limit: u64,
+    /// Requests of the allowance already spent when it starts.
+    #[arg(long, value_name = "U", default_value_t = 0)]
+    pub(crate) daily_used: u64,
 }
 
 pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -56,6 +66,9 @@ pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, Cli
         name_lock: Duration::from_secs(args.name_lock),
         flaky_delete: args.flaky_delete,
         max_connections: args.max_connections,
+        max_inflight: args.max_inflight,
+        daily_limit: args.daily_limit,
+        daily_used: args.daily_used,
     };
     let running = emulator::start(options).await?;
     output::data(&format!("d360 emulator listening on {}", running.base_url()));

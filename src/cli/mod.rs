@@ -230,6 +230,18 @@ pub(crate) fn run(cli: Cli) -> Outcome {
     }
 }
 
+impl CliError {
+    /// The API error behind this one, if any (for its hint).
+    fn api(&self) -> Option<&crate::api::ApiError> {
+        match self {
+            CliError::Api(error)
+            | CliError::Planning(crate::plan::PlanningError::Api(error))
+            | CliError::StalePlan(crate::apply::StalePlan::Api(error)) => Some(error),
+            _ => None,
+        }
+    }
+}
+
 /// Pretty JSON for stdout.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
     serde_json::to_string_pretty(value).map_err(CliError::Encode)
@@ -250,6 +262,9 @@ pub(crate) fn report(error: &CliError) {
     let mut text = format!("{} {}", paint.red(&paint.bold("error:")), causes[0]);
     for cause in &causes[1..] {
         text.push_str(&format!("\n  caused by: {cause}"));
+    }
+    if let Some(hint) = error.api().and_then(crate::api::ApiError::hint) {
+        text.push_str(&format!("\n  hint: {hint}"));
     }
     output::message(&text);
 }

@@ -67,6 +67,11 @@ struct CheckReport {
     connector_types: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_streams: Option<u64>,
+    /// `Sforce-Limit-Info`: API requests used in the last 24 hours, and the allowance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_requests_used: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_requests_allowed: Option<u64>,
     steps: Vec<StepReport>,
 }
 
@@ -184,6 +189,20 @@ async fn check(session: &Session) -> CheckReport {
             report.data_streams = Some(count);
         }
         Err(error) => report.fail("dataStreams", &error),
+    }
+    let stats = client.stats();
+    if stats.api_limit > 0 {
+        report.pass(
+            "apiLimits",
+            format!(
+                "{} of {} API requests left today ({} used)",
+                stats.api_limit.saturating_sub(stats.api_used),
+                stats.api_limit,
+                stats.api_used
+            ),
+        );
+        report.api_requests_used = Some(stats.api_used);
+        report.api_requests_allowed = Some(stats.api_limit);
     }
     report
 }

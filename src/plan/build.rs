@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Action, ActionKind, FORMAT_VERSION, LiveRef, Plan, PlanError, ResolvedSecrets, summarise};
+use super::{Action, ActionKind, ApiBudget, FORMAT_VERSION, LiveRef, Plan, PlanError, ResolvedSecrets, summarise};
 use crate::diff::{self, SecretStatus};
 use crate::kinds::{Finding, Listings};
 use crate::manifest::Declared;
@@ -34,6 +34,10 @@ pub(crate) struct Inputs<'a> {
     pub(crate) options: &'a Options,
     /// When the plan is made (RFC 3339).
     pub(crate) now: String,
+    /// API requests reading the org took (an apply reads it again).
+    pub(crate) reads: u64,
+    /// `Sforce-Limit-Info` after reading: requests used today and the allowance.
+    pub(crate) usage: Option<(u64, u64)>,
 }
 
 /// The plan being built, with the lookups every step needs.
@@ -393,6 +397,7 @@ impl Builder<'_> {
             })
             .collect();
         self.actions.sort_by_key(order);
+        let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.usage);
         Plan {
             format_version: FORMAT_VERSION,
             org: inputs.org.to_owned(),
@@ -413,6 +418,7 @@ impl Builder<'_> {
                 .map(|(key, object)| (key.clone(), object.fingerprint.clone()))
                 .collect(),
             listings: Listings::new(&inputs.live.listings),
+            api,
         }
     }
 }

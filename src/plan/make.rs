@@ -39,6 +39,7 @@ pub(crate) async fn make(
         key: store.fingerprint_key().await?,
     };
     let listings = refresh::listings_in_play(desired, &state);
+    let before = reader.requests();
     let (live, findings) = futures::try_join!(refresh::read(reader, &listings), refresh::check(reader, desired))?;
     let secrets = ResolvedSecrets::resolve(desired, &probe);
     let plan = build(&Inputs {
@@ -50,6 +51,8 @@ pub(crate) async fn make(
         findings,
         options,
         now: crate::state::now_rfc3339(),
+        reads: reader.requests() - before,
+        usage: reader.usage(),
     });
     Ok(Planned {
         plan,

@@ -173,6 +173,95 @@ pub(crate) struct Plan {
     /// What was listed to read the org (`apply PLANFILE` reads the same again).
     #[serde(flatten)]
     pub(crate) listings: Listings,
+    /// What applying it costs in API requests, and what the org has left.
+    #[serde(default)]
+    pub(crate) api: ApiBudget,
+}
+
+/// API requests an apply of the plan spends, and the org's daily allowance when it said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiBudget {
+    /// Reading the org again: an apply plans anew, or re-checks a saved plan.
+    pub(crate) reads: u64,
+    pub(crate) creates: u64,
+    pub(crate) updates: u64,
+    /// Two each: the delete and the create.
+    pub(crate) replaces: u64,
+    pub(crate) deletes: u64,
+    /// All of the above.
+    pub(crate) total: u64,
+    /// At most one lookup by name per create whose answer is lost (timeout, dropped
+    /// connection), on top of `total`.
+    pub(crate) lookups_at_most: u64,
+    /// `Sforce-Limit-Info`: requests used in the last 24 hours, and the allowance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) used: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) limit: Option<u64>,
+}
+
+impl ApiBudget {
+    /// What the plan's actions and a read of the org cost.
+    #[must_use]
+    pub(crate) fn estimate(actions: &[Action], reads: u64, usage: Option<(u64, u64)>) -> Self {
+        let count = |kind: ActionKind| actions.iter().filter(|a| a.action == kind).count() as u64;
+        let (creates, updates, replaces, deletes) = (
+            count(ActionKind::Create),
+            count(ActionKind::Update),
+            count(ActionKind::Replace),
+            count(ActionKind::Delete),
+        );
+        Self {
+            reads,
+            creates,
+            updates,
+            replaces,
+            deletes,
+            total: reads + creates + updates + 2 * replaces + deletes,
+            lookups_at_most: creates + replaces,
+            used: usage.map(|(used, _)| used),
+            limit: usage.map(|(_, limit)| limit),
+        }
+    }
+
+    /// Requests left today, when the org said.
+    #[must_use]
+    pub(crate) fn remaining(&self) -> Option<u64> {
+        Some(self.limit?.saturating_sub(self.used?))
+    }
+
+    /// `about 305 API requests (5 to read the org, 300 creates; up to 300 more if creates
+    /// lose their answer); the org has 14,695 of 15,000 left today`.
+    #[must_use]
+    pub(crate) fn describe(&self) -> String {
+        let mut parts = vec![format!("{} to read the org", self.reads)];
+        for (count, what, each) in [
+            (self.creates, "create", ""),
+            (self.updates, "update", ""),
+            (self.replaces, "replace", " of 2 requests each"),
+            (self.deletes, "delete", ""),
+        ] {
+            if count > 0 {
+                parts.push(format!("{count} {what}{}{each}", if count == 1 { "" } else { "s" }));
+            }
+        }
+        let mut text = format!("about {} API requests ({}", self.total, parts.join(", "));
+        if self.lookups_at_most > 0 {
+            text.push_str(&format!(
+                "; up to {} more if creates lose their answer",
+                self.lookups_at_most
+            ));
+        }
+        text.push(')');
+        match (self.remaining(), self.limit) {
+            (Some(remaining), Some(limit)) => {
+                text.push_str(&format!("; the org has {remaining} of {limit} left today"));
+            }
+            _ => text.push_str("; the org did not report its daily allowance"),
+        }
+        text
+    }
 }
 
 impl Plan {

@@ -28,6 +28,9 @@ pub(crate) fn render(plan: &Plan) -> String {
         out.push('\n');
     }
     out.push_str(&format!("**{}**\n\n", plan.summary_line()));
+    if plan.has_changes() {
+        out.push_str(&format!("Applying it takes {}.\n\n", plan.api.describe()));
+    }
     out.push_str("| create | update | replace | delete | adopt | unchanged |\n|---:|---:|---:|---:|---:|---:|\n");
     out.push_str(&format!(
         "| {} | {} | {} | {} | {} | {} |\n\n",

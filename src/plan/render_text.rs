@@ -150,6 +150,9 @@ pub(crate) fn render(plan: &Plan, paint: Paint) -> String {
         out.push_str(&format!("{} {error}\n", paint.red("error:")));
     }
     if plan.errors.is_empty() {
+        if plan.has_changes() {
+            out.push_str(&format!("Applying it takes {}.\n", plan.api.describe()));
+        }
         out.push_str(&paint.bold(&plan.summary_line()));
         out.push('\n');
     } else {

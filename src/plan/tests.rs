@@ -7,7 +7,7 @@ use super::{ActionKind, Inputs, Options, Plan, PlanError, ResolvedSecrets, build
 use crate::kinds::{Connection, DataStream, LiveObject, Method, Resource};
 use crate::manifest::{Declared, Origin, Pos};
 use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
-use crate::refresh::{self, LiveSnapshot, MemoryOrg};
+use crate::refresh::{self, LiveRead, LiveSnapshot, MemoryOrg};
 use crate::secret::SecretRef;
 use crate::state::{Managed, State};
 
@@ -101,13 +101,15 @@ struct Case {
     state: Vec<Managed>,
     secrets: ResolvedSecrets,
     options: Options,
+    usage: Option<(u64, u64)>,
 }
 
 impl Case {
     fn plan(&self) -> Plan {
         let org = MemoryOrg {
             objects: self.org.clone(),
-            refused: BTreeMap::new(),
+            usage: self.usage,
+            ..MemoryOrg::default()
         };
         let mut state = State::empty("test");
         for entry in &self.state {
@@ -124,6 +126,8 @@ impl Case {
             findings: Vec::new(),
             options: &self.options,
             now: "2026-12-01T00:00:00Z".to_owned(),
+            reads: org.requests(),
+            usage: org.usage(),
         })
     }
 }
@@ -386,4 +390,30 @@ fn an_object_live_but_neither_declared_nor_managed_is_unmanaged() {
     let plan = check(&case, &[], 0);
     let unmanaged: Vec<&str> = plan.unmanaged.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(unmanaged, ["Hand_Made"]);
+}
+
+#[test]
+fn the_api_estimate_counts_each_action_and_the_read() {
+    let mut case = in_sync(vec![
+        connection("A").into(),
+        connection("B").into(),
+        stream("S", "A").into(),
+    ]);
+    case.usage = Some((14_000, 15_000));
+    case.desired.push(declared(connection("New")));
+    let Resource::Connection(b) = &mut case.desired[1].resource else {
+        unreachable!("the case declares B second");
+    };
+    b.connector_type = "AwsRdsPostgres".to_owned();
+    let plan = case.plan();
+    let api = plan.api;
+    // Listings: AwsRdsMySql, AwsRdsPostgres, data streams.
+    assert_eq!((api.reads, api.creates, api.replaces, api.total), (3, 1, 1, 6));
+    assert_eq!(api.lookups_at_most, 2);
+    assert_eq!(api.remaining(), Some(1_000));
+    assert!(
+        api.describe().contains("the org has 1000 of 15000 left today"),
+        "{}",
+        api.describe()
+    );
 }

@@ -17,6 +17,15 @@ impl LiveRead for HttpOrg<'_> {
         driver(listing.kind).list(self.client, listing)
     }
 
+    fn requests(&self) -> u64 {
+        self.client.stats().requests
+    }
+
+    fn usage(&self) -> Option<(u64, u64)> {
+        let stats = self.client.stats();
+        (stats.api_limit > 0).then_some((stats.api_used, stats.api_limit))
+    }
+
     fn check<'a>(
         &'a self,
         kind: Kind,

@@ -16,11 +16,16 @@ use crate::model::Kind;
 pub(crate) struct MemoryOrg {
     pub(crate) objects: Vec<LiveObject>,
     pub(crate) refused: BTreeMap<Listing, String>,
+    /// Listings answered so far (one request each).
+    pub(crate) lists: std::sync::atomic::AtomicU64,
+    /// What `Sforce-Limit-Info` would say.
+    pub(crate) usage: Option<(u64, u64)>,
 }
 
 impl LiveRead for MemoryOrg {
     fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
         async move {
+            self.lists.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if let Some(message) = self.refused.get(listing) {
                 return Err(ApiError::Status {
                     method: "GET".into(),
@@ -42,6 +47,14 @@ impl LiveRead for MemoryOrg {
                 .collect())
         }
         .boxed()
+    }
+
+    fn requests(&self) -> u64 {
+        self.lists.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn usage(&self) -> Option<(u64, u64)> {
+        self.usage
     }
 
     fn check<'a>(

@@ -28,6 +28,10 @@ use crate::state::State;
 pub(crate) trait LiveRead: Sync {
     /// Every live object of one listing.
     fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// API requests sent so far.
+    fn requests(&self) -> u64;
+    /// The org's `Sforce-Limit-Info` as last seen: requests used today and the allowance.
+    fn usage(&self) -> Option<(u64, u64)>;
     /// Checks declared resources of `kind` against what the org offers.
     fn check<'a>(&'a self, kind: Kind, declared: &'a [DeclaredAt<'a>])
     -> BoxFuture<'a, Result<Vec<Finding>, ApiError>>;

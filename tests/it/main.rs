@@ -9,6 +9,7 @@
 
 mod apply;
 mod bad_input;
+mod budget;
 mod chaos;
 mod contract;
 mod drift;

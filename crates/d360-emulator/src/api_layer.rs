@@ -19,7 +19,7 @@ use super::faults::Injected;
 use super::request_log::{Entry, milliseconds};
 use super::responses::Reject;
 use super::server::ConnectionKill;
-use super::shared::{DAILY_API_LIMIT, Shared};
+use super::shared::Shared;
 use super::store::timestamp;
 
 /// What became of a request.
@@ -77,13 +77,33 @@ pub(crate) async fn layer(State(shared): State<Arc<Shared>>, request: Request, n
 }
 
 async fn api_request(shared: &Shared, mut request: Request, next: Next) -> Answer {
+    let in_flight = shared.enter();
     let number = shared.next_api_request();
+    let limits = shared.limits;
+    let used = limits.daily_used.saturating_add(number);
+    let usage = |mut response: Response| {
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "api-usage={}/{}",
+            used.min(limits.daily_limit),
+            limits.daily_limit
+        )) {
+            response.headers_mut().insert("sforce-limit-info", value);
+        }
+        response
+    };
+    // A throttling front end answers at once, before the request reaches the org.
+    if limits.max_inflight.is_some_and(|max| in_flight.now > max) {
+        return Answer::Sent(usage(Reject::too_many_requests().into_response()));
+    }
     request.extensions_mut().insert(RequestNumber(number));
     if !shared.latency.is_zero() {
         tokio::time::sleep(shared.latency).await;
     }
+    if used > limits.daily_limit {
+        return Answer::Sent(usage(Reject::daily_limit().into_response()));
+    }
     let kill = request.extensions().get::<ConnectionKill>().cloned();
-    let mut response = match shared.injector.draw() {
+    let response = match shared.injector.draw() {
         None => next.run(request).await,
         Some(Injected::Unavailable) => Reject::unavailable().into_response(),
         Some(Injected::ServerError) => Reject::unknown("injected fault").into_response(),
@@ -94,8 +114,5 @@ async fn api_request(shared: &Shared, mut request: Request, next: Next) -> Answe
             return Answer::Dropped(kill);
         }
     };
-    if let Ok(value) = HeaderValue::from_str(&format!("api-usage={number}/{DAILY_API_LIMIT}")) {
-        response.headers_mut().insert("sforce-limit-info", value);
-    }
-    Answer::Sent(response)
+    Answer::Sent(usage(response))
 }

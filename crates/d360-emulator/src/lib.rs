@@ -50,6 +50,9 @@ use tokio::task::JoinHandle;
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
 
+/// The daily API request allowance an emulated org has unless told otherwise.
+pub const DEFAULT_DAILY_LIMIT: u64 = 15_000;
+
 /// How to run one emulator.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -73,6 +76,14 @@ pub struct Options {
     pub flaky_delete: bool,
     /// The org's connection limit.
     pub max_connections: Option<usize>,
+    /// API requests served at once at most; more answer 429 with `Retry-After` at once, as a
+    /// front end that throttles does.
+    pub max_inflight: Option<usize>,
+    /// The org's daily API request allowance (`Sforce-Limit-Info`); past it, API requests
+    /// answer 403 `REQUEST_LIMIT_EXCEEDED` "TotalRequests Limit exceeded".
+    pub daily_limit: u64,
+    /// Requests already spent today when the emulator starts.
+    pub daily_used: u64,
 }
 
 impl Options {
@@ -90,6 +101,9 @@ impl Options {
             name_lock: Duration::ZERO,
             flaky_delete: false,
             max_connections: None,
+            max_inflight: None,
+            daily_limit: DEFAULT_DAILY_LIMIT,
+            daily_used: 0,
         }
     }
 }
@@ -190,6 +204,11 @@ pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
         injector,
         options.latency,
         request_log,
+        shared::Limits {
+            max_inflight: options.max_inflight,
+            daily_limit: options.daily_limit,
+            daily_used: options.daily_used,
+        },
     );
     let (stop, stopped) = watch::channel(());
     let task = tokio::spawn(server::serve(listener, Arc::new(shared), stopped, lock));

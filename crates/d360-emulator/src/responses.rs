@@ -155,6 +155,15 @@ impl Reject {
         reject
     }
 
+    /// 403 `REQUEST_LIMIT_EXCEEDED`: the org's daily API allowance is spent.
+    pub(crate) fn daily_limit() -> Self {
+        Self::connect(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        )
+    }
+
     /// 405 `METHOD_NOT_ALLOWED`, naming the methods the resource has.
     pub(crate) fn method_not_allowed(method: &str, allowed: &str) -> Self {
         Self::connect(

@@ -1,7 +1,7 @@
 //! [`Shared`]: everything the handlers of one running emulator share (the org, its objects,
 //! tokens, faults, counters). Built once by `start`, then read-only apart from its own locks.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::config::Org;
@@ -11,8 +11,13 @@ use super::store::Store;
 use super::tokens::{Session, Tokens};
 use d360_wire::shapes::UserRef;
 
-/// The daily API request allowance reported in `Sforce-Limit-Info`.
-pub(crate) const DAILY_API_LIMIT: u64 = 15_000;
+/// The org's API limits (`--max-inflight`, `--daily-limit`, `--daily-used`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) max_inflight: Option<usize>,
+    pub(crate) daily_limit: u64,
+    pub(crate) daily_used: u64,
+}
 
 pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -23,11 +28,31 @@ pub(crate) struct Shared {
     pub injector: Injector,
     pub latency: Duration,
     pub request_log: Option<RequestLog>,
+    pub limits: Limits,
     /// API requests served so far (the `Sforce-Limit-Info` count and the token clock).
     api_requests: AtomicU64,
+    /// API requests being served now.
+    in_flight: AtomicUsize,
+}
+
+/// One API request being served; counted out when dropped.
+pub(crate) struct InFlight<'a> {
+    counter: &'a AtomicUsize,
+    /// How many were in flight with this one.
+    pub(crate) now: usize,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Shared {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "built once by `start`; each argument is a distinct part of the running org"
+    )]
     pub(crate) fn new(
         base_url: String,
         org: Org,
@@ -36,6 +61,7 @@ impl Shared {
         injector: Injector,
         latency: Duration,
         request_log: Option<RequestLog>,
+        limits: Limits,
     ) -> Self {
         Self {
             base_url,
@@ -45,7 +71,18 @@ impl Shared {
             injector,
             latency,
             request_log,
+            limits,
             api_requests: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts a request in flight until the guard drops.
+    pub(crate) fn enter(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        InFlight {
+            counter: &self.in_flight,
+            now,
         }
     }
 
