@@ -290,7 +290,7 @@ async fn sessions_versions_and_unknown_paths() {
 async fn limits_and_quirks() {
     let org = Org::start_with(|options| {
         options.max_connections = Some(2);
-        options.name_lock = std::time::Duration::from_millis(400);
+        options.name_lock = NAME_LOCK;
         options.flaky_delete = true;
     })
     .await;
@@ -337,7 +337,9 @@ async fn limits_and_quirks() {
         "UNKNOWN_EXCEPTION",
     );
     assert_eq!(org.call(Method::DELETE, &delete, &token, None).await.0, 204);
-    // --name-lock: the name stays taken for a while.
+    let deleted = std::time::Instant::now();
+    // --name-lock: the name stays taken for a while (long enough that a loaded machine still
+    // asks within it), then frees up (polled, so a slow machine only takes longer).
     let again = org
         .call(
             Method::POST,
@@ -347,9 +349,26 @@ async fn limits_and_quirks() {
         )
         .await;
     assert_error(&again, 400, "DUPLICATES_DETECTED");
-    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
-    org.create_connection(&token, "One").await;
+    loop {
+        let (status, _) = org
+            .call(
+                Method::POST,
+                &format!("{V}/connections"),
+                &token,
+                Some(connection_body("One")),
+            )
+            .await;
+        if status == 201 {
+            break;
+        }
+        assert!(deleted.elapsed() < NAME_LOCK * 10, "the name never freed up");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(deleted.elapsed() >= NAME_LOCK, "freed after {:?}", deleted.elapsed());
 }
+
+/// How long `limits_and_quirks` keeps a deleted name taken.
+const NAME_LOCK: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[tokio::test]
 async fn sixty_four_parallel_creates_of_one_name_make_one_object() {

@@ -90,26 +90,30 @@ async fn seeded_faults_repeat() {
     assert!(runs[0].contains(&503) && runs[0].contains(&200), "{:?}", runs[0]);
 }
 
+/// The latency of `latency_applies_to_api_requests_concurrently_and_the_log_has_no_secrets`.
+const LATENCY: Duration = Duration::from_secs(1);
+
 #[tokio::test]
 async fn latency_applies_to_api_requests_concurrently_and_the_log_has_no_secrets() {
     let log = tempfile::NamedTempFile::new().unwrap();
     let log_path = log.path().to_path_buf();
     let org = Org::start_with(|options| {
-        options.latency = Duration::from_millis(200);
+        options.latency = LATENCY;
         options.log_requests = Some(log_path.clone());
     })
     .await;
     let started = Instant::now();
     let token = org.token().await;
-    assert!(started.elapsed() < Duration::from_millis(200), "login is not delayed");
+    // Margins of ten times: a loaded machine is slower, never faster than the latency.
+    assert!(started.elapsed() < LATENCY, "login is not delayed");
     let started = Instant::now();
     let calls = (0..20).map(|_| org.call(Method::GET, &format!("{V}/connectors"), &token, None));
     let answers = futures::future::join_all(calls).await;
     assert!(answers.iter().all(|(status, _)| *status == 200));
     let elapsed = started.elapsed();
     assert!(
-        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(2),
-        "{elapsed:?}"
+        elapsed >= LATENCY && elapsed < LATENCY * 10,
+        "20 concurrent calls took {elapsed:?}"
     );
     org.create_connection(&token, "Logged").await;
     org.stop().await;
