@@ -13,7 +13,7 @@
 //! must have `d360 emulator`; the throttled parts need `--max-inflight` and are skipped with
 //! `D360_SCALE_ONLY=1`. Run: `cargo bench --bench scale`. Figures are from one run.
 
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -77,16 +77,13 @@ fn d360(dir: &Path, emulator: &Emulator, args: &[&str]) -> Cost {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    let fields: Vec<f64> = text.split_whitespace().map(|f| f.parse().unwrap()).collect();
-    assert!(
-        fields[0] == 0.0 || fields[0] == 2.0,
-        "d360 {args:?} failed with exit {}",
-        fields[0]
-    );
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    assert!(fields[0] == "0" || fields[0] == "2", "d360 {args:?} failed with exit {}", fields[0]);
+    let fields: Vec<f64> = fields[1..].iter().map(|f| f.parse().unwrap()).collect();
     Cost {
-        wall: fields[1],
-        cpu: fields[2],
-        peak_mb: fields[3] / 1024.0,
+        wall: fields[0],
+        cpu: fields[1],
+        peak_mb: fields[2] / 1024.0,
     }
 }
 
