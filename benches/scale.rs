@@ -78,7 +78,11 @@ fn d360(dir: &Path, emulator: &Emulator, args: &[&str]) -> Cost {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
-    assert!(fields[0] == "0" || fields[0] == "2", "d360 {args:?} failed with exit {}", fields[0]);
+    assert!(
+        fields[0] == "0" || fields[0] == "2",
+        "d360 {args:?} failed with exit {}",
+        fields[0]
+    );
     let fields: Vec<f64> = fields[1..].iter().map(|f| f.parse().unwrap()).collect();
     Cost {
         wall: fields[0],

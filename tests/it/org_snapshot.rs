@@ -18,9 +18,9 @@ pub(crate) fn snapshot(emulator: &EmulatorProcess) -> Value {
     runtime.block_on(read(&emulator.url))
 }
 
-async fn read(url: &str) -> Value {
-    let http = reqwest::Client::new();
-    let token: Value = http
+/// An access token of the emulator's default app, by the client credentials flow.
+pub(crate) async fn login(http: &reqwest::Client, url: &str) -> String {
+    let answer: Value = http
         .post(format!("{url}/services/oauth2/token"))
         .form(&[
             ("grant_type", "client_credentials"),
@@ -33,7 +33,12 @@ async fn read(url: &str) -> Value {
         .json()
         .await
         .expect("token JSON");
-    let token = token["access_token"].as_str().expect("an access token").to_owned();
+    answer["access_token"].as_str().expect("an access token").to_owned()
+}
+
+async fn read(url: &str) -> Value {
+    let http = reqwest::Client::new();
+    let token = login(&http, url).await;
     let get = |path: String| {
         let request = http
             .get(format!("{url}/services/data/v66.0/{path}"))

@@ -142,23 +142,11 @@ struct Direct {
 impl Direct {
     async fn login(base: &str) -> Self {
         let http = reqwest::Client::new();
-        let answer: Value = http
-            .post(format!("{base}/services/oauth2/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "d360-local"),
-                ("client_secret", "d360-local-secret"),
-            ])
-            .send()
-            .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token JSON");
+        let token = crate::org_snapshot::login(&http, base).await;
         Self {
             http,
             base: base.to_owned(),
-            token: answer["access_token"].as_str().expect("a token").to_owned(),
+            token,
         }
     }
 
