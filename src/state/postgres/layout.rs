@@ -12,7 +12,7 @@
 //! are made from the document (lineage, serial and resources) and the row's fingerprint key,
 //! and the old row is left as a marker that a d360 from before this layout refuses as "written
 //! by a newer d360", so it cannot go on writing a document nobody reads. The old history
-//! stays as it was. No SQL here runs outside `rows` and the store's key calls.
+//! stays as it was. Reading and writing the rows is `rows`'s.
 
 use serde_json::json;
 use tokio_postgres::Transaction;

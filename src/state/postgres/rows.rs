@@ -150,15 +150,26 @@ impl PostgresStore {
         let mut client = self.client.lock().await;
         let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
         let header = self.header_for_write(&tx).await?;
-        if header.serial + 1 != first_serial {
+        let expected = first_serial - 1;
+        if header.serial > expected {
             return Err(StateError::Database(format!(
-                "{}: the state changed while this run held its lock (stored serial {}, this run continues from {}); nothing of this step was recorded, and the next plan finds its objects by name",
+                "{}: the state changed while this run held its lock (stored serial {}, this run continues from {expected}); these steps were not recorded, and the next plan finds their objects by name",
                 self.describe(),
                 header.serial,
-                first_serial - 1
             )));
         }
-        self.write_batch(&tx, &batch, state).await?;
+        if header.serial < expected {
+            // An earlier write of this run failed: the rows lack its changes, which `state`
+            // holds, so this write catches up with the difference.
+            tracing::warn!(
+                stored = header.serial,
+                expected,
+                "state rows behind this run; writing the difference"
+            );
+            self.replace_in(&tx, state).await?;
+        } else {
+            self.write_batch(&tx, &batch, state).await?;
+        }
         tx.commit().await.map_err(|e| self.failed(&e))
     }
 
@@ -168,6 +179,12 @@ impl PostgresStore {
         let mut client = self.client.lock().await;
         let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
         self.header_for_write(&tx).await?;
+        self.replace_in(&tx, state).await?;
+        tx.commit().await.map_err(|e| self.failed(&e))
+    }
+
+    /// [`Self::replace`] inside `tx`, whose header row is locked.
+    async fn replace_in(&self, tx: &Transaction<'_>, state: &State) -> Result<(), StateError> {
         let rows = tx
             .query(
                 "SELECT key, managed::text FROM d360_state_resources WHERE org = $1",
@@ -202,8 +219,7 @@ impl PostgresStore {
             }
             batch.removed.push(key);
         }
-        self.write_batch(&tx, &batch, state).await?;
-        tx.commit().await.map_err(|e| self.failed(&e))
+        self.write_batch(tx, &batch, state).await
     }
 
     /// Writes `batch` and moves the header to `state`'s serial and lineage.
