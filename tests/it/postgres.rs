@@ -1,4 +1,6 @@
-//! The Postgres state backend against a real, throwaway PostgreSQL server started here.
+//! The Postgres state backend against a real, throwaway PostgreSQL server started here:
+//! locking, kills, migrations between backends, the row-per-resource layout (what an apply
+//! writes, read back with `psql`) and the conversion of a database in the old layout.
 //! Skipped with a printed reason when no server binaries exist and `CI` is unset; in CI a
 //! missing server is a failure.
 
@@ -15,6 +17,7 @@ struct Cluster {
     data: PathBuf,
     _dir: tempfile::TempDir,
     run_as: Option<&'static str>,
+    port: u16,
     pub(crate) url: String,
 }
 
@@ -81,6 +84,7 @@ impl Cluster {
             data: data.clone(),
             _dir: dir,
             run_as,
+            port,
             url: String::new(),
         };
         let init = cluster
@@ -116,6 +120,38 @@ impl Cluster {
         );
         cluster.url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
         Some(cluster)
+    }
+
+    /// Runs `sql` with `psql` (one transaction) and returns its unaligned, tuples-only output.
+    fn sql(&self, sql: &str) -> String {
+        let ran = Command::new(self.bin.join("psql"))
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+            ])
+            .args(["-p", &self.port.to_string(), "-d", "postgres", "-c", sql])
+            .output()
+            .expect("psql");
+        assert!(
+            ran.status.success(),
+            "psql failed: {}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        String::from_utf8_lossy(&ran.stdout).trim().to_owned()
+    }
+
+    /// A number `sql` returns.
+    fn count(&self, sql: &str) -> u64 {
+        let text = self.sql(sql);
+        text.parse().unwrap_or_else(|_| panic!("`{sql}` returned `{text}`"))
     }
 }
 
@@ -178,6 +214,15 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     .spawn()
     .expect("first apply");
     wait_until_locked(&work, &emulator, &cluster);
+    // Let the first apply commit some steps, so the kill lands mid-apply.
+    let started = std::time::Instant::now();
+    while cluster.count("SELECT count(*) FROM d360_state_resources") < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first apply recorded nothing"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let second = run(with_db(
         work.d360(&emulator).args(["apply", "--auto-approve"]),
         &cluster,
@@ -185,7 +230,8 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     assert_eq!(second.code, 1, "{second:?}");
     assert!(second.stderr.contains("locked by `d360 apply` (pid"), "{second:?}");
 
-    // Killed: the server ends its session, so the lock is gone.
+    // SIGKILLed: the server ends its session, so the lock is gone, and rolls back the step
+    // being written, if any.
     first.kill().expect("kill");
     let _ = first.wait();
     let resumed = run(with_db(
@@ -200,6 +246,23 @@ fn postgres_state_locks_survives_kills_and_migrates() {
     );
     let listed = expect(with_db(work.d360(&emulator).args(["state", "list"]), &cluster), 0);
     assert_eq!(listed.stdout.lines().count(), 15, "{listed:?}");
+    // The killed run's committed steps and the resumed run's: one row per object, each
+    // written by the last history row of its key, and no history row past the header.
+    assert_eq!(
+        cluster.count("SELECT count(*) FROM d360_state_resources WHERE org = 'env'"),
+        15
+    );
+    assert_eq!(
+        cluster.count(
+            "SELECT count(*) FROM d360_state_resources r WHERE r.serial <> \
+             (SELECT max(c.serial) FROM d360_state_changes c WHERE c.org = r.org AND c.key = r.key)"
+        ),
+        0
+    );
+    assert_eq!(
+        cluster.count("SELECT max(serial) FROM d360_state_changes WHERE org = 'env'"),
+        cluster.count("SELECT serial FROM d360_state_header WHERE org = 'env'")
+    );
 
     // Migrate a local state into a fresh database schema's org: plan shows no changes.
     let local = Work::new();
@@ -258,4 +321,169 @@ fn local_state_from_postgres(local: &Work, emulator: &EmulatorProcess, cluster: 
         0,
     );
     assert!(Path::new(&local.path().join(".d360/state/env.json")).exists());
+}
+
+#[test]
+fn postgres_apply_writes_one_row_per_change() {
+    let Some(cluster) = Cluster::start() else { return };
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_fleet(&work, 300, "Rows");
+    expect(
+        with_db(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--parallelism", "8"]),
+            &cluster,
+        ),
+        0,
+    );
+    expect(
+        with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
+        0,
+    );
+    // One history row per create, each a put at its own serial, up to the header's serial.
+    assert_eq!(
+        cluster.sql(
+            "SELECT count(*), count(DISTINCT serial), count(DISTINCT key), min(serial), max(serial), \
+             count(*) FILTER (WHERE change ? 'put') FROM d360_state_changes WHERE org = 'env'"
+        ),
+        "300|300|300|1|300|300"
+    );
+    assert_eq!(
+        cluster.count("SELECT serial FROM d360_state_header WHERE org = 'env'"),
+        300
+    );
+    // The resource table holds exactly the managed objects.
+    assert_eq!(
+        cluster.sql(
+            "SELECT count(*), min(key), max(key), count(*) FILTER (WHERE managed->>'id' <> '') \
+             FROM d360_state_resources WHERE org = 'env'"
+        ),
+        "300|Connection/Fleet_0001|Connection/Fleet_0300|300"
+    );
+    let listed = expect(with_db(work.d360(&emulator).args(["state", "list"]), &cluster), 0);
+    assert_eq!(listed.stdout.lines().count(), 300, "{listed:?}");
+
+    // A full write (`state rm`) writes only what differs: one row gone, one history row.
+    expect(
+        with_db(
+            work.d360(&emulator).args(["state", "rm", "Connection/Fleet_0007"]),
+            &cluster,
+        ),
+        0,
+    );
+    assert_eq!(
+        cluster.count("SELECT count(*) FROM d360_state_resources WHERE org = 'env'"),
+        299
+    );
+    assert_eq!(
+        cluster
+            .sql("SELECT serial, key, change::text FROM d360_state_changes WHERE org = 'env' ORDER BY id DESC LIMIT 1"),
+        r#"301|Connection/Fleet_0007|{"remove": "Connection/Fleet_0007"}"#
+    );
+    assert_eq!(
+        cluster.count("SELECT count(*) FROM d360_state_changes WHERE org = 'env'"),
+        301
+    );
+    let listed = expect(with_db(work.d360(&emulator).args(["state", "list"]), &cluster), 0);
+    assert_eq!(listed.stdout.lines().count(), 299, "{listed:?}");
+}
+
+/// The tables and row the previous layout wrote: the whole state as one JSONB document.
+const OLD_LAYOUT: &str = "
+CREATE TABLE d360_state (
+    org TEXT PRIMARY KEY,
+    serial BIGINT NOT NULL,
+    lineage TEXT NOT NULL,
+    state JSONB NOT NULL,
+    fingerprint_key TEXT,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE d360_state_history (
+    org TEXT NOT NULL,
+    serial BIGINT NOT NULL,
+    state JSONB NOT NULL,
+    written_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (org, serial)
+);
+CREATE TABLE d360_lock_holder (
+    org TEXT PRIMARY KEY,
+    holder JSONB NOT NULL
+);";
+
+#[test]
+fn postgres_state_in_the_old_layout_is_read_then_converted_on_first_write() {
+    let Some(cluster) = Cluster::start() else { return };
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_fleet(&work, 5, "Old");
+    // A state with resources, secret fingerprints and a serial, made by a local apply...
+    let mut local = work.d360(&emulator);
+    local
+        .env("RDS_USER", "u")
+        .env("RDS_PASSWORD", "p")
+        .args(["apply", "--auto-approve"]);
+    expect(&mut local, 0);
+    let text = work.read(".d360/state/env.json");
+    let key = work.read(".d360/state/env.json.key").trim().to_owned();
+    let document: serde_json::Value = serde_json::from_str(&text).expect("state JSON");
+    let lineage = document["lineage"].as_str().expect("lineage").to_owned();
+    let serial = document["serial"].as_u64().expect("serial");
+    assert!(serial > 0);
+    std::fs::remove_dir_all(work.path().join(".d360/state")).expect("drop the local state");
+    // ...written into the database as the previous version did.
+    cluster.sql(&format!(
+        "{OLD_LAYOUT}
+         INSERT INTO d360_state (org, serial, lineage, state, fingerprint_key)
+         VALUES ('env', {serial}, '{lineage}', $doc${text}$doc$::jsonb, '{key}');
+         INSERT INTO d360_state_history (org, serial, state) VALUES ('env', {serial}, $doc${text}$doc$::jsonb);"
+    ));
+
+    // A read works on the old layout and converts nothing.
+    let listed = expect(with_db(work.d360(&emulator).args(["state", "list"]), &cluster), 0);
+    assert_eq!(listed.stdout.lines().count(), 5, "{listed:?}");
+    assert_eq!(cluster.count("SELECT count(*) FROM d360_state_header"), 0);
+
+    // `plan` takes the fingerprint key, the first write: converted, and nothing differs (so the
+    // resources, their ids and the key that made the secrets' fingerprints all came across).
+    expect(
+        with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
+        0,
+    );
+    assert_eq!(
+        cluster.sql("SELECT serial, lineage, fingerprint_key FROM d360_state_header WHERE org = 'env'"),
+        format!("{serial}|{lineage}|{key}")
+    );
+    assert_eq!(
+        cluster.count("SELECT count(*) FROM d360_state_resources WHERE org = 'env'"),
+        5
+    );
+    assert_eq!(cluster.count("SELECT count(*) FROM d360_state_changes"), 0);
+    // The old row is left as a marker older builds refuse; the old history is untouched.
+    assert_eq!(
+        cluster.sql("SELECT state->>'formatVersion' FROM d360_state WHERE org = 'env'"),
+        "2"
+    );
+    assert_eq!(cluster.count("SELECT count(*) FROM d360_state_history"), 1);
+
+    // The converted state goes on: one more object is one more row and one history row.
+    write_fleet(&work, 6, "Old");
+    expect(
+        with_db(work.d360(&emulator).args(["apply", "--auto-approve"]), &cluster),
+        0,
+    );
+    expect(
+        with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
+        0,
+    );
+    assert_eq!(
+        cluster.sql("SELECT serial, key FROM d360_state_changes WHERE org = 'env'"),
+        format!("{}|Connection/Fleet_0006", serial + 1)
+    );
+    assert_eq!(
+        cluster.count("SELECT count(*) FROM d360_state_resources WHERE org = 'env'"),
+        6
+    );
+    let listed = expect(with_db(work.d360(&emulator).args(["state", "list"]), &cluster), 0);
+    assert_eq!(listed.stdout.lines().count(), 6, "{listed:?}");
 }

@@ -1,53 +1,35 @@
-//! The PostgreSQL state backend: one row per org (the state as JSONB, its serial and the
-//! fingerprint key), a history table with every serial written, and a session advisory lock
-//! held on its own connection for the whole of `apply` and `import` (released by the server
-//! when that session ends, so a killed d360 leaves no lock behind).
+//! The PostgreSQL state backend: a header row per org (serial, lineage, fingerprint key), one
+//! row per managed resource, and a change history with one row per change, so persisting an
+//! apply's progress costs what changed, not the whole state (`layout` owns the tables and the
+//! conversion of databases written before per-resource rows; `rows` reads and writes them).
+//! A session advisory lock is held on its own connection for the whole of `apply` and
+//! `import` (released by the server when that session ends, so a killed d360 leaves no lock
+//! behind).
 //!
 //! The URL comes from a secret reference and is never printed: messages show
 //! `postgres://host:port/db` only. TLS follows the URL's `sslmode` (`prefer`, the default,
 //! tries TLS first; `require` insists on it; `disable` never uses it), and certificates are
 //! always verified against the platform's roots, as for the org.
 
+mod layout;
+mod rows;
+
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::lock::{LockHolder, StateLock};
 use super::{Change, State, StateError};
 
-/// Created once per database; the transaction-scoped advisory lock keeps two d360 processes
-/// that start at the same moment from racing on `CREATE TABLE IF NOT EXISTS`.
-const SCHEMA: &str = "
-BEGIN;
-SELECT pg_advisory_xact_lock(360360360);
-CREATE TABLE IF NOT EXISTS d360_state (
-    org TEXT PRIMARY KEY,
-    serial BIGINT NOT NULL,
-    lineage TEXT NOT NULL,
-    state JSONB NOT NULL,
-    fingerprint_key TEXT,
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS d360_state_history (
-    org TEXT NOT NULL,
-    serial BIGINT NOT NULL,
-    state JSONB NOT NULL,
-    written_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    PRIMARY KEY (org, serial)
-);
-CREATE TABLE IF NOT EXISTS d360_lock_holder (
-    org TEXT PRIMARY KEY,
-    holder JSONB NOT NULL
-);
-COMMIT;";
-
 /// State in a PostgreSQL database.
 pub(crate) struct PostgresStore {
     config: Config,
-    client: Client,
+    /// Behind a lock because a transaction needs the client to itself.
+    client: Mutex<Client>,
     org: String,
     shown: String,
 }
@@ -116,12 +98,12 @@ impl PostgresStore {
         let shown = format!("postgres://{host}:{port}/{}", config.get_dbname().unwrap_or("postgres"));
         let client = open(&config, &shown).await?;
         client
-            .batch_execute(SCHEMA)
+            .batch_execute(layout::SCHEMA)
             .await
             .map_err(|e| database_error(&shown, &e))?;
         Ok(Self {
             config,
-            client,
+            client: Mutex::new(client),
             org: org.to_owned(),
             shown,
         })
@@ -132,90 +114,56 @@ impl PostgresStore {
         format!("{} (org `{}`)", self.shown, self.org)
     }
 
+    /// The state from the header and resource rows (or, before the first write, from a
+    /// database in the layout that kept the whole document in one row).
     pub(crate) async fn load(&self) -> Result<State, StateError> {
-        let row = self
-            .client
-            .query_opt("SELECT state::text FROM d360_state WHERE org = $1", &[&self.org])
-            .await
-            .map_err(|e| database_error(&self.shown, &e))?;
-        match row {
-            Some(row) => {
-                let text: String = row.get(0);
-                State::from_json(&text, &self.describe())
-            }
-            None => Ok(State::empty(&self.org)),
-        }
+        self.read().await
     }
 
-    /// Persists changes already applied to `state`.
-    pub(crate) async fn record(
-        &self,
-        state: &State,
-        _first_serial: u64,
-        _changes: &[Change],
-    ) -> Result<(), StateError> {
-        self.save(state).await
+    /// Persists `changes`, already applied to `state`, in one transaction: only their resource
+    /// rows, one history row each, and the header's serial.
+    pub(crate) async fn record(&self, state: &State, first_serial: u64, changes: &[Change]) -> Result<(), StateError> {
+        self.write_changes(state, first_serial, changes).await
     }
 
+    /// Replaces the org's resource rows with `state`'s in one transaction, writing only the
+    /// rows that differ and one history row for each.
     pub(crate) async fn save(&self, state: &State) -> Result<(), StateError> {
-        let text = serde_json::to_string(state).map_err(|e| StateError::Database(e.to_string()))?;
-        let serial = i64::try_from(state.serial).unwrap_or(i64::MAX);
-        let statement = "
-            WITH saved AS (
-                INSERT INTO d360_state (org, serial, lineage, state, updated_at)
-                VALUES ($1, $2, $3, $4::text::jsonb, now())
-                ON CONFLICT (org) DO UPDATE SET serial = EXCLUDED.serial, lineage = EXCLUDED.lineage,
-                    state = EXCLUDED.state, updated_at = now()
-                RETURNING org
-            )
-            INSERT INTO d360_state_history (org, serial, state) SELECT org, $2, $4::text::jsonb FROM saved
-            ON CONFLICT (org, serial) DO UPDATE SET state = EXCLUDED.state, written_at = now()";
-        self.client
-            .execute(statement, &[&self.org, &serial, &state.lineage, &text])
-            .await
-            .map_err(|e| database_error(&self.shown, &e))?;
-        Ok(())
+        self.replace(state).await
     }
 
+    /// The fingerprint key, created (with the header row) on first use.
     pub(crate) async fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
-        let fresh = super::random_hex(32);
-        // Creates the row (empty state) with a key, or keeps the key already there.
-        let empty = serde_json::to_string(&State::empty(&self.org)).map_err(|e| StateError::Database(e.to_string()))?;
-        let row = self
-            .client
-            .query_one(
-                "INSERT INTO d360_state (org, serial, lineage, state, fingerprint_key)
-                 VALUES ($1, 0, '', $2::text::jsonb, $3)
-                 ON CONFLICT (org) DO UPDATE SET fingerprint_key = COALESCE(d360_state.fingerprint_key, EXCLUDED.fingerprint_key)
-                 RETURNING fingerprint_key",
-                &[&self.org, &empty, &fresh],
-            )
-            .await
-            .map_err(|e| database_error(&self.shown, &e))?;
-        let key: String = row.get(0);
-        hex::decode(key.trim()).map_err(|e| StateError::Corrupt {
-            path: self.describe(),
-            detail: e.to_string(),
-        })
+        let key = if let Some(key) = self.stored_key().await? {
+            key
+        } else {
+            let fresh = super::random_hex(32);
+            self.update_key("COALESCE(fingerprint_key, $2)", &fresh).await?
+        };
+        self.decode_key(&key)
     }
 
     /// Sets the fingerprint key (when migrating a state here).
     pub(crate) async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
-        let empty = serde_json::to_string(&State::empty(&self.org)).map_err(|e| StateError::Database(e.to_string()))?;
-        self.client
-            .execute(
-                "INSERT INTO d360_state (org, serial, lineage, state, fingerprint_key) VALUES ($1, 0, '', $2::text::jsonb, $3)
-                 ON CONFLICT (org) DO UPDATE SET fingerprint_key = EXCLUDED.fingerprint_key",
-                &[&self.org, &empty, &hex::encode(key)],
-            )
-            .await
-            .map_err(|e| database_error(&self.shown, &e))?;
-        Ok(())
+        self.update_key("$2", &hex::encode(key)).await.map(drop)
+    }
+
+    fn decode_key(&self, key: &str) -> Result<Vec<u8>, StateError> {
+        hex::decode(key.trim()).map_err(|e| StateError::Corrupt {
+            path: self.describe(),
+            detail: format!("fingerprint key: {e}"),
+        })
+    }
+
+    fn failed(&self, error: &tokio_postgres::Error) -> StateError {
+        database_error(&self.shown, error)
     }
 
     async fn holder(&self) -> Option<LockHolder> {
         let row = self
             .client
+            .lock()
+            .await
             .query_opt("SELECT holder::text FROM d360_lock_holder WHERE org = $1", &[&self.org])
             .await
             .ok()??;
@@ -266,6 +214,8 @@ impl PostgresStore {
         let key = lock_key(&self.org);
         let row = self
             .client
+            .lock()
+            .await
             .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
             .await
             .map_err(|e| database_error(&self.shown, &e))?;
@@ -275,11 +225,11 @@ impl PostgresStore {
                 holder: holder.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string()),
             });
         }
-        let _ = self
-            .client
+        let client = self.client.lock().await;
+        let _ = client
             .execute("DELETE FROM d360_lock_holder WHERE org = $1", &[&self.org])
             .await;
-        let _ = self.client.query_one("SELECT pg_advisory_unlock($1)", &[&key]).await;
+        let _ = client.query_one("SELECT pg_advisory_unlock($1)", &[&key]).await;
         Ok(holder)
     }
 }
