@@ -2,7 +2,7 @@
 //! wall time, CPU time and peak memory are its own:
 //!
 //! 1. the scale table: for N connections (1,000 / 5,000 / 20,000 by default, `D360_SCALE_SIZES`
-//!    to change), against `d360 emulator` with no latency: apply of N creates, the plan after
+//!    to change, `none` to skip), against `d360 emulator` with no latency: apply of N creates, the plan after
 //!    it, a plan with N label changes saved to a file, and the apply of that saved plan;
 //! 2. a throttled org: 1,000 creates against `--max-inflight 12 --latency 50` with
 //!    `--parallelism auto` and fixed 8, 16, 32, 64 (wall against ceil(1000/12) × 50 ms, and
@@ -158,8 +158,11 @@ fn unlimited() -> Vec<&'static str> {
 }
 
 fn scale_table() {
-    let sizes: Vec<usize> = std::env::var("D360_SCALE_SIZES")
-        .unwrap_or_else(|_| "1000,5000,20000".to_owned())
+    let sizes = std::env::var("D360_SCALE_SIZES").unwrap_or_else(|_| "1000,5000,20000".to_owned());
+    if sizes == "none" {
+        return;
+    }
+    let sizes: Vec<usize> = sizes
         .split(',')
         .map(|n| n.trim().parse().unwrap())
         .collect();

@@ -1,9 +1,9 @@
 //! How many requests one client keeps in flight: fixed (`--parallelism N`) or adaptive
 //! (`--parallelism auto`, the default), shared by every call of the client.
 //!
-//! Adaptive is additive-increase, multiplicative-decrease, as TCP does it: start moderate,
-//! add about one request per round trip while answers come back clean and fast, cut by a
-//! quarter when the org pushes back (429, 503, the concurrent-request
+//! Adaptive is TCP's congestion control: start moderate and double every round trip while
+//! answers come back clean and fast (slow start), then, after the first push-back, add about
+//! one request per round trip (additive increase); cut by a quarter when the org pushes back (429, 503, the concurrent-request
 //! `REQUEST_LIMIT_EXCEEDED`) or latency climbs far above the best seen, and never go above
 //! the cap. One push-back cuts once: answers to requests sent before the cut do not cut
 //! again. The scheduler above may start many steps; only this many are on the wire.
@@ -52,6 +52,8 @@ struct Inner {
     best: Option<Duration>,
     /// Requests sent before the last cut do not cut again.
     last_cut: Option<Instant>,
+    /// Until the first push-back, each clean answer adds one (the limit doubles per round trip).
+    slow_start: bool,
 }
 
 /// Admits requests up to the current limit.
@@ -91,6 +93,7 @@ impl Limiter {
                 throttled: 0,
                 best: None,
                 last_cut: None,
+                slow_start: true,
             }),
             freed: Notify::new(),
         }
@@ -102,6 +105,7 @@ impl Limiter {
             let mut inner = self.lock();
             inner.mode = mode;
             inner.limit = start(mode);
+            inner.slow_start = true;
         }
         self.freed.notify_waiters();
     }
@@ -174,7 +178,10 @@ fn adapt(inner: &mut Inner, permit: &Permit, signal: Signal, max: f64) {
         if inner.last_cut.is_none_or(|cut| permit.sent > cut) {
             inner.limit = (inner.limit * DECREASE).max(1.0);
             inner.last_cut = Some(Instant::now());
+            inner.slow_start = false;
         }
+    } else if inner.slow_start {
+        inner.limit = (inner.limit + 1.0).min(max);
     } else {
         // About +1 per round trip: each of `limit` answers adds 1/limit.
         inner.limit = (inner.limit + 1.0 / inner.limit).min(max);
@@ -203,6 +210,22 @@ mod tests {
             answered(&limiter, 50);
         }
         assert_eq!(limiter.report().limit, 12);
+    }
+
+    #[test]
+    fn slow_start_doubles_per_round_trip_until_the_first_push_back() {
+        let limiter = Limiter::new(Concurrency::Auto { max: 64 });
+        for _ in 0..8 {
+            answered(&limiter, 50);
+        }
+        assert_eq!(limiter.report().limit, 16, "one round trip of 8 clean answers");
+        std::thread::sleep(Duration::from_millis(2));
+        limiter.release(&Permit { sent: Instant::now() }, Signal::Throttled);
+        assert_eq!(limiter.report().limit, 12, "16 × 0.75");
+        for _ in 0..12 {
+            answered(&limiter, 50);
+        }
+        assert_eq!(limiter.report().limit, 12, "after a push-back, about +1 per round trip: 12.9");
     }
 
     #[test]
