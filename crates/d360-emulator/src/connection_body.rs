@@ -17,6 +17,7 @@ use super::responses::Reject;
 use super::store::{ConnectionDraft, StoredConnection};
 use d360_wire::connectors::{self, Attribute, Family};
 use d360_wire::shapes::{CdpError, ConnectionInput, ConnectionTestInput, ConnectionTestResult, Param};
+use d360_wire::values::Reported;
 
 const FIELDS: &[&str] = &["connectorType", "label", "name", "method", "credentials", "parameters"];
 
@@ -60,13 +61,13 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
                 known.methods.join(", ")
             )));
         }
-        (Some(method), _) if method != "Ingress" && method != "Egress" => {
+        (Some(method), _) if method.known().is_none() => {
             return Err(Reject::invalid_input(format!(
                 "Invalid method: {method}. Use Ingress or Egress"
             )));
         }
         (Some(method), _) => Some(method),
-        (None, Some(known)) => known.methods.first().map(|method| (*method).to_owned()),
+        (None, Some(known)) => known.methods.first().map(|method| Reported::read(method)),
         (None, None) => None,
     };
     check_params(&input.parameters, "parameter")?;
