@@ -14,8 +14,10 @@ use serde_json::Value;
 
 use crate::values::{Category, FieldType, FrequencyType, Method, RefreshMode, Reported, Weekday};
 
-/// `{paramName, value}`: one connection parameter or credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `{paramName, value}`: one connection parameter or credential. A credential's `value` is
+/// the secret itself, so `Debug` never shows a value (of credentials or parameters alike), and
+/// every shape holding params (`ConnectionInput`, `ConnectionTestInput`...) inherits that.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Param {
     pub param_name: String,
@@ -23,7 +25,17 @@ pub struct Param {
     pub value: String,
 }
 
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Param")
+            .field("param_name", &self.param_name)
+            .field("value", &"[redacted]")
+            .finish()
+    }
+}
+
 /// The body of `POST /ssot/connections` and `PUT /ssot/connections/{id}` for data connectors.
+/// Its credentials hold secret values: `Debug` shows their names only (see [`Param`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInput {
@@ -553,8 +565,9 @@ pub struct ConnectionTestResult {
     pub errors: Vec<CdpError>,
 }
 
-/// `{paramName, value}` in a test body, or the example's `{name, value}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `{paramName, value}` in a test body, or the example's `{name, value}`. Not `Debug`: the
+/// value may be a credential.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TestParam {
     #[serde(alias = "name")]
@@ -965,6 +978,49 @@ mod tests {
         }))
         .expect("object form");
         assert_eq!(as_list.data_lake_object_info, as_object.data_lake_object_info);
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        const SECRET: &str = "hunter2-s3cr3t";
+        let param = || Param {
+            param_name: "password".to_owned(),
+            value: SECRET.to_owned(),
+        };
+        let input = ConnectionInput {
+            connector_type: "AwsRdsMySql".to_owned(),
+            label: "Orders".to_owned(),
+            name: Some("Orders".to_owned()),
+            method: Some(Reported::Known(Method::Ingress)),
+            credentials: vec![param()],
+            parameters: vec![param()],
+        };
+        let test_input = ConnectionTestInput {
+            connector_type: "AwsRdsMySql".to_owned(),
+            method: None,
+            credentials: vec![param()],
+            parameters: Vec::new(),
+        };
+        let token: TokenResponse = serde_json::from_value(serde_json::json!({
+            "access_token": SECRET, "instance_url": "https://example.my.salesforce.com", "signature": "sig"
+        }))
+        .expect("a token answer");
+        let exchange: ExchangeResponse = serde_json::from_value(serde_json::json!({
+            "access_token": SECRET, "instance_url": "https://tenant.c360a.salesforce.com"
+        }))
+        .expect("an exchange answer");
+        for shown in [
+            format!("{input:?}"),
+            format!("{input:#?}"),
+            format!("{test_input:?}"),
+            format!("{:?}", param()),
+            format!("{token:?}"),
+            format!("{exchange:?}"),
+        ] {
+            assert!(!shown.contains(SECRET), "a secret in {shown}");
+            assert!(shown.contains("[redacted]"), "nothing redacted in {shown}");
+        }
+        assert!(format!("{input:?}").contains("password"), "names stay visible");
     }
 
     #[test]
