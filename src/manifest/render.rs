@@ -257,5 +257,32 @@ spec:
             },
             "refresh mode `SNAPSHOT` cannot be written in a manifest",
         );
+        refused(
+            |s| {
+                if let Some(refresh) = &mut s.refresh {
+                    refresh.frequency = Some(Reported::read("HOURLY"));
+                }
+            },
+            "refresh frequency `HOURLY` cannot be written in a manifest",
+        );
+    }
+
+    #[test]
+    fn a_method_d360_does_not_know_is_not_rendered() {
+        let connection = Connection {
+            name: "C".to_owned(),
+            labels: std::collections::BTreeMap::new(),
+            connector_type: "AwsRdsMySql".to_owned(),
+            label: "C".to_owned(),
+            method: Reported::read("Bidirectional"),
+            parameters: std::collections::BTreeMap::new(),
+            credentials: std::collections::BTreeMap::new(),
+            lifecycle: Lifecycle::default(),
+        };
+        let resource = Resource::Connection(connection);
+        assert_eq!(
+            to_yaml(&[&resource], None),
+            "# cannot render Connection/C: method `Bidirectional` cannot be written in a manifest\n"
+        );
     }
 }

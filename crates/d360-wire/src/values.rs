@@ -138,8 +138,9 @@ words! {
 }
 
 /// A value as the org (or a client of the emulator) sent it: one d360 knows, or the text it
-/// does not know, kept verbatim. It reads and writes as the bare string, and compares as the
-/// value it holds (`Unknown("Hourly")` never occurs: known spellings always read as known).
+/// does not know, kept verbatim. It reads and writes as the bare string. Build unknown values
+/// with [`Reported::read`], which turns a known spelling into `Known`, so that equal text is
+/// always an equal value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reported<T> {
     Known(T),

@@ -67,3 +67,44 @@ pub(crate) fn connection_input(
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live_method(method: Option<&str>) -> Reported<Method> {
+        let mut answer = serde_json::json!({"id": "0cX", "name": "C", "label": "C", "connectorType": "AwsRdsMySql"});
+        if let Some(method) = method {
+            answer["method"] = method.into();
+        }
+        let output: ConnectionOutput = serde_json::from_value(answer).expect("a connection answer");
+        match connection_from_wire(&output).resource {
+            Resource::Connection(connection) => connection.method,
+            Resource::DataStream(_) => panic!("not a connection"),
+        }
+    }
+
+    #[test]
+    fn a_method_d360_does_not_know_is_kept_not_read_as_ingress() {
+        assert_eq!(live_method(Some("Egress")), Reported::Known(Method::Egress));
+        assert_eq!(live_method(None), Reported::Known(Method::Ingress), "the API's default");
+        assert_eq!(
+            live_method(Some("Bidirectional")),
+            Reported::Unknown("Bidirectional".to_owned())
+        );
+        let Resource::Connection(mut connection) = connection_from_wire(
+            &serde_json::from_value(
+                serde_json::json!({"id": "0cX", "name": "C", "connectorType": "AwsRdsMySql", "method": "Bidirectional"}),
+            )
+            .expect("a connection answer"),
+        )
+        .resource
+        else {
+            panic!("not a connection")
+        };
+        assert!(connection_input(&connection, &Credentials::new()).is_err());
+        connection.method = Method::Egress.into();
+        let body = connection_input(&connection, &Credentials::new()).expect("a known method");
+        assert_eq!(serde_json::to_value(body).expect("encodes")["method"], "Egress");
+    }
+}

@@ -226,3 +226,60 @@ pub(crate) fn data_stream_patch(stream: &DataStream) -> Result<DataStreamPatch, 
         source_fields: Some(source_fields(stream)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use d360_wire::values::{Category, FieldType, FrequencyType};
+
+    use super::*;
+
+    fn live(answer: serde_json::Value) -> DataStream {
+        let output: DataStreamOutput = serde_json::from_value(answer).expect("a data stream answer");
+        match data_stream_from_wire(&output).resource {
+            Resource::DataStream(stream) => stream,
+            Resource::Connection(_) => panic!("not a data stream"),
+        }
+    }
+
+    #[test]
+    fn org_values_d360_does_not_know_are_kept_verbatim_and_never_sent() {
+        let stream = live(serde_json::json!({
+            "id": "1dsX", "name": "S", "label": "S",
+            "dataLakeObjectInfo": {"name": "S__dll", "category": "Directory_Table",
+                "dataLakeFieldInfoRepresentation": [
+                    {"name": "id", "dataType": "Text", "isPrimaryKey": true},
+                    {"name": "at", "dataType": "Datetime"}
+                ]},
+            "refreshConfig": {"refreshMode": "UPSERT", "frequency": {"frequencyType": "HOURLY", "hours": [3]}}
+        }));
+        assert_eq!(
+            stream.data_lake_object.category,
+            Reported::Unknown("Directory_Table".to_owned())
+        );
+        assert_eq!(stream.fields[0].field_type, Reported::Known(FieldType::Text));
+        assert_eq!(stream.fields[1].field_type, Reported::Unknown("Datetime".to_owned()));
+        let refresh = stream.refresh.as_ref().expect("a refresh");
+        assert_eq!(refresh.frequency, Some(Reported::Unknown("HOURLY".to_owned())));
+        // The diff sees the text the org answered.
+        let fields = crate::model::ResourceSpec::fields(&stream);
+        assert_eq!(fields["dataLakeObject.category"], "Directory_Table");
+        assert_eq!(fields["refresh.frequency"], "HOURLY");
+        assert_eq!(
+            data_stream_input(&stream)
+                .map(|_| ())
+                .map_err(|error| error.to_string()),
+            Err("data lake object category `Directory_Table` is not one d360 knows".to_owned())
+        );
+
+        let mut known = stream;
+        known.data_lake_object.category = Category::Profile.into();
+        known.fields[1].field_type = FieldType::DateTime.into();
+        assert!(data_stream_input(&known).is_err(), "the frequency is still unknown");
+        if let Some(refresh) = &mut known.refresh {
+            refresh.frequency = Some(FrequencyType::Hourly.into());
+        }
+        let body = serde_json::to_value(data_stream_patch(&known).expect("only known values")).expect("encodes");
+        assert_eq!(body["dataLakeObjectInfo"][0]["category"], "Profile");
+        assert_eq!(body["refreshConfig"]["frequency"][0]["frequencyType"], "Hourly");
+    }
+}
