@@ -137,7 +137,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
 
     let method = spec.method.unwrap_or(Method::Ingress);
     if let Some(known) = known
-        && !known.methods.contains(&method.as_str())
+        && !known.methods.contains(&method)
     {
         let diagnostic = checker
             .error(
@@ -148,7 +148,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
                     method.as_str()
                 ),
             )
-            .with_help(format!("use `method: {}`", known.methods.join(" | ")));
+            .with_help(format!("use `method: {}`", known.methods_joined(" | ")));
         checker.push(diagnostic);
     }
 

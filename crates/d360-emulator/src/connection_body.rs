@@ -54,11 +54,11 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
     check_api_name(&name, "connection")?;
     let known = connectors::find(&input.connector_type);
     let method = match (input.method, known) {
-        (Some(method), Some(known)) if !known.methods.contains(&method.as_str()) => {
+        (Some(method), Some(known)) if !method.known().is_some_and(|m| known.methods.contains(&m)) => {
             return Err(Reject::invalid_input(format!(
                 "The method {method} isn't supported for connector type {}. Use one of: {}",
                 known.name,
-                known.methods.join(", ")
+                known.methods_joined(", ")
             )));
         }
         (Some(method), _) if method.known().is_none() => {
@@ -67,7 +67,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
             )));
         }
         (Some(method), _) => Some(method),
-        (None, Some(known)) => known.methods.first().map(|method| Reported::read(method)),
+        (None, Some(known)) => known.methods.first().copied().map(Reported::Known),
         (None, None) => None,
     };
     check_params(&input.parameters, "parameter")?;
