@@ -158,7 +158,7 @@ mod tests {
             labels: BTreeMap::new(),
             connector_type: "AwsRdsMySql".into(),
             label: label.into(),
-            method: Method::Ingress,
+            method: Method::Ingress.into(),
             parameters: params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             credentials: BTreeMap::new(),
             lifecycle: Lifecycle {

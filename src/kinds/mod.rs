@@ -279,6 +279,17 @@ impl Resource {
     }
 }
 
+/// A request body that cannot be built because the resource holds a value d360 does not know
+/// (only an object read from the org can): refused before anything is sent, as a body that
+/// cannot be encoded is.
+pub(crate) fn not_encodable(method: &reqwest::Method, path: &str, error: &d360_wire::values::UnknownValue) -> ApiError {
+    ApiError::Decode {
+        method: method.to_string(),
+        path: path.to_owned(),
+        detail: format!("cannot encode the request body: {error}"),
+    }
+}
+
 /// The driver of `kind`.
 #[must_use]
 pub(crate) fn driver(kind: Kind) -> &'static dyn Driver {

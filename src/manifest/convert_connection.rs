@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::checker::Checker;
 use super::diagnostic::did_you_mean;
-use super::raw::{ConnectionSpec, LifecycleSpec, Metadata, MethodSpec, SecretSource};
+use super::raw::{ConnectionSpec, LifecycleSpec, Metadata, SecretSource};
 use crate::kinds::{Connection, Method};
 use crate::model::{ApiName, Lifecycle, connector_types};
 use crate::secret::SecretRef;
@@ -135,12 +135,9 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         checker.push(diagnostic);
     }
 
-    let method = match spec.method {
-        Some(MethodSpec::Egress) => Method::Egress,
-        Some(MethodSpec::Ingress) | None => Method::Ingress,
-    };
+    let method = spec.method.unwrap_or(Method::Ingress);
     if let Some(known) = known
-        && !known.methods.contains(&method.as_str())
+        && !known.methods.contains(&method)
     {
         let diagnostic = checker
             .error(
@@ -151,7 +148,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
                     method.as_str()
                 ),
             )
-            .with_help(format!("use `method: {}`", known.methods.join(" | ")));
+            .with_help(format!("use `method: {}`", known.methods_joined(" | ")));
         checker.push(diagnostic);
     }
 
@@ -268,7 +265,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         labels: metadata.labels.clone(),
         connector_type,
         label,
-        method,
+        method: method.into(),
         parameters,
         credentials,
         lifecycle,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::checker::Checker;
 use super::convert_connection::{check_name, convert_lifecycle};
 use super::diagnostic::did_you_mean;
-use super::raw::{Category, DataStreamSpec, FrequencyType, Metadata, RefreshMode, RefreshSpec, Weekday};
+use super::raw::{Category, DataStreamSpec, Metadata, RefreshMode, RefreshSpec};
 use crate::kinds::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 
 /// Checks that `field` (at `rel`) is one of the stream's fields.
@@ -47,10 +47,10 @@ fn convert_refresh(checker: &mut Checker<'_>, refresh: &RefreshSpec) -> Refresh 
         checker.push(diagnostic);
     }
     Refresh {
-        mode: refresh.mode.unwrap_or(RefreshMode::UPSERT).as_str().to_owned(),
-        frequency: refresh.frequency.map(|f| FrequencyType::as_str(f).to_owned()),
+        mode: refresh.mode.unwrap_or(RefreshMode::UPSERT).into(),
+        frequency: refresh.frequency.map(Into::into),
         hours,
-        day_of_week: refresh.day_of_week.map(|d| Weekday::as_str(d).to_owned()),
+        day_of_week: refresh.day_of_week.map(Into::into),
         day_of_month: refresh.day_of_month,
     }
 }
@@ -90,7 +90,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
         }
         fields.push(SourceField {
             name: field_name,
-            field_type: field.field_type.as_str().to_owned(),
+            field_type: field.field_type.into(),
         });
     }
     if spec.fields.is_empty() {
@@ -168,7 +168,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
     let data_lake_object = DataLakeObject {
         name: dlo_name,
         label: checker.optional_text(&["spec", "dataLakeObject", "label"], dlo.label.as_ref()),
-        category: dlo.category.as_str().to_owned(),
+        category: dlo.category.into(),
         primary_key,
         record_modified_field,
         event_time_field,

@@ -3,7 +3,9 @@
 //! No validation happens here beyond what serde does (types, unknown fields); `convert`
 //! turns these into `model` types and checks everything else. `render` serialises model
 //! resources back into these shapes. Every struct denies unknown fields, and the manifest
-//! deserializer (`tree_deserializer`) relies on serde's derives reporting them.
+//! deserializer (`tree_deserializer`) relies on serde's derives reporting them. The enums of
+//! values (method, category, field type, refresh mode, frequency, day of the week) are
+//! `d360_wire::values`, shared with the model and the wire shapes.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,6 +15,8 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub(crate) use crate::secret::SecretSource;
+/// The manifest's word enums are the wire's: one definition each (see `d360_wire::values`).
+pub(crate) use d360_wire::values::{Category, FieldType, FrequencyType, Method, RefreshMode, Weekday};
 
 /// `apiVersion: d360/v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -113,13 +117,6 @@ pub(crate) struct LifecycleSpec {
     pub(crate) ignore_changes: Vec<String>,
 }
 
-/// Connection direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub(crate) enum MethodSpec {
-    Ingress,
-    Egress,
-}
-
 /// The desired state of a connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -130,7 +127,7 @@ pub(crate) struct ConnectionSpec {
     pub(crate) label: String,
     /// `Ingress` (default) or `Egress`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) method: Option<MethodSpec>,
+    pub(crate) method: Option<Method>,
     /// Connector parameters; sent as a list of `{paramName, value}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) parameters: BTreeMap<String, ParamValue>,
@@ -199,15 +196,6 @@ pub(crate) struct SourceSpec {
     pub(crate) object: String,
 }
 
-/// DLO category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub(crate) enum Category {
-    Profile,
-    /// Needs `eventTimeField`.
-    Engagement,
-    Other,
-}
-
 /// The data lake object the stream writes into.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -231,21 +219,6 @@ pub(crate) struct DataLakeObjectSpec {
     pub(crate) dataspace: Option<String>,
 }
 
-/// A field's data type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub(crate) enum FieldType {
-    Text,
-    Number,
-    Date,
-    DateTime,
-    Boolean,
-    Email,
-    Phone,
-    Url,
-    Percent,
-    Currency,
-}
-
 /// A source field, mapped to the DLO field of the same name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -253,38 +226,6 @@ pub(crate) struct FieldSpec {
     pub(crate) name: String,
     #[serde(rename = "type")]
     pub(crate) field_type: FieldType,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[expect(non_camel_case_types, clippy::upper_case_acronyms, reason = "the API's own spelling")]
-pub(crate) enum RefreshMode {
-    UPSERT,
-    TOTAL_REPLACE,
-    INCREMENTAL,
-    REPLACE,
-    NEAR_REAL_TIME_INCREMENTAL,
-    PARTIAL_UPDATE,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub(crate) enum FrequencyType {
-    Daily,
-    Hourly,
-    Minutely,
-    Weekly,
-    Monthly,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub(crate) enum Weekday {
-    Monday,
-    Tuesday,
-    Wednesday,
-    Thursday,
-    Friday,
-    Saturday,
-    Sunday,
 }
 
 /// Refresh schedule.
@@ -334,114 +275,3 @@ pub(crate) struct DataStreamDocument {
 
 /// The kinds a manifest document may have.
 pub(crate) const DOCUMENT_KINDS: &[&str] = &["Connection", "ConnectionSet", "DataStream"];
-
-/// The spelling of each variant of the manifest's word enums, as written in YAML and sent to
-/// the org (the variants' own names, which serde uses too; a test checks they agree).
-macro_rules! spelled_as_named {
-    ($($name:ident { $($variant:ident),* $(,)? })*) => {
-        $(
-            impl $name {
-                #[must_use]
-                pub(crate) fn as_str(self) -> &'static str {
-                    match self {
-                        $($name::$variant => stringify!($variant),)*
-                    }
-                }
-
-                /// The variant spelled `name`, if there is one.
-                #[must_use]
-                pub(crate) fn from_name(name: &str) -> Option<Self> {
-                    match name {
-                        $(stringify!($variant) => Some($name::$variant),)*
-                        _ => None,
-                    }
-                }
-            }
-        )*
-    };
-}
-
-spelled_as_named! {
-    Category { Profile, Engagement, Other }
-    FieldType { Text, Number, Date, DateTime, Boolean, Email, Phone, Url, Percent, Currency }
-    RefreshMode { UPSERT, TOTAL_REPLACE, INCREMENTAL, REPLACE, NEAR_REAL_TIME_INCREMENTAL, PARTIAL_UPDATE }
-    FrequencyType { Daily, Hourly, Minutely, Weekly, Monthly, None }
-    Weekday { Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[track_caller]
-    fn check<T: Serialize + Copy + PartialEq + std::fmt::Debug>(
-        values: &[T],
-        as_str: fn(T) -> &'static str,
-        from_name: fn(&str) -> Option<T>,
-    ) {
-        for value in values {
-            assert_eq!(
-                serde_json::to_value(value).expect("a unit variant serialises"),
-                serde_json::Value::from(as_str(*value))
-            );
-            assert_eq!(from_name(as_str(*value)), Some(*value));
-        }
-        assert_eq!(from_name("not a variant"), None);
-    }
-
-    #[test]
-    fn variant_spellings_match_serde() {
-        use Category as C;
-        use FieldType as F;
-        use FrequencyType as Q;
-        use RefreshMode as R;
-        use Weekday as W;
-        check(&[C::Profile, C::Engagement, C::Other], C::as_str, C::from_name);
-        check(
-            &[
-                F::Text,
-                F::Number,
-                F::Date,
-                F::DateTime,
-                F::Boolean,
-                F::Email,
-                F::Phone,
-                F::Url,
-                F::Percent,
-                F::Currency,
-            ],
-            F::as_str,
-            F::from_name,
-        );
-        check(
-            &[
-                R::UPSERT,
-                R::TOTAL_REPLACE,
-                R::INCREMENTAL,
-                R::REPLACE,
-                R::NEAR_REAL_TIME_INCREMENTAL,
-                R::PARTIAL_UPDATE,
-            ],
-            R::as_str,
-            R::from_name,
-        );
-        check(
-            &[Q::Daily, Q::Hourly, Q::Minutely, Q::Weekly, Q::Monthly, Q::None],
-            Q::as_str,
-            Q::from_name,
-        );
-        check(
-            &[
-                W::Monday,
-                W::Tuesday,
-                W::Wednesday,
-                W::Thursday,
-                W::Friday,
-                W::Saturday,
-                W::Sunday,
-            ],
-            W::as_str,
-            W::from_name,
-        );
-    }
-}

@@ -6,12 +6,14 @@
 
 use std::path::Path;
 
+use d360_wire::values::{Reported, Word};
+
 use super::raw::{
-    ApiVersion, Category, ConnectionDocument, ConnectionKind, ConnectionSpec, DataLakeObjectSpec, DataStreamDocument,
-    DataStreamKind, DataStreamSpec, FieldSpec, FieldType, FrequencyType, LifecycleSpec, Metadata, MethodSpec,
-    ParamValue, RefreshMode, RefreshSpec, SecretSource, SourceSpec, Weekday,
+    ApiVersion, ConnectionDocument, ConnectionKind, ConnectionSpec, DataLakeObjectSpec, DataStreamDocument,
+    DataStreamKind, DataStreamSpec, FieldSpec, LifecycleSpec, Metadata, ParamValue, RefreshSpec, SecretSource,
+    SourceSpec,
 };
-use crate::kinds::{Connection, DataStream, Method, Resource};
+use crate::kinds::{Connection, DataStream, Resource};
 use crate::model::Lifecycle;
 use crate::secret::SecretRef;
 
@@ -29,19 +31,16 @@ impl std::fmt::Display for Unrepresentable {
     }
 }
 
-fn word<T>(what: &'static str, value: &str, from_name: fn(&str) -> Option<T>) -> Result<T, Unrepresentable> {
-    from_name(value).ok_or_else(|| Unrepresentable {
-        what,
-        value: value.to_owned(),
+/// The known value, as a manifest writes it; never a near one for a value d360 does not know.
+fn word<T: Word>(value: &Reported<T>) -> Result<T, Unrepresentable> {
+    value.to_known().map_err(|unknown| Unrepresentable {
+        what: unknown.what,
+        value: unknown.value,
     })
 }
 
-fn optional_word<T>(
-    what: &'static str,
-    value: Option<&str>,
-    from_name: fn(&str) -> Option<T>,
-) -> Result<Option<T>, Unrepresentable> {
-    value.map(|value| word(what, value, from_name)).transpose()
+fn optional_word<T: Word>(value: Option<&Reported<T>>) -> Result<Option<T>, Unrepresentable> {
+    value.map(word).transpose()
 }
 
 fn lifecycle(lifecycle: &Lifecycle) -> Option<LifecycleSpec> {
@@ -63,10 +62,10 @@ pub(crate) fn secret_source(reference: &SecretRef, base: Option<&Path>) -> Secre
     }
 }
 
-/// A connection as a `kind: Connection` document.
-#[must_use]
-pub(crate) fn connection_document(connection: &Connection, base: Option<&Path>) -> ConnectionDocument {
-    ConnectionDocument {
+/// A connection as a `kind: Connection` document; refused when the org holds a method d360
+/// does not know.
+fn connection_document(connection: &Connection, base: Option<&Path>) -> Result<ConnectionDocument, Unrepresentable> {
+    Ok(ConnectionDocument {
         api_version: ApiVersion::V1,
         kind: ConnectionKind::Connection,
         metadata: Metadata {
@@ -76,10 +75,7 @@ pub(crate) fn connection_document(connection: &Connection, base: Option<&Path>) 
         spec: ConnectionSpec {
             connector_type: connection.connector_type.clone(),
             label: connection.label.clone(),
-            method: Some(match connection.method {
-                Method::Ingress => MethodSpec::Ingress,
-                Method::Egress => MethodSpec::Egress,
-            }),
+            method: Some(word(&connection.method)?),
             parameters: connection
                 .parameters
                 .iter()
@@ -92,7 +88,7 @@ pub(crate) fn connection_document(connection: &Connection, base: Option<&Path>) 
                 .collect(),
             lifecycle: lifecycle(&connection.lifecycle),
         },
-    }
+    })
 }
 
 /// A data stream as a `kind: DataStream` document; refused when the org holds a value the
@@ -106,21 +102,17 @@ fn data_stream_document(stream: &DataStream) -> Result<DataStreamDocument, Unrep
         .map(|f| {
             Ok(FieldSpec {
                 name: f.name.clone(),
-                field_type: word("field type", &f.field_type, FieldType::from_name)?,
+                field_type: word(&f.field_type)?,
             })
         })
         .collect::<Result<Vec<_>, Unrepresentable>>()?;
     let refresh = match &stream.refresh {
         None => None,
         Some(refresh) => Some(RefreshSpec {
-            mode: Some(word("refresh mode", &refresh.mode, RefreshMode::from_name)?),
-            frequency: optional_word(
-                "refresh frequency",
-                refresh.frequency.as_deref(),
-                FrequencyType::from_name,
-            )?,
+            mode: Some(word(&refresh.mode)?),
+            frequency: optional_word(refresh.frequency.as_ref())?,
             hours: refresh.hours.clone(),
-            day_of_week: optional_word("day of the week", refresh.day_of_week.as_deref(), Weekday::from_name)?,
+            day_of_week: optional_word(refresh.day_of_week.as_ref())?,
             day_of_month: refresh.day_of_month,
         }),
     };
@@ -142,7 +134,7 @@ fn data_stream_document(stream: &DataStream) -> Result<DataStreamDocument, Unrep
             data_lake_object: DataLakeObjectSpec {
                 name: (dlo.name != default_dlo_name).then(|| dlo.name.clone()),
                 label: dlo.label.clone(),
-                category: word("data lake object category", &dlo.category, Category::from_name)?,
+                category: word(&dlo.category)?,
                 primary_key: dlo.primary_key.clone(),
                 record_modified_field: dlo.record_modified_field.clone(),
                 event_time_field: dlo.event_time_field.clone(),
@@ -158,7 +150,9 @@ fn data_stream_document(stream: &DataStream) -> Result<DataStreamDocument, Unrep
 /// A resource's manifest document as a JSON value, or why it has none.
 fn try_document_value(resource: &Resource, base: Option<&Path>) -> Result<serde_json::Value, String> {
     let value = match resource {
-        Resource::Connection(connection) => serde_json::to_value(connection_document(connection, base)),
+        Resource::Connection(connection) => {
+            serde_json::to_value(connection_document(connection, base).map_err(|error| error.to_string())?)
+        }
         Resource::DataStream(stream) => {
             serde_json::to_value(data_stream_document(stream).map_err(|error| error.to_string())?)
         }
@@ -248,20 +242,47 @@ spec:
     #[test]
     fn org_values_a_manifest_cannot_express_are_not_replaced_by_near_ones() {
         refused(
-            |s| s.data_lake_object.category = "Telemetry".into(),
+            |s| s.data_lake_object.category = Reported::read("Telemetry"),
             "data lake object category `Telemetry` cannot be written in a manifest",
         );
         refused(
-            |s| s.fields[1].field_type = "Geo".into(),
+            |s| s.fields[1].field_type = Reported::read("Geo"),
             "field type `Geo` cannot be written in a manifest",
         );
         refused(
             |s| {
                 if let Some(refresh) = &mut s.refresh {
-                    refresh.mode = "SNAPSHOT".into();
+                    refresh.mode = Reported::read("SNAPSHOT");
                 }
             },
             "refresh mode `SNAPSHOT` cannot be written in a manifest",
+        );
+        refused(
+            |s| {
+                if let Some(refresh) = &mut s.refresh {
+                    refresh.frequency = Some(Reported::read("HOURLY"));
+                }
+            },
+            "refresh frequency `HOURLY` cannot be written in a manifest",
+        );
+    }
+
+    #[test]
+    fn a_method_d360_does_not_know_is_not_rendered() {
+        let connection = Connection {
+            name: "C".to_owned(),
+            labels: std::collections::BTreeMap::new(),
+            connector_type: "AwsRdsMySql".to_owned(),
+            label: "C".to_owned(),
+            method: Reported::read("Bidirectional"),
+            parameters: std::collections::BTreeMap::new(),
+            credentials: std::collections::BTreeMap::new(),
+            lifecycle: Lifecycle::default(),
+        };
+        let resource = Resource::Connection(connection);
+        assert_eq!(
+            to_yaml(&[&resource], None),
+            "# cannot render Connection/C: method `Bidirectional` cannot be written in a manifest\n"
         );
     }
 }

@@ -17,7 +17,7 @@ fn connection(name: &str) -> Connection {
         labels: BTreeMap::new(),
         connector_type: "AwsRdsMySql".to_owned(),
         label: format!("Clinic {name}"),
-        method: Method::Ingress,
+        method: Method::Ingress.into(),
         parameters: BTreeMap::from([("DATABASE".to_owned(), "clinic".to_owned())]),
         credentials: BTreeMap::new(),
         lifecycle: Lifecycle::default(),

@@ -17,6 +17,7 @@ use super::responses::Reject;
 use super::store::{ConnectionDraft, StoredConnection};
 use d360_wire::connectors::{self, Attribute, Family};
 use d360_wire::shapes::{CdpError, ConnectionInput, ConnectionTestInput, ConnectionTestResult, Param};
+use d360_wire::values::Reported;
 
 const FIELDS: &[&str] = &["connectorType", "label", "name", "method", "credentials", "parameters"];
 
@@ -53,20 +54,20 @@ pub(crate) fn parse(body: &[u8]) -> Result<ConnectionBody, Reject> {
     check_api_name(&name, "connection")?;
     let known = connectors::find(&input.connector_type);
     let method = match (input.method, known) {
-        (Some(method), Some(known)) if !known.methods.contains(&method.as_str()) => {
+        (Some(method), Some(known)) if !method.known().is_some_and(|m| known.methods.contains(&m)) => {
             return Err(Reject::invalid_input(format!(
                 "The method {method} isn't supported for connector type {}. Use one of: {}",
                 known.name,
-                known.methods.join(", ")
+                known.methods_joined(", ")
             )));
         }
-        (Some(method), _) if method != "Ingress" && method != "Egress" => {
+        (Some(method), _) if method.known().is_none() => {
             return Err(Reject::invalid_input(format!(
                 "Invalid method: {method}. Use Ingress or Egress"
             )));
         }
         (Some(method), _) => Some(method),
-        (None, Some(known)) => known.methods.first().map(|method| (*method).to_owned()),
+        (None, Some(known)) => known.methods.first().copied().map(Reported::Known),
         (None, None) => None,
     };
     check_params(&input.parameters, "parameter")?;

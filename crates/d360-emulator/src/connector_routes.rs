@@ -12,6 +12,7 @@ use super::extract::{CoreCall, QueryPairs, Segments};
 use super::responses::{Reject, json};
 use d360_wire::connectors::{self, Attribute, ConnectorType};
 use d360_wire::shapes::{ConnectorAttribute, ConnectorInfo, ConnectorList, ConnectorMetadata};
+use d360_wire::values::Method;
 
 /// `Ok` for a connector type token the org knows, with its exact casing.
 pub(crate) fn check_connector_type(name: &str) -> Result<(), ()> {
@@ -35,10 +36,10 @@ fn every_type() -> impl Iterator<Item = (&'static str, &'static str, &'static st
         .chain(connectors::OTHER_NAMES.iter().map(|name| (*name, *name, "")))
 }
 
-fn features(methods: &[&str]) -> Vec<serde_json::Value> {
+fn features(methods: &[Method]) -> Vec<serde_json::Value> {
     methods
         .iter()
-        .map(|method| json!({"featureType": method, "config": {}}))
+        .map(|method| json!({"featureType": method.as_str(), "config": {}}))
         .collect()
 }
 
@@ -67,7 +68,7 @@ pub(crate) async fn list(_call: CoreCall, query: QueryPairs) -> Result<Response,
             description: (!description.is_empty()).then(|| description.to_owned()),
             icon_url: None,
             release_level: Some("GA".to_owned()),
-            features: features(connectors::find(name).map_or(&["Ingress"], |known| known.methods)),
+            features: features(connectors::find(name).map_or(&[Method::Ingress], |known| known.methods)),
         })
         .collect();
     match query.get("orderBy") {
@@ -103,7 +104,7 @@ pub(crate) async fn read(_call: CoreCall, Segments((_, name)): Segments<(String,
             label: name,
             description: None,
             icon_url: None,
-            features: features(&["Ingress"]),
+            features: features(&[Method::Ingress]),
             connection_attributes: Vec::new(),
             advanced_attributes: Vec::new(),
         },

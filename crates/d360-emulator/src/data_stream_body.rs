@@ -11,6 +11,7 @@ use d360_wire::shapes::{
     DloFieldOutput, DloInput, DloOutput, Mapping, MappingOutput, RefreshConfig, RefreshConfigOutput, SourceFieldOutput,
     SourceFieldWire,
 };
+use d360_wire::values::{FieldType, RefreshMode, Reported};
 
 const CATEGORIES: [&str; 5] = ["Profile", "Engagement", "Other", "Directory_Table", "Insights"];
 const DATA_TYPES: [&str; 10] = [
@@ -186,30 +187,30 @@ pub(crate) fn check_refresh(stream_refresh: Option<&mut RefreshConfig>) -> Resul
         return Ok(());
     };
     if !refresh.refresh_mode.is_empty() {
-        refresh.refresh_mode = canonical(&refresh.refresh_mode, &REFRESH_MODES)
+        refresh.refresh_mode = canonical(refresh.refresh_mode.as_str(), &REFRESH_MODES)
+            .map(Reported::read)
             .ok_or_else(|| {
                 Reject::invalid_input(format!(
                     "Invalid refreshMode {}: use one of {}",
                     refresh.refresh_mode,
                     REFRESH_MODES.join(", ")
                 ))
-            })?
-            .to_owned();
+            })?;
     }
     if let Some(frequency) = &mut refresh.frequency {
-        frequency.frequency_type = canonical(&frequency.frequency_type, &FREQUENCY_TYPES)
+        frequency.frequency_type = canonical(frequency.frequency_type.as_str(), &FREQUENCY_TYPES)
+            .map(Reported::read)
             .ok_or_else(|| {
                 Reject::invalid_input(format!(
                     "Invalid frequencyType {}: use one of {}",
                     frequency.frequency_type,
                     FREQUENCY_TYPES.join(", ")
                 ))
-            })?
-            .to_owned();
+            })?;
         if let Some(day) = &mut frequency.refresh_day_of_week {
-            *day = canonical(day, &DAYS)
-                .ok_or_else(|| Reject::invalid_input(format!("Invalid refreshDayOfWeek {day}")))?
-                .to_owned();
+            *day = canonical(day.as_str(), &DAYS)
+                .map(Reported::read)
+                .ok_or_else(|| Reject::invalid_input(format!("Invalid refreshDayOfWeek {day}")))?;
         }
         if let Some(hour) = frequency.hours.iter().find(|hour| **hour > 23) {
             return Err(Reject::invalid_input(format!("Invalid hour {hour}: use 0 to 23")));
@@ -247,7 +248,7 @@ pub(crate) fn stream_type(input: &str) -> Result<String, Reject> {
 pub(crate) fn refresh_output(input: &RefreshConfig) -> RefreshConfigOutput {
     RefreshConfigOutput {
         refresh_mode: if input.refresh_mode.is_empty() {
-            "UPSERT".to_owned()
+            Reported::Known(RefreshMode::UPSERT)
         } else {
             input.refresh_mode.clone()
         },
@@ -263,13 +264,12 @@ pub(crate) fn source_fields_output(fields: &[SourceFieldWire]) -> Vec<SourceFiel
         .iter()
         .map(|field| SourceFieldOutput {
             name: field.name.clone(),
-            data_type: match field.data_type.to_ascii_lowercase().as_str() {
-                "number" | "percent" | "currency" => "Number",
-                "date" => "Date",
-                "datetime" => "DateTime",
-                _ => "Text",
-            }
-            .to_owned(),
+            data_type: Reported::Known(match field.data_type.as_str().to_ascii_lowercase().as_str() {
+                "number" | "percent" | "currency" => FieldType::Number,
+                "date" => FieldType::Date,
+                "datetime" => FieldType::DateTime,
+                _ => FieldType::Text,
+            }),
             format: field.format.clone(),
         })
         .collect()

@@ -22,6 +22,7 @@ use super::responses::Reject;
 use super::{EmulatorError, families, ids};
 use d360_wire::connectors::Family;
 use d360_wire::shapes::{DataStreamOutput, Param, UserRef};
+use d360_wire::values::{Method, Reported};
 
 /// File name of the compacted objects.
 pub(crate) const SNAPSHOT_FILE: &str = "objects.json";
@@ -39,7 +40,7 @@ pub(crate) struct StoredConnection {
     pub label: String,
     pub connector_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Reported<Method>>,
     pub params: Vec<Param>,
     /// Real values: written to disk, never answered.
     pub credentials: Vec<Param>,
@@ -66,7 +67,7 @@ pub(crate) struct ConnectionDraft {
     pub name: String,
     pub label: String,
     pub connector_type: String,
-    pub method: Option<String>,
+    pub method: Option<Reported<Method>>,
     pub params: Vec<Param>,
     pub credentials: Vec<Param>,
     /// Family fields the body gave (see [`StoredConnection::extra`]).

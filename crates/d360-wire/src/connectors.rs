@@ -5,6 +5,8 @@
 //! Types not in the table are accepted offline with any parameter names; `plan` checks them
 //! against the org's own connector metadata.
 
+use crate::values::Method;
+
 /// One parameter or credential a connector type takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attribute {
@@ -23,7 +25,8 @@ pub struct ConnectorType {
     pub name: &'static str,
     pub label: &'static str,
     pub description: &'static str,
-    pub methods: &'static [&'static str],
+    /// The directions it supports; the first is the one the org gives a body without `method`.
+    pub methods: &'static [Method],
     /// Parameters (sent as `parameters`, read back as `params`).
     pub parameters: &'static [Attribute],
     /// Credentials (sent as `credentials`, read back masked).
@@ -38,6 +41,16 @@ impl ConnectorType {
     pub fn required_credentials(&self) -> impl Iterator<Item = &'static str> {
         self.credentials.iter().filter(|a| a.required).map(|a| a.name)
     }
+
+    /// The supported methods, spelled and joined with `separator` (for messages).
+    #[must_use]
+    pub fn methods_joined(&self, separator: &str) -> String {
+        self.methods
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
 }
 
 /// Connector types with fully known attributes. AWS RDS MySQL as the reference gives it.
@@ -45,7 +58,7 @@ pub const KNOWN: &[ConnectorType] = &[ConnectorType {
     name: "AwsRdsMySql",
     label: "Amazon RDS for MySQL",
     description: "Ingest data from an Amazon RDS for MySQL database.",
-    methods: &["Ingress"],
+    methods: &[Method::Ingress],
     parameters: &[
         Attribute {
             name: "jdbc_connection_url",

@@ -5,6 +5,9 @@
 //!   `/ssot/data-streams*`, the OAuth endpoints and Salesforce's error bodies.
 //! - [`connectors`]: the connector types whose parameters and credentials are known offline.
 //! - [`names`]: the org's rules for API (developer) names.
+//! - [`values`]: the closed sets of values d360 declares and sends (method, category, field
+//!   type, refresh mode, frequency, day of the week), and [`values::Reported`] for what the org
+//!   answers.
 //! - [`files`]: the one atomic file write (state, plans, keys, the emulator's objects).
 //! - [`keypair`]: the RSA key and self-signed certificate a Connected App is set up with.
 //!
@@ -17,5 +20,6 @@ pub mod files;
 pub mod keypair;
 pub mod names;
 pub mod shapes;
+pub mod values;
 
 pub use names::{ApiName, NameError};

@@ -12,8 +12,12 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-/// `{paramName, value}`: one connection parameter or credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+use crate::values::{Category, FieldType, FrequencyType, Method, RefreshMode, Reported, Weekday};
+
+/// `{paramName, value}`: one connection parameter or credential. A credential's `value` is
+/// the secret itself, so `Debug` never shows a value (of credentials or parameters alike), and
+/// every shape holding params (`ConnectionInput`, `ConnectionTestInput`...) inherits that.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Param {
     pub param_name: String,
@@ -21,7 +25,17 @@ pub struct Param {
     pub value: String,
 }
 
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Param")
+            .field("param_name", &self.param_name)
+            .field("value", &"[redacted]")
+            .finish()
+    }
+}
+
 /// The body of `POST /ssot/connections` and `PUT /ssot/connections/{id}` for data connectors.
+/// Its credentials hold secret values: `Debug` shows their names only (see [`Param`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInput {
@@ -30,7 +44,7 @@ pub struct ConnectionInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Reported<Method>>,
     #[serde(default)]
     pub credentials: Vec<Param>,
     #[serde(default)]
@@ -59,7 +73,7 @@ pub struct ConnectionOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Reported<Method>>,
     /// Absent in some listings: the client then reads the object by id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<Param>>,
@@ -196,7 +210,7 @@ pub struct DloFieldInput {
     pub name: String,
     #[serde(default)]
     pub label: String,
-    pub data_type: String,
+    pub data_type: Reported<FieldType>,
     #[serde(default)]
     pub is_primary_key: bool,
 }
@@ -213,7 +227,7 @@ pub struct DataspaceRef {
 pub struct DloInput {
     pub name: String,
     pub label: String,
-    pub category: String,
+    pub category: Reported<Category>,
     pub data_lake_field_input_representations: Vec<DloFieldInput>,
     pub dataspace_info: Vec<DataspaceRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,7 +243,7 @@ pub struct DloInput {
 pub struct SourceFieldWire {
     pub name: String,
     #[serde(default, alias = "datatype")]
-    pub data_type: String,
+    pub data_type: Reported<FieldType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
@@ -241,7 +255,7 @@ pub struct SourceFieldWire {
 pub struct SourceFieldOutput {
     pub name: String,
     #[serde(default, rename = "datatype", alias = "dataType")]
-    pub data_type: String,
+    pub data_type: Reported<FieldType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
@@ -255,7 +269,7 @@ pub struct Mapping {
     pub source_field_label: String,
     pub target_field_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_field_returntype: Option<String>,
+    pub target_field_returntype: Option<Reported<FieldType>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transformation_formula: Option<String>,
 }
@@ -280,7 +294,7 @@ pub struct MappingOutput {
 pub struct FrequencyWire {
     /// Absent in some answers of the spec's examples (`{"hours": [], "refreshDayOfMonth": []}`).
     #[serde(default)]
-    pub frequency_type: String,
+    pub frequency_type: Reported<FrequencyType>,
     /// The examples answer `[null]` for no hour: nulls are skipped.
     #[serde(
         default,
@@ -289,7 +303,7 @@ pub struct FrequencyWire {
     )]
     pub hours: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_day_of_week: Option<String>,
+    pub refresh_day_of_week: Option<Reported<Weekday>>,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
@@ -305,8 +319,8 @@ pub struct FrequencyWire {
 #[serde(rename_all = "camelCase")]
 pub struct RefreshConfig {
     /// Absent in one of the spec's request examples (`"refreshConfig": {}`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub refresh_mode: String,
+    #[serde(default, skip_serializing_if = "Reported::is_empty")]
+    pub refresh_mode: Reported<RefreshMode>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -327,7 +341,7 @@ pub struct RefreshConfig {
 #[serde(rename_all = "camelCase")]
 pub struct RefreshConfigOutput {
     #[serde(default)]
-    pub refresh_mode: String,
+    pub refresh_mode: Reported<RefreshMode>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -412,7 +426,7 @@ pub struct DloFieldOutput {
     #[serde(default)]
     pub label: String,
     #[serde(default, alias = "type")]
-    pub data_type: String,
+    pub data_type: Reported<FieldType>,
     #[serde(default)]
     pub is_primary_key: bool,
 }
@@ -425,7 +439,7 @@ pub struct DloOutput {
     #[serde(default)]
     pub label: String,
     #[serde(default)]
-    pub category: String,
+    pub category: Reported<Category>,
     /// The spec's examples repeat these under `fields`, which is ignored (an alias would make
     /// the two a duplicate).
     #[serde(default, alias = "dataLakeFieldInputRepresentations")]
@@ -551,8 +565,9 @@ pub struct ConnectionTestResult {
     pub errors: Vec<CdpError>,
 }
 
-/// `{paramName, value}` in a test body, or the example's `{name, value}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `{paramName, value}` in a test body, or the example's `{name, value}`. Not `Debug`: the
+/// value may be a credential.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TestParam {
     #[serde(alias = "name")]
@@ -570,7 +585,7 @@ struct TestParam {
 pub struct ConnectionTestInput {
     pub connector_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Reported<Method>>,
     pub credentials: Vec<Param>,
     pub parameters: Vec<Param>,
 }
@@ -590,7 +605,7 @@ impl ConnectionTestInput {
             Some(Value::String(name)) if !name.is_empty() => name.clone(),
             _ => return Err(TestInputError("Required field is missing: connectorType".to_owned())),
         };
-        let method = object.get("method").and_then(Value::as_str).map(str::to_owned);
+        let method = object.get("method").and_then(Value::as_str).map(Reported::read);
         let list = |value: Option<&Value>, what: &str| -> Result<Vec<Param>, TestInputError> {
             let items = match value {
                 None | Some(Value::Null) => return Ok(Vec::new()),
@@ -963,6 +978,49 @@ mod tests {
         }))
         .expect("object form");
         assert_eq!(as_list.data_lake_object_info, as_object.data_lake_object_info);
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        const SECRET: &str = "hunter2-s3cr3t";
+        let param = || Param {
+            param_name: "password".to_owned(),
+            value: SECRET.to_owned(),
+        };
+        let input = ConnectionInput {
+            connector_type: "AwsRdsMySql".to_owned(),
+            label: "Orders".to_owned(),
+            name: Some("Orders".to_owned()),
+            method: Some(Reported::Known(Method::Ingress)),
+            credentials: vec![param()],
+            parameters: vec![param()],
+        };
+        let test_input = ConnectionTestInput {
+            connector_type: "AwsRdsMySql".to_owned(),
+            method: None,
+            credentials: vec![param()],
+            parameters: Vec::new(),
+        };
+        let token: TokenResponse = serde_json::from_value(serde_json::json!({
+            "access_token": SECRET, "instance_url": "https://example.my.salesforce.com", "signature": "sig"
+        }))
+        .expect("a token answer");
+        let exchange: ExchangeResponse = serde_json::from_value(serde_json::json!({
+            "access_token": SECRET, "instance_url": "https://tenant.c360a.salesforce.com"
+        }))
+        .expect("an exchange answer");
+        for shown in [
+            format!("{input:?}"),
+            format!("{input:#?}"),
+            format!("{test_input:?}"),
+            format!("{:?}", param()),
+            format!("{token:?}"),
+            format!("{exchange:?}"),
+        ] {
+            assert!(!shown.contains(SECRET), "a secret in {shown}");
+            assert!(shown.contains("[redacted]"), "nothing redacted in {shown}");
+        }
+        assert!(format!("{input:?}").contains("password"), "names stay visible");
     }
 
     #[test]

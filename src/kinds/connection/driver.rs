@@ -11,7 +11,9 @@ use reqwest::Method as HttpMethod;
 use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
 use crate::api::{ApiError, Client, Collection, Page};
-use crate::kinds::{Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource};
+use crate::kinds::{
+    Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource, not_encodable,
+};
 use crate::model::Kind;
 use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
 
@@ -259,9 +261,9 @@ impl Operations for Connection {
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<String, ApiError>> {
         async move {
-            let created = client
-                .create::<Connections>(&connection_input(self, credentials))
-                .await?;
+            let body = connection_input(self, credentials)
+                .map_err(|error| not_encodable(&HttpMethod::POST, Connections::PATH, &error))?;
+            let created = client.create::<Connections>(&body).await?;
             Ok(created.id)
         }
         .boxed()
@@ -274,9 +276,9 @@ impl Operations for Connection {
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<(), ApiError>> {
         async move {
-            client
-                .write::<Connections>(HttpMethod::PUT, id, &connection_input(self, credentials))
-                .await
+            let body = connection_input(self, credentials)
+                .map_err(|error| not_encodable(&HttpMethod::PUT, &format!("{}/{id}", Connections::PATH), &error))?;
+            client.write::<Connections>(HttpMethod::PUT, id, &body).await
         }
         .boxed()
     }

@@ -4,26 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use d360_wire::values::Method;
+use d360_wire::values::Reported;
+
 use crate::model::{Fields, Lifecycle, ResourceKey, ResourceSpec};
 use crate::secret::SecretRef;
-
-/// Whether data flows into Data 360 or out of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
-pub(crate) enum Method {
-    #[default]
-    Ingress,
-    Egress,
-}
-
-impl Method {
-    #[must_use]
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Method::Ingress => "Ingress",
-            Method::Egress => "Egress",
-        }
-    }
-}
 
 /// A connection as declared (desired) or as read (live; then `credentials` and `lifecycle` are
 /// empty because the org never returns them).
@@ -35,7 +20,8 @@ pub(crate) struct Connection {
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) connector_type: String,
     pub(crate) label: String,
-    pub(crate) method: Method,
+    /// Always known when declared; as the org answers it when read.
+    pub(crate) method: Reported<Method>,
     #[serde(default)]
     pub(crate) parameters: BTreeMap<String, String>,
     #[serde(default)]

@@ -10,14 +10,14 @@ use super::spec::{Connection, Method};
 use crate::kinds::{Credentials, LiveObject, Resource};
 use crate::model::Lifecycle;
 use d360_wire::shapes::{ConnectionInput, ConnectionOutput, Param};
+use d360_wire::values::{Reported, UnknownValue};
 
 /// A live connection in model terms.
 #[must_use]
 pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
-    let method = match output.method.as_deref() {
-        Some(m) if m.eq_ignore_ascii_case("egress") => Method::Egress,
-        _ => Method::Ingress,
-    };
+    // An answer without a method is a connection of the API's default direction; any other
+    // spelling is kept as the org wrote it (the diff shows it, `render` refuses it).
+    let method = output.method.clone().unwrap_or(Reported::Known(Method::Ingress));
     let parameters: BTreeMap<String, String> = output
         .params
         .iter()
@@ -39,14 +39,17 @@ pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
 }
 
 /// The create / replace body. `credentials` holds resolved values; the body lives only as
-/// long as the request.
-#[must_use]
-pub(crate) fn connection_input(connection: &Connection, credentials: &Credentials) -> ConnectionInput {
-    ConnectionInput {
+/// long as the request. Refused when the method is not one d360 knows (only a connection read
+/// from the org can hold one).
+pub(crate) fn connection_input(
+    connection: &Connection,
+    credentials: &Credentials,
+) -> Result<ConnectionInput, UnknownValue> {
+    Ok(ConnectionInput {
         connector_type: connection.connector_type.clone(),
         label: connection.label.clone(),
         name: Some(connection.name.clone()),
-        method: Some(connection.method.as_str().to_owned()),
+        method: Some(connection.method.to_known()?.into()),
         credentials: credentials
             .iter()
             .map(|(name, value)| Param {
@@ -62,5 +65,46 @@ pub(crate) fn connection_input(connection: &Connection, credentials: &Credential
                 value: value.clone(),
             })
             .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live_method(method: Option<&str>) -> Reported<Method> {
+        let mut answer = serde_json::json!({"id": "0cX", "name": "C", "label": "C", "connectorType": "AwsRdsMySql"});
+        if let Some(method) = method {
+            answer["method"] = method.into();
+        }
+        let output: ConnectionOutput = serde_json::from_value(answer).expect("a connection answer");
+        match connection_from_wire(&output).resource {
+            Resource::Connection(connection) => connection.method,
+            Resource::DataStream(_) => panic!("not a connection"),
+        }
+    }
+
+    #[test]
+    fn a_method_d360_does_not_know_is_kept_not_read_as_ingress() {
+        assert_eq!(live_method(Some("Egress")), Reported::Known(Method::Egress));
+        assert_eq!(live_method(None), Reported::Known(Method::Ingress), "the API's default");
+        assert_eq!(
+            live_method(Some("Bidirectional")),
+            Reported::Unknown("Bidirectional".to_owned())
+        );
+        let Resource::Connection(mut connection) = connection_from_wire(
+            &serde_json::from_value(
+                serde_json::json!({"id": "0cX", "name": "C", "connectorType": "AwsRdsMySql", "method": "Bidirectional"}),
+            )
+            .expect("a connection answer"),
+        )
+        .resource
+        else {
+            panic!("not a connection")
+        };
+        assert!(connection_input(&connection, &Credentials::new()).is_err());
+        connection.method = Method::Egress.into();
+        let body = connection_input(&connection, &Credentials::new()).expect("a known method");
+        assert_eq!(serde_json::to_value(body).expect("encodes")["method"], "Egress");
     }
 }

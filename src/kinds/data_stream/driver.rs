@@ -8,7 +8,7 @@ use reqwest::Method as HttpMethod;
 use super::spec::DataStream;
 use super::wire::{data_stream_from_wire, data_stream_input, data_stream_patch};
 use crate::api::{ApiError, Client, Collection, Page};
-use crate::kinds::{Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations};
+use crate::kinds::{Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, not_encodable};
 use crate::model::Kind;
 use d360_wire::shapes::{DataStreamList, DataStreamOutput};
 
@@ -99,7 +99,9 @@ impl Operations for DataStream {
         _credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<String, ApiError>> {
         async move {
-            let created = client.create::<DataStreams>(&data_stream_input(self)).await?;
+            let body =
+                data_stream_input(self).map_err(|error| not_encodable(&HttpMethod::POST, DataStreams::PATH, &error))?;
+            let created = client.create::<DataStreams>(&body).await?;
             Ok(created.id)
         }
         .boxed()
@@ -112,9 +114,14 @@ impl Operations for DataStream {
         _credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<(), ApiError>> {
         async move {
-            client
-                .write::<DataStreams>(HttpMethod::PATCH, &self.name, &data_stream_patch(self))
-                .await
+            let body = data_stream_patch(self).map_err(|error| {
+                not_encodable(
+                    &HttpMethod::PATCH,
+                    &format!("{}/{}", DataStreams::PATH, self.name),
+                    &error,
+                )
+            })?;
+            client.write::<DataStreams>(HttpMethod::PATCH, &self.name, &body).await
         }
         .boxed()
     }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use d360_wire::values::{Category, FieldType, FrequencyType, RefreshMode, Reported, Weekday};
+
 use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
 use crate::secret::SecretRef;
 
@@ -28,8 +30,8 @@ pub(crate) struct DataLakeObject {
     pub(crate) name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) label: Option<String>,
-    /// `Profile`, `Engagement` or `Other` (the org may report others).
-    pub(crate) category: String,
+    /// `Profile`, `Engagement` or `Other` when declared; the org may report others.
+    pub(crate) category: Reported<Category>,
     pub(crate) primary_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) record_modified_field: Option<String>,
@@ -43,22 +45,23 @@ pub(crate) struct DataLakeObject {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SourceField {
     pub(crate) name: String,
-    /// `Text`, `Number`, `Date`, `DateTime`, `Boolean`, `Email`, `Phone`, `Url`, `Percent`, `Currency`.
+    /// Always known when declared; the org may report other types.
     #[serde(rename = "type")]
-    pub(crate) field_type: String,
+    pub(crate) field_type: Reported<FieldType>,
 }
 
-/// When and how the stream refreshes.
+/// When and how the stream refreshes. Declared values are always known; read ones are as the
+/// org answers them (a mode it leaves out reads as the empty unknown value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Refresh {
-    pub(crate) mode: String,
+    pub(crate) mode: Reported<RefreshMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) frequency: Option<String>,
+    pub(crate) frequency: Option<Reported<FrequencyType>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) hours: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) day_of_week: Option<String>,
+    pub(crate) day_of_week: Option<Reported<Weekday>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) day_of_month: Option<u32>,
 }
@@ -109,7 +112,7 @@ impl DataStream {
             data_lake_object: DataLakeObject {
                 name: Self::default_dlo_name(name),
                 label: None,
-                category: "Profile".to_owned(),
+                category: Category::Profile.into(),
                 primary_key: "id".to_owned(),
                 record_modified_field: None,
                 event_time_field: None,
@@ -117,7 +120,7 @@ impl DataStream {
             },
             fields: vec![SourceField {
                 name: "id".to_owned(),
-                field_type: "Text".to_owned(),
+                field_type: FieldType::Text.into(),
             }],
             refresh: None,
             lifecycle: Lifecycle::default(),
@@ -126,8 +129,8 @@ impl DataStream {
     }
 }
 
-fn optional(value: Option<&String>) -> Value {
-    value.map_or(Value::Null, |v| Value::String(v.clone()))
+fn optional(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, |v| Value::String(v.to_owned()))
 }
 
 impl ResourceSpec for DataStream {
@@ -149,36 +152,42 @@ impl ResourceSpec for DataStream {
         let dlo = &self.data_lake_object;
         fields.insert("label".into(), self.label.clone().into());
         fields.insert("connection".into(), self.connection.clone().into());
-        fields.insert("source.database".into(), optional(self.source.database.as_ref()));
-        fields.insert("source.schema".into(), optional(self.source.schema.as_ref()));
+        fields.insert("source.database".into(), optional(self.source.database.as_deref()));
+        fields.insert("source.schema".into(), optional(self.source.schema.as_deref()));
         fields.insert("source.object".into(), self.source.object.clone().into());
         fields.insert("dataLakeObject.name".into(), dlo.name.clone().into());
-        fields.insert("dataLakeObject.label".into(), optional(dlo.label.as_ref()));
-        fields.insert("dataLakeObject.category".into(), dlo.category.clone().into());
+        fields.insert("dataLakeObject.label".into(), optional(dlo.label.as_deref()));
+        fields.insert("dataLakeObject.category".into(), dlo.category.as_str().into());
         fields.insert("dataLakeObject.primaryKey".into(), dlo.primary_key.clone().into());
         fields.insert(
             "dataLakeObject.recordModifiedField".into(),
-            optional(dlo.record_modified_field.as_ref()),
+            optional(dlo.record_modified_field.as_deref()),
         );
         fields.insert(
             "dataLakeObject.eventTimeField".into(),
-            optional(dlo.event_time_field.as_ref()),
+            optional(dlo.event_time_field.as_deref()),
         );
         fields.insert("dataLakeObject.dataspace".into(), dlo.dataspace.clone().into());
         for field in &self.fields {
-            fields.insert(format!("fields.{}", field.name), field.field_type.clone().into());
+            fields.insert(format!("fields.{}", field.name), field.field_type.as_str().into());
         }
         match &self.refresh {
             Some(refresh) => {
-                fields.insert("refresh.mode".into(), refresh.mode.clone().into());
-                fields.insert("refresh.frequency".into(), optional(refresh.frequency.as_ref()));
+                fields.insert("refresh.mode".into(), refresh.mode.as_str().into());
+                fields.insert(
+                    "refresh.frequency".into(),
+                    optional(refresh.frequency.as_ref().map(Reported::as_str)),
+                );
                 let hours = if refresh.hours.is_empty() {
                     Value::Null
                 } else {
                     Value::from(refresh.hours.clone())
                 };
                 fields.insert("refresh.hours".into(), hours);
-                fields.insert("refresh.dayOfWeek".into(), optional(refresh.day_of_week.as_ref()));
+                fields.insert(
+                    "refresh.dayOfWeek".into(),
+                    optional(refresh.day_of_week.as_ref().map(Reported::as_str)),
+                );
                 fields.insert(
                     "refresh.dayOfMonth".into(),
                     refresh.day_of_month.map_or(Value::Null, Value::from),

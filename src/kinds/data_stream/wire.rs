@@ -10,6 +10,7 @@ use d360_wire::shapes::{
     AdvancedAttributes, ConnectorDetails, DataStreamInput, DataStreamOutput, DataStreamPatch, DataspaceRef,
     DloFieldInput, DloInput, FrequencyWire, Mapping, RefreshConfig, SourceFieldWire, StreamConnectorInfo,
 };
+use d360_wire::values::{Reported, UnknownValue};
 
 /// The `datastreamType` d360 creates: streams over connector-framework connections (RDS…).
 pub(crate) const STREAM_TYPE: &str = "CONNECTORSFRAMEWORK";
@@ -84,6 +85,7 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
         data_lake_object: DataLakeObject {
             name: dlo.map(|d| d.name.clone()).unwrap_or_default(),
             label: dlo.and_then(|d| non_empty(&d.label)),
+            // An answer without a DLO reads as the empty unknown category, as it left it out.
             category: dlo.map(|d| d.category.clone()).unwrap_or_default(),
             primary_key,
             record_modified_field: dlo.and_then(|d| d.record_modified_field_name.clone()),
@@ -100,73 +102,94 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
     LiveObject::new(output.id.clone(), Resource::DataStream(stream), Vec::new())
 }
 
-fn dlo_input(stream: &DataStream) -> DloInput {
+/// A value to send: only known ones are (the model holds others only when read from the org).
+fn sent<T: d360_wire::values::Word>(value: &Reported<T>) -> Result<Reported<T>, UnknownValue> {
+    value.to_known().map(Reported::Known)
+}
+
+fn optional_sent<T: d360_wire::values::Word>(value: Option<&Reported<T>>) -> Result<Option<Reported<T>>, UnknownValue> {
+    value.map(sent).transpose()
+}
+
+fn dlo_input(stream: &DataStream) -> Result<DloInput, UnknownValue> {
     let dlo = &stream.data_lake_object;
-    DloInput {
+    Ok(DloInput {
         name: dlo.name.clone(),
         label: dlo.label.clone().unwrap_or_else(|| stream.label.clone()),
-        category: dlo.category.clone(),
+        category: sent(&dlo.category)?,
         data_lake_field_input_representations: stream
             .fields
             .iter()
-            .map(|f| DloFieldInput {
-                name: f.name.clone(),
-                label: f.name.clone(),
-                data_type: f.field_type.clone(),
-                is_primary_key: f.name == dlo.primary_key,
+            .map(|f| {
+                Ok(DloFieldInput {
+                    name: f.name.clone(),
+                    label: f.name.clone(),
+                    data_type: sent(&f.field_type)?,
+                    is_primary_key: f.name == dlo.primary_key,
+                })
             })
-            .collect(),
+            .collect::<Result<_, UnknownValue>>()?,
         dataspace_info: vec![DataspaceRef {
             name: dlo.dataspace.clone(),
         }],
         event_date_time_field_name: dlo.event_time_field.clone(),
         record_modified_field_name: dlo.record_modified_field.clone(),
-    }
-}
-
-fn source_fields(stream: &DataStream) -> Vec<SourceFieldWire> {
-    stream
-        .fields
-        .iter()
-        .map(|f| SourceFieldWire {
-            name: f.name.clone(),
-            data_type: f.field_type.clone(),
-            format: None,
-        })
-        .collect()
-}
-
-fn mappings(stream: &DataStream) -> Vec<Mapping> {
-    stream
-        .fields
-        .iter()
-        .map(|f| Mapping {
-            source_field_label: f.name.clone(),
-            target_field_name: f.name.clone(),
-            target_field_returntype: Some(f.field_type.clone()),
-            transformation_formula: None,
-        })
-        .collect()
-}
-
-fn refresh_config(stream: &DataStream) -> Option<RefreshConfig> {
-    stream.refresh.as_ref().map(|refresh| RefreshConfig {
-        refresh_mode: refresh.mode.clone(),
-        frequency: refresh.frequency.as_ref().map(|frequency| FrequencyWire {
-            frequency_type: frequency.clone(),
-            hours: refresh.hours.clone(),
-            refresh_day_of_week: refresh.day_of_week.clone(),
-            refresh_day_of_month: refresh.day_of_month.into_iter().collect(),
-        }),
-        is_acceleration_enabled: None,
-        additional_attributes: None,
     })
 }
 
-/// The create body of a data stream.
-#[must_use]
-pub(crate) fn data_stream_input(stream: &DataStream) -> DataStreamInput {
-    DataStreamInput {
+fn source_fields(stream: &DataStream) -> Result<Vec<SourceFieldWire>, UnknownValue> {
+    stream
+        .fields
+        .iter()
+        .map(|f| {
+            Ok(SourceFieldWire {
+                name: f.name.clone(),
+                data_type: sent(&f.field_type)?,
+                format: None,
+            })
+        })
+        .collect()
+}
+
+fn mappings(stream: &DataStream) -> Result<Vec<Mapping>, UnknownValue> {
+    stream
+        .fields
+        .iter()
+        .map(|f| {
+            Ok(Mapping {
+                source_field_label: f.name.clone(),
+                target_field_name: f.name.clone(),
+                target_field_returntype: Some(sent(&f.field_type)?),
+                transformation_formula: None,
+            })
+        })
+        .collect()
+}
+
+fn refresh_config(stream: &DataStream) -> Result<Option<RefreshConfig>, UnknownValue> {
+    let Some(refresh) = &stream.refresh else {
+        return Ok(None);
+    };
+    let frequency = match &refresh.frequency {
+        None => None,
+        Some(frequency) => Some(FrequencyWire {
+            frequency_type: sent(frequency)?,
+            hours: refresh.hours.clone(),
+            refresh_day_of_week: optional_sent(refresh.day_of_week.as_ref())?,
+            refresh_day_of_month: refresh.day_of_month.into_iter().collect(),
+        }),
+    };
+    Ok(Some(RefreshConfig {
+        refresh_mode: sent(&refresh.mode)?,
+        frequency,
+        is_acceleration_enabled: None,
+        additional_attributes: None,
+    }))
+}
+
+/// The create body of a data stream; refused when the stream holds a value d360 does not know.
+pub(crate) fn data_stream_input(stream: &DataStream) -> Result<DataStreamInput, UnknownValue> {
+    Ok(DataStreamInput {
         name: stream.name.clone(),
         label: stream.label.clone(),
         datastream_type: STREAM_TYPE.to_owned(),
@@ -177,29 +200,86 @@ pub(crate) fn data_stream_input(stream: &DataStream) -> DataStreamInput {
                 name: stream.connection.clone(),
             },
         },
-        data_lake_object_info: vec![dlo_input(stream)],
-        source_fields: source_fields(stream),
-        mappings: mappings(stream),
-        refresh_config: refresh_config(stream),
+        data_lake_object_info: vec![dlo_input(stream)?],
+        source_fields: source_fields(stream)?,
+        mappings: mappings(stream)?,
+        refresh_config: refresh_config(stream)?,
         advanced_attributes: Some(AdvancedAttributes {
             database: stream.source.database.clone(),
             schema: stream.source.schema.clone(),
             object: Some(stream.source.object.clone()),
         }),
         data_access_mode: Some("Ingest".to_owned()),
-    }
+    })
 }
 
-/// The PATCH body of a data stream: everything that may change in place.
-#[must_use]
-pub(crate) fn data_stream_patch(stream: &DataStream) -> DataStreamPatch {
-    DataStreamPatch {
+/// The PATCH body of a data stream: everything that may change in place; refused when the
+/// stream holds a value d360 does not know.
+pub(crate) fn data_stream_patch(stream: &DataStream) -> Result<DataStreamPatch, UnknownValue> {
+    Ok(DataStreamPatch {
         label: Some(stream.label.clone()),
         datastream_type: None,
         connector_patch_info: None,
-        data_lake_object_info: Some(dlo_input(stream)),
-        mappings: Some(mappings(stream)),
-        refresh_config: refresh_config(stream),
-        source_fields: Some(source_fields(stream)),
+        data_lake_object_info: Some(dlo_input(stream)?),
+        mappings: Some(mappings(stream)?),
+        refresh_config: refresh_config(stream)?,
+        source_fields: Some(source_fields(stream)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use d360_wire::values::{Category, FieldType, FrequencyType};
+
+    use super::*;
+
+    fn live(answer: serde_json::Value) -> DataStream {
+        let output: DataStreamOutput = serde_json::from_value(answer).expect("a data stream answer");
+        match data_stream_from_wire(&output).resource {
+            Resource::DataStream(stream) => stream,
+            Resource::Connection(_) => panic!("not a data stream"),
+        }
+    }
+
+    #[test]
+    fn org_values_d360_does_not_know_are_kept_verbatim_and_never_sent() {
+        let stream = live(serde_json::json!({
+            "id": "1dsX", "name": "S", "label": "S",
+            "dataLakeObjectInfo": {"name": "S__dll", "category": "Directory_Table",
+                "dataLakeFieldInfoRepresentation": [
+                    {"name": "id", "dataType": "Text", "isPrimaryKey": true},
+                    {"name": "at", "dataType": "Datetime"}
+                ]},
+            "refreshConfig": {"refreshMode": "UPSERT", "frequency": {"frequencyType": "HOURLY", "hours": [3]}}
+        }));
+        assert_eq!(
+            stream.data_lake_object.category,
+            Reported::Unknown("Directory_Table".to_owned())
+        );
+        assert_eq!(stream.fields[0].field_type, Reported::Known(FieldType::Text));
+        assert_eq!(stream.fields[1].field_type, Reported::Unknown("Datetime".to_owned()));
+        let refresh = stream.refresh.as_ref().expect("a refresh");
+        assert_eq!(refresh.frequency, Some(Reported::Unknown("HOURLY".to_owned())));
+        // The diff sees the text the org answered.
+        let fields = crate::model::ResourceSpec::fields(&stream);
+        assert_eq!(fields["dataLakeObject.category"], "Directory_Table");
+        assert_eq!(fields["refresh.frequency"], "HOURLY");
+        assert_eq!(
+            data_stream_input(&stream)
+                .map(|_| ())
+                .map_err(|error| error.to_string()),
+            Err("data lake object category `Directory_Table` is not one d360 knows".to_owned())
+        );
+
+        let mut known = stream;
+        known.data_lake_object.category = Category::Profile.into();
+        known.fields[1].field_type = FieldType::DateTime.into();
+        assert!(data_stream_input(&known).is_err(), "the frequency is still unknown");
+        if let Some(refresh) = &mut known.refresh {
+            refresh.frequency = Some(FrequencyType::Hourly.into());
+        }
+        let body = serde_json::to_value(data_stream_patch(&known).expect("only known values")).expect("encodes");
+        assert_eq!(body["dataLakeObjectInfo"][0]["category"], "Profile");
+        assert_eq!(body["refreshConfig"]["frequency"][0]["frequencyType"], "Hourly");
     }
 }
