@@ -162,10 +162,7 @@ fn scale_table() {
     if sizes == "none" {
         return;
     }
-    let sizes: Vec<usize> = sizes
-        .split(',')
-        .map(|n| n.trim().parse().unwrap())
-        .collect();
+    let sizes: Vec<usize> = sizes.split(',').map(|n| n.trim().parse().unwrap()).collect();
     println!("scale, no latency, --parallelism 16 ({})", binary().display());
     let mut rows = Vec::new();
     let flags = unlimited();

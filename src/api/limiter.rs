@@ -3,7 +3,7 @@
 //!
 //! Adaptive is TCP's congestion control: start moderate and double every round trip while
 //! answers come back clean and fast (slow start), then, after the first push-back, add about
-//! one request per round trip (additive increase); cut by a quarter when the org pushes back (429, 503, the concurrent-request
+//! one request per round trip (additive increase); cut by 15% when the org pushes back (429, 503, the concurrent-request
 //! `REQUEST_LIMIT_EXCEEDED`) or latency climbs far above the best seen, and never go above
 //! the cap. One push-back cuts once: answers to requests sent before the cut do not cut
 //! again. The scheduler above may start many steps; only this many are on the wire.
@@ -25,7 +25,7 @@ pub(crate) enum Concurrency {
 /// Where adaptive concurrency starts.
 const START: f64 = 8.0;
 /// The cut on push-back.
-const DECREASE: f64 = 0.75;
+const DECREASE: f64 = 0.85;
 /// A latency this many times the best seen (and at least [`SLOW_FLOOR`] above it) counts as
 /// push-back: the org is queueing.
 const SLOW_FACTOR: f64 = 4.0;
@@ -221,11 +221,15 @@ mod tests {
         assert_eq!(limiter.report().limit, 16, "one round trip of 8 clean answers");
         std::thread::sleep(Duration::from_millis(2));
         limiter.release(&Permit { sent: Instant::now() }, Signal::Throttled);
-        assert_eq!(limiter.report().limit, 12, "16 × 0.75");
-        for _ in 0..12 {
+        assert_eq!(limiter.report().limit, 13, "16 × 0.85 = 13.6");
+        for _ in 0..13 {
             answered(&limiter, 50);
         }
-        assert_eq!(limiter.report().limit, 12, "after a push-back, about +1 per round trip: 12.9");
+        assert_eq!(
+            limiter.report().limit,
+            14,
+            "after a push-back, about +1 per round trip: 14.5"
+        );
     }
 
     #[test]
@@ -234,12 +238,12 @@ mod tests {
         let before_cut = Permit { sent: Instant::now() };
         let also_before = Permit { sent: Instant::now() };
         limiter.release(&before_cut, Signal::Throttled);
-        assert_eq!(limiter.report().limit, 6, "8 × 0.75");
+        assert_eq!(limiter.report().limit, 6, "8 × 0.85 = 6.8");
         limiter.release(&also_before, Signal::Throttled);
         assert_eq!(limiter.report().limit, 6, "sent before the cut: no second cut");
         std::thread::sleep(Duration::from_millis(2));
         limiter.release(&Permit { sent: Instant::now() }, Signal::Throttled);
-        assert_eq!(limiter.report().limit, 4, "6 × 0.75");
+        assert_eq!(limiter.report().limit, 5, "6.8 × 0.85 = 5.78");
         assert_eq!(limiter.report().throttled, 3);
     }
 
