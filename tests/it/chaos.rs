@@ -40,14 +40,9 @@ fn assert_converged(work: &Work, emulator: &EmulatorProcess) {
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
 }
 
-/// One apply of the fleet, to the end.
+/// One apply of the fleet, to the end, with the default adaptive parallelism.
 fn apply(work: &Work, emulator: &EmulatorProcess) -> super::support::Ran {
-    run(secrets(work.d360(emulator).args([
-        "apply",
-        "--auto-approve",
-        "--parallelism",
-        "16",
-    ])))
+    run(secrets(work.d360(emulator).args(["apply", "--auto-approve"])))
 }
 
 fn summary(stdout: &str) -> String {
@@ -82,14 +77,11 @@ fn killed_applies_under_faults_converge() {
     write_fleet(&work, COUNT, "Chaos");
     let mut rng = fastrand::Rng::with_seed(360);
     for _ in 0..3 {
-        let mut child = secrets(
-            work.d360(&emulator)
-                .args(["apply", "--auto-approve", "--parallelism", "16"]),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start apply");
+        let mut child = secrets(work.d360(&emulator).args(["apply", "--auto-approve"]))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start apply");
         std::thread::sleep(Duration::from_millis(rng.u64(200..1500)));
         let _ = child.kill();
         let _ = child.wait();
