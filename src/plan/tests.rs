@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{ActionKind, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
-use crate::kinds::{Connection, DataStream, LiveObject, Method, Resource};
+use crate::kinds::{CheckFailure, CheckOutcome, Connection, DataStream, LiveObject, Method, Resource};
 use crate::manifest::{Declared, Origin, Pos};
 use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
 use crate::refresh::{self, LiveRead, LiveSnapshot, MemoryOrg};
@@ -102,6 +102,8 @@ struct Case {
     secrets: ResolvedSecrets,
     options: Options,
     usage: Option<(u64, u64)>,
+    /// What `--check` finds per resource.
+    probes: BTreeMap<ResourceKey, CheckOutcome>,
 }
 
 impl Case {
@@ -109,6 +111,7 @@ impl Case {
         let org = MemoryOrg {
             objects: self.org.clone(),
             usage: self.usage,
+            probes: self.probes.clone(),
             ..MemoryOrg::default()
         };
         let mut state = State::empty("test");
@@ -117,7 +120,7 @@ impl Case {
         }
         let listings = refresh::listings_in_play(&self.desired, &state);
         let live: LiveSnapshot = futures::executor::block_on(refresh::read(&org, &listings)).expect("memory org reads");
-        build(&Inputs {
+        let mut inputs = Inputs {
             org: "test",
             desired: &self.desired,
             live: &live,
@@ -127,8 +130,19 @@ impl Case {
             options: &self.options,
             now: "2026-12-01T00:00:00Z".to_owned(),
             reads: org.requests(),
+            checks: BTreeMap::new(),
+            check_requests: 0,
             usage: org.usage(),
-        })
+        };
+        let plan = build(&inputs);
+        if !self.options.check {
+            return plan;
+        }
+        let before = org.requests();
+        let wanted = super::make::check_requests(&plan, &live);
+        inputs.checks = futures::executor::block_on(refresh::probe(&org, wanted)).expect("memory org checks");
+        inputs.check_requests = org.requests() - before;
+        build(&inputs)
     }
 }
 

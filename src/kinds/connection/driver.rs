@@ -12,7 +12,8 @@ use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource, not_encodable,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource,
+    not_encodable,
 };
 use crate::model::Kind;
 use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
@@ -286,5 +287,24 @@ impl Operations for Connection {
     fn update_note(&self) -> Option<&'static str> {
         (!self.credentials.is_empty())
             .then_some("a connection update replaces the whole object (PUT): its credentials are sent again")
+    }
+
+    fn checked_on_update(&self, changed: &[&str]) -> bool {
+        // What the source sees: where it is and who logs in; a new label reaches nothing new.
+        changed
+            .iter()
+            .any(|field| field.starts_with("parameters.") || field.starts_with("credentials.") || *field == "method")
+    }
+
+    fn check<'a>(
+        &'a self,
+        client: &'a Client,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        super::check::test_before(client, self, &context.credentials).boxed()
+    }
+
+    fn verify<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        super::check::test_stored(client, self, id).boxed()
     }
 }

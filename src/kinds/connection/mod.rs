@@ -1,6 +1,7 @@
 //! The `Connection` kind: a Data 360 connector instance such as AWS RDS MySQL, in the
 //! `ssot/connections` collection, listed per connector type.
 
+mod check;
 mod driver;
 mod spec;
 mod wire;
