@@ -18,6 +18,7 @@ use crate::plan::{self, Plan, Planned, SecretProbe};
 use crate::refresh::HttpOrg;
 
 #[derive(Debug, clap::Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line switches, each its own flag")]
 pub(crate) struct Args {
     /// Manifest files or folders, or one plan file saved by `d360 plan --out`.
     #[command(flatten)]
@@ -254,8 +255,8 @@ async fn run_in(
     watcher.abort();
     progress.finish();
     let verified = if args.verify && !report.interrupted {
-        let state = session.store.load().await?;
-        apply::verify(plan, &report, &state, &session.client).await
+        let recorded = session.store.load().await?;
+        apply::verify(plan, &report, &recorded, &session.client).await
     } else {
         Vec::new()
     };

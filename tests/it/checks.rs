@@ -198,10 +198,11 @@ spec:
 ";
 
 fn write_stream(work: &Work, name: &str, object: &str, fields: &[(&str, &str)]) {
-    let fields: String = fields
-        .iter()
-        .map(|(name, kind)| format!("    - {{ name: {name}, type: {kind} }}\n"))
-        .collect();
+    let mut listed = String::new();
+    for (name, kind) in fields {
+        listed.push_str(&format!("    - {{ name: {name}, type: {kind} }}\n"));
+    }
+    let fields = listed;
     work.write(
         &format!("manifests/{name}.yaml"),
         &format!(
