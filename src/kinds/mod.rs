@@ -207,6 +207,8 @@ pub(crate) struct Finding {
     /// The listing the problem is about, when it makes that listing moot (a connector type the
     /// org does not offer cannot be listed either).
     pub(crate) listing: Option<Listing>,
+    /// Worth saying but not a reason to refuse the plan (d360's table disagrees with the org).
+    pub(crate) warning: bool,
 }
 
 /// A declared resource and where it is declared (`file:line:col`), for org checks.

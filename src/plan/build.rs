@@ -97,8 +97,13 @@ impl Builder<'_> {
     fn org_findings(&mut self) {
         let live = self.inputs.live;
         let explained: BTreeSet<_> = self.inputs.findings.iter().filter_map(|f| f.listing.clone()).collect();
-        self.errors
-            .extend(self.inputs.findings.iter().map(|f| PlanError::Org(f.message.clone())));
+        for finding in &self.inputs.findings {
+            if finding.warning {
+                self.warnings.push(finding.message.clone());
+            } else {
+                self.errors.push(PlanError::Org(finding.message.clone()));
+            }
+        }
         for (listing, message) in &live.refused {
             if !explained.contains(listing) {
                 self.errors.push(PlanError::Refused {

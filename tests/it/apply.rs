@@ -143,7 +143,7 @@ fn connector_type_change_replaces_through_name_lock_and_flaky_delete() {
         0,
     );
 
-    write_connection(&work, "Conn_R", "AwsRdsPostgres", "Replace me", "clinic", "");
+    write_connection(&work, "Conn_R", "Databricks", "Replace me", "clinic", "");
     let plan = expect(
         with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
         2,
@@ -171,7 +171,7 @@ fn prevent_destroy_blocks_a_replace() {
         with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
         0,
     );
-    write_connection(&work, "Conn_P", "AwsRdsPostgres", "Keep", "clinic", guard);
+    write_connection(&work, "Conn_P", "Databricks", "Keep", "clinic", guard);
     let plan = expect(with_secrets(work.d360(&emulator).arg("plan"), "pw"), 1);
     assert!(plan.stdout.contains("preventDestroy"), "{plan:?}");
     let before = super::org_snapshot::snapshot(&emulator);
