@@ -424,3 +424,61 @@ fn apply_verify_tests_what_it_wrote_and_reports_each() {
         "{json:?}"
     );
 }
+
+/// The README's walkthrough: the examples pass `plan --check` against the emulator's default
+/// catalog, an unreachable host fails it, and `apply --check` checks every stream right
+/// before creating it.
+#[test]
+fn the_examples_pass_the_check_and_an_unreachable_clinic_fails_it() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::with_examples();
+    let first = plan_json(&work, &emulator, &["--check"], 0);
+    assert_eq!(first["api"]["checks"], 21, "one test per connection: {}", first["api"]);
+    let deferred = first["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w.as_str().is_some_and(|w| w.contains("not checked")))
+        .count();
+    assert_eq!(deferred, 20, "{}", first["warnings"]);
+
+    let config = emulator.dir.path().join("emulator.yaml");
+    let yaml = std::fs::read_to_string(&config).expect("emulator.yaml");
+    let down = yaml.replace(
+        "- { host: denver-clinic.db.example.internal,",
+        "- { host: denver-clinic.db.example.internal, reachable: false,",
+    );
+    assert_ne!(down, yaml, "the default catalog lists the example clinics");
+    std::fs::write(&config, &down).expect("write emulator.yaml");
+    let emulator = emulator.restart(&[]);
+    let failing = plan_json(&work, &emulator, &["--check"], 1);
+    assert_eq!(
+        errors(&failing),
+        [
+            "Connection/AWS_RDS_c02: check failed: INVALID_CONNECTION: Could not connect to the URL provided: host denver-clinic.db.example.internal is unreachable"
+        ]
+    );
+
+    std::fs::write(&config, &yaml).expect("write emulator.yaml");
+    let emulator = emulator.restart(&[]);
+    let applied = expect(work.d360(&emulator).args(["apply", "--check", "--auto-approve"]), 0);
+    assert!(applied.stdout.contains("Apply complete: 41 created"), "{applied:?}");
+    expect(work.d360(&emulator).args(["plan", "--check", "--detailed-exitcode"]), 0);
+
+    // A misspelt object on a stream whose connection exists gets the did-you-mean.
+    let streams = work.read("manifests/data-streams.yaml");
+    work.write(
+        "manifests/data-streams.yaml",
+        &streams.replace(
+            "source: { database: clinic_c03, object: patients }",
+            "source: { database: clinic_c03, object: patiens }",
+        ),
+    );
+    let misspelt = plan_json(&work, &emulator, &["--check"], 1);
+    assert_eq!(
+        errors(&misspelt),
+        [
+            "DataStream/Clinic_c03_Patients: check failed: source object `patiens` does not exist in database `clinic_c03` (did you mean `patients`?)"
+        ]
+    );
+}
