@@ -14,7 +14,7 @@ fn examples_validate() {
     let ran = expect(bin().current_dir(repo()).args(["validate", "manifests"]), 0);
     assert_eq!(
         ran.stdout.trim(),
-        "valid: 3 files, 3 documents: 21 connections, 1 data stream"
+        "valid: 3 files, 22 documents: 21 connections, 20 data streams"
     );
 }
 
@@ -57,7 +57,7 @@ fn examples_match_the_schema() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 3);
+    assert_eq!(checked, 22);
     let wrong = serde_json::json!({"apiVersion": "d360/v1", "kind": "Connection", "metadata": {"name": "X"}, "spec": {"connectorType": "AwsRdsMySql", "labl": "typo"}});
     assert!(!validator.is_valid(&wrong), "the schema must refuse unknown fields");
 }
