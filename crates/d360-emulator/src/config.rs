@@ -376,6 +376,28 @@ mod tests {
         assert_eq!(file.dataspaces, ["default"]);
         assert_eq!(file.token_lifetime_seconds, 7200);
         assert!(file.apps[0].scopes.iter().any(|scope| scope == "api"));
+        // The example clinics: the spike host and twenty clinics, each with its own database
+        // holding the shared tables.
+        assert_eq!(file.catalog.hosts.len(), 21);
+        assert!(file.catalog.check().is_ok());
+        let denver = &file.catalog.hosts[2];
+        assert_eq!(denver.name, "denver-clinic.db.example.internal");
+        assert_eq!(denver.databases[0].name, "clinic_c02");
+        assert_eq!(denver.databases[0].schemas[0].objects[0].fields.len(), 4);
+    }
+
+    #[test]
+    fn a_host_status_must_be_a_connection_status() {
+        let text = DEFAULT_CONFIG.replace(
+            "- host: spike.example.internal",
+            "- host: spike.example.internal\n      status: Expired",
+        );
+        let file: ConfigFile = serde_yaml::from_str(&text).expect("parses");
+        let error = file.catalog.check().err().expect("refused");
+        assert!(
+            error.contains("status `Expired` is not one of Connected, Disconnected, Failed, NeedsReAuth"),
+            "{error}"
+        );
     }
 
     #[test]
