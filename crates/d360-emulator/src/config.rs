@@ -393,7 +393,7 @@ mod tests {
             "- host: spike.example.internal\n      status: Expired",
         );
         let file: ConfigFile = serde_yaml::from_str(&text).expect("parses");
-        let error = file.catalog.check().err().expect("refused");
+        let error = file.catalog.check().expect_err("refused");
         assert!(
             error.contains("status `Expired` is not one of Connected, Disconnected, Failed, NeedsReAuth"),
             "{error}"
