@@ -260,6 +260,17 @@ impl Client {
         }
     }
 
+    /// A `POST` that only reads (a connection test, a metadata browse): safe to send again.
+    pub(crate) async fn ask<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+        let body = Self::body(&Method::POST, path, body)?;
+        self.json(Call::new(Method::POST, path).body(body).repeatable()).await
+    }
+
+    /// A `POST` without a body that only reads (the test of a stored connection).
+    pub(crate) async fn ask_bare<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.json(Call::new(Method::POST, path).repeatable()).await
+    }
+
     /// Creates an object. Not retried after an ambiguous failure: the caller looks the name
     /// up first.
     pub(crate) async fn create<C: Collection>(&self, body: &impl Serialize) -> Result<C::Item, ApiError> {

@@ -143,6 +143,7 @@ mod tests {
             reasons: Vec::new(),
             desired,
             origin: None,
+            check_on_apply: false,
         }
     }
 

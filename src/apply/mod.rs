@@ -17,6 +17,7 @@ mod interrupt;
 mod perform;
 mod report;
 mod saved;
+mod verify;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -33,8 +34,10 @@ pub(crate) use interrupt::watch_signals;
 pub(crate) use perform::StateChange;
 pub(crate) use report::{Report, StepOutcome};
 pub(crate) use saved::{StalePlan, recheck};
+pub(crate) use verify::{Verified, verify};
 
 use crate::api::{ApiError, Client};
+use crate::kinds::CheckCache;
 use crate::plan::{Plan, SecretProbe};
 use crate::refresh::LiveSnapshot;
 use crate::state::{Change, State, StateError, Store};
@@ -55,6 +58,13 @@ pub(crate) enum ApplyError {
     Conflict(String),
     #[error("invalid plan: {0}")]
     Plan(String),
+    /// `apply --check` checked the resource right before writing it, and the check failed:
+    /// nothing was written for it.
+    #[error("{key}: check failed, not created: {}", .problems.join("; "))]
+    CheckFailed {
+        key: crate::model::ResourceKey,
+        problems: Vec<String>,
+    },
     #[error(transparent)]
     State(#[from] StateError),
 }
@@ -75,6 +85,9 @@ pub(crate) struct Options {
     /// reserve); `None` when the org does not report its allowance. A spent allowance stops
     /// new steps either way.
     pub(crate) api_floor: Option<u64>,
+    /// `apply --check`: check the steps the plan could not check (a stream whose connection
+    /// this apply creates) right before them.
+    pub(crate) check: bool,
 }
 
 /// Why no more steps start, when it is the org's API allowance. `in_flight` steps will spend
@@ -127,10 +140,12 @@ pub(crate) async fn execute(
     let plan = work.plan;
     let nodes = graph::build(&plan.actions, work.live);
     let (sender, receiver) = mpsc::unbounded_channel::<StateChange>();
+    let cache = CheckCache::default();
     let context = perform::Context {
         client,
         probe: work.probe,
         now: crate::state::now_rfc3339,
+        checks: options.check.then_some(perform::StepChecks { plan, cache: &cache }),
     };
     let writer = tokio::spawn(write_state(store, work.state, receiver));
     let (outcomes, stopped) = schedule(plan, &nodes, &context, options, observer, sender).await;

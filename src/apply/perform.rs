@@ -13,9 +13,9 @@ use super::ApplyError;
 use super::graph::Step;
 use crate::api::{ApiError, Client};
 use crate::diff;
-use crate::kinds::{Credentials, LiveObject, Resource, driver};
+use crate::kinds::{CheckCache, CheckContext, CheckOutcome, Credentials, LiveObject, Resource, driver};
 use crate::model::fingerprint_of;
-use crate::plan::{Action, SecretProbe};
+use crate::plan::{Action, Plan, SecretProbe};
 use crate::state::Managed;
 
 /// How long a create rides out a name that is still locked after its delete.
@@ -49,6 +49,14 @@ pub(crate) struct Context<'a> {
     pub(crate) probe: &'a SecretProbe,
     /// When the step finishes, for state (RFC 3339); a function so tests can fix it.
     pub(crate) now: fn() -> String,
+    /// `apply --check`: what checks right before a step need.
+    pub(crate) checks: Option<StepChecks<'a>>,
+}
+
+/// The plan (to find a step's dependencies by name) and the run's memo of browses.
+pub(crate) struct StepChecks<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) cache: &'a CheckCache,
 }
 
 fn missing(action: &Action, what: &str) -> ApplyError {
@@ -60,7 +68,12 @@ pub(crate) async fn perform(context: &Context<'_>, action: &Action, step: Step) 
     let desired = || action.desired.as_ref().ok_or_else(|| missing(action, "desired spec"));
     let id = || action.id.as_deref().ok_or_else(|| missing(action, "record id"));
     match step {
-        Step::Create => create(context, desired()?).await,
+        Step::Create => {
+            if action.check_on_apply {
+                check_first(context, desired()?).await?;
+            }
+            create(context, desired()?).await
+        }
         Step::Update => {
             let resource = desired()?;
             let id = id()?;
@@ -140,6 +153,43 @@ fn credentials(context: &Context<'_>, resource: &Resource) -> Result<Resolved, A
 /// Whether an existing object already is what we want (a duplicate we may adopt).
 fn matches(desired: &Resource, found: &LiveObject) -> bool {
     diff::compare_fields(desired, &found.resource.fields()).is_empty()
+}
+
+/// `apply --check`: checks `desired` now that what it depends on exists (found by name, as the
+/// plan declares it). A failure fails the step before anything is sent for it.
+async fn check_first(context: &Context<'_>, desired: &Resource) -> Result<(), ApplyError> {
+    let Some(checks) = &context.checks else {
+        return Ok(());
+    };
+    let mut dependencies = BTreeMap::new();
+    for key in desired.depends_on() {
+        let declared = checks
+            .plan
+            .actions
+            .iter()
+            .find(|a| a.key() == key)
+            .and_then(|a| a.desired.as_ref());
+        if let Some(declared) = declared
+            && let Some(found) = declared.find(context.client).await?
+        {
+            dependencies.insert(key, found.id);
+        }
+    }
+    let (credentials, _) = credentials(context, desired)?;
+    let check = CheckContext {
+        credentials,
+        dependencies,
+        cache: checks.cache,
+    };
+    let problems = match desired.check(context.client, &check).await? {
+        None | Some(CheckOutcome::Passed) => return Ok(()),
+        Some(CheckOutcome::Failed(failures)) => failures.iter().map(crate::plan::describe_failure).collect(),
+        Some(CheckOutcome::Deferred(reason)) => vec![reason],
+    };
+    Err(ApplyError::CheckFailed {
+        key: desired.key(),
+        problems,
+    })
 }
 
 /// Creates `desired`, adopting it instead when an earlier attempt or someone else made it.

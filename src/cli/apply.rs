@@ -18,6 +18,7 @@ use crate::plan::{self, Plan, Planned, SecretProbe};
 use crate::refresh::HttpOrg;
 
 #[derive(Debug, clap::Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line switches, each its own flag")]
 pub(crate) struct Args {
     /// Manifest files or folders, or one plan file saved by `d360 plan --out`.
     #[command(flatten)]
@@ -45,6 +46,16 @@ pub(crate) struct Args {
     /// How long to wait for another apply's state lock: `0`, `30s`, `5m`.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub(crate) lock_timeout: Duration,
+    /// Check before starting, as `d360 plan --check` does (a failed check stops the apply
+    /// before anything is written); a stream whose connection the apply creates is checked
+    /// right before its own create, and a failure fails that step.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// After writing, test each connection created or changed (`POST
+    /// /ssot/connections/{id}/actions/test`) and report the result per resource; a failed test
+    /// exits 1 (the connection stays, and state records it).
+    #[arg(long)]
+    pub(crate) verify: bool,
     /// `text`: the plan, then progress; `json`: one JSON event per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -144,7 +155,8 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             "--target, --selector and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
         ));
     }
-    let options = args.selection.options()?;
+    let mut options = args.selection.options()?;
+    options.check = args.check;
     let loaded = match saved_path {
         Some(_) => None,
         None => Some(manifests::load(&args.selection.paths)?),
@@ -231,6 +243,7 @@ async fn run_in(
         parallelism: steps,
         stop: Arc::clone(&stop),
         api_floor: reserve,
+        check: args.check,
     };
     let work = apply::Work {
         plan,
@@ -241,8 +254,76 @@ async fn run_in(
     let report = apply::execute(work, &session.client, Arc::clone(&session.store), &executor, &progress).await;
     watcher.abort();
     progress.finish();
+    let verified = if args.verify && !report.interrupted {
+        let recorded = session.store.load().await?;
+        apply::verify(plan, &report, &recorded, &session.client).await
+    } else {
+        Vec::new()
+    };
     drop(lock);
-    Ok(finish(plan, &report, args.format))
+    let outcome = finish(plan, &report, args.format);
+    if !args.verify {
+        return Ok(outcome);
+    }
+    let all_passed = print_verified(&verified, args.format);
+    Ok(if outcome == Outcome::Success && !all_passed {
+        Outcome::Failure
+    } else {
+        outcome
+    })
+}
+
+/// `--verify`: one line (or JSON event) per object tested, then a summary; whether all passed.
+fn print_verified(verified: &[apply::Verified], format: Format) -> bool {
+    let failed = verified.iter().filter(|v| !v.passed()).count();
+    let passed = verified.len() - failed;
+    match format {
+        Format::Json => {
+            for entry in verified {
+                let (result, problems) = match &entry.result {
+                    Ok(None) => ("passed", Vec::new()),
+                    Ok(Some(problems)) => ("failed", problems.clone()),
+                    Err(error) => ("error", vec![error.to_string()]),
+                };
+                output::data(
+                    &serde_json::json!({"event": "verify", "resource": entry.key.to_string(), "result": result, "problems": problems})
+                        .to_string(),
+                );
+            }
+            output::data(
+                &serde_json::json!({"event": "verifySummary", "passed": passed, "failed": failed}).to_string(),
+            );
+        }
+        Format::Text => {
+            let paint = output::Paint {
+                enabled: output::stdout_color(),
+            };
+            for entry in verified {
+                let line = match &entry.result {
+                    Ok(None) => paint.green(&format!("verified {}: connection test passed", entry.key)),
+                    Ok(Some(problems)) => paint.red(&format!(
+                        "verified {}: connection test failed: {}",
+                        entry.key,
+                        problems.join("; ")
+                    )),
+                    Err(error) => paint.red(&format!("verified {}: could not test it: {error}", entry.key)),
+                };
+                output::data(&line);
+            }
+            let line = format!("Verify: {passed} passed, {failed} failed.");
+            output::data(&if failed == 0 {
+                paint.green(&line)
+            } else {
+                paint.red(&line)
+            });
+            if failed > 0 {
+                output::message(
+                    "The objects that failed their test exist and are recorded in state; fix the source or the credentials and run `d360 apply` again.",
+                );
+            }
+        }
+    }
+    failed == 0
 }
 
 fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {

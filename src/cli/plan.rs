@@ -23,6 +23,13 @@ pub(crate) struct Args {
     /// Exit 2 when there are changes, 0 when none, 1 on error.
     #[arg(long)]
     pub(crate) detailed_exitcode: bool,
+    /// Ask the org whether what the plan writes would work: test each connection it creates or
+    /// whose parameters or credentials it changes (with the body it would send), and browse
+    /// the source of each stream it creates or changes (database, schema, object, fields and
+    /// their types). A failure is a plan error on that resource. Costs API requests (counted
+    /// in the estimate); without it, plan sends none beyond reading the org.
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,7 +57,8 @@ pub(crate) fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let options = args.selection.options()?;
+    let mut options = args.selection.options()?;
+    options.check = args.check;
     let loaded = manifests::load(&args.selection.paths)?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;

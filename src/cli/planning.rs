@@ -55,6 +55,7 @@ impl Selection {
             prune: self.prune,
             targets,
             selector,
+            check: false,
         })
     }
 }

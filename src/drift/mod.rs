@@ -19,6 +19,7 @@ pub(crate) use render::{render_markdown, render_text};
 use crate::diff::FieldChange;
 use crate::model::{Kind, ResourceKey};
 use crate::plan::{ActionKind, Plan};
+use crate::refresh::LiveSnapshot;
 use crate::state::State;
 
 /// The drift format this build writes.
@@ -38,6 +39,9 @@ pub(crate) enum Status {
     Unmanaged,
     /// Managed, in the org, but no manifest declares it any more.
     Undeclared,
+    /// Managed, and the org says it does not work (a connection whose status is not
+    /// `Connected`, such as `NeedsReAuth` after a password rotation); see `orgStatus`.
+    Unhealthy,
     InSync,
 }
 
@@ -55,6 +59,7 @@ impl Status {
             Status::SecretUnverified => "credentials cannot be verified",
             Status::Unmanaged => "not managed by d360",
             Status::Undeclared => "managed but no longer declared",
+            Status::Unhealthy => "not working in the org",
             Status::InSync => "in sync",
         }
     }
@@ -73,6 +78,10 @@ pub(crate) struct Item {
     pub(crate) changes: Vec<FieldChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) details: Vec<String>,
+    /// The org's status of the object when it says the object does not work (`NeedsReAuth`,
+    /// `Failed`, `Disconnected` for a connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) org_status: Option<String>,
 }
 
 impl Item {
@@ -91,6 +100,7 @@ pub(crate) struct Summary {
     pub(crate) secret_unverified: usize,
     pub(crate) unmanaged: usize,
     pub(crate) undeclared: usize,
+    pub(crate) unhealthy: usize,
     pub(crate) in_sync: usize,
 }
 
@@ -122,8 +132,13 @@ impl Report {
                 if s.in_sync == 1 { "" } else { "s" }
             );
         }
+        let unhealthy = if s.unhealthy > 0 {
+            format!(", {} not working in the org", s.unhealthy)
+        } else {
+            String::new()
+        };
         format!(
-            "Drift: {} changed, {} missing, {} with unverifiable credentials, {} unmanaged, {} no longer declared; {} in sync.",
+            "Drift: {} changed, {} missing, {} with unverifiable credentials, {} unmanaged, {} no longer declared{unhealthy}; {} in sync.",
             s.changed, s.missing, s.secret_unverified, s.unmanaged, s.undeclared, s.in_sync
         )
     }
@@ -137,13 +152,15 @@ fn item(kind: Kind, name: &str, status: Status, id: Option<String>) -> Item {
         id,
         changes: Vec::new(),
         details: Vec::new(),
+        org_status: None,
     }
 }
 
 /// Classifies a plan made without `--prune` into a drift report. `declared`: every declared
-/// resource (those without an action are in sync).
+/// resource (those without an action are in sync); `live`: what the plan read, for the org's
+/// status of managed objects.
 #[must_use]
-pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) -> Report {
+pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, live: &LiveSnapshot) -> Report {
     let mut items: Vec<Item> = Vec::new();
     let mut seen: BTreeSet<ResourceKey> = BTreeSet::new();
     for action in &plan.actions {
@@ -237,6 +254,7 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) ->
             ));
         }
     }
+    mark_unhealthy(&mut items, state, live);
     items.sort_by(|a, b| (a.status, a.kind, &a.name).cmp(&(b.status, b.kind, &b.name)));
     let mut summary = Summary::default();
     for entry in &items {
@@ -246,6 +264,7 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) ->
             Status::SecretUnverified => summary.secret_unverified += 1,
             Status::Unmanaged => summary.unmanaged += 1,
             Status::Undeclared => summary.undeclared += 1,
+            Status::Unhealthy => summary.unhealthy += 1,
             Status::InSync => summary.in_sync += 1,
         }
     }
@@ -257,5 +276,27 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State) ->
         summary,
         items,
         notes,
+    }
+}
+
+/// A managed object the org says does not work: its own status when nothing else drifted,
+/// and a detail with the org's status and what to do either way.
+fn mark_unhealthy(items: &mut [Item], state: &State, live: &LiveSnapshot) {
+    for entry in items.iter_mut() {
+        let key = entry.key();
+        if state.get(&key).is_none() {
+            continue;
+        }
+        let Some(unhealthy) = live.get(&key).and_then(|object| object.unhealthy.as_ref()) else {
+            continue;
+        };
+        if entry.status == Status::InSync {
+            entry.status = Status::Unhealthy;
+        }
+        entry.org_status = Some(unhealthy.status.clone());
+        entry.details.push(format!(
+            "the org reports status `{}`: {}",
+            unhealthy.status, unhealthy.hint
+        ));
     }
 }

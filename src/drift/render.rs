@@ -11,6 +11,7 @@ fn mark(status: Status, paint: Paint) -> String {
         Status::SecretUnverified => paint.yellow("?"),
         Status::Unmanaged => paint.magenta("+"),
         Status::Undeclared => paint.dim("-"),
+        Status::Unhealthy => paint.red("x"),
         Status::InSync => paint.green("="),
     }
 }

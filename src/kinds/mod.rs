@@ -11,6 +11,7 @@
 //! Comes after `model` (generic identities) and `api` (the generic HTTP client); `manifest`
 //! builds these resources and the stages consume them.
 
+mod check;
 pub(crate) mod connection;
 pub(crate) mod data_stream;
 
@@ -20,6 +21,7 @@ use futures::future::BoxFuture;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use check::{CheckCache, CheckContext, CheckFailure, CheckOutcome};
 pub(crate) use connection::{Connection, Method};
 pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 
@@ -117,6 +119,18 @@ pub(crate) struct LiveObject {
     #[serde(default)]
     pub(crate) credential_names: Vec<String>,
     pub(crate) fingerprint: String,
+    /// The org's status of the object when it says the object cannot work (a connection that
+    /// is not `Connected`); not a compared field, so never a plan update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unhealthy: Option<Unhealthy>,
+}
+
+/// A live status that needs a person: the org's word for it and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Unhealthy {
+    pub(crate) status: String,
+    pub(crate) hint: String,
 }
 
 impl LiveObject {
@@ -129,6 +143,7 @@ impl LiveObject {
             resource,
             credential_names,
             fingerprint,
+            unhealthy: None,
         }
     }
 
@@ -192,6 +207,8 @@ pub(crate) struct Finding {
     /// The listing the problem is about, when it makes that listing moot (a connector type the
     /// org does not offer cannot be listed either).
     pub(crate) listing: Option<Listing>,
+    /// Worth saying but not a reason to refuse the plan (d360's table disagrees with the org).
+    pub(crate) warning: bool,
 }
 
 /// A declared resource and where it is declared (`file:line:col`), for org checks.
@@ -244,6 +261,19 @@ pub(crate) trait Operations: ResourceSpec {
     ) -> BoxFuture<'a, Result<(), ApiError>>;
     /// What an in-place update does beyond its field changes, when worth saying.
     fn update_note(&self) -> Option<&'static str>;
+    /// Whether an update changing these fields (paths such as `parameters.DATABASE`,
+    /// `credentials.password`) is checked with `--check` (creates and replaces always are).
+    fn checked_on_update(&self, changed: &[&str]) -> bool;
+    /// Checks this resource against its source before it is written (`--check`); `None` when
+    /// the kind has nothing to check.
+    fn check<'a>(
+        &'a self,
+        client: &'a Client,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>>;
+    /// Tests the live object `id` after it was written (`apply --verify`); `None` when the kind
+    /// has no such test.
+    fn verify<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>>;
 }
 
 impl Resource {
@@ -276,6 +306,27 @@ impl Resource {
     #[must_use]
     pub(crate) fn update_note(&self) -> Option<&'static str> {
         each_kind!(self, r => r.update_note())
+    }
+
+    #[must_use]
+    pub(crate) fn checked_on_update(&self, changed: &[&str]) -> bool {
+        each_kind!(self, r => r.checked_on_update(changed))
+    }
+
+    pub(crate) fn check<'a>(
+        &'a self,
+        client: &'a Client,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        each_kind!(self, r => r.check(client, context))
+    }
+
+    pub(crate) fn verify<'a>(
+        &'a self,
+        client: &'a Client,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        each_kind!(self, r => r.verify(client, id))
     }
 }
 

@@ -21,6 +21,33 @@ pub(crate) struct Item {
     /// Whether every item has the same columns (a CSV file): a missing column is then
     /// reported once, not once per row.
     pub(crate) uniform: bool,
+    /// For a CSV row: the file as shown, the row's line, and the header (for column numbers).
+    pub(crate) csv: Option<CsvRow>,
+}
+
+/// Where a CSV item is, so a bad value can be pointed at as `file:line:column`.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvRow {
+    pub(crate) file: String,
+    pub(crate) line: u64,
+    pub(crate) headers: Vec<String>,
+}
+
+impl Item {
+    /// `manifests/inventory/fleet.csv:4:2 (column `host`)` for each `${item.COLUMN}` of
+    /// `raw`, when the item is a CSV row.
+    #[must_use]
+    pub(crate) fn cells_in(&self, raw: &str) -> Vec<String> {
+        let Some(csv) = &self.csv else {
+            return Vec::new();
+        };
+        csv.headers
+            .iter()
+            .enumerate()
+            .filter(|(_, header)| raw.contains(&format!("${{item.{header}}}")))
+            .map(|(index, header)| format!("{}:{}:{} (column `{header}`)", csv.file, csv.line, index + 1))
+            .collect()
+    }
 }
 
 /// Collects diagnostics without repeating one (a set's template reports once, not per row).

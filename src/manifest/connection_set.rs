@@ -26,6 +26,7 @@ pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument)
                 label: format!("item [{index}]"),
                 source: format!("item [{index}]"),
                 uniform: false,
+                csv: None,
             })
             .collect(),
     }
@@ -72,6 +73,11 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
                     label: format!("row {line} of {relative}"),
                     source: format!("`{relative}`"),
                     uniform: true,
+                    csv: Some(super::checker::CsvRow {
+                        file: shown.clone(),
+                        line,
+                        headers: headers.clone(),
+                    }),
                 });
             }
             Err(error) => {

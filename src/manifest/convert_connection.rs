@@ -166,7 +166,30 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
             checker.push(diagnostic);
             continue;
         }
-        let value = checker.text(&rel, &value.0);
+        let raw = &value.0;
+        let value = checker.text(&rel, raw);
+        if let Some(known) = known
+            && let Some(attribute) = known.parameters.iter().find(|p| p.name == param)
+            && let Some(problem) =
+                crate::kinds::connection::value_problem(&value, attribute.pattern, attribute.max_length)
+        {
+            let cells = checker.item.map(|item| item.cells_in(raw)).unwrap_or_default();
+            let from = if cells.is_empty() {
+                String::new()
+            } else {
+                format!("; the value comes from {}", cells.join(", "))
+            };
+            let diagnostic = checker
+                .error(
+                    &rel,
+                    format!(
+                        "parameter `{param}` value `{value}` {problem} (connector type `{}`){from}",
+                        known.name
+                    ),
+                )
+                .with_help(format!("for example `{param}: {}`", attribute.example));
+            checker.push(diagnostic);
+        }
         if let Some(known) = known
             && !known.parameters.iter().any(|p| p.name == param)
         {

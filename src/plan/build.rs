@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Action, ActionKind, ApiBudget, FORMAT_VERSION, LiveRef, Plan, PlanError, ResolvedSecrets, summarise};
 use crate::diff::{self, SecretStatus};
-use crate::kinds::{Finding, Listings};
+use crate::kinds::{CheckFailure, CheckOutcome, Finding, Listings};
 use crate::manifest::Declared;
 use crate::model::ResourceKey;
 use crate::refresh::LiveSnapshot;
@@ -20,6 +20,8 @@ pub(crate) struct Options {
     pub(crate) targets: Vec<ResourceKey>,
     /// `--selector key=value`: only declared resources with these labels (and dependencies).
     pub(crate) selector: Vec<(String, String)>,
+    /// `--check`: test connections and browse stream sources before writing them.
+    pub(crate) check: bool,
 }
 
 /// Everything a plan is made of.
@@ -36,6 +38,10 @@ pub(crate) struct Inputs<'a> {
     pub(crate) now: String,
     /// API requests reading the org took (an apply reads it again).
     pub(crate) reads: u64,
+    /// What `--check` found, per resource checked (see [`wanted_checks`]).
+    pub(crate) checks: BTreeMap<ResourceKey, CheckOutcome>,
+    /// API requests the checks took.
+    pub(crate) check_requests: u64,
     /// `Sforce-Limit-Info` after reading: requests used today and the allowance.
     pub(crate) usage: Option<(u64, u64)>,
 }
@@ -78,6 +84,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
     builder.cascade_replacements();
     let no_longer_declared = builder.undeclared();
     builder.check_deletes();
+    builder.check_results();
     builder.finish(no_longer_declared)
 }
 
@@ -90,8 +97,13 @@ impl Builder<'_> {
     fn org_findings(&mut self) {
         let live = self.inputs.live;
         let explained: BTreeSet<_> = self.inputs.findings.iter().filter_map(|f| f.listing.clone()).collect();
-        self.errors
-            .extend(self.inputs.findings.iter().map(|f| PlanError::Org(f.message.clone())));
+        for finding in &self.inputs.findings {
+            if finding.warning {
+                self.warnings.push(finding.message.clone());
+            } else {
+                self.errors.push(PlanError::Org(finding.message.clone()));
+            }
+        }
         for (listing, message) in &live.refused {
             if !explained.contains(listing) {
                 self.errors.push(PlanError::Refused {
@@ -154,6 +166,7 @@ impl Builder<'_> {
             reasons: Vec::new(),
             desired: Some(declared.resource.clone()),
             origin: Some(declared.origin.to_string()),
+            check_on_apply: false,
         }
     }
 
@@ -332,6 +345,7 @@ impl Builder<'_> {
                 reasons: vec![reason.to_owned()],
                 desired: None,
                 origin: None,
+                check_on_apply: false,
             };
             match inputs.live.get(key) {
                 Some(object) if inputs.options.prune => {
@@ -383,6 +397,26 @@ impl Builder<'_> {
         }
     }
 
+    /// What `--check` found: failures are errors on the resource, deferred checks a warning and
+    /// a mark for `apply --check`.
+    fn check_results(&mut self) {
+        for (key, outcome) in &self.inputs.checks {
+            match outcome {
+                CheckOutcome::Passed => {}
+                CheckOutcome::Failed(failures) => self.errors.push(PlanError::CheckFailed {
+                    key: key.clone(),
+                    problems: failures.iter().map(describe_failure).collect(),
+                }),
+                CheckOutcome::Deferred(reason) => {
+                    self.warnings.push(format!("{key}: not checked: {reason}"));
+                    if let Some(action) = self.actions.iter_mut().find(|a| &a.key() == key) {
+                        action.check_on_apply = true;
+                    }
+                }
+            }
+        }
+    }
+
     fn finish(mut self, no_longer_declared: Vec<LiveRef>) -> Plan {
         let inputs = self.inputs;
         let unmanaged: Vec<LiveRef> = inputs
@@ -397,7 +431,7 @@ impl Builder<'_> {
             })
             .collect();
         self.actions.sort_by_key(order);
-        let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.usage);
+        let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.check_requests, inputs.usage);
         Plan {
             format_version: FORMAT_VERSION,
             org: inputs.org.to_owned(),
@@ -442,4 +476,53 @@ fn order(action: &Action) -> (u8, usize, String) {
         ActionKind::Forget => (2, rank, action.name.clone()),
         _ => (1, rank, action.name.clone()),
     }
+}
+
+/// One check failure in words, with a did-you-mean for a name close to one the org listed.
+#[must_use]
+pub(crate) fn describe_failure(failure: &CheckFailure) -> String {
+    match failure {
+        CheckFailure::Org { code, message } => format!("{code}: {message}"),
+        CheckFailure::NotFound {
+            what,
+            name,
+            within,
+            available,
+        } => {
+            let mut text = format!("source {what} `{name}` does not exist in {within}");
+            match crate::manifest::diagnostic::did_you_mean(name, available.iter().map(String::as_str)) {
+                Some(close) => text.push_str(&format!(" (did you mean `{close}`?)")),
+                None if available.is_empty() => text.push_str(" (the org lists none)"),
+                None => {
+                    let shown: Vec<String> = available.iter().take(10).map(|a| format!("`{a}`")).collect();
+                    let more = if available.len() > shown.len() { ", ..." } else { "" };
+                    text.push_str(&format!(" (the org lists {}{more})", shown.join(", ")));
+                }
+            }
+            text
+        }
+        CheckFailure::TypeMismatch {
+            field,
+            declared,
+            source,
+        } => format!("field `{field}` is declared `{declared}` but the source's is `{source}`, which it cannot hold"),
+    }
+}
+
+/// The resources of `plan` that `--check` checks: every create and replace, and the updates
+/// their kind says reach the source (a connection's parameters or credentials, a stream's
+/// fields). Only resources with a desired spec, in plan order.
+#[must_use]
+pub(crate) fn wanted_checks(plan: &Plan) -> Vec<&Action> {
+    plan.actions
+        .iter()
+        .filter(|action| match (&action.desired, action.action) {
+            (Some(_), ActionKind::Create | ActionKind::Replace) => true,
+            (Some(desired), ActionKind::Update) => {
+                let changed: Vec<&str> = action.changes.iter().map(|c| c.field.as_str()).collect();
+                desired.checked_on_update(&changed)
+            }
+            _ => false,
+        })
+        .collect()
 }

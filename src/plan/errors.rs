@@ -45,6 +45,11 @@ pub(crate) enum PlanError {
         deleted: ResourceKey,
         dependent: ResourceKey,
     },
+    /// `--check` found that the resource would not work: its connection test failed, or its
+    /// source lacks what it declares. `problems` are rendered (with the org's `errorCode` and a
+    /// did-you-mean from what the org listed).
+    #[error("{key}: check failed: {}", .problems.join("; "))]
+    CheckFailed { key: ResourceKey, problems: Vec<String> },
     /// What the org offers does not fit a declared resource (from its kind's checks).
     #[error("{0}")]
     Org(String),

@@ -1,10 +1,16 @@
 //! Gathering a plan's inputs and building it: state and its fingerprint key from the store,
 //! the live org through `refresh` (listings and org checks concurrently), secrets resolved
-//! now, and the clock. The only impure step of planning; [`super::build`] is pure.
+//! now, the clock, and with `--check` the checks of what the plan would write (a first build
+//! says which; a second one takes their results). The only impure step of planning;
+//! [`super::build`] is pure.
 
-use super::{Inputs, Options, Plan, ResolvedSecrets, SecretProbe, build};
+use std::collections::BTreeMap;
+
+use super::{ActionKind, Inputs, Options, Plan, ResolvedSecrets, SecretProbe, build, wanted_checks};
 use crate::api::ApiError;
+use crate::kinds::{Credentials, Resource};
 use crate::manifest::Declared;
+use crate::model::ResourceKey;
 use crate::refresh::{self, LiveRead, LiveSnapshot};
 use crate::state::{State, StateError, Store};
 
@@ -42,7 +48,8 @@ pub(crate) async fn make(
     let before = reader.requests();
     let (live, findings) = futures::try_join!(refresh::read(reader, &listings), refresh::check(reader, desired))?;
     let secrets = ResolvedSecrets::resolve(desired, &probe);
-    let plan = build(&Inputs {
+    let reads = reader.requests() - before;
+    let mut inputs = Inputs {
         org,
         desired,
         live: &live,
@@ -51,13 +58,56 @@ pub(crate) async fn make(
         findings,
         options,
         now: crate::state::now_rfc3339(),
-        reads: reader.requests() - before,
+        reads,
+        checks: BTreeMap::new(),
+        check_requests: 0,
         usage: reader.usage(),
-    });
+    };
+    let mut plan = build(&inputs);
+    if options.check {
+        let before_checks = reader.requests();
+        inputs.checks = refresh::probe(reader, check_requests(&plan, &live)).await?;
+        inputs.check_requests = reader.requests() - before_checks;
+        inputs.usage = reader.usage();
+        plan = build(&inputs);
+    }
     Ok(Planned {
         plan,
         state,
         live,
         probe,
     })
+}
+
+/// What each check of `plan` needs: the resource, its credentials resolved now, and the record
+/// ids of the live objects it depends on. A resource whose credentials cannot be read is not
+/// checked (the plan already has that error); a dependency the plan creates or replaces has
+/// no id to browse through yet.
+pub(super) fn check_requests<'a>(
+    plan: &'a Plan,
+    live: &LiveSnapshot,
+) -> Vec<(&'a Resource, Credentials, BTreeMap<ResourceKey, String>)> {
+    let rewritten: Vec<ResourceKey> = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.action, ActionKind::Create | ActionKind::Replace))
+        .map(super::Action::key)
+        .collect();
+    wanted_checks(plan)
+        .into_iter()
+        .filter_map(|action| {
+            let resource = action.desired.as_ref()?;
+            let mut credentials = Credentials::new();
+            for (name, reference) in resource.secrets() {
+                credentials.insert(name.clone(), reference.resolve().ok()?);
+            }
+            let dependencies = resource
+                .depends_on()
+                .into_iter()
+                .filter(|key| !rewritten.contains(key))
+                .filter_map(|key| live.get(&key).map(|object| (key, object.id.clone())))
+                .collect();
+            Some((resource, credentials, dependencies))
+        })
+        .collect()
 }

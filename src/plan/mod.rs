@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use build::{Inputs, Options, build};
+pub(crate) use build::{Inputs, Options, build, describe_failure, wanted_checks};
 pub(crate) use errors::PlanError;
 pub(crate) use make::{Planned, PlanningError, make};
 pub(crate) use render_markdown::render as render_markdown;
@@ -112,6 +112,10 @@ pub(crate) struct Action {
     /// Where it is declared (`file:line:col`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) origin: Option<String>,
+    /// `--check` could not check it before the apply (its connection is created first):
+    /// `apply --check` checks it right before this step.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) check_on_apply: bool,
 }
 
 impl Action {
@@ -189,6 +193,9 @@ pub(crate) struct ApiBudget {
     /// Two each: the delete and the create.
     pub(crate) replaces: u64,
     pub(crate) deletes: u64,
+    /// `--check`: connection tests and source browses (an apply with `--check` sends them again).
+    #[serde(default)]
+    pub(crate) checks: u64,
     /// All of the above.
     pub(crate) total: u64,
     /// At most one lookup by name per create whose answer is lost (timeout, dropped
@@ -204,7 +211,7 @@ pub(crate) struct ApiBudget {
 impl ApiBudget {
     /// What the plan's actions and a read of the org cost.
     #[must_use]
-    pub(crate) fn estimate(actions: &[Action], reads: u64, usage: Option<(u64, u64)>) -> Self {
+    pub(crate) fn estimate(actions: &[Action], reads: u64, checks: u64, usage: Option<(u64, u64)>) -> Self {
         let count = |kind: ActionKind| actions.iter().filter(|a| a.action == kind).count() as u64;
         let (creates, updates, replaces, deletes) = (
             count(ActionKind::Create),
@@ -218,7 +225,8 @@ impl ApiBudget {
             updates,
             replaces,
             deletes,
-            total: reads + creates + updates + 2 * replaces + deletes,
+            checks,
+            total: reads + checks + creates + updates + 2 * replaces + deletes,
             lookups_at_most: creates + replaces,
             used: usage.map(|(used, _)| used),
             limit: usage.map(|(_, limit)| limit),
@@ -236,6 +244,9 @@ impl ApiBudget {
     #[must_use]
     pub(crate) fn describe(&self) -> String {
         let mut parts = vec![format!("{} to read the org", self.reads)];
+        if self.checks > 0 {
+            parts.push(format!("{} for --check", self.checks));
+        }
         for (count, what, each) in [
             (self.creates, "create", ""),
             (self.updates, "update", ""),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{ActionKind, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
-use crate::kinds::{Connection, DataStream, LiveObject, Method, Resource};
+use crate::kinds::{CheckFailure, CheckOutcome, Connection, DataStream, LiveObject, Method, Resource};
 use crate::manifest::{Declared, Origin, Pos};
 use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
 use crate::refresh::{self, LiveRead, LiveSnapshot, MemoryOrg};
@@ -102,6 +102,8 @@ struct Case {
     secrets: ResolvedSecrets,
     options: Options,
     usage: Option<(u64, u64)>,
+    /// What `--check` finds per resource.
+    probes: BTreeMap<ResourceKey, CheckOutcome>,
 }
 
 impl Case {
@@ -109,6 +111,7 @@ impl Case {
         let org = MemoryOrg {
             objects: self.org.clone(),
             usage: self.usage,
+            probes: self.probes.clone(),
             ..MemoryOrg::default()
         };
         let mut state = State::empty("test");
@@ -117,7 +120,7 @@ impl Case {
         }
         let listings = refresh::listings_in_play(&self.desired, &state);
         let live: LiveSnapshot = futures::executor::block_on(refresh::read(&org, &listings)).expect("memory org reads");
-        build(&Inputs {
+        let mut inputs = Inputs {
             org: "test",
             desired: &self.desired,
             live: &live,
@@ -127,8 +130,19 @@ impl Case {
             options: &self.options,
             now: "2026-12-01T00:00:00Z".to_owned(),
             reads: org.requests(),
+            checks: BTreeMap::new(),
+            check_requests: 0,
             usage: org.usage(),
-        })
+        };
+        let plan = build(&inputs);
+        if !self.options.check {
+            return plan;
+        }
+        let before = org.requests();
+        let wanted = super::make::check_requests(&plan, &live);
+        inputs.checks = futures::executor::block_on(refresh::probe(&org, wanted)).expect("memory org checks");
+        inputs.check_requests = org.requests() - before;
+        build(&inputs)
     }
 }
 
@@ -416,4 +430,73 @@ fn the_api_estimate_counts_each_action_and_the_read() {
         "{}",
         api.describe()
     );
+}
+
+#[test]
+fn check_failures_are_errors_on_their_resource_with_a_did_you_mean_and_are_counted() {
+    let not_found = CheckFailure::NotFound {
+        what: "object",
+        name: "patiens".to_owned(),
+        within: "database `clinic`".to_owned(),
+        available: vec!["patients".to_owned(), "visits".to_owned()],
+    };
+    let refused = CheckFailure::Org {
+        code: "INVALID_CREDENTIALS".to_owned(),
+        message: "User credentials are invalid".to_owned(),
+    };
+    let case = Case {
+        desired: vec![
+            declared(connection("A")),
+            declared(connection("B")),
+            declared(stream("S", "A")),
+        ],
+        options: Options {
+            check: true,
+            ..Options::default()
+        },
+        probes: BTreeMap::from([
+            (key(Kind::Connection, "A"), CheckOutcome::Passed),
+            (key(Kind::Connection, "B"), CheckOutcome::Failed(vec![refused])),
+            (key(Kind::DataStream, "S"), CheckOutcome::Failed(vec![not_found])),
+        ]),
+        ..Case::default()
+    };
+    let plan = case.plan();
+    let errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "Connection/B: check failed: INVALID_CREDENTIALS: User credentials are invalid",
+            "DataStream/S: check failed: source object `patiens` does not exist in database `clinic` (did you mean `patients`?)",
+        ]
+    );
+    assert_eq!(plan.api.checks, 3);
+    assert_eq!(plan.api.total, plan.api.reads + 3 + 3, "reads, checks, creates");
+
+    // Without --check nothing is asked and nothing is counted.
+    let unchecked = Case {
+        options: Options::default(),
+        ..case
+    };
+    let plan = unchecked.plan();
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert_eq!(plan.api.checks, 0);
+}
+
+#[test]
+fn an_unchanged_resource_and_a_label_change_are_not_checked() {
+    let mut case = in_sync(vec![connection("A").into()]);
+    let mut relabelled = connection("A");
+    relabelled.label = "New label".to_owned();
+    case.desired = vec![declared(relabelled)];
+    case.options.check = true;
+    case.probes = BTreeMap::from([(
+        key(Kind::Connection, "A"),
+        CheckOutcome::Failed(vec![CheckFailure::Org {
+            code: "INVALID_CONNECTION".to_owned(),
+            message: "unreachable".to_owned(),
+        }]),
+    )]);
+    let plan = check(&case, &[(ActionKind::Update, key(Kind::Connection, "A"))], 0);
+    assert_eq!(plan.api.checks, 0);
 }

@@ -4,7 +4,7 @@ use futures::future::BoxFuture;
 
 use super::LiveRead;
 use crate::api::{ApiError, Client};
-use crate::kinds::{DeclaredAt, Finding, Listing, LiveObject, driver};
+use crate::kinds::{CheckContext, CheckOutcome, DeclaredAt, Finding, Listing, LiveObject, Resource, driver};
 use crate::model::Kind;
 
 /// An org reached through `client`.
@@ -32,5 +32,13 @@ impl LiveRead for HttpOrg<'_> {
         declared: &'a [DeclaredAt<'a>],
     ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>> {
         driver(kind).check_in_org(self.client, declared)
+    }
+
+    fn probe<'a>(
+        &'a self,
+        resource: &'a Resource,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        resource.check(self.client, context)
     }
 }

@@ -1,5 +1,6 @@
 //! An org held in memory, for the planner's unit tests: listings answer from a list of live
-//! objects, and refused listings answer as Salesforce does for an unknown connector type.
+//! objects, refused listings answer as Salesforce does for an unknown connector type, and
+//! checks (`--check`) answer what the test gives them.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +9,9 @@ use futures::future::BoxFuture;
 
 use super::LiveRead;
 use crate::api::ApiError;
-use crate::kinds::{DeclaredAt, Finding, Listing, LiveObject};
+use crate::kinds::{CheckContext, CheckOutcome, DeclaredAt, Finding, Listing, LiveObject, Resource};
 use crate::model::Kind;
+use crate::model::ResourceKey;
 
 /// Live objects and the listings the org refuses.
 #[derive(Debug, Default)]
@@ -20,6 +22,8 @@ pub(crate) struct MemoryOrg {
     pub(crate) lists: std::sync::atomic::AtomicU64,
     /// What `Sforce-Limit-Info` would say.
     pub(crate) usage: Option<(u64, u64)>,
+    /// What checking a resource finds (`--check`), one request each; absent: nothing to check.
+    pub(crate) probes: BTreeMap<ResourceKey, CheckOutcome>,
 }
 
 impl LiveRead for MemoryOrg {
@@ -63,5 +67,20 @@ impl LiveRead for MemoryOrg {
         _declared: &'a [DeclaredAt<'a>],
     ) -> BoxFuture<'a, Result<Vec<Finding>, ApiError>> {
         async { Ok(Vec::new()) }.boxed()
+    }
+
+    fn probe<'a>(
+        &'a self,
+        resource: &'a Resource,
+        _context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        async move {
+            let found = self.probes.get(&resource.key()).cloned();
+            if found.is_some() {
+                self.lists.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(found)
+        }
+        .boxed()
     }
 }

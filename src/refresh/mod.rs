@@ -12,6 +12,7 @@ mod memory;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures::StreamExt;
 use futures::future::{BoxFuture, join_all};
 
 pub(crate) use http::HttpOrg;
@@ -19,7 +20,7 @@ pub(crate) use http::HttpOrg;
 pub(crate) use memory::MemoryOrg;
 
 use crate::api::ApiError;
-use crate::kinds::{DeclaredAt, Finding, Listing, LiveObject, Resource};
+use crate::kinds::{CheckCache, CheckContext, CheckOutcome, DeclaredAt, Finding, Listing, LiveObject, Resource};
 use crate::manifest::Declared;
 use crate::model::{Kind, ResourceKey};
 use crate::state::State;
@@ -35,6 +36,50 @@ pub(crate) trait LiveRead: Sync {
     /// Checks declared resources of `kind` against what the org offers.
     fn check<'a>(&'a self, kind: Kind, declared: &'a [DeclaredAt<'a>])
     -> BoxFuture<'a, Result<Vec<Finding>, ApiError>>;
+    /// Checks one resource against its source before it is written (`--check`): a connection
+    /// test, a browse of a stream's source. `None`: its kind has nothing to check.
+    fn probe<'a>(
+        &'a self,
+        resource: &'a Resource,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>>;
+}
+
+/// Checks in flight at most while planning, as many as apply's default ceiling; the client's
+/// own limiter (adaptive, honouring 429 and 503) bounds the requests under it.
+pub(crate) const CHECKS_IN_FLIGHT: usize = 32;
+
+/// Runs the checks of `wanted` (a resource with what its check needs: resolved credentials and
+/// the record ids of its live dependencies) concurrently, sharing one [`CheckCache`].
+pub(crate) async fn probe(
+    reader: &dyn LiveRead,
+    wanted: Vec<(&Resource, crate::kinds::Credentials, BTreeMap<ResourceKey, String>)>,
+) -> Result<BTreeMap<ResourceKey, CheckOutcome>, ApiError> {
+    let cache = CheckCache::default();
+    let cache = &cache;
+    let answers: Vec<Result<(ResourceKey, Option<CheckOutcome>), ApiError>> = futures::stream::iter(
+        wanted
+            .into_iter()
+            .map(|(resource, credentials, dependencies)| async move {
+                let context = CheckContext {
+                    credentials,
+                    dependencies,
+                    cache,
+                };
+                let outcome = reader.probe(resource, &context).await?;
+                Ok((resource.key(), outcome))
+            }),
+    )
+    .buffer_unordered(CHECKS_IN_FLIGHT)
+    .collect()
+    .await;
+    let mut outcomes = BTreeMap::new();
+    for answer in answers {
+        if let (key, Some(outcome)) = answer? {
+            outcomes.insert(key, outcome);
+        }
+    }
+    Ok(outcomes)
 }
 
 /// Every live object read, by identity.

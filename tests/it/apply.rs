@@ -15,19 +15,19 @@ fn examples_apply_then_plan_shows_no_changes() {
     assert!(
         applied
             .stdout
-            .contains("Plan: 22 to create, 0 to update, 0 to replace, 0 to delete."),
+            .contains("Plan: 41 to create, 0 to update, 0 to replace, 0 to delete."),
         "{applied:?}"
     );
     assert!(
         applied
             .stdout
-            .contains("Apply complete: 22 created, 0 updated, 0 replaced, 0 deleted, 0 failed, 0 skipped"),
+            .contains("Apply complete: 41 created, 0 updated, 0 replaced, 0 deleted, 0 failed, 0 skipped"),
         "{applied:?}"
     );
     let plan = expect(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), 0);
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
     let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
-    assert_eq!(listed.stdout.lines().count(), 22, "{listed:?}");
+    assert_eq!(listed.stdout.lines().count(), 41, "{listed:?}");
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn connector_type_change_replaces_through_name_lock_and_flaky_delete() {
         0,
     );
 
-    write_connection(&work, "Conn_R", "AwsRdsPostgres", "Replace me", "clinic", "");
+    write_connection(&work, "Conn_R", "Databricks", "Replace me", "clinic", "");
     let plan = expect(
         with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
         2,
@@ -171,7 +171,7 @@ fn prevent_destroy_blocks_a_replace() {
         with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
         0,
     );
-    write_connection(&work, "Conn_P", "AwsRdsPostgres", "Keep", "clinic", guard);
+    write_connection(&work, "Conn_P", "Databricks", "Keep", "clinic", guard);
     let plan = expect(with_secrets(work.d360(&emulator).arg("plan"), "pw"), 1);
     assert!(plan.stdout.contains("preventDestroy"), "{plan:?}");
     let before = super::org_snapshot::snapshot(&emulator);

@@ -16,7 +16,7 @@ fn manifests(work: &Work, user_file: &Path) {
     work.write(
         "manifests/leak.yaml",
         &format!(
-            "apiVersion: d360/v1\nkind: Connection\nmetadata: {{ name: Leak_Check }}\nspec:\n  connectorType: AwsRdsMySql\n  label: Leak check\n  parameters: {{ jdbc_connection_url: 'jdbc:mysql://db:3306', DATABASE: d }}\n  credentials:\n    user: {{ fromFile: {} }}\n    password: {{ fromEnv: LEAK_PASSWORD }}\n",
+            "apiVersion: d360/v1\nkind: Connection\nmetadata: {{ name: Leak_Check }}\nspec:\n  connectorType: AwsRdsMySql\n  label: Leak check\n  parameters: {{ jdbc_connection_url: 'jdbc:mysql://spike.example.internal:3306', DATABASE: d }}\n  credentials:\n    user: {{ fromFile: {} }}\n    password: {{ fromEnv: LEAK_PASSWORD }}\n",
             user_file.display()
         ),
     );
@@ -86,8 +86,11 @@ fn no_secret_or_token_appears_anywhere() {
         vec!["plan", "--out", "plan.json"],
         vec!["plan", "--format", "json"],
         vec!["plan", "--format", "markdown"],
+        vec!["plan", "--check"],
+        vec!["plan", "--check", "--format", "json"],
         vec!["apply", "--auto-approve"],
         vec!["apply", "--auto-approve", "--format", "json"],
+        vec!["apply", "--auto-approve", "--check", "--verify"],
         vec!["drift", "--format", "json"],
         vec!["drift", "--format", "junit", "--out", "drift.xml"],
         vec!["state", "list", "--format", "json"],

@@ -14,7 +14,7 @@ fn examples_validate() {
     let ran = expect(bin().current_dir(repo()).args(["validate", "manifests"]), 0);
     assert_eq!(
         ran.stdout.trim(),
-        "valid: 3 files, 3 documents: 21 connections, 1 data stream"
+        "valid: 3 files, 22 documents: 21 connections, 20 data streams"
     );
 }
 
@@ -57,7 +57,7 @@ fn examples_match_the_schema() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 3);
+    assert_eq!(checked, 22);
     let wrong = serde_json::json!({"apiVersion": "d360/v1", "kind": "Connection", "metadata": {"name": "X"}, "spec": {"connectorType": "AwsRdsMySql", "labl": "typo"}});
     assert!(!validator.is_valid(&wrong), "the schema must refuse unknown fields");
 }
@@ -101,12 +101,19 @@ fn diagnostics_name_the_place_and_the_fix() {
         ("unknown_api_version", vec![("m/a.yaml", GOOD_CONNECTION.replace("d360/v1", "d360/v9"))]),
         (
             "csv_missing",
-            vec![("m/set.yaml", "apiVersion: d360/v1\nkind: ConnectionSet\nmetadata: { name: fleet }\nspec:\n  items: { fromCsv: nowhere.csv }\n  template:\n    metadata: { name: \"C_${item.key}\" }\n    spec: { connectorType: AwsRdsMySql, label: x, parameters: { jdbc_connection_url: u, DATABASE: d }, credentials: { user: { fromEnv: U }, password: { fromEnv: P } } }\n".to_owned())],
+            vec![("m/set.yaml", "apiVersion: d360/v1\nkind: ConnectionSet\nmetadata: { name: fleet }\nspec:\n  items: { fromCsv: nowhere.csv }\n  template:\n    metadata: { name: \"C_${item.key}\" }\n    spec: { connectorType: AwsRdsMySql, label: x, parameters: { jdbc_connection_url: 'jdbc:mysql://h:3306', DATABASE: d }, credentials: { user: { fromEnv: U }, password: { fromEnv: P } } }\n".to_owned())],
+        ),
+        (
+            "csv_value_breaks_a_pattern",
+            vec![
+                ("m/set.yaml", "apiVersion: d360/v1\nkind: ConnectionSet\nmetadata: { name: fleet }\nspec:\n  items: { fromCsv: items.csv }\n  template:\n    metadata: { name: \"C_${item.key}\" }\n    spec: { connectorType: AwsRdsMySql, label: x, parameters: { jdbc_connection_url: \"jdbc:mysql://${item.host}:3306\", DATABASE: \"${item.database}\" }, credentials: { user: { fromEnv: U }, password: { fromEnv: P } } }\n".to_owned()),
+                ("m/items.csv", "key,host,database\na,db-a.internal,clinic\nb,db b.internal,clinic\nc,db-c.internal,clinic/2\n".to_owned()),
+            ],
         ),
         (
             "csv_column_missing_and_duplicates",
             vec![
-                ("m/set.yaml", "apiVersion: d360/v1\nkind: ConnectionSet\nmetadata: { name: fleet }\nspec:\n  items: { fromCsv: items.csv }\n  template:\n    metadata: { name: \"C_${item.key}\" }\n    spec: { connectorType: AwsRdsMySql, label: \"${item.lable}\", parameters: { jdbc_connection_url: u, DATABASE: d }, credentials: { user: { fromEnv: U }, password: { fromEnv: P } } }\n".to_owned()),
+                ("m/set.yaml", "apiVersion: d360/v1\nkind: ConnectionSet\nmetadata: { name: fleet }\nspec:\n  items: { fromCsv: items.csv }\n  template:\n    metadata: { name: \"C_${item.key}\" }\n    spec: { connectorType: AwsRdsMySql, label: \"${item.lable}\", parameters: { jdbc_connection_url: 'jdbc:mysql://h:3306', DATABASE: d }, credentials: { user: { fromEnv: U }, password: { fromEnv: P } } }\n".to_owned()),
                 ("m/items.csv", "key,label\na,A\na,B\n".to_owned()),
             ],
         ),

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::support::EmulatorProcess;
 
 /// Connector types the tests create connections of.
-const CONNECTOR_TYPES: [&str; 3] = ["AwsRdsMySql", "AwsRdsPostgres", "AwsRdsSqlServer"];
+const CONNECTOR_TYPES: [&str; 4] = ["AwsRdsMySql", "AwsRdsPostgres", "AwsRdsSqlServer", "Databricks"];
 
 /// Every connection (per connector type, all pages) and data stream `emulator` holds.
 pub(crate) fn snapshot(emulator: &EmulatorProcess) -> Value {

@@ -3,7 +3,8 @@
 //! `connection_url` parameter) whether it is reachable, which credentials are right, and its
 //! databases, schemas, objects (tables and views), fields with types, and a few records.
 //!
-//! The connection tests and the metadata browsing routes answer from here. With no catalog
+//! The connection tests and the metadata browsing routes answer from here, and a host's
+//! optional `status` is what its connections report (`NeedsReAuth`, `Failed`, ...). With no catalog
 //! every well-formed host is reachable with any credentials and holds nothing; with one, a host
 //! it does not list is unreachable. No network here: hosts are names, never dialled.
 
@@ -29,6 +30,9 @@ pub(crate) const FIELD_TYPES: [&str; 11] = [
     "Url",
 ];
 
+/// The statuses a data connection may report (`DataConnectionRepresentation.status`).
+pub(crate) const CONNECTION_STATUSES: [&str; 4] = ["Connected", "Disconnected", "Failed", "NeedsReAuth"];
+
 /// `catalog:` in `emulator.yaml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -49,6 +53,10 @@ pub(crate) struct Host {
     /// The right credentials by name (`user`, `password`); absent: any are accepted.
     #[serde(default)]
     pub credentials: Option<BTreeMap<String, String>>,
+    /// The `status` connections to this host report (one of [`CONNECTION_STATUSES`]);
+    /// absent: `Connected`. `NeedsReAuth` plays a password rotated on the database side.
+    #[serde(default)]
+    pub status: Option<String>,
     #[serde(default)]
     pub databases: Vec<Database>,
 }
@@ -123,6 +131,15 @@ impl Catalog {
     /// Checks the catalog itself: field types, unique names, known primary keys.
     pub(crate) fn check(&self) -> Result<(), String> {
         for host in &self.hosts {
+            if let Some(status) = host.status.as_deref()
+                && !CONNECTION_STATUSES.contains(&status)
+            {
+                return Err(format!(
+                    "catalog host `{}`: status `{status}` is not one of {}",
+                    host.name,
+                    CONNECTION_STATUSES.join(", ")
+                ));
+            }
             for database in &host.databases {
                 for schema in &database.schemas {
                     for object in &schema.objects {
@@ -220,6 +237,18 @@ impl Catalog {
             }
         }
         Ok(Some(entry))
+    }
+}
+
+impl Catalog {
+    /// The status the catalog gives connections with these parameters, when it gives one.
+    pub(crate) fn status_of(&self, params: &[Param]) -> Option<&str> {
+        let host = Self::host_of(params)?;
+        self.hosts
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(&host))?
+            .status
+            .as_deref()
     }
 }
 

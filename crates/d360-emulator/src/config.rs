@@ -32,7 +32,7 @@ const DEFAULT_CONFIG: &str = "\
 # The org the d360 emulator plays. Optional keys: per app `preAuthorizedUsers: [..]` and
 # `scopes: [..]` (default: api cdp_api cdp_query_api cdp_profile_api cdp_ingest_api); per user
 # `dataspaces: [..]`; `catalog: {hosts: [..]}` for connection tests and metadata browsing (see
-# the README's emulator section). Unknown keys are errors.
+# the README's emulator section; below, the example clinics). Unknown keys are errors.
 apps:
   - clientId: d360-local
     clientSecret: d360-local-secret      # client credentials and password flows
@@ -43,6 +43,53 @@ users:
   - { username: admin@local.d360, password: d360-local-password }
 dataspaces: [default]
 tokenLifetimeSeconds: 7200
+# What the example clinics' databases hold, for `d360 plan --check` (connection tests and
+# metadata browsing). A host not listed is unreachable. Per host: `reachable: false`,
+# `credentials: { user: .., password: .. }` (absent: any are right), `status: NeedsReAuth`
+# (what its connections report; also Failed, Disconnected; default Connected).
+catalog:
+  hosts:
+    - host: spike.example.internal
+      databases:
+        - name: clinic
+          schemas:
+            - name: public
+              objects: &clinic_tables
+                - name: patients
+                  primaryKeys: [patient_id]
+                  fields:
+                    - { name: patient_id, type: Text, originalType: VARCHAR }
+                    - { name: full_name, type: Text, originalType: VARCHAR }
+                    - { name: birth_date, type: Date }
+                    - { name: updated_at, type: DateTime, format: 'yyyy-MM-dd HH:mm:ss' }
+                  records:
+                    - { patient_id: p1, full_name: Ada Lovelace, birth_date: '1815-12-10', updated_at: '2024-05-01 10:00:00' }
+                - name: appointments
+                  primaryKeys: [appointment_id]
+                  fields:
+                    - { name: appointment_id, type: Text }
+                    - { name: patient_id, type: Text }
+                    - { name: starts_at, type: DateTime }
+    - { host: boston-clinic.db.example.internal, databases: [{ name: clinic_c01, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: denver-clinic.db.example.internal, databases: [{ name: clinic_c02, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: austin-clinic.db.example.internal, databases: [{ name: clinic_c03, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: seattle-clinic.db.example.internal, databases: [{ name: clinic_c04, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: miami-clinic.db.example.internal, databases: [{ name: clinic_c05, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: chicago-clinic.db.example.internal, databases: [{ name: clinic_c06, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: phoenix-clinic.db.example.internal, databases: [{ name: clinic_c07, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: atlanta-clinic.db.example.internal, databases: [{ name: clinic_c08, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: portland-clinic.db.example.internal, databases: [{ name: clinic_c09, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: dallas-clinic.db.example.internal, databases: [{ name: clinic_c10, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: detroit-clinic.db.example.internal, databases: [{ name: clinic_c11, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: tampa-clinic.db.example.internal, databases: [{ name: clinic_c12, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: omaha-clinic.db.example.internal, databases: [{ name: clinic_c13, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: tucson-clinic.db.example.internal, databases: [{ name: clinic_c14, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: fresno-clinic.db.example.internal, databases: [{ name: clinic_c15, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: mesa-clinic.db.example.internal, databases: [{ name: clinic_c16, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: raleigh-clinic.db.example.internal, databases: [{ name: clinic_c17, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: oakland-clinic.db.example.internal, databases: [{ name: clinic_c18, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: tulsa-clinic.db.example.internal, databases: [{ name: clinic_c19, schemas: [{ name: public, objects: *clinic_tables }] }] }
+    - { host: reno-clinic.db.example.internal, databases: [{ name: clinic_c20, schemas: [{ name: public, objects: *clinic_tables }] }] }
 ";
 
 #[derive(Deserialize)]
@@ -329,6 +376,28 @@ mod tests {
         assert_eq!(file.dataspaces, ["default"]);
         assert_eq!(file.token_lifetime_seconds, 7200);
         assert!(file.apps[0].scopes.iter().any(|scope| scope == "api"));
+        // The example clinics: the spike host and twenty clinics, each with its own database
+        // holding the shared tables.
+        assert_eq!(file.catalog.hosts.len(), 21);
+        assert!(file.catalog.check().is_ok());
+        let denver = &file.catalog.hosts[2];
+        assert_eq!(denver.name, "denver-clinic.db.example.internal");
+        assert_eq!(denver.databases[0].name, "clinic_c02");
+        assert_eq!(denver.databases[0].schemas[0].objects[0].fields.len(), 4);
+    }
+
+    #[test]
+    fn a_host_status_must_be_a_connection_status() {
+        let text = DEFAULT_CONFIG.replace(
+            "- host: spike.example.internal",
+            "- host: spike.example.internal\n      status: Expired",
+        );
+        let file: ConfigFile = serde_yaml::from_str(&text).expect("parses");
+        let error = file.catalog.check().expect_err("refused");
+        assert!(
+            error.contains("status `Expired` is not one of Connected, Disconnected, Failed, NeedsReAuth"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -32,11 +32,22 @@ const PATCH_SINCE: u32 = 63;
 const TEST_SINCE: u32 = 62;
 const ORDER_FIELDS: [&str; 4] = ["label", "createdDate", "lastModifiedDate", "name"];
 
-fn output(objects: &Objects, connection: &StoredConnection, tenant: &str) -> Value {
+fn output(shared: &Shared, objects: &Objects, connection: &StoredConnection) -> Value {
     let in_use = objects
         .connections_in_use()
         .contains(&connection.name.to_ascii_lowercase());
-    connection.to_output(in_use, tenant)
+    with_status(shared, connection, connection.to_output(in_use, &shared.base_url))
+}
+
+/// The catalog's `status` for the connection's host, in place of `Connected`.
+fn with_status(shared: &Shared, connection: &StoredConnection, mut answer: Value) -> Value {
+    if let Some(status) = shared.org.catalog.status_of(&connection.params)
+        && let Some(object) = answer.as_object_mut()
+        && object.contains_key("status")
+    {
+        object.insert("status".to_owned(), Value::String(status.to_owned()));
+    }
+    answer
 }
 
 /// The field a listing is ordered by; `None` (creation order, the map's own) for the rest.
@@ -92,7 +103,13 @@ pub(crate) async fn list(
             .iter()
             .skip(page.offset)
             .take(page.limit)
-            .map(|c| c.to_output(in_use.contains(&c.name.to_ascii_lowercase()), &shared.base_url))
+            .map(|c| {
+                with_status(
+                    &shared,
+                    c,
+                    c.to_output(in_use.contains(&c.name.to_ascii_lowercase()), &shared.base_url),
+                )
+            })
             .collect();
         (matching.len(), page_items)
     });
@@ -120,12 +137,9 @@ pub(crate) async fn get(
     Segments((_, id)): Segments<(String, String)>,
 ) -> Result<Response, Reject> {
     call.require(LIST_SINCE)?;
-    let found = shared.store.read(|objects| {
-        objects
-            .connections
-            .get(&id)
-            .map(|c| output(objects, c, &shared.base_url))
-    });
+    let found = shared
+        .store
+        .read(|objects| objects.connections.get(&id).map(|c| output(&shared, objects, c)));
     found
         .map(|connection| json(StatusCode::OK, &connection))
         .ok_or_else(Reject::not_found)
@@ -142,7 +156,10 @@ pub(crate) async fn create(
     let created = shared
         .store
         .create_connection(parsed.draft, &shared.actor(&call.session))?;
-    Ok(json(StatusCode::CREATED, &created.to_output(false, &shared.base_url)))
+    Ok(json(
+        StatusCode::CREATED,
+        &with_status(&shared, &created, created.to_output(false, &shared.base_url)),
+    ))
 }
 
 /// `PUT /{id}`: replaces the whole object, credentials included (204). The connector type

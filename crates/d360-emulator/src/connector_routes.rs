@@ -119,6 +119,8 @@ fn known_metadata(known: &ConnectorType) -> ConnectorMetadata {
         required: attribute.required,
         secret: attribute.secret,
         data_type: Some(if attribute.secret { "PASSWORD" } else { "STRING" }.to_owned()),
+        pattern: attribute.pattern.map(str::to_owned),
+        max_length: attribute.max_length,
     };
     let advanced = ["database", "schema", "object"].map(|name| ConnectorAttribute {
         name: name.to_owned(),
@@ -126,6 +128,8 @@ fn known_metadata(known: &ConnectorType) -> ConnectorMetadata {
         required: name == "object",
         secret: false,
         data_type: Some("STRING".to_owned()),
+        pattern: None,
+        max_length: None,
     });
     ConnectorMetadata {
         name: known.name.to_owned(),

@@ -16,6 +16,11 @@ pub struct Attribute {
     /// Credentials are write-only: never read back.
     pub secret: bool,
     pub example: &'static str,
+    /// A regular expression the value must contain a match of (as JSON Schema's `pattern`:
+    /// unanchored unless it says `^...$`), as the connector metadata gives it.
+    pub pattern: Option<&'static str>,
+    /// The longest value the org takes, in characters.
+    pub max_length: Option<u32>,
 }
 
 /// A connector type d360 knows offline.
@@ -53,50 +58,148 @@ impl ConnectorType {
     }
 }
 
-/// Connector types with fully known attributes. AWS RDS MySQL as the reference gives it.
-pub const KNOWN: &[ConnectorType] = &[ConnectorType {
-    name: "AwsRdsMySql",
-    label: "Amazon RDS for MySQL",
-    description: "Ingest data from an Amazon RDS for MySQL database.",
-    methods: &[Method::Ingress],
-    parameters: &[
-        Attribute {
-            name: "jdbc_connection_url",
-            label: "JDBC Connection URL",
-            required: true,
-            secret: false,
-            example: "jdbc:mysql://host:3306",
-        },
-        Attribute {
-            name: "DATABASE",
-            label: "Database",
-            required: true,
-            secret: false,
-            example: "clinic",
-        },
-    ],
-    credentials: &[
-        Attribute {
-            name: "user",
-            label: "Username",
-            required: true,
-            secret: true,
-            example: "",
-        },
-        Attribute {
-            name: "password",
-            label: "Password",
-            required: true,
-            secret: true,
-            example: "",
-        },
-    ],
-}];
+/// The credentials of the AWS RDS family: `username` for PostgreSQL and SQL Server (the spec's
+/// examples), lengths from the spec's `AwsRdsSqlServer` metadata.
+const RDS_CREDENTIALS: &[Attribute] = &[
+    Attribute {
+        name: "username",
+        label: "Username",
+        required: true,
+        secret: true,
+        example: "",
+        pattern: None,
+        max_length: Some(100),
+    },
+    Attribute {
+        name: "password",
+        label: "Password",
+        required: true,
+        secret: true,
+        example: "",
+        pattern: None,
+        max_length: Some(128),
+    },
+];
+
+/// `DATABASE` as the spec's `AwsRdsSqlServer` metadata gives it (the other RDS types are
+/// assumed to match; the org's own metadata wins at plan time).
+const RDS_DATABASE: Attribute = Attribute {
+    name: "DATABASE",
+    label: "Database",
+    required: true,
+    secret: false,
+    example: "clinic",
+    pattern: Some("^[a-zA-Z0-9-_]+$"),
+    max_length: Some(128),
+};
+
+/// Connector types with fully known attributes: AWS RDS MySQL as the reference's walkthrough
+/// gives it (credential `user`), PostgreSQL and SQL Server as the spec's examples do
+/// (credential `username`; the SQL Server metadata example is the source of the patterns and
+/// lengths). `plan` checks every declared connection against the org's own metadata too, and
+/// the org wins where they differ.
+pub const KNOWN: &[ConnectorType] = &[
+    ConnectorType {
+        name: "AwsRdsMySql",
+        label: "Amazon RDS for MySQL",
+        description: "Ingest data from an Amazon RDS for MySQL database.",
+        methods: &[Method::Ingress],
+        parameters: &[
+            Attribute {
+                name: "jdbc_connection_url",
+                label: "JDBC Connection URL",
+                required: true,
+                secret: false,
+                example: "jdbc:mysql://host:3306",
+                pattern: Some("^jdbc:mysql://[^/:?;\\s]+(:[0-9]{1,5})?([/?;].*)?$"),
+                max_length: Some(1000),
+            },
+            RDS_DATABASE,
+        ],
+        credentials: &[
+            Attribute {
+                name: "user",
+                label: "Username",
+                required: true,
+                secret: true,
+                example: "",
+                pattern: None,
+                max_length: Some(100),
+            },
+            Attribute {
+                name: "password",
+                label: "Password",
+                required: true,
+                secret: true,
+                example: "",
+                pattern: None,
+                max_length: Some(128),
+            },
+        ],
+    },
+    ConnectorType {
+        name: "AwsRdsPostgres",
+        label: "Amazon RDS for PostgreSQL",
+        description: "Ingest data from an Amazon RDS for PostgreSQL database.",
+        methods: &[Method::Ingress],
+        parameters: &[
+            Attribute {
+                name: "jdbc_connection_url",
+                label: "JDBC Connection URL",
+                required: true,
+                secret: false,
+                example: "jdbc:postgresql://host:5432",
+                pattern: Some("^jdbc:postgresql://[^/:?;\\s]+(:[0-9]{1,5})?([/?;].*)?$"),
+                max_length: Some(1000),
+            },
+            RDS_DATABASE,
+            Attribute {
+                name: "SCHEMA",
+                label: "Schema",
+                required: false,
+                secret: false,
+                example: "public",
+                pattern: None,
+                max_length: Some(100),
+            },
+        ],
+        credentials: RDS_CREDENTIALS,
+    },
+    ConnectorType {
+        name: "AwsRdsSqlServer",
+        label: "AWS RDS SQL Server",
+        description: "Ingest data from a SQL Server database on AWS RDS",
+        methods: &[Method::Ingress],
+        parameters: &[
+            Attribute {
+                name: "jdbc_connection_url",
+                label: "Connection URL",
+                required: true,
+                secret: false,
+                example: "db-1.abc123.us-east-1.rds.amazonaws.com:1433",
+                pattern: Some(
+                    "[a-z0-9-]{1,30}\\.[a-z0-9]{1,20}\\.[a-z0-9-]{1,20}\\.rds\\.amazonaws\\.com(:[0-9]{4,5})?",
+                ),
+                max_length: None,
+            },
+            Attribute {
+                name: "SCHEMA",
+                label: "Schema",
+                required: true,
+                secret: false,
+                example: "dbo",
+                pattern: None,
+                max_length: Some(100),
+            },
+            RDS_DATABASE,
+        ],
+        credentials: RDS_CREDENTIALS,
+    },
+];
 
 /// Other connector type tokens the platform names, with the casing the org expects. Their
 /// parameters are not public: d360 never invents them and asks the org at plan time.
 pub const OTHER_NAMES: &[&str] = &[
-    "AwsRdsPostgres",
     "AwsS3",
     "AzureBlob",
     "Databricks",

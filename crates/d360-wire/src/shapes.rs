@@ -131,6 +131,12 @@ pub struct ConnectorAttribute {
     pub secret: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
+    /// A regular expression the value must contain a match of (the spec's example:
+    /// `^[a-zA-Z0-9-_]+$` for `DATABASE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
 }
 
 /// `GET /ssot/connectors/{type}`.

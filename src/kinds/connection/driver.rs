@@ -12,7 +12,8 @@ use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource, not_encodable,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource,
+    not_encodable,
 };
 use crate::model::Kind;
 use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
@@ -177,6 +178,7 @@ fn check_type(
 ) -> Vec<Finding> {
     let Some(metadata) = metadata else {
         return vec![Finding {
+            warning: false,
             listing: Some(Listing {
                 kind: Kind::Connection,
                 scope: Some(connector_type.to_owned()),
@@ -198,13 +200,29 @@ fn check_type(
     }
     let (credentials, parameters): (Vec<&ConnectorAttribute>, Vec<&ConnectorAttribute>) =
         metadata.connection_attributes.iter().partition(|a| a.secret);
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = table_disagreement(connector_type, metadata)
+        .map(|message| Finding {
+            message,
+            listing: None,
+            warning: true,
+        })
+        .into_iter()
+        .collect();
     for (connection, origin) in members {
         let mut problems = Vec::new();
         compare(&parameters, connection.parameters.keys(), "parameter", &mut problems);
         compare(&credentials, connection.credentials.keys(), "credential", &mut problems);
+        for (name, value) in &connection.parameters {
+            let Some(attribute) = parameters.iter().find(|a| &a.name == name) else {
+                continue;
+            };
+            if let Some(problem) = super::value_problem(value, attribute.pattern.as_deref(), attribute.max_length) {
+                problems.push(format!("parameter `{name}` value `{value}` {problem}"));
+            }
+        }
         if !problems.is_empty() {
             findings.push(Finding {
+                warning: false,
                 listing: None,
                 message: format!(
                     "Connection/{} ({origin}): {} (the org's `{connector_type}` takes: {})",
@@ -221,6 +239,60 @@ fn check_type(
         }
     }
     findings
+}
+
+/// How d360's offline table (`validate`) differs from the org's metadata for `connector_type`,
+/// in words; the org's metadata is what the plan checks against.
+fn table_disagreement(connector_type: &str, metadata: &ConnectorMetadata) -> Option<String> {
+    let known = d360_wire::connectors::find(connector_type)?;
+    let mut differences = Vec::new();
+    let offline: Vec<&d360_wire::connectors::Attribute> = known.parameters.iter().chain(known.credentials).collect();
+    for attribute in &offline {
+        let Some(org) = metadata.connection_attributes.iter().find(|a| a.name == attribute.name) else {
+            differences.push(format!("the org does not list `{}`", attribute.name));
+            continue;
+        };
+        if org.required != attribute.required {
+            differences.push(format!(
+                "`{}` is {} in the org",
+                attribute.name,
+                if org.required { "required" } else { "optional" }
+            ));
+        }
+        if org.pattern.as_deref() != attribute.pattern {
+            differences.push(format!(
+                "`{}` has pattern {} in the org, {} in d360",
+                attribute.name,
+                shown(org.pattern.as_deref()),
+                shown(attribute.pattern)
+            ));
+        }
+        if org.max_length != attribute.max_length {
+            differences.push(format!(
+                "`{}` has maxLength {} in the org, {} in d360",
+                attribute.name,
+                org.max_length.map_or_else(|| "none".to_owned(), |n| n.to_string()),
+                attribute
+                    .max_length
+                    .map_or_else(|| "none".to_owned(), |n| n.to_string())
+            ));
+        }
+    }
+    for org in &metadata.connection_attributes {
+        if !offline.iter().any(|a| a.name == org.name) {
+            differences.push(format!("the org also lists `{}`", org.name));
+        }
+    }
+    (!differences.is_empty()).then(|| {
+        format!(
+            "d360's table of connector type `{connector_type}` differs from the org's metadata ({}); the org's is used",
+            differences.join("; ")
+        )
+    })
+}
+
+fn shown(pattern: Option<&str>) -> String {
+    pattern.map_or_else(|| "none".to_owned(), |p| format!("`{p}`"))
 }
 
 /// Declared names the connector does not take, and required ones not declared.
@@ -286,5 +358,134 @@ impl Operations for Connection {
     fn update_note(&self) -> Option<&'static str> {
         (!self.credentials.is_empty())
             .then_some("a connection update replaces the whole object (PUT): its credentials are sent again")
+    }
+
+    fn checked_on_update(&self, changed: &[&str]) -> bool {
+        // What the source sees: where it is and who logs in; a new label reaches nothing new.
+        changed
+            .iter()
+            .any(|field| field.starts_with("parameters.") || field.starts_with("credentials.") || *field == "method")
+    }
+
+    fn check<'a>(
+        &'a self,
+        client: &'a Client,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        super::check::test_before(client, self, &context.credentials).boxed()
+    }
+
+    fn verify<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        super::check::test_stored(client, self, id).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::Lifecycle;
+
+    fn attribute(name: &str, required: bool, pattern: Option<&str>, max_length: Option<u32>) -> ConnectorAttribute {
+        ConnectorAttribute {
+            name: name.to_owned(),
+            label: name.to_owned(),
+            required,
+            secret: false,
+            data_type: None,
+            pattern: pattern.map(str::to_owned),
+            max_length,
+        }
+    }
+
+    fn metadata(name: &str, attributes: Vec<ConnectorAttribute>) -> ConnectorMetadata {
+        ConnectorMetadata {
+            name: name.to_owned(),
+            label: name.to_owned(),
+            description: None,
+            icon_url: None,
+            features: Vec::new(),
+            connection_attributes: attributes,
+            advanced_attributes: Vec::new(),
+        }
+    }
+
+    fn connection(connector_type: &str, parameters: &[(&str, &str)]) -> Connection {
+        Connection {
+            name: "C".to_owned(),
+            labels: BTreeMap::new(),
+            connector_type: connector_type.to_owned(),
+            label: "C".to_owned(),
+            method: crate::kinds::Method::Ingress.into(),
+            parameters: parameters
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            credentials: BTreeMap::new(),
+            lifecycle: Lifecycle::default(),
+        }
+    }
+
+    #[test]
+    fn the_orgs_patterns_are_enforced_at_plan_time() {
+        let declared = connection("Databricks", &[("host", "bad host!")]);
+        let org = metadata(
+            "Databricks",
+            vec![attribute("host", true, Some("^[a-z.-]+$"), Some(64))],
+        );
+        let findings = check_type("Databricks", &[(&declared, "m/a.yaml:1:1")], Some(&org));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(!findings[0].warning);
+        assert!(
+            findings[0]
+                .message
+                .contains("parameter `host` value `bad host!` does not match the pattern `^[a-z.-]+$`"),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn the_org_wins_over_the_table_and_the_plan_says_so() {
+        let known = d360_wire::connectors::find("AwsRdsMySql").expect("in the table");
+        let mut attributes: Vec<ConnectorAttribute> = known
+            .parameters
+            .iter()
+            .chain(known.credentials)
+            .map(|a| ConnectorAttribute {
+                secret: a.secret,
+                ..attribute(a.name, a.required, a.pattern, a.max_length)
+            })
+            .collect();
+        assert_eq!(
+            table_disagreement("AwsRdsMySql", &metadata("AwsRdsMySql", attributes.clone())),
+            None
+        );
+        // The org allows longer database names and no pattern: a value the table refuses passes.
+        attributes[1].pattern = None;
+        attributes[1].max_length = Some(256);
+        let org = metadata("AwsRdsMySql", attributes);
+        let mut declared = connection(
+            "AwsRdsMySql",
+            &[
+                ("jdbc_connection_url", "jdbc:mysql://h:3306"),
+                ("DATABASE", "clinic db"),
+            ],
+        );
+        for name in ["user", "password"] {
+            declared
+                .credentials
+                .insert(name.to_owned(), crate::secret::SecretRef::FromEnv("X".to_owned()));
+        }
+        let findings = check_type("AwsRdsMySql", &[(&declared, "m/a.yaml:1:1")], Some(&org));
+        let warnings: Vec<&Finding> = findings.iter().filter(|f| f.warning).collect();
+        assert_eq!(findings.len(), 1, "only the warning: {findings:?}");
+        assert!(
+            warnings[0]
+                .message
+                .contains("`DATABASE` has maxLength 256 in the org, 128 in d360")
+                && warnings[0].message.contains("the org's is used"),
+            "{warnings:?}"
+        );
     }
 }

@@ -1,13 +1,13 @@
 //! Connections on the wire: the create / replace body d360 sends, and a live answer in model
 //! terms. The normalisation `diff` relies on happens here: parameter order (maps),
-//! server-only fields dropped (ids, dates, status).
+//! server-only fields dropped (ids, dates); the status is read apart, never compared.
 
 use std::collections::BTreeMap;
 
 use secrecy::ExposeSecret;
 
 use super::spec::{Connection, Method};
-use crate::kinds::{Credentials, LiveObject, Resource};
+use crate::kinds::{Credentials, LiveObject, Resource, Unhealthy};
 use crate::model::Lifecycle;
 use d360_wire::shapes::{ConnectionInput, ConnectionOutput, Param};
 use d360_wire::values::{Reported, UnknownValue};
@@ -35,7 +35,30 @@ pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
         lifecycle: Lifecycle::default(),
     };
     let credential_names = output.credentials.iter().map(|c| c.param_name.clone()).collect();
-    LiveObject::new(output.id.clone(), Resource::Connection(connection), credential_names)
+    let mut live = LiveObject::new(output.id.clone(), Resource::Connection(connection), credential_names);
+    live.unhealthy = output.status.as_deref().and_then(unhealthy);
+    live
+}
+
+/// A connection status other than `Connected` (`Disconnected`, `Failed`, `NeedsReAuth`, or
+/// one d360 does not know), with what to do about it.
+fn unhealthy(status: &str) -> Option<Unhealthy> {
+    let hint = match status {
+        "Connected" => return None,
+        "NeedsReAuth" => {
+            "the source no longer accepts its credentials: set the new values and re-apply them (`d360 apply`; a connection update sends its credentials again)"
+        }
+        "Failed" | "Disconnected" => {
+            "the org cannot reach the source: check its host and credentials (`d360 plan --check`), then re-apply its credentials"
+        }
+        _ => {
+            "the org reports a status d360 does not know; check the connection in Setup, then re-apply its credentials"
+        }
+    };
+    Some(Unhealthy {
+        status: status.to_owned(),
+        hint: hint.to_owned(),
+    })
 }
 
 /// The create / replace body. `credentials` holds resolved values; the body lives only as

@@ -8,7 +8,10 @@ use reqwest::Method as HttpMethod;
 use super::spec::DataStream;
 use super::wire::{data_stream_from_wire, data_stream_input, data_stream_patch};
 use crate::api::{ApiError, Client, Collection, Page};
-use crate::kinds::{Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, not_encodable};
+use crate::kinds::{
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations,
+    not_encodable,
+};
 use crate::model::Kind;
 use d360_wire::shapes::{DataStreamList, DataStreamOutput};
 
@@ -128,5 +131,28 @@ impl Operations for DataStream {
 
     fn update_note(&self) -> Option<&'static str> {
         None
+    }
+
+    fn checked_on_update(&self, changed: &[&str]) -> bool {
+        // Only the declared fields can change in place (source and connection force a
+        // replace); a new label or schedule reads nothing new.
+        changed.iter().any(|field| field.starts_with("fields."))
+    }
+
+    fn check<'a>(
+        &'a self,
+        client: &'a Client,
+        context: &'a CheckContext<'a>,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        async move { super::source_check::check(client, self, context).await.map(Some) }.boxed()
+    }
+
+    fn verify<'a>(
+        &'a self,
+        _client: &'a Client,
+        _id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CheckOutcome>, ApiError>> {
+        // A stream has no test of its own; its first run shows whether it works.
+        async { Ok(None) }.boxed()
     }
 }

@@ -2,6 +2,7 @@
 //! data lake object (DLO), in the `ssot/data-streams` collection, addressed by API name.
 
 mod driver;
+mod source_check;
 mod spec;
 mod wire;
 

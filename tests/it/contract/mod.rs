@@ -580,14 +580,22 @@ fn d360_and_the_emulator_pass_the_published_spec() {
     let recorder = Recorder::start(&emulator.url);
     let work = Work::new();
 
-    // d360 itself: plan, apply (creates), apply (PUT and PATCH), drift, import, prune, org check.
+    // d360 itself: plan, apply (creates, with the connection test before, the stream's source
+    // browsed before its create and the connection tested after), apply (PUT and PATCH), drift,
+    // import, prune, org check.
     write_manifests(&work, "Contract clinic", 2, true);
     run(d360(&work, &recorder).args(["plan", "manifests"]), &[0], "first plan");
     run(
-        d360(&work, &recorder).args(["apply", "manifests", "--auto-approve"]),
+        d360(&work, &recorder).args(["plan", "manifests", "--check"]),
+        &[0],
+        "first plan, checked",
+    );
+    let created = run(
+        d360(&work, &recorder).args(["apply", "manifests", "--auto-approve", "--check", "--verify"]),
         &[0],
         "create",
     );
+    assert!(created.contains("Verify: 1 passed, 0 failed."), "{created}");
     write_manifests(&work, "Contract clinic, renamed", 5, true);
     run(
         d360(&work, &recorder).args(["apply", "manifests", "--auto-approve"]),

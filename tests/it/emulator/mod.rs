@@ -186,7 +186,7 @@ pub(crate) fn connection_body(name: &str) -> Value {
         "name": name,
         "method": "Ingress",
         "parameters": [
-            {"paramName": "jdbc_connection_url", "value": "jdbc:mysql://db.example.internal:3306"},
+            {"paramName": "jdbc_connection_url", "value": "jdbc:mysql://spike.example.internal:3306"},
             {"paramName": "DATABASE", "value": "clinic"}
         ],
         "credentials": [
