@@ -145,9 +145,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         ));
     }
     let options = args.selection.options()?;
-    let loaded = match saved_path {
-        Some(_) => None,
-        None => Some(manifests::load(&args.selection.paths)?),
+    let loaded = if saved_path.is_some() {
+        None
+    } else {
+        let loaded = manifests::load(&args.selection.paths)?;
+        planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
+        Some(loaded)
     };
     let session = session::open(global).await?;
     let result = run_in(

@@ -21,6 +21,10 @@ pub(crate) struct Args {
     /// Write the report to this file instead of stdout (the summary line still goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// Check even when no manifest declares anything (every managed object then shows as no
+    /// longer declared).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,8 +37,13 @@ pub(crate) enum Format {
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.paths)?;
+    let options = crate::plan::Options {
+        allow_empty: args.allow_empty,
+        ..crate::plan::Options::default()
+    };
+    planning::refuse_empty(&args.paths, &loaded, &options)?;
     let session = session::open(global).await?;
-    let planned = planning::make(&session, &loaded.resources, &crate::plan::Options::default()).await;
+    let planned = planning::make(&session, &loaded.resources, &options).await;
     session.close().await;
     let planned = planned?;
     let declared: Vec<_> = loaded.resources.iter().map(|d| d.resource.key()).collect();

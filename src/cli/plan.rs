@@ -52,6 +52,7 @@ pub(crate) fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let options = args.selection.options()?;
     let loaded = manifests::load(&args.selection.paths)?;
+    planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;
     session.close().await;

@@ -20,6 +20,65 @@ pub(crate) struct Options {
     pub(crate) targets: Vec<ResourceKey>,
     /// `--selector key=value`: only declared resources with these labels (and dependencies).
     pub(crate) selector: Vec<(String, String)>,
+    /// `--allow-empty`: plan even when no resource is declared.
+    pub(crate) allow_empty: bool,
+    /// `--max-delete-fraction`: the most deletes a plan may hold without `--allow-mass-delete`.
+    pub(crate) delete_limit: DeleteLimit,
+    /// `--allow-mass-delete`: no limit on deletes.
+    pub(crate) allow_mass_delete: bool,
+}
+
+/// How many deletes make a mass deletion (refused without `--allow-mass-delete`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum DeleteLimit {
+    /// A share of the managed objects (`0.25`: more than a quarter is refused).
+    Fraction(f64),
+    /// A number of objects (`5`: more than five is refused).
+    Count(usize),
+}
+
+impl Default for DeleteLimit {
+    fn default() -> Self {
+        DeleteLimit::Fraction(0.25)
+    }
+}
+
+impl DeleteLimit {
+    /// The most deletes allowed among `managed` objects. Deleting one object is never a mass
+    /// deletion, so a small org can still prune its last stray object.
+    #[must_use]
+    pub(crate) fn allowed(self, managed: usize) -> usize {
+        let limit = match self {
+            DeleteLimit::Fraction(share) => {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "object counts are far below 2^52 and the share is between 0 and 1"
+                )]
+                let allowed = (managed as f64 * share).floor() as usize;
+                allowed
+            }
+            DeleteLimit::Count(count) => count,
+        };
+        limit.max(1)
+    }
+
+    /// `25%` or `5 objects`, for messages.
+    #[must_use]
+    pub(crate) fn describe(self) -> String {
+        match self {
+            DeleteLimit::Fraction(share) => format!("{}%", (share * 100.0).round()),
+            DeleteLimit::Count(count) => format!("{count} object{}", if count == 1 { "" } else { "s" }),
+        }
+    }
+}
+
+/// The error for a declaration with no resource at all, unless `--allow-empty`: planning
+/// against nothing (from the wrong folder, say) would offer to delete everything managed.
+#[must_use]
+pub(crate) fn refuse_empty(desired: &[Declared], options: &Options) -> Option<PlanError> {
+    (desired.is_empty() && !options.allow_empty).then_some(PlanError::NoManifests)
 }
 
 /// Everything a plan is made of.
@@ -68,6 +127,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
             .collect(),
         unchanged: 0,
     };
+    builder.errors.extend(refuse_empty(inputs.desired, inputs.options));
     builder.org_findings();
     builder.selected = builder.selection();
     for declared in inputs.desired {
@@ -76,9 +136,10 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
         }
     }
     builder.cascade_replacements();
-    let no_longer_declared = builder.undeclared();
+    let (no_longer_declared, protected) = builder.undeclared();
     builder.check_deletes();
-    builder.finish(no_longer_declared)
+    builder.check_mass_delete();
+    builder.finish(no_longer_declared, protected)
 }
 
 impl Builder<'_> {
@@ -313,11 +374,13 @@ impl Builder<'_> {
         }
     }
 
-    /// Managed resources no manifest declares: deleted with `--prune`, forgotten when gone
-    /// from the org, listed otherwise.
-    fn undeclared(&mut self) -> Vec<LiveRef> {
+    /// Managed resources no manifest declares: deleted with `--prune` (unless `preventDestroy`
+    /// was recorded: then protected and kept), forgotten when gone from the org, listed
+    /// otherwise. Returns the no-longer-declared and the protected objects.
+    fn undeclared(&mut self) -> (Vec<LiveRef>, Vec<LiveRef>) {
         let inputs = self.inputs;
         let mut no_longer_declared = Vec::new();
+        let mut protected = Vec::new();
         for (key, managed) in &inputs.state.resources {
             if self.declared.contains_key(key) || !self.in_selection(key) {
                 continue;
@@ -334,10 +397,12 @@ impl Builder<'_> {
                 origin: None,
             };
             match inputs.live.get(key) {
+                Some(object) if inputs.options.prune && managed.prevent_destroy => protected.push(LiveRef {
+                    kind: key.kind,
+                    name: key.name.clone(),
+                    id: object.id.clone(),
+                }),
                 Some(object) if inputs.options.prune => {
-                    if managed.prevent_destroy {
-                        self.errors.push(PlanError::PruneProtected { key: key.clone() });
-                    }
                     self.actions.push(bare(
                         ActionKind::Delete,
                         object.id.clone(),
@@ -359,7 +424,22 @@ impl Builder<'_> {
                 None => {}
             }
         }
-        no_longer_declared
+        (no_longer_declared, protected)
+    }
+
+    /// A plan deleting more of the managed objects than `--max-delete-fraction` allows is
+    /// refused unless `--allow-mass-delete`: the usual cause is the wrong folder or selector.
+    fn check_mass_delete(&mut self) {
+        let options = self.inputs.options;
+        let deletes = self.actions.iter().filter(|a| a.action == ActionKind::Delete).count();
+        let managed = self.inputs.state.resources.len();
+        if !options.allow_mass_delete && deletes > options.delete_limit.allowed(managed) {
+            self.errors.push(PlanError::MassDelete {
+                deletes,
+                managed,
+                limit: options.delete_limit.describe(),
+            });
+        }
     }
 
     /// An object cannot be deleted while a live object that stays depends on it.
@@ -383,7 +463,7 @@ impl Builder<'_> {
         }
     }
 
-    fn finish(mut self, no_longer_declared: Vec<LiveRef>) -> Plan {
+    fn finish(mut self, no_longer_declared: Vec<LiveRef>, protected: Vec<LiveRef>) -> Plan {
         let inputs = self.inputs;
         let unmanaged: Vec<LiveRef> = inputs
             .live
@@ -406,6 +486,7 @@ impl Builder<'_> {
             actions: self.actions,
             unmanaged,
             no_longer_declared,
+            protected,
             warnings: self.warnings,
             errors: self.errors,
             prune: inputs.options.prune,

@@ -23,9 +23,17 @@ pub(crate) enum PlanError {
     )]
     ReplaceProtected { key: ResourceKey, reason: String },
     #[error(
-        "{key}: lifecycle.preventDestroy was set when it was applied; it cannot be pruned (declare it again, or `d360 state rm {key}` to stop managing it)"
+        "no resource is declared (no manifests found); check the paths, or pass --allow-empty to plan against an empty declaration"
     )]
-    PruneProtected { key: ResourceKey },
+    NoManifests,
+    #[error(
+        "the plan deletes {deletes} of {managed} managed objects, more than --max-delete-fraction allows ({limit}); check the paths and selection, or pass --allow-mass-delete if that is intended"
+    )]
+    MassDelete {
+        deletes: usize,
+        managed: usize,
+        limit: String,
+    },
     /// A replace takes a dependent along that the selection leaves out.
     #[error("{replaced} is replaced, which needs {dependent} (outside --target) replaced too; include it in --target")]
     CascadeOutsideSelection {

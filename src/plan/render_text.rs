@@ -143,6 +143,21 @@ pub(crate) fn render(plan: &Plan, paint: Paint) -> String {
         }
         out.push('\n');
     }
+    if !plan.protected.is_empty() {
+        out.push_str(&paint.bold("Protected by lifecycle.preventDestroy (no longer declared, will not be deleted):"));
+        out.push('\n');
+        for object in &plan.protected {
+            out.push_str(&format!(
+                "  {} {}/{} (id {}) {}\n",
+                paint.dim("#"),
+                object.kind,
+                object.name,
+                object.id,
+                paint.dim("protected, will not be deleted")
+            ));
+        }
+        out.push('\n');
+    }
     for warning in &plan.warnings {
         out.push_str(&format!("{} {warning}\n", paint.yellow("warning:")));
     }

@@ -234,12 +234,98 @@ fn prune_deletes_only_when_asked_and_respects_prevent_destroy() {
         0,
     );
 
+    // preventDestroy outlives the manifest: the prune plan keeps the object, and says so.
     std::fs::remove_file(work.path().join("manifests/Conn_Guarded.yaml")).expect("remove manifest");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--prune"]), "pw"), 1);
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]),
+            "pw",
+        ),
+        0,
+    );
     assert!(
-        plan.stdout.contains("Conn_Guarded") && plan.stdout.contains("preventDestroy"),
+        plan.stdout.contains("Connection/Conn_Guarded") && plan.stdout.contains("protected, will not be deleted"),
         "{plan:?}"
     );
+    assert!(
+        !plan.stdout.contains("will be deleted") && !plan.stdout.contains("error"),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn a_prune_from_an_empty_folder_is_refused_and_changes_nothing() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    for name in ["Conn_E1", "Conn_E2", "Conn_E3", "Conn_E4"] {
+        write_connection(&work, name, "AwsRdsMySql", "Kept", "clinic", "");
+    }
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
+    std::fs::create_dir_all(work.path().join("empty")).expect("an empty folder");
+    let before = super::org_snapshot::snapshot(&emulator);
+
+    for command in [
+        vec!["plan", "--prune", "empty"],
+        vec!["apply", "--prune", "--auto-approve", "empty"],
+        vec!["drift", "empty"],
+    ] {
+        let refused = expect(with_secrets(work.d360(&emulator).args(&command), "pw"), 1);
+        assert!(
+            refused
+                .stderr
+                .contains("no resource is declared in `empty` (0 manifest files read)")
+                && refused.stderr.contains("--allow-empty"),
+            "{command:?}: {refused:?}"
+        );
+    }
+    // Allowed empty, the prune is a mass deletion: still refused, and the plan says why.
+    let refused = expect(
+        with_secrets(
+            work.d360(&emulator)
+                .args(["apply", "--prune", "--auto-approve", "--allow-empty", "empty"]),
+            "pw",
+        ),
+        1,
+    );
+    assert!(
+        refused.stdout.contains("the plan deletes 4 of 4 managed objects")
+            && refused.stdout.contains("--allow-mass-delete"),
+        "{refused:?}"
+    );
+    // Dropping one manifest is within the default quarter.
+    std::fs::remove_file(work.path().join("manifests/Conn_E4.yaml")).expect("remove manifest");
+    expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]),
+            "pw",
+        ),
+        2,
+    );
+    assert_eq!(
+        super::org_snapshot::snapshot(&emulator),
+        before,
+        "a refused plan changes nothing"
+    );
+
+    expect(
+        with_secrets(
+            work.d360(&emulator).args([
+                "apply",
+                "--prune",
+                "--auto-approve",
+                "--allow-empty",
+                "--allow-mass-delete",
+                "empty",
+            ]),
+            "pw",
+        ),
+        0,
+    );
+    let after = super::org_snapshot::snapshot(&emulator);
+    assert_eq!(after["connections"]["AwsRdsMySql"], serde_json::json!([]), "{after}");
 }
 
 #[test]
