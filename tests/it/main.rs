@@ -19,6 +19,7 @@ mod hostile;
 mod import;
 mod interrupt;
 mod leaks;
+mod local_org;
 mod manifests;
 mod org_access;
 mod org_snapshot;
