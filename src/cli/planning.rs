@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use super::CliError;
 use super::session::Session;
 use crate::manifest::Declared;
-use crate::model::ResourceKey;
 use crate::plan::{self, DeleteLimit};
 use crate::refresh::HttpOrg;
 
@@ -15,9 +14,14 @@ use crate::refresh::HttpOrg;
 pub(crate) struct Selection {
     /// Manifest files or folders (default: ./manifests, else the current folder).
     pub(crate) paths: Vec<PathBuf>,
-    /// Only this resource (and what it depends on). Repeatable. Example: `Connection/AWS_RDS_c01`.
+    /// Only this resource (and what it depends on). Repeatable. `Connection/AWS_RDS_c01`, or
+    /// a bare name (`AWS_RDS_c01`) when only one resource has it.
     #[arg(long, value_name = "KIND/NAME")]
     pub(crate) target: Vec<String>,
+    /// Leave this resource out, whatever else selects it (it is neither changed nor pruned).
+    /// Repeatable; `KIND/NAME` or a bare name.
+    #[arg(long, value_name = "KIND/NAME")]
+    pub(crate) exclude: Vec<String>,
     /// Only resources with this label (and what they depend on). Repeatable; all must match.
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) selector: Vec<String>,
@@ -34,6 +38,15 @@ pub(crate) struct Selection {
     /// Allow a plan that deletes more than `--max-delete-fraction` of the managed objects.
     #[arg(long)]
     pub(crate) allow_mass_delete: bool,
+}
+
+/// A `--target`/`--exclude` value: `KIND/NAME` or a bare name.
+fn address(flag: &str, text: &str) -> Result<plan::Address, CliError> {
+    plan::Address::parse(text).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{flag} `{text}`: expected KIND/NAME such as `Connection/AWS_RDS_c01` or `DataStream/Clinic_c01_Patients`, or a bare name"
+        ))
+    })
 }
 
 /// `--max-delete-fraction`: `0.25` or `25%` is a share, a whole number `5` a count.
@@ -82,11 +95,12 @@ impl Selection {
         let targets = self
             .target
             .iter()
-            .map(|text| {
-                ResourceKey::parse(text).ok_or_else(|| {
-                    CliError::Usage(format!("--target `{text}`: expected KIND/NAME such as `Connection/AWS_RDS_c01` or `DataStream/Clinic_c01_Patients`"))
-                })
-            })
+            .map(|text| address("--target", text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let exclude = self
+            .exclude
+            .iter()
+            .map(|text| address("--exclude", text))
             .collect::<Result<Vec<_>, _>>()?;
         let selector = self
             .selector
@@ -104,6 +118,7 @@ impl Selection {
         Ok(plan::Options {
             prune: self.prune,
             targets,
+            exclude,
             selector,
             allow_empty: self.allow_empty,
             delete_limit: self.max_delete_fraction,

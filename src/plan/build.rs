@@ -16,8 +16,10 @@ use crate::state::State;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
     pub(crate) prune: bool,
-    /// `--target KIND/NAME`: only these (and what they depend on).
-    pub(crate) targets: Vec<ResourceKey>,
+    /// `--target KIND/NAME` (or a bare name): only these (and what they depend on).
+    pub(crate) targets: Vec<Address>,
+    /// `--exclude KIND/NAME` (or a bare name): never these, whatever else selects them.
+    pub(crate) exclude: Vec<Address>,
     /// `--selector key=value`: only declared resources with these labels (and dependencies).
     pub(crate) selector: Vec<(String, String)>,
     /// `--allow-empty`: plan even when no resource is declared.
@@ -26,6 +28,48 @@ pub(crate) struct Options {
     pub(crate) delete_limit: DeleteLimit,
     /// `--allow-mass-delete`: no limit on deletes.
     pub(crate) allow_mass_delete: bool,
+}
+
+/// A resource as the user names it: `Kind/name`, or a bare name (any kind with that name,
+/// when exactly one resource has it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Address {
+    pub(crate) kind: Option<crate::model::Kind>,
+    pub(crate) name: String,
+}
+
+impl Address {
+    /// `Connection/X` or `X`; `None` for an empty name or an unknown kind.
+    #[must_use]
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.contains('/') {
+            let key = ResourceKey::parse(text)?;
+            return Some(key.into());
+        }
+        (!text.is_empty()).then(|| Self {
+            kind: None,
+            name: text.to_owned(),
+        })
+    }
+}
+
+impl From<ResourceKey> for Address {
+    fn from(key: ResourceKey) -> Self {
+        Self {
+            kind: Some(key.kind),
+            name: key.name,
+        }
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            Some(kind) => write!(f, "{kind}/{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
 }
 
 /// How many deletes make a mass deletion (refused without `--allow-mass-delete`).
@@ -104,6 +148,7 @@ struct Builder<'a> {
     inputs: &'a Inputs<'a>,
     declared: BTreeMap<ResourceKey, &'a Declared>,
     selected: Option<BTreeSet<ResourceKey>>,
+    excluded: BTreeSet<ResourceKey>,
     actions: Vec<Action>,
     errors: Vec<PlanError>,
     warnings: Vec<String>,
@@ -117,6 +162,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
         inputs,
         declared: inputs.desired.iter().map(|d| (d.resource.key(), d)).collect(),
         selected: None,
+        excluded: BTreeSet::new(),
         actions: Vec::new(),
         errors: Vec::new(),
         warnings: inputs
@@ -130,6 +176,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
     builder.errors.extend(refuse_empty(inputs.desired, inputs.options));
     builder.org_findings();
     builder.selected = builder.selection();
+    builder.excluded = builder.exclusion();
     for declared in inputs.desired {
         if builder.in_selection(&declared.resource.key()) {
             builder.reconcile(declared);
@@ -144,7 +191,58 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
 
 impl Builder<'_> {
     fn in_selection(&self, key: &ResourceKey) -> bool {
-        self.selected.as_ref().is_none_or(|s| s.contains(key))
+        !self.excluded.contains(key) && self.selected.as_ref().is_none_or(|s| s.contains(key))
+    }
+
+    /// The declared or managed keys an address names: the key itself, or for a bare name
+    /// every kind with that name (more than one is an error: ambiguous).
+    fn resolve(&mut self, address: &Address, flag: &'static str) -> Option<ResourceKey> {
+        let state = self.inputs.state;
+        let known = |key: &ResourceKey| self.declared.contains_key(key) || state.get(key).is_some();
+        let matching: BTreeSet<ResourceKey> = match address.kind {
+            Some(kind) => [ResourceKey::new(kind, address.name.clone())]
+                .into_iter()
+                .filter(known)
+                .collect(),
+            None => self
+                .declared
+                .keys()
+                .chain(state.resources.keys())
+                .filter(|key| key.name == address.name)
+                .cloned()
+                .collect(),
+        };
+        let mut matching = matching.into_iter();
+        match (matching.next(), matching.next()) {
+            (Some(key), None) => Some(key),
+            (None, _) => {
+                self.errors.push(PlanError::UnknownAddress {
+                    flag,
+                    address: address.to_string(),
+                });
+                None
+            }
+            (Some(first), Some(second)) => {
+                let mut kinds = vec![first.to_string(), second.to_string()];
+                kinds.extend(matching.map(|k| k.to_string()));
+                self.errors.push(PlanError::AmbiguousAddress {
+                    flag,
+                    address: address.to_string(),
+                    candidates: kinds.join(", "),
+                });
+                None
+            }
+        }
+    }
+
+    /// The keys `--exclude` names.
+    fn exclusion(&mut self) -> BTreeSet<ResourceKey> {
+        let options = self.inputs.options;
+        options
+            .exclude
+            .iter()
+            .filter_map(|address| self.resolve(address, "--exclude"))
+            .collect()
     }
 
     /// Findings of the org checks, and listings the org refused that no finding explains.
@@ -170,27 +268,29 @@ impl Builder<'_> {
         if options.targets.is_empty() && options.selector.is_empty() {
             return None;
         }
-        let state = self.inputs.state;
-        let mut selected = BTreeSet::new();
-        for (key, declared) in &self.declared {
-            let labels = declared.resource.labels();
-            let by_label = !options.selector.is_empty()
-                && options
-                    .selector
-                    .iter()
-                    .all(|(k, v)| labels.get(k).is_some_and(|l| l == v));
-            if options.targets.contains(key) || by_label {
-                selected.insert(key.clone());
+        let mut selected: BTreeSet<ResourceKey> = options
+            .targets
+            .iter()
+            .filter_map(|address| self.resolve(address, "--target"))
+            .collect();
+        if !options.selector.is_empty() {
+            let by_label: Vec<ResourceKey> = self
+                .declared
+                .iter()
+                .filter(|(_, declared)| {
+                    let labels = declared.resource.labels();
+                    options
+                        .selector
+                        .iter()
+                        .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+                })
+                .map(|(key, _)| key.clone())
+                .collect();
+            if by_label.is_empty() {
+                let pairs: Vec<String> = options.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                self.errors.push(PlanError::SelectorMatchesNothing(pairs.join(",")));
             }
-        }
-        for target in &options.targets {
-            let managed = state.get(target).is_some();
-            if !self.declared.contains_key(target) && !managed {
-                self.errors.push(PlanError::UnknownTarget(target.clone()));
-            }
-            if managed {
-                selected.insert(target.clone());
-            }
+            selected.extend(by_label);
         }
         // Dependencies come along: a stream's connection must exist first.
         let dependencies: Vec<ResourceKey> = selected

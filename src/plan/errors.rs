@@ -9,8 +9,16 @@ use crate::model::ResourceKey;
 /// One problem that makes a plan impossible to apply.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PlanError {
-    #[error("--target {0} matches no declared or managed resource")]
-    UnknownTarget(ResourceKey),
+    #[error("{flag} `{address}` matches no declared or managed resource")]
+    UnknownAddress { flag: &'static str, address: String },
+    #[error("{flag} `{address}` is ambiguous: {candidates}; give KIND/NAME")]
+    AmbiguousAddress {
+        flag: &'static str,
+        address: String,
+        candidates: String,
+    },
+    #[error("--selector `{0}` matches no declared resource")]
+    SelectorMatchesNothing(String),
     /// Credentials the action must send cannot be read now.
     #[error("{key}: cannot {action}: {}", .problems.join("; "))]
     SecretsUnavailable {

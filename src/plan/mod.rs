@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use build::{DeleteLimit, Inputs, Options, build, refuse_empty};
+pub(crate) use build::{Address, DeleteLimit, Inputs, Options, build, refuse_empty};
 pub(crate) use errors::PlanError;
 pub(crate) use make::{Planned, PlanningError, make};
 pub(crate) use render_markdown::render as render_markdown;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ActionKind, DeleteLimit, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
+use super::{ActionKind, Address, DeleteLimit, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
 use crate::kinds::{Connection, DataStream, LiveObject, Method, Resource};
 use crate::manifest::{Declared, Origin, Pos};
 use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
@@ -421,7 +421,7 @@ fn a_target_brings_its_dependencies_and_an_unknown_one_is_an_error() {
             declared(stream("S", "A")),
         ],
         options: Options {
-            targets: vec![key(Kind::DataStream, "S"), key(Kind::Connection, "Nope")],
+            targets: vec![key(Kind::DataStream, "S").into(), key(Kind::Connection, "Nope").into()],
             ..Options::default()
         },
         ..Case::default()
@@ -434,7 +434,10 @@ fn a_target_brings_its_dependencies_and_an_unknown_one_is_an_error() {
         ],
         1,
     );
-    assert_eq!(plan.errors[0], PlanError::UnknownTarget(key(Kind::Connection, "Nope")));
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "--target `Connection/Nope` matches no declared or managed resource"
+    );
 }
 
 #[test]
@@ -469,5 +472,70 @@ fn the_api_estimate_counts_each_action_and_the_read() {
         api.describe().contains("the org has 1000 of 15000 left today"),
         "{}",
         api.describe()
+    );
+}
+
+fn address(text: &str) -> Address {
+    Address::parse(text).expect("an address")
+}
+
+#[test]
+fn bare_names_select_when_unambiguous_and_exclude_leaves_out() {
+    let mut case = Case {
+        desired: vec![
+            declared(connection("A")),
+            declared(connection("B")),
+            declared(connection("Twin")),
+            declared(stream("Twin", "A")),
+        ],
+        ..Case::default()
+    };
+    case.options.targets = vec![address("B")];
+    check(&case, &[(ActionKind::Create, key(Kind::Connection, "B"))], 0);
+
+    case.options.targets = vec![address("Twin")];
+    let plan = check(&case, &[], 1);
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "--target `Twin` is ambiguous: Connection/Twin, DataStream/Twin; give KIND/NAME"
+    );
+
+    case.options.targets = vec![];
+    case.options.exclude = vec![address("Connection/Twin"), address("B")];
+    check(
+        &case,
+        &[
+            (ActionKind::Create, key(Kind::Connection, "A")),
+            (ActionKind::Create, key(Kind::DataStream, "Twin")),
+        ],
+        0,
+    );
+    case.options.exclude = vec![address("Nope")];
+    let plan = case.plan();
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "--exclude `Nope` matches no declared or managed resource"
+    );
+}
+
+#[test]
+fn excluded_managed_objects_are_not_pruned() {
+    let mut case = pruning(2);
+    case.options.exclude = vec![address("C"), address("D")];
+    let plan = check(&case, &[], 0);
+    assert!(plan.no_longer_declared.is_empty(), "{:?}", plan.no_longer_declared);
+}
+
+#[test]
+fn a_selector_matching_nothing_is_an_error() {
+    let mut case = Case {
+        desired: vec![declared(connection("A"))],
+        ..Case::default()
+    };
+    case.options.selector = vec![("team".to_owned(), "nobody".to_owned())];
+    let plan = check(&case, &[], 1);
+    assert_eq!(
+        plan.errors,
+        [PlanError::SelectorMatchesNothing("team=nobody".to_owned())]
     );
 }

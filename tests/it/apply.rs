@@ -447,3 +447,63 @@ fn a_second_apply_fails_naming_the_lock_holder() {
     assert_eq!(second.code, 1, "{second:?}");
     assert!(second.stderr.contains("locked by `d360 apply` (pid"), "{second:?}");
 }
+
+#[test]
+fn selection_accepts_bare_names_excludes_and_refuses_what_matches_nothing() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    for name in ["Sel_A", "Sel_B", "Sel_C"] {
+        write_connection(&work, name, "AwsRdsMySql", "Selected", "clinic", "");
+    }
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--target", "Sel_B"]), "pw"),
+        0,
+    );
+    assert!(
+        plan.stdout.contains("+ Connection/Sel_B") && !plan.stdout.contains("Sel_A"),
+        "{plan:?}"
+    );
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--exclude", "Connection/Sel_B"]),
+            "pw",
+        ),
+        0,
+    );
+    assert!(
+        plan.stdout.contains("+ Connection/Sel_A") && !plan.stdout.contains("Sel_B"),
+        "{plan:?}"
+    );
+    for (flag, value, message) in [
+        (
+            "--selector",
+            "team=nobody",
+            "--selector `team=nobody` matches no declared resource",
+        ),
+        (
+            "--target",
+            "Nobody",
+            "--target `Nobody` matches no declared or managed resource",
+        ),
+        (
+            "--exclude",
+            "Nobody",
+            "--exclude `Nobody` matches no declared or managed resource",
+        ),
+    ] {
+        let refused = expect(
+            with_secrets(
+                work.d360(&emulator).args(["apply", "--auto-approve", flag, value]),
+                "pw",
+            ),
+            1,
+        );
+        assert!(refused.stdout.contains(message), "{refused:?}");
+    }
+    let empty = super::org_snapshot::snapshot(&emulator);
+    assert_eq!(
+        empty["connections"]["AwsRdsMySql"],
+        serde_json::json!([]),
+        "nothing applied"
+    );
+}
