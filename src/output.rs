@@ -104,13 +104,17 @@ impl Paint {
 
 /// An error and its causes, each once: a cause whose text the error (or an earlier cause)
 /// already contains is left out, so `#[error(transparent)]` and messages that quote their
-/// source do not print it twice.
+/// source do not print it twice. I/O errors read as the OS says them (`No such file or
+/// directory`).
 #[must_use]
 pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut texts: Vec<String> = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {
-        let text = cause.to_string();
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => d360_wire::files::plain(io),
+            None => cause.to_string(),
+        };
         if !texts.iter().any(|earlier| earlier.contains(&text)) {
             texts.push(text);
         }

@@ -14,6 +14,7 @@ mod chaos;
 mod contract;
 mod drift;
 mod emulator;
+mod errors;
 mod fleet;
 mod hostile;
 mod import;
