@@ -30,6 +30,12 @@ fn color_allowed() -> bool {
     !NO_COLOR.load(Ordering::Relaxed) && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
+/// Whether stdout is a terminal (compact plans for long ones).
+#[must_use]
+pub(crate) fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
 /// Whether stderr is a terminal (progress bars, prompts).
 #[must_use]
 pub(crate) fn stderr_is_terminal() -> bool {

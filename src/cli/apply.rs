@@ -48,6 +48,8 @@ pub(crate) struct Args {
     /// `text`: the plan, then progress; `json`: one JSON event per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) layout: plan_command::Layout,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -198,7 +200,7 @@ async fn run_in(
     };
     let plan = &prepared.plan;
     match args.format {
-        Format::Text => plan_command::print(plan, plan_command::Format::Text)?,
+        Format::Text => plan_command::print(plan, plan_command::Format::Text, args.layout)?,
         Format::Json => output::data(&serde_json::json!({"event": "plan", "summary": plan.summary, "errors": plan.errors, "warnings": plan.warnings}).to_string()),
     }
     if !plan.errors.is_empty() {
@@ -294,9 +296,24 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
             };
             let line = report.summary_line(plan);
             output::data(&if complete { paint.green(&line) } else { paint.red(&line) });
-            if !complete && !report.interrupted && report.stopped.is_none() {
+            let failures = report.failures(plan);
+            if !failures.is_empty() {
+                let mut recap = format!(
+                    "{} of {} action{} did not finish:",
+                    failures.len(),
+                    plan.actions.len(),
+                    if plan.actions.len() == 1 { "" } else { "s" }
+                );
+                for (key, reason) in &failures {
+                    recap.push_str(&format!("\n  {key}: {reason}"));
+                }
+                output::message(&recap);
+            }
+            if complete {
+                output::message("Next: `d360 plan` should now report no changes; `d360 drift` checks the org later.");
+            } else if !report.interrupted && report.stopped.is_none() {
                 output::message(
-                    "Fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
+                    "Next: fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
                 );
             }
         }

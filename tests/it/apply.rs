@@ -406,6 +406,18 @@ fn a_failed_create_leaves_the_others_done_and_state_true() {
         applied.stdout.contains("3 created") && applied.stdout.contains("2 failed"),
         "{applied:?}"
     );
+    // The recap at the end names each failure once, with its reason, and the next command.
+    let recap = applied
+        .stderr
+        .split("2 of 5 actions did not finish:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recap: {applied:?}"));
+    assert_eq!(recap.matches("\n  Connection/Fleet_").count(), 2, "{applied:?}");
+    assert!(recap.contains(": failed: "), "{applied:?}");
+    assert!(
+        recap.contains("Next: fix the failures above and run `d360 apply` again"),
+        "{applied:?}"
+    );
     let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
     assert_eq!(listed.stdout.lines().count(), 3, "{listed:?}");
     let plan = expect(
@@ -505,5 +517,56 @@ fn selection_accepts_bare_names_excludes_and_refuses_what_matches_nothing() {
         empty["connections"]["AwsRdsMySql"],
         serde_json::json!([]),
         "nothing applied"
+    );
+}
+
+#[test]
+fn compact_plans_show_one_line_per_resource_and_json_is_unchanged() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_fleet(&work, 4, "Compact");
+    let full = expect(with_secrets(work.d360(&emulator).args(["plan"]), "pw"), 0);
+    let compact = expect(with_secrets(work.d360(&emulator).args(["plan", "--compact"]), "pw"), 0);
+    let resource_lines: Vec<&str> = compact.stdout.lines().filter(|l| l.starts_with("+ ")).collect();
+    assert_eq!(resource_lines.len(), 4, "{compact:?}");
+    assert!(
+        resource_lines
+            .iter()
+            .all(|l| l.contains("will be created (") && l.ends_with(" fields)")),
+        "{compact:?}"
+    );
+    assert!(
+        compact.stdout.lines().count() < full.stdout.lines().count() / 2,
+        "{compact:?}\n{full:?}"
+    );
+    assert!(compact.stdout.contains("Plan: 4 to create"), "{compact:?}");
+    let json = |extra: &[&str]| {
+        let ran = expect(
+            with_secrets(
+                work.d360(&emulator).args(["plan", "--format", "json"]).args(extra),
+                "pw",
+            ),
+            0,
+        );
+        let mut plan: serde_json::Value = serde_json::from_str(&ran.stdout).expect("plan JSON");
+        plan["createdAt"] = serde_json::Value::Null;
+        plan["api"] = serde_json::Value::Null;
+        plan["stateLineage"] = serde_json::Value::Null;
+        plan
+    };
+    assert_eq!(json(&["--compact"]), json(&[]));
+    let applied = expect(
+        with_secrets(
+            work.d360(&emulator).args(["apply", "--auto-approve", "--compact"]),
+            "pw",
+        ),
+        0,
+    );
+    assert!(
+        applied.stdout.lines().filter(|l| l.starts_with("+ ")).count() == 4
+            && applied
+                .stderr
+                .contains("Next: `d360 plan` should now report no changes"),
+        "{applied:?}"
     );
 }
