@@ -5,9 +5,12 @@
 
 mod apply;
 mod auth;
+mod completions;
 mod drift;
 mod emulator;
 mod import;
+mod init;
+mod man;
 mod manifests;
 mod org;
 mod plan;
@@ -16,6 +19,7 @@ mod progress;
 mod render;
 mod schema;
 mod session;
+mod show;
 mod state;
 mod validate;
 
@@ -85,6 +89,14 @@ pub(crate) enum Command {
     Auth(auth::Args),
     /// Serve the Data 360 emulator.
     Emulator(emulator::Args),
+    /// Start a project: d360.yaml, manifests/ with an example, `.d360/` in .gitignore.
+    Init(init::Args),
+    /// Print a plan saved by `plan --out`, warning when it looks stale.
+    Show(show::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page, or write one page per command with `--out DIR`.
+    Man(man::Args),
 }
 
 /// How a command ended; the process exit code follows from it alone.
@@ -219,6 +231,10 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Org(args) => org::run(args, &global).await,
             Command::Auth(args) => auth::run(args, &global),
             Command::Emulator(args) => emulator::run(args, &global).await,
+            Command::Show(args) => show::run(args, &global).await,
+            Command::Init(args) => init::run(&args),
+            Command::Completions(args) => Ok(completions::run(&args)),
+            Command::Man(args) => man::run(&args),
         }
     });
     match result {

@@ -101,7 +101,7 @@ pub(crate) enum Format {
     Json,
 }
 
-fn selected(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
+pub(super) fn selected(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
     Ok(match session::select(global)? {
         OrgSelection::Local { state, .. } => ("local".to_owned(), state),
         OrgSelection::Remote(profile) => (profile.name.clone(), profile.state.clone()),

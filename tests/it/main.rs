@@ -11,6 +11,7 @@ mod apply;
 mod bad_input;
 mod budget;
 mod chaos;
+mod commands;
 mod contract;
 mod drift;
 mod emulator;

@@ -1,0 +1,100 @@
+//! The small commands: `completions`, `man`, `show`, `init`, `validate --format short`.
+
+use super::fleet::write_connection;
+use super::support::{EmulatorProcess, Work, bin, expect};
+
+fn secrets(command: &mut std::process::Command) -> &mut std::process::Command {
+    command.env("RDS_USER", "u").env("RDS_PASSWORD", "p")
+}
+
+#[test]
+fn completions_and_man_pages_are_generated() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = expect(bin().args(["completions", shell]), 0);
+        assert!(
+            script.stdout.contains("drift") && script.stdout.contains("--prune"),
+            "{shell}: {script:?}"
+        );
+    }
+    expect(bin().args(["completions", "tcsh"]), 2);
+    let page = expect(bin().arg("man"), 0);
+    assert!(
+        page.stdout.starts_with(".ie") && page.stdout.contains(".TH d360 1"),
+        "{page:?}"
+    );
+    let work = Work::new();
+    expect(bin().current_dir(work.path()).args(["man", "--out", "man"]), 0);
+    for page in ["d360.1", "d360-plan.1", "d360-drift.1", "d360-state.1"] {
+        assert!(work.path().join("man").join(page).is_file(), "{page}");
+    }
+}
+
+#[test]
+fn show_prints_a_saved_plan_and_warns_when_state_moved_on() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_connection(&work, "Show_A", "AwsRdsMySql", "A", "clinic", "");
+    expect(secrets(work.d360(&emulator).args(["plan", "--out", "plan.json"])), 0);
+    let shown = expect(work.d360(&emulator).args(["show", "plan.json"]), 0);
+    assert!(
+        shown.stdout.contains("+ Connection/Show_A will be created"),
+        "{shown:?}"
+    );
+    assert!(!shown.stderr.contains("stale"), "{shown:?}");
+    let json = expect(work.d360(&emulator).args(["show", "plan.json", "--format", "json"]), 0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan JSON");
+    assert_eq!(plan["summary"]["create"], 1);
+    let markdown = expect(
+        work.d360(&emulator).args(["show", "plan.json", "--format", "markdown"]),
+        0,
+    );
+    assert!(markdown.stdout.starts_with("### d360 plan for `env`"), "{markdown:?}");
+
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    let stale = expect(work.d360(&emulator).args(["show", "plan.json"]), 0);
+    assert!(stale.stderr.contains("warning: the plan may be stale"), "{stale:?}");
+    let other = expect(work.d360(&emulator).args(["show", "plan.json", "--org", "local"]), 0);
+    assert!(other.stderr.contains("made for org `env`"), "{other:?}");
+    expect(work.d360(&emulator).args(["show", "missing.json"]), 1);
+}
+
+#[test]
+fn init_writes_a_starter_that_validates_and_never_overwrites() {
+    let work = Work::new();
+    let ran = expect(bin().current_dir(work.path()).arg("init"), 0);
+    assert!(ran.stderr.contains("wrote ./d360.yaml"), "{ran:?}");
+    assert!(work.read(".gitignore").contains(".d360/"));
+    let valid = expect(bin().current_dir(work.path()).arg("validate"), 0);
+    assert!(valid.stdout.contains("valid:"), "{valid:?}");
+    work.write("d360.yaml", "orgs: {}\n# mine\n");
+    expect(bin().current_dir(work.path()).arg("init"), 1);
+    assert_eq!(work.read("d360.yaml"), "orgs: {}\n# mine\n");
+    assert_eq!(work.read(".gitignore").matches(".d360/").count(), 1);
+    let planned = expect(
+        secrets(bin().current_dir(work.path()).args(["plan", "--org", "local"])),
+        0,
+    );
+    assert!(planned.stdout.contains("+ Connection/Example_RDS_MySQL"), "{planned:?}");
+}
+
+#[test]
+fn validate_short_prints_one_line_per_problem() {
+    let work = Work::new();
+    work.write(
+        "manifests/bad.yaml",
+        "apiVersion: d360/v1\nkind: Connection\nmetadata:\n  name: x y\nspec:\n  connectorType: AwsRdsMySql\n  label: L\n  labl: 3\n",
+    );
+    let ran = expect(
+        bin().current_dir(work.path()).args(["validate", "--format", "short"]),
+        1,
+    );
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{ran:?}");
+    assert!(lines[0].starts_with("manifests/bad.yaml:4:9: error: "), "{ran:?}");
+    assert!(
+        lines[1].starts_with("manifests/bad.yaml:8:3: error: unknown field `labl`"),
+        "{ran:?}"
+    );
+    let matcher = regex::Regex::new(r"^[^:]+:\d+:\d+: (error|warning): .+$").expect("regex");
+    assert!(lines.iter().all(|l| matcher.is_match(l)), "{ran:?}");
+}
