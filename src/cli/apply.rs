@@ -22,6 +22,13 @@ pub(crate) struct Args {
     /// Manifest files or folders, or one plan file saved by `d360 plan --out`.
     #[command(flatten)]
     pub(crate) selection: Selection,
+    #[command(flatten)]
+    pub(crate) execution: Execution,
+}
+
+/// How a plan is carried out (shared by `apply` and `destroy`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Execution {
     /// Do not ask for confirmation (needed when stdin is not a terminal, as in CI).
     #[arg(long)]
     pub(crate) auto_approve: bool,
@@ -103,7 +110,7 @@ fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
     }
 }
 
-impl Args {
+impl Execution {
     /// Steps the scheduler keeps started, and the requests the client keeps in flight.
     fn concurrency(&self) -> (usize, Concurrency) {
         match self.parallelism {
@@ -156,7 +163,8 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     };
     let session = session::open(global).await?;
     let result = run_in(
-        &args,
+        &args.execution,
+        "d360 apply",
         &session,
         saved_path.as_deref(),
         loaded.as_ref().map(|l| l.resources.as_slice()),
@@ -167,14 +175,16 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     result
 }
 
-async fn run_in(
-    args: &Args,
+/// Plans (or re-checks a saved plan), confirms and executes, under the state lock.
+pub(crate) async fn run_in(
+    args: &Execution,
+    command: &str,
     session: &Session,
     saved_path: Option<&std::path::Path>,
     desired: Option<&[crate::manifest::Declared]>,
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
-    let lock = session.store.lock("d360 apply", args.lock_timeout).await?;
+    let lock = session.store.lock(command, args.lock_timeout).await?;
     let (prepared, saved) = match (saved_path, desired) {
         (Some(path), _) => {
             let plan = plan::load_saved(path)?;

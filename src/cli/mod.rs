@@ -6,6 +6,7 @@
 mod apply;
 mod auth;
 mod completions;
+mod destroy;
 mod drift;
 mod emulator;
 mod import;
@@ -77,6 +78,8 @@ pub(crate) enum Command {
     Plan(plan::Args),
     /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
     Apply(apply::Args),
+    /// Delete managed objects (all, or the targets), guarded like `apply --prune`.
+    Destroy(destroy::Args),
     /// Report objects changed, deleted or created outside d360 (exit 2 on drift).
     Drift(drift::Args),
     /// Write manifests for live objects and record them as managed.
@@ -225,6 +228,7 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Schema(args) => schema::run(&args),
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,
+            Command::Destroy(args) => destroy::run(args, &global).await,
             Command::Drift(args) => drift::run(args, &global).await,
             Command::Import(args) => import::run(args, &global).await,
             Command::State(args) => state::run(args, &global).await,

@@ -50,7 +50,7 @@ fn address(flag: &str, text: &str) -> Result<plan::Address, CliError> {
 }
 
 /// `--max-delete-fraction`: `0.25` or `25%` is a share, a whole number `5` a count.
-fn parse_delete_limit(text: &str) -> Result<DeleteLimit, String> {
+pub(crate) fn parse_delete_limit(text: &str) -> Result<DeleteLimit, String> {
     let text = text.trim();
     let refused = || format!("`{text}` is neither a share such as `0.25` or `25%` nor a count such as `5`");
     if let Some(percent) = text.strip_suffix('%') {

@@ -98,3 +98,101 @@ fn validate_short_prints_one_line_per_problem() {
     let matcher = regex::Regex::new(r"^[^:]+:\d+:\d+: (error|warning): .+$").expect("regex");
     assert!(lines.iter().all(|l| matcher.is_match(l)), "{ran:?}");
 }
+
+#[test]
+fn state_mv_rekeys_a_record_and_refuses_clashes() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_connection(&work, "Mv_A", "AwsRdsMySql", "A", "clinic", "");
+    write_connection(&work, "Mv_B", "AwsRdsMySql", "B", "clinic", "");
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    let before = expect(
+        work.d360(&emulator).args(["state", "show", "Mv_A", "--format", "json"]),
+        0,
+    );
+    let before: serde_json::Value = serde_json::from_str(&before.stdout).expect("JSON");
+
+    let clash = expect(work.d360(&emulator).args(["state", "mv", "Mv_A", "Mv_B"]), 1);
+    assert!(
+        clash.stderr.contains("Connection/Mv_B is already in state"),
+        "{clash:?}"
+    );
+    let kind = expect(work.d360(&emulator).args(["state", "mv", "Mv_A", "DataStream/Mv_C"]), 1);
+    assert!(kind.stderr.contains("keeps its kind"), "{kind:?}");
+    expect(work.d360(&emulator).args(["state", "mv", "Nobody", "Mv_C"]), 1);
+
+    let moved = expect(work.d360(&emulator).args(["state", "mv", "Connection/Mv_A", "Mv_C"]), 0);
+    assert!(
+        moved.stderr.contains("Moved Connection/Mv_A to Connection/Mv_C"),
+        "{moved:?}"
+    );
+    let after = expect(
+        work.d360(&emulator).args(["state", "show", "Mv_C", "--format", "json"]),
+        0,
+    );
+    let after: serde_json::Value = serde_json::from_str(&after.stdout).expect("JSON");
+    assert_eq!(after["id"], before["id"]);
+    assert!(after.to_string().contains("Mv_C"), "{after}");
+    let listed = expect(work.d360(&emulator).args(["state", "list", "--format", "json"]), 0);
+    assert!(listed.stdout.lines().count() > 3, "pretty JSON: {listed:?}");
+    expect(work.d360(&emulator).args(["state", "show", "Mv_A"]), 1);
+}
+
+#[test]
+fn destroy_deletes_managed_objects_with_the_prune_guards() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    for name in ["Gone_A", "Gone_B", "Gone_C"] {
+        write_connection(&work, name, "AwsRdsMySql", "D", "clinic", "");
+    }
+    write_connection(
+        &work,
+        "Kept_P",
+        "AwsRdsMySql",
+        "P",
+        "clinic",
+        "  lifecycle: { preventDestroy: true }\n",
+    );
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    let other = Work::new();
+    write_connection(&other, "Not_Mine", "AwsRdsMySql", "N", "clinic", "");
+    expect(secrets(other.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    let names = |emulator: &EmulatorProcess| -> Vec<String> {
+        let org = super::org_snapshot::snapshot(emulator);
+        let mut names: Vec<String> = org["connections"]["AwsRdsMySql"]
+            .as_array()
+            .expect("connections")
+            .iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    };
+
+    expect(work.d360(&emulator).args(["destroy"]), 1);
+    let one = expect(
+        work.d360(&emulator)
+            .args(["destroy", "--target", "Gone_A", "--auto-approve"]),
+        0,
+    );
+    assert!(one.stdout.contains("- Connection/Gone_A"), "{one:?}");
+    assert_eq!(names(&emulator), ["Gone_B", "Gone_C", "Kept_P", "Not_Mine"]);
+
+    let refused = expect(work.d360(&emulator).args(["destroy", "--auto-approve"]), 1);
+    assert!(
+        refused.stdout.contains("the plan deletes 2 of 3 managed objects"),
+        "{refused:?}"
+    );
+    assert_eq!(names(&emulator), ["Gone_B", "Gone_C", "Kept_P", "Not_Mine"]);
+
+    let all = expect(
+        work.d360(&emulator)
+            .args(["destroy", "--auto-approve", "--allow-mass-delete"]),
+        0,
+    );
+    assert!(
+        all.stdout.contains("Connection/Kept_P") && all.stdout.contains("protected, will not be deleted"),
+        "{all:?}"
+    );
+    assert_eq!(names(&emulator), ["Kept_P", "Not_Mine"]);
+}
