@@ -147,10 +147,14 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         _ => None,
     };
     if saved_path.is_some()
-        && (!args.selection.target.is_empty() || !args.selection.selector.is_empty() || args.selection.prune)
+        && (!args.selection.target.is_empty()
+            || !args.selection.selector.is_empty()
+            || !args.selection.exclude.is_empty()
+            || !args.selection.replace.is_empty()
+            || args.selection.prune)
     {
         return Err(CliError::Usage(
-            "--target, --selector and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
+            "--target, --selector, --exclude, --replace and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
         ));
     }
     let options = args.selection.options()?;

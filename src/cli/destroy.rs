@@ -45,6 +45,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         prune: true,
         targets: addresses("--target", &args.target)?,
         exclude: addresses("--exclude", &args.exclude)?,
+        replace: Vec::new(),
         selector: Vec::new(),
         allow_empty: true,
         delete_limit: args.max_delete_fraction,

@@ -22,6 +22,10 @@ pub(crate) struct Selection {
     /// Repeatable; `KIND/NAME` or a bare name.
     #[arg(long, value_name = "KIND/NAME")]
     pub(crate) exclude: Vec<String>,
+    /// Delete and create this resource again even if nothing changed (Terraform's
+    /// `-replace`); its streams are replaced with it. Repeatable; `KIND/NAME` or a bare name.
+    #[arg(long, value_name = "KIND/NAME")]
+    pub(crate) replace: Vec<String>,
     /// Only resources with this label (and what they depend on). Repeatable; all must match.
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) selector: Vec<String>,
@@ -97,6 +101,11 @@ impl Selection {
             .iter()
             .map(|text| address("--target", text))
             .collect::<Result<Vec<_>, _>>()?;
+        let replace = self
+            .replace
+            .iter()
+            .map(|text| address("--replace", text))
+            .collect::<Result<Vec<_>, _>>()?;
         let exclude = self
             .exclude
             .iter()
@@ -119,6 +128,7 @@ impl Selection {
             prune: self.prune,
             targets,
             exclude,
+            replace,
             selector,
             allow_empty: self.allow_empty,
             delete_limit: self.max_delete_fraction,

@@ -20,6 +20,8 @@ pub(crate) struct Options {
     pub(crate) targets: Vec<Address>,
     /// `--exclude KIND/NAME` (or a bare name): never these, whatever else selects them.
     pub(crate) exclude: Vec<Address>,
+    /// `--replace KIND/NAME` (or a bare name): delete and create these even if unchanged.
+    pub(crate) replace: Vec<Address>,
     /// `--selector key=value`: only declared resources with these labels (and dependencies).
     pub(crate) selector: Vec<(String, String)>,
     /// `--allow-empty`: plan even when no resource is declared.
@@ -149,6 +151,7 @@ struct Builder<'a> {
     declared: BTreeMap<ResourceKey, &'a Declared>,
     selected: Option<BTreeSet<ResourceKey>>,
     excluded: BTreeSet<ResourceKey>,
+    forced: BTreeSet<ResourceKey>,
     actions: Vec<Action>,
     errors: Vec<PlanError>,
     warnings: Vec<String>,
@@ -163,6 +166,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
         declared: inputs.desired.iter().map(|d| (d.resource.key(), d)).collect(),
         selected: None,
         excluded: BTreeSet::new(),
+        forced: BTreeSet::new(),
         actions: Vec::new(),
         errors: Vec::new(),
         warnings: inputs
@@ -177,6 +181,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
     builder.org_findings();
     builder.selected = builder.selection();
     builder.excluded = builder.exclusion();
+    builder.forced = builder.replacements();
     for declared in inputs.desired {
         if builder.in_selection(&declared.resource.key()) {
             builder.reconcile(declared);
@@ -233,6 +238,22 @@ impl Builder<'_> {
                 None
             }
         }
+    }
+
+    /// The keys `--replace` names; each must be declared (it is created again).
+    fn replacements(&mut self) -> BTreeSet<ResourceKey> {
+        let options = self.inputs.options;
+        let mut forced = BTreeSet::new();
+        for address in &options.replace {
+            if let Some(key) = self.resolve(address, "--replace") {
+                if self.declared.contains_key(&key) {
+                    forced.insert(key);
+                } else {
+                    self.errors.push(PlanError::ReplaceUndeclared(key));
+                }
+            }
+        }
+        forced
     }
 
     /// The keys `--exclude` names.
@@ -361,8 +382,12 @@ impl Builder<'_> {
             .filter(|c| c.forces_replacement)
             .map(|c| c.field.as_str())
             .collect();
-        if !immutable.is_empty() {
-            let reason = format!("{} cannot change in place", immutable.join(", "));
+        if !immutable.is_empty() || self.forced.contains(&key) {
+            let reason = if immutable.is_empty() {
+                "--replace asks for it".to_owned()
+            } else {
+                format!("{} cannot change in place", immutable.join(", "))
+            };
             if resource.lifecycle().prevent_destroy {
                 self.errors.push(PlanError::ReplaceProtected {
                     key: key.clone(),

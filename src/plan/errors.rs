@@ -17,6 +17,8 @@ pub(crate) enum PlanError {
         address: String,
         candidates: String,
     },
+    #[error("--replace {0}: only a declared resource can be replaced (it is created again from its manifest)")]
+    ReplaceUndeclared(ResourceKey),
     #[error("--selector `{0}` matches no declared resource")]
     SelectorMatchesNothing(String),
     /// Credentials the action must send cannot be read now.

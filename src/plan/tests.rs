@@ -539,3 +539,30 @@ fn a_selector_matching_nothing_is_an_error() {
         [PlanError::SelectorMatchesNothing("team=nobody".to_owned())]
     );
 }
+
+#[test]
+fn replace_forces_a_delete_and_create_of_an_unchanged_resource_and_its_streams() {
+    let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
+    case.options.replace = vec![address("Connection/A")];
+    let plan = check(
+        &case,
+        &[
+            (ActionKind::Replace, key(Kind::Connection, "A")),
+            (ActionKind::Replace, key(Kind::DataStream, "S")),
+        ],
+        0,
+    );
+    assert_eq!(plan.actions[0].reasons, ["--replace asks for it"]);
+
+    desired_lifecycle(&mut case).prevent_destroy = true;
+    assert!(matches!(
+        case.plan().errors.as_slice(),
+        [PlanError::ReplaceProtected { .. }]
+    ));
+    case.desired.clear();
+    case.options.allow_empty = true;
+    assert!(matches!(
+        case.plan().errors.as_slice(),
+        [PlanError::ReplaceUndeclared(_)]
+    ));
+}

@@ -196,3 +196,51 @@ fn destroy_deletes_managed_objects_with_the_prune_guards() {
     );
     assert_eq!(names(&emulator), ["Kept_P", "Not_Mine"]);
 }
+
+#[test]
+fn replace_recreates_an_unchanged_resource() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_connection(&work, "Rep_A", "AwsRdsMySql", "A", "clinic", "");
+    write_connection(&work, "Rep_B", "AwsRdsMySql", "B", "clinic", "");
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    let id = |work: &Work| {
+        let shown = expect(
+            work.d360(&emulator)
+                .args(["state", "show", "Rep_A", "--format", "json"]),
+            0,
+        );
+        let view: serde_json::Value = serde_json::from_str(&shown.stdout).expect("JSON");
+        view["id"].as_str().expect("an id").to_owned()
+    };
+    let before = id(&work);
+    let plan = expect(
+        secrets(
+            work.d360(&emulator)
+                .args(["plan", "--replace", "Rep_A", "--detailed-exitcode"]),
+        ),
+        2,
+    );
+    assert!(
+        plan.stdout.contains("-/+ Connection/Rep_A")
+            && plan.stdout.contains("--replace asks for it")
+            && !plan.stdout.contains("Rep_B"),
+        "{plan:?}"
+    );
+    expect(
+        secrets(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--replace", "Connection/Rep_A"]),
+        ),
+        0,
+    );
+    assert_ne!(id(&work), before, "a new record");
+    expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
+    let refused = expect(secrets(work.d360(&emulator).args(["plan", "--replace", "Nope"])), 1);
+    assert!(
+        refused
+            .stdout
+            .contains("--replace `Nope` matches no declared or managed resource"),
+        "{refused:?}"
+    );
+}
