@@ -30,6 +30,12 @@ fn color_allowed() -> bool {
     !NO_COLOR.load(Ordering::Relaxed) && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
+/// Whether stdout is a terminal (compact plans for long ones).
+#[must_use]
+pub(crate) fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
 /// Whether stderr is a terminal (progress bars, prompts).
 #[must_use]
 pub(crate) fn stderr_is_terminal() -> bool {
@@ -104,13 +110,17 @@ impl Paint {
 
 /// An error and its causes, each once: a cause whose text the error (or an earlier cause)
 /// already contains is left out, so `#[error(transparent)]` and messages that quote their
-/// source do not print it twice.
+/// source do not print it twice. I/O errors read as the OS says them (`No such file or
+/// directory`).
 #[must_use]
 pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut texts: Vec<String> = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {
-        let text = cause.to_string();
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => d360_wire::files::plain(io),
+            None => cause.to_string(),
+        };
         if !texts.iter().any(|earlier| earlier.contains(&text)) {
             texts.push(text);
         }

@@ -49,7 +49,7 @@ impl SecretRef {
             SecretRef::FromFile(path) => {
                 let text = std::fs::read_to_string(path).map_err(|error| SecretError::FileUnreadable {
                     path: path.display().to_string(),
-                    reason: error.kind().to_string(),
+                    reason: d360_wire::files::plain(&error),
                 })?;
                 let trimmed = text.trim_end_matches(['\n', '\r']);
                 if trimmed.is_empty() {

@@ -96,6 +96,20 @@ impl Report {
         tally
     }
 
+    /// Every action that failed or was skipped, with its reason, in plan order.
+    #[must_use]
+    pub(crate) fn failures(&self, plan: &Plan) -> Vec<(String, String)> {
+        plan.actions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, action)| match self.action_outcome(index) {
+                Some(StepOutcome::Failed { error }) => Some((action.key().to_string(), format!("failed: {error}"))),
+                Some(StepOutcome::Skipped { reason }) => Some((action.key().to_string(), format!("skipped: {reason}"))),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether every action finished.
     #[must_use]
     pub(crate) fn complete(&self, plan: &Plan) -> bool {

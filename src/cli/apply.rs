@@ -18,11 +18,18 @@ use crate::plan::{self, Plan, Planned, SecretProbe};
 use crate::refresh::HttpOrg;
 
 #[derive(Debug, clap::Args)]
-#[expect(clippy::struct_excessive_bools, reason = "command-line switches, each its own flag")]
 pub(crate) struct Args {
     /// Manifest files or folders, or one plan file saved by `d360 plan --out`.
     #[command(flatten)]
     pub(crate) selection: Selection,
+    #[command(flatten)]
+    pub(crate) execution: Execution,
+}
+
+/// How a plan is carried out (shared by `apply` and `destroy`).
+#[derive(Debug, clap::Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line switches, each its own flag")]
+pub(crate) struct Execution {
     /// Do not ask for confirmation (needed when stdin is not a terminal, as in CI).
     #[arg(long)]
     pub(crate) auto_approve: bool,
@@ -59,6 +66,8 @@ pub(crate) struct Args {
     /// `text`: the plan, then progress; `json`: one JSON event per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) layout: plan_command::Layout,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,7 +121,7 @@ fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
     }
 }
 
-impl Args {
+impl Execution {
     /// Steps the scheduler keeps started, and the requests the client keeps in flight.
     fn concurrency(&self) -> (usize, Concurrency) {
         match self.parallelism {
@@ -149,21 +158,29 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         _ => None,
     };
     if saved_path.is_some()
-        && (!args.selection.target.is_empty() || !args.selection.selector.is_empty() || args.selection.prune)
+        && (!args.selection.target.is_empty()
+            || !args.selection.selector.is_empty()
+            || !args.selection.exclude.is_empty()
+            || !args.selection.replace.is_empty()
+            || args.selection.prune)
     {
         return Err(CliError::Usage(
-            "--target, --selector and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
+            "--target, --selector, --exclude, --replace and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
         ));
     }
     let mut options = args.selection.options()?;
-    options.check = args.check;
-    let loaded = match saved_path {
-        Some(_) => None,
-        None => Some(manifests::load(&args.selection.paths)?),
+    options.check = args.execution.check;
+    let loaded = if saved_path.is_some() {
+        None
+    } else {
+        let loaded = manifests::load(&args.selection.paths)?;
+        planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
+        Some(loaded)
     };
     let session = session::open(global).await?;
     let result = run_in(
-        &args,
+        &args.execution,
+        "d360 apply",
         &session,
         saved_path.as_deref(),
         loaded.as_ref().map(|l| l.resources.as_slice()),
@@ -174,14 +191,16 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     result
 }
 
-async fn run_in(
-    args: &Args,
+/// Plans (or re-checks a saved plan), confirms and executes, under the state lock.
+pub(crate) async fn run_in(
+    args: &Execution,
+    command: &str,
     session: &Session,
     saved_path: Option<&std::path::Path>,
     desired: Option<&[crate::manifest::Declared]>,
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
-    let lock = session.store.lock("d360 apply", args.lock_timeout).await?;
+    let lock = session.store.lock(command, args.lock_timeout).await?;
     let (prepared, saved) = match (saved_path, desired) {
         (Some(path), _) => {
             let plan = plan::load_saved(path)?;
@@ -207,7 +226,7 @@ async fn run_in(
     };
     let plan = &prepared.plan;
     match args.format {
-        Format::Text => plan_command::print(plan, plan_command::Format::Text)?,
+        Format::Text => plan_command::print(plan, plan_command::Format::Text, args.layout)?,
         Format::Json => output::data(&serde_json::json!({"event": "plan", "summary": plan.summary, "errors": plan.errors, "warnings": plan.warnings}).to_string()),
     }
     if !plan.errors.is_empty() {
@@ -372,9 +391,24 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
             };
             let line = report.summary_line(plan);
             output::data(&if complete { paint.green(&line) } else { paint.red(&line) });
-            if !complete && !report.interrupted && report.stopped.is_none() {
+            let failures = report.failures(plan);
+            if !failures.is_empty() {
+                let mut recap = format!(
+                    "{} of {} action{} did not finish:",
+                    failures.len(),
+                    plan.actions.len(),
+                    if plan.actions.len() == 1 { "" } else { "s" }
+                );
+                for (key, reason) in &failures {
+                    recap.push_str(&format!("\n  {key}: {reason}"));
+                }
+                output::message(&recap);
+            }
+            if complete {
+                output::message("Next: `d360 plan` should now report no changes; `d360 drift` checks the org later.");
+            } else if !report.interrupted && report.stopped.is_none() {
                 output::message(
-                    "Fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
+                    "Next: fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
                 );
             }
         }

@@ -21,6 +21,50 @@ pub(crate) struct Args {
     /// Write the report to this file instead of stdout (the summary line still goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// Check even when no manifest declares anything (every managed object then shows as no
+    /// longer declared).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
+    /// Which kinds of drift make exit code 2 (comma-separated). Everything is reported
+    /// either way; an object someone made by hand (`unmanaged`) fails only when listed.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "changed,missing,unhealthy",
+        value_name = "LIST"
+    )]
+    pub(crate) fail_on: Vec<FailOn>,
+}
+
+/// A kind of drift `--fail-on` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOn {
+    /// Live fields differ from the manifest.
+    Changed,
+    /// Declared or managed but gone from the org.
+    Missing,
+    /// In the org, not managed by d360.
+    Unmanaged,
+    /// Managed, in the org, no longer declared.
+    Undeclared,
+    /// Credentials that cannot be verified.
+    SecretUnverified,
+    /// A managed connection the org reports as not working (status not `Connected`).
+    Unhealthy,
+}
+
+impl FailOn {
+    fn status(self) -> drift::Status {
+        match self {
+            FailOn::Changed => drift::Status::Changed,
+            FailOn::Missing => drift::Status::Missing,
+            FailOn::Unmanaged => drift::Status::Unmanaged,
+            FailOn::Undeclared => drift::Status::Undeclared,
+            FailOn::SecretUnverified => drift::Status::SecretUnverified,
+            FailOn::Unhealthy => drift::Status::Unhealthy,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,8 +77,13 @@ pub(crate) enum Format {
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.paths)?;
+    let options = crate::plan::Options {
+        allow_empty: args.allow_empty,
+        ..crate::plan::Options::default()
+    };
+    planning::refuse_empty(&args.paths, &loaded, &options)?;
     let session = session::open(global).await?;
-    let planned = planning::make(&session, &loaded.resources, &crate::plan::Options::default()).await;
+    let planned = planning::make(&session, &loaded.resources, &options).await;
     session.close().await;
     let planned = planned?;
     let declared: Vec<_> = loaded.resources.iter().map(|d| d.resource.key()).collect();
@@ -65,9 +114,18 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         }
         None => output::data(text.trim_end()),
     }
-    Ok(if report.drift {
-        Outcome::Changes
-    } else {
-        Outcome::Success
-    })
+    let fail_on: Vec<drift::Status> = args.fail_on.iter().map(|f| f.status()).collect();
+    let fails = report.fails_on(&fail_on);
+    if report.drift && !fails {
+        let names: Vec<String> = args
+            .fail_on
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
+            .collect();
+        output::message(&format!(
+            "Exit 0: none of this drift is of a kind --fail-on lists ({}).",
+            names.join(",")
+        ));
+    }
+    Ok(if fails { Outcome::Changes } else { Outcome::Success })
 }

@@ -37,11 +37,18 @@ pub(crate) struct Args {
     /// How long to wait for the state lock.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub(crate) lock_timeout: std::time::Duration,
+    /// Read the org and list what would be written and recorded; write no file, leave state
+    /// alone (no lock taken).
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum KindArg {
+    /// Spelled as in manifests and `--target`; `connection` works too.
+    #[value(name = "Connection", alias = "connection")]
     Connection,
+    #[value(name = "DataStream", alias = "data-stream", alias = "datastream")]
     DataStream,
 }
 
@@ -73,7 +80,11 @@ async fn import_from(
             })
     };
     let client = &session.client;
-    let lock = session.store.lock("d360 import", args.lock_timeout).await?;
+    let lock = if args.dry_run {
+        None
+    } else {
+        Some(session.store.lock("d360 import", args.lock_timeout).await?)
+    };
     let mut state = session.store.load().await?;
     let mut objects: Vec<LiveObject> = Vec::new();
     let mut skipped: Vec<LiveObject> = Vec::new();
@@ -136,6 +147,23 @@ async fn import_from(
         .filter(|(p, _)| p.exists())
         .map(|(p, _)| p.display().to_string())
         .collect();
+    if args.dry_run {
+        for (path, members) in &files {
+            let keys: Vec<String> = members.iter().map(|m| m.resource.key().to_string()).collect();
+            let note = if path.exists() && !args.force {
+                " (exists: needs --force)"
+            } else {
+                ""
+            };
+            output::data(&format!("would write {} ({}){note}", path.display(), keys.join(", ")));
+        }
+        output::message(&format!(
+            "Dry run: would import {} object{} and record them as managed; nothing was written.",
+            imported.len(),
+            if imported.len() == 1 { "" } else { "s" }
+        ));
+        return Ok(Outcome::Success);
+    }
     if !existing.is_empty() && !args.force {
         return Err(CliError::Usage(format!(
             "not overwriting existing files (pass --force): {}",

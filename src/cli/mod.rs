@@ -5,9 +5,13 @@
 
 mod apply;
 mod auth;
+mod completions;
+mod destroy;
 mod drift;
 mod emulator;
 mod import;
+mod init;
+mod man;
 mod manifests;
 mod org;
 mod plan;
@@ -16,6 +20,7 @@ mod progress;
 mod render;
 mod schema;
 mod session;
+mod show;
 mod state;
 mod validate;
 
@@ -73,6 +78,8 @@ pub(crate) enum Command {
     Plan(plan::Args),
     /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
     Apply(apply::Args),
+    /// Delete managed objects (all, or the targets), guarded like `apply --prune`.
+    Destroy(destroy::Args),
     /// Report objects changed, deleted or created outside d360 (exit 2 on drift).
     Drift(drift::Args),
     /// Write manifests for live objects and record them as managed.
@@ -85,6 +92,14 @@ pub(crate) enum Command {
     Auth(auth::Args),
     /// Serve the Data 360 emulator.
     Emulator(emulator::Args),
+    /// Start a project: d360.yaml, manifests/ with an example, `.d360/` in .gitignore.
+    Init(init::Args),
+    /// Print a plan saved by `plan --out`, warning when it looks stale.
+    Show(show::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page, or write one page per command with `--out DIR`.
+    Man(man::Args),
 }
 
 /// How a command ended; the process exit code follows from it alone.
@@ -213,12 +228,17 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Schema(args) => schema::run(&args),
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,
+            Command::Destroy(args) => destroy::run(args, &global).await,
             Command::Drift(args) => drift::run(args, &global).await,
             Command::Import(args) => import::run(args, &global).await,
             Command::State(args) => state::run(args, &global).await,
             Command::Org(args) => org::run(args, &global).await,
             Command::Auth(args) => auth::run(args, &global),
             Command::Emulator(args) => emulator::run(args, &global).await,
+            Command::Show(args) => show::run(args, &global).await,
+            Command::Init(args) => init::run(&args),
+            Command::Completions(args) => Ok(completions::run(&args)),
+            Command::Man(args) => man::run(&args),
         }
     });
     match result {

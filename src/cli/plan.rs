@@ -30,6 +30,28 @@ pub(crate) struct Args {
     /// in the estimate); without it, plan sends none beyond reading the org.
     #[arg(long)]
     pub(crate) check: bool,
+    #[command(flatten)]
+    pub(crate) layout: Layout,
+}
+
+/// `--compact` / `--no-compact` for text output.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct Layout {
+    /// One line per resource with a count of changed fields (automatic on a terminal above
+    /// 50 resources). Text only: JSON and markdown are unchanged.
+    #[arg(long, overrides_with = "no_compact")]
+    pub(crate) compact: bool,
+    /// Every changed field, however long the plan.
+    #[arg(long, overrides_with = "compact")]
+    pub(crate) no_compact: bool,
+}
+
+impl Layout {
+    /// Whether a plan of `actions` actions is shown compact.
+    #[must_use]
+    pub(crate) fn compact(self, actions: usize) -> bool {
+        self.compact || (!self.no_compact && actions > plan::render_text::COMPACT_ABOVE && output::stdout_is_terminal())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,13 +62,14 @@ pub(crate) enum Format {
 }
 
 /// Prints a plan in the chosen format to stdout.
-pub(crate) fn print(plan: &Plan, format: Format) -> Result<(), CliError> {
+pub(crate) fn print(plan: &Plan, format: Format, layout: Layout) -> Result<(), CliError> {
     match format {
         Format::Text => {
             let paint = output::Paint {
                 enabled: output::stdout_color(),
             };
-            output::data(plan::render_text(plan, paint).trim_end());
+            let compact = layout.compact(plan.actions.len());
+            output::data(plan::render_text(plan, paint, compact).trim_end());
         }
         Format::Markdown => output::data(plan::render_markdown(plan).trim_end()),
         Format::Json => {
@@ -60,11 +83,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let mut options = args.selection.options()?;
     options.check = args.check;
     let loaded = manifests::load(&args.selection.paths)?;
+    planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;
     session.close().await;
     let planned = planned?;
-    print(&planned.plan, args.format)?;
+    print(&planned.plan, args.format, args.layout)?;
     if let Some(path) = &args.out {
         if planned.plan.errors.is_empty() {
             plan::save(&planned.plan, path)?;

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use super::CliError;
 use super::session::Session;
 use crate::manifest::Declared;
-use crate::model::ResourceKey;
-use crate::plan;
+use crate::plan::{self, DeleteLimit};
 use crate::refresh::HttpOrg;
 
 /// Manifests and the part of them to act on.
@@ -15,15 +14,83 @@ use crate::refresh::HttpOrg;
 pub(crate) struct Selection {
     /// Manifest files or folders (default: ./manifests, else the current folder).
     pub(crate) paths: Vec<PathBuf>,
-    /// Only this resource (and what it depends on). Repeatable. Example: `Connection/AWS_RDS_c01`.
+    /// Only this resource (and what it depends on). Repeatable. `Connection/AWS_RDS_c01`, or
+    /// a bare name (`AWS_RDS_c01`) when only one resource has it.
     #[arg(long, value_name = "KIND/NAME")]
     pub(crate) target: Vec<String>,
+    /// Leave this resource out, whatever else selects it (it is neither changed nor pruned).
+    /// Repeatable; `KIND/NAME` or a bare name.
+    #[arg(long, value_name = "KIND/NAME")]
+    pub(crate) exclude: Vec<String>,
+    /// Delete and create this resource again even if nothing changed (Terraform's
+    /// `-replace`); its streams are replaced with it. Repeatable; `KIND/NAME` or a bare name.
+    #[arg(long, value_name = "KIND/NAME")]
+    pub(crate) replace: Vec<String>,
     /// Only resources with this label (and what they depend on). Repeatable; all must match.
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) selector: Vec<String>,
     /// Delete managed resources that no manifest declares any more.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Plan even when no manifest declares anything (with `--prune`: delete every managed object).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
+    /// The most a plan may delete without `--allow-mass-delete`: a share of the managed
+    /// objects (`0.25`, `25%`) or a count (`5`). Deleting one object is always allowed.
+    #[arg(long, default_value = "0.25", value_name = "SHARE|COUNT", value_parser = parse_delete_limit)]
+    pub(crate) max_delete_fraction: DeleteLimit,
+    /// Allow a plan that deletes more than `--max-delete-fraction` of the managed objects.
+    #[arg(long)]
+    pub(crate) allow_mass_delete: bool,
+}
+
+/// A `--target`/`--exclude` value: `KIND/NAME` or a bare name.
+fn address(flag: &str, text: &str) -> Result<plan::Address, CliError> {
+    plan::Address::parse(text).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{flag} `{text}`: expected KIND/NAME such as `Connection/AWS_RDS_c01` or `DataStream/Clinic_c01_Patients`, or a bare name"
+        ))
+    })
+}
+
+/// `--max-delete-fraction`: `0.25` or `25%` is a share, a whole number `5` a count.
+pub(crate) fn parse_delete_limit(text: &str) -> Result<DeleteLimit, String> {
+    let text = text.trim();
+    let refused = || format!("`{text}` is neither a share such as `0.25` or `25%` nor a count such as `5`");
+    if let Some(percent) = text.strip_suffix('%') {
+        return match percent.trim().parse::<f64>() {
+            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(DeleteLimit::Fraction(percent / 100.0)),
+            _ => Err(refused()),
+        };
+    }
+    if let Ok(count) = text.parse::<usize>() {
+        return Ok(DeleteLimit::Count(count));
+    }
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(DeleteLimit::Fraction(share)),
+        _ => Err(refused()),
+    }
+}
+
+/// Refuses a declaration with no resource before any org is contacted (unless `--allow-empty`).
+pub(crate) fn refuse_empty(
+    paths: &[PathBuf],
+    loaded: &crate::manifest::Loaded,
+    options: &plan::Options,
+) -> Result<(), CliError> {
+    if plan::refuse_empty(&loaded.resources, options).is_none() {
+        return Ok(());
+    }
+    let read: Vec<String> = super::manifests::default_paths(paths)
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect();
+    Err(CliError::Usage(format!(
+        "no resource is declared in {} ({} manifest file{} read); check the paths, or pass --allow-empty to go ahead (with --prune that deletes every managed object)",
+        read.join(", "),
+        loaded.files,
+        if loaded.files == 1 { "" } else { "s" }
+    )))
 }
 
 impl Selection {
@@ -32,11 +99,17 @@ impl Selection {
         let targets = self
             .target
             .iter()
-            .map(|text| {
-                ResourceKey::parse(text).ok_or_else(|| {
-                    CliError::Usage(format!("--target `{text}`: expected KIND/NAME such as `Connection/AWS_RDS_c01` or `DataStream/Clinic_c01_Patients`"))
-                })
-            })
+            .map(|text| address("--target", text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let replace = self
+            .replace
+            .iter()
+            .map(|text| address("--replace", text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let exclude = self
+            .exclude
+            .iter()
+            .map(|text| address("--exclude", text))
             .collect::<Result<Vec<_>, _>>()?;
         let selector = self
             .selector
@@ -54,8 +127,13 @@ impl Selection {
         Ok(plan::Options {
             prune: self.prune,
             targets,
+            exclude,
+            replace,
             selector,
             check: false,
+            allow_empty: self.allow_empty,
+            delete_limit: self.max_delete_fraction,
+            allow_mass_delete: self.allow_mass_delete,
         })
     }
 }

@@ -1,11 +1,13 @@
 //! Opening an org for a command: resolve `--org`, start the built-in emulator for `local`,
-//! build the API client and open the state backend.
+//! build the API client and open the state backend. The `local` org's data folder serves one
+//! process at a time: a second command waits for the first instead of failing.
 
 use std::time::Duration;
 
 use super::{CliError, GlobalArgs};
 use crate::api::{Client, RetrySettings};
 use crate::config::{self, AuthMethod, DEFAULT_API_VERSION, OrgProfile, OrgSelection, StateConfig};
+use crate::output;
 use crate::secret::SecretRef;
 use crate::state::Store;
 use d360_emulator::{self as emulator, Emulator};
@@ -57,6 +59,28 @@ pub(crate) async fn open_with(global: &GlobalArgs, retry: RetrySettings) -> Resu
     }
 }
 
+/// Starts the in-process emulator over `data_dir`, waiting while another d360 command holds
+/// it (the data folder serves one process at a time); says so after a second.
+async fn start_when_free(data_dir: &std::path::Path) -> Result<Emulator, CliError> {
+    let waiting_since = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        match emulator::start(emulator::Options::new(data_dir)).await {
+            Err(d360_emulator::EmulatorError::InUse { .. }) => {
+                if !said && waiting_since.elapsed() >= Duration::from_secs(1) {
+                    output::message(&format!(
+                        "Waiting for another d360 command using the `local` org (`{}`) to finish...",
+                        data_dir.display()
+                    ));
+                    said = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 async fn open_local(
     data_dir: std::path::PathBuf,
     state: StateConfig,
@@ -66,7 +90,19 @@ async fn open_local(
         path: data_dir.display().to_string(),
         source,
     })?;
-    let running = emulator::start(emulator::Options::new(&data_dir)).await?;
+    let first_contact = !data_dir.join("emulator.yaml").exists();
+    let running = start_when_free(&data_dir).await?;
+    if first_contact {
+        let state_place = match &state {
+            StateConfig::Local { path } => format!("`{}`", path.display()),
+            StateConfig::Postgres { .. } => "the configured PostgreSQL database".to_owned(),
+        };
+        output::message(&format!(
+            "Using the built-in `local` org: an emulator of the Data 360 API that d360 runs in-process, not Salesforce. \
+             Its objects live in `{}`, d360's state in {state_place}. For a real org, pass --org NAME (see README: Configuration).",
+            data_dir.display()
+        ));
+    }
     let login = running.local_login();
     let url = config::parse_org_url(running.base_url())?;
     let profile = OrgProfile {

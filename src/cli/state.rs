@@ -38,6 +38,18 @@ pub(crate) enum StateCommand {
         #[arg(long, default_value = "0s", value_parser = parse_duration)]
         lock_timeout: std::time::Duration,
     },
+    /// Record a managed resource under another name (the same kind): for an object renamed or
+    /// recreated in the org under NEW. Its id, credential fingerprints and preventDestroy
+    /// move with it; nothing is sent to the org. Refused when NEW is already in state.
+    Mv {
+        /// `Kind/name`, or a name that is unique in state.
+        from: String,
+        /// `Kind/name` (of the same kind) or a bare name.
+        to: String,
+        /// How long to wait for the state lock.
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        lock_timeout: std::time::Duration,
+    },
     /// Remove a stale lock left by a process that is gone.
     Unlock,
     /// Copy the state (and its fingerprint key) between backends, e.g. local to postgres.
@@ -101,7 +113,7 @@ pub(crate) enum Format {
     Json,
 }
 
-fn selected(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
+pub(super) fn selected(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
     Ok(match session::select(global)? {
         OrgSelection::Local { state, .. } => ("local".to_owned(), state),
         OrgSelection::Remote(profile) => (profile.name.clone(), profile.state.clone()),
@@ -156,16 +168,13 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         StateCommand::List { format } => {
             let state = store.load().await?;
             match format {
-                Format::Json => output::data(
-                    &serde_json::json!({
-                        "formatVersion": 1,
-                        "org": org,
-                        "serial": state.serial,
-                        "lineage": state.lineage,
-                        "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
-                    })
-                    .to_string(),
-                ),
+                Format::Json => output::data(&super::to_json(&serde_json::json!({
+                    "formatVersion": 1,
+                    "org": org,
+                    "serial": state.serial,
+                    "lineage": state.lineage,
+                    "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
+                }))?),
                 Format::Text => {
                     if state.resources.is_empty() {
                         output::message(&format!(
@@ -184,7 +193,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             let managed = find(&state, &name)?;
             let view = public_view(managed);
             match format {
-                Format::Json => output::data(&view.to_string()),
+                Format::Json => output::data(&super::to_json(&view)?),
                 Format::Text => {
                     let credentials = managed.secrets.keys().cloned().collect::<Vec<_>>().join(", ");
                     output::data(&format!(
@@ -212,6 +221,38 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             store.save(&mut state).await?;
             output::message(&format!(
                 "Removed {key} from state. The object stays in the org; the next plan shows it as not managed (or adopts it if a manifest declares it)."
+            ));
+        }
+        StateCommand::Mv { from, to, lock_timeout } => {
+            let _lock = store.lock("d360 state mv", lock_timeout).await?;
+            let mut state = store.load().await?;
+            let old = find(&state, &from)?.key();
+            let new = if to.contains('/') {
+                ResourceKey::parse(&to)
+                    .ok_or_else(|| CliError::Usage(format!("`{to}`: expected KIND/NAME or a bare name")))?
+            } else {
+                ResourceKey::new(old.kind, to.clone())
+            };
+            if new.kind != old.kind {
+                return Err(CliError::Usage(format!(
+                    "cannot move {old} to {new}: a resource keeps its kind"
+                )));
+            }
+            d360_wire::ApiName::parse(&new.name)
+                .map_err(|error| CliError::Usage(format!("`{}`: {error}", new.name)))?;
+            if state.get(&new).is_some() {
+                return Err(CliError::Usage(format!(
+                    "{new} is already in state; `d360 state rm {new}` first if the record is wrong"
+                )));
+            }
+            let Some(mut managed) = state.remove(&old) else {
+                return Err(CliError::Usage(format!("`{from}` is not in state")));
+            };
+            managed.name.clone_from(&new.name);
+            state.put(managed);
+            store.save(&mut state).await?;
+            output::message(&format!(
+                "Moved {old} to {new} in state. Nothing was sent to the org; the next plan looks {new} up by name."
             ));
         }
         StateCommand::Migrate { .. } => {}

@@ -11,7 +11,8 @@ use crate::output;
 pub(crate) struct Args {
     /// Manifest files or folders (default: ./manifests, else the current folder).
     pub(crate) paths: Vec<PathBuf>,
-    /// `text` for people; `json` lists every diagnostic for editors and bots.
+    /// `text` for people; `json` lists every diagnostic for editors and bots; `short` is one
+    /// line per problem, `file:line:col: severity: message`, for editors and CI problem matchers.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
 }
@@ -20,6 +21,29 @@ pub(crate) struct Args {
 pub(crate) enum Format {
     Text,
     Json,
+    Short,
+}
+
+/// `file:line:col: severity: message (at `path`; help: ...)`.
+fn short_line(d: &crate::manifest::Diagnostic) -> String {
+    let severity = match d.severity {
+        crate::manifest::Severity::Error => "error",
+        crate::manifest::Severity::Warning => "warning",
+    };
+    let mut line = format!(
+        "{}:{}:{}: {severity}: {}",
+        d.file.display(),
+        d.pos.line,
+        d.pos.column,
+        d.message.replace('\n', " ")
+    );
+    if !d.path.is_empty() {
+        line.push_str(&format!(" (at `{}`)", d.path));
+    }
+    if let Some(help) = &d.help {
+        line.push_str(&format!("; help: {}", help.replace('\n', " ")));
+    }
+    line
 }
 
 pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -31,6 +55,15 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
             if valid {
                 output::data(&format!("valid: {}", loaded.summary()));
             } else {
+                output::message(&manifests::failure_summary(&loaded));
+            }
+        }
+        Format::Short => {
+            let lines: Vec<String> = loaded.diagnostics.items.iter().map(short_line).collect();
+            if !lines.is_empty() {
+                output::data(&lines.join("\n"));
+            }
+            if !valid {
                 output::message(&manifests::failure_summary(&loaded));
             }
         }

@@ -42,8 +42,9 @@ pub(crate) enum ConfigError {
     Profile { org: String, message: String },
     #[error("`{url}` is not an allowed URL: {reason}")]
     BadUrl { url: String, reason: String },
-    #[error("--org env: `{0}` is not set")]
-    EnvMissing(&'static str),
+    /// Every variable `--org env` needs that is not set, all at once (each in backticks).
+    #[error("--org env: {} not set", describe_missing(.0))]
+    EnvMissing(Vec<&'static str>),
 }
 
 /// How d360 logs in.
@@ -190,17 +191,50 @@ fn env(name: &'static str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// `--org env`: the org described by `D360_*` variables. The flow follows from what is set.
+/// `A is`, `A and B are`, `A, B and C are` (the names come quoted).
+fn describe_missing(names: &[&'static str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => format!("{last} is"),
+        Some((last, rest)) => format!("{} and {last} are", rest.join(", ")),
+        None => "nothing is".to_owned(),
+    }
+}
+
+/// The variables `--org env` needs that are not set, for the flow the set ones choose.
+fn missing_env() -> Vec<&'static str> {
+    let key = env("D360_PRIVATE_KEY_FILE").is_some() || env("D360_PRIVATE_KEY").is_some();
+    let secret = env("D360_CLIENT_SECRET").is_some();
+    let needs_username = key || (secret && env("D360_PASSWORD").is_some());
+    [
+        ("`D360_INSTANCE_URL`", env("D360_INSTANCE_URL").is_none()),
+        ("`D360_CLIENT_ID`", env("D360_CLIENT_ID").is_none()),
+        ("`D360_USERNAME`", needs_username && env("D360_USERNAME").is_none()),
+        (
+            "`D360_PRIVATE_KEY_FILE` (JWT bearer) or `D360_CLIENT_SECRET` (client credentials)",
+            !key && !secret,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect()
+}
+
+/// `--org env`: the org described by `D360_*` variables. The flow follows from what is set;
+/// every missing variable is reported at once.
 pub(crate) fn from_env() -> Result<OrgProfile, ConfigError> {
-    let instance = env("D360_INSTANCE_URL").ok_or(ConfigError::EnvMissing("D360_INSTANCE_URL"))?;
+    let missing = missing_env();
+    if !missing.is_empty() {
+        return Err(ConfigError::EnvMissing(missing));
+    }
+    let instance = env("D360_INSTANCE_URL").ok_or(ConfigError::EnvMissing(vec!["`D360_INSTANCE_URL`"]))?;
     let instance_url = parse_org_url(&instance)?;
     let login_url = match env("D360_LOGIN_URL") {
         Some(login) => parse_org_url(&login)?,
         None => instance_url.clone(),
     };
-    let client_id = env("D360_CLIENT_ID").ok_or(ConfigError::EnvMissing("D360_CLIENT_ID"))?;
+    let client_id = env("D360_CLIENT_ID").ok_or(ConfigError::EnvMissing(vec!["`D360_CLIENT_ID`"]))?;
     let auth = if env("D360_PRIVATE_KEY_FILE").is_some() || env("D360_PRIVATE_KEY").is_some() {
-        let username = env("D360_USERNAME").ok_or(ConfigError::EnvMissing("D360_USERNAME"))?;
+        let username = env("D360_USERNAME").ok_or(ConfigError::EnvMissing(vec!["`D360_USERNAME`"]))?;
         let private_key = match env("D360_PRIVATE_KEY_FILE") {
             Some(file) => SecretRef::FromFile(PathBuf::from(file)),
             None => SecretRef::FromEnv("D360_PRIVATE_KEY".into()),
@@ -213,7 +247,7 @@ pub(crate) fn from_env() -> Result<OrgProfile, ConfigError> {
     } else if env("D360_CLIENT_SECRET").is_some() {
         let client_secret = SecretRef::FromEnv("D360_CLIENT_SECRET".into());
         if env("D360_PASSWORD").is_some() {
-            let username = env("D360_USERNAME").ok_or(ConfigError::EnvMissing("D360_USERNAME"))?;
+            let username = env("D360_USERNAME").ok_or(ConfigError::EnvMissing(vec!["`D360_USERNAME`"]))?;
             AuthMethod::Password {
                 client_id,
                 client_secret,

@@ -121,6 +121,12 @@ pub(crate) struct Report {
 }
 
 impl Report {
+    /// Whether any resource has one of the `fail_on` statuses (`drift --fail-on`: exit 2).
+    #[must_use]
+    pub(crate) fn fails_on(&self, fail_on: &[Status]) -> bool {
+        self.items.iter().any(|i| fail_on.contains(&i.status))
+    }
+
     /// `Drift: 1 changed, 0 missing, …; 20 in sync.`
     #[must_use]
     pub(crate) fn summary_line(&self) -> String {

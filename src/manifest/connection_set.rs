@@ -41,8 +41,7 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
         Ok(reader) => reader,
         Err(error) => {
             let reason = match error.kind() {
-                csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                csv::ErrorKind::Io(io) => io.kind().to_string(),
+                csv::ErrorKind::Io(io) => d360_wire::files::plain(io),
                 _ => error.to_string(),
             };
             let diagnostic = checker

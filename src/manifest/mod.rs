@@ -145,7 +145,13 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
         }
         Err(error) => {
             sink.push(
-                Diagnostic::error(file, start, "", format!("cannot read the file: {}", error.kind())).hiding_source(),
+                Diagnostic::error(
+                    file,
+                    start,
+                    "",
+                    format!("cannot read the file: {}", d360_wire::files::plain(&error)),
+                )
+                .hiding_source(),
             );
             return 0;
         }

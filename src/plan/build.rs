@@ -14,14 +14,123 @@ use crate::state::State;
 
 /// What the user asked for beyond the manifests.
 #[derive(Debug, Clone, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the flags a user gives plan, each its own switch"
+)]
 pub(crate) struct Options {
     pub(crate) prune: bool,
-    /// `--target KIND/NAME`: only these (and what they depend on).
-    pub(crate) targets: Vec<ResourceKey>,
+    /// `--target KIND/NAME` (or a bare name): only these (and what they depend on).
+    pub(crate) targets: Vec<Address>,
+    /// `--exclude KIND/NAME` (or a bare name): never these, whatever else selects them.
+    pub(crate) exclude: Vec<Address>,
+    /// `--replace KIND/NAME` (or a bare name): delete and create these even if unchanged.
+    pub(crate) replace: Vec<Address>,
     /// `--selector key=value`: only declared resources with these labels (and dependencies).
     pub(crate) selector: Vec<(String, String)>,
     /// `--check`: test connections and browse stream sources before writing them.
     pub(crate) check: bool,
+    /// `--allow-empty`: plan even when no resource is declared.
+    pub(crate) allow_empty: bool,
+    /// `--max-delete-fraction`: the most deletes a plan may hold without `--allow-mass-delete`.
+    pub(crate) delete_limit: DeleteLimit,
+    /// `--allow-mass-delete`: no limit on deletes.
+    pub(crate) allow_mass_delete: bool,
+}
+
+/// A resource as the user names it: `Kind/name`, or a bare name (any kind with that name,
+/// when exactly one resource has it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Address {
+    pub(crate) kind: Option<crate::model::Kind>,
+    pub(crate) name: String,
+}
+
+impl Address {
+    /// `Connection/X` or `X`; `None` for an empty name or an unknown kind.
+    #[must_use]
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.contains('/') {
+            let key = ResourceKey::parse(text)?;
+            return Some(key.into());
+        }
+        (!text.is_empty()).then(|| Self {
+            kind: None,
+            name: text.to_owned(),
+        })
+    }
+}
+
+impl From<ResourceKey> for Address {
+    fn from(key: ResourceKey) -> Self {
+        Self {
+            kind: Some(key.kind),
+            name: key.name,
+        }
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            Some(kind) => write!(f, "{kind}/{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// How many deletes make a mass deletion (refused without `--allow-mass-delete`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum DeleteLimit {
+    /// A share of the managed objects (`0.25`: more than a quarter is refused).
+    Fraction(f64),
+    /// A number of objects (`5`: more than five is refused).
+    Count(usize),
+}
+
+impl Default for DeleteLimit {
+    fn default() -> Self {
+        DeleteLimit::Fraction(0.25)
+    }
+}
+
+impl DeleteLimit {
+    /// The most deletes allowed among `managed` objects. Deleting one object is never a mass
+    /// deletion, so a small org can still prune its last stray object.
+    #[must_use]
+    pub(crate) fn allowed(self, managed: usize) -> usize {
+        let limit = match self {
+            DeleteLimit::Fraction(share) => {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "object counts are far below 2^52 and the share is between 0 and 1"
+                )]
+                let allowed = (managed as f64 * share).floor() as usize;
+                allowed
+            }
+            DeleteLimit::Count(count) => count,
+        };
+        limit.max(1)
+    }
+
+    /// `25%` or `5 objects`, for messages.
+    #[must_use]
+    pub(crate) fn describe(self) -> String {
+        match self {
+            DeleteLimit::Fraction(share) => format!("{}%", (share * 100.0).round()),
+            DeleteLimit::Count(count) => format!("{count} object{}", if count == 1 { "" } else { "s" }),
+        }
+    }
+}
+
+/// The error for a declaration with no resource at all, unless `--allow-empty`: planning
+/// against nothing (from the wrong folder, say) would offer to delete everything managed.
+#[must_use]
+pub(crate) fn refuse_empty(desired: &[Declared], options: &Options) -> Option<PlanError> {
+    (desired.is_empty() && !options.allow_empty).then_some(PlanError::NoManifests)
 }
 
 /// Everything a plan is made of.
@@ -51,6 +160,8 @@ struct Builder<'a> {
     inputs: &'a Inputs<'a>,
     declared: BTreeMap<ResourceKey, &'a Declared>,
     selected: Option<BTreeSet<ResourceKey>>,
+    excluded: BTreeSet<ResourceKey>,
+    forced: BTreeSet<ResourceKey>,
     actions: Vec<Action>,
     errors: Vec<PlanError>,
     warnings: Vec<String>,
@@ -64,6 +175,8 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
         inputs,
         declared: inputs.desired.iter().map(|d| (d.resource.key(), d)).collect(),
         selected: None,
+        excluded: BTreeSet::new(),
+        forced: BTreeSet::new(),
         actions: Vec::new(),
         errors: Vec::new(),
         warnings: inputs
@@ -74,23 +187,94 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
             .collect(),
         unchanged: 0,
     };
+    builder.errors.extend(refuse_empty(inputs.desired, inputs.options));
     builder.org_findings();
     builder.selected = builder.selection();
+    builder.excluded = builder.exclusion();
+    builder.forced = builder.replacements();
     for declared in inputs.desired {
         if builder.in_selection(&declared.resource.key()) {
             builder.reconcile(declared);
         }
     }
     builder.cascade_replacements();
-    let no_longer_declared = builder.undeclared();
+    let (no_longer_declared, protected) = builder.undeclared();
     builder.check_deletes();
     builder.check_results();
-    builder.finish(no_longer_declared)
+    builder.check_mass_delete();
+    builder.finish(no_longer_declared, protected)
 }
 
 impl Builder<'_> {
     fn in_selection(&self, key: &ResourceKey) -> bool {
-        self.selected.as_ref().is_none_or(|s| s.contains(key))
+        !self.excluded.contains(key) && self.selected.as_ref().is_none_or(|s| s.contains(key))
+    }
+
+    /// The declared or managed keys an address names: the key itself, or for a bare name
+    /// every kind with that name (more than one is an error: ambiguous).
+    fn resolve(&mut self, address: &Address, flag: &'static str) -> Option<ResourceKey> {
+        let state = self.inputs.state;
+        let known = |key: &ResourceKey| self.declared.contains_key(key) || state.get(key).is_some();
+        let matching: BTreeSet<ResourceKey> = match address.kind {
+            Some(kind) => [ResourceKey::new(kind, address.name.clone())]
+                .into_iter()
+                .filter(known)
+                .collect(),
+            None => self
+                .declared
+                .keys()
+                .chain(state.resources.keys())
+                .filter(|key| key.name == address.name)
+                .cloned()
+                .collect(),
+        };
+        let mut matching = matching.into_iter();
+        match (matching.next(), matching.next()) {
+            (Some(key), None) => Some(key),
+            (None, _) => {
+                self.errors.push(PlanError::UnknownAddress {
+                    flag,
+                    address: address.to_string(),
+                });
+                None
+            }
+            (Some(first), Some(second)) => {
+                let mut kinds = vec![first.to_string(), second.to_string()];
+                kinds.extend(matching.map(|k| k.to_string()));
+                self.errors.push(PlanError::AmbiguousAddress {
+                    flag,
+                    address: address.to_string(),
+                    candidates: kinds.join(", "),
+                });
+                None
+            }
+        }
+    }
+
+    /// The keys `--replace` names; each must be declared (it is created again).
+    fn replacements(&mut self) -> BTreeSet<ResourceKey> {
+        let options = self.inputs.options;
+        let mut forced = BTreeSet::new();
+        for address in &options.replace {
+            if let Some(key) = self.resolve(address, "--replace") {
+                if self.declared.contains_key(&key) {
+                    forced.insert(key);
+                } else {
+                    self.errors.push(PlanError::ReplaceUndeclared(key));
+                }
+            }
+        }
+        forced
+    }
+
+    /// The keys `--exclude` names.
+    fn exclusion(&mut self) -> BTreeSet<ResourceKey> {
+        let options = self.inputs.options;
+        options
+            .exclude
+            .iter()
+            .filter_map(|address| self.resolve(address, "--exclude"))
+            .collect()
     }
 
     /// Findings of the org checks, and listings the org refused that no finding explains.
@@ -121,27 +305,29 @@ impl Builder<'_> {
         if options.targets.is_empty() && options.selector.is_empty() {
             return None;
         }
-        let state = self.inputs.state;
-        let mut selected = BTreeSet::new();
-        for (key, declared) in &self.declared {
-            let labels = declared.resource.labels();
-            let by_label = !options.selector.is_empty()
-                && options
-                    .selector
-                    .iter()
-                    .all(|(k, v)| labels.get(k).is_some_and(|l| l == v));
-            if options.targets.contains(key) || by_label {
-                selected.insert(key.clone());
+        let mut selected: BTreeSet<ResourceKey> = options
+            .targets
+            .iter()
+            .filter_map(|address| self.resolve(address, "--target"))
+            .collect();
+        if !options.selector.is_empty() {
+            let by_label: Vec<ResourceKey> = self
+                .declared
+                .iter()
+                .filter(|(_, declared)| {
+                    let labels = declared.resource.labels();
+                    options
+                        .selector
+                        .iter()
+                        .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+                })
+                .map(|(key, _)| key.clone())
+                .collect();
+            if by_label.is_empty() {
+                let pairs: Vec<String> = options.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                self.errors.push(PlanError::SelectorMatchesNothing(pairs.join(",")));
             }
-        }
-        for target in &options.targets {
-            let managed = state.get(target).is_some();
-            if !self.declared.contains_key(target) && !managed {
-                self.errors.push(PlanError::UnknownTarget(target.clone()));
-            }
-            if managed {
-                selected.insert(target.clone());
-            }
+            selected.extend(by_label);
         }
         // Dependencies come along: a stream's connection must exist first.
         let dependencies: Vec<ResourceKey> = selected
@@ -213,8 +399,12 @@ impl Builder<'_> {
             .filter(|c| c.forces_replacement)
             .map(|c| c.field.as_str())
             .collect();
-        if !immutable.is_empty() {
-            let reason = format!("{} cannot change in place", immutable.join(", "));
+        if !immutable.is_empty() || self.forced.contains(&key) {
+            let reason = if immutable.is_empty() {
+                "--replace asks for it".to_owned()
+            } else {
+                format!("{} cannot change in place", immutable.join(", "))
+            };
             if resource.lifecycle().prevent_destroy {
                 self.errors.push(PlanError::ReplaceProtected {
                     key: key.clone(),
@@ -326,11 +516,13 @@ impl Builder<'_> {
         }
     }
 
-    /// Managed resources no manifest declares: deleted with `--prune`, forgotten when gone
-    /// from the org, listed otherwise.
-    fn undeclared(&mut self) -> Vec<LiveRef> {
+    /// Managed resources no manifest declares: deleted with `--prune` (unless `preventDestroy`
+    /// was recorded: then protected and kept), forgotten when gone from the org, listed
+    /// otherwise. Returns the no-longer-declared and the protected objects.
+    fn undeclared(&mut self) -> (Vec<LiveRef>, Vec<LiveRef>) {
         let inputs = self.inputs;
         let mut no_longer_declared = Vec::new();
+        let mut protected = Vec::new();
         for (key, managed) in &inputs.state.resources {
             if self.declared.contains_key(key) || !self.in_selection(key) {
                 continue;
@@ -348,10 +540,12 @@ impl Builder<'_> {
                 check_on_apply: false,
             };
             match inputs.live.get(key) {
+                Some(object) if inputs.options.prune && managed.prevent_destroy => protected.push(LiveRef {
+                    kind: key.kind,
+                    name: key.name.clone(),
+                    id: object.id.clone(),
+                }),
                 Some(object) if inputs.options.prune => {
-                    if managed.prevent_destroy {
-                        self.errors.push(PlanError::PruneProtected { key: key.clone() });
-                    }
                     self.actions.push(bare(
                         ActionKind::Delete,
                         object.id.clone(),
@@ -373,7 +567,22 @@ impl Builder<'_> {
                 None => {}
             }
         }
-        no_longer_declared
+        (no_longer_declared, protected)
+    }
+
+    /// A plan deleting more of the managed objects than `--max-delete-fraction` allows is
+    /// refused unless `--allow-mass-delete`: the usual cause is the wrong folder or selector.
+    fn check_mass_delete(&mut self) {
+        let options = self.inputs.options;
+        let deletes = self.actions.iter().filter(|a| a.action == ActionKind::Delete).count();
+        let managed = self.inputs.state.resources.len();
+        if !options.allow_mass_delete && deletes > options.delete_limit.allowed(managed) {
+            self.errors.push(PlanError::MassDelete {
+                deletes,
+                managed,
+                limit: options.delete_limit.describe(),
+            });
+        }
     }
 
     /// An object cannot be deleted while a live object that stays depends on it.
@@ -417,7 +626,7 @@ impl Builder<'_> {
         }
     }
 
-    fn finish(mut self, no_longer_declared: Vec<LiveRef>) -> Plan {
+    fn finish(mut self, no_longer_declared: Vec<LiveRef>, protected: Vec<LiveRef>) -> Plan {
         let inputs = self.inputs;
         let unmanaged: Vec<LiveRef> = inputs
             .live
@@ -440,6 +649,7 @@ impl Builder<'_> {
             actions: self.actions,
             unmanaged,
             no_longer_declared,
+            protected,
             warnings: self.warnings,
             errors: self.errors,
             prune: inputs.options.prune,

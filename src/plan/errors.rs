@@ -9,8 +9,18 @@ use crate::model::ResourceKey;
 /// One problem that makes a plan impossible to apply.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PlanError {
-    #[error("--target {0} matches no declared or managed resource")]
-    UnknownTarget(ResourceKey),
+    #[error("{flag} `{address}` matches no declared or managed resource")]
+    UnknownAddress { flag: &'static str, address: String },
+    #[error("{flag} `{address}` is ambiguous: {candidates}; give KIND/NAME")]
+    AmbiguousAddress {
+        flag: &'static str,
+        address: String,
+        candidates: String,
+    },
+    #[error("--replace {0}: only a declared resource can be replaced (it is created again from its manifest)")]
+    ReplaceUndeclared(ResourceKey),
+    #[error("--selector `{0}` matches no declared resource")]
+    SelectorMatchesNothing(String),
     /// Credentials the action must send cannot be read now.
     #[error("{key}: cannot {action}: {}", .problems.join("; "))]
     SecretsUnavailable {
@@ -23,9 +33,17 @@ pub(crate) enum PlanError {
     )]
     ReplaceProtected { key: ResourceKey, reason: String },
     #[error(
-        "{key}: lifecycle.preventDestroy was set when it was applied; it cannot be pruned (declare it again, or `d360 state rm {key}` to stop managing it)"
+        "no resource is declared (no manifests found); check the paths, or pass --allow-empty to plan against an empty declaration"
     )]
-    PruneProtected { key: ResourceKey },
+    NoManifests,
+    #[error(
+        "the plan deletes {deletes} of {managed} managed objects, more than --max-delete-fraction allows ({limit}); check the paths and selection, or pass --allow-mass-delete if that is intended"
+    )]
+    MassDelete {
+        deletes: usize,
+        managed: usize,
+        limit: String,
+    },
     /// A replace takes a dependent along that the selection leaves out.
     #[error("{replaced} is replaced, which needs {dependent} (outside --target) replaced too; include it in --target")]
     CascadeOutsideSelection {

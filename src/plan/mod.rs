@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use build::{Inputs, Options, build, describe_failure, wanted_checks};
+pub(crate) use build::{Address, DeleteLimit, Inputs, Options, build, describe_failure, refuse_empty, wanted_checks};
 pub(crate) use errors::PlanError;
 pub(crate) use make::{Planned, PlanningError, make};
 pub(crate) use render_markdown::render as render_markdown;
@@ -163,6 +163,10 @@ pub(crate) struct Plan {
     /// Managed objects no manifest declares; deleted only with `--prune`.
     #[serde(default)]
     pub(crate) no_longer_declared: Vec<LiveRef>,
+    /// With `--prune`: managed objects no manifest declares that `preventDestroy` (recorded
+    /// when they were applied) keeps; never deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) protected: Vec<LiveRef>,
     #[serde(default)]
     pub(crate) warnings: Vec<String>,
     /// Problems that make the plan impossible to apply.

@@ -80,6 +80,16 @@ pub(crate) fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if !plan.protected.is_empty() {
+        out.push_str("**Protected by `lifecycle.preventDestroy`** (no longer declared, will not be deleted):\n\n");
+        for object in &plan.protected {
+            out.push_str(&format!(
+                "- `{}/{}`: protected, will not be deleted\n",
+                object.kind, object.name
+            ));
+        }
+        out.push('\n');
+    }
     for warning in &plan.warnings {
         out.push_str(&format!("> ⚠️ {warning}\n"));
     }

@@ -96,9 +96,44 @@ fn symbol(kind: ActionKind, paint: Paint) -> String {
     }
 }
 
-/// Renders the whole plan as text.
+/// Above this many actions, a plan on a terminal is shown compact unless asked otherwise.
+pub(crate) const COMPACT_ABOVE: usize = 50;
+
+/// `(3 fields)`, `(1 field)`, or nothing.
+fn field_count(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => " (1 field)".to_owned(),
+        n => format!(" ({n} fields)"),
+    }
+}
+
+/// A list of objects: each on its line, or (compact) only how many.
+fn objects(out: &mut String, heading: &str, list: &[super::LiveRef], compact: bool, paint: Paint) {
+    if list.is_empty() {
+        return;
+    }
+    if compact {
+        out.push_str(&format!(
+            "{} {} object{}\n\n",
+            paint.bold(heading),
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        ));
+        return;
+    }
+    out.push_str(&paint.bold(heading));
+    out.push('\n');
+    for object in list {
+        out.push_str(&format!("  {}/{} (id {})\n", object.kind, object.name, object.id));
+    }
+    out.push('\n');
+}
+
+/// Renders the whole plan as text; `compact`: one line per resource with the number of
+/// changed fields, and counts instead of object lists.
 #[must_use]
-pub(crate) fn render(plan: &Plan, paint: Paint) -> String {
+pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
     let mut out = String::new();
     for action in &plan.actions {
         let id = action.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
@@ -110,6 +145,16 @@ pub(crate) fn render(plan: &Plan, paint: Paint) -> String {
             ActionKind::Adopt => "will be adopted into state (no change in the org)".to_owned(),
             ActionKind::Forget => "will be forgotten (already gone from the org)".to_owned(),
         };
+        if compact {
+            out.push_str(&format!(
+                "{} {}{id} {}{}\n",
+                symbol(action.action, paint),
+                paint.bold(&action.key().to_string()),
+                paint.dim(&what),
+                field_count(action.changes.len())
+            ));
+            continue;
+        }
         out.push_str(&format!(
             "{} {}{id} {}\n",
             symbol(action.action, paint),
@@ -127,19 +172,35 @@ pub(crate) fn render(plan: &Plan, paint: Paint) -> String {
         }
         out.push('\n');
     }
-    if !plan.unmanaged.is_empty() {
-        out.push_str(&paint.bold("Not managed by d360 (never touched):"));
-        out.push('\n');
-        for object in &plan.unmanaged {
-            out.push_str(&format!("  {}/{} (id {})\n", object.kind, object.name, object.id));
-        }
+    if compact && !plan.actions.is_empty() {
         out.push('\n');
     }
-    if !plan.no_longer_declared.is_empty() {
-        out.push_str(&paint.bold("No longer declared (kept; plan with --prune to delete):"));
+    objects(
+        &mut out,
+        "Not managed by d360 (never touched):",
+        &plan.unmanaged,
+        compact,
+        paint,
+    );
+    objects(
+        &mut out,
+        "No longer declared (kept; plan with --prune to delete):",
+        &plan.no_longer_declared,
+        compact,
+        paint,
+    );
+    if !plan.protected.is_empty() {
+        out.push_str(&paint.bold("Protected by lifecycle.preventDestroy (no longer declared, will not be deleted):"));
         out.push('\n');
-        for object in &plan.no_longer_declared {
-            out.push_str(&format!("  {}/{} (id {})\n", object.kind, object.name, object.id));
+        for object in &plan.protected {
+            out.push_str(&format!(
+                "  {} {}/{} (id {}) {}\n",
+                paint.dim("#"),
+                object.kind,
+                object.name,
+                object.id,
+                paint.dim("protected, will not be deleted")
+            ));
         }
         out.push('\n');
     }

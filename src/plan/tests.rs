@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ActionKind, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
+use super::{ActionKind, Address, DeleteLimit, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
 use crate::kinds::{CheckFailure, CheckOutcome, Connection, DataStream, LiveObject, Method, Resource};
 use crate::manifest::{Declared, Origin, Pos};
 use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
@@ -265,13 +265,67 @@ fn a_managed_object_no_longer_declared_is_deleted_only_with_prune() {
     case.options.prune = true;
     check(&case, &[(ActionKind::Delete, key(Kind::Connection, "Gone"))], 0);
 
-    // preventDestroy recorded when it was applied still holds once the manifest is gone.
+    // preventDestroy recorded when it was applied still holds once the manifest is gone: the
+    // object is listed as protected, not deleted, and the plan stays applicable.
     case.state[1].prevent_destroy = true;
+    let plan = check(&case, &[], 0);
+    let protected: Vec<&str> = plan.protected.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(protected, ["Gone"]);
+}
+
+#[test]
+fn no_declared_resource_is_an_error_unless_allowed() {
+    let mut case = in_sync(vec![connection("A").into()]);
+    case.desired.clear();
     let plan = case.plan();
-    assert!(
-        matches!(plan.errors.as_slice(), [PlanError::PruneProtected { .. }]),
-        "{:?}",
-        plan.errors
+    assert_eq!(plan.errors, [PlanError::NoManifests]);
+
+    case.options.allow_empty = true;
+    let plan = check(&case, &[], 0);
+    assert_eq!(plan.no_longer_declared.len(), 1);
+}
+
+/// Four managed connections, `undeclared` of them no longer declared, planned with `--prune`.
+fn pruning(undeclared: usize) -> Case {
+    let mut case = in_sync(["A", "B", "C", "D"].map(|n| connection(n).into()).to_vec());
+    case.desired.truncate(4 - undeclared);
+    case.options.prune = true;
+    case.options.allow_empty = true;
+    case
+}
+
+#[test]
+fn deleting_more_than_the_limit_of_managed_objects_is_refused_unless_allowed() {
+    // (undeclared of 4, limit, refused)
+    let table: [(usize, DeleteLimit, bool); 7] = [
+        (1, DeleteLimit::Fraction(0.25), false),
+        (2, DeleteLimit::Fraction(0.25), true),
+        (4, DeleteLimit::Fraction(0.25), true),
+        (2, DeleteLimit::Fraction(0.5), false),
+        (3, DeleteLimit::Count(3), false),
+        (4, DeleteLimit::Count(3), true),
+        // One delete is never a mass deletion.
+        (1, DeleteLimit::Count(0), false),
+    ];
+    for (undeclared, limit, refused) in table {
+        let mut case = pruning(undeclared);
+        case.options.delete_limit = limit;
+        let plan = case.plan();
+        assert_eq!(plan.summary.delete, undeclared, "{limit:?}");
+        let mass = plan.errors.iter().any(|e| matches!(e, PlanError::MassDelete { .. }));
+        assert_eq!(mass, refused, "{undeclared} of 4 with {limit:?}: {:?}", plan.errors);
+        case.options.allow_mass_delete = true;
+        assert!(case.plan().errors.is_empty(), "--allow-mass-delete");
+    }
+    let mut case = pruning(4);
+    case.state[0].prevent_destroy = true;
+    case.state[1].prevent_destroy = true;
+    // Protected objects are not deleted, so they do not count: 2 of 4 is still too many.
+    let plan = case.plan();
+    assert_eq!((plan.summary.delete, plan.protected.len()), (2, 2));
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "the plan deletes 2 of 4 managed objects, more than --max-delete-fraction allows (25%); check the paths and selection, or pass --allow-mass-delete if that is intended"
     );
 }
 
@@ -381,7 +435,7 @@ fn a_target_brings_its_dependencies_and_an_unknown_one_is_an_error() {
             declared(stream("S", "A")),
         ],
         options: Options {
-            targets: vec![key(Kind::DataStream, "S"), key(Kind::Connection, "Nope")],
+            targets: vec![key(Kind::DataStream, "S").into(), key(Kind::Connection, "Nope").into()],
             ..Options::default()
         },
         ..Case::default()
@@ -394,7 +448,10 @@ fn a_target_brings_its_dependencies_and_an_unknown_one_is_an_error() {
         ],
         1,
     );
-    assert_eq!(plan.errors[0], PlanError::UnknownTarget(key(Kind::Connection, "Nope")));
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "--target `Connection/Nope` matches no declared or managed resource"
+    );
 }
 
 #[test]
@@ -499,4 +556,96 @@ fn an_unchanged_resource_and_a_label_change_are_not_checked() {
     )]);
     let plan = check(&case, &[(ActionKind::Update, key(Kind::Connection, "A"))], 0);
     assert_eq!(plan.api.checks, 0);
+}
+
+fn address(text: &str) -> Address {
+    Address::parse(text).expect("an address")
+}
+
+#[test]
+fn bare_names_select_when_unambiguous_and_exclude_leaves_out() {
+    let mut case = Case {
+        desired: vec![
+            declared(connection("A")),
+            declared(connection("B")),
+            declared(connection("Twin")),
+            declared(stream("Twin", "A")),
+        ],
+        ..Case::default()
+    };
+    case.options.targets = vec![address("B")];
+    check(&case, &[(ActionKind::Create, key(Kind::Connection, "B"))], 0);
+
+    case.options.targets = vec![address("Twin")];
+    let plan = check(&case, &[], 1);
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "--target `Twin` is ambiguous: Connection/Twin, DataStream/Twin; give KIND/NAME"
+    );
+
+    case.options.targets = vec![];
+    case.options.exclude = vec![address("Connection/Twin"), address("B")];
+    check(
+        &case,
+        &[
+            (ActionKind::Create, key(Kind::Connection, "A")),
+            (ActionKind::Create, key(Kind::DataStream, "Twin")),
+        ],
+        0,
+    );
+    case.options.exclude = vec![address("Nope")];
+    let plan = case.plan();
+    assert_eq!(
+        plan.errors[0].to_string(),
+        "--exclude `Nope` matches no declared or managed resource"
+    );
+}
+
+#[test]
+fn excluded_managed_objects_are_not_pruned() {
+    let mut case = pruning(2);
+    case.options.exclude = vec![address("C"), address("D")];
+    let plan = check(&case, &[], 0);
+    assert!(plan.no_longer_declared.is_empty(), "{:?}", plan.no_longer_declared);
+}
+
+#[test]
+fn a_selector_matching_nothing_is_an_error() {
+    let mut case = Case {
+        desired: vec![declared(connection("A"))],
+        ..Case::default()
+    };
+    case.options.selector = vec![("team".to_owned(), "nobody".to_owned())];
+    let plan = check(&case, &[], 1);
+    assert_eq!(
+        plan.errors,
+        [PlanError::SelectorMatchesNothing("team=nobody".to_owned())]
+    );
+}
+
+#[test]
+fn replace_forces_a_delete_and_create_of_an_unchanged_resource_and_its_streams() {
+    let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
+    case.options.replace = vec![address("Connection/A")];
+    let plan = check(
+        &case,
+        &[
+            (ActionKind::Replace, key(Kind::Connection, "A")),
+            (ActionKind::Replace, key(Kind::DataStream, "S")),
+        ],
+        0,
+    );
+    assert_eq!(plan.actions[0].reasons, ["--replace asks for it"]);
+
+    desired_lifecycle(&mut case).prevent_destroy = true;
+    assert!(matches!(
+        case.plan().errors.as_slice(),
+        [PlanError::ReplaceProtected { .. }]
+    ));
+    case.desired.clear();
+    case.options.allow_empty = true;
+    assert!(matches!(
+        case.plan().errors.as_slice(),
+        [PlanError::ReplaceUndeclared(_)]
+    ));
 }

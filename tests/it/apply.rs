@@ -234,12 +234,98 @@ fn prune_deletes_only_when_asked_and_respects_prevent_destroy() {
         0,
     );
 
+    // preventDestroy outlives the manifest: the prune plan keeps the object, and says so.
     std::fs::remove_file(work.path().join("manifests/Conn_Guarded.yaml")).expect("remove manifest");
-    let plan = expect(with_secrets(work.d360(&emulator).args(["plan", "--prune"]), "pw"), 1);
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]),
+            "pw",
+        ),
+        0,
+    );
     assert!(
-        plan.stdout.contains("Conn_Guarded") && plan.stdout.contains("preventDestroy"),
+        plan.stdout.contains("Connection/Conn_Guarded") && plan.stdout.contains("protected, will not be deleted"),
         "{plan:?}"
     );
+    assert!(
+        !plan.stdout.contains("will be deleted") && !plan.stdout.contains("error"),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn a_prune_from_an_empty_folder_is_refused_and_changes_nothing() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    for name in ["Conn_E1", "Conn_E2", "Conn_E3", "Conn_E4"] {
+        write_connection(&work, name, "AwsRdsMySql", "Kept", "clinic", "");
+    }
+    expect(
+        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        0,
+    );
+    std::fs::create_dir_all(work.path().join("empty")).expect("an empty folder");
+    let before = super::org_snapshot::snapshot(&emulator);
+
+    for command in [
+        vec!["plan", "--prune", "empty"],
+        vec!["apply", "--prune", "--auto-approve", "empty"],
+        vec!["drift", "empty"],
+    ] {
+        let refused = expect(with_secrets(work.d360(&emulator).args(&command), "pw"), 1);
+        assert!(
+            refused
+                .stderr
+                .contains("no resource is declared in `empty` (0 manifest files read)")
+                && refused.stderr.contains("--allow-empty"),
+            "{command:?}: {refused:?}"
+        );
+    }
+    // Allowed empty, the prune is a mass deletion: still refused, and the plan says why.
+    let refused = expect(
+        with_secrets(
+            work.d360(&emulator)
+                .args(["apply", "--prune", "--auto-approve", "--allow-empty", "empty"]),
+            "pw",
+        ),
+        1,
+    );
+    assert!(
+        refused.stdout.contains("the plan deletes 4 of 4 managed objects")
+            && refused.stdout.contains("--allow-mass-delete"),
+        "{refused:?}"
+    );
+    // Dropping one manifest is within the default quarter.
+    std::fs::remove_file(work.path().join("manifests/Conn_E4.yaml")).expect("remove manifest");
+    expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--prune", "--detailed-exitcode"]),
+            "pw",
+        ),
+        2,
+    );
+    assert_eq!(
+        super::org_snapshot::snapshot(&emulator),
+        before,
+        "a refused plan changes nothing"
+    );
+
+    expect(
+        with_secrets(
+            work.d360(&emulator).args([
+                "apply",
+                "--prune",
+                "--auto-approve",
+                "--allow-empty",
+                "--allow-mass-delete",
+                "empty",
+            ]),
+            "pw",
+        ),
+        0,
+    );
+    let after = super::org_snapshot::snapshot(&emulator);
+    assert_eq!(after["connections"]["AwsRdsMySql"], serde_json::json!([]), "{after}");
 }
 
 #[test]
@@ -320,6 +406,18 @@ fn a_failed_create_leaves_the_others_done_and_state_true() {
         applied.stdout.contains("3 created") && applied.stdout.contains("2 failed"),
         "{applied:?}"
     );
+    // The recap at the end names each failure once, with its reason, and the next command.
+    let recap = applied
+        .stderr
+        .split("2 of 5 actions did not finish:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recap: {applied:?}"));
+    assert_eq!(recap.matches("\n  Connection/Fleet_").count(), 2, "{applied:?}");
+    assert!(recap.contains(": failed: "), "{applied:?}");
+    assert!(
+        recap.contains("Next: fix the failures above and run `d360 apply` again"),
+        "{applied:?}"
+    );
     let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
     assert_eq!(listed.stdout.lines().count(), 3, "{listed:?}");
     let plan = expect(
@@ -360,4 +458,115 @@ fn a_second_apply_fails_naming_the_lock_holder() {
     let _ = first.wait();
     assert_eq!(second.code, 1, "{second:?}");
     assert!(second.stderr.contains("locked by `d360 apply` (pid"), "{second:?}");
+}
+
+#[test]
+fn selection_accepts_bare_names_excludes_and_refuses_what_matches_nothing() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    for name in ["Sel_A", "Sel_B", "Sel_C"] {
+        write_connection(&work, name, "AwsRdsMySql", "Selected", "clinic", "");
+    }
+    let plan = expect(
+        with_secrets(work.d360(&emulator).args(["plan", "--target", "Sel_B"]), "pw"),
+        0,
+    );
+    assert!(
+        plan.stdout.contains("+ Connection/Sel_B") && !plan.stdout.contains("Sel_A"),
+        "{plan:?}"
+    );
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator).args(["plan", "--exclude", "Connection/Sel_B"]),
+            "pw",
+        ),
+        0,
+    );
+    assert!(
+        plan.stdout.contains("+ Connection/Sel_A") && !plan.stdout.contains("Sel_B"),
+        "{plan:?}"
+    );
+    for (flag, value, message) in [
+        (
+            "--selector",
+            "team=nobody",
+            "--selector `team=nobody` matches no declared resource",
+        ),
+        (
+            "--target",
+            "Nobody",
+            "--target `Nobody` matches no declared or managed resource",
+        ),
+        (
+            "--exclude",
+            "Nobody",
+            "--exclude `Nobody` matches no declared or managed resource",
+        ),
+    ] {
+        let refused = expect(
+            with_secrets(
+                work.d360(&emulator).args(["apply", "--auto-approve", flag, value]),
+                "pw",
+            ),
+            1,
+        );
+        assert!(refused.stdout.contains(message), "{refused:?}");
+    }
+    let empty = super::org_snapshot::snapshot(&emulator);
+    assert_eq!(
+        empty["connections"]["AwsRdsMySql"],
+        serde_json::json!([]),
+        "nothing applied"
+    );
+}
+
+#[test]
+fn compact_plans_show_one_line_per_resource_and_json_is_unchanged() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_fleet(&work, 4, "Compact");
+    let full = expect(with_secrets(work.d360(&emulator).args(["plan"]), "pw"), 0);
+    let compact = expect(with_secrets(work.d360(&emulator).args(["plan", "--compact"]), "pw"), 0);
+    let resource_lines: Vec<&str> = compact.stdout.lines().filter(|l| l.starts_with("+ ")).collect();
+    assert_eq!(resource_lines.len(), 4, "{compact:?}");
+    assert!(
+        resource_lines
+            .iter()
+            .all(|l| l.contains("will be created (") && l.ends_with(" fields)")),
+        "{compact:?}"
+    );
+    assert!(
+        compact.stdout.lines().count() < full.stdout.lines().count() / 2,
+        "{compact:?}\n{full:?}"
+    );
+    assert!(compact.stdout.contains("Plan: 4 to create"), "{compact:?}");
+    let json = |extra: &[&str]| {
+        let ran = expect(
+            with_secrets(
+                work.d360(&emulator).args(["plan", "--format", "json"]).args(extra),
+                "pw",
+            ),
+            0,
+        );
+        let mut plan: serde_json::Value = serde_json::from_str(&ran.stdout).expect("plan JSON");
+        plan["createdAt"] = serde_json::Value::Null;
+        plan["api"] = serde_json::Value::Null;
+        plan["stateLineage"] = serde_json::Value::Null;
+        plan
+    };
+    assert_eq!(json(&["--compact"]), json(&[]));
+    let applied = expect(
+        with_secrets(
+            work.d360(&emulator).args(["apply", "--auto-approve", "--compact"]),
+            "pw",
+        ),
+        0,
+    );
+    assert!(
+        applied.stdout.lines().filter(|l| l.starts_with("+ ")).count() == 4
+            && applied
+                .stderr
+                .contains("Next: `d360 plan` should now report no changes"),
+        "{applied:?}"
+    );
 }

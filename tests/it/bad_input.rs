@@ -97,7 +97,14 @@ fn mutated_plan_and_state_files_never_change_the_org() {
             "plan mutant {index} applied more than its one create: {after}"
         );
         let mut prune = work.d360(&emulator);
-        prune.args(["apply", "--auto-approve", "--prune", "nothing"]);
+        prune.args([
+            "apply",
+            "--auto-approve",
+            "--prune",
+            "--allow-empty",
+            "--allow-mass-delete",
+            "nothing",
+        ]);
         std::fs::create_dir_all(work.path().join("nothing")).expect("an empty folder");
         secrets(&mut prune);
         expect(&mut prune, 0);

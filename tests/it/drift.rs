@@ -56,7 +56,9 @@ fn out_of_band_changes_show_in_every_format() {
 
     let text = expect(secrets(work.d360(&emulator).args(["drift"])), 2);
     assert!(
-        text.stdout.contains("~ Connection/Drift_A") && text.stdout.contains("\"Edited by hand\" → \"Original\""),
+        text.stdout.contains("~ Connection/Drift_A")
+            && text.stdout.contains("~ label: \"Original\" → \"Edited by hand\"")
+            && text.stdout.starts_with("Changed fields read declared → live"),
         "{text:?}"
     );
     assert!(
@@ -68,7 +70,7 @@ fn out_of_band_changes_show_in_every_format() {
         "{text:?}"
     );
     assert!(
-        text.stdout.contains("+ Connection/Hand_Made") && text.stdout.contains("not managed by d360"),
+        text.stdout.contains("* Connection/Hand_Made") && text.stdout.contains("not managed by d360"),
         "{text:?}"
     );
     assert!(
@@ -126,4 +128,47 @@ fn out_of_band_changes_show_in_every_format() {
         .filter_map(|c| c.attribute("name"))
         .collect();
     assert_eq!(failed, vec!["Drift_A", "Drift_B", "Drift_C", "Hand_Made"], "{xml}");
+}
+
+#[test]
+fn fail_on_decides_which_drift_exits_2() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_connection(&work, "Kept_A", "AwsRdsMySql", "Original", "clinic", "");
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    // Someone adds an unrelated connection by hand (here: from a checkout of their own).
+    let other = Work::new();
+    write_connection(&other, "By_Hand", "AwsRdsMySql", "Made in Setup", "clinic", "");
+    expect(secrets(other.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+
+    let default = expect(secrets(work.d360(&emulator).args(["drift"])), 0);
+    assert!(
+        default.stdout.contains("* Connection/By_Hand")
+            && default.stderr.contains("--fail-on lists (changed,missing,unhealthy)"),
+        "{default:?}"
+    );
+    expect(
+        secrets(
+            work.d360(&emulator)
+                .args(["drift", "--fail-on", "changed,missing,unmanaged"]),
+        ),
+        2,
+    );
+    expect(
+        secrets(work.d360(&emulator).args(["drift", "--fail-on", "unmanaged"])),
+        2,
+    );
+
+    write_connection(&work, "Kept_A", "AwsRdsMySql", "Renamed in the manifest", "clinic", "");
+    expect(secrets(work.d360(&emulator).args(["drift"])), 2);
+    expect(
+        secrets(work.d360(&emulator).args(["drift", "--fail-on", "unmanaged"])),
+        2,
+    );
+    expect(secrets(work.d360(&emulator).args(["drift", "--fail-on", "missing"])), 0);
+    let refused = expect(
+        secrets(work.d360(&emulator).args(["drift", "--fail-on", "everything"])),
+        2,
+    );
+    assert!(refused.stderr.contains("invalid value 'everything'"), "{refused:?}");
 }

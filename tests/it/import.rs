@@ -1,7 +1,7 @@
 //! `d360 import`: hand-made objects into manifests and state; the next plan only wants the
 //! credentials.
 
-use super::fleet::write_fleet;
+use super::fleet::{write_connection, write_fleet};
 use super::support::{EmulatorProcess, Work, expect};
 
 #[test]
@@ -73,4 +73,55 @@ fn fifty_hand_made_connections_import_cleanly() {
         1,
     );
     assert!(again.stderr.contains("--force"), "{again:?}");
+}
+
+#[test]
+fn a_dry_run_lists_what_import_would_write_and_changes_nothing() {
+    let emulator = EmulatorProcess::start(&[]);
+    let other = Work::new();
+    write_connection(&other, "Dry_Hand", "AwsRdsMySql", "Hand made", "clinic", "");
+    expect(
+        other
+            .d360(&emulator)
+            .env("RDS_USER", "u")
+            .env("RDS_PASSWORD", "p")
+            .args(["apply", "--auto-approve"]),
+        0,
+    );
+    let work = Work::new();
+    let dry = expect(
+        work.d360(&emulator).args([
+            "import",
+            "--dry-run",
+            "--kind",
+            "Connection",
+            "--connector-type",
+            "AwsRdsMySql",
+            "--out",
+            "imported",
+        ]),
+        0,
+    );
+    assert!(
+        dry.stdout.contains("would write imported/") && dry.stdout.contains("(Connection/Dry_Hand)"),
+        "{dry:?}"
+    );
+    assert!(dry.stderr.contains("Dry run: would import 1 object"), "{dry:?}");
+    assert!(!work.path().join("imported").exists(), "no file written");
+    let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
+    assert!(listed.stdout.trim().is_empty(), "{listed:?}");
+    expect(
+        work.d360(&emulator).args([
+            "import",
+            "--kind",
+            "Connection",
+            "--connector-type",
+            "AwsRdsMySql",
+            "--out",
+            "imported",
+        ]),
+        0,
+    );
+    let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
+    assert!(listed.stdout.contains("Connection/Dry_Hand"), "{listed:?}");
 }

@@ -66,3 +66,27 @@ mod tests {
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }
+
+/// An I/O error in plain words, as the OS says it: `No such file or directory`, `Permission
+/// denied` (not Rust's kind names such as `entity not found`, nor the `(os error 2)` suffix).
+#[must_use]
+pub fn plain(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match (error.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_owned(),
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::plain;
+
+    #[test]
+    fn os_errors_read_as_the_os_says_them() {
+        let missing = std::fs::read("/nonexistent/d360/file").expect_err("no such file");
+        assert_eq!(plain(&missing), "No such file or directory");
+        let custom = std::io::Error::other("disk on fire");
+        assert_eq!(plain(&custom), "disk on fire");
+    }
+}
