@@ -45,6 +45,8 @@ fn example_pipelines_parse_and_their_commands_are_valid() {
         "ci/github-actions/d360-apply.yml",
         "ci/github-actions/d360-drift.yml",
         "ci/gitlab/.gitlab-ci.yml",
+        "ci/github-actions/d360-release.yml",
+        "../action.yml",
     ];
     let mut commands = 0;
     for file in files {
