@@ -74,33 +74,7 @@ fn logged(log: &Path, tail: &str) -> usize {
 
 /// A fleet of `count` connections `Fleet_0001`… on hosts `db1`… with database `database`.
 fn write_fleet(work: &Work, count: usize, database: &str) {
-    let mut csv = String::from("key,host\n");
-    for index in 1..=count {
-        csv.push_str(&format!("{index:04},db{index}.example.internal\n"));
-    }
-    work.write("manifests/inventory/fleet.csv", &csv);
-    work.write(
-        "manifests/fleet.yaml",
-        &format!(
-            r#"apiVersion: d360/v1
-kind: ConnectionSet
-metadata: {{ name: fleet }}
-spec:
-  items: {{ fromCsv: inventory/fleet.csv }}
-  template:
-    metadata: {{ name: "Fleet_${{item.key}}" }}
-    spec:
-      connectorType: AwsRdsMySql
-      label: "Fleet ${{item.key}}"
-      parameters:
-        jdbc_connection_url: "jdbc:mysql://${{item.host}}:3306"
-        DATABASE: {database}
-      credentials:
-        user: {{ fromEnv: RDS_USER }}
-        password: {{ fromEnv: RDS_PASSWORD }}
-"#
-        ),
-    );
+    super::fleet::write_fleet_on(work, count, "Fleet", database);
 }
 
 /// 300 hosts: all reachable with `u`/`p`, except db7 (down) and db42 (another password).

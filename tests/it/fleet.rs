@@ -4,6 +4,11 @@ use super::support::Work;
 
 /// Writes `manifests/fleet.yaml` and its inventory with `count` connections `Fleet_0001`….
 pub(crate) fn write_fleet(work: &Work, count: usize, label_prefix: &str) {
+    write_fleet_on(work, count, label_prefix, "fleet");
+}
+
+/// [`write_fleet`] with the connections' `DATABASE` parameter set to `database`.
+pub(crate) fn write_fleet_on(work: &Work, count: usize, label_prefix: &str, database: &str) {
     let mut csv = String::from("key,host\n");
     for index in 1..=count {
         csv.push_str(&format!("{index:04},db{index}.example.internal\n"));
@@ -24,7 +29,7 @@ spec:
       label: "{label_prefix} ${{item.key}}"
       parameters:
         jdbc_connection_url: "jdbc:mysql://${{item.host}}:3306"
-        DATABASE: fleet
+        DATABASE: {database}
       credentials:
         user: {{ fromEnv: RDS_USER }}
         password: {{ fromEnv: RDS_PASSWORD }}
