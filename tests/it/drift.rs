@@ -1,6 +1,6 @@
 //! `d360 drift`: out-of-band changes show up in every format, with the right exit code.
 
-use super::fleet::write_connection;
+use super::fleet::{write_connection, write_stream};
 use super::support::{EmulatorProcess, Work, expect};
 
 fn secrets(command: &mut std::process::Command) -> &mut std::process::Command {
@@ -171,4 +171,46 @@ fn fail_on_decides_which_drift_exits_2() {
         2,
     );
     assert!(refused.stderr.contains("invalid value 'everything'"), "{refused:?}");
+}
+
+/// `drift --accept` records only state-only facts (an object matching its manifest, a managed
+/// object gone from the org and from the manifests), never a changed field, and never writes
+/// to the org.
+#[test]
+fn accept_records_adoptions_and_forgets_and_nothing_else() {
+    let (emulator, work) = drifted_org();
+    std::fs::remove_file(work.path().join("manifests/Drift_C.yaml")).expect("remove");
+    write_stream(&work, "Drift_D_Stream", "Drift_D", "Patients");
+    expect(
+        secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--target", "DataStream/Drift_D_Stream"])),
+        0,
+    );
+    expect(work.d360(&emulator).args(["state", "rm", "DataStream/Drift_D_Stream"]), 0);
+
+    let before = expect(secrets(work.d360(&emulator).args(["drift", "--format", "json"])), 2);
+    assert!(before.stdout.contains("not yet recorded in state"), "{before:?}");
+
+    let accepted = expect(secrets(work.d360(&emulator).args(["drift", "--accept"])), 2);
+    assert!(
+        accepted.stderr.contains("DataStream/Drift_D_Stream: adopted in state")
+            && accepted.stderr.contains("Connection/Drift_C: forgotten in state")
+            && accepted.stderr.contains("Accepted into state: 1 adopted, 1 forgotten"),
+        "{accepted:?}"
+    );
+    assert!(
+        accepted.stdout.contains("~ label: \"Original\" → \"Edited by hand\""),
+        "a changed field is never accepted: {accepted:?}"
+    );
+
+    let listed = expect(work.d360(&emulator).args(["state", "list"]), 0);
+    assert!(
+        listed.stdout.contains("DataStream/Drift_D_Stream") && !listed.stdout.contains("Connection/Drift_C"),
+        "{listed:?}"
+    );
+    let after = expect(secrets(work.d360(&emulator).args(["drift", "--format", "json"])), 2);
+    assert!(!after.stdout.contains("not yet recorded in state"), "{after:?}");
+    assert!(after.stdout.contains("Edited by hand"), "the org was not touched: {after:?}");
+
+    let again = expect(secrets(work.d360(&emulator).args(["drift", "--accept"])), 2);
+    assert!(again.stderr.contains("Nothing to accept"), "{again:?}");
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+mod accept;
+
 use super::planning;
 use super::session;
 use super::{CliError, GlobalArgs, Outcome, manifests};
@@ -35,6 +37,16 @@ pub(crate) struct Args {
         value_name = "LIST"
     )]
     pub(crate) fail_on: Vec<FailOn>,
+    /// Record in state what is already true in the org and agrees with the manifests, and
+    /// nothing else: objects that match their manifest but are not in state yet (adopted), and
+    /// managed objects deleted outside d360 that no manifest declares any more (forgotten).
+    /// Never writes to the org or the manifests, and never accepts changed fields, missing
+    /// objects, unmanaged objects or credentials (see the README).
+    #[arg(long)]
+    pub(crate) accept: bool,
+    /// With `--accept`: how long to wait for another command's state lock (`0`, `30s`, `5m`).
+    #[arg(long, default_value = "0s", value_parser = super::apply::parse_duration, requires = "accept")]
+    pub(crate) lock_timeout: std::time::Duration,
 }
 
 /// A kind of drift `--fail-on` can name.
@@ -83,7 +95,11 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     };
     planning::refuse_empty(&args.paths, &loaded, &options)?;
     let session = session::open(global).await?;
-    let planned = planning::make(&session, &loaded.resources, &options).await;
+    let planned = if args.accept {
+        accept::run(&session, &loaded.resources, &options, args.lock_timeout).await
+    } else {
+        planning::make(&session, &loaded.resources, &options).await
+    };
     session.close().await;
     let planned = planned?;
     let declared: Vec<_> = loaded.resources.iter().map(|d| d.resource.key()).collect();

@@ -1,0 +1,91 @@
+//! `drift --accept`: Terraform's refresh-only apply, narrowed to what state can truthfully
+//! record. Under the state lock it plans, then carries out only the plan's state-only steps:
+//! adopt (the object in the org matches its manifest; record its id) and forget (managed, no
+//! manifest declares it, and it is gone from the org). Every other difference stays drift,
+//! because the manifests, not state, say what the org should hold.
+
+use crate::apply::{self, Observer, Step, StepOutcome};
+use crate::cli::CliError;
+use crate::cli::planning;
+use crate::cli::session::Session;
+use crate::manifest::Declared;
+use crate::output;
+use crate::plan::{self, ActionKind, Plan, Planned};
+
+/// Plans under the lock, records the adopt and forget steps, and returns the plan as it now
+/// stands (those steps removed), so the drift report shows what is left.
+pub(super) async fn run(
+    session: &Session,
+    desired: &[Declared],
+    options: &plan::Options,
+    lock_timeout: std::time::Duration,
+) -> Result<Planned, CliError> {
+    let lock = session.store.lock("d360 drift --accept", lock_timeout).await?;
+    let mut planned = planning::make(session, desired, options).await?;
+    let accepted = accepted_part(&planned.plan);
+    if accepted.actions.is_empty() {
+        output::message("Nothing to accept: state already records every object it can.");
+        drop(lock);
+        return Ok(planned);
+    }
+    let executor = apply::Options {
+        parallelism: 1,
+        stop: std::sync::Arc::default(),
+        api_floor: None,
+        check: false,
+    };
+    let work = apply::Work {
+        plan: &accepted,
+        live: &planned.live,
+        state: planned.state.clone(),
+        probe: &planned.probe,
+    };
+    let report = apply::execute(work, &session.client, std::sync::Arc::clone(&session.store), &executor, &Lines).await;
+    drop(lock);
+    if let Some(error) = &report.state_error {
+        return Err(CliError::Usage(format!("drift --accept could not write state: {error}")));
+    }
+    let tally = report.tally(&accepted);
+    output::message(&format!(
+        "Accepted into state: {} adopted, {} forgotten. Changed fields, missing and unmanaged objects are never accepted: edit the manifests, `d360 apply`, or `d360 import`.",
+        tally.adopted, tally.forgotten
+    ));
+    planned.state = session.store.load().await?;
+    planned.plan.actions.retain(|action| !is_state_only(action.action));
+    Ok(planned)
+}
+
+fn is_state_only(action: ActionKind) -> bool {
+    matches!(action, ActionKind::Adopt | ActionKind::Forget)
+}
+
+/// The plan narrowed to its state-only steps.
+fn accepted_part(plan: &Plan) -> Plan {
+    let mut accepted = plan.clone();
+    accepted.actions.retain(|action| is_state_only(action.action));
+    accepted
+}
+
+/// One line per accepted object on stderr.
+struct Lines;
+
+impl Observer for Lines {
+    fn started(&self, _plan: &Plan, _action: usize, _step: Step) {}
+
+    fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome) {
+        let Some(action) = plan.actions.get(action) else {
+            return;
+        };
+        let verb = match step {
+            Step::Adopt => "adopted",
+            Step::Forget => "forgotten",
+            _ => "recorded",
+        };
+        match outcome {
+            StepOutcome::Done { .. } => output::message(&format!("  {}: {verb} in state", action.key())),
+            StepOutcome::Failed { error } => output::message(&format!("  {}: not accepted: {error}", action.key())),
+            StepOutcome::Skipped { reason } => output::message(&format!("  {}: not accepted: {reason}", action.key())),
+            _ => output::message(&format!("  {}: not accepted: interrupted", action.key())),
+        }
+    }
+}
