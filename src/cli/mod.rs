@@ -9,6 +9,7 @@ mod completions;
 mod destroy;
 mod drift;
 mod emulator;
+mod fmt;
 mod import;
 mod init;
 mod man;
@@ -92,6 +93,9 @@ pub(crate) enum Command {
     Auth(auth::Args),
     /// Serve the Data 360 emulator.
     Emulator(emulator::Args),
+    /// Rewrite manifests in one layout (schema key order, two-space indent, comments kept);
+    /// `--check` for CI.
+    Fmt(fmt::Args),
     /// Start a project: d360.yaml, manifests/ with an example, `.d360/` in .gitignore.
     Init(init::Args),
     /// Print a plan saved by `plan --out`, warning when it looks stale.
@@ -237,6 +241,7 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Emulator(args) => emulator::run(args, &global).await,
             Command::Show(args) => show::run(args, &global).await,
             Command::Init(args) => init::run(&args),
+            Command::Fmt(args) => fmt::run(&args),
             Command::Completions(args) => Ok(completions::run(&args)),
             Command::Man(args) => man::run(&args),
         }

@@ -16,6 +16,7 @@ pub(crate) mod diagnostic;
 mod document;
 mod files;
 mod filler;
+pub(crate) mod format;
 mod interpolate;
 mod problem;
 pub(crate) mod raw;
@@ -30,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub(crate) use files::FilesError;
+pub(crate) use files::{FilesError, discover};
 
 use checker::{Checker, Sink};
 use diagnostic::Related;

@@ -1,4 +1,4 @@
-//! The small commands: `completions`, `man`, `show`, `init`, `validate --format short`.
+//! The small commands: `completions`, `man`, `show`, `init`, `fmt`, `validate --format short`.
 
 use super::fleet::write_connection;
 use super::support::{EmulatorProcess, Work, bin, expect};
@@ -243,4 +243,58 @@ fn replace_recreates_an_unchanged_resource() {
             .contains("--replace `Nope` matches no declared or managed resource"),
         "{refused:?}"
     );
+}
+
+#[test]
+fn fmt_rewrites_manifests_in_one_layout_and_check_fails_until_then() {
+    let work = Work::new();
+    let messy = "# Clinics in the north\nspec:\n    connectorType: AwsRdsMySql   # MySQL on RDS\n    label: \"Clinic n1\"\n    parameters:\n        DATABASE: clinic\n        jdbc_connection_url: jdbc:mysql://n1.db.example.com:3306\n    credentials:\n        user: {fromEnv: RDS_USER}\n        password: { fromEnv: RDS_PASSWORD }\nmetadata:\n    name: AWS_RDS_n1\n    labels: {team: north}\nkind: Connection\napiVersion: d360/v1\n";
+    work.write("manifests/north.yaml", messy);
+    work.write("manifests/anchored.yaml", "x: &a 1\ny: *a\n");
+    let rendered = |work: &Work| {
+        expect(
+            bin()
+                .current_dir(work.path())
+                .args(["render", "manifests/north.yaml", "--format", "json"]),
+            0,
+        )
+        .stdout
+    };
+    let before = rendered(&work);
+
+    let check = expect(bin().current_dir(work.path()).args(["fmt", "--check", "--diff"]), 1);
+    assert!(
+        check.stderr.contains("not formatted: manifests/north.yaml")
+            && check
+                .stderr
+                .contains("manifests/anchored.yaml: uses anchors, aliases or tags")
+            && check.stdout.contains("+apiVersion: d360/v1"),
+        "{check:?}"
+    );
+    assert_eq!(work.read("manifests/north.yaml"), messy, "--check writes nothing");
+
+    std::fs::remove_file(work.path().join("manifests/anchored.yaml")).expect("remove");
+    let formatted = expect(bin().current_dir(work.path()).arg("fmt"), 0);
+    assert!(
+        formatted.stderr.contains("formatted manifests/north.yaml"),
+        "{formatted:?}"
+    );
+    let text = work.read("manifests/north.yaml");
+    assert!(
+        text.starts_with(
+            "# Clinics in the north\napiVersion: d360/v1\nkind: Connection\nmetadata:\n  name: AWS_RDS_n1\n"
+        ) && text.contains("  connectorType: AwsRdsMySql # MySQL on RDS\n")
+            && text.contains("    user: { fromEnv: RDS_USER }\n"),
+        "{text}"
+    );
+    assert_eq!(rendered(&work), before, "the same resources after formatting");
+    let clean = expect(bin().current_dir(work.path()).args(["fmt", "--check"]), 0);
+    assert!(clean.stderr.contains("1 file read, 0 need formatting."), "{clean:?}");
+}
+
+#[test]
+fn the_example_manifests_are_formatted() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let ran = expect(bin().current_dir(root).args(["fmt", "--check", "manifests"]), 0);
+    assert!(ran.stderr.contains("0 need formatting"), "{ran:?}");
 }

@@ -182,10 +182,16 @@ fn accept_records_adoptions_and_forgets_and_nothing_else() {
     std::fs::remove_file(work.path().join("manifests/Drift_C.yaml")).expect("remove");
     write_stream(&work, "Drift_D_Stream", "Drift_D", "Patients");
     expect(
-        secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--target", "DataStream/Drift_D_Stream"])),
+        secrets(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--target", "DataStream/Drift_D_Stream"]),
+        ),
         0,
     );
-    expect(work.d360(&emulator).args(["state", "rm", "DataStream/Drift_D_Stream"]), 0);
+    expect(
+        work.d360(&emulator).args(["state", "rm", "DataStream/Drift_D_Stream"]),
+        0,
+    );
 
     let before = expect(secrets(work.d360(&emulator).args(["drift", "--format", "json"])), 2);
     assert!(before.stdout.contains("not yet recorded in state"), "{before:?}");
@@ -209,7 +215,10 @@ fn accept_records_adoptions_and_forgets_and_nothing_else() {
     );
     let after = expect(secrets(work.d360(&emulator).args(["drift", "--format", "json"])), 2);
     assert!(!after.stdout.contains("not yet recorded in state"), "{after:?}");
-    assert!(after.stdout.contains("Edited by hand"), "the org was not touched: {after:?}");
+    assert!(
+        after.stdout.contains("Edited by hand"),
+        "the org was not touched: {after:?}"
+    );
 
     let again = expect(secrets(work.d360(&emulator).args(["drift", "--accept"])), 2);
     assert!(again.stderr.contains("Nothing to accept"), "{again:?}");

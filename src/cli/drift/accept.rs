@@ -40,10 +40,19 @@ pub(super) async fn run(
         state: planned.state.clone(),
         probe: &planned.probe,
     };
-    let report = apply::execute(work, &session.client, std::sync::Arc::clone(&session.store), &executor, &Lines).await;
+    let report = apply::execute(
+        work,
+        &session.client,
+        std::sync::Arc::clone(&session.store),
+        &executor,
+        &Lines,
+    )
+    .await;
     drop(lock);
     if let Some(error) = &report.state_error {
-        return Err(CliError::Usage(format!("drift --accept could not write state: {error}")));
+        return Err(CliError::Usage(format!(
+            "drift --accept could not write state: {error}"
+        )));
     }
     let tally = report.tally(&accepted);
     output::message(&format!(
@@ -85,7 +94,7 @@ impl Observer for Lines {
             StepOutcome::Done { .. } => output::message(&format!("  {}: {verb} in state", action.key())),
             StepOutcome::Failed { error } => output::message(&format!("  {}: not accepted: {error}", action.key())),
             StepOutcome::Skipped { reason } => output::message(&format!("  {}: not accepted: {reason}", action.key())),
-            _ => output::message(&format!("  {}: not accepted: interrupted", action.key())),
+            StepOutcome::NotStarted => output::message(&format!("  {}: not accepted: interrupted", action.key())),
         }
     }
 }
