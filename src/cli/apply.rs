@@ -201,6 +201,8 @@ pub(crate) async fn run_in(
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
     let lock = session.store.lock(command, args.lock_timeout).await?;
+    // The key that fingerprints credentials in state; planning only reads it.
+    session.store.fingerprint_key().await?;
     let (prepared, saved) = match (saved_path, desired) {
         (Some(path), _) => {
             let plan = plan::load_saved(path)?;

@@ -65,6 +65,9 @@ struct CheckReport {
     connections: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     connector_types: Option<u64>,
+    /// Connector types that have at least one connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connector_types_in_use: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_streams: Option<u64>,
     /// `Sforce-Limit-Info`: API requests used in the last 24 hours, and the allowance.
@@ -161,17 +164,29 @@ async fn check(session: &Session) -> CheckReport {
         }
     }
     match count_connections(session).await {
-        Ok((types, connections)) => {
+        Ok(ConnectionCount {
+            offered,
+            in_use,
+            connections,
+        }) => {
             report.pass(
                 "connections",
-                format!(
-                    "{connections} connection{} across {types} connector type{}",
-                    plural(connections),
-                    plural(types)
-                ),
+                if connections == 0 {
+                    format!(
+                        "no connections yet (the org offers {offered} connector type{})",
+                        plural(offered)
+                    )
+                } else {
+                    format!(
+                        "{connections} connection{} of {in_use} connector type{} (the org offers {offered})",
+                        plural(connections),
+                        plural(in_use)
+                    )
+                },
             );
             report.connections = Some(connections);
-            report.connector_types = Some(types);
+            report.connector_types = Some(offered);
+            report.connector_types_in_use = Some(in_use);
         }
         Err(error) => {
             report.fail("connections", &error);
@@ -212,12 +227,23 @@ fn plural(count: u64) -> &'static str {
 }
 
 /// Connector types offered by the org, and the connections of all of them.
-async fn count_connections(session: &Session) -> Result<(u64, u64), ApiError> {
+/// Connector types the org offers, those with a connection, and the connections.
+struct ConnectionCount {
+    offered: u64,
+    in_use: u64,
+    connections: u64,
+}
+
+async fn count_connections(session: &Session) -> Result<ConnectionCount, ApiError> {
     let client = &session.client;
     let driver = kinds::driver(Kind::Connection);
     let listings = driver.discover(client).await?;
     let lists = try_join_all(listings.iter().map(|listing| driver.list(client, listing))).await?;
-    Ok((listings.len() as u64, lists.iter().map(|l| l.len() as u64).sum()))
+    Ok(ConnectionCount {
+        offered: listings.len() as u64,
+        in_use: lists.iter().filter(|l| !l.is_empty()).count() as u64,
+        connections: lists.iter().map(|l| l.len() as u64).sum(),
+    })
 }
 
 fn print(report: &CheckReport) {

@@ -8,7 +8,7 @@
 use super::{Report, Status};
 use crate::diff::FieldChange;
 use crate::output::Paint;
-use crate::plan::render_text::change_lines;
+use crate::plan::render_text::{change_lines, diff_lines};
 
 /// The header above changed fields, in every human format.
 pub(crate) const DIRECTION: &str =
@@ -79,7 +79,6 @@ pub(crate) fn render_text(report: &Report, paint: Paint) -> String {
 /// Markdown: a summary table and one collapsible section per drifted resource.
 #[must_use]
 pub(crate) fn render_markdown(report: &Report) -> String {
-    let plain = Paint { enabled: false };
     let s = &report.summary;
     let mut out = format!(
         "### d360 drift for `{}`\n\n**{}**\n\n",
@@ -101,7 +100,7 @@ pub(crate) fn render_markdown(report: &Report) -> String {
             entry.status.describe()
         ));
         for change in &entry.changes {
-            for line in change_lines(&declared_to_live(change), plain, "") {
+            for line in diff_lines(&declared_to_live(change)) {
                 out.push_str(&line);
                 out.push('\n');
             }

@@ -41,9 +41,13 @@ pub(crate) async fn make(
     options: &Options,
 ) -> Result<Planned, PlanningError> {
     let state = store.load().await?;
-    let probe = SecretProbe {
-        key: store.fingerprint_key().await?,
+    // Planning writes nothing: without a key yet (no apply has run), nothing in state was
+    // fingerprinted, and a throwaway key compares the same. `apply` creates the key first.
+    let key = match store.existing_fingerprint_key().await? {
+        Some(key) => key,
+        None => crate::state::random_bytes(32),
     };
+    let probe = SecretProbe { key };
     let listings = refresh::listings_in_play(desired, &state);
     let before = reader.requests();
     let (live, findings) = futures::try_join!(refresh::read(reader, &listings), refresh::check(reader, desired))?;

@@ -1,8 +1,7 @@
 //! The plan as a pull-request comment: a summary table and a collapsible diff per resource.
 
-use super::render_text::change_lines;
+use super::render_text::diff_lines;
 use super::{ActionKind, Plan};
-use crate::output::Paint;
 
 fn emoji(kind: ActionKind) -> &'static str {
     match kind {
@@ -17,7 +16,6 @@ fn emoji(kind: ActionKind) -> &'static str {
 /// Renders the plan as GitHub-flavoured markdown.
 #[must_use]
 pub(crate) fn render(plan: &Plan) -> String {
-    let no_colour = Paint { enabled: false };
     let s = &plan.summary;
     let mut out = format!("### d360 plan for `{}`\n\n", plan.org);
     if !plan.errors.is_empty() {
@@ -55,7 +53,7 @@ pub(crate) fn render(plan: &Plan) -> String {
                 action.key()
             ));
             for change in &action.changes {
-                for line in change_lines(change, no_colour, "") {
+                for line in diff_lines(change) {
                     out.push_str(&line);
                     out.push('\n');
                 }

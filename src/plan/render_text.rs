@@ -85,6 +85,47 @@ pub(crate) fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> 
     }
 }
 
+/// One field change as lines of a ```` ```diff ```` block, which GitHub and GitLab colour
+/// by their first character: `-` the value now, `+` the value after, `!` a note.
+pub(crate) fn diff_lines(change: &FieldChange) -> Vec<String> {
+    if change.sensitive {
+        let note = change.note.as_deref().unwrap_or("(sensitive)");
+        let sign = if change.old.is_none() && note.starts_with("(sensitive,") {
+            "+"
+        } else {
+            "!"
+        };
+        return vec![format!("{sign} {}: {note}", change.field)];
+    }
+    let suffix = if change.forces_replacement {
+        "  # forces replacement"
+    } else {
+        ""
+    };
+    let old = change.old.as_ref();
+    let new = change.new.as_ref();
+    if let (Some(before), Some(after)) = (long_text(old), long_text(new)) {
+        let mut lines = vec![format!("! {}:{suffix}", change.field)];
+        for line in TextDiff::from_lines(before, after).iter_all_changes() {
+            let text = line.value().trim_end_matches('\n');
+            lines.push(match line.tag() {
+                ChangeTag::Delete => format!("-     {text}"),
+                ChangeTag::Insert => format!("+     {text}"),
+                ChangeTag::Equal => format!("      {text}"),
+            });
+        }
+        return lines;
+    }
+    let mut lines = Vec::new();
+    if old.is_some() {
+        lines.push(format!("- {}: {}{suffix}", change.field, show_value(old)));
+    }
+    if new.is_some() {
+        lines.push(format!("+ {}: {}{suffix}", change.field, show_value(new)));
+    }
+    lines
+}
+
 fn symbol(kind: ActionKind, paint: Paint) -> String {
     let text = kind.symbol();
     match kind {

@@ -114,14 +114,27 @@ impl LocalStore {
         self.drop_journal()
     }
 
-    pub(crate) fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+    /// The fingerprint key if its file exists.
+    pub(crate) fn existing_fingerprint_key(&self) -> Result<Option<Vec<u8>>, StateError> {
         let key_path = sibling(&self.path, ".key");
         match std::fs::read_to_string(&key_path) {
-            Ok(text) => hex::decode(text.trim()).map_err(|e| StateError::Corrupt {
+            Ok(text) => hex::decode(text.trim()).map(Some).map_err(|e| StateError::Corrupt {
                 path: key_path.display().to_string(),
                 detail: e.to_string(),
             }),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Read {
+                path: key_path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    pub(crate) fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
+        let key_path = sibling(&self.path, ".key");
+        match self.existing_fingerprint_key()? {
+            Some(key) => Ok(key),
+            None => {
                 // Written beside, then linked into place: `hard_link` refuses an existing key,
                 // so two first runs at once end up with the same key.
                 let write_error = |source| StateError::Write {
@@ -140,10 +153,6 @@ impl LocalStore {
                 }
                 self.fingerprint_key()
             }
-            Err(source) => Err(StateError::Read {
-                path: key_path.display().to_string(),
-                source,
-            }),
         }
     }
 

@@ -181,6 +181,12 @@ impl State {
 /// Random bytes as hex (for lineages and keys).
 #[must_use]
 pub(crate) fn random_hex(bytes: usize) -> String {
+    hex::encode(random_bytes(bytes))
+}
+
+/// Random bytes (for keys).
+#[must_use]
+pub(crate) fn random_bytes(bytes: usize) -> Vec<u8> {
     let mut buffer = vec![0u8; bytes];
     if aws_lc_rs::rand::fill(&mut buffer).is_err() {
         // aws-lc's RNG does not fail in practice; fall back to a time-seeded one rather than panic.
@@ -189,7 +195,7 @@ pub(crate) fn random_hex(bytes: usize) -> String {
             *byte = rng.u8(..);
         }
     }
-    hex::encode(buffer)
+    buffer
 }
 
 /// Current time in RFC 3339.
@@ -286,6 +292,14 @@ impl Store {
         match self {
             Store::Local(store) => store.fingerprint_key(),
             Store::Postgres(store) => store.fingerprint_key().await,
+        }
+    }
+
+    /// The key for secret fingerprints if one exists; never creates it (read-only commands).
+    pub(crate) async fn existing_fingerprint_key(&self) -> Result<Option<Vec<u8>>, StateError> {
+        match self {
+            Store::Local(store) => store.existing_fingerprint_key(),
+            Store::Postgres(store) => store.existing_fingerprint_key().await,
         }
     }
 

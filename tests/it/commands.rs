@@ -298,3 +298,20 @@ fn the_example_manifests_are_formatted() {
     let ran = expect(bin().current_dir(root).args(["fmt", "--check", "manifests"]), 0);
     assert!(ran.stderr.contains("0 need formatting"), "{ran:?}");
 }
+
+#[test]
+fn plan_and_drift_write_nothing_to_state() {
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    write_connection(&work, "Read_Only", "AwsRdsMySql", "Read only", "clinic", "");
+    expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 2);
+    expect(secrets(work.d360(&emulator).arg("drift")), 2);
+    assert!(
+        !work.path().join(".d360/state").exists(),
+        "a read-only command made {:?}",
+        std::fs::read_dir(work.path().join(".d360/state")).map(|d| d.count())
+    );
+    expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
+    assert!(work.path().join(".d360/state/env.json.key").is_file());
+    expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
+}

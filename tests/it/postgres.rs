@@ -444,8 +444,24 @@ fn postgres_state_in_the_old_layout_is_read_then_converted_on_first_write() {
     assert_eq!(listed.stdout.lines().count(), 5, "{listed:?}");
     assert_eq!(cluster.count("SELECT count(*) FROM d360_state_header"), 0);
 
-    // `plan` takes the fingerprint key, the first write: converted, and nothing differs (so the
+    // `plan` reads the old layout, key included (nothing differs), and writes nothing.
+    expect(
+        with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
+        0,
+    );
+    assert_eq!(cluster.count("SELECT count(*) FROM d360_state_header"), 0);
+    // `apply` takes the fingerprint key, the first write: converted, and nothing differs (so the
     // resources, their ids and the key that made the secrets' fingerprints all came across).
+    expect(
+        with_db(
+            work.d360(&emulator)
+                .env("RDS_USER", "u")
+                .env("RDS_PASSWORD", "p")
+                .args(["apply", "--auto-approve"]),
+            &cluster,
+        ),
+        0,
+    );
     expect(
         with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
         0,

@@ -143,6 +143,20 @@ impl PostgresStore {
         self.decode_key(&key)
     }
 
+    /// The fingerprint key if one is stored (in a database of the old layout too, which this
+    /// reads without converting).
+    pub(crate) async fn existing_fingerprint_key(&self) -> Result<Option<Vec<u8>>, StateError> {
+        let key = match self.stored_key().await? {
+            Some(key) => Some(key),
+            None => {
+                let mut client = self.client.lock().await;
+                let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
+                self.legacy(&tx, false).await?.and_then(|(_, key)| key)
+            }
+        };
+        key.map(|key| self.decode_key(&key)).transpose()
+    }
+
     /// Sets the fingerprint key (when migrating a state here).
     pub(crate) async fn set_fingerprint_key(&self, key: &[u8]) -> Result<(), StateError> {
         self.update_key("$2", &hex::encode(key)).await.map(drop)
