@@ -132,28 +132,25 @@ impl LocalStore {
 
     pub(crate) fn fingerprint_key(&self) -> Result<Vec<u8>, StateError> {
         let key_path = sibling(&self.path, ".key");
-        match self.existing_fingerprint_key()? {
-            Some(key) => Ok(key),
-            None => {
-                // Written beside, then linked into place: `hard_link` refuses an existing key,
-                // so two first runs at once end up with the same key.
-                let write_error = |source| StateError::Write {
-                    path: key_path.display().to_string(),
-                    source,
-                };
-                let candidate = sibling(&self.path, &format!(".key.new-{}", std::process::id()));
-                write_atomic(&candidate, format!("{}\n", super::random_hex(32)).as_bytes(), true)
-                    .map_err(write_error)?;
-                let linked = std::fs::hard_link(&candidate, &key_path);
-                let _ = std::fs::remove_file(&candidate);
-                match linked {
-                    Ok(()) => {}
-                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
-                    Err(error) => return Err(write_error(error)),
-                }
-                self.fingerprint_key()
-            }
+        if let Some(key) = self.existing_fingerprint_key()? {
+            return Ok(key);
         }
+        // Written beside, then linked into place: `hard_link` refuses an existing key,
+        // so two first runs at once end up with the same key.
+        let write_error = |source| StateError::Write {
+            path: key_path.display().to_string(),
+            source,
+        };
+        let candidate = sibling(&self.path, &format!(".key.new-{}", std::process::id()));
+        write_atomic(&candidate, format!("{}\n", super::random_hex(32)).as_bytes(), true).map_err(write_error)?;
+        let linked = std::fs::hard_link(&candidate, &key_path);
+        let _ = std::fs::remove_file(&candidate);
+        match linked {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(write_error(error)),
+        }
+        self.fingerprint_key()
     }
 
     /// Replaces the fingerprint key (mode 0600).

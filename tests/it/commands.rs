@@ -309,7 +309,7 @@ fn plan_and_drift_write_nothing_to_state() {
     assert!(
         !work.path().join(".d360/state").exists(),
         "a read-only command made {:?}",
-        std::fs::read_dir(work.path().join(".d360/state")).map(|d| d.count())
+        std::fs::read_dir(work.path().join(".d360/state")).map(Iterator::count)
     );
     expect(secrets(work.d360(&emulator).args(["apply", "--auto-approve"])), 0);
     assert!(work.path().join(".d360/state/env.json.key").is_file());

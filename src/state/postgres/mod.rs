@@ -146,14 +146,12 @@ impl PostgresStore {
     /// The fingerprint key if one is stored (in a database of the old layout too, which this
     /// reads without converting).
     pub(crate) async fn existing_fingerprint_key(&self) -> Result<Option<Vec<u8>>, StateError> {
-        let key = match self.stored_key().await? {
-            Some(key) => Some(key),
-            None => {
-                let mut client = self.client.lock().await;
-                let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
-                self.legacy(&tx, false).await?.and_then(|(_, key)| key)
-            }
-        };
+        let mut key = self.stored_key().await?;
+        if key.is_none() {
+            let mut client = self.client.lock().await;
+            let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
+            key = self.legacy(&tx, false).await?.and_then(|(_, key)| key);
+        }
         key.map(|key| self.decode_key(&key)).transpose()
     }
 
