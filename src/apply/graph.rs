@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::kinds::Resource;
 use crate::model::ResourceKey;
 use crate::plan::{Action, ActionKind};
 use crate::refresh::LiveSnapshot;
@@ -83,7 +82,7 @@ pub(crate) fn build(actions: &[Action], live: &LiveSnapshot) -> Vec<Node> {
         let action = &actions[node.action];
         match node.step {
             Step::Create | Step::Update | Step::Adopt => {
-                let dependencies = action.desired.iter().flat_map(Resource::depends_on);
+                let dependencies = action.desired.iter().flat_map(|desired| desired.depends_on());
                 node.after
                     .extend(dependencies.filter_map(|dependency| writes.get(&dependency).copied()));
             }
@@ -141,7 +140,7 @@ mod tests {
             scope: None,
             changes: Vec::new(),
             reasons: Vec::new(),
-            desired,
+            desired: desired.map(std::sync::Arc::new),
             origin: None,
             check_on_apply: false,
         }

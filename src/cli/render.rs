@@ -26,7 +26,7 @@ pub(crate) enum Format {
 pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.paths)?;
     let base = std::env::current_dir().ok();
-    let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &d.resource).collect();
+    let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &*d.resource).collect();
     match args.format {
         Format::Yaml => output::data(&render::to_yaml(&resources, base.as_deref())),
         Format::Json => {

@@ -66,7 +66,8 @@ impl std::fmt::Display for Origin {
 /// A desired resource and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Declared {
-    pub(crate) resource: Resource,
+    /// Shared with the plan's actions, so a plan of N changes holds each resource once.
+    pub(crate) resource: std::sync::Arc<Resource>,
     pub(crate) origin: Origin,
 }
 
@@ -118,7 +119,10 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     }
     check_duplicates(&resources, &mut sink);
     check_references(&resources, &mut sink);
-    resources.sort_by_key(|a| a.resource.key());
+    resources.sort_by(|a, b| {
+        (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name()))
+    });
+    resources.shrink_to_fit();
     let mut diagnostics = sink.diagnostics;
     diagnostics.sort();
     Ok(Loaded {
@@ -217,7 +221,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                     let connection = convert_connection::convert(&mut checker, &raw.metadata, &raw.spec);
                     let origin = origin_of(&checker, &["metadata", "name"], None);
                     resources.push(Declared {
-                        resource: Resource::Connection(connection),
+                        resource: std::sync::Arc::new(Resource::Connection(connection)),
                         origin,
                     });
                 }
@@ -228,7 +232,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                     let mut origin = origin_of(&checker, &["metadata", "name"], None);
                     origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
                     resources.push(Declared {
-                        resource: Resource::DataStream(stream),
+                        resource: std::sync::Arc::new(Resource::DataStream(stream)),
                         origin,
                     });
                 }
@@ -244,7 +248,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                             Some(item.label.clone()),
                         );
                         resources.push(Declared {
-                            resource: Resource::Connection(connection),
+                            resource: std::sync::Arc::new(Resource::Connection(connection)),
                             origin,
                         });
                     }
@@ -298,7 +302,7 @@ fn check_references(resources: &[Declared], sink: &mut Sink) {
         .map(|d| d.resource.name())
         .collect();
     for declared in resources {
-        if let Resource::DataStream(stream) = &declared.resource
+        if let Resource::DataStream(stream) = &*declared.resource
             && !connections.contains(stream.connection.as_str())
         {
             sink.push(

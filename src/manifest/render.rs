@@ -207,7 +207,7 @@ spec:
         std::fs::write(&path, STREAM).expect("write manifest");
         let loaded = crate::manifest::load(&[path]).expect("loads");
         assert!(!loaded.diagnostics.has_errors(), "{}", loaded.diagnostics.render(false));
-        match loaded.resources.into_iter().next().map(|d| d.resource) {
+        match loaded.resources.into_iter().next().map(|d| (*d.resource).clone()) {
             Some(Resource::DataStream(stream)) => stream,
             other => panic!("not a data stream: {other:?}"),
         }

@@ -640,6 +640,7 @@ impl Builder<'_> {
             })
             .collect();
         self.actions.sort_by_key(order);
+        self.actions.shrink_to_fit();
         let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.check_requests, inputs.usage);
         Plan {
             format_version: FORMAT_VERSION,

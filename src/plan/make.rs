@@ -100,7 +100,7 @@ pub(super) fn check_requests<'a>(
     wanted_checks(plan)
         .into_iter()
         .filter_map(|action| {
-            let resource = action.desired.as_ref()?;
+            let resource = action.desired.as_deref()?;
             let mut credentials = Credentials::new();
             for (name, reference) in resource.secrets() {
                 credentials.insert(name.clone(), reference.resolve().ok()?);

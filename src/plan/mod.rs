@@ -108,7 +108,7 @@ pub(crate) struct Action {
     pub(crate) reasons: Vec<String>,
     /// The desired resource (references only, never secret values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) desired: Option<Resource>,
+    pub(crate) desired: Option<std::sync::Arc<Resource>>,
     /// Where it is declared (`file:line:col`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) origin: Option<String>,

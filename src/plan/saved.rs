@@ -25,17 +25,24 @@ pub(crate) enum PlanFileError {
     Version { path: String, found: u64 },
 }
 
-/// Writes the plan atomically.
+/// Writes the plan atomically, streamed as it is serialised (a plan of 20,000 actions is
+/// tens of megabytes of JSON, never held whole in memory).
 pub(crate) fn save(plan: &Plan, path: &Path) -> Result<(), PlanFileError> {
-    let mut text = serde_json::to_string_pretty(plan).map_err(|e| PlanFileError::Write {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e),
-    })?;
-    text.push('\n');
-    crate::state::write_atomic(path, text.as_bytes(), false).map_err(|source| PlanFileError::Write {
+    d360_wire::files::write_atomic_with(path, false, |out| {
+        serde_json::to_writer_pretty(&mut *out, plan).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    })
+    .map_err(|source| PlanFileError::Write {
         path: path.display().to_string(),
         source,
     })
+}
+
+/// The one field read before the whole plan, to refuse another format clearly.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    format_version: Option<serde_json::Value>,
 }
 
 /// Reads a saved plan.
@@ -45,30 +52,23 @@ pub(crate) fn load(path: &Path) -> Result<Plan, PlanFileError> {
         path: shown.clone(),
         source,
     })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| PlanFileError::Invalid {
+    let invalid = |detail: String| PlanFileError::Invalid {
         path: shown.clone(),
-        detail: e.to_string(),
-    })?;
-    let found = value.get("formatVersion").and_then(serde_json::Value::as_u64);
-    match found {
-        Some(version) if version == u64::from(FORMAT_VERSION) => {}
-        Some(version) => {
+        detail,
+    };
+    let header: Header = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    match header.format_version.as_ref().map(serde_json::Value::as_u64) {
+        Some(Some(version)) if version == u64::from(FORMAT_VERSION) => {}
+        Some(Some(version)) => {
             return Err(PlanFileError::Version {
                 path: shown,
                 found: version,
             });
         }
-        None => {
-            return Err(PlanFileError::Invalid {
-                path: shown,
-                detail: "no `formatVersion`".into(),
-            });
-        }
+        Some(None) => return Err(invalid("`formatVersion` is not a number".into())),
+        None => return Err(invalid("no `formatVersion`".into())),
     }
-    serde_json::from_value(value).map_err(|e| PlanFileError::Invalid {
-        path: shown,
-        detail: e.to_string(),
-    })
+    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
 }
 
 /// Whether a path looks like a saved plan (a JSON file) rather than manifests.

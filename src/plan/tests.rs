@@ -39,7 +39,7 @@ fn stream(name: &str, connection: &str) -> DataStream {
 
 fn declared(resource: impl Into<Resource>) -> Declared {
     Declared {
-        resource: resource.into(),
+        resource: std::sync::Arc::new(resource.into()),
         origin: Origin {
             file: "manifests/test.yaml".into(),
             pos: Pos {
@@ -203,7 +203,7 @@ fn creates_connections_before_the_streams_that_use_them() {
 #[test]
 fn a_changed_label_is_an_update_and_ignore_changes_hides_it() {
     let mut case = in_sync(vec![connection("A").into()]);
-    let Resource::Connection(desired) = &mut case.desired[0].resource else {
+    let Resource::Connection(desired) = std::sync::Arc::make_mut(&mut case.desired[0].resource) else {
         unreachable!("the case declares a connection");
     };
     desired.label = "Renamed".to_owned();
@@ -216,7 +216,7 @@ fn a_changed_label_is_an_update_and_ignore_changes_hides_it() {
 }
 
 fn desired_lifecycle(case: &mut Case) -> &mut Lifecycle {
-    match &mut case.desired[0].resource {
+    match std::sync::Arc::make_mut(&mut case.desired[0].resource) {
         Resource::Connection(c) => &mut c.lifecycle,
         Resource::DataStream(s) => &mut s.lifecycle,
     }
@@ -225,7 +225,7 @@ fn desired_lifecycle(case: &mut Case) -> &mut Lifecycle {
 #[test]
 fn a_new_connector_type_replaces_the_connection_and_its_streams() {
     let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
-    let Resource::Connection(desired) = &mut case.desired[0].resource else {
+    let Resource::Connection(desired) = std::sync::Arc::make_mut(&mut case.desired[0].resource) else {
         unreachable!("the case declares a connection first");
     };
     desired.connector_type = "AwsRdsPostgres".to_owned();
@@ -410,7 +410,7 @@ fn secret_fingerprints_decide_credential_updates() {
 #[test]
 fn an_update_that_must_send_unreadable_credentials_is_an_error() {
     let mut case = in_sync(vec![with_password(connection("A")).into()]);
-    let Resource::Connection(desired) = &mut case.desired[0].resource else {
+    let Resource::Connection(desired) = std::sync::Arc::make_mut(&mut case.desired[0].resource) else {
         unreachable!("the case declares a connection");
     };
     desired.label = "Renamed".to_owned();
@@ -472,7 +472,7 @@ fn the_api_estimate_counts_each_action_and_the_read() {
     ]);
     case.usage = Some((14_000, 15_000));
     case.desired.push(declared(connection("New")));
-    let Resource::Connection(b) = &mut case.desired[1].resource else {
+    let Resource::Connection(b) = std::sync::Arc::make_mut(&mut case.desired[1].resource) else {
         unreachable!("the case declares B second");
     };
     b.connector_type = "AwsRdsPostgres".to_owned();

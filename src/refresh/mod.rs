@@ -169,7 +169,7 @@ pub(crate) async fn read(reader: &dyn LiveRead, listings: &BTreeSet<Listing>) ->
 
 /// Checks every declared resource against what the org offers, kind by kind.
 pub(crate) async fn check(reader: &dyn LiveRead, desired: &[Declared]) -> Result<Vec<Finding>, ApiError> {
-    let declared: Vec<DeclaredAt<'_>> = desired.iter().map(|d| (&d.resource, d.origin.to_string())).collect();
+    let declared: Vec<DeclaredAt<'_>> = desired.iter().map(|d| (&*d.resource, d.origin.to_string())).collect();
     let kinds: BTreeSet<Kind> = declared.iter().map(|(resource, _)| Resource::kind(resource)).collect();
     let mut findings = Vec::new();
     for answer in join_all(kinds.into_iter().map(|kind| reader.check(kind, &declared))).await {

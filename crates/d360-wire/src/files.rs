@@ -12,6 +12,19 @@ use std::path::{Path, PathBuf};
 /// # Errors
 /// The folder or the file cannot be created, written, synced or renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    write_atomic_with(path, private, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] for content written piece by piece (a large plan streamed as it is
+/// serialised, never held whole in memory): `write` gets a buffered writer on the temp file.
+///
+/// # Errors
+/// As [`write_atomic`], and whatever `write` returns.
+pub fn write_atomic_with(
+    path: &Path,
+    private: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -34,7 +47,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result
             use std::os::unix::fs::PermissionsExt;
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
-        file.write_all(bytes)?;
+        let mut buffered = std::io::BufWriter::new(&mut file);
+        let written = write(&mut buffered).and_then(|()| buffered.flush());
+        drop(buffered);
+        if let Err(error) = written {
+            drop(file);
+            let _ = std::fs::remove_file(&temp);
+            return Err(error);
+        }
         file.sync_all()?;
     }
     std::fs::rename(&temp, path)?;
