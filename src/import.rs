@@ -1,6 +1,7 @@
 //! Turning live objects into manifests: which objects to take, the environment variables
 //! their write-only credentials will come from, and the files to write.
 
+use crate::model::SmallMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -93,7 +94,7 @@ pub(crate) fn managed(imported: &Imported) -> Managed {
         id: imported.id.clone(),
         scope: resource.listing().scope,
         spec_digest: fingerprint_of("", &resource.fields()),
-        secrets: BTreeMap::new(),
+        secrets: SmallMap::new(),
         prevent_destroy: false,
         updated: crate::state::now_rfc3339(),
     }

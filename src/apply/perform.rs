@@ -6,6 +6,7 @@
 //! it already matches the desired spec; while Salesforce keeps a deleted name locked (after a
 //! replace) the create is retried for up to [`NAME_LOCK_WAIT`].
 
+use crate::model::SmallMap;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,7 @@ pub(crate) async fn perform(context: &Context<'_>, action: &Action, step: Step) 
             Ok(put(context, resource, id.to_owned(), fingerprints, keep, None))
         }
         Step::Delete => delete(context, action, id()?).await,
-        Step::Adopt => Ok(put(context, desired()?, id()?.to_owned(), BTreeMap::new(), true, None)),
+        Step::Adopt => Ok(put(context, desired()?, id()?.to_owned(), SmallMap::new(), true, None)),
         Step::Forget => Ok(Finished {
             change: StateChange::Remove(action.key()),
             note: None,
@@ -110,7 +111,7 @@ fn put(
     context: &Context<'_>,
     resource: &Resource,
     id: String,
-    secrets: BTreeMap<String, String>,
+    secrets: SmallMap<String, String>,
     keep_secrets: bool,
     note: Option<String>,
 ) -> Finished {
@@ -131,13 +132,13 @@ fn put(
 }
 
 /// Credential values to send, and their fingerprints for state.
-type Resolved = (Credentials, BTreeMap<String, String>);
+type Resolved = (Credentials, SmallMap<String, String>);
 
 /// Resolves a resource's credentials now, with their fingerprints for state.
 fn credentials(context: &Context<'_>, resource: &Resource) -> Result<Resolved, ApplyError> {
     let key = resource.key();
     let mut values = BTreeMap::new();
-    let mut fingerprints = BTreeMap::new();
+    let mut fingerprints = SmallMap::new();
     for (name, reference) in resource.secrets() {
         let value = reference.resolve().map_err(|source| ApplyError::Secret {
             resource: key.to_string(),
@@ -227,7 +228,7 @@ async fn create(context: &Context<'_>, desired: &Resource) -> Result<Finished, A
                         context,
                         desired,
                         found.id,
-                        BTreeMap::new(),
+                        SmallMap::new(),
                         false,
                         Some(note.to_owned()),
                     ));

@@ -146,7 +146,6 @@ pub(crate) fn creation_fields(desired: &Resource) -> Vec<FieldChange> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::kinds::{Connection, Method};
@@ -155,12 +154,12 @@ mod tests {
     fn connection(label: &str, params: &[(&str, &str)], ignore: &[&str]) -> Resource {
         Resource::Connection(Connection {
             name: "C".into(),
-            labels: BTreeMap::new(),
+            labels: crate::model::SmallMap::new(),
             connector_type: "AwsRdsMySql".into(),
             label: label.into(),
             method: Method::Ingress.into(),
             parameters: params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            credentials: BTreeMap::new(),
+            credentials: crate::model::SmallMap::new(),
             lifecycle: Lifecycle {
                 prevent_destroy: false,
                 ignore_changes: ignore.iter().map(|s| (*s).to_owned()).collect(),

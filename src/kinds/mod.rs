@@ -15,6 +15,7 @@ mod check;
 pub(crate) mod connection;
 pub(crate) mod data_stream;
 
+use crate::model::SmallMap;
 use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
@@ -88,12 +89,12 @@ impl Resource {
     }
 
     #[must_use]
-    pub(crate) fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+    pub(crate) fn secrets(&self) -> &SmallMap<String, SecretRef> {
         each_kind!(self, r => r.secrets())
     }
 
     #[must_use]
-    pub(crate) fn labels(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn labels(&self) -> &SmallMap<String, String> {
         each_kind!(self, r => r.labels())
     }
 

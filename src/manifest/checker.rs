@@ -3,7 +3,8 @@
 //! Checks never stop at the first problem: they record a diagnostic at the exact place and
 //! carry on with a best-effort value, so one run reports everything.
 
-use std::collections::{BTreeMap, HashSet};
+use crate::model::SmallMap;
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -13,7 +14,7 @@ use super::yaml_tree::{Node, Pos, Segment, path_text};
 /// One item of a `ConnectionSet`: its columns and how to name it in messages.
 #[derive(Debug, Clone)]
 pub(crate) struct Item {
-    pub(crate) columns: BTreeMap<String, String>,
+    pub(crate) columns: SmallMap<String, String>,
     /// `row 3 of inventory/clinics.csv` or `item [2]`.
     pub(crate) label: String,
     /// Where the item's values live, for messages that concern the source.

@@ -1,6 +1,6 @@
 //! `ConnectionSet`: reading the items (CSV or inline list) and expanding the template.
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use super::checker::{Checker, Item};
 use super::raw::ConnectionSetDocument;
@@ -65,7 +65,7 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
         match record {
             Ok(record) => {
                 let line = record.position().map_or(0, csv::Position::line);
-                let columns: BTreeMap<String, String> =
+                let columns: SmallMap<String, String> =
                     headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect();
                 items.push(Item {
                     columns,

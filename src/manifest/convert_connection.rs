@@ -1,6 +1,6 @@
 //! Raw connection specs into `model::Connection`, with every check a connection needs.
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use super::checker::Checker;
 use super::diagnostic::did_you_mean;
@@ -152,7 +152,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         checker.push(diagnostic);
     }
 
-    let mut parameters = BTreeMap::new();
+    let mut parameters = SmallMap::new();
     for (param, value) in &spec.parameters {
         let rel = ["spec", "parameters", param.as_str()];
         let is_credential = known.is_some_and(|k| k.credentials.iter().any(|c| c.name == param));
@@ -208,7 +208,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         parameters.insert(param.clone(), value);
     }
 
-    let mut credentials = BTreeMap::new();
+    let mut credentials = SmallMap::new();
     for (credential, source) in &spec.credentials {
         let rel = ["spec", "credentials", credential.as_str()];
         let reference = convert_secret(checker, &rel, source);
@@ -285,7 +285,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
     );
     Connection {
         name,
-        labels: metadata.labels.clone(),
+        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         connector_type,
         label,
         method: method.into(),

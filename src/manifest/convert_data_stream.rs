@@ -1,5 +1,6 @@
 //! Raw data stream specs into `model::DataStream`, with every check a stream needs.
 
+use crate::model::SmallMap;
 use std::collections::BTreeSet;
 
 use super::checker::Checker;
@@ -184,7 +185,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
     );
     DataStream {
         name,
-        labels: metadata.labels.clone(),
+        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         label,
         connection,
         source,
@@ -192,6 +193,6 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
         fields,
         refresh,
         lifecycle,
-        no_secrets: std::collections::BTreeMap::new(),
+        no_secrets: SmallMap::new(),
     }
 }

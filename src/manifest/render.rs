@@ -70,7 +70,7 @@ fn connection_document(connection: &Connection, base: Option<&Path>) -> Result<C
         kind: ConnectionKind::Connection,
         metadata: Metadata {
             name: connection.name.clone(),
-            labels: connection.labels.clone(),
+            labels: connection.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         },
         spec: ConnectionSpec {
             connector_type: connection.connector_type.clone(),
@@ -121,7 +121,7 @@ fn data_stream_document(stream: &DataStream) -> Result<DataStreamDocument, Unrep
         kind: DataStreamKind::DataStream,
         metadata: Metadata {
             name: stream.name.clone(),
-            labels: stream.labels.clone(),
+            labels: stream.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         },
         spec: DataStreamSpec {
             label: stream.label.clone(),
@@ -271,12 +271,12 @@ spec:
     fn a_method_d360_does_not_know_is_not_rendered() {
         let connection = Connection {
             name: "C".to_owned(),
-            labels: std::collections::BTreeMap::new(),
+            labels: crate::model::SmallMap::new(),
             connector_type: "AwsRdsMySql".to_owned(),
             label: "C".to_owned(),
             method: Reported::read("Bidirectional"),
-            parameters: std::collections::BTreeMap::new(),
-            credentials: std::collections::BTreeMap::new(),
+            parameters: crate::model::SmallMap::new(),
+            credentials: crate::model::SmallMap::new(),
             lifecycle: Lifecycle::default(),
         };
         let resource = Resource::Connection(connection);

@@ -146,6 +146,11 @@ impl Lifecycle {
 /// A `null` on the desired side means "not declared; whatever the server has is fine".
 pub(crate) type Fields = BTreeMap<String, serde_json::Value>;
 
+/// A map with few entries (labels, parameters, credentials, fingerprints), kept as one sorted
+/// vector: a `BTreeMap` node costs over 500 bytes however few entries it holds, and there are
+/// several per resource, tens of thousands of resources per plan.
+pub(crate) type SmallMap<K, V> = litemap::LiteMap<K, V>;
+
 /// What every resource kind's model type provides to `diff`, `plan` and `apply`.
 pub(crate) trait ResourceSpec {
     /// Field paths that cannot change in place: a change means delete then create.
@@ -158,8 +163,8 @@ pub(crate) trait ResourceSpec {
     fn depends_on(&self) -> Vec<ResourceKey>;
     fn lifecycle(&self) -> &Lifecycle;
     /// Write-only values, by credential name.
-    fn secrets(&self) -> &BTreeMap<String, SecretRef>;
-    fn labels(&self) -> &BTreeMap<String, String>;
+    fn secrets(&self) -> &SmallMap<String, SecretRef>;
+    fn labels(&self) -> &SmallMap<String, String>;
 }
 
 /// Whether `field` is one of `immutable` or below one of them.

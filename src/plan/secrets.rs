@@ -2,6 +2,7 @@
 //! state's key, so the pure planner compares fingerprints and never reads a variable or file.
 //! Values never leave this module: only fingerprints and reasons do.
 
+use crate::model::SmallMap;
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
@@ -68,7 +69,7 @@ impl ResolvedSecrets {
     pub(crate) fn statuses(
         &self,
         key: &ResourceKey,
-        recorded: Option<&BTreeMap<String, String>>,
+        recorded: Option<&SmallMap<String, String>>,
     ) -> Vec<(String, SecretStatus)> {
         let Some(credentials) = self.by_resource.get(key) else {
             return Vec::new();

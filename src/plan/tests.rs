@@ -14,12 +14,12 @@ use crate::state::{Managed, State};
 fn connection(name: &str) -> Connection {
     Connection {
         name: name.to_owned(),
-        labels: BTreeMap::new(),
+        labels: crate::model::SmallMap::new(),
         connector_type: "AwsRdsMySql".to_owned(),
         label: format!("Clinic {name}"),
         method: Method::Ingress.into(),
-        parameters: BTreeMap::from([("DATABASE".to_owned(), "clinic".to_owned())]),
-        credentials: BTreeMap::new(),
+        parameters: [("DATABASE".to_owned(), "clinic".to_owned())].into_iter().collect(),
+        credentials: crate::model::SmallMap::new(),
         lifecycle: Lifecycle::default(),
     }
 }
@@ -75,7 +75,7 @@ fn managed(resource: impl Into<Resource>, id: &str) -> Managed {
         id: id.to_owned(),
         scope: resource.listing().scope,
         spec_digest: fingerprint_of("", &resource.fields()),
-        secrets: BTreeMap::new(),
+        secrets: crate::model::SmallMap::new(),
         prevent_destroy: resource.lifecycle().prevent_destroy,
         updated: "2026-01-01T00:00:00Z".to_owned(),
     }

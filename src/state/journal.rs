@@ -101,7 +101,7 @@ mod tests {
             id: format!("id-{name}"),
             scope: Some("AwsRdsMySql".to_owned()),
             spec_digest: String::new(),
-            secrets: std::collections::BTreeMap::new(),
+            secrets: crate::model::SmallMap::new(),
             prevent_destroy: false,
             updated: String::new(),
         })

@@ -11,6 +11,7 @@ pub(crate) mod local;
 mod lock;
 mod postgres;
 
+use crate::model::SmallMap;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -73,8 +74,8 @@ pub(crate) struct Managed {
     /// SHA-256 prefix of the comparable fields last applied.
     pub(crate) spec_digest: String,
     /// Credential name to keyed fingerprint (HMAC-SHA256) of the value last sent.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) secrets: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub(crate) secrets: SmallMap<String, String>,
     /// `lifecycle.preventDestroy` when last applied, so pruning respects it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) prevent_destroy: bool,

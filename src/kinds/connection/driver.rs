@@ -382,7 +382,6 @@ impl Operations for Connection {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::model::Lifecycle;
@@ -414,7 +413,7 @@ mod tests {
     fn connection(connector_type: &str, parameters: &[(&str, &str)]) -> Connection {
         Connection {
             name: "C".to_owned(),
-            labels: BTreeMap::new(),
+            labels: crate::model::SmallMap::new(),
             connector_type: connector_type.to_owned(),
             label: "C".to_owned(),
             method: crate::kinds::Method::Ingress.into(),
@@ -422,7 +421,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-            credentials: BTreeMap::new(),
+            credentials: crate::model::SmallMap::new(),
             lifecycle: Lifecycle::default(),
         }
     }

@@ -1,6 +1,6 @@
 //! The `Connection` kind: a Data 360 connector instance such as AWS RDS MySQL.
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,16 +16,16 @@ use crate::secret::SecretRef;
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Connection {
     pub(crate) name: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub(crate) labels: SmallMap<String, String>,
     pub(crate) connector_type: String,
     pub(crate) label: String,
     /// Always known when declared; as the org answers it when read.
     pub(crate) method: Reported<Method>,
     #[serde(default)]
-    pub(crate) parameters: BTreeMap<String, String>,
+    pub(crate) parameters: SmallMap<String, String>,
     #[serde(default)]
-    pub(crate) credentials: BTreeMap<String, SecretRef>,
+    pub(crate) credentials: SmallMap<String, SecretRef>,
     #[serde(default)]
     pub(crate) lifecycle: Lifecycle,
 }
@@ -56,11 +56,11 @@ impl ResourceSpec for Connection {
         &self.lifecycle
     }
 
-    fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+    fn secrets(&self) -> &SmallMap<String, SecretRef> {
         &self.credentials
     }
 
-    fn labels(&self) -> &BTreeMap<String, String> {
+    fn labels(&self) -> &SmallMap<String, String> {
         &self.labels
     }
 }

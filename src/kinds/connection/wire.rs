@@ -2,7 +2,7 @@
 //! terms. The normalisation `diff` relies on happens here: parameter order (maps),
 //! server-only fields dropped (ids, dates); the status is read apart, never compared.
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use secrecy::ExposeSecret;
 
@@ -18,7 +18,7 @@ pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
     // An answer without a method is a connection of the API's default direction; any other
     // spelling is kept as the org wrote it (the diff shows it, `render` refuses it).
     let method = output.method.clone().unwrap_or(Reported::Known(Method::Ingress));
-    let parameters: BTreeMap<String, String> = output
+    let parameters: SmallMap<String, String> = output
         .params
         .iter()
         .flatten()
@@ -26,12 +26,12 @@ pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
         .collect();
     let connection = Connection {
         name: output.name.clone(),
-        labels: BTreeMap::new(),
+        labels: SmallMap::new(),
         connector_type: output.connector_type.clone(),
         label: output.label.clone(),
         method,
         parameters,
-        credentials: BTreeMap::new(),
+        credentials: SmallMap::new(),
         lifecycle: Lifecycle::default(),
     };
     let credential_names = output.credentials.iter().map(|c| c.param_name.clone()).collect();

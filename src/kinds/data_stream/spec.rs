@@ -1,7 +1,7 @@
 //! The `DataStream` kind: a stream that ingests one source object through a connection into a
 //! data lake object (DLO).
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -71,8 +71,8 @@ pub(crate) struct Refresh {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DataStream {
     pub(crate) name: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub(crate) labels: SmallMap<String, String>,
     pub(crate) label: String,
     /// The API name of the connection the stream reads through.
     pub(crate) connection: String,
@@ -85,7 +85,7 @@ pub(crate) struct DataStream {
     pub(crate) lifecycle: Lifecycle,
     /// Always empty: data streams have no write-only values.
     #[serde(skip)]
-    pub(crate) no_secrets: BTreeMap<String, SecretRef>,
+    pub(crate) no_secrets: SmallMap<String, SecretRef>,
 }
 
 impl DataStream {
@@ -101,7 +101,7 @@ impl DataStream {
     pub(crate) fn example(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            labels: BTreeMap::new(),
+            labels: crate::model::SmallMap::new(),
             label: name.to_owned(),
             connection: "Example_Connection".to_owned(),
             source: SourceObject {
@@ -124,7 +124,7 @@ impl DataStream {
             }],
             refresh: None,
             lifecycle: Lifecycle::default(),
-            no_secrets: BTreeMap::new(),
+            no_secrets: crate::model::SmallMap::new(),
         }
     }
 }
@@ -210,11 +210,11 @@ impl ResourceSpec for DataStream {
         &self.lifecycle
     }
 
-    fn secrets(&self) -> &BTreeMap<String, SecretRef> {
+    fn secrets(&self) -> &SmallMap<String, SecretRef> {
         &self.no_secrets
     }
 
-    fn labels(&self) -> &BTreeMap<String, String> {
+    fn labels(&self) -> &SmallMap<String, String> {
         &self.labels
     }
 }

@@ -1,7 +1,7 @@
 //! Data streams on the wire: the create and PATCH bodies d360 sends, and a live answer in
 //! model terms (normalised as `diff` expects: hours sorted, server-only fields dropped).
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use super::spec::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
 use crate::kinds::{LiveObject, Resource};
@@ -70,7 +70,7 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
     });
     let stream = DataStream {
         name: output.name.clone(),
-        labels: BTreeMap::new(),
+        labels: SmallMap::new(),
         label: output.label.clone(),
         connection: output
             .connector_info
@@ -97,7 +97,7 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
         fields,
         refresh,
         lifecycle: Lifecycle::default(),
-        no_secrets: BTreeMap::new(),
+        no_secrets: SmallMap::new(),
     };
     LiveObject::new(output.id.clone(), Resource::DataStream(stream), Vec::new())
 }
