@@ -73,7 +73,10 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
         }
     ));
     if args.check && changed > 0 {
-        output::message(&format!("Run `d360 fmt` to format {}.", if changed == 1 { "it" } else { "them" }));
+        output::message(&format!(
+            "Run `d360 fmt` to format {}.",
+            if changed == 1 { "it" } else { "them" }
+        ));
     }
     Ok(if failed > 0 || (args.check && changed > 0) {
         Outcome::Failure

@@ -119,9 +119,7 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     }
     check_duplicates(&resources, &mut sink);
     check_references(&resources, &mut sink);
-    resources.sort_by(|a, b| {
-        (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name()))
-    });
+    resources.sort_by(|a, b| (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name())));
     resources.shrink_to_fit();
     let mut diagnostics = sink.diagnostics;
     diagnostics.sort();

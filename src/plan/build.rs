@@ -641,6 +641,10 @@ impl Builder<'_> {
             .collect();
         self.actions.sort_by_key(order);
         self.actions.shrink_to_fit();
+        for action in &mut self.actions {
+            action.changes.shrink_to_fit();
+            action.reasons.shrink_to_fit();
+        }
         let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.check_requests, inputs.usage);
         Plan {
             format_version: FORMAT_VERSION,

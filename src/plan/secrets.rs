@@ -26,7 +26,7 @@ impl SecretProbe {
 /// Each declared credential: the fingerprint of its current value, or why it cannot be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ResolvedSecrets {
-    by_resource: BTreeMap<ResourceKey, BTreeMap<String, Result<String, String>>>,
+    by_resource: BTreeMap<ResourceKey, SmallMap<String, Result<String, String>>>,
 }
 
 impl ResolvedSecrets {
@@ -36,7 +36,7 @@ impl ResolvedSecrets {
         let mut by_resource = BTreeMap::new();
         for declared in desired {
             let key = declared.resource.key();
-            let credentials: BTreeMap<String, Result<String, String>> = declared
+            let credentials: SmallMap<String, Result<String, String>> = declared
                 .resource
                 .secrets()
                 .iter()
