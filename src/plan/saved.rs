@@ -45,18 +45,35 @@ struct Header {
     format_version: Option<serde_json::Value>,
 }
 
-/// Reads a saved plan.
+/// Reads a saved plan, streamed from the file (never the whole text and the plan at once).
 pub(crate) fn load(path: &Path) -> Result<Plan, PlanFileError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    let invalid = |detail: String| PlanFileError::Invalid {
-        path: shown.clone(),
-        detail,
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|source| PlanFileError::Read {
+                path: shown.clone(),
+                source,
+            })
     };
-    let header: Header = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let invalid = |error: serde_json::Error| {
+        if error.is_io() {
+            PlanFileError::Read {
+                path: shown.clone(),
+                source: error.into(),
+            }
+        } else {
+            PlanFileError::Invalid {
+                path: shown.clone(),
+                detail: error.to_string(),
+            }
+        }
+    };
+    let header: Header = serde_json::from_reader(open()?).map_err(invalid)?;
+    let refused = |detail: &str| PlanFileError::Invalid {
+        path: shown.clone(),
+        detail: detail.to_owned(),
+    };
     match header.format_version.as_ref().map(serde_json::Value::as_u64) {
         Some(Some(version)) if version == u64::from(FORMAT_VERSION) => {}
         Some(Some(version)) => {
@@ -65,10 +82,10 @@ pub(crate) fn load(path: &Path) -> Result<Plan, PlanFileError> {
                 found: version,
             });
         }
-        Some(None) => return Err(invalid("`formatVersion` is not a number".into())),
-        None => return Err(invalid("no `formatVersion`".into())),
+        Some(None) => return Err(refused("`formatVersion` is not a number")),
+        None => return Err(refused("no `formatVersion`")),
     }
-    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
+    serde_json::from_reader(open()?).map_err(invalid)
 }
 
 /// Whether a path looks like a saved plan (a JSON file) rather than manifests.
