@@ -68,6 +68,7 @@ async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
 async fn lead(watched: &mut OrgWatch, shared: &Shared) -> bool {
     if let Some(held) = &watched.leadership {
         if held.alive().await {
+            shared.board.set_role(&watched.org, Role::Leader, None);
             return true;
         }
         output::message(&format!(

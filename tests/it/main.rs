@@ -30,3 +30,4 @@ mod pipelines;
 mod plan_fixtures;
 mod postgres;
 mod support;
+mod watch;
