@@ -31,3 +31,4 @@ mod plan_fixtures;
 mod postgres;
 mod support;
 mod watch;
+mod watch_examples;

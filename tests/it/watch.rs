@@ -695,14 +695,14 @@ pub(crate) fn watch_flags() -> Vec<String> {
     flags
 }
 
-/// A running watch on a fresh emulator, for tests that need the live metric names.
-pub(crate) fn live_metric_names() -> std::collections::BTreeSet<String> {
+/// The /metrics of a watch on a fresh emulator after its first run, for tests that need the
+/// live metric names.
+pub(crate) fn live_metrics() -> Exposition {
     let (emulator, work) = applied_org();
     let watcher = watch(&work, &emulator, &[]);
-    let metrics = watcher.wait_for("a first successful run", Duration::from_secs(20), |m| {
+    watcher.wait_for("a first successful run", Duration::from_secs(20), |m| {
         runs(m, "env", "success") >= 1.0
-    });
-    metrics.names()
+    })
 }
 
 #[test]
