@@ -284,12 +284,11 @@ pub(crate) async fn carry_out(
         output::message("Apply cancelled.");
         return done(Outcome::Failure);
     }
-    let (stop, watcher) = match stop {
-        Some(stop) => (stop, None),
-        None => {
-            let stop = Arc::new(AtomicBool::new(false));
-            (Arc::clone(&stop), Some(tokio::spawn(apply::watch_signals(stop))))
-        }
+    let (stop, watcher) = if let Some(stop) = stop {
+        (stop, None)
+    } else {
+        let stop = Arc::new(AtomicBool::new(false));
+        (Arc::clone(&stop), Some(tokio::spawn(apply::watch_signals(stop))))
     };
     let progress = match args.format {
         Format::Json => Progress::Json,

@@ -221,9 +221,9 @@ async fn attempt(context: &Context) -> Result<Run, CliError> {
     let mut session = session::open_selected(context.selection.clone(), RetrySettings::from_env()).await?;
     let shared = Arc::clone(&context.shared);
     let org = context.org.clone();
-    session
-        .client
-        .on_answer(Arc::new(move |method, code| shared.metrics.answered(&org, method, code)));
+    session.client.on_answer(Arc::new(move |method, code| {
+        shared.metrics.answered(&org, method, code);
+    }));
     let result = check_and_heal(context, &session, &loaded.resources).await;
     session.close().await;
     result
@@ -255,8 +255,7 @@ async fn check_and_heal(
     if context.heal && error.is_none() && planned.plan.has_work() {
         // The run in flight finishes on SIGTERM: this flag is never set.
         let keep_going = Arc::new(AtomicBool::new(false));
-        let carried =
-            apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going)).await?;
+        let carried = apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going)).await?;
         if let Some(report) = &carried.report {
             applied = Some(report.tally(&planned.plan));
             if carried.outcome != Outcome::Success {

@@ -59,7 +59,9 @@ pub(crate) struct Leadership {
 
 enum Hold {
     /// Held until dropped; in a mutex only to be `Sync` (nothing locks it).
-    File { _held: std::sync::Mutex<StateLock> },
+    File {
+        _held: std::sync::Mutex<StateLock>,
+    },
     Session(tokio_postgres::Client),
 }
 

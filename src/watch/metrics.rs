@@ -288,7 +288,10 @@ mod tests {
             text.contains(r#"d360_drift_objects{org="prod",kind="Connection",status="changed"} 0"#),
             "{text}"
         );
-        assert!(text.contains(r#"d360_reconcile_runs_total{org="prod",result="failure"} 0"#), "{text}");
+        assert!(
+            text.contains(r#"d360_reconcile_runs_total{org="prod",result="failure"} 0"#),
+            "{text}"
+        );
         assert!(text.contains(r#"d360_leader{org="prod"} 0"#), "{text}");
     }
 }

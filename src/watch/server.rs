@@ -64,7 +64,5 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(stop)
-        .await
+    axum::serve(listener, router(shared)).with_graceful_shutdown(stop).await
 }

@@ -3,6 +3,8 @@
 //! with a killed leader, the exposition format, SIGTERM, and the local-state watch lock.
 //! Every wait polls with a deadline.
 
+#![expect(clippy::float_cmp, reason = "the metrics compared are whole counts, exact in f64")]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -141,7 +143,11 @@ pub(crate) fn get(base: &str, path: &str) -> (u16, String) {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).expect("connect to watch");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("send");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("read the answer");
     let (head, body) = answer.split_once("\r\n\r\n").expect("headers end");
@@ -283,8 +289,17 @@ impl Exposition {
                 match keyword {
                     "TYPE" => {
                         let kind = words.next().ok_or_else(|| at("no type".into()))?;
-                        if !["counter", "gauge", "histogram", "summary", "unknown", "info", "stateset", "gaugehistogram"]
-                            .contains(&kind)
+                        if ![
+                            "counter",
+                            "gauge",
+                            "histogram",
+                            "summary",
+                            "unknown",
+                            "info",
+                            "stateset",
+                            "gaugehistogram",
+                        ]
+                        .contains(&kind)
                         {
                             return Err(at(format!("unknown type `{kind}`")));
                         }
@@ -313,7 +328,9 @@ impl Exposition {
             if !valid_name(name) {
                 return Err(at(format!("bad metric name `{name}`")));
             }
-            let (family, kind) = current.as_ref().ok_or_else(|| at("a sample before any `# TYPE`".into()))?;
+            let (family, kind) = current
+                .as_ref()
+                .ok_or_else(|| at("a sample before any `# TYPE`".into()))?;
             if !sample_names(family, kind).iter().any(|allowed| allowed == name) {
                 return Err(at(format!("`{name}` does not belong to the {kind} `{family}`")));
             }
@@ -346,7 +363,9 @@ impl Exposition {
             let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
             for sample in self.samples.iter().filter(|s| s.name == format!("{family}_bucket")) {
                 let mut others = sample.labels.clone();
-                let le = others.remove("le").ok_or_else(|| format!("{family}: a bucket without `le`"))?;
+                let le = others
+                    .remove("le")
+                    .ok_or_else(|| format!("{family}: a bucket without `le`"))?;
                 series
                     .entry(format!("{others:?}"))
                     .or_default()
@@ -381,7 +400,12 @@ impl Exposition {
         let matching: Vec<&Sample> = self
             .samples
             .iter()
-            .filter(|s| s.name == name && labels.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v)))
+            .filter(|s| {
+                s.name == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
             .collect();
         match matching.as_slice() {
             [one] => Some(one.value),
@@ -432,7 +456,9 @@ fn change_label_out_of_band(emulator: &EmulatorProcess) {
 }
 
 fn watch(work: &Work, emulator: &EmulatorProcess, flags: &[&str]) -> Watcher {
-    Watcher::start(secrets(work.d360(emulator).args(["watch", "--interval", "1s"]).args(flags)))
+    Watcher::start(secrets(
+        work.d360(emulator).args(["watch", "--interval", "1s"]).args(flags),
+    ))
 }
 
 #[test]
@@ -459,7 +485,10 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     let table: std::collections::BTreeSet<String> = TABLE.iter().map(|n| (*n).to_owned()).collect();
     assert_eq!(ours, table, "{}", first.text);
     assert!(
-        first.samples.iter().all(|s| s.labels.get("org").map(String::as_str) == Some("env")),
+        first
+            .samples
+            .iter()
+            .all(|s| s.labels.get("org").map(String::as_str) == Some("env")),
         "{}",
         first.text
     );
@@ -470,7 +499,10 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     assert_eq!(drift(&first, "env", "changed"), 0.0, "{}", first.text);
     assert!(
         first
-            .value("d360_api_requests_total", &[("org", "env"), ("method", "GET"), ("code", "200")])
+            .value(
+                "d360_api_requests_total",
+                &[("org", "env"), ("method", "GET"), ("code", "200")]
+            )
             .is_some_and(|n| n >= 1.0),
         "{}",
         first.text
@@ -482,7 +514,11 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
         "{}",
         first.text
     );
-    assert!(first.value("d360_last_success_timestamp_seconds", &[("org", "env")]).is_some_and(|t| t > 1.7e9));
+    assert!(
+        first
+            .value("d360_last_success_timestamp_seconds", &[("org", "env")])
+            .is_some_and(|t| t > 1.7e9)
+    );
     let (ready, body) = watcher.get("/readyz");
     assert_eq!(ready, 200, "{body}");
 
@@ -516,10 +552,13 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     assert_eq!(org["lastRun"]["plan"]["summary"]["update"], 1, "{status}");
 
     // A second watch on the same local state refuses to start, naming the first.
-    let second = run(secrets(
-        work.d360(&emulator)
-            .args(["watch", "--interval", "1s", "--listen", "127.0.0.1:0"]),
-    ));
+    let second = run(secrets(work.d360(&emulator).args([
+        "watch",
+        "--interval",
+        "1s",
+        "--listen",
+        "127.0.0.1:0",
+    ])));
     assert_eq!(second.code, 1, "{second:?}");
     assert!(
         second.stderr.contains("is already watched by `d360 watch` (pid")
@@ -553,10 +592,7 @@ fn heal_puts_the_org_back_and_plan_then_has_nothing_to_do() {
     assert_eq!(drift(&clean, "env", "in_sync"), 1.0, "{}", clean.text);
     let (code, stderr) = watcher.terminate();
     assert_eq!(code, 0, "{stderr}");
-    let plan = expect(
-        secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])),
-        0,
-    );
+    let plan = expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
 }
 
@@ -593,7 +629,16 @@ fn a_failing_org_never_stops_the_other() {
         secrets(&mut work.d360(&emulator))
             .env_remove("D360_ORG")
             .env("D360_RETRY_ATTEMPTS", "1")
-            .args(["watch", "--org", "good", "--org", "broken", "--interval", "1s", "--heal"]),
+            .args([
+                "watch",
+                "--org",
+                "good",
+                "--org",
+                "broken",
+                "--interval",
+                "1s",
+                "--heal",
+            ]),
     );
     let metrics = watcher.wait_for("three runs of each org", Duration::from_secs(30), |m| {
         runs(m, "good", "success") >= 3.0 && runs(m, "broken", "failure") >= 3.0
@@ -605,7 +650,11 @@ fn a_failing_org_never_stops_the_other() {
         metrics.value("d360_applied_actions_total", &[("org", "good"), ("action", "create")]),
         Some(1.0)
     );
-    assert!(metrics.value("d360_last_success_timestamp_seconds", &[("org", "broken")]).is_none());
+    assert!(
+        metrics
+            .value("d360_last_success_timestamp_seconds", &[("org", "broken")])
+            .is_none()
+    );
     let (_, status) = watcher.get("/status");
     let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
     let broken = status["orgs"]
@@ -634,9 +683,11 @@ fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
     let Some(cluster) = Cluster::start() else { return };
     let (emulator, work) = applied_org();
     let start = || {
-        Watcher::start(
-            secrets(work.d360(&emulator).env("D360_STATE_URL", &cluster.url)).args(["watch", "--interval", "1s"]),
-        )
+        Watcher::start(secrets(work.d360(&emulator).env("D360_STATE_URL", &cluster.url)).args([
+            "watch",
+            "--interval",
+            "1s",
+        ]))
     };
     let first = start();
     let second = start();
@@ -661,7 +712,12 @@ fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
     std::thread::sleep(Duration::from_millis(1500));
     let idle = standing_by.metrics();
     assert_eq!(idle.value("d360_leader", &[("org", "env")]), Some(0.0), "{}", idle.text);
-    assert_eq!(runs(&idle, "env", "success") + runs(&idle, "env", "failure"), 0.0, "{}", idle.text);
+    assert_eq!(
+        runs(&idle, "env", "success") + runs(&idle, "env", "failure"),
+        0.0,
+        "{}",
+        idle.text
+    );
     assert_eq!(standing_by.get("/readyz").0, 200);
     let (_, status) = standing_by.get("/status");
     assert!(status.contains(r#""role":"standby""#), "{status}");

@@ -30,7 +30,7 @@ fn kubernetes_documents() -> Vec<(String, Value)> {
     for path in files {
         let name = path.file_name().expect("name").to_string_lossy().into_owned();
         assert!(
-            name.ends_with(".yaml"),
+            path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml")),
             "{name}: only YAML belongs in examples/kubernetes"
         );
         let text = read(&path);
@@ -54,7 +54,9 @@ fn kind<'a>(documents: &'a [(String, Value)], wanted: &str) -> &'a Value {
 }
 
 fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_else(|| panic!("expected a string, found {value:?}"))
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a string, found {value:?}"))
 }
 
 fn list(value: &Value) -> &Vec<Value> {
@@ -102,7 +104,10 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
     let spec = &deployment["spec"];
     assert_eq!(spec["replicas"].as_u64(), Some(2));
     let pod = &spec["template"];
-    assert!(labels_match(&spec["selector"]["matchLabels"], &pod["metadata"]["labels"]));
+    assert!(labels_match(
+        &spec["selector"]["matchLabels"],
+        &pod["metadata"]["labels"]
+    ));
     let containers = list(&pod["spec"]["containers"]);
     let container = |name: &str| {
         containers
@@ -138,10 +143,16 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
     let flags = watch_flags();
     for flag in args.iter().filter(|a| a.starts_with("--")) {
         let flag = flag.split('=').next().expect("flag");
-        assert!(flags.iter().any(|f| f == flag), "{flag} is not in `d360 watch --help`: {flags:?}");
+        assert!(
+            flags.iter().any(|f| f == flag),
+            "{flag} is not in `d360 watch --help`: {flags:?}"
+        );
     }
     for needed in ["--listen", "--interval", "--org", "--config", "--heal"] {
-        assert!(flags.iter().any(|f| f == needed), "{needed} missing from --help: {flags:?}");
+        assert!(
+            flags.iter().any(|f| f == needed),
+            "{needed} missing from --help: {flags:?}"
+        );
     }
     let after = |flag: &str| {
         args.iter()
@@ -151,7 +162,10 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
             .clone()
     };
     let listen: std::net::SocketAddr = after("--listen").parse().expect("--listen is an address");
-    assert!(listen.ip().is_unspecified(), "a pod must listen beyond loopback: {listen}");
+    assert!(
+        listen.ip().is_unspecified(),
+        "a pod must listen beyond loopback: {listen}"
+    );
 
     // The port: the container's, the probes', the Service's, the ServiceMonitor's.
     let ports = list(&d360["ports"]);
@@ -212,12 +226,12 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
     assert!(profile_value["orgs"].get(after("--org").as_str()).is_some());
     let env = list(&d360["env"]);
     let from_env = regex::Regex::new(r"fromEnv:\s*([A-Z0-9_]+)").expect("regex");
-    let names: Vec<&str> = from_env
+    let variables: Vec<&str> = from_env
         .captures_iter(profile)
         .map(|c| c.get(1).expect("name").as_str())
         .collect();
-    assert!(names.len() >= 2, "{profile}");
-    for name in names.iter().chain(["RDS_USER", "RDS_PASSWORD"].iter()) {
+    assert!(variables.len() >= 2, "{profile}");
+    for name in variables.iter().chain(["RDS_USER", "RDS_PASSWORD"].iter()) {
         let variable = env
             .iter()
             .find(|e| e["name"].as_str() == Some(name))
@@ -243,7 +257,8 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
     assert!(
         list(&pod["spec"]["volumes"])
             .iter()
-            .any(|v| v["name"].as_str() == Some(config_mount.as_str()) && v["configMap"]["name"] == config["metadata"]["name"])
+            .any(|v| v["name"].as_str() == Some(config_mount.as_str())
+                && v["configMap"]["name"] == config["metadata"]["name"])
     );
 }
 
@@ -262,7 +277,10 @@ fn alerts_and_dashboard_name_only_exported_metrics() {
             let metrics = metric_names(expr);
             assert!(!metrics.is_empty(), "{alert}: names no d360 metric");
             for metric in &metrics {
-                assert!(exported.contains(metric), "{alert}: `{metric}` is not exported: {exported:?}");
+                assert!(
+                    exported.contains(metric),
+                    "{alert}: `{metric}` is not exported: {exported:?}"
+                );
             }
             assert!(rule["for"].as_str().is_some(), "{alert}: no `for`");
             assert!(rule["labels"]["severity"].as_str().is_some(), "{alert}: no severity");
@@ -291,7 +309,10 @@ fn alerts_and_dashboard_name_only_exported_metrics() {
             let metrics = metric_names(expr);
             assert!(!metrics.is_empty(), "{expr}: names no d360 metric");
             for metric in &metrics {
-                assert!(exported.contains(metric), "dashboard: `{metric}` is not exported: {exported:?}");
+                assert!(
+                    exported.contains(metric),
+                    "dashboard: `{metric}` is not exported: {exported:?}"
+                );
             }
             panels_named.extend(metrics);
             queries += 1;
