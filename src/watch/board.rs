@@ -165,15 +165,21 @@ impl Board {
     }
 
     /// Why the process is not ready: each org whose last run finished longer than
-    /// [`READY_INTERVALS`] intervals ago, or that has not finished one yet. A standby is
-    /// ready (its leader runs the org). Empty when ready.
+    /// [`READY_INTERVALS`] intervals ago, or that has not finished one yet, or whose leader
+    /// lock cannot be tried (the state database is unreachable). A standby is ready (its
+    /// leader runs the org). Empty when ready.
     #[must_use]
     pub(crate) fn not_ready(&self, interval: Duration) -> Vec<String> {
         let window = interval * READY_INTERVALS;
         self.snapshot()
             .into_iter()
-            .filter(|status| status.role != Role::Standby)
             .filter_map(|status| match status.finished {
+                _ if status.election_error.is_some() => Some(format!(
+                    "org `{}`: cannot try the leader lock: {}",
+                    status.org,
+                    status.election_error.as_deref().unwrap_or_default()
+                )),
+                _ if status.role == Role::Standby => None,
                 None => Some(format!("org `{}`: no run has finished yet", status.org)),
                 Some(at) if at.elapsed() > window => Some(format!(
                     "org `{}`: the last run finished {}s ago, more than {READY_INTERVALS} intervals ({}s)",
@@ -207,6 +213,12 @@ mod tests {
         );
         board.set_role("b", Role::Standby, None);
         assert!(board.not_ready(interval).is_empty());
+        board.set_role("b", Role::Standby, Some("connection refused".into()));
+        assert_eq!(
+            board.not_ready(interval),
+            vec!["org `b`: cannot try the leader lock: connection refused".to_owned()]
+        );
+        board.set_role("b", Role::Standby, None);
         std::thread::sleep(Duration::from_millis(2));
         let stale = board.not_ready(Duration::ZERO);
         assert_eq!(stale.len(), 1, "{stale:?}");
