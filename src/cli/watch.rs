@@ -73,6 +73,8 @@ struct Context {
     execution: Execution,
     lock_timeout: Duration,
     shared: Arc<Shared>,
+    /// The session of the last run, when it can serve the next.
+    session: tokio::sync::Mutex<Option<Session>>,
 }
 
 /// The orgs `--org` names (at least one: `D360_ORG`, else `local`), each once.
@@ -123,6 +125,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             execution: execution(args.api_reserve),
             lock_timeout: args.interval.min(Duration::from_secs(30)),
             shared: Arc::clone(&shared),
+            session: tokio::sync::Mutex::new(None),
         });
         let tick: watch::Tick = Box::new(move || {
             let context = Arc::clone(&context);
@@ -215,17 +218,36 @@ fn describe(error: &CliError) -> String {
     text
 }
 
+/// One run: the manifests read again, the org through a session kept from the run before
+/// when it went well (a remote org keeps its login and what adaptive concurrency learnt), a
+/// fresh one otherwise. The `local` org's in-process emulator is started for each run only,
+/// so other commands on it are not kept waiting between runs.
 async fn attempt(context: &Context) -> Result<Run, CliError> {
     let loaded = manifests::load(&context.paths)?;
     planning::refuse_empty(&context.paths, &loaded, &context.options)?;
-    let mut session = session::open_selected(context.selection.clone(), RetrySettings::from_env()).await?;
-    let shared = Arc::clone(&context.shared);
-    let org = context.org.clone();
-    session.client.on_answer(Arc::new(move |method, code| {
-        shared.metrics.answered(&org, method, code);
-    }));
+    let mut kept = context.session.lock().await;
+    let session = if let Some(session) = kept.take() {
+        session
+    } else {
+        let mut session = session::open_selected(context.selection.clone(), RetrySettings::from_env()).await?;
+        let shared = Arc::clone(&context.shared);
+        let org = context.org.clone();
+        session.client.on_answer(Arc::new(move |method, code| {
+            shared.metrics.answered(&org, method, code);
+        }));
+        session
+    };
     let result = check_and_heal(context, &session, &loaded.resources).await;
-    session.close().await;
+    // A failed run starts afresh next time: a new login, and a spent daily allowance (which
+    // stops a client for good) tried again.
+    let keep = matches!(context.selection, OrgSelection::Remote(_))
+        && matches!(&result, Ok(run) if run.succeeded())
+        && !session.client.stats().daily_limit_spent;
+    if keep {
+        *kept = Some(session);
+    } else {
+        session.close().await;
+    }
     result
 }
 
