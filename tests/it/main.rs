@@ -17,6 +17,7 @@ mod contract;
 mod drift;
 mod emulator;
 mod errors;
+mod exposition;
 mod fleet;
 mod hostile;
 mod import;
