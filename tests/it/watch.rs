@@ -1,6 +1,7 @@
 //! `d360 watch` through the binary against emulator processes: drift seen within an
 //! interval, `--heal` converging, two orgs where one fails, the PostgreSQL leader election
-//! with a killed leader, the exposition format, SIGTERM, and the local-state watch lock.
+//! with a killed leader, the exposition format, SIGTERM (a heal in flight finishes first), and
+//! the local-state watch lock.
 //! Every wait polls with a deadline.
 
 #![expect(clippy::float_cmp, reason = "the metrics compared are whole counts, exact in f64")]
@@ -307,6 +308,29 @@ fn heal_puts_the_org_back_and_plan_then_has_nothing_to_do() {
     assert_eq!(drift(&clean, "env", "in_sync"), 1.0, "{}", clean.text);
     let (code, stderr) = watcher.terminate();
     assert_eq!(code, 0, "{stderr}");
+    let plan = expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
+    assert!(plan.stdout.contains("No changes."), "{plan:?}");
+}
+
+#[test]
+fn sigterm_lets_the_heal_in_flight_finish() {
+    let emulator = EmulatorProcess::start(&["--latency", "200"]);
+    let work = Work::new();
+    super::fleet::write_fleet(&work, 12, "Fleet");
+    let watcher = watch(&work, &emulator, &["--heal"]);
+    // The first heal has recorded its first create: the run is in flight.
+    let started = Instant::now();
+    while !work.path().join(".d360/state/env.json").exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the heal never wrote state\n{}",
+            watcher.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (code, stderr) = watcher.terminate();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("run succeeded"), "{stderr}");
     let plan = expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
 }
