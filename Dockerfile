@@ -23,5 +23,7 @@ FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/d360 /usr/local/bin/d360
 USER nonroot:nonroot
 WORKDIR /work
+# `d360 watch --listen 0.0.0.0:9360` serves /metrics, /healthz, /readyz and /status here.
+EXPOSE 9360
 ENTRYPOINT ["/usr/local/bin/d360"]
 CMD ["--help"]

@@ -28,6 +28,8 @@
 //! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
+//! - [`watch`]: continuous reconcile: per-org scheduling, leader election, Prometheus metrics
+//!   and the HTTP endpoints; each run is made by `cli::watch` through plan, drift and apply.
 //! - [`cli`]: one file per subcommand, thin: parse arguments, call one stage, print.
 //! - [`output`]: the one place that writes to stdout and stderr.
 
@@ -47,3 +49,4 @@ pub(crate) mod plan;
 pub(crate) mod refresh;
 pub(crate) mod secret;
 pub(crate) mod state;
+pub(crate) mod watch;

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 pub(crate) use error::ApiError;
 pub(crate) use limiter::{Concurrency, ConcurrencyReport};
-pub(crate) use transport::{Stats, StatsSnapshot};
+pub(crate) use transport::{AnswerHook, Stats, StatsSnapshot};
 
 use crate::auth::Authenticator;
 use crate::config::OrgProfile;
@@ -156,9 +156,15 @@ impl Client {
                 limiter: limiter::Limiter::new(Concurrency::Auto {
                     max: DEFAULT_MAX_CONCURRENCY,
                 }),
+                on_answer: None,
             },
             dataspace: dataspace.to_owned(),
         }
+    }
+
+    /// Calls `hook` with the method and status code of every answer from now on.
+    pub(crate) fn on_answer(&mut self, hook: AnswerHook) {
+        self.transport.on_answer = Some(hook);
     }
 
     /// How many requests this client keeps in flight from now on.

@@ -164,6 +164,10 @@ pub(crate) struct Answer {
     pub(crate) body: bytes::Bytes,
 }
 
+/// Told of every HTTP answer the org gives (any status), by method and status code: how
+/// `d360 watch` counts requests for its metrics.
+pub(crate) type AnswerHook = Arc<dyn Fn(&str, u16) + Send + Sync>;
+
 /// Sends calls for one org.
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
@@ -174,6 +178,7 @@ pub(crate) struct Transport {
     pub(crate) stats: Arc<Stats>,
     pub(crate) max_attempts: u32,
     pub(crate) backoff: ExponentialBuilder,
+    pub(crate) on_answer: Option<AnswerHook>,
 }
 
 impl Transport {
@@ -347,6 +352,9 @@ impl Transport {
         };
         let response = request.send().await.map_err(|e| transport(&e))?;
         let status = response.status().as_u16();
+        if let Some(hook) = &self.on_answer {
+            hook(method, status);
+        }
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)

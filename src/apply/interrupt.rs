@@ -19,7 +19,7 @@ pub(crate) async fn watch_signals(stop: Arc<AtomicBool>) {
 }
 
 /// Waits for SIGINT or SIGTERM.
-async fn signal() {
+pub(crate) async fn signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -30,9 +30,9 @@ use tokio::sync::mpsc;
 
 pub(crate) use budget::shortfall as api_budget_shortfall;
 pub(crate) use graph::Step;
-pub(crate) use interrupt::watch_signals;
+pub(crate) use interrupt::{signal as wait_for_signal, watch_signals};
 pub(crate) use perform::StateChange;
-pub(crate) use report::{Report, StepOutcome};
+pub(crate) use report::{Report, StepOutcome, Tally};
 pub(crate) use saved::{StalePlan, recheck};
 pub(crate) use verify::{Verified, verify};
 

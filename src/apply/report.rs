@@ -59,7 +59,7 @@ pub(crate) struct Tally {
 
 impl Report {
     /// The outcome of a whole action: failed if any step failed, and so on.
-    pub(super) fn action_outcome(&self, action: usize) -> Option<&StepOutcome> {
+    pub(crate) fn action_outcome(&self, action: usize) -> Option<&StepOutcome> {
         let steps: Vec<&StepOutcome> = self
             .outcomes
             .iter()

@@ -100,7 +100,7 @@ impl Reserve {
     }
 }
 
-fn parse_reserve(text: &str) -> Result<Reserve, String> {
+pub(crate) fn parse_reserve(text: &str) -> Result<Reserve, String> {
     let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
     match text.trim().strip_suffix('%') {
         Some(percent) => match percent.trim().parse::<f64>() {
@@ -226,16 +226,46 @@ pub(crate) async fn run_in(
         (None, Some(desired)) => (planning::make(session, desired, options).await?, false),
         (None, None) => return Err(CliError::Usage("nothing to apply".into())),
     };
+    let carried = carry_out(args, session, &prepared, saved, None).await?;
+    drop(lock);
+    Ok(carried.outcome)
+}
+
+/// What [`carry_out`] did: the outcome, the apply's report when it started one, and why it
+/// did not start when the API budget guard refused it.
+pub(crate) struct Carried {
+    pub(crate) outcome: Outcome,
+    pub(crate) report: Option<apply::Report>,
+    pub(crate) refused: Option<String>,
+}
+
+/// Prints the plan, then (when it has work and no errors) checks the API budget, confirms
+/// unless `saved` or `--auto-approve`, and executes it. The caller holds the state lock.
+/// `stop` is the flag that stops new steps; `None` watches Ctrl-C and SIGTERM for it.
+pub(crate) async fn carry_out(
+    args: &Execution,
+    session: &Session,
+    prepared: &Planned,
+    saved: bool,
+    stop: Option<Arc<AtomicBool>>,
+) -> Result<Carried, CliError> {
+    let done = |outcome| {
+        Ok(Carried {
+            outcome,
+            report: None,
+            refused: None,
+        })
+    };
     let plan = &prepared.plan;
     match args.format {
         Format::Text => plan_command::print(plan, plan_command::Format::Text, args.layout)?,
         Format::Json => output::data(&serde_json::json!({"event": "plan", "summary": plan.summary, "errors": plan.errors, "warnings": plan.warnings}).to_string()),
     }
     if !plan.errors.is_empty() {
-        return Ok(Outcome::Failure);
+        return done(Outcome::Failure);
     }
     if !plan.has_work() {
-        return Ok(Outcome::Success);
+        return done(Outcome::Success);
     }
     let stats = session.client.stats();
     let reserve = (stats.api_limit > 0).then(|| args.api_reserve.of(stats.api_limit));
@@ -244,16 +274,24 @@ pub(crate) async fn run_in(
             output::message(&format!(
                 "error: {refusal}. Wait for the allowance to refill, lower --api-reserve, or pass --ignore-api-budget"
             ));
-            return Ok(Outcome::Failure);
+            return Ok(Carried {
+                outcome: Outcome::Failure,
+                report: None,
+                refused: Some(refusal),
+            });
         }
         output::message(&format!("warning: {refusal}; going ahead (--ignore-api-budget)"));
     }
     if !saved && !args.auto_approve && !confirm()? {
         output::message("Apply cancelled.");
-        return Ok(Outcome::Failure);
+        return done(Outcome::Failure);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(apply::watch_signals(Arc::clone(&stop)));
+    let (stop, watcher) = if let Some(stop) = stop {
+        (stop, None)
+    } else {
+        let stop = Arc::new(AtomicBool::new(false));
+        (Arc::clone(&stop), Some(tokio::spawn(apply::watch_signals(stop))))
+    };
     let progress = match args.format {
         Format::Json => Progress::Json,
         Format::Text => Progress::for_terminal(plan.actions.len()),
@@ -269,11 +307,13 @@ pub(crate) async fn run_in(
     let work = apply::Work {
         plan,
         live: &prepared.live,
-        state: prepared.state,
+        state: prepared.state.clone(),
         probe: &prepared.probe,
     };
     let report = apply::execute(work, &session.client, Arc::clone(&session.store), &executor, &progress).await;
-    watcher.abort();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     progress.finish();
     let verified = if args.verify && !report.interrupted {
         let recorded = session.store.load().await?;
@@ -281,16 +321,14 @@ pub(crate) async fn run_in(
     } else {
         Vec::new()
     };
-    drop(lock);
-    let outcome = finish(plan, &report, args.format);
-    if !args.verify {
-        return Ok(outcome);
+    let mut outcome = finish(plan, &report, args.format);
+    if args.verify && !print_verified(&verified, args.format) && outcome == Outcome::Success {
+        outcome = Outcome::Failure;
     }
-    let all_passed = print_verified(&verified, args.format);
-    Ok(if outcome == Outcome::Success && !all_passed {
-        Outcome::Failure
-    } else {
-        outcome
+    Ok(Carried {
+        outcome,
+        report: Some(report),
+        refused: None,
     })
 }
 

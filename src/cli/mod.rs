@@ -24,6 +24,7 @@ mod session;
 mod show;
 mod state;
 mod validate;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -45,8 +46,9 @@ pub(crate) struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct GlobalArgs {
     /// Org profile to use: a name from d360.yaml, `env`, or `local` (the built-in emulator).
-    #[arg(long, global = true, env = "D360_ORG")]
-    pub(crate) org: Option<String>,
+    /// `d360 watch` takes it more than once, one org each.
+    #[arg(long, global = true, env = "D360_ORG", action = clap::ArgAction::Append, value_name = "NAME")]
+    pub(crate) org: Vec<String>,
     /// Configuration file (default: ./d360.yaml when it exists).
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
@@ -59,6 +61,20 @@ pub(crate) struct GlobalArgs {
     /// Log line format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
+}
+
+impl GlobalArgs {
+    /// The one org `--org` names (`None`: the default); refused when given more than once.
+    pub(crate) fn single_org(&self) -> Result<Option<&str>, CliError> {
+        match self.org.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(CliError::Usage(format!(
+                "--org is given {} times; only `d360 watch` works on several orgs",
+                many.len()
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +116,9 @@ pub(crate) enum Command {
     Init(init::Args),
     /// Print a plan saved by `plan --out`, warning when it looks stale.
     Show(show::Args),
+    /// Reconcile continuously: every interval, plan and check drift for each org (and with
+    /// `--heal` apply), serving Prometheus metrics and health endpoints.
+    Watch(watch::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
     /// Print the manual page, or write one page per command with `--out DIR`.
@@ -242,6 +261,7 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Show(args) => show::run(args, &global).await,
             Command::Init(args) => init::run(&args),
             Command::Fmt(args) => fmt::run(&args),
+            Command::Watch(args) => watch::run(args, &global).await,
             Command::Completions(args) => Ok(completions::run(&args)),
             Command::Man(args) => man::run(&args),
         }

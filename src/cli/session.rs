@@ -33,7 +33,12 @@ impl Session {
 
 /// The profile selected by `--org` / `D360_ORG` (without starting anything).
 pub(crate) fn select(global: &GlobalArgs) -> Result<OrgSelection, CliError> {
-    Ok(config::select(global.org.as_deref(), global.config.as_deref())?)
+    Ok(config::select(global.single_org()?, global.config.as_deref())?)
+}
+
+/// The profile of the org `name` (one of `d360 watch`'s), without starting anything.
+pub(crate) fn select_named(name: &str, global: &GlobalArgs) -> Result<OrgSelection, CliError> {
+    Ok(config::select(Some(name), global.config.as_deref())?)
 }
 
 /// Opens the selected org with the default retry settings.
@@ -43,7 +48,12 @@ pub(crate) async fn open(global: &GlobalArgs) -> Result<Session, CliError> {
 
 /// Opens the selected org.
 pub(crate) async fn open_with(global: &GlobalArgs, retry: RetrySettings) -> Result<Session, CliError> {
-    match select(global)? {
+    open_selected(select(global)?, retry).await
+}
+
+/// Opens an org already selected.
+pub(crate) async fn open_selected(selection: OrgSelection, retry: RetrySettings) -> Result<Session, CliError> {
+    match selection {
         OrgSelection::Remote(profile) => {
             let client = Client::new(&profile, retry)?;
             let store = Store::open(&profile.state, &profile.name).await?;

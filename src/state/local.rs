@@ -177,7 +177,24 @@ impl LocalStore {
     }
 
     pub(crate) async fn lock(&self, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
-        let path = self.lock_path();
+        Self::lock_at(self.lock_path(), command, timeout).await
+    }
+
+    /// The lock `d360 watch` holds for its whole life (`.watch.lock`, beside the state lock,
+    /// which its `--heal` runs take as `apply` does); refused at once while another holds it.
+    pub(crate) async fn watch_lock(&self, command: &str) -> Result<StateLock, StateError> {
+        Self::lock_at(sibling(&self.path, ".watch.lock"), command, Duration::ZERO)
+            .await
+            .map_err(|error| match error {
+                StateError::Locked { holder } => StateError::Watched {
+                    state: self.shown(),
+                    holder,
+                },
+                other => other,
+            })
+    }
+
+    async fn lock_at(path: PathBuf, command: &str, timeout: Duration) -> Result<StateLock, StateError> {
         let write_error = |source| StateError::Write {
             path: path.display().to_string(),
             source,

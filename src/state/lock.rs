@@ -49,3 +49,43 @@ impl Drop for StateLock {
         }
     }
 }
+
+/// The right to reconcile an org in `d360 watch` ([`super::Store::lead`]): a file lock for
+/// local state, a PostgreSQL session holding an advisory lock otherwise. Given up when
+/// dropped, and by the OS or the server when the process dies.
+pub(crate) struct Leadership {
+    hold: Hold,
+}
+
+enum Hold {
+    /// Held until dropped; in a mutex only to be `Sync` (nothing locks it).
+    File {
+        _held: std::sync::Mutex<StateLock>,
+    },
+    Session(tokio_postgres::Client),
+}
+
+impl Leadership {
+    pub(super) fn file(lock: StateLock) -> Self {
+        Self {
+            hold: Hold::File {
+                _held: std::sync::Mutex::new(lock),
+            },
+        }
+    }
+
+    pub(super) fn session(client: tokio_postgres::Client) -> Self {
+        Self {
+            hold: Hold::Session(client),
+        }
+    }
+
+    /// Whether it is still held: a file lock is until dropped; a session only while its
+    /// connection answers (a database restart ends it, and the lock with it).
+    pub(crate) async fn alive(&self) -> bool {
+        match &self.hold {
+            Hold::File { .. } => true,
+            Hold::Session(client) => !client.is_closed() && client.simple_query("SELECT 1").await.is_ok(),
+        }
+    }
+}

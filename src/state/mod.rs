@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use local::write_atomic;
-pub(crate) use lock::{LockHolder, StateLock};
+pub(crate) use lock::{Leadership, LockHolder, StateLock};
 
 use crate::config::StateConfig;
 use crate::model::{Kind, Listing, ResourceKey};
@@ -53,6 +53,10 @@ pub(crate) enum StateError {
         "state is locked by {holder}; wait for it to finish, use --lock-timeout, or run `d360 state unlock` if that process is gone"
     )]
     Locked { holder: String },
+    #[error(
+        "state `{state}` is already watched by {holder}: only one `d360 watch` runs on a local state; stop that one, or keep state in PostgreSQL to run standby replicas"
+    )]
+    Watched { state: String, holder: String },
     #[error("the lock is held by a running process ({holder}); not removing it")]
     LockInUse { holder: String },
     #[error("state database: {0}")]
@@ -325,6 +329,17 @@ impl Store {
         match self {
             Store::Local(store) => store.lock(command, timeout).await,
             Store::Postgres(store) => store.lock(command, timeout).await,
+        }
+    }
+
+    /// Tries to become the one `d360 watch` that reconciles this org. Local state: the watch
+    /// lock, or [`StateError::Watched`] while another watch holds it. PostgreSQL: a session
+    /// advisory lock on a connection of its own, or `None` while another process holds it
+    /// (this one is then a standby and tries again later).
+    pub(crate) async fn lead(&self, command: &str) -> Result<Option<Leadership>, StateError> {
+        match self {
+            Store::Local(store) => Ok(Some(Leadership::file(store.watch_lock(command).await?))),
+            Store::Postgres(store) => store.lead(command).await,
         }
     }
 

@@ -12,7 +12,7 @@ use super::fleet::write_fleet;
 use super::support::{EmulatorProcess, Work, expect, run};
 
 /// A PostgreSQL cluster in a temp folder on a free port; stopped on drop.
-struct Cluster {
+pub(crate) struct Cluster {
     bin: PathBuf,
     data: PathBuf,
     _dir: tempfile::TempDir,
@@ -54,7 +54,7 @@ impl Cluster {
         }
     }
 
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         let Some(bin) = find_bin() else {
             assert!(
                 std::env::var_os("CI").is_none(),

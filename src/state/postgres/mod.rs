@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::lock::{LockHolder, StateLock};
+use super::lock::{Leadership, LockHolder, StateLock};
 use super::{Change, State, StateError};
 
 /// State in a PostgreSQL database.
@@ -72,9 +72,19 @@ async fn open(config: &Config, shown: &str) -> Result<Client, StateError> {
     Ok(client)
 }
 
-/// The advisory lock key of an org.
+/// The advisory lock key of an org's state.
 fn lock_key(org: &str) -> i64 {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("d360 state lock {org}").as_bytes());
+    key_of(&format!("d360 state lock {org}"))
+}
+
+/// The advisory lock key of the `d360 watch` leader of an org (not the state lock, which its
+/// `--heal` runs take as `apply` does).
+fn leader_key(org: &str) -> i64 {
+    key_of(&format!("d360 watch leader {org}"))
+}
+
+fn key_of(text: &str) -> i64 {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest.as_ref()[..8]);
     i64::from_be_bytes(bytes)
@@ -219,6 +229,21 @@ impl PostgresStore {
             release: None,
             _hold: Box::new(session),
         })
+    }
+
+    /// Takes the watch leader's advisory lock on a connection of its own, without waiting:
+    /// `None` while another session holds it.
+    pub(crate) async fn lead(&self, command: &str) -> Result<Option<Leadership>, StateError> {
+        let session = open(&self.config, &self.shown).await?;
+        let row = session
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&leader_key(&self.org)])
+            .await
+            .map_err(|e| database_error(&self.shown, &e))?;
+        if !row.get::<_, bool>(0) {
+            return Ok(None);
+        }
+        tracing::info!(org = %self.org, %command, "took the watch leader lock");
+        Ok(Some(Leadership::session(session)))
     }
 
     /// Clears a stale holder record; refuses while the lock is held by a live session.

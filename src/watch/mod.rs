@@ -1,0 +1,77 @@
+//! `d360 watch`: continuous reconcile. Owns the per-org scheduler (`schedule`: ticks with
+//! jitter, backoff after failures, leader election through [`crate::state::Store::lead`]),
+//! the Prometheus registry (`metrics`), the per-org record of the last run (`board`) and the
+//! HTTP endpoints that serve both (`server`: /metrics, /healthz, /readyz, /status).
+//!
+//! It plans nothing itself: each run is handed in by the command (`cli::watch`), which makes
+//! the plan, the drift report and, with `--heal`, the apply through the same code paths as
+//! `plan`, `drift` and `apply`, and reports a [`Run`] back.
+
+mod board;
+mod metrics;
+mod schedule;
+mod server;
+
+use std::time::Duration;
+
+pub(crate) use board::Board;
+pub(crate) use metrics::Metrics;
+pub(crate) use schedule::{OrgWatch, Tick, watch_org};
+pub(crate) use server::serve;
+
+use crate::apply::Tally;
+use crate::drift;
+use crate::plan;
+
+/// The command name recorded as the holder of watch locks.
+pub(crate) const COMMAND: &str = "d360 watch";
+
+/// What every org's loop and the endpoints share.
+pub(crate) struct Shared {
+    pub(crate) metrics: Metrics,
+    pub(crate) board: Board,
+    pub(crate) interval: Duration,
+}
+
+impl Shared {
+    #[must_use]
+    pub(crate) fn new(orgs: &[String], interval: Duration) -> Self {
+        let metrics = Metrics::new();
+        for org in orgs {
+            metrics.add_org(org);
+        }
+        Self {
+            metrics,
+            board: Board::new(orgs),
+            interval,
+        }
+    }
+}
+
+/// What one run found, as far as it got.
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub(crate) drift: drift::Report,
+    pub(crate) plan: plan::Summary,
+    /// The plan's summary line (`Plan: 1 to update...` or `No changes...`).
+    pub(crate) plan_line: String,
+    pub(crate) plan_errors: Vec<String>,
+    /// With `--heal`, what the apply did (absent when there was nothing to apply).
+    pub(crate) applied: Option<Tally>,
+    /// Requests left today (`Sforce-Limit-Info` MAX-USED) when the org said.
+    pub(crate) budget_remaining: Option<u64>,
+}
+
+/// The result of one run of one org: what it found, and why it failed if it did.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub(crate) finding: Option<Finding>,
+    pub(crate) error: Option<String>,
+}
+
+impl Run {
+    #[must_use]
+    pub(crate) fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
+}

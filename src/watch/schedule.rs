@@ -1,0 +1,168 @@
+//! One org's loop: take (or keep) leadership, run, record, wait. The wait is the interval
+//! plus a jitter of up to 10% (so many orgs or replicas do not hit the API in step); after
+//! failures it doubles per consecutive failure, capped at twice the interval, so a failing
+//! org is retried on a later tick without hammering the API and still finishes a run within
+//! `/readyz`'s window. A standby tries to take the leader lock every quarter interval, so it
+//! takes over within one interval of the leader dying. A shutdown lets the run in flight
+//! finish and ends the loop.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::LocalBoxFuture;
+use tokio::sync::watch;
+
+use super::board::Role;
+use super::{COMMAND, Run, Shared};
+use crate::output;
+use crate::state::{Leadership, Store};
+
+/// One run of an org, as the command makes it. Not `Send`: the loops of all orgs run
+/// concurrently on the command's task (the work is I/O; the org calls inside a run still
+/// spread over the runtime's threads).
+pub(crate) type Tick = Box<dyn Fn() -> LocalBoxFuture<'static, Run>>;
+
+/// An org to watch.
+pub(crate) struct OrgWatch {
+    pub(crate) org: String,
+    /// The org's state, for leader election.
+    pub(crate) store: Store,
+    /// Leadership taken at start, if any.
+    pub(crate) leadership: Option<Leadership>,
+    pub(crate) tick: Tick,
+}
+
+/// The longest wait after failures, in intervals.
+const BACKOFF_CAP: u32 = 2;
+
+/// The wait before the next run: the interval, doubled per consecutive failure up to
+/// [`BACKOFF_CAP`] intervals, plus `jitter` (0 to 1) of 10% of the interval.
+#[must_use]
+pub(crate) fn next_delay(interval: Duration, failures: u32, jitter: f64) -> Duration {
+    let factor = if failures == 0 {
+        1
+    } else {
+        2u32.saturating_pow(failures - 1).min(BACKOFF_CAP)
+    };
+    interval * factor + interval.mul_f64(0.1 * jitter.clamp(0.0, 1.0))
+}
+
+/// How often a standby tries to take the lead.
+#[must_use]
+pub(crate) fn standby_poll(interval: Duration) -> Duration {
+    (interval / 4).max(Duration::from_millis(100))
+}
+
+/// Waits `delay`; `false` when the shutdown came first.
+async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    if *shutdown.borrow() {
+        return false;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(delay) => !*shutdown.borrow(),
+        _ = shutdown.changed() => false,
+    }
+}
+
+/// Whether this process leads the org now: keeps a live leadership, else tries to take it.
+async fn lead(watched: &mut OrgWatch, shared: &Shared) -> bool {
+    if let Some(held) = &watched.leadership {
+        if held.alive().await {
+            shared.board.set_role(&watched.org, Role::Leader, None);
+            return true;
+        }
+        output::message(&format!(
+            "watch: org `{}`: lost the leader lock (the state database connection ended); standing by",
+            watched.org
+        ));
+        watched.leadership = None;
+    }
+    match watched.store.lead(COMMAND).await {
+        Ok(Some(leadership)) => {
+            watched.leadership = Some(leadership);
+            shared.board.set_role(&watched.org, Role::Leader, None);
+            true
+        }
+        Ok(None) => {
+            shared.board.set_role(&watched.org, Role::Standby, None);
+            false
+        }
+        Err(error) => {
+            let text = output::chain(&error);
+            tracing::warn!(org = %watched.org, error = %text, "cannot try the leader lock");
+            shared.board.set_role(&watched.org, Role::Standby, Some(text));
+            false
+        }
+    }
+}
+
+/// Watches one org until `shutdown` turns true.
+pub(crate) async fn watch_org(mut watched: OrgWatch, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let org = watched.org.clone();
+    let mut was_leader = None;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let leading = lead(&mut watched, &shared).await;
+        shared.metrics.set_leader(&org, leading);
+        if was_leader != Some(leading) {
+            output::message(&format!(
+                "watch: org `{org}`: {}",
+                if leading {
+                    "leader: this process reconciles it"
+                } else {
+                    "standby: another process holds the leader lock"
+                }
+            ));
+            was_leader = Some(leading);
+        }
+        if !leading {
+            if pause(standby_poll(shared.interval), &mut shutdown).await {
+                continue;
+            }
+            break;
+        }
+        let started_at = crate::state::now_rfc3339();
+        let started = Instant::now();
+        let run = (watched.tick)().await;
+        let elapsed = started.elapsed();
+        let unix_now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+        shared.metrics.finished(&org, &run, elapsed.as_secs_f64(), unix_now);
+        let failures = shared.board.finished(&org, &run, started_at, elapsed);
+        match &run.error {
+            None => output::message(&format!(
+                "watch: org `{org}`: run succeeded in {:.1}s{}",
+                elapsed.as_secs_f64(),
+                run.finding
+                    .as_ref()
+                    .map(|f| format!(": {} {}", f.drift.summary_line(), f.plan_line))
+                    .unwrap_or_default()
+            )),
+            Some(error) => output::message(&format!(
+                "watch: org `{org}`: run failed ({failures} in a row; retrying with backoff): {error}"
+            )),
+        }
+        if !pause(next_delay(shared.interval, failures, fastrand::f64()), &mut shutdown).await {
+            break;
+        }
+    }
+    shared.metrics.set_leader(&org, false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_jitter_within_ten_percent_and_back_off_to_twice_the_interval() {
+        let interval = Duration::from_secs(300);
+        assert_eq!(next_delay(interval, 0, 0.0), interval);
+        assert_eq!(next_delay(interval, 0, 1.0), Duration::from_secs(330));
+        assert_eq!(next_delay(interval, 1, 0.0), interval);
+        assert_eq!(next_delay(interval, 2, 0.0), Duration::from_secs(600));
+        assert_eq!(next_delay(interval, 40, 0.5), Duration::from_secs(615));
+        assert_eq!(standby_poll(interval), Duration::from_secs(75));
+        assert_eq!(standby_poll(Duration::from_millis(200)), Duration::from_millis(100));
+    }
+}
