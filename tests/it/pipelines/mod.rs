@@ -5,7 +5,16 @@
 
 use std::path::{Path, PathBuf};
 
+mod expressions;
+mod github;
+mod gitlab;
+mod hygiene;
+mod install;
+mod scenario;
 mod schemas;
+mod world;
+
+use scenario::Stage;
 
 /// The root of this repository.
 pub(crate) fn repository() -> PathBuf {
@@ -33,4 +42,43 @@ fn the_multi_org_config_resolves_each_org() {
         1,
     );
     assert!(unknown.stderr.contains("dev, prod"), "{}", unknown.stderr);
+}
+
+#[test]
+fn the_github_workflows_run_as_written() {
+    scenario::run_all(&github::Workflows::new(
+        [
+            (Stage::Plan, "d360-plan.yml", "plan"),
+            (Stage::Apply, "d360-apply.yml", "apply"),
+            (Stage::Drift, "d360-drift.yml", "drift"),
+        ],
+        ".",
+        [
+            (Stage::Plan, "pull_request"),
+            (Stage::Apply, "push"),
+            (Stage::Drift, "schedule"),
+        ],
+    ));
+}
+
+#[test]
+fn the_action_runs_as_written() {
+    scenario::run_all(&github::Workflows::new(
+        [
+            (Stage::Plan, "d360-with-action.yml", "plan"),
+            (Stage::Apply, "d360-with-action.yml", "apply"),
+            (Stage::Drift, "d360-with-action.yml", "drift"),
+        ],
+        "d360-out",
+        [
+            (Stage::Plan, "pull_request"),
+            (Stage::Apply, "push"),
+            (Stage::Drift, "schedule"),
+        ],
+    ));
+}
+
+#[test]
+fn the_gitlab_pipeline_runs_as_written() {
+    scenario::run_all(&gitlab::Gitlab::new());
 }

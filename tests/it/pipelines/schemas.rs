@@ -74,12 +74,18 @@ fn every_example_pipeline_is_checked() {
     let mut found = Vec::new();
     for folder in ["examples/ci/github-actions", "examples/ci/gitlab"] {
         for entry in std::fs::read_dir(repository().join(folder)).expect("examples folder") {
-            found.push(format!("{folder}/{}", entry.expect("entry").file_name().to_string_lossy()));
+            found.push(format!(
+                "{folder}/{}",
+                entry.expect("entry").file_name().to_string_lossy()
+            ));
         }
     }
     found.sort();
     let source = include_str!("schemas.rs");
-    let unchecked: Vec<&String> = found.iter().filter(|file| !source.contains(&format!("\"{file}\""))).collect();
+    let unchecked: Vec<&String> = found
+        .iter()
+        .filter(|file| !source.contains(&format!("\"{file}\"")))
+        .collect();
     assert!(unchecked.is_empty(), "pipelines with no schema check: {unchecked:?}");
 }
 
@@ -109,9 +115,8 @@ fn the_github_schemas_reject_malformed_steps() {
     )
     .expect("YAML");
     assert!(!errors(Kind::GithubWorkflow, &workflow).is_empty());
-    let action: serde_yaml::Value = serde_yaml::from_str(
-        "name: a\ndescription: b\nruns:\n  using: composite\n  steps:\n    - run: echo\n",
-    )
-    .expect("YAML");
+    let action: serde_yaml::Value =
+        serde_yaml::from_str("name: a\ndescription: b\nruns:\n  using: composite\n  steps:\n    - run: echo\n")
+            .expect("YAML");
     assert!(!errors(Kind::GithubAction, &action).is_empty());
 }
