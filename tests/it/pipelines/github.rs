@@ -24,22 +24,15 @@ pub(crate) struct Workflows {
     /// `(stage, workflow file in .github/workflows, job)`.
     pub(crate) jobs: [(Stage, &'static str, &'static str); 3],
     pub(crate) out_dir: &'static str,
-    /// `github.event_name` for each stage.
-    pub(crate) events: [(Stage, &'static str); 3],
     /// Uploaded artifacts by name: relative file name → contents.
     artifacts: RefCell<BTreeMap<String, BTreeMap<String, Vec<u8>>>>,
 }
 
 impl Workflows {
-    pub(crate) fn new(
-        jobs: [(Stage, &'static str, &'static str); 3],
-        out_dir: &'static str,
-        events: [(Stage, &'static str); 3],
-    ) -> Self {
+    pub(crate) fn new(jobs: [(Stage, &'static str, &'static str); 3], out_dir: &'static str) -> Self {
         Self {
             jobs,
             out_dir,
-            events,
             artifacts: RefCell::default(),
         }
     }
@@ -52,7 +45,11 @@ impl Pipeline for Workflows {
             .iter()
             .find(|(s, ..)| *s == stage)
             .expect("a job for the stage");
-        let event = self.events.iter().find(|(s, _)| *s == stage).map_or("push", |(_, e)| e);
+        let event = match stage {
+            Stage::Plan => "pull_request",
+            Stage::Apply => "push",
+            Stage::Drift => "schedule",
+        };
         let workflow = load(&checkout.join(".github/workflows").join(file));
         let mut runner = Runner::new(checkout, world, &self.artifacts);
         runner.contexts.set("github.event_name", event);

@@ -53,11 +53,6 @@ fn the_github_workflows_run_as_written() {
             (Stage::Drift, "d360-drift.yml", "drift"),
         ],
         ".",
-        [
-            (Stage::Plan, "pull_request"),
-            (Stage::Apply, "push"),
-            (Stage::Drift, "schedule"),
-        ],
     ));
 }
 
@@ -70,11 +65,6 @@ fn the_action_runs_as_written() {
             (Stage::Drift, "d360-with-action.yml", "drift"),
         ],
         "d360-out",
-        [
-            (Stage::Plan, "pull_request"),
-            (Stage::Apply, "push"),
-            (Stage::Drift, "schedule"),
-        ],
     ));
 }
 
