@@ -221,20 +221,6 @@ pub fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run(cli).code())
 }
 
-/// Whether `words` (the program name first) is a command line d360 accepts, without running
-/// it; the example pipelines are checked with this.
-///
-/// # Errors
-/// The command line is refused, with clap's explanation.
-pub fn check_arguments<I, T>(words: I) -> Result<(), clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    use clap::Parser;
-    Cli::try_parse_from(words).map(drop)
-}
-
 pub(crate) fn run(cli: Cli) -> Outcome {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

@@ -1,0 +1,166 @@
+//! What a pipeline runs against: an emulator standing for the `prod` org, one shared state
+//! (what `D360_STATE_URL`'s database is to real runners), test values for every secret, the
+//! binary under test where the install step would put it, and fresh checkouts of the
+//! repository a user would have (`manifests/`, `ci/` copied from `examples/ci/`, `d360.yaml`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+use super::repository;
+use crate::support::EmulatorProcess;
+
+/// The label of the example's single connection, which scenarios edit.
+pub(crate) const SPIKE_LABEL: &str = "label: AWS RDS MySQL spike_test_clinic";
+
+/// A finished job: its exit code and everything its steps printed.
+pub(crate) struct JobRun {
+    pub(crate) code: i32,
+    pub(crate) log: String,
+}
+
+impl std::fmt::Debug for JobRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}\n{}", self.code, self.log)
+    }
+}
+
+pub(crate) struct World {
+    pub(crate) emulator: EmulatorProcess,
+    state: TempDir,
+    /// `$HOME` of the runner; `~/.local/bin/d360` is the binary under test.
+    home: TempDir,
+    /// Each secret the pipelines name, by name.
+    pub(crate) secrets: BTreeMap<&'static str, String>,
+}
+
+impl World {
+    pub(crate) fn new() -> Self {
+        let emulator = EmulatorProcess::start(&[]);
+        let key = std::fs::read_to_string(emulator.key()).expect("the emulator's key");
+        let secrets = BTreeMap::from([
+            ("SF_PROD_CLIENT_ID", "d360-local".to_owned()),
+            ("SF_PROD_PRIVATE_KEY", key.trim_end().to_owned()),
+            (
+                "D360_STATE_URL",
+                "postgres://ci:state-password-9f2c@127.0.0.1:1/d360".to_owned(),
+            ),
+            ("RDS_USER", "rds-user-from-ci".to_owned()),
+            ("RDS_PASSWORD", "rds-password-4b7e".to_owned()),
+        ]);
+        let home = tempfile::tempdir().expect("home");
+        let bin = home.path().join(".local/bin");
+        std::fs::create_dir_all(&bin).expect("bin folder");
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_d360"), bin.join("d360")).expect("link d360");
+        Self {
+            emulator,
+            state: tempfile::tempdir().expect("state"),
+            home,
+            secrets,
+        }
+    }
+
+    pub(crate) fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// Where the replaced install step puts `d360`.
+    pub(crate) fn bin_dir(&self) -> PathBuf {
+        self.home.path().join(".local/bin")
+    }
+
+    /// `PATH` for a step: the install folder first, then the system's.
+    pub(crate) fn path_variable(&self) -> String {
+        format!(
+            "{}:{}",
+            self.bin_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    /// A fresh checkout of the user's repository at the default branch.
+    pub(crate) fn checkout(&self) -> TempDir {
+        let dir = tempfile::tempdir().expect("checkout");
+        copy(&repository().join("manifests"), &dir.path().join("manifests"));
+        copy(&repository().join("examples/ci"), &dir.path().join("ci"));
+        copy(
+            &repository().join("examples/ci/gitlab/.gitlab-ci.yml"),
+            &dir.path().join(".gitlab-ci.yml"),
+        );
+        std::fs::create_dir_all(dir.path().join(".github")).expect("create .github");
+        copy(
+            &repository().join("examples/ci/github-actions"),
+            &dir.path().join(".github/workflows"),
+        );
+        let config = format!(
+            "orgs:\n  prod:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: {{ fromEnv: SF_PROD_CLIENT_ID }}, \
+             username: admin@local.d360, privateKeyFile: keys/prod.key }}\n    state: {{ backend: local, path: {} }}\n",
+            self.emulator.url,
+            self.state.path().join("prod.json").display()
+        );
+        std::fs::write(dir.path().join("d360.yaml"), config).expect("write d360.yaml");
+        dir
+    }
+
+    /// A checkout whose pull request renames the example connection.
+    pub(crate) fn checkout_with_label(&self, label: &str) -> TempDir {
+        let dir = self.checkout();
+        let path = dir.path().join("manifests/connections.yaml");
+        let text = std::fs::read_to_string(&path).expect("connections.yaml");
+        assert!(text.contains(SPIKE_LABEL), "the example connection's label moved");
+        std::fs::write(&path, text.replace(SPIKE_LABEL, &format!("label: {label}"))).expect("write");
+        dir
+    }
+
+    /// Someone changes the org by hand (here: from a checkout of their own, with its own
+    /// state): `edit` changes the copied manifests before an apply with `--org env`.
+    pub(crate) fn change_org(&self, edit: impl FnOnce(&crate::support::Work)) {
+        let other = crate::support::Work::with_examples();
+        edit(&other);
+        crate::support::expect(
+            other
+                .d360(&self.emulator)
+                .args(["apply", "--auto-approve"])
+                .env("RDS_USER", "u")
+                .env("RDS_PASSWORD", "p"),
+            0,
+        );
+    }
+
+    /// Fails the test when a job printed a secret value.
+    pub(crate) fn assert_no_secret_in(&self, run: &JobRun) {
+        for (name, value) in &self.secrets {
+            if *name == "SF_PROD_CLIENT_ID" {
+                continue; // an identifier, not a secret
+            }
+            for line in value
+                .lines()
+                .filter(|line| line.len() > 8 && !line.starts_with("-----"))
+            {
+                assert!(!run.log.contains(line), "the job printed {name}:\n{}", run.log);
+            }
+        }
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("cp");
+    assert!(status.success(), "copy {}", from.display());
+}
+
+/// Checks that the key step made its folder 0700 and the key 0600, holding the secret.
+pub(crate) fn assert_key_file(checkout: &Path, key_file: &str, world: &World) {
+    use std::os::unix::fs::PermissionsExt;
+    let key = checkout.join(key_file);
+    let mode = |path: &Path| std::fs::metadata(path).expect("key file").permissions().mode() & 0o777;
+    assert_eq!(mode(&key), 0o600, "{}", key.display());
+    assert_eq!(mode(key.parent().expect("key folder")), 0o700, "{}", key.display());
+    let written = std::fs::read_to_string(&key).expect("key");
+    assert_eq!(
+        written.trim_end(),
+        world.secrets["SF_PROD_PRIVATE_KEY"],
+        "the key file holds the secret"
+    );
+}
