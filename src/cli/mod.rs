@@ -210,7 +210,6 @@ pub(crate) fn init_tracing(global: &GlobalArgs) {
     };
 }
 
-/// Runs a parsed command line and decides the outcome.
 /// The whole program: parse the command line, set up logging, run the command, and map its
 /// outcome to the process exit code.
 #[must_use]
@@ -221,6 +220,21 @@ pub fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run(cli).code())
 }
 
+/// Whether `words` (the program name first) is a command line d360 accepts, without running
+/// it; the deployment examples (the Kubernetes container args) are checked with this.
+///
+/// # Errors
+/// The command line is refused, with clap's explanation.
+pub fn check_arguments<I, T>(words: I) -> Result<(), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser;
+    Cli::try_parse_from(words).map(drop)
+}
+
+/// Runs a parsed command line and decides the outcome.
 pub(crate) fn run(cli: Cli) -> Outcome {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
