@@ -149,7 +149,7 @@ mod tests {
     fn stream(name: &str, connection: &str) -> Resource {
         let mut stream = DataStream::example(name);
         stream.connection = connection.to_owned();
-        Resource::DataStream(stream)
+        Resource::DataStream(Box::new(stream))
     }
 
     #[test]

@@ -280,7 +280,7 @@ async fn write_state(
             first_error.get_or_insert(error);
         }
     }
-    if recorded && let Err(error) = store.compact(&state).await {
+    if recorded && let Err(error) = store.compact(&state) {
         tracing::error!(%error, "cannot save state");
         first_error.get_or_insert(error);
     }

@@ -34,13 +34,11 @@ use crate::secret::SecretRef;
 /// A resource of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "resources are built once and moved rarely; boxing would only add noise"
-)]
 pub(crate) enum Resource {
     Connection(Connection),
-    DataStream(DataStream),
+    /// Boxed: a data stream is about twice the size of a connection, and a plan holds tens
+    /// of thousands of resources (declared, live and in actions) that would all be its size.
+    DataStream(Box<DataStream>),
 }
 
 /// Runs `$body` with `$inner` bound to the kind's model value: the one place that lists the

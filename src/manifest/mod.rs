@@ -230,7 +230,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
                     let mut origin = origin_of(&checker, &["metadata", "name"], None);
                     origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
                     resources.push(Declared {
-                        resource: std::sync::Arc::new(Resource::DataStream(stream)),
+                        resource: std::sync::Arc::new(Resource::DataStream(Box::new(stream))),
                         origin,
                     });
                 }

@@ -208,14 +208,14 @@ spec:
         let loaded = crate::manifest::load(&[path]).expect("loads");
         assert!(!loaded.diagnostics.has_errors(), "{}", loaded.diagnostics.render(false));
         match loaded.resources.into_iter().next().map(|d| (*d.resource).clone()) {
-            Some(Resource::DataStream(stream)) => stream,
+            Some(Resource::DataStream(stream)) => *stream,
             other => panic!("not a data stream: {other:?}"),
         }
     }
 
     #[test]
     fn a_loaded_stream_renders_back_to_its_manifest_values() {
-        let stream = Resource::DataStream(loaded_stream());
+        let stream = Resource::DataStream(Box::new(loaded_stream()));
         let text = to_yaml(&[&stream], None);
         for expected in [
             "category: Engagement",
@@ -231,7 +231,7 @@ spec:
     fn refused(edit: fn(&mut DataStream), reason: &str) {
         let mut stream = loaded_stream();
         edit(&mut stream);
-        let resource = Resource::DataStream(stream);
+        let resource = Resource::DataStream(Box::new(stream));
         assert_eq!(
             to_yaml(&[&resource], None),
             format!("# cannot render DataStream/S: {reason}\n")

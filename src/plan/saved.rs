@@ -85,7 +85,14 @@ pub(crate) fn load(path: &Path) -> Result<Plan, PlanFileError> {
         Some(None) => return Err(refused("`formatVersion` is not a number")),
         None => return Err(refused("no `formatVersion`")),
     }
-    serde_json::from_reader(open()?).map_err(invalid)
+    let mut plan: Plan = serde_json::from_reader(open()?).map_err(invalid)?;
+    // Lists read from JSON grow by doubling; a plan of 20,000 actions keeps them all.
+    plan.actions.shrink_to_fit();
+    for action in &mut plan.actions {
+        action.changes.shrink_to_fit();
+        action.reasons.shrink_to_fit();
+    }
+    Ok(plan)
 }
 
 /// Whether a path looks like a saved plan (a JSON file) rather than manifests.

@@ -89,7 +89,7 @@ impl From<Connection> for Resource {
 
 impl From<DataStream> for Resource {
     fn from(stream: DataStream) -> Self {
-        Resource::DataStream(stream)
+        Resource::DataStream(Box::new(stream))
     }
 }
 

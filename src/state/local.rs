@@ -65,7 +65,7 @@ impl LocalStore {
         changes: Vec<Change>,
     ) -> Result<(), StateError> {
         if !self.path.exists() {
-            return self.save(state).await;
+            return self.save(state);
         }
         let journal = journal::path_for(&self.path);
         let shown = journal.display().to_string();
@@ -78,8 +78,8 @@ impl LocalStore {
     }
 
     /// Writes the whole state and removes the journal it now contains.
-    pub(crate) async fn compact(&self, state: &State) -> Result<(), StateError> {
-        self.save(state).await
+    pub(crate) fn compact(&self, state: &State) -> Result<(), StateError> {
+        self.save(state)
     }
 
     /// Removes the journal: every change in it is in a state file written since.
@@ -95,20 +95,26 @@ impl LocalStore {
         }
     }
 
-    /// Writes the state atomically. The write and its fsync run on a blocking thread, so an
-    /// apply's request tasks keep running meanwhile.
-    pub(crate) async fn save(&self, state: &State) -> Result<(), StateError> {
-        let failed = |source| StateError::Write {
+    /// Writes the state atomically, streamed as it is serialised (never the whole text in
+    /// memory). On the multi-threaded runtime the write and its fsync leave the worker thread
+    /// (`block_in_place`), so an apply's request tasks keep running meanwhile.
+    pub(crate) fn save(&self, state: &State) -> Result<(), StateError> {
+        let write = || {
+            d360_wire::files::write_atomic_with(&self.path, false, |out| {
+                serde_json::to_writer_pretty(&mut *out, state).map_err(std::io::Error::other)?;
+                out.write_all(b"\n")
+            })
+        };
+        let flavor = tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor());
+        let written = if matches!(flavor, Ok(tokio::runtime::RuntimeFlavor::MultiThread)) {
+            tokio::task::block_in_place(write)
+        } else {
+            write()
+        };
+        written.map_err(|source| StateError::Write {
             path: self.shown(),
             source,
-        };
-        let mut text = serde_json::to_string_pretty(state).map_err(|e| failed(std::io::Error::other(e)))?;
-        text.push('\n');
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || write_atomic(&path, text.as_bytes(), false))
-            .await
-            .map_err(|e| failed(std::io::Error::other(e)))?
-            .map_err(failed)?;
+        })?;
         // Every writer loaded (and so replayed) the journal first: the file just written holds
         // all of it.
         self.drop_journal()

@@ -276,9 +276,9 @@ impl Store {
 
     /// Ends a run of [`Store::record`]: the local backend folds its journal into the state
     /// file; PostgreSQL has nothing to fold.
-    pub(crate) async fn compact(&self, state: &State) -> Result<(), StateError> {
+    pub(crate) fn compact(&self, state: &State) -> Result<(), StateError> {
         match self {
-            Store::Local(store) => store.compact(state).await,
+            Store::Local(store) => store.compact(state),
             Store::Postgres(_) => Ok(()),
         }
     }
@@ -287,7 +287,7 @@ impl Store {
     pub(crate) async fn save(&self, state: &mut State) -> Result<(), StateError> {
         state.serial += 1;
         match self {
-            Store::Local(store) => store.save(state).await,
+            Store::Local(store) => store.save(state),
             Store::Postgres(store) => store.save(state).await,
         }
     }
@@ -319,7 +319,7 @@ impl Store {
     /// Writes `state` as it is (serial unchanged): for migrations.
     pub(crate) async fn put(&self, state: &State) -> Result<(), StateError> {
         match self {
-            Store::Local(store) => store.save(state).await,
+            Store::Local(store) => store.save(state),
             Store::Postgres(store) => store.save(state).await,
         }
     }

@@ -99,7 +99,7 @@ pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
         lifecycle: Lifecycle::default(),
         no_secrets: SmallMap::new(),
     };
-    LiveObject::new(output.id.clone(), Resource::DataStream(stream), Vec::new())
+    LiveObject::new(output.id.clone(), Resource::DataStream(Box::new(stream)), Vec::new())
 }
 
 /// A value to send: only known ones are (the model holds others only when read from the org).
@@ -236,7 +236,7 @@ mod tests {
     fn live(answer: serde_json::Value) -> DataStream {
         let output: DataStreamOutput = serde_json::from_value(answer).expect("a data stream answer");
         match data_stream_from_wire(&output).resource {
-            Resource::DataStream(stream) => stream,
+            Resource::DataStream(stream) => *stream,
             Resource::Connection(_) => panic!("not a data stream"),
         }
     }
