@@ -58,28 +58,33 @@ pub(crate) struct Tally {
 }
 
 impl Report {
-    /// The outcome of a whole action: failed if any step failed, and so on.
-    pub(crate) fn action_outcome(&self, action: usize) -> Option<&StepOutcome> {
-        let steps: Vec<&StepOutcome> = self
-            .outcomes
-            .iter()
-            .filter(|(a, _, _)| *a == action)
-            .map(|(_, _, o)| o)
-            .collect();
+    /// The outcome of every action of a plan of `actions` actions, by index, from one pass
+    /// over the steps: failed if any step failed, then skipped, not started, done.
+    #[must_use]
+    pub(crate) fn action_outcomes(&self, actions: usize) -> Vec<Option<&StepOutcome>> {
         let rank = |o: &StepOutcome| match o {
             StepOutcome::Failed { .. } => 0,
             StepOutcome::Skipped { .. } => 1,
             StepOutcome::NotStarted => 2,
             StepOutcome::Done { .. } => 3,
         };
-        steps.into_iter().min_by_key(|o| rank(o))
+        let mut outcomes: Vec<Option<&StepOutcome>> = vec![None; actions];
+        for (action, _, outcome) in &self.outcomes {
+            if let Some(slot) = outcomes.get_mut(*action)
+                && slot.is_none_or(|seen| rank(outcome) < rank(seen))
+            {
+                *slot = Some(outcome);
+            }
+        }
+        outcomes
     }
 
     #[must_use]
     pub(crate) fn tally(&self, plan: &Plan) -> Tally {
         let mut tally = Tally::default();
-        for (index, action) in plan.actions.iter().enumerate() {
-            match self.action_outcome(index) {
+        let outcomes = self.action_outcomes(plan.actions.len());
+        for (action, outcome) in plan.actions.iter().zip(outcomes) {
+            match outcome {
                 Some(StepOutcome::Done { .. }) => match action.action {
                     ActionKind::Create => tally.created += 1,
                     ActionKind::Update => tally.updated += 1,
@@ -99,10 +104,11 @@ impl Report {
     /// Every action that failed or was skipped, with its reason, in plan order.
     #[must_use]
     pub(crate) fn failures(&self, plan: &Plan) -> Vec<(String, String)> {
+        let outcomes = self.action_outcomes(plan.actions.len());
         plan.actions
             .iter()
-            .enumerate()
-            .filter_map(|(index, action)| match self.action_outcome(index) {
+            .zip(outcomes)
+            .filter_map(|(action, outcome)| match outcome {
                 Some(StepOutcome::Failed { error }) => Some((action.key().to_string(), format!("failed: {error}"))),
                 Some(StepOutcome::Skipped { reason }) => Some((action.key().to_string(), format!("skipped: {reason}"))),
                 _ => None,

@@ -33,13 +33,14 @@ impl Verified {
 
 /// Tests what `report` says was written, in plan order.
 pub(crate) async fn verify(plan: &Plan, report: &Report, state: &State, client: &Client) -> Vec<Verified> {
+    let outcomes = report.action_outcomes(plan.actions.len());
     let written: Vec<_> = plan
         .actions
         .iter()
-        .enumerate()
-        .filter(|(_, a)| matches!(a.action, ActionKind::Create | ActionKind::Update | ActionKind::Replace))
-        .filter(|(index, _)| matches!(report.action_outcome(*index), Some(StepOutcome::Done { .. })))
-        .filter_map(|(_, action)| Some((action.desired.as_ref()?, state.get(&action.key())?.id.clone())))
+        .zip(outcomes)
+        .filter(|(a, _)| matches!(a.action, ActionKind::Create | ActionKind::Update | ActionKind::Replace))
+        .filter(|(_, outcome)| matches!(outcome, Some(StepOutcome::Done { .. })))
+        .filter_map(|(action, _)| Some((action.desired.as_ref()?, state.get(&action.key())?.id.clone())))
         .collect();
     let mut tested: Vec<(usize, Verified)> = futures::stream::iter(written.into_iter().enumerate().map(
         |(order, (resource, id))| async move {

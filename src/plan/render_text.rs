@@ -25,16 +25,19 @@ fn long_text(value: Option<&Value>) -> Option<&str> {
     }
 }
 
+/// A credential's note, and whether the apply sets it from nothing (`(sensitive, fromEnv: X)`
+/// on a create) rather than changing or comparing it.
+fn sensitive_note(change: &FieldChange) -> (&str, bool) {
+    let note = change.note.as_deref().unwrap_or("(sensitive)");
+    (note, change.old.is_none() && note.starts_with("(sensitive,"))
+}
+
 /// One change line (or block, for multi-line strings).
 #[must_use]
 pub(crate) fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> Vec<String> {
     if change.sensitive {
-        let note = change.note.as_deref().unwrap_or("(sensitive)");
-        let sign = if change.old.is_none() && note.starts_with("(sensitive,") {
-            "+"
-        } else {
-            "~"
-        };
+        let (note, set) = sensitive_note(change);
+        let sign = if set { "+" } else { "~" };
         return vec![format!(
             "{indent}{} {}: {}",
             paint.yellow(sign),
@@ -89,12 +92,8 @@ pub(crate) fn change_lines(change: &FieldChange, paint: Paint, indent: &str) -> 
 /// by their first character: `-` the value now, `+` the value after, `!` a note.
 pub(crate) fn diff_lines(change: &FieldChange) -> Vec<String> {
     if change.sensitive {
-        let note = change.note.as_deref().unwrap_or("(sensitive)");
-        let sign = if change.old.is_none() && note.starts_with("(sensitive,") {
-            "+"
-        } else {
-            "!"
-        };
+        let (note, set) = sensitive_note(change);
+        let sign = if set { "+" } else { "!" };
         return vec![format!("{sign} {}: {note}", change.field)];
     }
     let suffix = if change.forces_replacement {

@@ -3,6 +3,8 @@
 //! metadata). A pattern is matched as JSON Schema does: the value must contain a match, so
 //! `^...$` anchors it.
 
+use std::sync::Arc;
+
 /// Why `value` does not fit, when it does not. A pattern that is not a valid regular
 /// expression here (an org may answer one in another dialect) is not enforced.
 #[must_use]
@@ -21,14 +23,15 @@ pub(crate) fn value_problem(value: &str, pattern: Option<&str>, max_length: Opti
 /// Each pattern compiled once per process: the same few patterns are checked for every
 /// resource, and compiling one costs far more than matching it (20,000 compiles took most of
 /// `validate`'s time on a 20,000-row ConnectionSet).
-fn compiled(pattern: &str) -> Option<regex::Regex> {
+/// Shared through an `Arc`: a cloned `Regex` starts with an empty match cache of its own.
+fn compiled(pattern: &str) -> Option<Arc<regex::Regex>> {
     use std::collections::HashMap;
     use std::sync::{LazyLock, Mutex, PoisonError};
-    static CACHE: LazyLock<Mutex<HashMap<String, Option<regex::Regex>>>> = LazyLock::new(Mutex::default);
+    static CACHE: LazyLock<Mutex<HashMap<String, Option<Arc<regex::Regex>>>>> = LazyLock::new(Mutex::default);
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     cache
         .entry(pattern.to_owned())
-        .or_insert_with(|| regex::Regex::new(pattern).ok())
+        .or_insert_with(|| regex::Regex::new(pattern).ok().map(Arc::new))
         .clone()
 }
 
