@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `--max-parallelism`'s default (the scale issue sets 32).
+const DEFAULT_CAP: u32 = 32;
+
 /// What one command cost.
 #[derive(Debug, Clone, Copy)]
 struct Cost {
@@ -237,18 +240,29 @@ fn throttled_org() {
         );
     }
     println!("unthrottled org: 1,000 creates, --latency 50");
-    let mut fixed_best = f64::MAX;
+    // `auto` never goes above `--max-parallelism`, so the fixed settings it can match are
+    // those within that cap; 64 is shown for what the cap costs on an org with no limit.
+    let mut best_within_cap = f64::MAX;
+    let mut best_overall = f64::MAX;
     let mut auto = 0.0;
     for parallelism in ["auto", "16", "32", "64"] {
         let (wall, _, _) = creates_against(&["--latency", "50"], parallelism);
         println!("  --parallelism {parallelism:<4} {wall:>6.2} s");
-        if parallelism == "auto" {
-            auto = wall;
-        } else {
-            fixed_best = fixed_best.min(wall);
+        match parallelism.parse::<u32>() {
+            Err(_) => auto = wall,
+            Ok(fixed) => {
+                best_overall = best_overall.min(wall);
+                if fixed <= DEFAULT_CAP {
+                    best_within_cap = best_within_cap.min(wall);
+                }
+            }
         }
     }
-    println!("  auto / best fixed = {:.2} (target ≤ 1.3)", auto / fixed_best);
+    println!(
+        "  auto / best fixed within the default cap of {DEFAULT_CAP} = {:.2} (target ≤ 1.3); against any fixed setting, 64 included: {:.2}",
+        auto / best_within_cap,
+        auto / best_overall
+    );
 }
 
 fn main() {
