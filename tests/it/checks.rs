@@ -7,23 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::support::{EmulatorProcess, Work, expect};
-
-/// The emulator's first-start configuration; a catalog is appended.
-const BASE_YAML: &str = "\
-apps:
-  - clientId: d360-local
-    clientSecret: d360-local-secret
-    certificate: local.crt
-    flows: [jwt, clientCredentials, password]
-    runAs: admin@local.d360
-users:
-  - { username: admin@local.d360, password: d360-local-password }
-dataspaces: [default]
-tokenLifetimeSeconds: 7200
-catalog:
-  hosts:
-";
+use super::support::{EMULATOR_BASE_YAML, EmulatorProcess, Work, expect};
 
 /// The clinic database most cases browse.
 const CLINIC_HOST: &str = "    - host: clinic-db.example.internal
@@ -48,7 +32,7 @@ const CLINIC_HOST: &str = "    - host: clinic-db.example.internal
 
 fn clinic_yaml(status: Option<&str>) -> String {
     let status = status.map_or(String::new(), |s| format!("status: {s}"));
-    format!("{BASE_YAML}{}", CLINIC_HOST.replace("STATUS", &status))
+    format!("{EMULATOR_BASE_YAML}{}", CLINIC_HOST.replace("STATUS", &status))
 }
 
 /// Starts an emulator over a data folder holding `yaml`, logging requests to `log`.
@@ -79,7 +63,7 @@ fn write_fleet(work: &Work, count: usize, database: &str) {
 
 /// 300 hosts: all reachable with `u`/`p`, except db7 (down) and db42 (another password).
 fn fleet_yaml(count: usize) -> String {
-    let mut yaml = BASE_YAML.to_owned();
+    let mut yaml = EMULATOR_BASE_YAML.to_owned();
     for index in 1..=count {
         let host = format!("db{index}.example.internal");
         yaml.push_str(&match index {

@@ -207,3 +207,20 @@ pub(crate) fn scrub(text: &str) -> String {
     }
     text
 }
+
+/// The emulator's first-start configuration (the apps, users and data spaces `d360 emulator`
+/// writes), up to its catalog's host list: tests append the hosts they need.
+pub(crate) const EMULATOR_BASE_YAML: &str = "\
+apps:
+  - clientId: d360-local
+    clientSecret: d360-local-secret
+    certificate: local.crt
+    flows: [jwt, clientCredentials, password]
+    runAs: admin@local.d360
+users:
+  - { username: admin@local.d360, password: d360-local-password }
+dataspaces: [default]
+tokenLifetimeSeconds: 7200
+catalog:
+  hosts:
+";

@@ -68,6 +68,11 @@ pub(super) struct Header {
     pub(super) lineage: String,
 }
 
+/// ` FOR UPDATE` when the rows read are about to be written.
+fn row_lock(for_update: bool) -> &'static str {
+    if for_update { " FOR UPDATE" } else { "" }
+}
+
 /// A serial as the database stores it.
 pub(super) fn to_db(serial: u64) -> Result<i64, StateError> {
     i64::try_from(serial).map_err(|_| StateError::Database(format!("serial {serial} does not fit the database")))
@@ -88,13 +93,12 @@ impl PostgresStore {
 
     /// The header row, locked for update when `for_update`.
     pub(super) async fn header(&self, tx: &Transaction<'_>, for_update: bool) -> Result<Option<Header>, StateError> {
-        let statement = if for_update {
-            "SELECT format_version, serial, lineage FROM d360_state_header WHERE org = $1 FOR UPDATE"
-        } else {
-            "SELECT format_version, serial, lineage FROM d360_state_header WHERE org = $1"
-        };
+        let statement = format!(
+            "SELECT format_version, serial, lineage FROM d360_state_header WHERE org = $1{}",
+            row_lock(for_update)
+        );
         let Some(row) = tx
-            .query_opt(statement, &[&self.org])
+            .query_opt(&statement, &[&self.org])
             .await
             .map_err(|e| self.failed(&e))?
         else {
@@ -131,13 +135,12 @@ impl PostgresStore {
         if !exists {
             return Ok(None);
         }
-        let statement = if for_update {
-            "SELECT state::text, fingerprint_key FROM d360_state WHERE org = $1 FOR UPDATE"
-        } else {
-            "SELECT state::text, fingerprint_key FROM d360_state WHERE org = $1"
-        };
+        let statement = format!(
+            "SELECT state::text, fingerprint_key FROM d360_state WHERE org = $1{}",
+            row_lock(for_update)
+        );
         let Some(row) = tx
-            .query_opt(statement, &[&self.org])
+            .query_opt(&statement, &[&self.org])
             .await
             .map_err(|e| self.failed(&e))?
         else {

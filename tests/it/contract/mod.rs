@@ -16,26 +16,13 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{EmulatorProcess, Work, bin};
+use crate::support::{EMULATOR_BASE_YAML, EmulatorProcess, Work, bin};
 use record::{EXAMPLE_HEADER, Recorder};
 
 const V: &str = "/services/data/v66.0/ssot";
 
-/// The emulator's first-start configuration plus a catalog for tests and browsing.
-const EMULATOR_YAML: &str = "\
-apps:
-  - clientId: d360-local
-    clientSecret: d360-local-secret
-    certificate: local.crt
-    flows: [jwt, clientCredentials, password]
-    runAs: admin@local.d360
-users:
-  - { username: admin@local.d360, password: d360-local-password }
-dataspaces: [default]
-tokenLifetimeSeconds: 7200
-catalog:
-  hosts:
-    - host: clinic-db.example.internal
+/// The catalog hosts for tests and browsing, appended to the emulator's base configuration.
+const CATALOG_HOSTS: &str = "    - host: clinic-db.example.internal
       credentials: { user: clinic, password: s3cret }
       databases:
         - name: clinic
@@ -575,7 +562,11 @@ fn write_manifests(work: &Work, label: &str, hours: u32, stream: bool) {
 #[test]
 fn d360_and_the_emulator_pass_the_published_spec() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("emulator.yaml"), EMULATOR_YAML).expect("write emulator.yaml");
+    std::fs::write(
+        dir.path().join("emulator.yaml"),
+        format!("{EMULATOR_BASE_YAML}{CATALOG_HOSTS}"),
+    )
+    .expect("write emulator.yaml");
     let emulator = EmulatorProcess::start_in(dir, &[]);
     let recorder = Recorder::start(&emulator.url);
     let work = Work::new();
