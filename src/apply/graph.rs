@@ -168,8 +168,10 @@ mod tests {
         ];
         let mut live = LiveSnapshot::default();
         let old = stream("Old_Stream", "C2");
-        live.objects
-            .insert(old.key(), LiveObject::new("1".into(), old, Vec::new()));
+        live.objects.insert(
+            old.key(),
+            LiveObject::new("1".into(), old, Vec::new(), crate::kinds::Unreported::default()),
+        );
         let nodes = build(&actions, &live);
         // 0: delete Old_Stream, 1: delete C1, 2: create C1, 3: delete C2, 4: create S1, 5: create S2
         assert_eq!(nodes.len(), 6);

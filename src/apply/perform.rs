@@ -153,7 +153,7 @@ fn credentials(context: &Context<'_>, resource: &Resource) -> Result<Resolved, A
 
 /// Whether an existing object already is what we want (a duplicate we may adopt).
 fn matches(desired: &Resource, found: &LiveObject) -> bool {
-    diff::compare_fields(desired, &found.resource.fields()).is_empty()
+    diff::compare_live(desired, found).is_empty()
 }
 
 /// `apply --check`: checks `desired` now that what it depends on exists (found by name, as the

@@ -46,7 +46,7 @@ pub(crate) async fn recheck(
             current: state.serial,
         });
     }
-    let live = refresh::read(reader, &plan.listings.to_set()).await?;
+    let live = refresh::read(reader, &plan.listings.to_set(), &state).await?;
     let changes = changes(plan, &live);
     if !changes.is_empty() {
         return Err(StalePlan::OrgChanged { changes });

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{CliError, GlobalArgs, Outcome};
 use crate::output;
-use d360_emulator::{self as emulator, Fault, Options};
+use d360_emulator::{self as emulator, Fault, OmitField, Options};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -52,6 +52,12 @@ pub(crate) struct Args {
     /// Requests of the allowance already spent when it starts.
     #[arg(long, value_name = "U", default_value_t = 0)]
     pub(crate) daily_used: u64,
+    /// Leave a field out of every answer about objects of a kind, as an org may for any field
+    /// the published spec does not require: `connection:params`, `data-stream:connectorInfo`,
+    /// `data-stream:dataLakeObjectInfo.category` (a dotted path goes into nested objects;
+    /// repeatable).
+    #[arg(long = "omit-field", value_name = "KIND:FIELD")]
+    pub(crate) omit_fields: Vec<OmitField>,
 }
 
 pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -69,6 +75,7 @@ pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, Cli
         max_inflight: args.max_inflight,
         daily_limit: args.daily_limit,
         daily_used: args.daily_used,
+        omit_fields: args.omit_fields,
     };
     let running = emulator::start(options).await?;
     output::data(&format!("d360 emulator listening on {}", running.base_url()));

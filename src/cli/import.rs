@@ -41,6 +41,10 @@ pub(crate) struct Args {
     /// alone (no lock taken).
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Also write manifests for objects d360 already manages (by default they are skipped:
+    /// their manifests exist, and their credentials' fingerprints would be lost).
+    #[arg(long)]
+    pub(crate) include_managed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,6 +67,24 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let result = import_from(&args, pattern.as_ref(), &session).await;
     session.close().await;
     result
+}
+
+/// Objects of a listing with every compared field: those the listing answered in part are
+/// read again by id (an object deleted meanwhile is dropped).
+async fn read_partial_by_id(
+    driver: &dyn kinds::Driver,
+    client: &crate::api::Client,
+    listed: Vec<LiveObject>,
+) -> Result<Vec<LiveObject>, crate::api::ApiError> {
+    let mut complete = Vec::with_capacity(listed.len());
+    for object in listed {
+        if object.unreported.is_empty() || object.id.is_empty() {
+            complete.push(object);
+        } else if let Some(read) = driver.read(client, &object.id).await? {
+            complete.push(read);
+        }
+    }
+    Ok(complete)
 }
 
 async fn import_from(
@@ -102,7 +124,11 @@ async fn import_from(
         } else {
             driver.discover(client).await?
         };
-        let lists = try_join_all(listings.iter().map(|listing| driver.list(client, listing))).await?;
+        let lists = try_join_all(listings.iter().map(|listing| async move {
+            let listed = driver.list(client, listing).await?;
+            read_partial_by_id(driver, client, listed).await
+        }))
+        .await?;
         let skipped_keys: BTreeSet<ResourceKey> = skipped.iter().map(LiveObject::key).collect();
         for (listing, listed) in listings.iter().zip(lists) {
             // Families d360 cannot manage (Ingest API, CRM, Marketing Cloud, streaming apps,
@@ -126,6 +152,30 @@ async fn import_from(
         ));
     }
     objects.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
+    let (unreadable, readable): (Vec<LiveObject>, Vec<LiveObject>) =
+        objects.into_iter().partition(|o| !o.unreported.is_empty());
+    objects = readable;
+    for object in &unreadable {
+        let fields: Vec<&str> = object.unreported.paths().collect();
+        output::message(&format!(
+            "warning: {} (id {}): not imported: the org did not report {}, which a manifest needs",
+            object.key(),
+            object.id,
+            fields.join(", ")
+        ));
+    }
+    if !args.include_managed {
+        let (managed, unmanaged): (Vec<LiveObject>, Vec<LiveObject>) =
+            objects.into_iter().partition(|o| state.get(&o.key()).is_some());
+        objects = unmanaged;
+        if !managed.is_empty() {
+            output::message(&format!(
+                "Skipped {} object{} d360 already manages (their manifests exist; pass --include-managed to write them again).",
+                managed.len(),
+                if managed.len() == 1 { "" } else { "s" }
+            ));
+        }
+    }
     let mut seen = BTreeSet::new();
     objects.retain(|o| seen.insert(o.key()));
     objects.sort_by_key(LiveObject::key);

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::model::Fields;
 
-use crate::kinds::Resource;
+use crate::kinds::{LiveObject, Resource};
 
 /// One field that differs, `old` → `new`. `None` means absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -81,6 +81,15 @@ pub(crate) fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChan
             });
         }
     }
+    changes
+}
+
+/// Compares `desired` with a live object: only the fields the org reported, so a field its
+/// answer left out is never a change (the plan lists it as not compared instead).
+#[must_use]
+pub(crate) fn compare_live(desired: &Resource, live: &LiveObject) -> Vec<FieldChange> {
+    let mut changes = compare_fields(desired, &live.fields());
+    changes.retain(|change| !live.unreported.covers(&change.field));
     changes
 }
 

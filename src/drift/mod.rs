@@ -35,6 +35,8 @@ pub(crate) enum Status {
     Missing,
     /// Credentials cannot be compared: no fingerprint, a changed value, or an unreadable reference.
     SecretUnverified,
+    /// Declared fields the org did not report (read by id too): not compared.
+    Unverifiable,
     /// In the org, of a kind in play, not managed by d360.
     Unmanaged,
     /// Managed, in the org, but no manifest declares it any more.
@@ -57,6 +59,7 @@ impl Status {
             Status::Changed => "changed outside d360",
             Status::Missing => "missing from the org",
             Status::SecretUnverified => "credentials cannot be verified",
+            Status::Unverifiable => "fields not reported by the org",
             Status::Unmanaged => "not managed by d360",
             Status::Undeclared => "managed but no longer declared",
             Status::Unhealthy => "not working in the org",
@@ -98,10 +101,20 @@ pub(crate) struct Summary {
     pub(crate) changed: usize,
     pub(crate) missing: usize,
     pub(crate) secret_unverified: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) unverifiable: usize,
     pub(crate) unmanaged: usize,
     pub(crate) undeclared: usize,
     pub(crate) unhealthy: usize,
     pub(crate) in_sync: usize,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// The whole report.
@@ -138,11 +151,14 @@ impl Report {
                 if s.in_sync == 1 { "" } else { "s" }
             );
         }
-        let unhealthy = if s.unhealthy > 0 {
+        let mut unhealthy = if s.unhealthy > 0 {
             format!(", {} not working in the org", s.unhealthy)
         } else {
             String::new()
         };
+        if s.unverifiable > 0 {
+            unhealthy.push_str(&format!(", {} with fields the org did not report", s.unverifiable));
+        }
         format!(
             "Drift: {} changed, {} missing, {} with unverifiable credentials, {} unmanaged, {} no longer declared{unhealthy}; {} in sync.",
             s.changed, s.missing, s.secret_unverified, s.unmanaged, s.undeclared, s.in_sync
@@ -211,6 +227,23 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, li
         }
         items.push(entry);
     }
+    for object in &plan.not_compared {
+        let key = object.key();
+        let detail = object.describe();
+        if let Some(entry) = items.iter_mut().find(|entry| entry.key() == key) {
+            entry.details.push(detail);
+            continue;
+        }
+        seen.insert(key.clone());
+        let mut entry = item(
+            key.kind,
+            &key.name,
+            Status::Unverifiable,
+            state.get(&key).map(|m| m.id.clone()),
+        );
+        entry.details.push(detail);
+        items.push(entry);
+    }
     let mut notes = Vec::new();
     for warning in &plan.warnings {
         let unverified = declared
@@ -268,6 +301,7 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, li
             Status::Changed => summary.changed += 1,
             Status::Missing => summary.missing += 1,
             Status::SecretUnverified => summary.secret_unverified += 1,
+            Status::Unverifiable => summary.unverifiable += 1,
             Status::Unmanaged => summary.unmanaged += 1,
             Status::Undeclared => summary.undeclared += 1,
             Status::Unhealthy => summary.unhealthy += 1,

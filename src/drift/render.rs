@@ -18,7 +18,7 @@ fn mark(status: Status, paint: Paint) -> String {
     match status {
         Status::Changed => paint.yellow("~"),
         Status::Missing => paint.red("!"),
-        Status::SecretUnverified => paint.yellow("?"),
+        Status::SecretUnverified | Status::Unverifiable => paint.yellow("?"),
         Status::Unmanaged => paint.magenta("*"),
         Status::Undeclared => paint.dim("-"),
         Status::Unhealthy => paint.red("x"),

@@ -14,6 +14,7 @@
 mod check;
 pub(crate) mod connection;
 pub(crate) mod data_stream;
+mod unreported;
 
 use crate::model::SmallMap;
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use check::{CheckCache, CheckContext, CheckFailure, CheckOutcome};
 pub(crate) use connection::{Connection, Method};
 pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+pub(crate) use unreported::Unreported;
 
 use crate::api::{ApiError, Client};
 pub(crate) use crate::model::Listing;
@@ -76,6 +78,15 @@ impl Resource {
         each_kind!(self, r => r.fields())
     }
 
+    /// Gives the resource its API name (a live object the org answered without one, known by
+    /// its record id in state).
+    pub(crate) fn rename(&mut self, name: &str) {
+        match self {
+            Resource::Connection(connection) => name.clone_into(&mut connection.name),
+            Resource::DataStream(stream) => name.clone_into(&mut stream.name),
+        }
+    }
+
     #[must_use]
     pub(crate) fn depends_on(&self) -> Vec<ResourceKey> {
         each_kind!(self, r => r.depends_on())
@@ -122,6 +133,9 @@ pub(crate) struct LiveObject {
     /// is not `Connected`); not a compared field, so never a plan update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) unhealthy: Option<Unhealthy>,
+    /// Compared fields the org's answer left out: never compared, never a reason to write.
+    #[serde(default, skip_serializing_if = "Unreported::is_empty")]
+    pub(crate) unreported: Unreported,
 }
 
 /// A live status that needs a person: the org's word for it and what to do.
@@ -133,17 +147,46 @@ pub(crate) struct Unhealthy {
 }
 
 impl LiveObject {
-    /// Builds a live object, computing its fingerprint from the id and the readable fields.
+    /// Builds a live object, computing its fingerprint from the id and the fields the org
+    /// reported.
     #[must_use]
-    pub(crate) fn new(id: String, resource: Resource, credential_names: Vec<String>) -> Self {
-        let fingerprint = fingerprint_of(&id, &resource.fields());
-        Self {
+    pub(crate) fn new(id: String, resource: Resource, credential_names: Vec<String>, unreported: Unreported) -> Self {
+        let mut live = Self {
             id,
             resource,
             credential_names,
-            fingerprint,
+            fingerprint: String::new(),
             unhealthy: None,
+            unreported,
+        };
+        live.fingerprint = fingerprint_of(&live.id, &live.fields());
+        live
+    }
+
+    /// The comparable fields the org reported: those it left out are absent, not empty.
+    #[must_use]
+    pub(crate) fn fields(&self) -> Fields {
+        let mut fields = self.resource.fields();
+        if !self.unreported.is_empty() {
+            fields.retain(|field, _| !self.unreported.covers(field));
         }
+        fields
+    }
+
+    /// The declared fields of `desired` that this object's answer left out, so not compared
+    /// (fields `desired` leaves to the org are not listed).
+    #[must_use]
+    pub(crate) fn not_compared(&self, desired: &Resource) -> Vec<String> {
+        if self.unreported.is_empty() {
+            return Vec::new();
+        }
+        let lifecycle = desired.lifecycle();
+        desired
+            .fields()
+            .into_iter()
+            .filter(|(field, value)| !value.is_null() && self.unreported.covers(field) && !lifecycle.ignores(field))
+            .map(|(field, _)| field)
+            .collect()
     }
 
     #[must_use]
@@ -225,6 +268,8 @@ pub(crate) trait Driver: Send + Sync {
     /// Every live object of one listing.
     fn list<'a>(&'a self, client: &'a Client, listing: &'a Listing)
     -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// The live object with record id `id` (`None`: it does not exist).
+    fn read<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>>;
     /// Whether the object with this id and name still exists.
     fn exists<'a>(&'a self, client: &'a Client, id: &'a str, name: &'a str) -> BoxFuture<'a, Result<bool, ApiError>>;
     /// Deletes the live object with this id and name.

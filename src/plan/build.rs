@@ -165,6 +165,7 @@ struct Builder<'a> {
     actions: Vec<Action>,
     errors: Vec<PlanError>,
     warnings: Vec<String>,
+    not_compared: Vec<super::NotCompared>,
     unchanged: usize,
 }
 
@@ -184,7 +185,9 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
             .conflicts
             .iter()
             .map(|k| format!("{k} exists more than once in the org; using the first"))
+            .chain(inputs.live.unidentified.iter().cloned())
             .collect(),
+        not_compared: Vec::new(),
         unchanged: 0,
     };
     builder.errors.extend(refuse_empty(inputs.desired, inputs.options));
@@ -388,7 +391,15 @@ impl Builder<'_> {
             self.actions.push(action);
             return;
         };
-        let field_changes = diff::compare_fields(resource, &object.resource.fields());
+        let field_changes = diff::compare_live(resource, object);
+        let not_compared = object.not_compared(resource);
+        if !not_compared.is_empty() {
+            self.not_compared.push(super::NotCompared {
+                kind: key.kind,
+                name: key.name.clone(),
+                fields: not_compared,
+            });
+        }
         let base = Action {
             id: Some(object.id.clone()),
             scope: object.resource.listing().scope,
@@ -655,6 +666,7 @@ impl Builder<'_> {
             unmanaged,
             no_longer_declared,
             protected,
+            not_compared: self.not_compared,
             warnings: self.warnings,
             errors: self.errors,
             prune: inputs.options.prune,

@@ -50,7 +50,10 @@ pub(crate) async fn make(
     let probe = SecretProbe { key };
     let listings = refresh::listings_in_play(desired, &state);
     let before = reader.requests();
-    let (live, findings) = futures::try_join!(refresh::read(reader, &listings), refresh::check(reader, desired))?;
+    let (live, findings) = futures::try_join!(
+        refresh::read(reader, &listings, &state),
+        refresh::check(reader, desired)
+    )?;
     let secrets = ResolvedSecrets::resolve(desired, &probe);
     let reads = reader.requests() - before;
     let mut inputs = Inputs {

@@ -134,6 +134,30 @@ pub(crate) struct LiveRef {
     pub(crate) id: String,
 }
 
+/// A live object some of whose declared fields the org's answers left out (read by id too):
+/// those fields were not compared, so they are neither a change nor a reason to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NotCompared {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    /// Field paths, as in `changes`.
+    pub(crate) fields: Vec<String>,
+}
+
+impl NotCompared {
+    #[must_use]
+    pub(crate) fn key(&self) -> ResourceKey {
+        ResourceKey::new(self.kind, self.name.clone())
+    }
+
+    /// `parameters.DATABASE, label: not reported by the org: not compared`.
+    #[must_use]
+    pub(crate) fn describe(&self) -> String {
+        format!("{}: not reported by the org: not compared", self.fields.join(", "))
+    }
+}
+
 /// Action counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -167,6 +191,9 @@ pub(crate) struct Plan {
     /// when they were applied) keeps; never deleted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) protected: Vec<LiveRef>,
+    /// Declared fields the org did not report: not compared, never a reason to write.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) not_compared: Vec<NotCompared>,
     #[serde(default)]
     pub(crate) warnings: Vec<String>,
     /// Problems that make the plan impossible to apply.
@@ -297,7 +324,14 @@ impl Plan {
     pub(crate) fn summary_line(&self) -> String {
         let s = &self.summary;
         if !self.has_changes() {
-            let mut line = "No changes. The org matches the manifests.".to_owned();
+            let mut line = match self.no_longer_declared.len() {
+                0 => "No changes. The org matches the manifests.".to_owned(),
+                1 => "No changes to apply. 1 managed object is no longer declared: kept; `--prune` deletes it."
+                    .to_owned(),
+                n => format!(
+                    "No changes to apply. {n} managed objects are no longer declared: kept; `--prune` deletes them."
+                ),
+            };
             if s.adopt > 0 || s.forget > 0 {
                 line.push_str(&format!(" ({} to adopt, {} to forget in state.)", s.adopt, s.forget));
             }

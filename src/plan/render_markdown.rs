@@ -88,6 +88,9 @@ pub(crate) fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    for object in &plan.not_compared {
+        out.push_str(&format!("> ⚠️ `{}`: {}\n", object.key(), object.describe()));
+    }
     for warning in &plan.warnings {
         out.push_str(&format!("> ⚠️ {warning}\n"));
     }

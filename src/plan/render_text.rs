@@ -244,6 +244,14 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
         }
         out.push('\n');
     }
+    for object in &plan.not_compared {
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            paint.yellow("warning:"),
+            object.key(),
+            object.describe()
+        ));
+    }
     for warning in &plan.warnings {
         out.push_str(&format!("{} {warning}\n", paint.yellow("warning:")));
     }

@@ -64,7 +64,7 @@ fn live(resource: impl Into<Resource>, id: &str) -> LiveObject {
         }
         Resource::DataStream(s) => s.lifecycle = Lifecycle::default(),
     }
-    LiveObject::new(id.to_owned(), resource, Vec::new())
+    LiveObject::new(id.to_owned(), resource, Vec::new(), crate::kinds::Unreported::default())
 }
 
 fn managed(resource: impl Into<Resource>, id: &str) -> Managed {
@@ -119,7 +119,8 @@ impl Case {
             state.put(entry.clone());
         }
         let listings = refresh::listings_in_play(&self.desired, &state);
-        let live: LiveSnapshot = futures::executor::block_on(refresh::read(&org, &listings)).expect("memory org reads");
+        let live: LiveSnapshot =
+            futures::executor::block_on(refresh::read(&org, &listings, &state)).expect("memory org reads");
         let mut inputs = Inputs {
             org: "test",
             desired: &self.desired,

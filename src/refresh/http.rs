@@ -17,6 +17,10 @@ impl LiveRead for HttpOrg<'_> {
         driver(listing.kind).list(self.client, listing)
     }
 
+    fn read_one<'a>(&'a self, object: &'a LiveObject) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        driver(object.resource.kind()).read(self.client, &object.id)
+    }
+
     fn requests(&self) -> u64 {
         self.client.stats().requests
     }

@@ -53,6 +53,14 @@ impl LiveRead for MemoryOrg {
         .boxed()
     }
 
+    fn read_one<'a>(&'a self, object: &'a LiveObject) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        async move {
+            self.lists.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(self.objects.iter().find(|o| o.id == object.id).cloned())
+        }
+        .boxed()
+    }
+
     fn requests(&self) -> u64 {
         self.lists.load(std::sync::atomic::Ordering::Relaxed)
     }

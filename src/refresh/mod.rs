@@ -29,6 +29,8 @@ use crate::state::State;
 pub(crate) trait LiveRead: Sync {
     /// Every live object of one listing.
     fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// The object a listing gave, read again by its record id (`None`: deleted since).
+    fn read_one<'a>(&'a self, object: &'a LiveObject) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>>;
     /// API requests sent so far.
     fn requests(&self) -> u64;
     /// The org's `Sforce-Limit-Info` as last seen: requests used today and the allowance.
@@ -92,6 +94,9 @@ pub(crate) struct LiveSnapshot {
     pub(crate) conflicts: Vec<ResourceKey>,
     /// Listings the org refused (an unknown connector type), with its message.
     pub(crate) refused: BTreeMap<Listing, String>,
+    /// Objects the org answered without the name or record id that identify them, and that
+    /// state could not identify either: not compared, and said so in the plan.
+    pub(crate) unidentified: Vec<String>,
 }
 
 impl LiveSnapshot {
@@ -136,10 +141,16 @@ pub(crate) fn listings_in_play(desired: &[Declared], state: &State) -> BTreeSet<
         .collect()
 }
 
-/// Reads every listing concurrently. A listing the org refuses as an unknown query value
-/// (Salesforce's 400 `ILLEGAL_QUERY_PARAMETER_VALUE` for a connector type it does not offer)
-/// is recorded in [`LiveSnapshot::refused`], a plan error rather than a failed read.
-pub(crate) async fn read(reader: &dyn LiveRead, listings: &BTreeSet<Listing>) -> Result<LiveSnapshot, ApiError> {
+/// Reads every listing concurrently, then reads by record id each object whose listing left
+/// out a compared field, and identifies by state an object answered without its name or id.
+/// A listing the org refuses as an unknown query value (Salesforce's 400
+/// `ILLEGAL_QUERY_PARAMETER_VALUE` for a connector type it does not offer) is recorded in
+/// [`LiveSnapshot::refused`], a plan error rather than a failed read.
+pub(crate) async fn read(
+    reader: &dyn LiveRead,
+    listings: &BTreeSet<Listing>,
+    state: &State,
+) -> Result<LiveSnapshot, ApiError> {
     let answers = join_all(
         listings
             .iter()
@@ -150,9 +161,10 @@ pub(crate) async fn read(reader: &dyn LiveRead, listings: &BTreeSet<Listing>) ->
         listings: listings.clone(),
         ..LiveSnapshot::default()
     };
+    let mut objects = Vec::new();
     for (listing, answer) in answers {
         match answer {
-            Ok(objects) => objects.into_iter().for_each(|object| snapshot.insert(object)),
+            Ok(listed) => objects.extend(listed),
             Err(ApiError::Status {
                 status: 400,
                 code,
@@ -164,7 +176,73 @@ pub(crate) async fn read(reader: &dyn LiveRead, listings: &BTreeSet<Listing>) ->
             Err(error) => return Err(error),
         }
     }
+    for object in complete(reader, objects).await? {
+        match identify(object, state) {
+            Ok(object) => snapshot.insert(object),
+            Err(note) => snapshot.unidentified.push(note),
+        }
+    }
     Ok(snapshot)
+}
+
+/// Reads again by record id, concurrently, every object whose listing left out a compared
+/// field (a listing may answer a short form); an object deleted meanwhile is dropped.
+async fn complete(reader: &dyn LiveRead, objects: Vec<LiveObject>) -> Result<Vec<LiveObject>, ApiError> {
+    let (partial, mut whole): (Vec<LiveObject>, Vec<LiveObject>) = objects
+        .into_iter()
+        .partition(|object| !object.unreported.is_empty() && !object.id.is_empty());
+    let reads: Vec<Result<Option<LiveObject>, ApiError>> =
+        futures::stream::iter(partial.iter().map(|object| async move {
+            Ok(reader.read_one(object).await?.map(|read| {
+                // The listing's name stands when the single answer leaves it out.
+                if read.unreported.covers("name") && !object.unreported.covers("name") {
+                    let mut read = read;
+                    read.resource.rename(object.resource.name());
+                    read.unreported.clear("name");
+                    read
+                } else {
+                    read
+                }
+            }))
+        }))
+        .buffer_unordered(CHECKS_IN_FLIGHT)
+        .collect()
+        .await;
+    for read in reads {
+        whole.extend(read?);
+    }
+    Ok(whole)
+}
+
+/// An object with its name and record id: those the org answered, else state's record of
+/// the same object (its name by record id, its record id by name). `Err` says what is missing.
+fn identify(mut object: LiveObject, state: &State) -> Result<LiveObject, String> {
+    let kind = object.resource.kind();
+    if object.unreported.covers("name") {
+        let known = state
+            .resources
+            .iter()
+            .find(|(key, managed)| key.kind == kind && !object.id.is_empty() && managed.id == object.id);
+        let Some((key, _)) = known else {
+            return Err(format!(
+                "a {} with record id `{}` was answered without its name and is not in state: not compared",
+                kind.noun(),
+                object.id
+            ));
+        };
+        object.resource.rename(&key.name);
+        object.unreported.clear("name");
+    }
+    if object.id.is_empty() {
+        let Some(managed) = state.get(&object.key()) else {
+            return Err(format!(
+                "{} was answered without its record id and is not in state: not compared",
+                object.key()
+            ));
+        };
+        object.id.clone_from(&managed.id);
+    }
+    Ok(object)
 }
 
 /// Checks every declared resource against what the org offers, kind by kind.

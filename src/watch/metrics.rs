@@ -16,7 +16,7 @@ use crate::drift;
 use crate::model::Kind;
 
 /// The `status` label values of `d360_drift_objects`.
-pub(crate) const DRIFT_STATUSES: [&str; 5] = ["changed", "missing", "unmanaged", "status", "in_sync"];
+pub(crate) const DRIFT_STATUSES: [&str; 6] = ["changed", "missing", "unmanaged", "status", "unverifiable", "in_sync"];
 
 /// The `action` label values of `d360_applied_actions_total`.
 const ACTIONS: [&str; 6] = ["create", "update", "replace", "delete", "adopt", "forget"];
@@ -31,6 +31,7 @@ pub(crate) fn drift_label(status: drift::Status) -> &'static str {
         drift::Status::Missing => "missing",
         drift::Status::Unmanaged | drift::Status::Undeclared => "unmanaged",
         drift::Status::Unhealthy => "status",
+        drift::Status::Unverifiable => "unverifiable",
         drift::Status::InSync => "in_sync",
     }
 }
@@ -265,11 +266,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_drift_status_has_a_label_of_the_five() {
+    fn every_drift_status_has_a_label_of_the_six() {
         for status in [
             drift::Status::Changed,
             drift::Status::Missing,
             drift::Status::SecretUnverified,
+            drift::Status::Unverifiable,
             drift::Status::Unmanaged,
             drift::Status::Undeclared,
             drift::Status::Unhealthy,

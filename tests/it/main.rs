@@ -31,5 +31,6 @@ mod pipelines;
 mod plan_fixtures;
 mod postgres;
 mod support;
+mod unreported;
 mod watch;
 mod watch_examples;

@@ -76,6 +76,27 @@ pub(crate) async fn layer(State(shared): State<Arc<Shared>>, request: Request, n
     }
 }
 
+/// The answer without the fields `--omit-field` leaves out, for answers about objects.
+async fn omit_fields(shared: &Shared, path: &str, response: Response) -> Response {
+    if shared.omitted.is_empty() || !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Reject::unknown("an answer could not be read to leave fields out").into_response();
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
+    };
+    if !crate::omit::strip(path, &mut value, &shared.omitted) {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let mut parts = parts;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(value.to_string()))
+}
+
 async fn api_request(shared: &Shared, mut request: Request, next: Next) -> Answer {
     let in_flight = shared.enter();
     let number = shared.next_api_request();
@@ -103,8 +124,9 @@ async fn api_request(shared: &Shared, mut request: Request, next: Next) -> Answe
         return Answer::Sent(usage(Reject::daily_limit().into_response()));
     }
     let kill = request.extensions().get::<ConnectionKill>().cloned();
+    let path = request.uri().path().to_owned();
     let response = match shared.injector.draw() {
-        None => next.run(request).await,
+        None => omit_fields(shared, &path, next.run(request).await).await,
         Some(Injected::Unavailable) => Reject::unavailable().into_response(),
         Some(Injected::ServerError) => Reject::unknown("injected fault").into_response(),
         Some(Injected::TooManyRequests) => Reject::too_many_requests().into_response(),

@@ -29,6 +29,7 @@ mod journal;
 mod jwt;
 mod keys;
 mod names;
+mod omit;
 mod paging;
 mod request_log;
 mod responses;
@@ -49,6 +50,7 @@ use tokio::task::JoinHandle;
 
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
+pub use omit::{OmitField, OmitKind};
 
 /// The daily API request allowance an emulated org has unless told otherwise.
 pub const DEFAULT_DAILY_LIMIT: u64 = 15_000;
@@ -84,6 +86,8 @@ pub struct Options {
     pub daily_limit: u64,
     /// Requests already spent today when the emulator starts.
     pub daily_used: u64,
+    /// Fields every answer about objects of a kind leaves out (`--omit-field`).
+    pub omit_fields: Vec<OmitField>,
 }
 
 impl Options {
@@ -104,6 +108,7 @@ impl Options {
             max_inflight: None,
             daily_limit: DEFAULT_DAILY_LIMIT,
             daily_used: 0,
+            omit_fields: Vec::new(),
         }
     }
 }
@@ -196,7 +201,7 @@ pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
     })?;
     let base_url = server::base_url(local);
     let login = local_login(&org, &dir);
-    let shared = shared::Shared::new(
+    let mut shared = shared::Shared::new(
         base_url.clone(),
         org,
         store,
@@ -210,6 +215,7 @@ pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
             daily_used: options.daily_used,
         },
     );
+    shared.omitted.clone_from(&options.omit_fields);
     let (stop, stopped) = watch::channel(());
     let task = tokio::spawn(server::serve(listener, Arc::new(shared), stopped, lock));
     tracing::info!(url = %base_url, "emulator listening");

@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub latency: Duration,
     pub request_log: Option<RequestLog>,
     pub limits: Limits,
+    /// `--omit-field`: fields the answers leave out.
+    pub omitted: Vec<crate::omit::OmitField>,
     /// API requests served so far (the `Sforce-Limit-Info` count and the token clock).
     api_requests: AtomicU64,
     /// API requests being served now.
@@ -72,6 +74,7 @@ impl Shared {
             latency,
             request_log,
             limits,
+            omitted: Vec::new(),
             api_requests: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }

@@ -65,7 +65,11 @@ pub struct UserRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionOutput {
+    /// Not required by the spec: empty when the org leaves it out (an id is never empty).
+    #[serde(default)]
     pub id: String,
+    /// Not required by the spec: empty when the org leaves it out (an API name is never empty).
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub label: String,
@@ -441,6 +445,8 @@ pub struct DloFieldOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DloOutput {
+    /// Empty when the org leaves it out (a DLO's API name is never empty).
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub label: String,
@@ -467,6 +473,8 @@ pub struct DataStreamOutput {
     /// Absent in the spec's `get-data-stream-output-example` (which has `recordId`): empty then.
     #[serde(default)]
     pub id: String,
+    /// Not required by the spec: empty when the org leaves it out (an API name is never empty).
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub label: String,

@@ -62,6 +62,8 @@ pub(crate) enum FailOn {
     Undeclared,
     /// Credentials that cannot be verified.
     SecretUnverified,
+    /// Declared fields the org does not report (not compared).
+    Unverifiable,
     /// A managed connection the org reports as not working (status not `Connected`).
     Unhealthy,
 }
@@ -74,6 +76,7 @@ impl FailOn {
             FailOn::Unmanaged => drift::Status::Unmanaged,
             FailOn::Undeclared => drift::Status::Undeclared,
             FailOn::SecretUnverified => drift::Status::SecretUnverified,
+            FailOn::Unverifiable => drift::Status::Unverifiable,
             FailOn::Unhealthy => drift::Status::Unhealthy,
         }
     }

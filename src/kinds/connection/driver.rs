@@ -34,13 +34,14 @@ impl Page for ConnectionList {
     }
 }
 
-/// Listings may leave out `params`; the diff needs them, so such entries are read by id (one
-/// GET per object only in that case).
+/// A lookup by name may answer the listing's short form (without `params`): such an answer is
+/// read again by id. (Listings are completed the same way by `refresh`.)
 async fn complete(client: &Client, outputs: Vec<ConnectionOutput>) -> Result<Vec<LiveObject>, ApiError> {
     let mut live = Vec::with_capacity(outputs.len());
     for output in outputs {
         let output = match output.params {
             Some(_) => output,
+            None if output.id.is_empty() => output,
             None => match client.get::<Connections>(&output.id).await? {
                 Some(full) => full,
                 // Deleted between the listing and the read: not live any more.
@@ -58,7 +59,8 @@ async fn find_by_name(client: &Client, connector_type: &str, name: &str) -> Resu
         .search::<Connections>(&[("connectorType", connector_type), ("devName", name)])
         .await?
         .into_iter()
-        .filter(|c| c.name == name)
+        // An answer without a name is the one `devName` selected.
+        .filter(|c| c.name == name || c.name.is_empty())
         .collect();
     Ok(complete(client, found).await?.into_iter().next())
 }
@@ -115,11 +117,15 @@ impl Driver for ConnectionDriver {
             let mut live = Vec::new();
             for connector_type in &types {
                 let outputs = client.list::<Connections>(&[("connectorType", connector_type)]).await?;
-                live.extend(complete(client, outputs).await?);
+                live.extend(outputs.iter().map(connection_from_wire));
             }
             Ok(live)
         }
         .boxed()
+    }
+
+    fn read<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        async move { Ok(client.get::<Connections>(id).await?.as_ref().map(connection_from_wire)) }.boxed()
     }
 
     fn exists<'a>(&'a self, client: &'a Client, id: &'a str, _name: &'a str) -> BoxFuture<'a, Result<bool, ApiError>> {
@@ -336,7 +342,21 @@ impl Operations for Connection {
             let body = connection_input(self, credentials)
                 .map_err(|error| not_encodable(&HttpMethod::POST, Connections::PATH, &error))?;
             let created = client.create::<Connections>(&body).await?;
-            Ok(created.id)
+            if !created.id.is_empty() {
+                return Ok(created.id);
+            }
+            // The spec does not require `id` in the answer: learn it by name.
+            match find_by_name(client, &self.connector_type, &self.name).await? {
+                Some(found) if !found.id.is_empty() => Ok(found.id),
+                _ => Err(ApiError::Decode {
+                    method: HttpMethod::POST.to_string(),
+                    path: Connections::PATH.to_owned(),
+                    detail: format!(
+                        "the org created `{}` but answered without its record id, and a lookup by name did not give one",
+                        self.name
+                    ),
+                }),
+            }
         }
         .boxed()
     }

@@ -6,36 +6,46 @@ use crate::model::SmallMap;
 
 use secrecy::ExposeSecret;
 
-use super::spec::{Connection, Method};
-use crate::kinds::{Credentials, LiveObject, Resource, Unhealthy};
+use super::spec::Connection;
+use crate::kinds::{Credentials, LiveObject, Resource, Unhealthy, Unreported};
 use crate::model::Lifecycle;
 use d360_wire::shapes::{ConnectionInput, ConnectionOutput, Param};
 use d360_wire::values::{Reported, UnknownValue};
 
-/// A live connection in model terms.
+/// A live connection in model terms. A field the answer leaves out (the spec requires only
+/// `connectorType`) is recorded as not reported, never read as a default: no method is not
+/// `Ingress`, no `params` is not "no parameters".
 #[must_use]
 pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
-    // An answer without a method is a connection of the API's default direction; any other
-    // spelling is kept as the org wrote it (the diff shows it, `render` refuses it).
-    let method = output.method.clone().unwrap_or(Reported::Known(Method::Ingress));
-    let parameters: SmallMap<String, String> = output
-        .params
-        .iter()
+    let mut unreported = Unreported::default();
+    let name = unreported.text("name", &output.name);
+    let label = unreported.text("label", &output.label);
+    let method = unreported
+        .take("method", output.method.clone())
+        .unwrap_or_else(|| Reported::Unknown(String::new()));
+    let parameters: SmallMap<String, String> = unreported
+        .take("parameters", output.params.as_ref())
+        .into_iter()
         .flatten()
         .map(|p| (p.param_name.clone(), p.value.clone()))
         .collect();
     let connection = Connection {
-        name: output.name.clone(),
+        name,
         labels: SmallMap::new(),
         connector_type: output.connector_type.clone(),
-        label: output.label.clone(),
+        label,
         method,
         parameters,
         credentials: SmallMap::new(),
         lifecycle: Lifecycle::default(),
     };
     let credential_names = output.credentials.iter().map(|c| c.param_name.clone()).collect();
-    let mut live = LiveObject::new(output.id.clone(), Resource::Connection(connection), credential_names);
+    let mut live = LiveObject::new(
+        output.id.clone(),
+        Resource::Connection(connection),
+        credential_names,
+        unreported,
+    );
     live.unhealthy = output.status.as_deref().and_then(unhealthy);
     live
 }
@@ -110,7 +120,11 @@ mod tests {
     #[test]
     fn a_method_d360_does_not_know_is_kept_not_read_as_ingress() {
         assert_eq!(live_method(Some("Egress")), Reported::Known(Method::Egress));
-        assert_eq!(live_method(None), Reported::Known(Method::Ingress), "the API's default");
+        assert_eq!(
+            live_method(None),
+            Reported::Unknown(String::new()),
+            "not reported: a placeholder, never compared"
+        );
         assert_eq!(
             live_method(Some("Bidirectional")),
             Reported::Unknown("Bidirectional".to_owned())

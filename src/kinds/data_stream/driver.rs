@@ -64,6 +64,10 @@ impl Driver for DataStreamDriver {
         .boxed()
     }
 
+    fn read<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {
+        async move { Ok(client.get::<DataStreams>(id).await?.as_ref().map(data_stream_from_wire)) }.boxed()
+    }
+
     fn exists<'a>(&'a self, client: &'a Client, _id: &'a str, name: &'a str) -> BoxFuture<'a, Result<bool, ApiError>> {
         async move { Ok(client.get::<DataStreams>(name).await?.is_some()) }.boxed()
     }
@@ -105,7 +109,15 @@ impl Operations for DataStream {
             let body =
                 data_stream_input(self).map_err(|error| not_encodable(&HttpMethod::POST, DataStreams::PATH, &error))?;
             let created = client.create::<DataStreams>(&body).await?;
-            Ok(created.id)
+            let live = data_stream_from_wire(&created);
+            if live.id.is_empty() {
+                return Err(ApiError::Decode {
+                    method: HttpMethod::POST.to_string(),
+                    path: DataStreams::PATH.to_owned(),
+                    detail: "the created data stream's answer has neither `recordId` nor `id`".to_owned(),
+                });
+            }
+            Ok(live.id)
         }
         .boxed()
     }

@@ -4,13 +4,14 @@
 use crate::model::SmallMap;
 
 use super::spec::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
-use crate::kinds::{LiveObject, Resource};
+use crate::kinds::{LiveObject, Resource, Unreported};
 use crate::model::Lifecycle;
 use d360_wire::shapes::{
     AdvancedAttributes, ConnectorDetails, DataStreamInput, DataStreamOutput, DataStreamPatch, DataspaceRef,
-    DloFieldInput, DloInput, FrequencyWire, Mapping, RefreshConfig, SourceFieldWire, StreamConnectorInfo,
+    DloFieldInput, DloFieldOutput, DloInput, DloOutput, FrequencyWire, Mapping, RefreshConfig, SourceFieldWire,
+    StreamConnectorInfo,
 };
-use d360_wire::values::{Reported, UnknownValue};
+use d360_wire::values::{FieldType, Reported, UnknownValue};
 
 /// The `datastreamType` d360 creates: streams over connector-framework connections (RDS…).
 pub(crate) const STREAM_TYPE: &str = "CONNECTORSFRAMEWORK";
@@ -19,87 +20,189 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// A live data stream in model terms.
-#[must_use]
-pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
-    let dlo = output.data_lake_object_info.as_ref();
-    let dlo_fields = dlo
-        .map(|d| d.data_lake_field_info_representation.as_slice())
-        .unwrap_or_default();
-    let primary_key = dlo_fields
-        .iter()
-        .find(|f| f.is_primary_key)
-        .map(|f| f.name.clone())
-        .unwrap_or_default();
-    let fields: Vec<SourceField> = if output.source_fields.is_empty() {
+/// A reported enumerated value, or `path` recorded as not reported (the wire reads a missing
+/// one as the empty unknown value).
+fn reported<T: d360_wire::values::Word>(unreported: &mut Unreported, path: &str, value: &Reported<T>) -> Reported<T> {
+    if value.is_empty() {
+        unreported.note(path);
+    }
+    value.clone()
+}
+
+/// The record id: `recordId` (the one the spec requires), else `id`; empty when neither.
+fn record_id(output: &DataStreamOutput) -> String {
+    match output.record_id.as_deref() {
+        Some(id) if !id.is_empty() => id.to_owned(),
+        _ => output.id.clone(),
+    }
+}
+
+/// The declared fields of a live stream with their types: the source fields with each DLO
+/// field's type (a source field's `datatype` has only four values; the DLO field keeps the
+/// declared one, Email, Boolean...), or the DLO's fields when the answer has no source
+/// fields. No list at all, or a field without a type, is recorded as not reported.
+fn live_fields(
+    output: &DataStreamOutput,
+    dlo_fields: &[DloFieldOutput],
+    unreported: &mut Unreported,
+) -> Vec<SourceField> {
+    let typed = |name: &str, source_type: Option<&Reported<FieldType>>| {
         dlo_fields
             .iter()
-            .map(|f| SourceField {
-                name: f.name.clone(),
-                field_type: f.data_type.clone(),
-            })
+            .find(|d| d.name == name && !d.data_type.is_empty())
+            .map(|d| d.data_type.clone())
+            .or_else(|| source_type.filter(|t| !t.is_empty()).cloned())
+    };
+    let named: Vec<(String, Option<Reported<FieldType>>)> = if output.source_fields.is_empty() {
+        dlo_fields
+            .iter()
+            .map(|f| (f.name.clone(), typed(&f.name, None)))
             .collect()
     } else {
-        // A source field's `datatype` has only four values (Text, Number, Date, DateTime);
-        // the DLO field of the same name keeps the declared type (Email, Boolean...).
         output
             .source_fields
             .iter()
-            .map(|f| SourceField {
-                name: f.name.clone(),
-                field_type: dlo_fields
-                    .iter()
-                    .find(|d| d.name == f.name)
-                    .map_or_else(|| f.data_type.clone(), |d| d.data_type.clone()),
-            })
+            .map(|f| (f.name.clone(), typed(&f.name, Some(&f.data_type))))
             .collect()
     };
-    let advanced = output.advanced_attributes.clone().unwrap_or_default();
-    let refresh = output.refresh_config.as_ref().map(|config| {
-        let frequency = config.frequency.as_ref();
-        let mut hours = frequency.map(|f| f.hours.clone()).unwrap_or_default();
-        hours.sort_unstable();
-        hours.dedup();
-        Refresh {
-            mode: config.refresh_mode.clone(),
-            frequency: frequency.map(|f| f.frequency_type.clone()),
-            hours,
-            day_of_week: frequency.and_then(|f| f.refresh_day_of_week.clone()),
-            day_of_month: frequency.and_then(|f| f.refresh_day_of_month.first().copied()),
+    if named.is_empty() {
+        // A stream always ingests at least one field: none listed is none reported.
+        unreported.note("fields");
+    }
+    named
+        .into_iter()
+        .map(|(name, field_type)| {
+            let field_type = field_type.unwrap_or_else(|| {
+                unreported.note(&format!("fields.{name}"));
+                Reported::Unknown(String::new())
+            });
+            SourceField { name, field_type }
+        })
+        .collect()
+}
+
+/// The refresh schedule as reported; `None` with `refresh` recorded when the answer has none.
+fn live_refresh(output: &DataStreamOutput, unreported: &mut Unreported) -> Option<Refresh> {
+    let config = unreported.take("refresh", output.refresh_config.as_ref())?;
+    let mode = reported(unreported, "refresh.mode", &config.refresh_mode);
+    let Some(frequency) = config.frequency.as_ref() else {
+        for path in [
+            "refresh.frequency",
+            "refresh.hours",
+            "refresh.dayOfWeek",
+            "refresh.dayOfMonth",
+        ] {
+            unreported.note(path);
         }
-    });
+        return Some(Refresh {
+            mode,
+            frequency: None,
+            hours: Vec::new(),
+            day_of_week: None,
+            day_of_month: None,
+        });
+    };
+    // No hours or days listed cannot be told from "not reported": neither is compared.
+    let mut hours = frequency.hours.clone();
+    if hours.is_empty() {
+        unreported.note("refresh.hours");
+    }
+    hours.sort_unstable();
+    hours.dedup();
+    let day_of_week = unreported.take("refresh.dayOfWeek", frequency.refresh_day_of_week.clone());
+    let day_of_month = unreported.take("refresh.dayOfMonth", frequency.refresh_day_of_month.first().copied());
+    Some(Refresh {
+        frequency: Some(reported(unreported, "refresh.frequency", &frequency.frequency_type)),
+        mode,
+        hours,
+        day_of_week,
+        day_of_month,
+    })
+}
+
+/// The data lake object as reported, each field the answer leaves out recorded.
+fn live_dlo(dlo: Option<&DloOutput>, unreported: &mut Unreported) -> DataLakeObject {
+    let Some(dlo) = dlo else {
+        unreported.note("dataLakeObject");
+        return DataLakeObject {
+            name: String::new(),
+            label: None,
+            category: Reported::Unknown(String::new()),
+            primary_key: String::new(),
+            record_modified_field: None,
+            event_time_field: None,
+            dataspace: String::new(),
+        };
+    };
+    let primary_key = dlo
+        .data_lake_field_info_representation
+        .iter()
+        .find(|f| f.is_primary_key)
+        .map(|f| f.name.clone());
+    DataLakeObject {
+        name: unreported.text("dataLakeObject.name", &dlo.name),
+        label: unreported.take("dataLakeObject.label", non_empty(&dlo.label)),
+        category: reported(unreported, "dataLakeObject.category", &dlo.category),
+        primary_key: unreported.take_text("dataLakeObject.primaryKey", primary_key),
+        record_modified_field: unreported.take(
+            "dataLakeObject.recordModifiedField",
+            dlo.record_modified_field_name.clone(),
+        ),
+        event_time_field: unreported.take("dataLakeObject.eventTimeField", dlo.event_date_time_field_name.clone()),
+        dataspace: unreported.take_text(
+            "dataLakeObject.dataspace",
+            dlo.data_space_info.first().map(|s| s.name.clone()),
+        ),
+    }
+}
+
+/// The source object as reported in `advancedAttributes`, each attribute left out recorded.
+fn live_source(output: &DataStreamOutput, unreported: &mut Unreported) -> SourceObject {
+    let Some(advanced) = output.advanced_attributes.as_ref() else {
+        unreported.note("source");
+        return SourceObject {
+            database: None,
+            schema: None,
+            object: String::new(),
+        };
+    };
+    SourceObject {
+        database: unreported.take("source.database", advanced.database.clone()),
+        schema: unreported.take("source.schema", advanced.schema.clone()),
+        object: unreported.take_text("source.object", advanced.object.clone()),
+    }
+}
+
+/// A live data stream in model terms. A field the answer leaves out (the spec requires only
+/// `recordId`, `status` and `dataLakeObjectInfo`) is recorded as not reported, never read
+/// as a default: no `connectorInfo` is not the connection `""`.
+#[must_use]
+pub(crate) fn data_stream_from_wire(output: &DataStreamOutput) -> LiveObject {
+    let mut unreported = Unreported::default();
+    let dlo = output.data_lake_object_info.as_ref();
+    let dlo_fields = dlo.map_or(&[][..], |d| d.data_lake_field_info_representation.as_slice());
+    let connection = output
+        .connector_info
+        .as_ref()
+        .map_or("", |c| c.connector_details.name.as_str());
     let stream = DataStream {
-        name: output.name.clone(),
+        name: unreported.text("name", &output.name),
         labels: SmallMap::new(),
-        label: output.label.clone(),
-        connection: output
-            .connector_info
-            .as_ref()
-            .map(|c| c.connector_details.name.clone())
-            .unwrap_or_default(),
-        source: SourceObject {
-            database: advanced.database,
-            schema: advanced.schema,
-            object: advanced.object.unwrap_or_default(),
-        },
-        data_lake_object: DataLakeObject {
-            name: dlo.map(|d| d.name.clone()).unwrap_or_default(),
-            label: dlo.and_then(|d| non_empty(&d.label)),
-            // An answer without a DLO reads as the empty unknown category, as it left it out.
-            category: dlo.map(|d| d.category.clone()).unwrap_or_default(),
-            primary_key,
-            record_modified_field: dlo.and_then(|d| d.record_modified_field_name.clone()),
-            event_time_field: dlo.and_then(|d| d.event_date_time_field_name.clone()),
-            dataspace: dlo
-                .and_then(|d| d.data_space_info.first().map(|s| s.name.clone()))
-                .unwrap_or_else(|| "default".to_owned()),
-        },
-        fields,
-        refresh,
+        label: unreported.text("label", &output.label),
+        connection: unreported.text("connection", connection),
+        source: live_source(output, &mut unreported),
+        fields: live_fields(output, dlo_fields, &mut unreported),
+        data_lake_object: live_dlo(dlo, &mut unreported),
+        refresh: live_refresh(output, &mut unreported),
         lifecycle: Lifecycle::default(),
         no_secrets: SmallMap::new(),
     };
-    LiveObject::new(output.id.clone(), Resource::DataStream(Box::new(stream)), Vec::new())
+    LiveObject::new(
+        record_id(output),
+        Resource::DataStream(Box::new(stream)),
+        Vec::new(),
+        unreported,
+    )
 }
 
 /// A value to send: only known ones are (the model holds others only when read from the org).
