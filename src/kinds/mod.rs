@@ -305,6 +305,8 @@ pub(crate) trait Operations: ResourceSpec {
     ) -> BoxFuture<'a, Result<(), ApiError>>;
     /// What an in-place update does beyond its field changes, when worth saying.
     fn update_note(&self) -> Option<&'static str>;
+    /// What a replace (delete, then create) costs beyond the object itself, when worth saying.
+    fn replace_note(&self) -> Option<&'static str>;
     /// Whether an update changing these fields (paths such as `parameters.DATABASE`,
     /// `credentials.password`) is checked with `--check` (creates and replaces always are).
     fn checked_on_update(&self, changed: &[&str]) -> bool;
@@ -350,6 +352,11 @@ impl Resource {
     #[must_use]
     pub(crate) fn update_note(&self) -> Option<&'static str> {
         each_kind!(self, r => r.update_note())
+    }
+
+    #[must_use]
+    pub(crate) fn replace_note(&self) -> Option<&'static str> {
+        each_kind!(self, r => r.replace_note())
     }
 
     #[must_use]

@@ -425,10 +425,12 @@ impl Builder<'_> {
             self.require_secrets(&key, "replace", missing_secrets);
             let mut changes = field_changes;
             changes.extend(diff::creation_fields(resource).into_iter().filter(|c| c.sensitive));
+            let mut reasons = vec![reason];
+            reasons.extend(resource.replace_note().map(str::to_owned));
             self.actions.push(Action {
                 action: ActionKind::Replace,
                 changes,
-                reasons: vec![reason],
+                reasons,
                 ..base
             });
             return;
@@ -499,15 +501,20 @@ impl Builder<'_> {
                     if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
                         action.action = ActionKind::Replace;
                         action.reasons.push(reason);
+                        if let Some(note) = action.desired.as_ref().and_then(|d| d.replace_note()) {
+                            action.reasons.push(note.to_owned());
+                        }
                     }
                 } else if let Some(declared) = self.declared.get(&key).copied() {
                     if self.in_selection(&key) {
                         position.insert(key.clone(), self.actions.len());
+                        let mut reasons = vec![reason];
+                        reasons.extend(declared.resource.replace_note().map(str::to_owned));
                         self.actions.push(Action {
                             action: ActionKind::Replace,
                             id: Some(object.id.clone()),
                             scope: object.resource.listing().scope,
-                            reasons: vec![reason],
+                            reasons,
                             ..Self::base_action(declared)
                         });
                         self.unchanged = self.unchanged.saturating_sub(1);
@@ -585,11 +592,14 @@ impl Builder<'_> {
     /// refused unless `--allow-mass-delete`: the usual cause is the wrong folder or selector.
     fn check_mass_delete(&mut self) {
         let options = self.inputs.options;
-        let deletes = self.actions.iter().filter(|a| a.action == ActionKind::Delete).count();
+        // A replace deletes first: it counts as a delete.
+        let replaces = self.actions.iter().filter(|a| a.action == ActionKind::Replace).count();
+        let deletes = replaces + self.actions.iter().filter(|a| a.action == ActionKind::Delete).count();
         let managed = self.inputs.state.resources.len();
         if !options.allow_mass_delete && deletes > options.delete_limit.allowed(managed) {
             self.errors.push(PlanError::MassDelete {
                 deletes,
+                replaces,
                 managed,
                 limit: options.delete_limit.describe(),
             });

@@ -37,10 +37,13 @@ pub(crate) enum PlanError {
     )]
     NoManifests,
     #[error(
-        "the plan deletes {deletes} of {managed} managed objects, more than --max-delete-fraction allows ({limit}); check the paths and selection, or pass --allow-mass-delete if that is intended"
+        "the plan deletes {deletes} of {managed} managed objects{}, more than --max-delete-fraction allows ({limit}); check the paths and selection, or pass --allow-mass-delete if that is intended",
+        replaced_note(*replaces)
     )]
     MassDelete {
         deletes: usize,
+        /// Of the deletes, those that are replaces (delete, then create).
+        replaces: usize,
         managed: usize,
         limit: String,
     },
@@ -88,5 +91,14 @@ impl Serialize for PlanError {
 impl<'de> Deserialize<'de> for PlanError {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(PlanError::Recorded)
+    }
+}
+
+/// `(3 of them replaced: deleted, then created anew)`, or nothing.
+fn replaced_note(replaces: usize) -> String {
+    match replaces {
+        0 => String::new(),
+        1 => " (1 of them replaced: deleted, then created anew)".to_owned(),
+        n => format!(" ({n} of them replaced: deleted, then created anew)"),
     }
 }

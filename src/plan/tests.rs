@@ -232,6 +232,8 @@ fn a_new_connector_type_replaces_the_connection_and_its_streams() {
     desired.connector_type = "AwsRdsPostgres".to_owned();
     // The live connection keeps its type: it is found under the old type's listing.
     case.state[0].scope = Some("AwsRdsMySql".to_owned());
+    // Both managed objects are replaced (each deleted first): a mass deletion unless allowed.
+    case.options.allow_mass_delete = true;
     let plan = check(
         &case,
         &[
@@ -327,6 +329,76 @@ fn deleting_more_than_the_limit_of_managed_objects_is_refused_unless_allowed() {
     assert_eq!(
         plan.errors[0].to_string(),
         "the plan deletes 2 of 4 managed objects, more than --max-delete-fraction allows (25%); check the paths and selection, or pass --allow-mass-delete if that is intended"
+    );
+}
+
+#[test]
+fn replaces_count_as_deletes_for_the_mass_delete_guard() {
+    // Four managed streams whose connection changed: four replaces, each a delete first.
+    let mut case = in_sync(
+        ["S1", "S2", "S3", "S4"]
+            .map(|name| stream(name, "A").into())
+            .to_vec(),
+    );
+    for declared in &mut case.desired {
+        if let Resource::DataStream(stream) = std::sync::Arc::make_mut(&mut declared.resource) {
+            stream.connection = "B".to_owned();
+        }
+    }
+    let plan = case.plan();
+    assert_eq!(plan.summary.replace, 4);
+    assert_eq!(
+        plan.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["the plan deletes 4 of 4 managed objects (4 of them replaced: deleted, then created anew), more than --max-delete-fraction allows (25%); check the paths and selection, or pass --allow-mass-delete if that is intended"]
+    );
+    assert!(
+        plan.actions[0]
+            .reasons
+            .iter()
+            .any(|reason| reason.contains("its data lake object may lose the data it holds")),
+        "{:?}",
+        plan.actions[0].reasons
+    );
+    case.options.allow_mass_delete = true;
+    assert!(case.plan().errors.is_empty());
+    // One replace is never a mass deletion.
+    case.options.allow_mass_delete = false;
+    case.desired.truncate(1);
+    case.org.truncate(1);
+    case.state.truncate(1);
+    assert!(case.plan().errors.is_empty());
+}
+
+#[test]
+fn a_live_field_the_org_did_not_report_is_never_a_change() {
+    let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
+    for object in &mut case.org {
+        match &mut object.resource {
+            Resource::DataStream(stream) => {
+                stream.connection = String::new();
+                object.unreported.note("connection");
+            }
+            Resource::Connection(connection) => {
+                connection.parameters.clear();
+                object.unreported.note("parameters");
+            }
+        }
+    }
+    let plan = check(&case, &[], 0);
+    let not_compared: Vec<(String, Vec<String>)> = plan
+        .not_compared
+        .iter()
+        .map(|n| (n.key().to_string(), n.fields.clone()))
+        .collect();
+    assert_eq!(
+        not_compared,
+        [
+            (
+                "Connection/A".to_owned(),
+                vec!["parameters.DATABASE".to_owned()]
+            ),
+            ("DataStream/S".to_owned(), vec!["connection".to_owned()]),
+        ]
     );
 }
 
@@ -628,6 +700,8 @@ fn a_selector_matching_nothing_is_an_error() {
 fn replace_forces_a_delete_and_create_of_an_unchanged_resource_and_its_streams() {
     let mut case = in_sync(vec![connection("A").into(), stream("S", "A").into()]);
     case.options.replace = vec![address("Connection/A")];
+    // Both managed objects are replaced (each deleted first): a mass deletion unless allowed.
+    case.options.allow_mass_delete = true;
     let plan = check(
         &case,
         &[

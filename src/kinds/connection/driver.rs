@@ -380,6 +380,10 @@ impl Operations for Connection {
             .then_some("a connection update replaces the whole object (PUT): its credentials are sent again")
     }
 
+    fn replace_note(&self) -> Option<&'static str> {
+        None
+    }
+
     fn checked_on_update(&self, changed: &[&str]) -> bool {
         // What the source sees: where it is and who logs in; a new label reaches nothing new.
         changed

@@ -103,6 +103,7 @@ pub(crate) fn connection_input(
 
 #[cfg(test)]
 mod tests {
+    use super::super::spec::Method;
     use super::*;
 
     fn live_method(method: Option<&str>) -> Reported<Method> {

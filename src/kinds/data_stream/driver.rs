@@ -145,6 +145,12 @@ impl Operations for DataStream {
         None
     }
 
+    fn replace_note(&self) -> Option<&'static str> {
+        Some(
+            "replacing a data stream deletes it and creates it anew: its data lake object may lose the data it holds, and ingestion starts over",
+        )
+    }
+
     fn checked_on_update(&self, changed: &[&str]) -> bool {
         // Only the declared fields can change in place (source and connection force a
         // replace); a new label or schedule reads nothing new.
