@@ -97,6 +97,7 @@ pub(crate) fn managed(imported: &Imported) -> Managed {
         secrets: SmallMap::new(),
         prevent_destroy: false,
         updated: crate::state::now_rfc3339(),
+        not_kept: Vec::new(),
     }
 }
 

@@ -124,6 +124,7 @@ fn put(
         secrets,
         prevent_destroy: resource.lifecycle().prevent_destroy,
         updated: (context.now)(),
+        not_kept: Vec::new(),
     };
     Finished {
         change: StateChange::Put { managed, keep_secrets },

@@ -315,6 +315,9 @@ pub(crate) async fn carry_out(
         watcher.abort();
     }
     progress.finish();
+    if !report.interrupted && report.stopped.is_none() && report.state_error.is_none() {
+        report_not_kept(plan, &report, session, args.format).await;
+    }
     let verified = if args.verify && !report.interrupted {
         let recorded = session.store.load().await?;
         apply::verify(plan, &report, &recorded, &session.client).await
@@ -330,6 +333,32 @@ pub(crate) async fn carry_out(
         report: Some(report),
         refused: None,
     })
+}
+
+/// Reads back what the apply wrote and says which fields the org did not keep (recorded in
+/// state so the next plan does not propose them again). A read that fails is a warning: the
+/// apply itself is done.
+async fn report_not_kept(plan: &Plan, report: &apply::Report, session: &Session, format: Format) {
+    let reader = HttpOrg {
+        client: &session.client,
+    };
+    match apply::read_back(plan, report, &reader, &session.store).await {
+        Ok(unkept) => {
+            for object in unkept {
+                match format {
+                    Format::Text => output::message(&format!("warning: {}: {}", object.key(), object.describe())),
+                    Format::Json => output::data(
+                        &serde_json::json!({"event": "notKept", "resource": object.key().to_string(), "fields": object.fields})
+                            .to_string(),
+                    ),
+                }
+            }
+        }
+        Err(error) => output::message(&format!(
+            "warning: could not read back what was written, to check the org kept it: {}",
+            output::chain(&error)
+        )),
+    }
 }
 
 /// `--verify`: one line (or JSON event) per object tested, then a summary; whether all passed.

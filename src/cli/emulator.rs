@@ -58,6 +58,10 @@ pub(crate) struct Args {
     /// repeatable).
     #[arg(long = "omit-field", value_name = "KIND:FIELD")]
     pub(crate) omit_fields: Vec<OmitField>,
+    /// Keep the labels of written objects cut to N characters, as an org that shortens them
+    /// does (reads show the short label).
+    #[arg(long, value_name = "N")]
+    pub(crate) truncate_labels: Option<usize>,
 }
 
 pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -76,6 +80,7 @@ pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, Cli
         daily_limit: args.daily_limit,
         daily_used: args.daily_used,
         omit_fields: args.omit_fields,
+        truncate_labels: args.truncate_labels,
     };
     let running = emulator::start(options).await?;
     output::data(&format!("d360 emulator listening on {}", running.base_url()));

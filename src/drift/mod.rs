@@ -227,6 +227,34 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, li
         }
         items.push(entry);
     }
+    for object in &plan.not_kept {
+        let key = object.key();
+        let changes = object.fields.iter().map(|n| FieldChange {
+            field: n.field.clone(),
+            old: n.reads.clone(),
+            new: n.sent.clone(),
+            sensitive: false,
+            forces_replacement: false,
+            note: None,
+        });
+        let detail = object.describe();
+        if let Some(entry) = items.iter_mut().find(|entry| entry.key() == key) {
+            entry.changes.extend(changes);
+            entry.details.push(detail);
+            entry.status = Status::Changed;
+            continue;
+        }
+        seen.insert(key.clone());
+        let mut entry = item(
+            key.kind,
+            &key.name,
+            Status::Changed,
+            state.get(&key).map(|m| m.id.clone()),
+        );
+        entry.changes.extend(changes);
+        entry.details.push(detail);
+        items.push(entry);
+    }
     for object in &plan.not_compared {
         let key = object.key();
         let detail = object.describe();

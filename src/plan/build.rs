@@ -166,6 +166,7 @@ struct Builder<'a> {
     errors: Vec<PlanError>,
     warnings: Vec<String>,
     not_compared: Vec<super::NotCompared>,
+    not_kept: Vec<super::NotKeptObject>,
     unchanged: usize,
 }
 
@@ -188,6 +189,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
             .chain(inputs.live.unidentified.iter().cloned())
             .collect(),
         not_compared: Vec::new(),
+        not_kept: Vec::new(),
         unchanged: 0,
     };
     builder.errors.extend(refuse_empty(inputs.desired, inputs.options));
@@ -391,7 +393,17 @@ impl Builder<'_> {
             self.actions.push(action);
             return;
         };
-        let field_changes = diff::compare_live(resource, object);
+        let mut field_changes = diff::compare_live(resource, object);
+        if let Some(managed) = managed {
+            let unkept = drop_not_kept(&mut field_changes, managed, resource);
+            if !unkept.is_empty() {
+                self.not_kept.push(super::NotKeptObject {
+                    kind: key.kind,
+                    name: key.name.clone(),
+                    fields: unkept,
+                });
+            }
+        }
         let not_compared = object.not_compared(resource);
         if !not_compared.is_empty() {
             self.not_compared.push(super::NotCompared {
@@ -677,6 +689,7 @@ impl Builder<'_> {
             no_longer_declared,
             protected,
             not_compared: self.not_compared,
+            not_kept: self.not_kept,
             warnings: self.warnings,
             errors: self.errors,
             prune: inputs.options.prune,
@@ -692,6 +705,34 @@ impl Builder<'_> {
             api,
         }
     }
+}
+
+/// Takes out of `changes` those the org did not keep when d360 last wrote the same manifest
+/// (`managed.spec_digest`) and that still read as they did then; returns them. A changed
+/// manifest, or a live value that moved since, is proposed as usual.
+fn drop_not_kept(
+    changes: &mut Vec<diff::FieldChange>,
+    managed: &crate::state::Managed,
+    desired: &crate::kinds::Resource,
+) -> Vec<crate::state::NotKept> {
+    if managed.not_kept.is_empty() || managed.spec_digest != crate::model::fingerprint_of("", &desired.fields()) {
+        return Vec::new();
+    }
+    let mut unkept = Vec::new();
+    changes.retain(|change| {
+        let recorded = managed
+            .not_kept
+            .iter()
+            .find(|n| n.field == change.field && n.sent == change.new && n.reads == change.old);
+        match recorded {
+            Some(recorded) => {
+                unkept.push(recorded.clone());
+                false
+            }
+            None => true,
+        }
+    });
+    unkept
 }
 
 fn unresolvable(statuses: &[(String, SecretStatus)]) -> Vec<String> {

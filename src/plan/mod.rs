@@ -158,6 +158,34 @@ impl NotCompared {
     }
 }
 
+/// A managed object whose last write the org did not keep in full (read back after the
+/// apply): those fields are not proposed again until the manifest or the live value changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NotKeptObject {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    pub(crate) fields: Vec<crate::state::NotKept>,
+}
+
+impl NotKeptObject {
+    #[must_use]
+    pub(crate) fn key(&self) -> ResourceKey {
+        ResourceKey::new(self.kind, self.name.clone())
+    }
+
+    /// `the org did not keep label (sent "A", reads "B") when d360 last wrote it: not proposed
+    /// again until the manifest changes`.
+    #[must_use]
+    pub(crate) fn describe(&self) -> String {
+        let fields: Vec<String> = self.fields.iter().map(crate::state::NotKept::describe).collect();
+        format!(
+            "the org did not keep {} when d360 last wrote it: not proposed again until the manifest changes",
+            fields.join(", ")
+        )
+    }
+}
+
 /// Action counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -194,6 +222,9 @@ pub(crate) struct Plan {
     /// Declared fields the org did not report: not compared, never a reason to write.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) not_compared: Vec<NotCompared>,
+    /// Fields the org did not keep when last written: not proposed again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) not_kept: Vec<NotKeptObject>,
     #[serde(default)]
     pub(crate) warnings: Vec<String>,
     /// Problems that make the plan impossible to apply.

@@ -88,6 +88,9 @@ pub(crate) fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    for object in &plan.not_kept {
+        out.push_str(&format!("> ⚠️ `{}`: {}\n", object.key(), object.describe()));
+    }
     for object in &plan.not_compared {
         out.push_str(&format!("> ⚠️ `{}`: {}\n", object.key(), object.describe()));
     }

@@ -244,6 +244,14 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
         }
         out.push('\n');
     }
+    for object in &plan.not_kept {
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            paint.yellow("warning:"),
+            object.key(),
+            object.describe()
+        ));
+    }
     for object in &plan.not_compared {
         out.push_str(&format!(
             "{} {}: {}\n",

@@ -78,6 +78,7 @@ fn managed(resource: impl Into<Resource>, id: &str) -> Managed {
         secrets: crate::model::SmallMap::new(),
         prevent_destroy: resource.lifecycle().prevent_destroy,
         updated: "2026-01-01T00:00:00Z".to_owned(),
+        not_kept: Vec::new(),
     }
 }
 
@@ -335,11 +336,7 @@ fn deleting_more_than_the_limit_of_managed_objects_is_refused_unless_allowed() {
 #[test]
 fn replaces_count_as_deletes_for_the_mass_delete_guard() {
     // Four managed streams whose connection changed: four replaces, each a delete first.
-    let mut case = in_sync(
-        ["S1", "S2", "S3", "S4"]
-            .map(|name| stream(name, "A").into())
-            .to_vec(),
-    );
+    let mut case = in_sync(["S1", "S2", "S3", "S4"].map(|name| stream(name, "A").into()).to_vec());
     for declared in &mut case.desired {
         if let Resource::DataStream(stream) = std::sync::Arc::make_mut(&mut declared.resource) {
             stream.connection = "B".to_owned();
@@ -349,7 +346,9 @@ fn replaces_count_as_deletes_for_the_mass_delete_guard() {
     assert_eq!(plan.summary.replace, 4);
     assert_eq!(
         plan.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["the plan deletes 4 of 4 managed objects (4 of them replaced: deleted, then created anew), more than --max-delete-fraction allows (25%); check the paths and selection, or pass --allow-mass-delete if that is intended"]
+        [
+            "the plan deletes 4 of 4 managed objects (4 of them replaced: deleted, then created anew), more than --max-delete-fraction allows (25%); check the paths and selection, or pass --allow-mass-delete if that is intended"
+        ]
     );
     assert!(
         plan.actions[0]
@@ -393,10 +392,7 @@ fn a_live_field_the_org_did_not_report_is_never_a_change() {
     assert_eq!(
         not_compared,
         [
-            (
-                "Connection/A".to_owned(),
-                vec!["parameters.DATABASE".to_owned()]
-            ),
+            ("Connection/A".to_owned(), vec!["parameters.DATABASE".to_owned()]),
             ("DataStream/S".to_owned(), vec!["connection".to_owned()]),
         ]
     );

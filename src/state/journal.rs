@@ -104,6 +104,7 @@ mod tests {
             secrets: crate::model::SmallMap::new(),
             prevent_destroy: false,
             updated: String::new(),
+            not_kept: Vec::new(),
         })
     }
 

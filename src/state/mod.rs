@@ -84,6 +84,38 @@ pub(crate) struct Managed {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) prevent_destroy: bool,
     pub(crate) updated: String,
+    /// Fields the org did not keep when they were last written (read back after the apply):
+    /// not proposed again while the manifest (`spec_digest`) and the live value stay the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) not_kept: Vec<NotKept>,
+}
+
+/// A field the org changed or dropped right after d360 wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NotKept {
+    /// The field path (`label`, `parameters.DATABASE`).
+    pub(crate) field: String,
+    /// What was sent (absent: nothing was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sent: Option<serde_json::Value>,
+    /// What the org answered right after (absent: it dropped the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) reads: Option<serde_json::Value>,
+}
+
+impl NotKept {
+    /// `label (sent "A", reads "B")`.
+    #[must_use]
+    pub(crate) fn describe(&self) -> String {
+        let show = |value: Option<&serde_json::Value>| value.map_or_else(|| "nothing".to_owned(), ToString::to_string);
+        format!(
+            "{} (sent {}, reads {})",
+            self.field,
+            show(self.sent.as_ref()),
+            show(self.reads.as_ref())
+        )
+    }
 }
 
 impl Managed {

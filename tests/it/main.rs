@@ -25,6 +25,7 @@ mod interrupt;
 mod leaks;
 mod local_org;
 mod manifests;
+mod not_kept;
 mod org_access;
 mod org_snapshot;
 mod pipelines;

@@ -76,6 +76,22 @@ pub(crate) async fn layer(State(shared): State<Arc<Shared>>, request: Request, n
     }
 }
 
+/// The request with its object's label cut to `max` characters (`--truncate-labels`).
+async fn truncate_label(request: Request, path: &str, max: usize) -> Request {
+    let method = request.method().as_str().to_owned();
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Request::from_parts(parts, axum::body::Body::empty());
+    };
+    match crate::omit::truncated_label(&method, path, &bytes, max) {
+        Some(cut) => {
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            Request::from_parts(parts, axum::body::Body::from(cut))
+        }
+        None => Request::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}
+
 /// The answer without the fields `--omit-field` leaves out, for answers about objects.
 async fn omit_fields(shared: &Shared, path: &str, response: Response) -> Response {
     if shared.omitted.is_empty() || !response.status().is_success() {
@@ -125,6 +141,10 @@ async fn api_request(shared: &Shared, mut request: Request, next: Next) -> Answe
     }
     let kill = request.extensions().get::<ConnectionKill>().cloned();
     let path = request.uri().path().to_owned();
+    let request = match shared.truncate_labels {
+        Some(max) => truncate_label(request, &path, max).await,
+        None => request,
+    };
     let response = match shared.injector.draw() {
         None => omit_fields(shared, &path, next.run(request).await).await,
         Some(Injected::Unavailable) => Reject::unavailable().into_response(),

@@ -88,6 +88,8 @@ pub struct Options {
     pub daily_used: u64,
     /// Fields every answer about objects of a kind leaves out (`--omit-field`).
     pub omit_fields: Vec<OmitField>,
+    /// Labels of written objects are kept cut to this many characters (`--truncate-labels`).
+    pub truncate_labels: Option<usize>,
 }
 
 impl Options {
@@ -109,6 +111,7 @@ impl Options {
             daily_limit: DEFAULT_DAILY_LIMIT,
             daily_used: 0,
             omit_fields: Vec::new(),
+            truncate_labels: None,
         }
     }
 }
@@ -216,6 +219,7 @@ pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
         },
     );
     shared.omitted.clone_from(&options.omit_fields);
+    shared.truncate_labels = options.truncate_labels;
     let (stop, stopped) = watch::channel(());
     let task = tokio::spawn(server::serve(listener, Arc::new(shared), stopped, lock));
     tracing::info!(url = %base_url, "emulator listening");

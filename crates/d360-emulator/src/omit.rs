@@ -81,6 +81,24 @@ impl fmt::Display for OmitField {
     }
 }
 
+/// `--truncate-labels N`: a write's top-level `label` cut to `max` characters, as an org
+/// that shortens labels keeps them (the answer and later reads show the short one). `None`
+/// when the request is not a write of an object or its label is short enough.
+pub(crate) fn truncated_label(method: &str, path: &str, body: &[u8], max: usize) -> Option<Vec<u8>> {
+    if !matches!(method, "POST" | "PUT" | "PATCH") {
+        return None;
+    }
+    OmitKind::of_path(path)?;
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    let label = value.get("label")?.as_str()?;
+    if label.chars().count() <= max {
+        return None;
+    }
+    let short: String = label.chars().take(max).collect();
+    value["label"] = Value::String(short);
+    Some(value.to_string().into_bytes())
+}
+
 /// Removes the chosen fields from an answer to a request for `path`; `true` when the answer
 /// is one the fields apply to.
 pub(crate) fn strip(path: &str, body: &mut Value, omitted: &[OmitField]) -> bool {
@@ -157,6 +175,19 @@ mod tests {
             &mut one,
             &omitted
         ));
+    }
+
+    #[test]
+    fn long_labels_of_writes_are_cut() {
+        let body = br#"{"label": "Clinic patients", "name": "P"}"#;
+        let cut = truncated_label("POST", "/services/data/v66.0/ssot/data-streams", body, 6).expect("cut");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&cut).expect("json"),
+            serde_json::json!({"label": "Clinic", "name": "P"})
+        );
+        assert!(truncated_label("POST", "/services/data/v66.0/ssot/data-streams", body, 60).is_none());
+        assert!(truncated_label("GET", "/services/data/v66.0/ssot/connections", body, 6).is_none());
+        assert!(truncated_label("POST", "/services/data/v66.0/ssot/connections/actions/test", body, 6).is_none());
     }
 
     #[test]

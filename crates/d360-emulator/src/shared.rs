@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub limits: Limits,
     /// `--omit-field`: fields the answers leave out.
     pub omitted: Vec<crate::omit::OmitField>,
+    /// `--truncate-labels`: labels of writes are kept cut to this many characters.
+    pub truncate_labels: Option<usize>,
     /// API requests served so far (the `Sforce-Limit-Info` count and the token clock).
     api_requests: AtomicU64,
     /// API requests being served now.
@@ -75,6 +77,7 @@ impl Shared {
             request_log,
             limits,
             omitted: Vec::new(),
+            truncate_labels: None,
             api_requests: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }

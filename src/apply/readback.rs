@@ -1,0 +1,76 @@
+//! Reading back what an apply wrote: the listings of every object created, updated or
+//! replaced are read again, as a plan reads them, and each object is compared with what was
+//! sent. A field the org changed or dropped is reported ("the org did not keep X (sent A,
+//! reads B)") and recorded in state, so the next plan does not propose the same write again
+//! until the manifest changes (see `plan::build`). A field the org does not report is not
+//! compared here either.
+
+use std::collections::BTreeSet;
+
+use super::{ApplyError, Report, StepOutcome};
+use crate::diff;
+use crate::plan::{ActionKind, NotKeptObject, Plan};
+use crate::refresh::{self, LiveRead};
+use crate::state::{NotKept, Store};
+
+/// Reads back every object the apply wrote in full, records in state what the org did not
+/// keep (and forgets what it now keeps), and returns the objects it did not keep.
+pub(crate) async fn read_back(
+    plan: &Plan,
+    report: &Report,
+    reader: &dyn LiveRead,
+    store: &Store,
+) -> Result<Vec<NotKeptObject>, ApplyError> {
+    let outcomes = report.action_outcomes(plan.actions.len());
+    let written: Vec<_> = plan
+        .actions
+        .iter()
+        .zip(outcomes)
+        .filter(|(action, outcome)| {
+            matches!(
+                action.action,
+                ActionKind::Create | ActionKind::Update | ActionKind::Replace
+            ) && matches!(outcome, Some(StepOutcome::Done { .. }))
+        })
+        .filter_map(|(action, _)| action.desired.as_deref())
+        .collect();
+    if written.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut state = store.load().await?;
+    let listings: BTreeSet<_> = written.iter().map(|desired| desired.listing()).collect();
+    let live = refresh::read(reader, &listings, &state).await?;
+    let mut unkept = Vec::new();
+    let mut changed_state = false;
+    for desired in written {
+        let key = desired.key();
+        let Some(object) = live.get(&key) else {
+            continue;
+        };
+        let fields: Vec<NotKept> = diff::compare_live(desired, object)
+            .into_iter()
+            .map(|change| NotKept {
+                field: change.field,
+                sent: change.new,
+                reads: change.old,
+            })
+            .collect();
+        if let Some(managed) = state.resources.get_mut(&key)
+            && managed.not_kept != fields
+        {
+            managed.not_kept.clone_from(&fields);
+            changed_state = true;
+        }
+        if !fields.is_empty() {
+            unkept.push(NotKeptObject {
+                kind: key.kind,
+                name: key.name,
+                fields,
+            });
+        }
+    }
+    if changed_state {
+        store.save(&mut state).await?;
+    }
+    Ok(unkept)
+}
