@@ -75,6 +75,8 @@ struct Context {
     shared: Arc<Shared>,
     /// The session of the last run, when it can serve the next.
     session: tokio::sync::Mutex<Option<Session>>,
+    /// Objects whose unkept write was already logged: each is logged once per process.
+    logged_not_kept: std::sync::Mutex<std::collections::BTreeSet<crate::model::ResourceKey>>,
 }
 
 /// The orgs `--org` names (at least one: `D360_ORG`, else `local`), each once.
@@ -126,6 +128,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             lock_timeout: args.interval.min(Duration::from_secs(30)),
             shared: Arc::clone(&shared),
             session: tokio::sync::Mutex::new(None),
+            logged_not_kept: std::sync::Mutex::new(std::collections::BTreeSet::new()),
         });
         let tick: watch::Tick = Box::new(move || {
             let context = Arc::clone(&context);
@@ -197,6 +200,21 @@ fn execution(api_reserve: Reserve) -> Execution {
     }
 }
 
+/// Logs each object whose last write the org did not keep, once per process: the plan does
+/// not rewrite it, and `d360_nonconverging_objects` counts it every run.
+fn log_not_kept(context: &Context, plan: &plan::Plan) {
+    let Ok(mut logged) = context.logged_not_kept.lock() else {
+        return;
+    };
+    for object in &plan.not_kept {
+        if logged.insert(object.key()) {
+            let text = format!("{}: {}", object.key(), object.describe());
+            tracing::warn!(org = %context.org, resource = %object.key(), "{}", object.describe());
+            output::message(&format!("watch: org `{}`: warning: {text}", context.org));
+        }
+    }
+}
+
 /// One run of one org; its errors become the run's error text (already free of secrets).
 async fn reconcile(context: &Context) -> Run {
     match attempt(context).await {
@@ -204,6 +222,7 @@ async fn reconcile(context: &Context) -> Run {
         Err(error) => Run {
             finding: None,
             error: Some(describe(&error)),
+            retries: 0,
         },
     }
 }
@@ -237,7 +256,11 @@ async fn attempt(context: &Context) -> Result<Run, CliError> {
         }));
         session
     };
-    let result = check_and_heal(context, &session, &loaded.resources).await;
+    let retries_before = session.client.stats().retries;
+    let mut result = check_and_heal(context, &session, &loaded.resources).await;
+    if let Ok(run) = &mut result {
+        run.retries = session.client.stats().retries.saturating_sub(retries_before);
+    }
     // A failed run starts afresh next time: a new login, and a spent daily allowance (which
     // stops a client for good) tried again.
     let keep = matches!(context.selection, OrgSelection::Remote(_))
@@ -307,6 +330,14 @@ async fn check_and_heal(
         }
     }
     drop(lock);
+    log_not_kept(context, &planned.plan);
+    let mut nonconverging: Vec<(crate::model::Kind, usize)> = Vec::new();
+    for object in &planned.plan.not_kept {
+        match nonconverging.iter_mut().find(|(kind, _)| *kind == object.kind) {
+            Some((_, count)) => *count += 1,
+            None => nonconverging.push((object.kind, 1)),
+        }
+    }
     let stats = session.client.stats();
     Ok(Run {
         finding: Some(Finding {
@@ -316,7 +347,9 @@ async fn check_and_heal(
             applied,
             budget_remaining: (stats.api_limit > 0).then(|| stats.api_limit.saturating_sub(stats.api_used)),
             drift: report,
+            nonconverging,
         }),
         error,
+        retries: 0,
     })
 }

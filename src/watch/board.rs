@@ -205,6 +205,7 @@ mod tests {
         let failed = Run {
             finding: None,
             error: Some("boom".into()),
+            retries: 0,
         };
         assert_eq!(board.finished("a", &failed, "t".into(), Duration::ZERO), 1);
         assert_eq!(

@@ -49,6 +49,19 @@ struct DriftLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    org: String,
+    kind: String,
+}
+
+fn kind_labels(org: &str, kind: Kind) -> KindLabels {
+    KindLabels {
+        org: org.to_owned(),
+        kind: kind.as_str().to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RunLabels {
     org: String,
     result: String,
@@ -85,6 +98,7 @@ pub(crate) struct Metrics {
     budget: Family<OrgLabels, Gauge>,
     applied: Family<ActionLabels, Counter>,
     leader: Family<OrgLabels, Gauge>,
+    nonconverging: Family<KindLabels, Gauge>,
 }
 
 impl Metrics {
@@ -99,6 +113,7 @@ impl Metrics {
         let budget = Family::<OrgLabels, Gauge>::default();
         let applied = Family::<ActionLabels, Counter>::default();
         let leader = Family::<OrgLabels, Gauge>::default();
+        let nonconverging = Family::<KindLabels, Gauge>::default();
         registry.register(
             "d360_drift_objects",
             "Objects per drift status found by the last run (changed, missing, unmanaged, status, in_sync)",
@@ -106,6 +121,11 @@ impl Metrics {
         );
         // Counters get their `_total` suffix from the encoder.
         registry.register("d360_reconcile_runs", "Runs finished, by result", runs.clone());
+        registry.register(
+            "d360_nonconverging_objects",
+            "Managed objects whose last write the org did not keep (reported once, never rewritten until the manifest changes), as of the last run",
+            nonconverging.clone(),
+        );
         registry.register(
             "d360_reconcile_duration_seconds",
             "How long one run (read, plan, drift and with --heal apply) took",
@@ -146,6 +166,7 @@ impl Metrics {
             budget,
             applied,
             leader,
+            nonconverging,
         }
     }
 
@@ -155,6 +176,7 @@ impl Metrics {
             for status in DRIFT_STATUSES {
                 self.drift.get_or_create(&drift_labels(org, kind, status)).set(0);
             }
+            self.nonconverging.get_or_create(&kind_labels(org, kind)).set(0);
         }
         for result in ["success", "failure"] {
             let _ = self.runs.get_or_create(&RunLabels {
@@ -215,6 +237,17 @@ impl Metrics {
                     .get_or_create(&drift_labels(org, kind, status))
                     .set(i64::try_from(count).unwrap_or(i64::MAX));
             }
+        }
+        for kind in Kind::ALL {
+            let count = finding
+                .nonconverging
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, count)| *count)
+                .sum::<usize>();
+            self.nonconverging
+                .get_or_create(&kind_labels(org, kind))
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
         }
         if let Some(remaining) = finding.budget_remaining {
             self.budget

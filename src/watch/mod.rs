@@ -60,6 +60,8 @@ pub(crate) struct Finding {
     pub(crate) applied: Option<Tally>,
     /// Requests left today (`Sforce-Limit-Info` MAX-USED) when the org said.
     pub(crate) budget_remaining: Option<u64>,
+    /// Managed objects whose last write the org did not keep (not rewritten), per kind.
+    pub(crate) nonconverging: Vec<(crate::model::Kind, usize)>,
 }
 
 /// The result of one run of one org: what it found, and why it failed if it did.
@@ -67,6 +69,8 @@ pub(crate) struct Finding {
 pub(crate) struct Run {
     pub(crate) finding: Option<Finding>,
     pub(crate) error: Option<String>,
+    /// Requests the run sent again (after 429, 503, connection errors, timeouts).
+    pub(crate) retries: u64,
 }
 
 impl Run {

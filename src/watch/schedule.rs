@@ -125,8 +125,22 @@ pub(crate) async fn watch_org(mut watched: OrgWatch, shared: Arc<Shared>, mut sh
         }
         let started_at = crate::state::now_rfc3339();
         let started = Instant::now();
-        let run = (watched.tick)().await;
+        let mut run = (watched.tick)().await;
         let elapsed = started.elapsed();
+        if run.succeeded() && run.retries > 0 && elapsed > shared.interval {
+            // A run that outlasts its interval retrying a slow or unreachable org did not
+            // keep the schedule: a failure to see, not a success.
+            run.error = Some(format!(
+                "the run took {:.1}s, longer than the {:.1}s interval, retrying {} request{} (the org answered slowly or not at all)",
+                elapsed.as_secs_f64(),
+                shared.interval.as_secs_f64(),
+                run.retries,
+                if run.retries == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(error) = &run.error {
+            tracing::warn!(org = %org, error = %error, "watch run failed");
+        }
         let unix_now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
         shared.metrics.finished(&org, &run, elapsed.as_secs_f64(), unix_now);
         let failures = shared.board.finished(&org, &run, started_at, elapsed);

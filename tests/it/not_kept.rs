@@ -85,3 +85,56 @@ fn a_write_the_org_does_not_keep_is_reported_once_and_not_repeated() {
     assert_eq!(json["summary"]["update"], 1, "{}", plan.stdout);
     assert_eq!(json["actions"][0]["name"], "AWS_RDS_MySQL_spike_test");
 }
+
+#[test]
+fn watch_counts_unkept_writes_logs_them_once_and_never_rewrites_them() {
+    let work = Work::with_examples();
+    let emulator = EmulatorProcess::start(&["--truncate-labels", "14"]);
+    let watcher =
+        crate::watch::Watcher::start(
+            work.d360(&emulator)
+                .args(["watch", "manifests", "--heal", "--interval", "1s"]),
+        );
+    let labels = |kind| [("org", "env"), ("kind", kind)];
+    watcher.wait_for("the unkept writes counted", std::time::Duration::from_secs(30), |m| {
+        m.value("d360_nonconverging_objects", &labels("DataStream")) == Some(20.0)
+            && m.value("d360_nonconverging_objects", &labels("Connection")) == Some(1.0)
+            && m.value("d360_reconcile_runs_total", &[("org", "env"), ("result", "success")])
+                .is_some_and(|runs| runs >= 3.0)
+    });
+    let stderr = watcher.stderr();
+    let logged = stderr
+        .lines()
+        .filter(|line| line.contains("warning: Connection/AWS_RDS_MySQL_spike_test: the org did not keep label"))
+        .count();
+    assert_eq!(logged, 1, "logged once however many runs: {stderr}");
+    let applied = watcher
+        .metrics()
+        .value("d360_applied_actions_total", &[("org", "env"), ("action", "update")]);
+    assert_eq!(applied, Some(0.0), "never rewritten: {stderr}");
+}
+
+#[test]
+fn a_watch_run_that_outlasts_its_interval_retrying_is_a_failure() {
+    let work = Work::with_examples();
+    let emulator = EmulatorProcess::start(&["--latency", "150", "--fault", "503=0.4", "--seed", "7"]);
+    let watcher =
+        crate::watch::Watcher::start(work.d360(&emulator).args(["watch", "manifests", "--interval", "100ms"]));
+    let started = std::time::Instant::now();
+    loop {
+        let stderr = watcher.stderr();
+        if stderr.contains("longer than the 0.1s interval, retrying") {
+            assert!(stderr.contains("WARN"), "logged as a warning: {stderr}");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(40),
+            "no overrun failure seen: {stderr}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let failures = watcher
+        .metrics()
+        .value("d360_reconcile_runs_total", &[("org", "env"), ("result", "failure")]);
+    assert!(failures.is_some_and(|f| f >= 1.0), "{failures:?}");
+}
