@@ -201,8 +201,14 @@ pub(crate) async fn run_in(
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
     let lock = session.store.lock(command, args.lock_timeout).await?;
-    // The key that fingerprints credentials in state; planning only reads it.
+    // The key that fingerprints credentials in state; planning only reads it. When it has to
+    // be created, the fingerprints already in state cannot be compared.
+    let key_created = session.store.existing_fingerprint_key().await?.is_none();
     session.store.fingerprint_key().await?;
+    let options = &plan::Options {
+        fingerprint_key_created: key_created,
+        ..options.clone()
+    };
     let (prepared, saved) = match (saved_path, desired) {
         (Some(path), _) => {
             let plan = plan::load_saved(path)?;

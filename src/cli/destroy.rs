@@ -52,6 +52,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         allow_mass_delete: args.allow_mass_delete,
         // Deletes write nothing to check.
         check: false,
+        fingerprint_key_created: false,
     };
     let session = session::open(global).await?;
     let result = apply::run_in(&args.execution, "d360 destroy", &session, None, Some(&[]), &options).await;

@@ -78,7 +78,7 @@ async fn read_partial_by_id(
 ) -> Result<Vec<LiveObject>, crate::api::ApiError> {
     let mut complete = Vec::with_capacity(listed.len());
     for object in listed {
-        if object.unreported.is_empty() || object.id.is_empty() {
+        if object.unreported.required().next().is_none() || object.id.is_empty() {
             complete.push(object);
         } else if let Some(read) = driver.read(client, &object.id).await? {
             complete.push(read);
@@ -152,11 +152,14 @@ async fn import_from(
         ));
     }
     objects.retain(|o| pattern.is_none_or(|p| p.is_match(o.resource.name())));
-    let (unreadable, readable): (Vec<LiveObject>, Vec<LiveObject>) =
-        objects.into_iter().partition(|o| !o.unreported.is_empty());
+    // A field every object has but the org did not report cannot be written into a manifest;
+    // an optional one left out is left out of the manifest too (never compared either way).
+    let (unreadable, readable): (Vec<LiveObject>, Vec<LiveObject>) = objects
+        .into_iter()
+        .partition(|o| o.unreported.required().next().is_some());
     objects = readable;
     for object in &unreadable {
-        let fields: Vec<&str> = object.unreported.paths().collect();
+        let fields: Vec<&str> = object.unreported.required().collect();
         output::message(&format!(
             "warning: {} (id {}): not imported: the org did not report {}, which a manifest needs",
             object.key(),

@@ -159,11 +159,51 @@ fn public_view(managed: &Managed) -> serde_json::Value {
     })
 }
 
+/// After `state mv`: warns when the org's object with the record id does not carry the new
+/// name (the next plan would not find it by that name, create another and leave it
+/// unmanaged). A warning, never a failure: the move is done.
+async fn check_moved(global: &GlobalArgs, new: &ResourceKey, id: &str) {
+    let session = match session::open(global).await {
+        Ok(session) => session,
+        Err(error) => {
+            output::message(&format!(
+                "warning: could not check the org for {new}: {}",
+                output::chain(&error)
+            ));
+            return;
+        }
+    };
+    let found = crate::kinds::driver(new.kind).read(&session.client, id).await;
+    session.close().await;
+    match found {
+        Ok(Some(object)) if object.unreported.covers("name") || object.resource.name() == new.name => {}
+        Ok(Some(object)) => output::message(&format!(
+            "warning: the org's {} with record id {id} is named `{}`, not `{}`: the next plan looks `{}` up by name, will not find it and will create it, leaving `{}` unmanaged. To undo: d360 state mv {new} {}",
+            new.kind.noun(),
+            object.resource.name(),
+            new.name,
+            new.name,
+            object.resource.name(),
+            object.resource.name()
+        )),
+        Ok(None) => output::message(&format!(
+            "warning: the org has no {} with record id {id}: the next plan looks `{}` up by name and creates it if the org does not hold it",
+            new.kind.noun(),
+            new.name
+        )),
+        Err(error) => output::message(&format!(
+            "warning: could not check the org for {new}: {}",
+            output::chain(&error)
+        )),
+    }
+}
+
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     if let StateCommand::Migrate { from, to } = args.command {
         return migrate(global, from, to).await;
     }
     let (org, store) = open_store(global).await?;
+    let mut moved: Option<(ResourceKey, String)> = None;
     match args.command {
         StateCommand::List { format } => {
             let state = store.load().await?;
@@ -249,17 +289,22 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
                 return Err(CliError::Usage(format!("`{from}` is not in state")));
             };
             managed.name.clone_from(&new.name);
+            let id = managed.id.clone();
             state.put(managed);
             store.save(&mut state).await?;
             output::message(&format!(
                 "Moved {old} to {new} in state. Nothing was sent to the org; the next plan looks {new} up by name."
             ));
+            moved = Some((new, id));
         }
         StateCommand::Migrate { .. } => {}
         StateCommand::Unlock => match store.unlock().await? {
             Some(holder) => output::message(&format!("Removed the stale lock of {holder}.")),
             None => output::message("State is not locked."),
         },
+    }
+    if let Some((new, id)) = moved {
+        check_moved(global, &new, &id).await;
     }
     Ok(Outcome::Success)
 }

@@ -279,16 +279,22 @@ async fn check_and_heal(
     session: &Session,
     desired: &[crate::manifest::Declared],
 ) -> Result<Run, CliError> {
+    let mut key_created = false;
     let lock = if context.heal {
         let lock = session.store.lock(watch::COMMAND, context.lock_timeout).await?;
         // Healing records credential fingerprints: the key must exist before planning, which
         // only reads it.
+        key_created = session.store.existing_fingerprint_key().await?.is_none();
         session.store.fingerprint_key().await?;
         Some(lock)
     } else {
         None
     };
-    let planned = planning::make(session, desired, &context.options).await?;
+    let options = plan::Options {
+        fingerprint_key_created: key_created,
+        ..context.options.clone()
+    };
+    let planned = planning::make(session, desired, &options).await?;
     let declared: Vec<_> = desired.iter().map(|d| d.resource.key()).collect();
     let report = drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live);
     let plan_errors: Vec<String> = planned.plan.errors.iter().map(ToString::to_string).collect();

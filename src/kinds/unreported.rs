@@ -11,23 +11,56 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The paths of compared fields an answer left out, in the order found.
+/// The compared fields an answer left out, in the order found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub(crate) struct Unreported(Vec<String>);
+pub(crate) struct Unreported(Vec<Gap>);
+
+/// One field an answer left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Gap {
+    /// The path `Resource::fields` gives it (`connection`, `dataLakeObject.category`).
+    pub(crate) path: String,
+    /// Whether every object has a value there (a name, a connection); an optional field (a
+    /// schema, a record-modified field) may be absent because it is not set, which an answer
+    /// cannot tell from not reported: it is not compared either, but a manifest may leave it out.
+    pub(crate) required: bool,
+}
 
 impl Unreported {
-    /// Records `path` as not reported.
-    pub(crate) fn note(&mut self, path: &str) {
+    fn record(&mut self, path: &str, required: bool) {
         if !self.covers(path) {
-            self.0.push(path.to_owned());
+            self.0.push(Gap {
+                path: path.to_owned(),
+                required,
+            });
         }
     }
 
-    /// The value, or `None` with `path` recorded as not reported.
+    /// Records `path`, a field every object has, as not reported.
+    pub(crate) fn note(&mut self, path: &str) {
+        self.record(path, true);
+    }
+
+    /// Records `path`, a field that may be unset, as not reported.
+    pub(crate) fn note_optional(&mut self, path: &str) {
+        self.record(path, false);
+    }
+
+    /// The value of a field every object has, or `None` with `path` recorded.
     pub(crate) fn take<T>(&mut self, path: &str, value: Option<T>) -> Option<T> {
         if value.is_none() {
             self.note(path);
+        }
+        value
+    }
+
+    /// The value of a field that may be unset, or `None` with `path` recorded: absent is not
+    /// "unset" (an answer cannot tell them apart), so it is not compared.
+    pub(crate) fn take_optional<T>(&mut self, path: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.note_optional(path);
         }
         value
     }
@@ -57,10 +90,10 @@ impl Unreported {
     /// here.
     #[must_use]
     pub(crate) fn covers(&self, field: &str) -> bool {
-        self.0.iter().any(|path| {
-            field == path
+        self.0.iter().any(|gap| {
+            field == gap.path
                 || field
-                    .strip_prefix(path.as_str())
+                    .strip_prefix(gap.path.as_str())
                     .is_some_and(|rest| rest.starts_with('.'))
         })
     }
@@ -71,13 +104,19 @@ impl Unreported {
     }
 
     /// The recorded paths.
+    #[cfg(test)]
     pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
+        self.0.iter().map(|gap| gap.path.as_str())
+    }
+
+    /// The recorded paths of fields every object has (a manifest cannot be written without).
+    pub(crate) fn required(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter(|gap| gap.required).map(|gap| gap.path.as_str())
     }
 
     /// Forgets `path` (the org reported it after all, or it was resolved from state).
     pub(crate) fn clear(&mut self, path: &str) {
-        self.0.retain(|recorded| recorded != path);
+        self.0.retain(|gap| gap.path != path);
     }
 }
 
@@ -107,8 +146,10 @@ mod tests {
         assert_eq!(unreported.text("label", ""), "");
         assert_eq!(unreported.take::<u8>("method", None), None);
         unreported.note("method");
-        assert_eq!(unreported.paths().collect::<Vec<_>>(), ["label", "method"]);
+        assert_eq!(unreported.take_optional::<u8>("schema", None), None);
+        assert_eq!(unreported.paths().collect::<Vec<_>>(), ["label", "method", "schema"]);
+        assert_eq!(unreported.required().collect::<Vec<_>>(), ["label", "method"]);
         unreported.clear("label");
-        assert_eq!(unreported.paths().collect::<Vec<_>>(), ["method"]);
+        assert_eq!(unreported.paths().collect::<Vec<_>>(), ["method", "schema"]);
     }
 }

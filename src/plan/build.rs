@@ -36,6 +36,9 @@ pub(crate) struct Options {
     pub(crate) delete_limit: DeleteLimit,
     /// `--allow-mass-delete`: no limit on deletes.
     pub(crate) allow_mass_delete: bool,
+    /// Not a flag: this command created the state's fingerprint key (it was missing), so the
+    /// fingerprints recorded in state cannot be compared.
+    pub(crate) fingerprint_key_created: bool,
 }
 
 /// A resource as the user names it: `Kind/name`, or a bare name (any kind with that name,
@@ -193,6 +196,12 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
         unchanged: 0,
     };
     builder.errors.extend(refuse_empty(inputs.desired, inputs.options));
+    if inputs.secrets.key_lost() {
+        builder.warnings.push(
+            "the state's fingerprint key is missing, so the credential fingerprints in state cannot be compared: every credential shows as unknown and the next apply sets it again (recording new fingerprints)"
+                .to_owned(),
+        );
+    }
     builder.org_findings();
     builder.selected = builder.selection();
     builder.excluded = builder.exclusion();

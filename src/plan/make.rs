@@ -43,7 +43,12 @@ pub(crate) async fn make(
     let state = store.load().await?;
     // Planning writes nothing: without a key yet (no apply has run), nothing in state was
     // fingerprinted, and a throwaway key compares the same. `apply` creates the key first.
-    let key = match store.existing_fingerprint_key().await? {
+    let existing = store.existing_fingerprint_key().await?;
+    // Fingerprints in state with no key to check them against (the key file was deleted, or
+    // this command had to create it): every credential is unknown, not changed.
+    let key_lost = (existing.is_none() || options.fingerprint_key_created)
+        && state.resources.values().any(|managed| !managed.secrets.is_empty());
+    let key = match existing {
         Some(key) => key,
         None => crate::state::random_bytes(32),
     };
@@ -54,7 +59,7 @@ pub(crate) async fn make(
         refresh::read(reader, &listings, &state),
         refresh::check(reader, desired)
     )?;
-    let secrets = ResolvedSecrets::resolve(desired, &probe);
+    let secrets = ResolvedSecrets::resolve(desired, &probe).with_key_lost(key_lost);
     let reads = reader.requests() - before;
     let mut inputs = Inputs {
         org,

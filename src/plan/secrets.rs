@@ -27,6 +27,9 @@ impl SecretProbe {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ResolvedSecrets {
     by_resource: BTreeMap<ResourceKey, SmallMap<String, Result<String, String>>>,
+    /// The key that made the fingerprints in state is gone: they cannot be compared, so every
+    /// credential is unknown (never "changed").
+    key_lost: bool,
 }
 
 impl ResolvedSecrets {
@@ -52,7 +55,22 @@ impl ResolvedSecrets {
                 by_resource.insert(key, credentials);
             }
         }
-        Self { by_resource }
+        Self {
+            by_resource,
+            key_lost: false,
+        }
+    }
+
+    /// Marks the fingerprints recorded in state as made with a key that is gone.
+    pub(crate) fn with_key_lost(mut self, lost: bool) -> Self {
+        self.key_lost = lost;
+        self
+    }
+
+    /// Whether the fingerprints recorded in state were made with a key that is gone.
+    #[must_use]
+    pub(crate) fn key_lost(&self) -> bool {
+        self.key_lost
     }
 
     /// Records one credential's outcome (for tests of the planner).
@@ -79,6 +97,7 @@ impl ResolvedSecrets {
             .map(|(name, current)| {
                 let status = match current {
                     Err(reason) => SecretStatus::Unresolvable(reason.clone()),
+                    Ok(_) if self.key_lost => SecretStatus::Unknown,
                     Ok(fingerprint) => match recorded.and_then(|r| r.get(name)) {
                         None => SecretStatus::Unknown,
                         Some(previous) if previous == fingerprint => SecretStatus::Unchanged,

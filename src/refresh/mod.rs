@@ -185,31 +185,31 @@ pub(crate) async fn read(
     Ok(snapshot)
 }
 
-/// Reads again by record id, concurrently, every object whose listing left out a compared
-/// field (a listing may answer a short form); an object deleted meanwhile is dropped.
+/// Reads again by record id, concurrently, every object whose listing left out a field every
+/// object has (a listing may answer a short form). When the read finds nothing (deleted since,
+/// or an org that does not read by id), the listing's partial object stands: its gaps stay
+/// unknown, and an object the listing showed is never taken for absent.
 async fn complete(reader: &dyn LiveRead, objects: Vec<LiveObject>) -> Result<Vec<LiveObject>, ApiError> {
     let (partial, mut whole): (Vec<LiveObject>, Vec<LiveObject>) = objects
         .into_iter()
-        .partition(|object| !object.unreported.is_empty() && !object.id.is_empty());
-    let reads: Vec<Result<Option<LiveObject>, ApiError>> =
-        futures::stream::iter(partial.iter().map(|object| async move {
-            Ok(reader.read_one(object).await?.map(|read| {
-                // The listing's name stands when the single answer leaves it out.
-                if read.unreported.covers("name") && !object.unreported.covers("name") {
-                    let mut read = read;
-                    read.resource.rename(object.resource.name());
-                    read.unreported.clear("name");
-                    read
-                } else {
-                    read
-                }
-            }))
+        .partition(|object| object.unreported.required().next().is_some() && !object.id.is_empty());
+    let reads: Vec<Result<LiveObject, ApiError>> =
+        futures::stream::iter(partial.into_iter().map(|listed| async move {
+            let Some(mut read) = reader.read_one(&listed).await? else {
+                return Ok(listed);
+            };
+            // The listing's name stands when the single answer leaves it out.
+            if read.unreported.covers("name") && !listed.unreported.covers("name") {
+                read.resource.rename(listed.resource.name());
+                read.unreported.clear("name");
+            }
+            Ok(read)
         }))
         .buffer_unordered(CHECKS_IN_FLIGHT)
         .collect()
         .await;
     for read in reads {
-        whole.extend(read?);
+        whole.push(read?);
     }
     Ok(whole)
 }

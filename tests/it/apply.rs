@@ -144,14 +144,33 @@ fn connector_type_change_replaces_through_name_lock_and_flaky_delete() {
     );
 
     write_connection(&work, "Conn_R", "Databricks", "Replace me", "clinic", "");
-    let plan = expect(
+    // Both managed objects are replaced, each deleted first: the mass-delete guard counts them.
+    let guarded = expect(
         with_secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), "pw"),
+        1,
+    );
+    assert!(
+        guarded
+            .stdout
+            .contains("the plan deletes 2 of 2 managed objects (2 of them replaced: deleted, then created anew)"),
+        "{guarded:?}"
+    );
+    let plan = expect(
+        with_secrets(
+            work.d360(&emulator)
+                .args(["plan", "--detailed-exitcode", "--allow-mass-delete"]),
+            "pw",
+        ),
         2,
     );
     assert!(plan.stdout.contains("-/+ Connection/Conn_R"), "{plan:?}");
     assert!(plan.stdout.contains("-/+ DataStream/Stream_R"), "{plan:?}");
     let applied = expect(
-        with_secrets(work.d360(&emulator).args(["apply", "--auto-approve"]), "pw"),
+        with_secrets(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--allow-mass-delete"]),
+            "pw",
+        ),
         0,
     );
     assert!(applied.stdout.contains("2 replaced"), "{applied:?}");

@@ -68,8 +68,14 @@ fn fifty_hand_made_connections_import_cleanly() {
         }
     }
     let again = expect(
-        work.d360(&emulator)
-            .args(["import", "--out", "manifests", "--connector-type", "AwsRdsMySql"]),
+        work.d360(&emulator).args([
+            "import",
+            "--out",
+            "manifests",
+            "--connector-type",
+            "AwsRdsMySql",
+            "--include-managed",
+        ]),
         1,
     );
     assert!(again.stderr.contains("--force"), "{again:?}");

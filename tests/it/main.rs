@@ -32,6 +32,7 @@ mod pipelines;
 mod plan_fixtures;
 mod postgres;
 mod support;
+mod surprises;
 mod unreported;
 mod watch;
 mod watch_examples;

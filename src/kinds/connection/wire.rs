@@ -23,8 +23,14 @@ pub(crate) fn connection_from_wire(output: &ConnectionOutput) -> LiveObject {
     let method = unreported
         .take("method", output.method.clone())
         .unwrap_or_else(|| Reported::Unknown(String::new()));
-    let parameters: SmallMap<String, String> = unreported
-        .take("parameters", output.params.as_ref())
+    // Only data connectors (the families d360 manages) have parameters; the others answer
+    // none, and d360 never compares them.
+    let params = if d360_wire::connectors::Family::of(&output.connector_type).is_manageable() {
+        unreported.take("parameters", output.params.as_ref())
+    } else {
+        output.params.as_ref()
+    };
+    let parameters: SmallMap<String, String> = params
         .into_iter()
         .flatten()
         .map(|p| (p.param_name.clone(), p.value.clone()))

@@ -83,7 +83,7 @@ fn live_fields(
 
 /// The refresh schedule as reported; `None` with `refresh` recorded when the answer has none.
 fn live_refresh(output: &DataStreamOutput, unreported: &mut Unreported) -> Option<Refresh> {
-    let config = unreported.take("refresh", output.refresh_config.as_ref())?;
+    let config = unreported.take_optional("refresh", output.refresh_config.as_ref())?;
     let mode = reported(unreported, "refresh.mode", &config.refresh_mode);
     let Some(frequency) = config.frequency.as_ref() else {
         for path in [
@@ -92,7 +92,7 @@ fn live_refresh(output: &DataStreamOutput, unreported: &mut Unreported) -> Optio
             "refresh.dayOfWeek",
             "refresh.dayOfMonth",
         ] {
-            unreported.note(path);
+            unreported.note_optional(path);
         }
         return Some(Refresh {
             mode,
@@ -105,12 +105,12 @@ fn live_refresh(output: &DataStreamOutput, unreported: &mut Unreported) -> Optio
     // No hours or days listed cannot be told from "not reported": neither is compared.
     let mut hours = frequency.hours.clone();
     if hours.is_empty() {
-        unreported.note("refresh.hours");
+        unreported.note_optional("refresh.hours");
     }
     hours.sort_unstable();
     hours.dedup();
-    let day_of_week = unreported.take("refresh.dayOfWeek", frequency.refresh_day_of_week.clone());
-    let day_of_month = unreported.take("refresh.dayOfMonth", frequency.refresh_day_of_month.first().copied());
+    let day_of_week = unreported.take_optional("refresh.dayOfWeek", frequency.refresh_day_of_week.clone());
+    let day_of_month = unreported.take_optional("refresh.dayOfMonth", frequency.refresh_day_of_month.first().copied());
     Some(Refresh {
         frequency: Some(reported(unreported, "refresh.frequency", &frequency.frequency_type)),
         mode,
@@ -141,14 +141,15 @@ fn live_dlo(dlo: Option<&DloOutput>, unreported: &mut Unreported) -> DataLakeObj
         .map(|f| f.name.clone());
     DataLakeObject {
         name: unreported.text("dataLakeObject.name", &dlo.name),
-        label: unreported.take("dataLakeObject.label", non_empty(&dlo.label)),
+        label: unreported.take_optional("dataLakeObject.label", non_empty(&dlo.label)),
         category: reported(unreported, "dataLakeObject.category", &dlo.category),
         primary_key: unreported.take_text("dataLakeObject.primaryKey", primary_key),
-        record_modified_field: unreported.take(
+        record_modified_field: unreported.take_optional(
             "dataLakeObject.recordModifiedField",
             dlo.record_modified_field_name.clone(),
         ),
-        event_time_field: unreported.take("dataLakeObject.eventTimeField", dlo.event_date_time_field_name.clone()),
+        event_time_field: unreported
+            .take_optional("dataLakeObject.eventTimeField", dlo.event_date_time_field_name.clone()),
         dataspace: unreported.take_text(
             "dataLakeObject.dataspace",
             dlo.data_space_info.first().map(|s| s.name.clone()),
@@ -167,8 +168,8 @@ fn live_source(output: &DataStreamOutput, unreported: &mut Unreported) -> Source
         };
     };
     SourceObject {
-        database: unreported.take("source.database", advanced.database.clone()),
-        schema: unreported.take("source.schema", advanced.schema.clone()),
+        database: unreported.take_optional("source.database", advanced.database.clone()),
+        schema: unreported.take_optional("source.schema", advanced.schema.clone()),
         object: unreported.take_text("source.object", advanced.object.clone()),
     }
 }

@@ -619,7 +619,7 @@ fn d360_and_the_emulator_pass_the_published_spec() {
         "plan with every family",
     );
     let imported = run(
-        d360(&work, &recorder).args(["import", "--out", "imported", "--force"]),
+        d360(&work, &recorder).args(["import", "--out", "imported", "--force", "--include-managed"]),
         &[0],
         "import",
     );
