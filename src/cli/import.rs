@@ -15,6 +15,10 @@ use crate::model::{Kind, ResourceKey};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the flags a user gives import, each its own switch"
+)]
 pub(crate) struct Args {
     /// Folder to write manifests into.
     #[arg(long, value_name = "DIR")]

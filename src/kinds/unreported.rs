@@ -77,12 +77,11 @@ impl Unreported {
     /// A text field that may be left out: the text, or the placeholder `""` with `path`
     /// recorded as not reported.
     pub(crate) fn take_text(&mut self, path: &str, value: Option<String>) -> String {
-        match value {
-            Some(text) => text,
-            None => {
-                self.note(path);
-                String::new()
-            }
+        if let Some(text) = value {
+            text
+        } else {
+            self.note(path);
+            String::new()
         }
     }
 
