@@ -134,6 +134,7 @@ impl Selection {
             allow_empty: self.allow_empty,
             delete_limit: self.max_delete_fraction,
             allow_mass_delete: self.allow_mass_delete,
+            destroy: false,
         })
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct Options {
     pub(crate) delete_limit: DeleteLimit,
     /// `--allow-mass-delete`: no limit on deletes.
     pub(crate) allow_mass_delete: bool,
+    /// The plan is `d360 destroy`'s: its deletes are asked for, not pruned.
+    pub(crate) destroy: bool,
 }
 
 /// A resource as the user names it: `Kind/name`, or a bare name (any kind with that name,
@@ -550,7 +552,11 @@ impl Builder<'_> {
                         ActionKind::Delete,
                         object.id.clone(),
                         object.resource.listing().scope,
-                        "no manifest declares it (--prune)",
+                        if inputs.options.destroy {
+                            "d360 destroy deletes what d360 manages"
+                        } else {
+                            "no manifest declares it (--prune)"
+                        },
                     ));
                 }
                 Some(object) => no_longer_declared.push(LiveRef {
