@@ -90,7 +90,10 @@ pub(crate) fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError>
 /// A warning when `key` lies inside a git work tree and git would not ignore it (so a
 /// `git add .` would commit the private key). No git, or not a work tree: nothing to say.
 fn unignored_in_git(key: &Path) -> Option<String> {
-    let folder = key.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let folder = key
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let file = key.file_name()?;
     let git = |arguments: &[&std::ffi::OsStr]| {
         std::process::Command::new("git")

@@ -96,7 +96,10 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
         .filter(|(folder, _)| !existing.lines().any(|line| ignores(line, folder)))
         .collect();
     if missing.is_empty() {
-        output::message(&format!("kept {} (it already ignores .d360/ and keys/)", gitignore.display()));
+        output::message(&format!(
+            "kept {} (it already ignores .d360/ and keys/)",
+            gitignore.display()
+        ));
     } else {
         let mut text = existing;
         if !text.is_empty() && !text.ends_with('\n') {

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 
-use clap::error::ErrorKind;
 use clap::CommandFactory;
+use clap::error::ErrorKind;
 
 use super::{Cli, Outcome};
 use crate::output;
@@ -102,7 +102,14 @@ mod tests {
 
     #[test]
     fn terraform_spellings_get_the_double_dash_form() {
-        let found = hints(&["d360", "plan", "-out", "plan.json", "-target=Connection/A", "-auto-approve"]);
+        let found = hints(&[
+            "d360",
+            "plan",
+            "-out",
+            "plan.json",
+            "-target=Connection/A",
+            "-auto-approve",
+        ]);
         assert_eq!(found.len(), 3, "{found:?}");
         assert!(found[0].contains("`--out`"), "{found:?}");
         assert!(found[1].contains("`--target=Connection/A`"), "{found:?}");

@@ -24,7 +24,6 @@ pub(crate) enum Format {
     Short,
 }
 
-
 pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load_quiet(&args.paths)?;
     let valid = !loaded.diagnostics.has_errors();
@@ -38,7 +37,12 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
             }
         }
         Format::Short => {
-            let lines: Vec<String> = loaded.diagnostics.items.iter().map(super::manifests::short_line).collect();
+            let lines: Vec<String> = loaded
+                .diagnostics
+                .items
+                .iter()
+                .map(super::manifests::short_line)
+                .collect();
             if !lines.is_empty() {
                 output::data(&lines.join("\n"));
             }

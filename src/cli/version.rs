@@ -1,7 +1,7 @@
 //! `d360 version [--format text|json]`: the version of this binary, as Terraform users ask for
 //! it (`d360 --version` prints the same number).
 
-use super::{to_json, CliError, Outcome};
+use super::{CliError, Outcome, to_json};
 use crate::output;
 
 #[derive(Debug, clap::Args)]

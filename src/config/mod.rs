@@ -195,9 +195,14 @@ fn unknown_org_detail(file: &str, found: bool, known: &[String]) -> String {
     if !found {
         format!(" (no {file} found; use `--org local`, `--org env`, or write {file}: see docs/src/real-org.md)")
     } else if known.is_empty() {
-        format!(" in {file}: it has no org profile under `orgs:` (add one: see docs/src/real-org.md), and `local` and `env` are built in")
+        format!(
+            " in {file}: it has no org profile under `orgs:` (add one: see docs/src/real-org.md), and `local` and `env` are built in"
+        )
     } else {
-        format!(" in {file}: its profiles are {}, and `local` and `env` are built in", known.join(", "))
+        format!(
+            " in {file}: its profiles are {}, and `local` and `env` are built in",
+            known.join(", ")
+        )
     }
 }
 

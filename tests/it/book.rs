@@ -23,7 +23,10 @@ fn generated_references_are_fresh() {
     for heading in ["## `d360 plan`", "### `d360 state list`", "## `d360 version`"] {
         assert!(commands.contains(heading), "{heading} missing");
     }
-    assert!(!commands.contains("d360 reference"), "the hidden command is not documented");
+    assert!(
+        !commands.contains("d360 reference"),
+        "the hidden command is not documented"
+    );
     let manifest = std::fs::read_to_string(root().join("docs/src/reference/manifest.md")).unwrap();
     for heading in ["## Connection\n", "## ConnectionSet\n", "## DataStream\n"] {
         assert!(manifest.contains(heading), "{heading} missing");
@@ -80,7 +83,9 @@ fn anchors(text: &str) -> BTreeSet<String> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut ids = BTreeSet::new();
     for line in prose(text) {
-        let Some(heading) = line.strip_prefix('#') else { continue };
+        let Some(heading) = line.strip_prefix('#') else {
+            continue;
+        };
         let heading = heading.trim_start_matches('#').trim();
         // Inline markup does not reach the id: code spans and link targets drop out.
         let plain = regex::Regex::new(r"\[([^\]]*)\]\([^)]*\)")
@@ -100,7 +105,11 @@ fn anchors(text: &str) -> BTreeSet<String> {
             })
             .collect();
         let count = seen.entry(id.clone()).or_insert(0);
-        let unique = if *count == 0 { id.clone() } else { format!("{id}-{count}") };
+        let unique = if *count == 0 {
+            id.clone()
+        } else {
+            format!("{id}-{count}")
+        };
         *count += 1;
         ids.insert(unique);
     }
@@ -145,7 +154,10 @@ fn broken_links(file: &Path) -> Vec<String> {
         if let Some(anchor) = anchor {
             let page = std::fs::read_to_string(&resolved).unwrap_or_default();
             if !anchors(&page).contains(anchor) {
-                problems.push(format!("{}: `{target}`: no heading has the id `{anchor}`", file.display()));
+                problems.push(format!(
+                    "{}: `{target}`: no heading has the id `{anchor}`",
+                    file.display()
+                ));
             }
         }
     }
@@ -164,7 +176,11 @@ fn every_link_of_the_book_and_the_readme_resolves() {
 #[test]
 fn the_link_checker_finds_a_missing_page_and_a_missing_anchor() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.md"), "# Title\n\n## `d360 plan`\n\n## Notes\n## Notes\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.md"),
+        "# Title\n\n## `d360 plan`\n\n## Notes\n## Notes\n",
+    )
+    .unwrap();
     let b = dir.path().join("b.md");
     std::fs::write(
         &b,

@@ -70,7 +70,12 @@ fn init_writes_a_starter_that_validates_and_never_overwrites() {
     // Safe to re-run: exit 0, nothing overwritten, and it says what it kept.
     let again = expect(bin().current_dir(work.path()).arg("init"), 0);
     assert!(again.stderr.contains("kept ./d360.yaml (it exists)"), "{again:?}");
-    assert!(again.stderr.contains("already holds a d360 project: nothing overwritten"), "{again:?}");
+    assert!(
+        again
+            .stderr
+            .contains("already holds a d360 project: nothing overwritten"),
+        "{again:?}"
+    );
     assert_eq!(work.read("d360.yaml"), "orgs: {}\n# mine\n");
     assert_eq!(work.read(".gitignore").matches(".d360/").count(), 1);
     assert_eq!(work.read(".gitignore").matches("\nkeys/\n").count(), 1);

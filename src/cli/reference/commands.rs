@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use clap::CommandFactory;
 
-use super::{cell, GENERATED};
+use super::{GENERATED, cell};
 use crate::cli::Cli;
 
 /// The whole page.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::{cell, GENERATED};
+use super::{GENERATED, cell};
 
 /// The documents the page covers: schema file names, in this order.
 const DOCUMENTS: [&str; 3] = ["connection.json", "connection-set.json", "data-stream.json"];
@@ -36,7 +36,11 @@ fn document(text: &mut String, file: &str, schema: &Value) {
         let _ = write!(text, "{}\n\n", description.trim());
     }
     let _ = write!(text, "Schema: `schemas/{file}`.\n\n");
-    let definitions = schema.get("$defs").and_then(Value::as_object).cloned().unwrap_or_default();
+    let definitions = schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     fields(text, schema, &kind, &definitions);
     for (name, definition) in &definitions {
         if definition.get("properties").is_none() {

@@ -65,5 +65,8 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
 
 /// Text for one Markdown table cell: one line, pipes escaped.
 fn cell(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
 }
