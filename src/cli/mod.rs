@@ -201,6 +201,7 @@ pub(crate) fn init_tracing(global: &GlobalArgs) {
     if global.no_color {
         output::disable_color();
     }
+    output::set_verbosity(global.verbose);
     let default = match global.verbose {
         0 => "warn",
         1 => "warn,d360=info",

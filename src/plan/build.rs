@@ -652,6 +652,7 @@ impl Builder<'_> {
             action.reasons.shrink_to_fit();
         }
         let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.check_requests, inputs.usage);
+        let errors = group_missing_secrets(self.errors);
         Plan {
             format_version: FORMAT_VERSION,
             org: inputs.org.to_owned(),
@@ -662,7 +663,7 @@ impl Builder<'_> {
             no_longer_declared,
             protected,
             warnings: self.warnings,
-            errors: self.errors,
+            errors,
             prune: inputs.options.prune,
             state_lineage: inputs.state.lineage.clone(),
             state_serial: inputs.state.serial,
@@ -746,4 +747,45 @@ pub(crate) fn wanted_checks(plan: &Plan) -> Vec<&Action> {
             _ => false,
         })
         .collect()
+}
+
+/// Missing credentials that several resources share (same action, same problems) become one
+/// error with the count; a problem of one resource stays as it is. Order: first seen.
+fn group_missing_secrets(errors: Vec<PlanError>) -> Vec<PlanError> {
+    let mut grouped: Vec<PlanError> = Vec::with_capacity(errors.len());
+    for error in errors {
+        let PlanError::SecretsUnavailable { key, action, problems } = error else {
+            grouped.push(error);
+            continue;
+        };
+        let same = grouped.iter_mut().find(|kept| match kept {
+            PlanError::SecretsUnavailable {
+                action: a, problems: p, ..
+            }
+            | PlanError::SecretsUnavailableMany {
+                action: a, problems: p, ..
+            } => *a == action && *p == problems,
+            _ => false,
+        });
+        match same {
+            Some(kept @ PlanError::SecretsUnavailable { .. }) => {
+                if let PlanError::SecretsUnavailable {
+                    key: first,
+                    action,
+                    problems,
+                } = kept.clone()
+                {
+                    *kept = PlanError::SecretsUnavailableMany {
+                        first,
+                        count: 2,
+                        action,
+                        problems,
+                    };
+                }
+            }
+            Some(PlanError::SecretsUnavailableMany { count, .. }) => *count += 1,
+            _ => grouped.push(PlanError::SecretsUnavailable { key, action, problems }),
+        }
+    }
+    grouped
 }

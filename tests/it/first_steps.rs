@@ -131,3 +131,77 @@ fn accept_explains_why_an_unrecorded_object_is_not_adopted() {
         "{ran:?}"
     );
 }
+
+/// A set of `rows` connections whose template reads `variable` in its label and credentials
+/// from `RDS_USER` / `RDS_PASSWORD`.
+fn fleet(work: &Work, rows: usize, variable: &str) {
+    let mut csv = String::from("key,host\n");
+    for row in 0..rows {
+        csv.push_str(&format!("c{row:04},h{row}.example.internal\n"));
+    }
+    work.write("manifests/inventory.csv", &csv);
+    work.write(
+        "manifests/fleet.yaml",
+        &format!(
+            r#"apiVersion: d360/v1
+kind: ConnectionSet
+metadata: {{ name: fleet }}
+spec:
+  items: {{ fromCsv: inventory.csv }}
+  template:
+    metadata: {{ name: "Fleet_${{item.key}}" }}
+    spec:
+      connectorType: AwsRdsMySql
+      label: "Clinic ${{item.key}}{variable}"
+      parameters:
+        jdbc_connection_url: "jdbc:mysql://${{item.host}}:3306"
+        DATABASE: clinic
+      credentials:
+        user: {{ fromEnv: RDS_USER }}
+        password: {{ fromEnv: RDS_PASSWORD }}
+"#
+        ),
+    );
+}
+
+#[test]
+fn an_unset_variable_in_a_large_set_is_one_error_with_the_count() {
+    let work = Work::new();
+    fleet(&work, 2000, " ${env:D360_TEST_UNSET_REGION}");
+    let ran = expect(
+        bin().current_dir(work.path()).args(["validate", "--format", "short"]),
+        1,
+    );
+    let lines: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|line| line.contains("D360_TEST_UNSET_REGION"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{ran:?}");
+    assert!(lines[0].starts_with("manifests/fleet.yaml:10:"), "{lines:?}");
+    assert!(lines[0].contains("(2000 resources need it)"), "{lines:?}");
+    // The same in the human form: one snippet, not 2,000.
+    let ran = expect(bin().current_dir(work.path()).arg("validate"), 1);
+    assert_eq!(
+        ran.stderr.matches("D360_TEST_UNSET_REGION").count(),
+        1,
+        "{}",
+        &ran.stderr[..ran.stderr.len().min(3000)]
+    );
+}
+
+#[test]
+fn missing_credentials_of_a_set_are_one_plan_error_with_the_count() {
+    let work = Work::new();
+    fleet(&work, 30, "");
+    let ran = run(bin()
+        .current_dir(work.path())
+        .env_remove("RDS_USER")
+        .env_remove("RDS_PASSWORD")
+        .args(["plan", "--org", "local"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let all = format!("{}{}", ran.stdout, ran.stderr);
+    let errors: Vec<&str> = all.lines().filter(|line| line.contains("RDS_PASSWORD")).collect();
+    assert_eq!(errors.len(), 1, "{all}");
+    assert!(errors[0].contains("30 resources need it"), "{errors:?}");
+}
