@@ -20,7 +20,7 @@ pub(crate) enum Format {
 /// What `version --format json` prints.
 #[derive(Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Version {
+struct Build {
     name: &'static str,
     version: &'static str,
     /// The Connect REST API version an org profile uses unless it names one.
@@ -30,7 +30,7 @@ struct Version {
 }
 
 pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
-    let version = Version {
+    let version = Build {
         name: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
         default_api_version: crate::config::DEFAULT_API_VERSION,

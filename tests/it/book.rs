@@ -82,16 +82,14 @@ fn prose(text: &str) -> Vec<&str> {
 fn anchors(text: &str) -> BTreeSet<String> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut ids = BTreeSet::new();
+    let link = regex::Regex::new(r"\[([^\]]*)\]\([^)]*\)").unwrap();
     for line in prose(text) {
         let Some(heading) = line.strip_prefix('#') else {
             continue;
         };
         let heading = heading.trim_start_matches('#').trim();
         // Inline markup does not reach the id: code spans and link targets drop out.
-        let plain = regex::Regex::new(r"\[([^\]]*)\]\([^)]*\)")
-            .unwrap()
-            .replace_all(heading, "$1")
-            .replace('`', "");
+        let plain = link.replace_all(heading, "$1").replace('`', "");
         let id: String = plain
             .chars()
             .filter_map(|c| {

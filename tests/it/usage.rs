@@ -19,12 +19,12 @@ fn subcommands(path: &[&str]) -> Vec<String> {
                 break;
             }
             // Names are indented by two spaces; wrapped descriptions by more.
-            if let Some(rest) = line.strip_prefix("  ") {
-                if !rest.starts_with(' ') {
-                    let name = rest.split_whitespace().next().unwrap_or_default();
-                    if name != "help" {
-                        names.push(name.to_owned());
-                    }
+            if let Some(rest) = line.strip_prefix("  ")
+                && !rest.starts_with(' ')
+            {
+                let name = rest.split_whitespace().next().unwrap_or_default();
+                if name != "help" {
+                    names.push(name.to_owned());
                 }
             }
         }
