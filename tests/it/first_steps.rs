@@ -183,7 +183,9 @@ fn an_unset_variable_in_a_large_set_is_one_error_with_the_count() {
     // The same in the human form: one snippet, not 2,000.
     let ran = expect(bin().current_dir(work.path()).arg("validate"), 1);
     assert_eq!(
-        ran.stderr.matches("D360_TEST_UNSET_REGION").count(),
+        ran.stderr
+            .matches("environment variable `D360_TEST_UNSET_REGION` is not set")
+            .count(),
         1,
         "{}",
         &ran.stderr[..ran.stderr.len().min(3000)]
@@ -201,7 +203,10 @@ fn missing_credentials_of_a_set_are_one_plan_error_with_the_count() {
         .args(["plan", "--org", "local"]));
     assert_eq!(ran.code, 1, "{ran:?}");
     let all = format!("{}{}", ran.stdout, ran.stderr);
-    let errors: Vec<&str> = all.lines().filter(|line| line.contains("RDS_PASSWORD")).collect();
+    let errors: Vec<&str> = all
+        .lines()
+        .filter(|line| line.starts_with("error:") && line.contains("RDS_PASSWORD"))
+        .collect();
     assert_eq!(errors.len(), 1, "{all}");
     assert!(errors[0].contains("30 resources need it"), "{errors:?}");
 }
