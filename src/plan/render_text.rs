@@ -286,3 +286,14 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::distinct;
+
+    #[test]
+    fn repeated_lines_are_shown_once_with_a_count_in_first_seen_order() {
+        let lines: Vec<String> = ["b", "a", "b", "b"].iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(distinct(&lines), [("b", 3), ("a", 1)]);
+    }
+}

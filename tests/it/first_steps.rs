@@ -210,3 +210,34 @@ fn missing_credentials_of_a_set_are_one_plan_error_with_the_count() {
     assert_eq!(errors.len(), 1, "{all}");
     assert!(errors[0].contains("30 resources need it"), "{errors:?}");
 }
+
+/// `d360 ARGS` with stdout on a terminal (util-linux `script` gives it a pseudo-terminal).
+fn on_a_terminal(work: &Work, arguments: &str) -> String {
+    let line = format!("{} {arguments}", env!("CARGO_BIN_EXE_d360"));
+    let output = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(work.path())
+        .env("NO_COLOR", "1")
+        .env_remove("D360_ORG")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script` runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_first_plan_of_the_examples_fits_a_screen_on_a_terminal_unless_verbose() {
+    let work = Work::with_examples();
+    let quiet = on_a_terminal(&work, "plan manifests/ --org local");
+    assert!(quiet.contains("Plan: 41 to create"), "{quiet}");
+    assert!(
+        quiet.contains("will be created (17 fields)"),
+        "compact above 15 actions: {quiet}"
+    );
+    assert!(quiet.lines().count() < 120, "{} lines", quiet.lines().count());
+    let verbose = on_a_terminal(&work, "plan manifests/ --org local -v");
+    assert!(!verbose.contains("(17 fields)"), "-v shows every field");
+    assert!(verbose.lines().count() > 400, "{} lines", verbose.lines().count());
+}
