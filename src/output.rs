@@ -5,9 +5,21 @@
 //! or `--no-color` is given.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 static NO_COLOR: AtomicBool = AtomicBool::new(false);
+static VERBOSE: AtomicU8 = AtomicU8::new(0);
+
+/// Records `-v` (counted) for the rest of the process: detail a person asked for.
+pub(crate) fn set_verbosity(level: u8) {
+    VERBOSE.store(level, Ordering::Relaxed);
+}
+
+/// Whether `-v` was given: long output stays long.
+#[must_use]
+pub(crate) fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed) > 0
+}
 
 /// Turns colour off for the rest of the process.
 pub(crate) fn disable_color() {

@@ -11,8 +11,11 @@
 # D360_CACHE_DIR     keeps the downloaded archive and SHA256SUMS (default ~/.cache/d360):
 #                    cache this folder keyed on the version and the next run downloads
 #                    nothing; the checksum is checked on every run all the same
-# D360_DOWNLOAD_URL  where releases are downloaded from (default the project's GitHub
-#                    releases); the tag and file name are appended
+# D360_REPOSITORY    owner/name of the GitHub repository that publishes d360's releases: the
+#                    one place to set where d360 comes from (inside the d360 Action it
+#                    defaults to the Action's own repository)
+# D360_DOWNLOAD_URL  where releases are downloaded from instead (a mirror); the tag and file
+#                    name are appended
 set -euo pipefail
 
 : "${D360_VERSION:?set D360_VERSION to the release to install, e.g. 0.1.0}"
@@ -28,15 +31,33 @@ case "$(uname -s)-$(uname -m)" in
         ;;
 esac
 name="d360-$tag-$target"
-base="${D360_DOWNLOAD_URL:-https://github.com/OWNER/d360/releases/download}/$tag"
+repository="${D360_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}"
+if [ -z "${D360_DOWNLOAD_URL:-}" ] && [ -z "$repository" ]; then
+    echo "install-d360: set D360_REPOSITORY to owner/name of the GitHub repository that publishes d360 releases (or D360_DOWNLOAD_URL to a mirror)" >&2
+    exit 1
+fi
+base="${D360_DOWNLOAD_URL:-https://github.com/$repository/releases/download}/$tag"
 bin_dir="${D360_BIN_DIR:-$HOME/.local/bin}"
 cache="${D360_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/d360}/$tag"
 mkdir -p "$cache" "$bin_dir"
 
 for file in "$name.tar.gz" SHA256SUMS; do
     if [ ! -s "$cache/$file" ]; then
-        curl --fail --silent --show-error --location --retry 3 \
-            --output "$cache/$file.part" "$base/$file"
+        url="$base/$file"
+        status=0
+        code="$(curl --silent --show-error --location --retry 3 --write-out '%{http_code}' \
+            --output "$cache/$file.part" "$url")" || status=$?
+        # An HTTP answer other than 200 (000 for file:// and when no answer came).
+        if [ "$status" -ne 0 ] || { [ "$code" != 200 ] && [ "$code" != 000 ]; } || [ ! -s "$cache/$file.part" ]; then
+            rm -f "$cache/$file.part"
+            case "$code" in
+                404) why="HTTP 404: no such release or file; check D360_VERSION ($D360_VERSION) and D360_REPOSITORY" ;;
+                000) why="no answer (curl exit $status)" ;;
+                *) why="HTTP $code" ;;
+            esac
+            echo "install-d360: cannot download $url: $why" >&2
+            exit 1
+        fi
         mv "$cache/$file.part" "$cache/$file"
     fi
 done

@@ -1,7 +1,7 @@
 //! `d360 auth keygen`: a private key and self-signed certificate for the connected app, and the
 //! Setup steps to do with them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use secrecy::ExposeSecret;
@@ -68,6 +68,9 @@ pub(crate) fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError>
             source,
         }
     })?;
+    if let Some(warning) = unignored_in_git(&key_path) {
+        output::message(&warning);
+    }
     output::data(&format!(
         "Wrote {key} (private key, mode 0600: keep it out of git) and {crt} (certificate, valid {days} days).\n\n\
          Next, in Salesforce Setup:\n\
@@ -82,4 +85,37 @@ pub(crate) fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError>
         crt = certificate_path.display(),
     ));
     Ok(Outcome::Success)
+}
+
+/// A warning when `key` lies inside a git work tree and git would not ignore it (so a
+/// `git add .` would commit the private key). No git, or not a work tree: nothing to say.
+fn unignored_in_git(key: &Path) -> Option<String> {
+    let folder = key
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = key.file_name()?;
+    let git = |arguments: &[&std::ffi::OsStr]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(folder)
+            .args(arguments)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+    };
+    let inside = git(&["rev-parse".as_ref(), "--is-inside-work-tree".as_ref()])?;
+    if !inside.status.success() || String::from_utf8_lossy(&inside.stdout).trim() != "true" {
+        return None;
+    }
+    // `check-ignore` exits 0 when ignored, 1 when not, 128 on an error.
+    let ignored = git(&["check-ignore".as_ref(), "-q".as_ref(), file])?;
+    (ignored.status.code() == Some(1)).then(|| {
+        format!(
+            "warning: {} is inside a git work tree and not ignored: a `git add` would commit the private key; add `{}/` to .gitignore (`d360 init` does), or write keys outside the repository with --out",
+            key.display(),
+            folder.display()
+        )
+    })
 }

@@ -50,6 +50,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         allow_empty: true,
         delete_limit: args.max_delete_fraction,
         allow_mass_delete: args.allow_mass_delete,
+        destroy: true,
         // Deletes write nothing to check.
         check: false,
         fingerprint_key_created: false,

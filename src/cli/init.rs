@@ -1,6 +1,6 @@
 //! `d360 init [DIR]`: a starter project: `d360.yaml` (the `local` org needs none; a real org
-//! commented out), `manifests/` with one example connection, and `.d360/` in `.gitignore`.
-//! Never overwrites a file.
+//! commented out), `manifests/` with one example connection, and `.d360/` and `keys/` in
+//! `.gitignore`. Safe to re-run: never overwrites a file, says what it kept, exits 0.
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,8 @@ pub(crate) struct Args {
 }
 
 const CONFIG: &str = r"# d360 configuration. The built-in `local` org (the default) needs nothing here.
-# For a real org, uncomment and fill in (see README: Configuration and Setting up a real org).
+# For a real org, uncomment and fill in: docs/src/real-org.md (Connect a real org) walks
+# through `d360 auth keygen`, the connected app and `d360 org check --org prod`.
 orgs: {}
 #  prod:
 #    instanceUrl: https://acme.my.salesforce.com
@@ -42,6 +43,18 @@ spec:
     user: { fromEnv: RDS_USER }
     password: { fromEnv: RDS_PASSWORD }
 ";
+
+/// The folders `.gitignore` must exclude, and why.
+const IGNORED: [(&str, &str); 2] = [
+    (".d360", "the local org, state files and the state's fingerprint key"),
+    ("keys", "private keys (`d360 auth keygen --out keys`)"),
+];
+
+/// Whether a `.gitignore` line ignores the top-level `folder`.
+fn ignores(line: &str, folder: &str) -> bool {
+    let line = line.trim().trim_start_matches('/').trim_end_matches('/');
+    line == folder
+}
 
 /// Writes `text` to `path` unless it exists; says which.
 fn create(path: &Path, text: &str) -> Result<bool, CliError> {
@@ -78,26 +91,35 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
             });
         }
     };
-    let ignored = existing
-        .lines()
-        .any(|line| matches!(line.trim(), ".d360" | ".d360/" | "/.d360/"));
-    if !ignored {
+    let missing: Vec<&(&str, &str)> = IGNORED
+        .iter()
+        .filter(|(folder, _)| !existing.lines().any(|line| ignores(line, folder)))
+        .collect();
+    if missing.is_empty() {
+        output::message(&format!(
+            "kept {} (it already ignores .d360/ and keys/)",
+            gitignore.display()
+        ));
+    } else {
         let mut text = existing;
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
-        text.push_str("# d360: the local org, state files and the state's fingerprint key\n.d360/\n");
+        for (folder, why) in &missing {
+            text.push_str(&format!("# d360: {why}\n{folder}/\n"));
+        }
         crate::state::write_atomic(&gitignore, text.as_bytes(), false).map_err(|source| CliError::Write {
             path: gitignore.display().to_string(),
             source,
         })?;
-        output::message(&format!("added .d360/ to {}", gitignore.display()));
+        let folders: Vec<String> = missing.iter().map(|(folder, _)| format!("{folder}/")).collect();
+        output::message(&format!("added {} to {}", folders.join(" and "), gitignore.display()));
     }
     if !config && !example {
-        return Err(CliError::Usage(format!(
-            "{} already holds a d360 project (d360.yaml and manifests/); nothing written",
+        output::message(&format!(
+            "{} already holds a d360 project: nothing overwritten",
             dir.display()
-        )));
+        ));
     }
     output::message(
         "Next: export RDS_USER=demo RDS_PASSWORD=demo, then `d360 plan` (against the built-in `local` org) and `d360 apply`.",

@@ -55,3 +55,44 @@ pub(crate) fn failure_summary(loaded: &Loaded) -> String {
         if loaded.files == 1 { "" } else { "s" },
     )
 }
+
+/// `file:line:col: severity: message (at `path`; help: ...)`.
+pub(crate) fn short_line(d: &crate::manifest::Diagnostic) -> String {
+    let severity = match d.severity {
+        crate::manifest::Severity::Error => "error",
+        crate::manifest::Severity::Warning => "warning",
+    };
+    let mut line = format!(
+        "{}:{}:{}: {severity}: {}",
+        d.file.display(),
+        d.pos.line,
+        d.pos.column,
+        d.message.replace('\n', " ")
+    );
+    if !d.path.is_empty() {
+        line.push_str(&format!(" (at `{}`)", d.path));
+    }
+    if let Some(help) = &d.help {
+        line.push_str(&format!("; help: {}", help.replace('\n', " ")));
+    }
+    line
+}
+
+/// At most this many problems are named in [`failure_detail`].
+const NAMED: usize = 20;
+
+/// The summary followed by each problem, `file:line:col: severity: message`, on one line
+/// (for `watch`'s `/status` and run log, where the diagnostics printed above are not seen).
+#[must_use]
+pub(crate) fn failure_detail(loaded: &Loaded) -> String {
+    let items = &loaded.diagnostics.items;
+    let mut text = failure_summary(loaded);
+    for diagnostic in items.iter().take(NAMED) {
+        text.push_str("; ");
+        text.push_str(&short_line(diagnostic));
+    }
+    if items.len() > NAMED {
+        text.push_str(&format!("; and {} more", items.len() - NAMED));
+    }
+    text
+}

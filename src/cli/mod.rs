@@ -18,12 +18,15 @@ mod org;
 mod plan;
 mod planning;
 mod progress;
+mod reference;
 mod render;
 mod schema;
 mod session;
 mod show;
 mod state;
+mod usage;
 mod validate;
+mod version;
 mod watch;
 
 use std::path::PathBuf;
@@ -123,6 +126,11 @@ pub(crate) enum Command {
     Completions(completions::Args),
     /// Print the manual page, or write one page per command with `--out DIR`.
     Man(man::Args),
+    /// Print d360's version (`--format json` for scripts).
+    Version(version::Args),
+    /// Write the book's generated references (commands, manifest fields); for maintainers.
+    #[command(hide = true)]
+    Reference(reference::Args),
 }
 
 /// How a command ended; the process exit code follows from it alone.
@@ -193,6 +201,7 @@ pub(crate) fn init_tracing(global: &GlobalArgs) {
     if global.no_color {
         output::disable_color();
     }
+    output::set_verbosity(global.verbose);
     let default = match global.verbose {
         0 => "warn",
         1 => "warn,d360=info",
@@ -210,12 +219,14 @@ pub(crate) fn init_tracing(global: &GlobalArgs) {
     };
 }
 
-/// The whole program: parse the command line, set up logging, run the command, and map its
-/// outcome to the process exit code.
+/// The whole program: parse the command line (a refused one exits 1, see [`usage`]), set up
+/// logging, run the command, and map its outcome to the process exit code.
 #[must_use]
 pub fn main() -> std::process::ExitCode {
-    use clap::Parser;
-    let cli = Cli::parse();
+    let cli = match usage::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(outcome) => return std::process::ExitCode::from(outcome.code()),
+    };
     init_tracing(&cli.global);
     std::process::ExitCode::from(run(cli).code())
 }
@@ -264,6 +275,8 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Watch(args) => watch::run(args, &global).await,
             Command::Completions(args) => Ok(completions::run(&args)),
             Command::Man(args) => man::run(&args),
+            Command::Version(args) => version::run(&args),
+            Command::Reference(args) => reference::run(&args),
         }
     });
     match result {

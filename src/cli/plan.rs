@@ -38,7 +38,7 @@ pub(crate) struct Args {
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub(crate) struct Layout {
     /// One line per resource with a count of changed fields (automatic on a terminal above
-    /// 50 resources). Text only: JSON and markdown are unchanged.
+    /// 15 resources, unless `-v`). Text only: JSON and markdown are unchanged.
     #[arg(long, overrides_with = "no_compact")]
     pub(crate) compact: bool,
     /// Every changed field, however long the plan.
@@ -50,7 +50,11 @@ impl Layout {
     /// Whether a plan of `actions` actions is shown compact.
     #[must_use]
     pub(crate) fn compact(self, actions: usize) -> bool {
-        self.compact || (!self.no_compact && actions > plan::render_text::COMPACT_ABOVE && output::stdout_is_terminal())
+        self.compact
+            || (!self.no_compact
+                && !output::verbose()
+                && actions > plan::render_text::COMPACT_ABOVE
+                && output::stdout_is_terminal())
     }
 }
 

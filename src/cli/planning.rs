@@ -135,6 +135,7 @@ impl Selection {
             delete_limit: self.max_delete_fraction,
             allow_mass_delete: self.allow_mass_delete,
             fingerprint_key_created: false,
+            destroy: false,
         })
     }
 }

@@ -17,7 +17,7 @@ pub(crate) struct Args {
 }
 
 /// Every schema file: the manifests', then the drift report's.
-fn all() -> Result<Vec<(&'static str, serde_json::Value)>, serde_json::Error> {
+pub(super) fn all() -> Result<Vec<(&'static str, serde_json::Value)>, serde_json::Error> {
     let mut all = schema::all()?;
     all.push((
         "drift-report.json",

@@ -109,7 +109,7 @@ async fn open_local(
         };
         output::message(&format!(
             "Using the built-in `local` org: an emulator of the Data 360 API that d360 runs in-process, not Salesforce. \
-             Its objects live in `{}`, d360's state in {state_place}. For a real org, pass --org NAME (see README: Configuration).",
+             Its objects live in `{}`, d360's state in {state_place}. For a real org, pass --org NAME (see docs/src/real-org.md).",
             data_dir.display()
         ));
     }

@@ -24,28 +24,6 @@ pub(crate) enum Format {
     Short,
 }
 
-/// `file:line:col: severity: message (at `path`; help: ...)`.
-fn short_line(d: &crate::manifest::Diagnostic) -> String {
-    let severity = match d.severity {
-        crate::manifest::Severity::Error => "error",
-        crate::manifest::Severity::Warning => "warning",
-    };
-    let mut line = format!(
-        "{}:{}:{}: {severity}: {}",
-        d.file.display(),
-        d.pos.line,
-        d.pos.column,
-        d.message.replace('\n', " ")
-    );
-    if !d.path.is_empty() {
-        line.push_str(&format!(" (at `{}`)", d.path));
-    }
-    if let Some(help) = &d.help {
-        line.push_str(&format!("; help: {}", help.replace('\n', " ")));
-    }
-    line
-}
-
 pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
     let loaded = manifests::load_quiet(&args.paths)?;
     let valid = !loaded.diagnostics.has_errors();
@@ -59,7 +37,12 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
             }
         }
         Format::Short => {
-            let lines: Vec<String> = loaded.diagnostics.items.iter().map(short_line).collect();
+            let lines: Vec<String> = loaded
+                .diagnostics
+                .items
+                .iter()
+                .map(super::manifests::short_line)
+                .collect();
             if !lines.is_empty() {
                 output::data(&lines.join("\n"));
             }

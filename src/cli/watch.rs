@@ -242,7 +242,11 @@ fn describe(error: &CliError) -> String {
 /// fresh one otherwise. The `local` org's in-process emulator is started for each run only,
 /// so other commands on it are not kept waiting between runs.
 async fn attempt(context: &Context) -> Result<Run, CliError> {
-    let loaded = manifests::load(&context.paths)?;
+    let loaded = manifests::load_quiet(&context.paths)?;
+    manifests::print_diagnostics(&loaded);
+    if loaded.diagnostics.has_errors() {
+        return Err(CliError::Reported(manifests::failure_detail(&loaded)));
+    }
     planning::refuse_empty(&context.paths, &loaded, &context.options)?;
     let mut kept = context.session.lock().await;
     let session = if let Some(session) = kept.take() {

@@ -32,10 +32,12 @@ pub(crate) enum ConfigError {
         column: usize,
         message: String,
     },
-    #[error("org `{name}` is not defined{}", if .known.is_empty() { " (no d360.yaml found; use `--org local`, `--org env`, or write d360.yaml)".to_owned() } else { format!("; orgs in {}: {}", .file, .known.join(", ")) })]
+    #[error("org `{name}` is not defined{}", unknown_org_detail(.file, *.found, .known))]
     UnknownOrg {
         name: String,
         file: String,
+        /// Whether the configuration file exists.
+        found: bool,
         known: Vec<String>,
     },
     #[error("org `{org}`: {message}")]
@@ -182,8 +184,25 @@ pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<Or
         other => Err(ConfigError::UnknownOrg {
             name: other.to_owned(),
             file: path.display().to_string(),
+            found: config.is_some(),
             known: config.map(|c| c.orgs.keys().cloned().collect()).unwrap_or_default(),
         }),
+    }
+}
+
+/// What follows "org `X` is not defined": which file was read and the profiles it has.
+fn unknown_org_detail(file: &str, found: bool, known: &[String]) -> String {
+    if !found {
+        format!(" (no {file} found; use `--org local`, `--org env`, or write {file}: see docs/src/real-org.md)")
+    } else if known.is_empty() {
+        format!(
+            " in {file}: it has no org profile under `orgs:` (add one: see docs/src/real-org.md), and `local` and `env` are built in"
+        )
+    } else {
+        format!(
+            " in {file}: its profiles are {}, and `local` and `env` are built in",
+            known.join(", ")
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //! carry on with a best-effort value, so one run reports everything.
 
 use crate::model::SmallMap;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -56,6 +56,9 @@ impl Item {
 pub(crate) struct Sink {
     pub(crate) diagnostics: Diagnostics,
     seen: HashSet<(std::path::PathBuf, usize, String)>,
+    /// For a problem every item of a set shares (an unset variable in the template): the
+    /// index of its one diagnostic and how many resources met it.
+    shared: HashMap<(std::path::PathBuf, usize, String), (usize, usize)>,
 }
 
 impl Sink {
@@ -68,6 +71,35 @@ impl Sink {
         if self.seen.insert(key) {
             self.diagnostics.push(diagnostic);
         }
+    }
+
+    /// Records a problem that each resource of a set meets at the same place: one diagnostic,
+    /// which [`Sink::finish`] says how many resources need fixed.
+    pub(crate) fn push_shared(&mut self, diagnostic: Diagnostic) {
+        let key = (
+            diagnostic.file.clone(),
+            diagnostic.pos.offset,
+            diagnostic.message.clone(),
+        );
+        if let Some((_, count)) = self.shared.get_mut(&key) {
+            *count += 1;
+            return;
+        }
+        self.seen.insert(key.clone());
+        self.shared.insert(key, (self.diagnostics.items.len(), 1));
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// The diagnostics, each shared one saying how many resources need it.
+    pub(crate) fn finish(mut self) -> Diagnostics {
+        for (index, count) in self.shared.into_values() {
+            if count > 1
+                && let Some(diagnostic) = self.diagnostics.items.get_mut(index)
+            {
+                diagnostic.message.push_str(&format!(" ({count} resources need it)"));
+            }
+        }
+        self.diagnostics
     }
 }
 
@@ -225,8 +257,13 @@ impl Checker<'_> {
                         (format!("{variable}: {reason}"), help)
                     }
                 };
-                let once_for_all_items =
-                    item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. });
+                // An environment variable is the same for every item: one error for the set,
+                // with the number of resources that need it.
+                let environment =
+                    matches!(&error.problem, Problem::Unresolved { variable, .. } if variable.starts_with("${env:"));
+                let once_for_all_items = item.is_some()
+                    && (environment
+                        || item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. }));
                 let suffix = if once_for_all_items {
                     String::new()
                 } else {
@@ -238,7 +275,11 @@ impl Checker<'_> {
                 if let Some(help) = help {
                     diagnostic = diagnostic.with_help(help);
                 }
-                self.push(diagnostic);
+                if once_for_all_items && environment {
+                    self.sink.push_shared(diagnostic);
+                } else {
+                    self.push(diagnostic);
+                }
                 raw.to_owned()
             }
         }

@@ -121,7 +121,7 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     check_references(&resources, &mut sink);
     resources.sort_by(|a, b| (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name())));
     resources.shrink_to_fit();
-    let mut diagnostics = sink.diagnostics;
+    let mut diagnostics = sink.finish();
     diagnostics.sort();
     Ok(Loaded {
         resources,

@@ -39,6 +39,8 @@ pub(crate) struct Options {
     /// Not a flag: this command created the state's fingerprint key (it was missing), so the
     /// fingerprints recorded in state cannot be compared.
     pub(crate) fingerprint_key_created: bool,
+    /// The plan is `d360 destroy`'s: its deletes are asked for, not pruned.
+    pub(crate) destroy: bool,
 }
 
 /// A resource as the user names it: `Kind/name`, or a bare name (any kind with that name,
@@ -589,7 +591,11 @@ impl Builder<'_> {
                         ActionKind::Delete,
                         object.id.clone(),
                         object.resource.listing().scope,
-                        "no manifest declares it (--prune)",
+                        if inputs.options.destroy {
+                            "d360 destroy deletes what d360 manages"
+                        } else {
+                            "no manifest declares it (--prune)"
+                        },
                     ));
                 }
                 Some(object) => no_longer_declared.push(LiveRef {
@@ -688,6 +694,7 @@ impl Builder<'_> {
             action.reasons.shrink_to_fit();
         }
         let api = ApiBudget::estimate(&self.actions, inputs.reads, inputs.check_requests, inputs.usage);
+        let errors = group_missing_secrets(self.errors);
         Plan {
             format_version: FORMAT_VERSION,
             org: inputs.org.to_owned(),
@@ -700,7 +707,7 @@ impl Builder<'_> {
             not_compared: self.not_compared,
             not_kept: self.not_kept,
             warnings: self.warnings,
-            errors: self.errors,
+            errors,
             prune: inputs.options.prune,
             state_lineage: inputs.state.lineage.clone(),
             state_serial: inputs.state.serial,
@@ -812,4 +819,45 @@ pub(crate) fn wanted_checks(plan: &Plan) -> Vec<&Action> {
             _ => false,
         })
         .collect()
+}
+
+/// Missing credentials that several resources share (same action, same problems) become one
+/// error with the count; a problem of one resource stays as it is. Order: first seen.
+fn group_missing_secrets(errors: Vec<PlanError>) -> Vec<PlanError> {
+    let mut grouped: Vec<PlanError> = Vec::with_capacity(errors.len());
+    for error in errors {
+        let PlanError::SecretsUnavailable { key, action, problems } = error else {
+            grouped.push(error);
+            continue;
+        };
+        let same = grouped.iter_mut().find(|kept| match kept {
+            PlanError::SecretsUnavailable {
+                action: a, problems: p, ..
+            }
+            | PlanError::SecretsUnavailableMany {
+                action: a, problems: p, ..
+            } => *a == action && *p == problems,
+            _ => false,
+        });
+        match same {
+            Some(kept @ PlanError::SecretsUnavailable { .. }) => {
+                if let PlanError::SecretsUnavailable {
+                    key: first,
+                    action,
+                    problems,
+                } = kept.clone()
+                {
+                    *kept = PlanError::SecretsUnavailableMany {
+                        first,
+                        count: 2,
+                        action,
+                        problems,
+                    };
+                }
+            }
+            Some(PlanError::SecretsUnavailableMany { count, .. }) => *count += 1,
+            _ => grouped.push(PlanError::SecretsUnavailable { key, action, problems }),
+        }
+    }
+    grouped
 }

@@ -28,6 +28,15 @@ pub(crate) enum PlanError {
         action: &'static str,
         problems: Vec<String>,
     },
+    /// The same credentials missing for many resources (a set reading one variable): one
+    /// error with the count, rather than one per resource.
+    #[error("{count} resources need it: cannot {action} {first} and {} more: {}", .count - 1, .problems.join("; "))]
+    SecretsUnavailableMany {
+        first: ResourceKey,
+        count: usize,
+        action: &'static str,
+        problems: Vec<String>,
+    },
     #[error(
         "{key}: lifecycle.preventDestroy forbids replacing it ({reason}); remove preventDestroy or revert the change"
     )]

@@ -136,8 +136,21 @@ fn symbol(kind: ActionKind, paint: Paint) -> String {
     }
 }
 
-/// Above this many actions, a plan on a terminal is shown compact unless asked otherwise.
-pub(crate) const COMPACT_ABOVE: usize = 50;
+/// Each distinct line once, in first-seen order, with how often it came.
+fn distinct(lines: &[String]) -> Vec<(&str, usize)> {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for line in lines {
+        match seen.iter_mut().find(|(kept, _)| *kept == line.as_str()) {
+            Some((_, count)) => *count += 1,
+            None => seen.push((line.as_str(), 1)),
+        }
+    }
+    seen
+}
+
+/// Above this many actions, a plan on a terminal is shown compact unless asked otherwise
+/// (`--no-compact`, `-v`): a first apply of the examples (41 actions) fits one screen.
+pub(crate) const COMPACT_ABOVE: usize = 15;
 
 /// `(3 fields)`, `(1 field)`, or nothing.
 fn field_count(count: usize) -> String {
@@ -260,8 +273,13 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
             object.describe()
         ));
     }
-    for warning in &plan.warnings {
-        out.push_str(&format!("{} {warning}\n", paint.yellow("warning:")));
+    for (warning, count) in distinct(&plan.warnings) {
+        let times = if count > 1 {
+            format!(" ({count} times)")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("{} {warning}{times}\n", paint.yellow("warning:")));
     }
     for error in &plan.errors {
         out.push_str(&format!("{} {error}\n", paint.red("error:")));
@@ -283,4 +301,15 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct;
+
+    #[test]
+    fn repeated_lines_are_shown_once_with_a_count_in_first_seen_order() {
+        let lines: Vec<String> = ["b", "a", "b", "b"].iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(distinct(&lines), [("b", 3), ("a", 1)]);
+    }
 }

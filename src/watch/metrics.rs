@@ -274,12 +274,54 @@ impl Metrics {
         }
     }
 
-    /// The exposition text (OpenMetrics, which Prometheus reads).
+    /// The exposition in the OpenMetrics text format (1.0.0).
     pub(crate) fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
     }
+
+    /// The exposition in the Prometheus text format (0.0.4), which every scraper and
+    /// `promtool` read.
+    pub(crate) fn encode_prometheus(&self) -> Result<String, std::fmt::Error> {
+        self.encode().map(|text| to_prometheus_text(&text))
+    }
+}
+
+/// OpenMetrics text into the Prometheus text format 0.0.4: a counter family is named after
+/// its `_total` sample (a 0.0.4 reader matches samples to the `# TYPE` name exactly), its
+/// `_created` samples and the `# UNIT` lines (no 0.0.4 equivalent) go, and so does `# EOF`.
+fn to_prometheus_text(openmetrics: &str) -> String {
+    let counters: std::collections::BTreeSet<&str> = openmetrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.strip_suffix(" counter"))
+        .collect();
+    let mut text = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ").or_else(|| line.strip_prefix("# HELP ")) {
+            let keyword = &line[..7];
+            let (family, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            if counters.contains(family) {
+                text.push_str(&format!("{keyword}{family}_total {tail}\n"));
+                continue;
+            }
+        } else {
+            let name = line.split(['{', ' ']).next().unwrap_or_default();
+            let created = name
+                .strip_suffix("_created")
+                .is_some_and(|family| counters.contains(family));
+            if created {
+                continue;
+            }
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 fn org_labels(org: &str) -> OrgLabels {
@@ -297,6 +339,17 @@ fn drift_labels(org: &str, kind: Kind, status: &str) -> DriftLabels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_are_renamed_for_the_prometheus_text_format() {
+        let openmetrics = "# HELP runs Runs.\n# TYPE runs counter\nruns_total{org=\"a\"} 2\nruns_created{org=\"a\"} 1.5\n\
+                           # HELP up Up.\n# TYPE up gauge\n# UNIT up seconds\nup 1\n# EOF\n";
+        assert_eq!(
+            to_prometheus_text(openmetrics),
+            "# HELP runs_total Runs.\n# TYPE runs_total counter\nruns_total{org=\"a\"} 2\n\
+             # HELP up Up.\n# TYPE up gauge\nup 1\n"
+        );
+    }
 
     #[test]
     fn every_drift_status_has_a_label_of_the_six() {

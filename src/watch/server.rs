@@ -1,5 +1,5 @@
-//! The HTTP endpoints of `d360 watch` (axum): `/metrics` (the registry as OpenMetrics text,
-//! which Prometheus reads), `/healthz` (200 while the process serves), `/readyz` (200 when
+//! The HTTP endpoints of `d360 watch` (axum): `/metrics` (the registry in the Prometheus text
+//! format 0.0.4, or OpenMetrics when the `Accept` header asks for it), `/healthz` (200 while the process serves), `/readyz` (200 when
 //! every org's last run finished within three intervals, else 503 naming the orgs) and
 //! `/status` (every org's last run as JSON).
 
@@ -8,14 +8,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::Shared;
 
 /// The OpenMetrics text format, as `prometheus-client` writes it.
-const METRICS_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+const OPENMETRICS_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The Prometheus text format, what a reader gets unless it asks for OpenMetrics.
+const PROMETHEUS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -26,11 +28,37 @@ fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
-    match shared.metrics.encode() {
-        Ok(text) => ([(header::CONTENT_TYPE, METRICS_TYPE)], text).into_response(),
+async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let encoded = if wants_openmetrics(&headers) {
+        shared.metrics.encode().map(|text| (OPENMETRICS_TYPE, text))
+    } else {
+        shared.metrics.encode_prometheus().map(|text| (PROMETHEUS_TYPE, text))
+    };
+    match encoded {
+        Ok((content_type, text)) => ([(header::CONTENT_TYPE, content_type)], text).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "cannot encode the metrics\n").into_response(),
     }
+}
+
+/// Whether the `Accept` header names OpenMetrics with a non-zero quality (Prometheus asks
+/// for it first when its scrape config allows it).
+fn wants_openmetrics(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|parameter| {
+                parameter
+                    .strip_prefix("q=")
+                    .and_then(|quality| quality.parse::<f64>().ok())
+                    .is_some_and(|quality| quality <= 0.0)
+            });
+            media.eq_ignore_ascii_case("application/openmetrics-text") && !refused
+        })
 }
 
 async fn healthz() -> &'static str {

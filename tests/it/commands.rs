@@ -16,7 +16,7 @@ fn completions_and_man_pages_are_generated() {
             "{shell}: {script:?}"
         );
     }
-    expect(bin().args(["completions", "tcsh"]), 2);
+    expect(bin().args(["completions", "tcsh"]), 1);
     let page = expect(bin().arg("man"), 0);
     assert!(
         page.stdout.starts_with(".ie") && page.stdout.contains(".TH d360 1"),
@@ -67,9 +67,18 @@ fn init_writes_a_starter_that_validates_and_never_overwrites() {
     let valid = expect(bin().current_dir(work.path()).arg("validate"), 0);
     assert!(valid.stdout.contains("valid:"), "{valid:?}");
     work.write("d360.yaml", "orgs: {}\n# mine\n");
-    expect(bin().current_dir(work.path()).arg("init"), 1);
+    // Safe to re-run: exit 0, nothing overwritten, and it says what it kept.
+    let again = expect(bin().current_dir(work.path()).arg("init"), 0);
+    assert!(again.stderr.contains("kept ./d360.yaml (it exists)"), "{again:?}");
+    assert!(
+        again
+            .stderr
+            .contains("already holds a d360 project: nothing overwritten"),
+        "{again:?}"
+    );
     assert_eq!(work.read("d360.yaml"), "orgs: {}\n# mine\n");
     assert_eq!(work.read(".gitignore").matches(".d360/").count(), 1);
+    assert_eq!(work.read(".gitignore").matches("\nkeys/\n").count(), 1);
     let planned = expect(
         secrets(bin().current_dir(work.path()).args(["plan", "--org", "local"])),
         0,

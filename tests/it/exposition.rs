@@ -1,6 +1,8 @@
-//! Reading `d360 watch`'s endpoints in tests: a plain HTTP GET on loopback, and a strict
-//! parser of the Prometheus / OpenMetrics text exposition (families declared before their
-//! samples, valid names, labels and numbers, no series twice, consistent histograms, `# EOF`).
+//! Reading `d360 watch`'s endpoints in tests: a plain HTTP GET on loopback, and strict parsers
+//! of the OpenMetrics text exposition and of the Prometheus text format 0.0.4 (families
+//! declared before their samples, valid names, labels and numbers, no series twice, consistent
+//! histograms; OpenMetrics ends with `# EOF`, and 0.0.4 has none, no `# UNIT`, and names a
+//! counter family after its sample).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -8,12 +10,18 @@ use std::time::Duration;
 
 /// A plain HTTP/1.1 `GET` on loopback.
 pub(crate) fn get(base: &str, path: &str) -> (u16, String) {
+    let (status, _, body) = get_with(base, path, "");
+    (status, body)
+}
+
+/// A `GET` with extra header lines (each ending in `\r\n`): status, headers, body.
+pub(crate) fn get_with(base: &str, path: &str, headers: &str) -> (u16, String, String) {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).expect("connect to watch");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n"
     )
     .expect("send");
     let mut answer = String::new();
@@ -29,7 +37,15 @@ pub(crate) fn get(base: &str, path: &str) -> (u16, String) {
     } else {
         body.to_owned()
     };
-    (status, body)
+    (status, head.to_owned(), body)
+}
+
+/// Which text exposition format a parse holds the text to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    OpenMetrics,
+    /// The Prometheus text format 0.0.4.
+    Prometheus,
 }
 
 fn unchunk(mut body: &str) -> String {
@@ -117,8 +133,9 @@ fn parse_labels(text: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The sample names a family of `kind` may have.
-fn sample_names(family: &str, kind: &str) -> Vec<String> {
+fn sample_names(family: &str, kind: &str, format: Format) -> Vec<String> {
     match kind {
+        "counter" if format == Format::Prometheus => vec![family.to_owned()],
         "counter" => vec![format!("{family}_total"), format!("{family}_created")],
         "histogram" => ["_bucket", "_sum", "_count", "_created"]
             .iter()
@@ -133,6 +150,34 @@ impl Exposition {
     /// numbers, no series twice, cumulative histogram buckets ending in `+Inf` equal to the
     /// count, and the text ends with `# EOF`.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        Self::parse_as(text, Format::OpenMetrics)
+    }
+
+    /// Parses as strictly in the Prometheus text format 0.0.4: the same rules, except that
+    /// there is no `# EOF` (nor `# UNIT`), a counter's samples carry its family's own name, the
+    /// types are 0.0.4's (`untyped` rather than `unknown`; no `info`, `stateset`...), and the
+    /// text ends with a newline.
+    pub(crate) fn parse_prometheus(text: &str) -> Result<Self, String> {
+        if !text.ends_with('\n') {
+            return Err("the text does not end with a newline".into());
+        }
+        Self::parse_as(text, Format::Prometheus)
+    }
+
+    fn parse_as(text: &str, format: Format) -> Result<Self, String> {
+        let types: &[&str] = match format {
+            Format::OpenMetrics => &[
+                "counter",
+                "gauge",
+                "histogram",
+                "summary",
+                "unknown",
+                "info",
+                "stateset",
+                "gaugehistogram",
+            ],
+            Format::Prometheus => &["counter", "gauge", "histogram", "summary", "untyped"],
+        };
         let mut families: BTreeMap<String, String> = BTreeMap::new();
         let mut samples = Vec::new();
         let mut current: Option<(String, String)> = None;
@@ -144,6 +189,9 @@ impl Exposition {
                 return Err(at("text after `# EOF`".into()));
             }
             if line == "# EOF" {
+                if format == Format::Prometheus {
+                    return Err(at("`# EOF` is OpenMetrics, not the Prometheus text format".into()));
+                }
                 ended = true;
                 continue;
             }
@@ -157,18 +205,7 @@ impl Exposition {
                 match keyword {
                     "TYPE" => {
                         let kind = words.next().ok_or_else(|| at("no type".into()))?;
-                        if ![
-                            "counter",
-                            "gauge",
-                            "histogram",
-                            "summary",
-                            "unknown",
-                            "info",
-                            "stateset",
-                            "gaugehistogram",
-                        ]
-                        .contains(&kind)
-                        {
+                        if !types.contains(&kind) {
                             return Err(at(format!("unknown type `{kind}`")));
                         }
                         if families.insert(family.to_owned(), kind.to_owned()).is_some() {
@@ -176,7 +213,8 @@ impl Exposition {
                         }
                         current = Some((family.to_owned(), kind.to_owned()));
                     }
-                    "HELP" | "UNIT" => {}
+                    "HELP" => {}
+                    "UNIT" if format == Format::OpenMetrics => {}
                     other => return Err(at(format!("unknown comment `{other}`"))),
                 }
                 continue;
@@ -199,7 +237,7 @@ impl Exposition {
             let (family, kind) = current
                 .as_ref()
                 .ok_or_else(|| at("a sample before any `# TYPE`".into()))?;
-            if !sample_names(family, kind).iter().any(|allowed| allowed == name) {
+            if !sample_names(family, kind, format).iter().any(|allowed| allowed == name) {
                 return Err(at(format!("`{name}` does not belong to the {kind} `{family}`")));
             }
             if !seen.insert(format!("{name}{labels:?}")) {
@@ -211,7 +249,7 @@ impl Exposition {
                 value,
             });
         }
-        if !ended {
+        if !ended && format == Format::OpenMetrics {
             return Err("the text does not end with `# EOF`".into());
         }
         let exposition = Self {
@@ -306,5 +344,21 @@ fn the_strict_parser_refuses_broken_expositions() {
         "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n# EOF\n",
     ] {
         assert!(Exposition::parse(bad).is_err(), "accepted: {bad}");
+    }
+}
+
+#[test]
+fn the_prometheus_parser_refuses_openmetrics_spellings() {
+    let good = "# HELP a_total Runs.\n# TYPE a_total counter\na_total{org=\"x\"} 1\n";
+    assert!(Exposition::parse_prometheus(good).is_ok());
+    for bad in [
+        // The OpenMetrics counter naming: a 0.0.4 reader sees a family without samples.
+        "# TYPE a counter\na_total{org=\"x\"} 1\n",
+        "# TYPE a_total counter\na_total 1\n# EOF\n",
+        "# TYPE a gauge\n# UNIT a seconds\na 1\n",
+        "# TYPE a unknown\na 1\n",
+        "# TYPE a gauge\na 1",
+    ] {
+        assert!(Exposition::parse_prometheus(bad).is_err(), "accepted: {bad}");
     }
 }

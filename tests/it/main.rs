@@ -9,6 +9,7 @@
 
 mod apply;
 mod bad_input;
+mod book;
 mod budget;
 mod chaos;
 mod checks;
@@ -18,6 +19,7 @@ mod drift;
 mod emulator;
 mod errors;
 mod exposition;
+mod first_steps;
 mod fleet;
 mod hostile;
 mod import;
@@ -34,5 +36,6 @@ mod postgres;
 mod support;
 mod surprises;
 mod unreported;
+mod usage;
 mod watch;
 mod watch_examples;

@@ -11,21 +11,22 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::exposition::{Exposition, get};
+use super::exposition::{Exposition, get, get_with};
 use super::fleet::write_connection;
 use super::postgres::Cluster;
 use super::support::{EmulatorProcess, Work, expect, run};
 
-/// The metric names the README's metrics table lists (its rows start with `` | `d360_``).
+/// The metric names the metrics table of the book's watch chapter lists (rows start with `` | `d360_``).
 fn readme_table() -> std::collections::BTreeSet<String> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/watch.md"))
+        .expect("the book's watch chapter");
     let names: std::collections::BTreeSet<String> = readme
         .lines()
         .filter_map(|line| line.strip_prefix("| `d360_"))
         .filter_map(|rest| rest.split('`').next())
         .map(|name| format!("d360_{name}"))
         .collect();
-    assert_eq!(names.len(), 9, "the README's metrics table: {names:?}");
+    assert_eq!(names.len(), 9, "the metrics table of docs/src/watch.md: {names:?}");
     names
 }
 
@@ -82,9 +83,13 @@ impl Watcher {
         get(&self.url, path)
     }
 
-    /// `/metrics`, parsed strictly.
+    /// `/metrics` as OpenMetrics (what Prometheus asks for), parsed strictly.
     pub(crate) fn metrics(&self) -> Exposition {
-        let (status, body) = self.get("/metrics");
+        let (status, _, body) = get_with(
+            &self.url,
+            "/metrics",
+            "Accept: application/openmetrics-text; version=1.0.0\r\n",
+        );
         assert_eq!(status, 200, "{body}");
         Exposition::parse(&body).unwrap_or_else(|error| panic!("/metrics does not parse: {error}\n{body}"))
     }
@@ -498,4 +503,83 @@ pub(crate) fn live_metrics() -> Exposition {
     watcher.wait_for("a first successful run", Duration::from_secs(20), |m| {
         runs(m, "env", "success") >= 1.0
     })
+}
+
+/// Content negotiation: the Prometheus text format 0.0.4 unless the reader asks for
+/// OpenMetrics; each parses strictly and holds the same samples.
+#[test]
+fn metrics_speak_the_format_the_reader_asks_for() {
+    let (emulator, work) = applied_org();
+    let watcher = watch(&work, &emulator, &[]);
+    let openmetrics = watcher.wait_for("a first successful run", Duration::from_secs(20), |m| {
+        runs(m, "env", "success") >= 1.0
+    });
+    for accept in [
+        "",
+        "Accept: text/plain\r\n",
+        "Accept: application/openmetrics-text;q=0, text/plain\r\n",
+    ] {
+        let (status, head, body) = get_with(&watcher.url, "/metrics", accept);
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/plain; version=0.0.4"),
+            "{accept:?}: {head}"
+        );
+        let prometheus = Exposition::parse_prometheus(&body)
+            .unwrap_or_else(|error| panic!("{accept:?}: not the Prometheus text format: {error}\n{body}"));
+        // Every counter has samples under its family's name, as a 0.0.4 reader matches them.
+        assert!(
+            prometheus
+                .value("d360_reconcile_runs_total", &[("org", "env"), ("result", "success")])
+                .is_some_and(|runs| runs >= 1.0),
+            "{body}"
+        );
+        assert_eq!(
+            prometheus.families.get("d360_reconcile_runs_total").map(String::as_str),
+            Some("counter")
+        );
+        assert!(!body.contains("_created"), "{body}");
+    }
+    let (status, head, body) = get_with(
+        &watcher.url,
+        "/metrics",
+        "Accept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4\r\n",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/openmetrics-text"),
+        "{head}"
+    );
+    Exposition::parse(&body).unwrap_or_else(|error| panic!("not OpenMetrics: {error}\n{body}"));
+    assert_eq!(
+        openmetrics.families.get("d360_reconcile_runs").map(String::as_str),
+        Some("counter")
+    );
+}
+
+/// A manifest broken while watch runs: the run fails, and `/status` names the file, line
+/// and problem (not only how many there are).
+#[test]
+fn status_names_each_manifest_problem_with_its_file_and_line() {
+    let (emulator, work) = applied_org();
+    let watcher = watch(&work, &emulator, &[]);
+    watcher.wait_for("a first successful run", Duration::from_secs(20), |m| {
+        runs(m, "env", "success") >= 1.0
+    });
+    let text = work.read("manifests/Watch_A.yaml").replace("  label:", "  lable:");
+    work.write("manifests/Watch_A.yaml", &text);
+    watcher.wait_for("a failed run", Duration::from_secs(10), |m| {
+        runs(m, "env", "failure") >= 1.0
+    });
+    let (_, status) = watcher.get("/status");
+    let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
+    let error = status["orgs"][0]["lastRun"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.contains("1 error and 0 warnings in 1 file"), "{status}");
+    assert!(error.contains("Watch_A.yaml:6:3: error:"), "{status}");
+    assert!(error.contains("lable"), "{status}");
 }

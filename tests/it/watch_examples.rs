@@ -126,11 +126,24 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
     assert!(d360.get("command").is_none(), "the image's ENTRYPOINT runs d360");
     assert_eq!(pod["spec"]["securityContext"]["runAsUser"].as_u64(), Some(65532));
     let release = read(&examples().join("ci/github-actions/d360-release.yml"));
-    assert!(release.contains("tags: ghcr.io/${{ github.repository }}:${{ github.ref_name }}"));
-    assert_eq!(
-        text(&d360["image"]),
-        format!("ghcr.io/OWNER/d360:v{}", env!("CARGO_PKG_VERSION"))
-    );
+    // The pushed path is the repository's, lowercased (uppercase is not valid in an image path).
+    assert!(release.contains(r#"run: echo "name=ghcr.io/${GITHUB_REPOSITORY,,}" >> "$GITHUB_OUTPUT""#));
+    assert!(release.contains("tags: ${{ steps.image.outputs.name }}:${{ github.ref_name }}"));
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(text(&d360["image"]), format!("d360:{tag}"));
+    // One place says where the image comes from, and the namespace is created, not assumed.
+    let images = list(&kustomization["images"]);
+    assert_eq!(images.len(), 1, "{images:?}");
+    assert_eq!(text(&images[0]["name"]), "d360");
+    assert_eq!(text(&images[0]["newTag"]), tag);
+    let namespace = kind(&documents, "Namespace");
+    assert_eq!(text(&namespace["metadata"]["name"]), text(&kustomization["namespace"]));
+    for (file, _) in &documents {
+        assert!(
+            !read(&examples().join("kubernetes").join(file)).contains("OWNER"),
+            "{file}"
+        );
+    }
 
     // The arguments parse with the real CLI, and name only flags `d360 watch --help` lists.
     let args: Vec<String> = list(&d360["args"]).iter().map(|a| text(a).to_owned()).collect();

@@ -32,7 +32,7 @@ const DEFAULT_CONFIG: &str = "\
 # The org the d360 emulator plays. Optional keys: per app `preAuthorizedUsers: [..]` and
 # `scopes: [..]` (default: api cdp_api cdp_query_api cdp_profile_api cdp_ingest_api); per user
 # `dataspaces: [..]`; `catalog: {hosts: [..]}` for connection tests and metadata browsing (see
-# the README's emulator section; below, the example clinics). Unknown keys are errors.
+# the book's emulator chapter, docs/src/emulator.md; below, the example clinics). Unknown keys are errors.
 apps:
   - clientId: d360-local
     clientSecret: d360-local-secret      # client credentials and password flows

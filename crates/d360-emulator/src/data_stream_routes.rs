@@ -25,7 +25,7 @@ use d360_wire::shapes::{
 };
 
 const SINCE: u32 = 60;
-const CREATE_FIELDS: [&str; 12] = [
+const CREATE_FIELDS: [&str; 13] = [
     "name",
     "label",
     "datastreamType",
@@ -38,6 +38,7 @@ const CREATE_FIELDS: [&str; 12] = [
     "refreshConfig",
     "advancedAttributes",
     "dataAccessMode",
+    "currencyIsoCodeInfo",
 ];
 const PATCH_FIELDS: [&str; 7] = [
     "label",
@@ -114,6 +115,7 @@ pub(crate) async fn create(
     )?;
     let mut input: DataStreamInput = typed(object)?;
     check_label(&input.label, "data stream")?;
+    check_currency(input.currency_iso_code_info.as_ref())?;
     let name = if input.name.is_empty() {
         name_from_label(&input.label, "data stream")?
     } else {
@@ -249,13 +251,41 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `POST /{idOrName}/actions/run`.
+/// `currencyIsoCodeInfo`: an object whose `currencyIsoCode`, when given, is an ISO 4217 code.
+fn check_currency(info: Option<&serde_json::Value>) -> Result<(), Reject> {
+    let Some(info) = info else { return Ok(()) };
+    let Some(object) = info.as_object() else {
+        return Err(Reject::json_parser(
+            "currencyIsoCodeInfo: expected an object such as {\"currencyIsoCode\": \"USD\"}",
+        ));
+    };
+    match object.get("currencyIsoCode") {
+        None => Ok(()),
+        Some(serde_json::Value::String(code)) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) => {
+            Ok(())
+        }
+        Some(other) => Err(Reject::invalid_input(format!(
+            "currencyIsoCodeInfo.currencyIsoCode: {other} is not an ISO 4217 currency code such as \"USD\""
+        ))),
+    }
+}
+
+/// `POST /{idOrName}/actions/run[?interactive=true|false]`.
 pub(crate) async fn run(
     State(shared): State<Arc<Shared>>,
     call: CoreCall,
     Segments((_, id)): Segments<(String, String)>,
+    query: QueryPairs,
 ) -> Result<Response, Reject> {
     call.require(SINCE)?;
+    // A Boolean query parameter: anything but `true` or `false` is refused, as the org does.
+    if let Some(value) = query.get("interactive")
+        && !matches!(value, "true" | "false")
+    {
+        return Err(Reject::illegal_query(format!(
+            "Invalid value for the query parameter interactive: '{value}'. Use true or false."
+        )));
+    }
     let stream = shared.store.update_data_stream(&id, None, |stream| {
         stream.last_run_status = Some("Success".to_owned());
         stream.last_refresh_date = Some(super::store::timestamp());

@@ -192,8 +192,57 @@ pub(crate) fn require_fields(object: &Map<String, Value>, required: &[&str]) -> 
     }
 }
 
-/// Reads a checked JSON object into its wire type; a type mismatch is a parser error.
+/// Reads a checked JSON object into its wire type; a type mismatch is a parser error that
+/// names the field and says what it should hold, in the org's words, not Rust's.
 pub(crate) fn typed<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, Reject> {
-    serde_json::from_value(Value::Object(object))
-        .map_err(|error| Reject::json_parser(format!("Cannot deserialize the request body: {error}")))
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|error| {
+        let path = error.path().to_string();
+        let problem = plain_words(&error.inner().to_string());
+        if path.is_empty() || path == "." {
+            Reject::json_parser(format!("Cannot deserialize the request body: {problem}"))
+        } else {
+            Reject::json_parser(format!("Cannot deserialize the request body at {path}: {problem}"))
+        }
+    })
+}
+
+/// serde's wording without Rust's types: `expected u32` reads "expected a whole number", an
+/// untagged enum "a value of none of the accepted shapes", a struct "an object".
+fn plain_words(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if message.contains("did not match any variant of untagged enum") {
+        return "the value has none of the accepted shapes (see the API reference for this field)".to_owned();
+    }
+    let Some((found, expected)) = message.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".to_owned(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        other if other.starts_with("struct ") || other.starts_with("map") => "an object".to_owned(),
+        other if other.starts_with("enum ") => "one of the accepted values".to_owned(),
+        other if other.starts_with("tuple") || other.starts_with("a sequence") => "a list".to_owned(),
+        other => other.to_owned(),
+    };
+    format!("{found}, expected {expected}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_words;
+
+    #[test]
+    fn rust_types_become_words() {
+        assert_eq!(
+            plain_words("invalid type: string \"7\", expected u32"),
+            "invalid type: string \"7\", expected a whole number, 0 or more"
+        );
+        assert!(!plain_words("data did not match any variant of untagged enum OneOrMany").contains("enum"));
+        assert_eq!(
+            plain_words("invalid type: integer `1`, expected struct Dlo"),
+            "invalid type: integer `1`, expected an object"
+        );
+        assert_eq!(plain_words("missing field `label`"), "missing field `label`");
+    }
 }

@@ -400,6 +400,10 @@ pub struct DataStreamInput {
     pub advanced_attributes: Option<AdvancedAttributes>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_access_mode: Option<String>,
+    /// `{currencyIsoCode: "USD"}` (API 63.0): the currency of the stream's currency fields;
+    /// absent means the org's default. The spec types it as an open object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_iso_code_info: Option<Value>,
 }
 
 /// The body of `PATCH /ssot/data-streams/{idOrName}`: every field optional.

@@ -24,7 +24,15 @@ pub(super) async fn run(
     let mut planned = planning::make(session, desired, options).await?;
     let accepted = accepted_part(&planned.plan);
     if accepted.actions.is_empty() {
-        output::message("Nothing to accept: state already records every object it can.");
+        let left = not_accepted(&planned.plan, &planned.state);
+        if left.is_empty() {
+            output::message("Nothing to accept: state already records every object it can.");
+        } else {
+            output::message("Nothing to accept: no object is both true in the org and declared as it is there.");
+            for line in left {
+                output::message(&line);
+            }
+        }
         drop(lock);
         return Ok(planned);
     }
@@ -59,9 +67,52 @@ pub(super) async fn run(
         "Accepted into state: {} adopted, {} forgotten. Changed fields, missing and unmanaged objects are never accepted: edit the manifests, `d360 apply`, or `d360 import`.",
         tally.adopted, tally.forgotten
     ));
+    for line in not_accepted(&planned.plan, &planned.state) {
+        output::message(&line);
+    }
     planned.state = session.store.load().await?;
     planned.plan.actions.retain(|action| !is_state_only(action.action));
     Ok(planned)
+}
+
+/// At most this many objects are explained one by one; the rest are counted.
+const EXPLAINED: usize = 20;
+
+/// Why each object the plan would write is not accepted, one line each.
+fn not_accepted(plan: &Plan, state: &crate::state::State) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut unexplained = 0_usize;
+    for action in plan.actions.iter().filter(|action| action.action.changes_org()) {
+        if lines.len() == EXPLAINED {
+            unexplained += 1;
+            continue;
+        }
+        let key = action.key();
+        let fields: Vec<&str> = action.changes.iter().map(|change| change.field.as_str()).collect();
+        let fields = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", fields.join(", "))
+        };
+        let managed = state.get(&key).is_some();
+        let why = match action.action {
+            ActionKind::Create => "not in the org: there is nothing true to record; `d360 apply` creates it".to_owned(),
+            ActionKind::Update | ActionKind::Replace if managed => format!(
+                "changed fields{fields} are never accepted: state holds no field values; edit the manifest, or `d360 apply` puts them back"
+            ),
+            ActionKind::Update | ActionKind::Replace => format!(
+                "not in state, and the org's object differs from its manifest{fields}: only an object that matches its manifest is adopted; edit the manifest to the org's values, or `d360 apply` makes it match and records it"
+            ),
+            ActionKind::Delete | ActionKind::Adopt | ActionKind::Forget => continue,
+        };
+        lines.push(format!("  {key}: not accepted: {why}"));
+    }
+    if unexplained > 0 {
+        lines.push(format!(
+            "  ... and {unexplained} more objects not accepted for the same reasons"
+        ));
+    }
+    lines
 }
 
 fn is_state_only(action: ActionKind) -> bool {

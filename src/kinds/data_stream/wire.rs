@@ -314,6 +314,8 @@ pub(crate) fn data_stream_input(stream: &DataStream) -> Result<DataStreamInput, 
             object: Some(stream.source.object.clone()),
         }),
         data_access_mode: Some("Ingest".to_owned()),
+        // The org's default currency: manifests have no currency field yet.
+        currency_iso_code_info: None,
     })
 }
 

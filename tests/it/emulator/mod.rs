@@ -8,6 +8,7 @@ mod binary;
 mod connections;
 mod data_streams;
 mod faults;
+mod org_words;
 mod persistence;
 
 use std::path::Path;

@@ -14,7 +14,9 @@ pub(crate) struct Contexts {
     pub(crate) succeeded: bool,
 }
 
-const CONTEXTS: [&str; 7] = ["secrets", "env", "inputs", "github", "runner", "steps", "matrix"];
+const CONTEXTS: [&str; 8] = [
+    "secrets", "vars", "env", "inputs", "github", "runner", "steps", "matrix",
+];
 
 #[derive(Clone, Debug, PartialEq)]
 enum Value {

@@ -114,6 +114,8 @@ impl<'a> Runner<'a> {
         for (name, value) in &world.secrets {
             contexts.set(&format!("secrets.{name}"), value);
         }
+        // The repository variable a user sets once: where releases come from.
+        contexts.set("vars.D360_REPOSITORY", "example-owner/d360");
         contexts.set("runner.os", "Linux");
         contexts.set("runner.arch", "X64");
         contexts.set("runner.temp", &temp.path().display().to_string());

@@ -129,3 +129,36 @@ fn the_install_script_installs_what_the_release_publishes() {
     );
     assert!(!installed.exists() && !archive.exists());
 }
+
+/// A release that is not there: the script names the URL it tried and the HTTP status; with
+/// no repository set, it says which variable to set.
+#[test]
+fn a_failed_download_names_the_url_and_the_http_status() {
+    // The emulator answers 404 to any path it does not serve, as a release host does.
+    let host = crate::support::EmulatorProcess::start(&[]);
+    let home = tempfile::tempdir().expect("home");
+    let (output, _) = install(home.path(), &format!("{}/no-such-release", host.url));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let tried = format!("{}/no-such-release/{TAG}/d360-{TAG}-{}.tar.gz", host.url, host_target());
+    assert!(
+        stderr.contains(&format!("cannot download {tried}: HTTP 404")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check D360_VERSION (0.1.0) and D360_REPOSITORY"),
+        "{stderr}"
+    );
+
+    let output = Command::new("bash")
+        .arg(repository().join("examples/ci/install-d360.sh"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("D360_VERSION", "0.1.0")
+        .output()
+        .expect("run the install script");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("set D360_REPOSITORY to owner/name"), "{stderr}");
+}
