@@ -178,6 +178,25 @@ fn item(kind: Kind, name: &str, status: Status, id: Option<String>) -> Item {
     }
 }
 
+/// The entry of `key` in `items`, or a new one with `status` (and the record id state has).
+fn entry_for<'a>(
+    items: &'a mut Vec<Item>,
+    seen: &mut BTreeSet<ResourceKey>,
+    key: &ResourceKey,
+    status: Status,
+    state: &State,
+) -> &'a mut Item {
+    let index = match items.iter().position(|entry| entry.key() == *key) {
+        Some(index) => index,
+        None => {
+            seen.insert(key.clone());
+            items.push(item(key.kind, &key.name, status, state.get(key).map(|m| m.id.clone())));
+            items.len() - 1
+        }
+    };
+    &mut items[index]
+}
+
 /// Classifies a plan made without `--prune` into a drift report. `declared`: every declared
 /// resource (those without an action are in sync); `live`: what the plan read, for the org's
 /// status of managed objects.
@@ -228,49 +247,22 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, li
         items.push(entry);
     }
     for object in &plan.not_kept {
-        let key = object.key();
-        let changes = object.fields.iter().map(|n| FieldChange {
+        let entry = entry_for(&mut items, &mut seen, &object.key(), Status::Changed, state);
+        // An object the org did not keep is changed, whatever else its entry said.
+        entry.status = Status::Changed;
+        entry.changes.extend(object.fields.iter().map(|n| FieldChange {
             field: n.field.clone(),
             old: n.reads.clone(),
             new: n.sent.clone(),
             sensitive: false,
             forces_replacement: false,
             note: None,
-        });
-        let detail = object.describe();
-        if let Some(entry) = items.iter_mut().find(|entry| entry.key() == key) {
-            entry.changes.extend(changes);
-            entry.details.push(detail);
-            entry.status = Status::Changed;
-            continue;
-        }
-        seen.insert(key.clone());
-        let mut entry = item(
-            key.kind,
-            &key.name,
-            Status::Changed,
-            state.get(&key).map(|m| m.id.clone()),
-        );
-        entry.changes.extend(changes);
-        entry.details.push(detail);
-        items.push(entry);
+        }));
+        entry.details.push(object.describe());
     }
     for object in &plan.not_compared {
-        let key = object.key();
-        let detail = object.describe();
-        if let Some(entry) = items.iter_mut().find(|entry| entry.key() == key) {
-            entry.details.push(detail);
-            continue;
-        }
-        seen.insert(key.clone());
-        let mut entry = item(
-            key.kind,
-            &key.name,
-            Status::Unverifiable,
-            state.get(&key).map(|m| m.id.clone()),
-        );
-        entry.details.push(detail);
-        items.push(entry);
+        let entry = entry_for(&mut items, &mut seen, &object.key(), Status::Unverifiable, state);
+        entry.details.push(object.describe());
     }
     let mut notes = Vec::new();
     for warning in &plan.warnings {

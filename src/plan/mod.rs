@@ -350,6 +350,14 @@ impl Plan {
         !self.actions.is_empty()
     }
 
+    /// What the org did not keep of earlier writes, then what it did not report, one line per
+    /// object: `(Connection/X, "the org did not keep label ...")`.
+    pub(crate) fn object_warnings(&self) -> impl Iterator<Item = (ResourceKey, String)> + '_ {
+        let not_kept = self.not_kept.iter().map(|object| (object.key(), object.describe()));
+        let not_compared = self.not_compared.iter().map(|object| (object.key(), object.describe()));
+        not_kept.chain(not_compared)
+    }
+
     /// The summary line: `Plan: 3 to create, 1 to update, 0 to replace, 0 to delete.`
     #[must_use]
     pub(crate) fn summary_line(&self) -> String {

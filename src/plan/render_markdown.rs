@@ -88,11 +88,8 @@ pub(crate) fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
-    for object in &plan.not_kept {
-        out.push_str(&format!("> ⚠️ `{}`: {}\n", object.key(), object.describe()));
-    }
-    for object in &plan.not_compared {
-        out.push_str(&format!("> ⚠️ `{}`: {}\n", object.key(), object.describe()));
+    for (key, text) in plan.object_warnings() {
+        out.push_str(&format!("> ⚠️ `{key}`: {text}\n"));
     }
     for warning in &plan.warnings {
         out.push_str(&format!("> ⚠️ {warning}\n"));

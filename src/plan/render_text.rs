@@ -257,21 +257,8 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
         }
         out.push('\n');
     }
-    for object in &plan.not_kept {
-        out.push_str(&format!(
-            "{} {}: {}\n",
-            paint.yellow("warning:"),
-            object.key(),
-            object.describe()
-        ));
-    }
-    for object in &plan.not_compared {
-        out.push_str(&format!(
-            "{} {}: {}\n",
-            paint.yellow("warning:"),
-            object.key(),
-            object.describe()
-        ));
+    for (key, text) in plan.object_warnings() {
+        out.push_str(&format!("{} {key}: {text}\n", paint.yellow("warning:")));
     }
     for (warning, count) in distinct(&plan.warnings) {
         let times = if count > 1 {

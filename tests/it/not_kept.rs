@@ -3,23 +3,7 @@
 //! kept, records it, and does not propose the same write again until the manifest changes:
 //! a scheduled `apply` or `watch --heal` never rewrites the fleet every run.
 
-use crate::support::{EmulatorProcess, Work, expect};
-
-/// `METHOD path` of every write in the request log.
-fn writes(log: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|entry| {
-            entry["path"].as_str().is_some_and(|path| path.contains("/ssot/"))
-                && entry["method"]
-                    .as_str()
-                    .is_some_and(|method| matches!(method, "POST" | "PUT" | "PATCH" | "DELETE"))
-        })
-        .map(|entry| format!("{} {}", entry["method"], entry["path"]))
-        .collect()
-}
+use crate::support::{EmulatorProcess, Work, expect, writes};
 
 #[test]
 fn a_write_the_org_does_not_keep_is_reported_once_and_not_repeated() {

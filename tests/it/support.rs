@@ -142,6 +142,24 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `METHOD path` of every create, update and delete of an object in an emulator's request
+/// log (`--log-requests`); connection tests and stream runs are not writes.
+pub(crate) fn writes(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| {
+            entry["path"]
+                .as_str()
+                .is_some_and(|path| path.contains("/ssot/") && !path.contains("/actions/"))
+                && entry["method"]
+                    .as_str()
+                    .is_some_and(|method| matches!(method, "POST" | "PUT" | "PATCH" | "DELETE"))
+        })
+        .map(|entry| format!("{} {}", entry["method"], entry["path"]))
+        .collect()
+}
+
 /// Output of a finished command.
 pub(crate) struct Ran {
     pub(crate) code: i32,

@@ -4,25 +4,7 @@
 //! `unverifiable`. Each case applies the example manifests, then restarts the emulator over
 //! the same objects with `--omit-field` and checks plan, apply and drift.
 
-use std::path::Path;
-
-use crate::support::{EmulatorProcess, Work, expect};
-
-/// Writes the request log shows: `METHOD path` of every create, update and delete.
-fn writes(log: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|entry| entry["path"].as_str().is_some_and(|path| path.contains("/ssot/")))
-        .filter(|entry| {
-            entry["method"]
-                .as_str()
-                .is_some_and(|method| matches!(method, "POST" | "PUT" | "PATCH" | "DELETE"))
-        })
-        .filter(|entry| !entry["path"].as_str().is_some_and(|path| path.contains("/actions/")))
-        .map(|entry| format!("{} {}", entry["method"], entry["path"]))
-        .collect()
-}
+use crate::support::{EmulatorProcess, Work, expect, writes};
 
 /// Applies the examples, then plans, applies and checks drift with `omit` left out of every
 /// answer. `declared`: whether the manifests declare a value at that path (then the plan
