@@ -186,15 +186,13 @@ fn entry_for<'a>(
     status: Status,
     state: &State,
 ) -> &'a mut Item {
-    let index = match items.iter().position(|entry| entry.key() == *key) {
-        Some(index) => index,
-        None => {
-            seen.insert(key.clone());
-            items.push(item(key.kind, &key.name, status, state.get(key).map(|m| m.id.clone())));
-            items.len() - 1
-        }
-    };
-    &mut items[index]
+    if let Some(index) = items.iter().position(|entry| entry.key() == *key) {
+        return &mut items[index];
+    }
+    seen.insert(key.clone());
+    items.push(item(key.kind, &key.name, status, state.get(key).map(|m| m.id.clone())));
+    let last = items.len() - 1;
+    &mut items[last]
 }
 
 /// Classifies a plan made without `--prune` into a drift report. `declared`: every declared
