@@ -202,6 +202,8 @@ async fn settle(custody: &Custody, ledger: &mut Ledger) -> Result<(), String> {
             }
             ledger.recorded = ledger.state.serial;
             ledger.unrecorded.clear();
+            // Made good: everything finished is recorded, so the run is not incomplete for it.
+            ledger.first_error = None;
             custody.behind.store(false, Ordering::SeqCst);
             Ok(())
         }
