@@ -1,5 +1,8 @@
-//! Re-checking a saved plan before it runs: it must be for this org, the state must not have
-//! moved since (serial and lineage), and every live object it read must still have the same
+//! Re-checking a saved plan before it runs. Offline first ([`check_content`],
+//! [`compare_manifests`]): every resource it would write must pass the manifest checks, and
+//! the manifests it was made from, when they are here, must still give what it recorded.
+//! Then against the org ([`recheck`]): it must be for this org, the state must not have moved
+//! since (serial and lineage), and every live object it read must still have the same
 //! fingerprint, with none deleted or added. One keyed comparison per object.
 
 use crate::api::ApiError;
@@ -19,10 +22,107 @@ pub(crate) enum StalePlan {
     StateMoved { planned: u64, current: u64 },
     #[error("the org changed since the plan was made ({}); the plan is stale. Run `d360 plan` again", .changes.join(", "))]
     OrgChanged { changes: Vec<String> },
+    #[error(
+        "the plan holds resources `d360 validate` refuses, so it was not written by `d360 plan` as it is:\n  {}",
+        .problems.join("\n  ")
+    )]
+    Invalid { problems: Vec<String> },
+    #[error(
+        "the manifests changed since the plan was made ({what}); run `d360 plan --out` again, or apply the plan where its manifests are as they were"
+    )]
+    ManifestsChanged { what: String },
     #[error(transparent)]
     State(#[from] StateError),
     #[error(transparent)]
     Api(#[from] ApiError),
+}
+
+/// Checks every resource the plan would write as `d360 validate` checks manifests, and that
+/// each action's resource is the one it names.
+pub(crate) fn check_content(plan: &Plan) -> Result<(), StalePlan> {
+    let mut problems = Vec::new();
+    let mut resources = Vec::new();
+    for action in &plan.actions {
+        let Some(desired) = &action.desired else { continue };
+        if desired.key() != action.key() {
+            problems.push(format!(
+                "{}: the action's resource is {}",
+                action.key(),
+                desired.key()
+            ));
+        }
+        resources.push(&**desired);
+    }
+    problems.extend(
+        crate::manifest::check_resources(&resources)
+            .into_iter()
+            .map(|(key, problem)| format!("{key}: {problem}")),
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StalePlan::Invalid { problems })
+    }
+}
+
+/// Whether the manifests the plan was made from still give what it recorded. `Ok(None)`: they
+/// do (or the plan records none); `Ok(Some(note))`: they are not here, so nothing was
+/// compared (a plan applied in another job).
+pub(crate) fn compare_manifests(plan: &Plan) -> Result<Option<String>, StalePlan> {
+    let Some(record) = &plan.manifests else {
+        return Ok(None);
+    };
+    let paths: Vec<std::path::PathBuf> = record.paths.iter().map(std::path::PathBuf::from).collect();
+    let missing: Vec<&str> = record
+        .paths
+        .iter()
+        .zip(&paths)
+        .filter(|(_, path)| !path.exists())
+        .map(|(shown, _)| shown.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Some(format!(
+            "note: the manifests the plan was made from ({}) are not here, so they were not compared with it; the plan's own digest was checked",
+            missing.join(", ")
+        )));
+    }
+    let changed = |what: String| Err(StalePlan::ManifestsChanged { what });
+    let loaded = match crate::manifest::load(&paths) {
+        Ok(loaded) if !loaded.diagnostics.has_errors() => loaded,
+        Ok(loaded) => {
+            return changed(format!(
+                "they no longer validate: {} errors",
+                loaded.diagnostics.error_count()
+            ));
+        }
+        Err(error) => return changed(format!("they cannot be read: {error}")),
+    };
+    if crate::plan::resources_digest(&loaded.resources) == record.digest {
+        return Ok(None);
+    }
+    // Which of the resources the plan writes differ, when any does.
+    let declared: std::collections::HashMap<ResourceKey, &crate::kinds::Resource> = loaded
+        .resources
+        .iter()
+        .map(|d| (d.resource.key(), &*d.resource))
+        .collect();
+    let differing: Vec<String> = plan
+        .actions
+        .iter()
+        .filter_map(|action| {
+            let desired = action.desired.as_ref()?;
+            match declared.get(&action.key()) {
+                Some(now) if **now == **desired => None,
+                Some(_) => Some(format!("{} differs", action.key())),
+                None => Some(format!("{} is no longer declared", action.key())),
+            }
+        })
+        .collect();
+    if differing.is_empty() {
+        changed("in resources the plan does not write".to_owned())
+    } else {
+        changed(differing.join(", "))
+    }
 }
 
 /// Checks `plan` against the org and state; returns both, as the apply needs them.

@@ -205,7 +205,7 @@ pub(crate) async fn run_in(
     session.store.fingerprint_key().await?;
     let (prepared, saved) = match (saved_path, desired) {
         (Some(path), _) => {
-            let plan = plan::load_saved(path)?;
+            let plan = load_checked(path)?;
             let org = HttpOrg {
                 client: &session.client,
             };
@@ -229,6 +229,25 @@ pub(crate) async fn run_in(
     let carried = carry_out(args, session, &prepared, saved, None, &lock).await?;
     drop(lock);
     Ok(carried.outcome)
+}
+
+/// Loads a saved plan and checks it before anything reads the org: its seal (digest, and
+/// signature with `D360_PLAN_KEY`), every resource as `d360 validate` would, and the
+/// manifests it was made from when they are here.
+fn load_checked(path: &std::path::Path) -> Result<Plan, CliError> {
+    let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
+    let (plan, sealed) = plan::load_saved(path, key.as_ref())?;
+    if sealed == plan::Sealed::SignatureNotChecked {
+        output::message(&format!(
+            "note: the plan is signed, but {} is not set here, so its signature was not checked (its digest was)",
+            plan::seal::KEY_VARIABLE
+        ));
+    }
+    apply::check_content(&plan)?;
+    if let Some(note) = apply::compare_manifests(&plan)? {
+        output::message(&note);
+    }
+    Ok(plan)
 }
 
 /// What [`carry_out`] did: the outcome, the apply's report when it started one, and why it

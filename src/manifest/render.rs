@@ -167,6 +167,22 @@ pub(crate) fn document_value(resource: &Resource, base: Option<&Path>) -> serde_
     try_document_value(resource, base).unwrap_or(serde_json::Value::Null)
 }
 
+/// A resource's manifest document as YAML text that reads back as it is: `${` in string
+/// values is written `$${`, so nothing is interpolated on the way back.
+pub(crate) fn document_text(resource: &Resource) -> Result<String, String> {
+    fn escape(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) if text.contains("${") => *text = text.replace("${", "$${"),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(escape),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(escape),
+            _ => {}
+        }
+    }
+    let mut value = try_document_value(resource, None)?;
+    escape(&mut value);
+    serde_yaml::to_string(&value).map_err(|error| error.to_string())
+}
+
 /// Resources as a YAML stream of documents, `---` separated.
 #[must_use]
 pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
