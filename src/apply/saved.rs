@@ -28,7 +28,7 @@ pub(crate) enum StalePlan {
     )]
     Invalid { problems: Vec<String> },
     #[error(
-        "the manifests changed since the plan was made ({what}); run `d360 plan --out` again, or apply the plan where its manifests are as they were"
+        "the plan does not match its manifests ({what}): they changed since the plan was made, or the plan was edited; run `d360 plan --out` again"
     )]
     ManifestsChanged { what: String },
     #[error(transparent)]
@@ -97,10 +97,8 @@ pub(crate) fn compare_manifests(plan: &Plan) -> Result<Option<String>, StalePlan
         }
         Err(error) => return changed(format!("they cannot be read: {error}")),
     };
-    if crate::plan::resources_digest(&loaded.resources) == record.digest {
-        return Ok(None);
-    }
-    // Which of the resources the plan writes differ, when any does.
+    // Each resource the plan writes must be what the manifests declare now (the plan's
+    // digest only says the file is as written), and the rest as when it was made.
     let declared: std::collections::HashMap<ResourceKey, &crate::kinds::Resource> = loaded
         .resources
         .iter()
@@ -118,11 +116,13 @@ pub(crate) fn compare_manifests(plan: &Plan) -> Result<Option<String>, StalePlan
             }
         })
         .collect();
-    if differing.is_empty() {
-        changed("in resources the plan does not write".to_owned())
-    } else {
-        changed(differing.join(", "))
+    if !differing.is_empty() {
+        return changed(differing.join(", "));
     }
+    if crate::plan::resources_digest(&loaded.resources) != record.digest {
+        return changed("in resources the plan does not write".to_owned());
+    }
+    Ok(None)
 }
 
 /// Checks `plan` against the org and state; returns both, as the apply needs them.

@@ -30,6 +30,7 @@ mod org_snapshot;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;
+mod saved_plans;
 mod state_loss;
 mod support;
 mod watch;
