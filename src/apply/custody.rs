@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::perform::StateChange;
 use crate::model::ResourceKey;
-use crate::state::{Change, RECONNECT_FOR, RECONNECT_FIRST_WAIT, State, StateError, StateLock, Store};
+use crate::state::{Change, RECONNECT_FIRST_WAIT, RECONNECT_FOR, State, StateError, StateLock, Store};
 
 /// What the scheduler sends the writer.
 pub(super) enum ToWriter {
@@ -209,10 +209,9 @@ async fn settle(custody: &Custody, ledger: &mut Ledger) -> Result<(), String> {
         }
         Err(error) => {
             let reason = match (&error, custody.store.recovers()) {
-                (StateError::Unreachable(_), true) => format!(
-                    "{error}, still after {}s of trying",
-                    RECONNECT_FOR.as_secs()
-                ),
+                (StateError::Unreachable(_), true) => {
+                    format!("{error}, still after {}s of trying", RECONNECT_FOR.as_secs())
+                }
                 _ => error.to_string(),
             };
             tracing::error!(%reason, "state cannot be saved; no more steps start");

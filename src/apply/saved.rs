@@ -45,11 +45,7 @@ pub(crate) fn check_content(plan: &Plan) -> Result<(), StalePlan> {
     for action in &plan.actions {
         let Some(desired) = &action.desired else { continue };
         if desired.key() != action.key() {
-            problems.push(format!(
-                "{}: the action's resource is {}",
-                action.key(),
-                desired.key()
-            ));
+            problems.push(format!("{}: the action's resource is {}", action.key(), desired.key()));
         }
         resources.push(&**desired);
     }

@@ -43,7 +43,11 @@ fn requests(plan: &Plan) -> String {
                     request.path
                 ));
             }
-            Err(error) => out.push_str(&format!("\n{} {}: cannot be sent: {error}\n", action.action.symbol(), action.key())),
+            Err(error) => out.push_str(&format!(
+                "\n{} {}: cannot be sent: {error}\n",
+                action.action.symbol(),
+                action.key()
+            )),
         }
     }
     if !any {

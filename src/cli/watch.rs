@@ -281,7 +281,8 @@ async fn check_and_heal(
     if let Some(lock) = lock.as_ref().filter(|_| error.is_none() && planned.plan.has_work()) {
         // The run in flight finishes on SIGTERM: this flag is never set.
         let keep_going = Arc::new(AtomicBool::new(false));
-        let carried = apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going), lock).await?;
+        let carried =
+            apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going), lock).await?;
         if let Some(report) = &carried.report {
             applied = Some(report.tally(&planned.plan));
             if carried.outcome != Outcome::Success {

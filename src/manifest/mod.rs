@@ -159,14 +159,14 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
             return 0;
         }
     };
-    load_source(file, text, sink, resources)
+    load_source(file, &text, sink, resources)
 }
 
 /// Reads the documents of `text`, the content of `file` (which places diagnostics and is the
 /// base of relative paths).
-fn load_source(file: &Path, text: Arc<String>, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
-    sink.diagnostics.add_source(file, Arc::clone(&text));
-    let tree = match yaml_tree::parse(&text) {
+fn load_source(file: &Path, text: &Arc<String>, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
+    sink.diagnostics.add_source(file, Arc::clone(text));
+    let tree = match yaml_tree::parse(text) {
         Ok(tree) => tree,
         Err(error) => {
             sink.push(
@@ -208,7 +208,7 @@ fn load_source(file: &Path, text: Arc<String>, sink: &mut Sink, resources: &mut 
             file,
             dir,
             root: &document.root,
-            text: &text,
+            text,
             prefix: Vec::new(),
             item: None,
             sink,
@@ -285,7 +285,7 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
         let file = PathBuf::from("resource.yaml");
         let mut sink = Sink::default();
         let mut loaded = Vec::with_capacity(1);
-        load_source(&file, Arc::new(text), &mut sink, &mut loaded);
+        load_source(&file, &Arc::new(text), &mut sink, &mut loaded);
         let errors: Vec<String> = sink
             .diagnostics
             .items

@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 pub(crate) use build::{Address, DeleteLimit, Inputs, Options, build, describe_failure, refuse_empty, wanted_checks};
 pub(crate) use errors::PlanError;
 pub(crate) use make::{Planned, PlanningError, make};
-pub(crate) use saved::Sealed;
 pub(crate) use render_markdown::render as render_markdown;
 pub(crate) use render_text::render as render_text;
+pub(crate) use saved::Sealed;
 pub(crate) use saved::{PlanFileError, is_plan_file, load as load_saved, save};
 pub(crate) use secrets::{ResolvedSecrets, SecretProbe};
 

@@ -121,11 +121,7 @@ pub(crate) fn load(path: &Path, key: Option<&SecretString>) -> Result<(Plan, Sea
         seal::find_trailer(&tail, len)
     };
     // The first pass reads the format version and seals the content on the way.
-    let mut sealing = SealingReader::new(
-        open()?,
-        trailer.as_ref().map_or(0, |t| t.content_len),
-        key,
-    );
+    let mut sealing = SealingReader::new(open()?, trailer.as_ref().map_or(0, |t| t.content_len), key);
     let header: Header = serde_json::from_reader(std::io::BufReader::new(&mut sealing)).map_err(invalid)?;
     let refused = |detail: &str| PlanFileError::Invalid {
         path: shown.clone(),

@@ -48,7 +48,7 @@ pub(super) enum LockHold {
     /// A PostgreSQL session holding an advisory lock: held while the session lives (a
     /// database restart ends it). Replaced by [`super::Store::relock`] on a new session.
     Session {
-        client: tokio::sync::Mutex<tokio_postgres::Client>,
+        client: Box<tokio::sync::Mutex<tokio_postgres::Client>>,
         /// Who this process said it is when it took the lock (the `d360_lock_holder` row).
         holder: LockHolder,
     },

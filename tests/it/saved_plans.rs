@@ -73,7 +73,10 @@ fn an_edited_plan_is_refused_by_its_digest_and_a_resealed_one_by_validation() {
     assert!(refused.stderr.contains("has no digest"), "{refused:?}");
 
     // A format-1 file (before digests): refused with the way out.
-    work.write("plan.json", &saved.replacen("\"formatVersion\": 2", "\"formatVersion\": 1", 1));
+    work.write(
+        "plan.json",
+        &saved.replacen("\"formatVersion\": 2", "\"formatVersion\": 1", 1),
+    );
     let refused = apply(&work, &emulator, None, 1);
     assert!(refused.stderr.contains("has format 1"), "{refused:?}");
 
@@ -105,20 +108,28 @@ fn a_plan_is_refused_when_its_manifests_changed_and_applied_with_a_note_where_th
     write_connection(&work, "Saved_Conn", "AwsRdsMySql", "Edited since", "clinic", "");
     let refused = apply(&work, &emulator, None, 1);
     assert!(
-        refused.stderr.contains("the plan does not match its manifests (Connection/Saved_Conn differs)"),
+        refused
+            .stderr
+            .contains("the plan does not match its manifests (Connection/Saved_Conn differs)"),
         "{refused:?}"
     );
     // A resource the plan does not write changed: still refused, said generally.
     write_connection(&work, "Saved_Conn", "AwsRdsMySql", "Saved", "clinic", "");
     write_connection(&work, "Other_Conn", "AwsRdsMySql", "Other", "clinic", "");
     let refused = apply(&work, &emulator, None, 1);
-    assert!(refused.stderr.contains("in resources the plan does not write"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("in resources the plan does not write"),
+        "{refused:?}"
+    );
 
     // In another job (a checkout without the manifests), nothing to compare: it says so.
     let elsewhere = Work::new();
     elsewhere.write("plan.json", &work.read("plan.json"));
     let applied = apply(&elsewhere, &emulator, None, 0);
-    assert!(applied.stderr.contains("are not here, so they were not compared"), "{applied:?}");
+    assert!(
+        applied.stderr.contains("are not here, so they were not compared"),
+        "{applied:?}"
+    );
     assert!(applied.stdout.contains("Apply complete: 2 created"), "{applied:?}");
 }
 
@@ -131,9 +142,15 @@ fn with_a_key_plans_are_signed_and_unsigned_or_wrongly_signed_ones_refused() {
     let empty = snapshot(&emulator);
 
     // Edited and re-digested by someone without the key: the signature is gone.
-    signed.write("plan.json", &reseal(&saved.replace("db.example.internal", "attacker.example.com")));
+    signed.write(
+        "plan.json",
+        &reseal(&saved.replace("db.example.internal", "attacker.example.com")),
+    );
     let refused = apply(&signed, &emulator, Some(KEY), 1);
-    assert!(refused.stderr.contains("is not signed, and D360_PLAN_KEY is set"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("is not signed, and D360_PLAN_KEY is set"),
+        "{refused:?}"
+    );
     // Signed with another key.
     signed.write("plan.json", &saved);
     let refused = apply(&signed, &emulator, Some("another-long-key-that-is-not-it"), 1);
@@ -158,7 +175,10 @@ fn with_a_key_plans_are_signed_and_unsigned_or_wrongly_signed_ones_refused() {
         .env("D360_PLAN_KEY", KEY);
     expect(&mut plan, 0);
     let applied = apply(&signed, &emulator, Some(KEY), 0);
-    assert!(applied.stdout.contains("Apply complete: 0 created, 1 updated"), "{applied:?}");
+    assert!(
+        applied.stdout.contains("Apply complete: 0 created, 1 updated"),
+        "{applied:?}"
+    );
 }
 
 #[test]
@@ -176,14 +196,24 @@ fn show_prints_every_request_apply_sends_so_an_edit_is_visible() {
     ] {
         assert!(shown.stdout.contains(expected), "{expected} in {shown:?}");
     }
-    assert!(!shown.stdout.contains("\"p\""), "a credential value was shown: {shown:?}");
+    assert!(
+        !shown.stdout.contains("\"p\""),
+        "a credential value was shown: {shown:?}"
+    );
 
     // A field edited in `desired` with no diff line and the digest recomputed: show reveals it
     // (and that apply would not run it here, since the manifests differ).
-    let edited = reseal(&work.read("plan.json").replace("db.example.internal:3306", "elsewhere.example.com:3306"));
+    let edited = reseal(
+        &work
+            .read("plan.json")
+            .replace("db.example.internal:3306", "elsewhere.example.com:3306"),
+    );
     work.write("plan.json", &edited);
     let shown = expect(work.d360(&emulator).args(["show", "plan.json"]), 0);
-    assert!(shown.stdout.contains("jdbc:mysql://elsewhere.example.com:3306"), "{shown:?}");
+    assert!(
+        shown.stdout.contains("jdbc:mysql://elsewhere.example.com:3306"),
+        "{shown:?}"
+    );
     let refused = apply(&work, &emulator, None, 1);
     assert!(refused.stderr.contains("Connection/Saved_Conn differs"), "{refused:?}");
 }

@@ -31,12 +31,13 @@ fn live(emulator: &EmulatorProcess) -> Vec<(String, String)> {
 fn assert_fleet(emulator: &EmulatorProcess, count: usize, label: &str) {
     let connections = live(emulator);
     let names: BTreeSet<&str> = connections.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(connections.len(), count, "duplicates or missing objects: {connections:?}");
-    assert_eq!(names.len(), count, "{connections:?}");
-    assert!(
-        connections.iter().all(|(_, l)| l.starts_with(label)),
-        "{connections:?}"
+    assert_eq!(
+        connections.len(),
+        count,
+        "duplicates or missing objects: {connections:?}"
     );
+    assert_eq!(names.len(), count, "{connections:?}");
+    assert!(connections.iter().all(|(_, l)| l.starts_with(label)), "{connections:?}");
 }
 
 fn spawn(command: &mut std::process::Command) -> Child {
@@ -90,8 +91,14 @@ fn a_local_state_folder_that_becomes_unwritable_stops_the_apply_at_the_first_fai
     let (code, stdout, stderr) = finish(apply);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stderr.contains("cannot write state"), "{stderr}");
-    assert!(stderr.contains("Stopped starting steps: the state cannot be saved"), "{stderr}");
-    assert!(stderr.contains("created, not recorded: a re-run adopts them"), "{stderr}");
+    assert!(
+        stderr.contains("Stopped starting steps: the state cannot be saved"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("created, not recorded: a re-run adopts them"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(NOT_RECORDED_CLAIM), "{stderr}");
     assert!(stdout.contains("Apply stopped"), "{stdout}");
 
@@ -162,7 +169,10 @@ fn a_postgres_restart_mid_apply_pauses_steps_until_state_and_lock_are_back() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("Apply complete: 40 created"), "{stdout}");
     assert_fleet(&emulator, 40, "Restart");
-    assert_eq!(cluster.count("SELECT count(*) FROM d360_state_resources WHERE org = 'env'"), 40);
+    assert_eq!(
+        cluster.count("SELECT count(*) FROM d360_state_resources WHERE org = 'env'"),
+        40
+    );
     expect(
         with_db(work.d360(&emulator).args(["plan", "--detailed-exitcode"]), &cluster),
         0,

@@ -9,8 +9,8 @@ use super::spec::DataStream;
 use super::wire::{data_stream_from_wire, data_stream_input, data_stream_patch};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations,
-    Request, not_encodable,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Request,
+    not_encodable,
 };
 use crate::model::Kind;
 use d360_wire::shapes::{DataStreamList, DataStreamOutput};

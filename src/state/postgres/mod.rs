@@ -44,7 +44,7 @@ fn database_error(shown: &str, error: &tokio_postgres::Error) -> StateError {
     // A closed connection, a socket error, or the server shutting the session down (a
     // restart): the database may well answer again.
     let lost = error.is_closed()
-        || source.is_some_and(|s| s.is::<std::io::Error>())
+        || source.is_some_and(<dyn std::error::Error>::is::<std::io::Error>)
         || error
             .code()
             .is_some_and(|code| code.code().starts_with("57P") || code.code().starts_with("08"));
@@ -288,7 +288,7 @@ impl PostgresStore {
         Ok(StateLock {
             release: None,
             hold: LockHold::Session {
-                client: Mutex::new(session),
+                client: Box::new(Mutex::new(session)),
                 holder,
             },
         })
