@@ -36,9 +36,10 @@ use crate::diff::FieldChange;
 use crate::kinds::{Listings, Resource};
 use crate::model::{Kind, ResourceKey};
 
-/// The plan format this build writes and reads (2: sealed with a digest, recording the
-/// manifests it was made from).
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// The plan format this build writes and reads. A saved file of this build also records its
+/// manifests and ends with a digest (fields added, so the version stays); one without a
+/// digest (an older d360's) is refused all the same.
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -26,12 +26,10 @@ pub(crate) enum PlanFileError {
     },
     #[error("`{path}` is not a d360 plan file: {detail}")]
     Invalid { path: String, detail: String },
-    #[error(
-        "plan file `{path}` has format {found}; this d360 reads format {FORMAT_VERSION} (sealed with a digest): make the plan again with `d360 plan --out`"
-    )]
+    #[error("plan file `{path}` has format {found}; this d360 reads format {FORMAT_VERSION}")]
     Version { path: String, found: u64 },
     #[error(
-        "plan file `{path}` has no digest at its end: it was not written by `d360 plan --out`, or was edited; make the plan again"
+        "plan file `{path}` has no digest at its end: it was written by a d360 from before digests, or edited; make the plan again with `d360 plan --out`"
     )]
     NoDigest { path: String },
     #[error(

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! {
-//!   "formatVersion": 2,
+//!   "formatVersion": 1,
 //!   ...                                     <- the content: every byte up to the trailer
 //!   "api": { ... },
 //!   "digest": "sha256:<64 hex>",            <- the trailer
