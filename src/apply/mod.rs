@@ -34,7 +34,7 @@ pub(crate) use budget::shortfall as api_budget_shortfall;
 pub(crate) use graph::Step;
 pub(crate) use interrupt::{signal as wait_for_signal, watch_signals};
 pub(crate) use report::{Report, StepOutcome, Tally};
-pub(crate) use saved::{StalePlan, check_content, compare_manifests, recheck};
+pub(crate) use saved::{StalePlan, check_content, check_offline, recheck};
 pub(crate) use verify::{Verified, verify};
 
 use crate::api::{ApiError, Client};

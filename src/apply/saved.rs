@@ -61,12 +61,23 @@ pub(crate) fn check_content(plan: &Plan) -> Result<(), StalePlan> {
     }
 }
 
-/// Whether the manifests the plan was made from still give what it recorded. `Ok(None)`: they
-/// do (or the plan records none); `Ok(Some(note))`: they are not here, so nothing was
-/// compared (a plan applied in another job).
-pub(crate) fn compare_manifests(plan: &Plan) -> Result<Option<String>, StalePlan> {
+/// How a saved plan compares with the manifests it was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Manifests {
+    /// Here, valid, and each resource the plan writes is one they declare, equal to it: the
+    /// plan's content passes every manifest check because theirs does.
+    Matched,
+    /// Not here (a plan applied in another job): nothing compared; the note says so.
+    Absent(String),
+    /// The plan records none (made by `d360 destroy`, say).
+    NotRecorded,
+}
+
+/// Whether the manifests the plan was made from still give what it recorded, and declare
+/// exactly the resources it writes; refused when they do not.
+pub(crate) fn compare_manifests(plan: &Plan) -> Result<Manifests, StalePlan> {
     let Some(record) = &plan.manifests else {
-        return Ok(None);
+        return Ok(Manifests::NotRecorded);
     };
     let paths: Vec<std::path::PathBuf> = record.paths.iter().map(std::path::PathBuf::from).collect();
     let missing: Vec<&str> = record
@@ -77,7 +88,7 @@ pub(crate) fn compare_manifests(plan: &Plan) -> Result<Option<String>, StalePlan
         .map(|(shown, _)| shown.as_str())
         .collect();
     if !missing.is_empty() {
-        return Ok(Some(format!(
+        return Ok(Manifests::Absent(format!(
             "note: the manifests the plan was made from ({}) are not here, so they were not compared with it; the plan's own digest was checked",
             missing.join(", ")
         )));
@@ -118,7 +129,23 @@ pub(crate) fn compare_manifests(plan: &Plan) -> Result<Option<String>, StalePlan
     if crate::plan::resources_digest(&loaded.resources) != record.digest {
         return changed("in resources the plan does not write".to_owned());
     }
-    Ok(None)
+    Ok(Manifests::Matched)
+}
+
+/// The offline checks of a saved plan: [`compare_manifests`], and [`check_content`] unless
+/// the manifests matched (their checks then cover it). An invalid content is reported
+/// before a mismatch with the manifests, being the more precise of the two. Returns a note
+/// to show when the manifests were not here.
+pub(crate) fn check_offline(plan: &Plan) -> Result<Option<String>, StalePlan> {
+    match compare_manifests(plan) {
+        Ok(Manifests::Matched) => Ok(None),
+        Ok(Manifests::NotRecorded) => check_content(plan).map(|()| None),
+        Ok(Manifests::Absent(note)) => check_content(plan).map(|()| Some(note)),
+        Err(mismatch) => {
+            check_content(plan)?;
+            Err(mismatch)
+        }
+    }
 }
 
 /// Checks `plan` against the org and state; returns both, as the apply needs them.

@@ -243,8 +243,7 @@ fn load_checked(path: &std::path::Path) -> Result<Plan, CliError> {
             plan::seal::KEY_VARIABLE
         ));
     }
-    apply::check_content(&plan)?;
-    if let Some(note) = apply::compare_manifests(&plan)? {
+    if let Some(note) = apply::check_offline(&plan)? {
         output::message(&note);
     }
     Ok(plan)

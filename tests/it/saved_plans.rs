@@ -89,6 +89,12 @@ fn an_edited_plan_is_refused_by_its_digest_and_a_resealed_one_by_validation() {
         refused.stderr.contains("`d360 validate` refuses") && refused.stderr.contains("DataStream/Saved_Stream"),
         "{refused:?}"
     );
+    // The same where its manifests are absent (another job): validated on its own.
+    let elsewhere = Work::new();
+    elsewhere.write("plan.json", &invalid);
+    let refused = apply(&elsewhere, &emulator, None, 1);
+    assert!(refused.stderr.contains("`d360 validate` refuses"), "{refused:?}");
+    assert!(refused.stderr.contains("full name!"), "{refused:?}");
     let secret_param = reseal(&saved.replace("\"DATABASE\"", "\"db_password\""));
     work.write("plan.json", &secret_param);
     let refused = apply(&work, &emulator, None, 1);
