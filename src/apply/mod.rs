@@ -6,8 +6,8 @@
 //! schedules steps, skips the dependents of a failure, and feeds finished work through a
 //! channel to a state writer, a task of its own that saves atomically and coalesces bursts,
 //! so state I/O (fsync) never holds up the org calls; `custody` keeps a step from starting
-//! while the lock is lost or finished work is not recorded. `saved` re-checks a saved plan against
-//! the org and state before it runs; `interrupt` turns Ctrl-C into a clean stop; `budget`
+//! while the lock is lost or finished work is not recorded. `saved` checks a saved plan (its
+//! content, its manifests, then the org and state) before it runs; `interrupt` turns Ctrl-C into a clean stop; `budget`
 //! compares the plan with the org's daily API allowance.
 //!
 //! Comes after `plan`; writes `state`.
@@ -157,7 +157,13 @@ pub(crate) async fn execute(
         Ok(written) => written,
         Err(error) => custody::Written {
             error: Some(format!("the state writer stopped: {error}")),
-            unrecorded: scheduled.finished.clone(),
+            // Nothing is known to be recorded: every finished step counts as not.
+            unrecorded: scheduled
+                .outcomes
+                .iter()
+                .filter(|(_, _, outcome)| matches!(outcome, StepOutcome::Done { .. }))
+                .map(|(action, _, _)| plan.actions[*action].key())
+                .collect(),
         },
     };
     Report {
@@ -181,8 +187,6 @@ struct Scheduled {
     stopped: Option<String>,
     /// Why no more steps started, when the state could not be saved or the lock was lost.
     state_stopped: Option<String>,
-    /// Resources of the steps that finished (all unrecorded if the writer died).
-    finished: Vec<crate::model::ResourceKey>,
 }
 
 async fn schedule(
@@ -205,7 +209,6 @@ async fn schedule(
     let parallelism = options.parallelism.max(1);
     let mut stopped = None;
     let mut state_stopped = None;
-    let mut finished = Vec::new();
     loop {
         let halted = |stopped: &Option<String>, state_stopped: &Option<String>| {
             options.stop.load(Ordering::SeqCst) || stopped.is_some() || state_stopped.is_some()
@@ -248,7 +251,6 @@ async fn schedule(
         let outcome = match result {
             Ok(finished_step) => {
                 states[index] = NodeState::Done;
-                finished.push(plan.actions[node.action].key());
                 if sender.send(custody::ToWriter::Finished(finished_step.change)).is_err() {
                     tracing::error!("the state writer stopped; this step is done in the org but not recorded");
                 }
@@ -294,7 +296,6 @@ async fn schedule(
         outcomes,
         stopped,
         state_stopped,
-        finished,
     }
 }
 
