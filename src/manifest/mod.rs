@@ -271,7 +271,7 @@ fn load_source(file: &Path, text: &Arc<String>, sink: &mut Sink, resources: &mut
 #[must_use]
 pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, String)> {
     let mut problems = Vec::new();
-    let mut all = Vec::with_capacity(resources.len());
+    let mut all: Vec<Declared> = Vec::with_capacity(resources.len());
     for resource in resources {
         let key = resource.key();
         let text = match render::document_text(resource) {
@@ -310,11 +310,12 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
             all.extend(loaded);
         }
     }
-    let mut sink = Sink::default();
-    check_duplicates(&all, &mut sink);
-    for duplicate in sink.diagnostics.items {
-        if let Some(declared) = all.iter().find(|d| d.origin.pos == duplicate.pos) {
-            problems.push((declared.resource.key(), "is in the plan twice".to_owned()));
+    // Names are unique per kind, as `check_duplicates` says of manifests.
+    let mut seen = std::collections::HashSet::new();
+    for declared in &all {
+        let key = declared.resource.key();
+        if !seen.insert(key.clone()) {
+            problems.push((key, "is in the plan twice".to_owned()));
         }
     }
     problems

@@ -230,6 +230,34 @@ spec:
     }
 
     #[test]
+    fn resources_are_checked_as_their_manifests_would_be() {
+        let good = loaded_stream();
+        let mut dollar = good.clone();
+        dollar.name = "S_Dollar".to_owned();
+        dollar.label = "costs ${not.a.variable}".to_owned();
+        let mut bad_name = good.clone();
+        bad_name.name = "not valid!".to_owned();
+        let resources = [
+            Resource::DataStream(Box::new(good.clone())),
+            Resource::DataStream(Box::new(dollar)),
+            Resource::DataStream(Box::new(bad_name)),
+        ];
+        let problems = crate::manifest::check_resources(&resources.iter().collect::<Vec<_>>());
+        // `${` in a value reads back as written (escaped), not as a variable.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0.name, "not valid!");
+        assert!(problems[0].1.contains("metadata.name"), "{problems:?}");
+
+        let twice = [
+            Resource::DataStream(Box::new(good.clone())),
+            Resource::DataStream(Box::new(good)),
+        ];
+        let problems = crate::manifest::check_resources(&twice.iter().collect::<Vec<_>>());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].1, "is in the plan twice");
+    }
+
+    #[test]
     fn a_loaded_stream_renders_back_to_its_manifest_values() {
         let stream = Resource::DataStream(Box::new(loaded_stream()));
         let text = to_yaml(&[&stream], None);
