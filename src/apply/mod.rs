@@ -5,13 +5,15 @@
 //! replace's delete before its create); `perform` does one step against the org; this file
 //! schedules steps, skips the dependents of a failure, and feeds finished work through a
 //! channel to a state writer, a task of its own that saves atomically and coalesces bursts,
-//! so state I/O (fsync) never holds up the org calls. `saved` re-checks a saved plan against
-//! the org and state before it runs; `interrupt` turns Ctrl-C into a clean stop; `budget`
+//! so state I/O (fsync) never holds up the org calls; `custody` keeps a step from starting
+//! while the lock is lost or finished work is not recorded. `saved` checks a saved plan (its
+//! content, its manifests, then the org and state) before it runs; `interrupt` turns Ctrl-C into a clean stop; `budget`
 //! compares the plan with the org's daily API allowance.
 //!
 //! Comes after `plan`; writes `state`.
 
 mod budget;
+mod custody;
 pub(crate) mod graph;
 mod interrupt;
 mod perform;
@@ -32,17 +34,16 @@ use tokio::sync::mpsc;
 pub(crate) use budget::shortfall as api_budget_shortfall;
 pub(crate) use graph::Step;
 pub(crate) use interrupt::{signal as wait_for_signal, watch_signals};
-pub(crate) use perform::StateChange;
 pub(crate) use readback::read_back;
 pub(crate) use report::{Report, StepOutcome, Tally};
-pub(crate) use saved::{StalePlan, recheck};
+pub(crate) use saved::{StalePlan, check_content, check_offline, recheck};
 pub(crate) use verify::{Verified, verify};
 
 use crate::api::{ApiError, Client};
 use crate::kinds::CheckCache;
 use crate::plan::{Plan, SecretProbe};
 use crate::refresh::LiveSnapshot;
-use crate::state::{Change, State, StateError, Store};
+use crate::state::{State, StateError, StateLock, Store};
 
 /// Why one step failed.
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +129,8 @@ pub(crate) struct Work<'a> {
     pub(crate) live: &'a LiveSnapshot,
     pub(crate) state: State,
     pub(crate) probe: &'a SecretProbe,
+    /// The state lock the caller took: no step starts while it is lost.
+    pub(crate) lock: Arc<StateLock>,
 }
 
 /// Executes the plan of `work`, writing its state through `store` as steps finish.
@@ -141,7 +144,7 @@ pub(crate) async fn execute(
     let started = Instant::now();
     let plan = work.plan;
     let nodes = graph::build(&plan.actions, work.live);
-    let (sender, receiver) = mpsc::unbounded_channel::<StateChange>();
+    let (sender, receiver) = mpsc::unbounded_channel::<custody::ToWriter>();
     let cache = CheckCache::default();
     let context = perform::Context {
         client,
@@ -149,22 +152,43 @@ pub(crate) async fn execute(
         now: crate::state::now_rfc3339,
         checks: options.check.then_some(perform::StepChecks { plan, cache: &cache }),
     };
-    let writer = tokio::spawn(write_state(store, work.state, receiver));
-    let (outcomes, stopped) = schedule(plan, &nodes, &context, options, observer, sender).await;
-    let state_error = match writer.await {
-        Ok(first_error) => first_error.map(|e| e.to_string()),
-        Err(error) => Some(format!("the state writer stopped: {error}")),
+    let custody = Arc::new(custody::Custody::new(store, work.lock));
+    let writer = tokio::spawn(custody::write_state(Arc::clone(&custody), work.state, receiver));
+    let scheduled = schedule(plan, &nodes, &context, options, observer, &custody, sender).await;
+    let written = match writer.await {
+        Ok(written) => written,
+        Err(error) => custody::Written {
+            error: Some(format!("the state writer stopped: {error}")),
+            // Nothing is known to be recorded: every finished step counts as not.
+            unrecorded: scheduled
+                .outcomes
+                .iter()
+                .filter(|(_, _, outcome)| matches!(outcome, StepOutcome::Done { .. }))
+                .map(|(action, _, _)| plan.actions[*action].key())
+                .collect(),
+        },
     };
     Report {
-        outcomes,
+        outcomes: scheduled.outcomes,
         interrupted: options.stop.load(Ordering::SeqCst),
-        stopped,
+        stopped: scheduled.stopped,
+        state_stopped: scheduled.state_stopped,
+        unrecorded: written.unrecorded.into_iter().collect(),
         // Retries of the whole command: reading the org for the plan included.
         retries: client.stats().retries,
         concurrency: client.concurrency(),
         elapsed: started.elapsed(),
-        state_error,
+        state_error: written.error,
     }
+}
+
+/// What the scheduler did.
+struct Scheduled {
+    outcomes: Vec<(usize, Step, StepOutcome)>,
+    /// Why no more steps started, when the org's API allowance ran low or out.
+    stopped: Option<String>,
+    /// Why no more steps started, when the state could not be saved or the lock was lost.
+    state_stopped: Option<String>,
 }
 
 async fn schedule(
@@ -173,8 +197,9 @@ async fn schedule(
     context: &perform::Context<'_>,
     options: &Options,
     observer: &dyn Observer,
-    sender: mpsc::UnboundedSender<StateChange>,
-) -> (Vec<(usize, Step, StepOutcome)>, Option<String>) {
+    custody: &custody::Custody,
+    sender: mpsc::UnboundedSender<custody::ToWriter>,
+) -> Scheduled {
     let mut states = vec![NodeState::Waiting; nodes.len()];
     let mut outcomes: Vec<Option<StepOutcome>> = vec![None; nodes.len()];
     // Ready steps in plan order, and how many unfinished steps each one still waits for: a
@@ -185,11 +210,15 @@ async fn schedule(
     let mut running = FuturesUnordered::new();
     let parallelism = options.parallelism.max(1);
     let mut stopped = None;
+    let mut state_stopped = None;
     loop {
-        while running.len() < parallelism && !options.stop.load(Ordering::SeqCst) && stopped.is_none() {
+        let halted = |stopped: &Option<String>, state_stopped: &Option<String>| {
+            options.stop.load(Ordering::SeqCst) || stopped.is_some() || state_stopped.is_some()
+        };
+        while running.len() < parallelism && !halted(&stopped, &state_stopped) {
             if !ready.is_empty() {
                 stopped = budget_stop(context.client, options.api_floor, running.len());
-                if stopped.is_some() {
+                if stopped.is_some() || !custody.ready() {
                     break;
                 }
             }
@@ -202,14 +231,29 @@ async fn schedule(
             let action = &plan.actions[node.action];
             running.push(async move { (index, perform::perform(context, action, node.step).await) });
         }
+        if running.is_empty() && !ready.is_empty() && !halted(&stopped, &state_stopped) && !custody.ready() {
+            // Nothing in flight, and the state is behind or the lock lost: settle first.
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let settled = if sender.send(custody::ToWriter::Settle(reply)).is_ok() {
+                answer
+                    .await
+                    .unwrap_or_else(|_| Err("the state writer stopped".to_owned()))
+            } else {
+                Err("the state writer stopped".to_owned())
+            };
+            if let Err(reason) = settled {
+                state_stopped = Some(reason);
+            }
+            continue;
+        }
         let Some((index, result)) = running.next().await else {
             break;
         };
         let node = &nodes[index];
         let outcome = match result {
-            Ok(finished) => {
+            Ok(finished_step) => {
                 states[index] = NodeState::Done;
-                if sender.send(finished.change).is_err() {
+                if sender.send(custody::ToWriter::Finished(finished_step.change)).is_err() {
                     tracing::error!("the state writer stopped; this step is done in the org but not recorded");
                 }
                 for &child in &children[index] {
@@ -218,7 +262,9 @@ async fn schedule(
                         ready.insert(child);
                     }
                 }
-                StepOutcome::Done { note: finished.note }
+                StepOutcome::Done {
+                    note: finished_step.note,
+                }
             }
             Err(error) => {
                 states[index] = NodeState::Failed;
@@ -248,7 +294,11 @@ async fn schedule(
         .zip(outcomes)
         .map(|(node, outcome)| (node.action, node.step, outcome.unwrap_or(StepOutcome::NotStarted)))
         .collect();
-    (outcomes, stopped)
+    Scheduled {
+        outcomes,
+        stopped,
+        state_stopped,
+    }
 }
 
 /// The error text of a failed step, with Salesforce's code and a hint when known.
@@ -260,47 +310,4 @@ fn describe(error: &ApplyError) -> String {
         text.push_str(&format!(" (hint: {hint})"));
     }
     text
-}
-
-/// Records state changes as they arrive, once per burst (a journal append for local state),
-/// and compacts at the end; returns the first failed write.
-async fn write_state(
-    store: Arc<Store>,
-    mut state: State,
-    mut receiver: mpsc::UnboundedReceiver<StateChange>,
-) -> Option<StateError> {
-    let mut first_error = None;
-    let mut recorded = false;
-    while let Some(change) = receiver.recv().await {
-        recorded = true;
-        let mut burst = vec![resolve(&state, change)];
-        while let Ok(more) = receiver.try_recv() {
-            burst.push(resolve(&state, more));
-        }
-        if let Err(error) = store.record(&mut state, burst).await {
-            tracing::error!(%error, "cannot save state");
-            first_error.get_or_insert(error);
-        }
-    }
-    if recorded && let Err(error) = store.compact(&state) {
-        tracing::error!(%error, "cannot save state");
-        first_error.get_or_insert(error);
-    }
-    first_error
-}
-
-/// The state change a finished step makes, given the state before it.
-fn resolve(state: &State, change: StateChange) -> Change {
-    match change {
-        StateChange::Put {
-            mut managed,
-            keep_secrets,
-        } => {
-            if keep_secrets && let Some(previous) = state.get(&managed.key()) {
-                managed.secrets.clone_from(&previous.secrets);
-            }
-            Change::Put(managed)
-        }
-        StateChange::Remove(key) => Change::Remove(key),
-    }
 }

@@ -38,7 +38,11 @@ pub(crate) struct Report {
     /// The most requests in flight at once, the limit at the end, and throttled answers.
     pub(crate) concurrency: crate::api::ConcurrencyReport,
     pub(crate) elapsed: Duration,
-    /// The first state write that failed.
+    /// Why no more steps started, when the state could not be saved or its lock was lost.
+    pub(crate) state_stopped: Option<String>,
+    /// Resources whose finished steps the state does not record (the org has them).
+    pub(crate) unrecorded: std::collections::BTreeSet<crate::model::ResourceKey>,
+    /// The first state write that failed, or why the state could not be saved.
     pub(crate) state_error: Option<String>,
 }
 
@@ -120,7 +124,42 @@ impl Report {
     #[must_use]
     pub(crate) fn complete(&self, plan: &Plan) -> bool {
         let tally = self.tally(plan);
-        tally.failed == 0 && tally.skipped == 0 && tally.not_started == 0 && self.state_error.is_none()
+        tally.failed == 0
+            && tally.skipped == 0
+            && tally.not_started == 0
+            && self.state_error.is_none()
+            && self.state_stopped.is_none()
+            && self.unrecorded.is_empty()
+    }
+
+    /// Finished work the state does not record, one line per kind of action: `created, not
+    /// recorded: a re-run adopts them: Connection/A, Connection/B`.
+    #[must_use]
+    pub(crate) fn unrecorded_lines(&self, plan: &Plan) -> Vec<String> {
+        if self.unrecorded.is_empty() {
+            return Vec::new();
+        }
+        let mut by_kind: std::collections::BTreeMap<ActionKind, Vec<String>> = std::collections::BTreeMap::new();
+        for action in &plan.actions {
+            let key = action.key();
+            if self.unrecorded.contains(&key) {
+                by_kind.entry(action.action).or_default().push(key.to_string());
+            }
+        }
+        by_kind
+            .into_iter()
+            .map(|(kind, keys)| {
+                let what = match kind {
+                    ActionKind::Create => "created, not recorded: a re-run adopts them",
+                    ActionKind::Update => "updated, not recorded: a re-run compares them again",
+                    ActionKind::Replace => "replaced, not recorded: a re-run adopts the new objects",
+                    ActionKind::Delete => "deleted, not recorded: a re-run forgets them",
+                    ActionKind::Adopt => "adopted, not recorded: a re-run adopts them again",
+                    ActionKind::Forget => "forgotten, not recorded: a re-run forgets them again",
+                };
+                format!("{what}: {}", keys.join(", "))
+            })
+            .collect()
     }
 
     /// `Apply complete: 3 created, …; 2 retries; 1.4s.`
@@ -129,7 +168,7 @@ impl Report {
         let t = self.tally(plan);
         let head = if self.interrupted {
             "Apply interrupted"
-        } else if self.stopped.is_some() {
+        } else if self.stopped.is_some() || self.state_stopped.is_some() {
             "Apply stopped"
         } else if self.complete(plan) {
             "Apply complete"

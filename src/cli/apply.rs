@@ -200,7 +200,7 @@ pub(crate) async fn run_in(
     desired: Option<&[crate::manifest::Declared]>,
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
-    let lock = session.store.lock(command, args.lock_timeout).await?;
+    let lock = Arc::new(session.store.lock(command, args.lock_timeout).await?);
     // The key that fingerprints credentials in state; planning only reads it. When it has to
     // be created, the fingerprints already in state cannot be compared.
     let key_created = session.store.existing_fingerprint_key().await?.is_none();
@@ -211,7 +211,7 @@ pub(crate) async fn run_in(
     };
     let (prepared, saved) = match (saved_path, desired) {
         (Some(path), _) => {
-            let plan = plan::load_saved(path)?;
+            let plan = load_checked(path)?;
             let org = HttpOrg {
                 client: &session.client,
             };
@@ -232,9 +232,27 @@ pub(crate) async fn run_in(
         (None, Some(desired)) => (planning::make(session, desired, options).await?, false),
         (None, None) => return Err(CliError::Usage("nothing to apply".into())),
     };
-    let carried = carry_out(args, session, &prepared, saved, None).await?;
+    let carried = carry_out(args, session, &prepared, saved, None, &lock).await?;
     drop(lock);
     Ok(carried.outcome)
+}
+
+/// Loads a saved plan and checks it before anything reads the org: its seal (digest, and
+/// signature with `D360_PLAN_KEY`), every resource as `d360 validate` would, and the
+/// manifests it was made from when they are here.
+fn load_checked(path: &std::path::Path) -> Result<Plan, CliError> {
+    let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
+    let (plan, sealed) = plan::load_saved(path, key.as_ref())?;
+    if sealed == plan::Sealed::SignatureNotChecked {
+        output::message(&format!(
+            "note: the plan is signed, but {} is not set here, so its signature was not checked (its digest was)",
+            plan::seal::KEY_VARIABLE
+        ));
+    }
+    if let Some(note) = apply::check_offline(&plan)? {
+        output::message(&note);
+    }
+    Ok(plan)
 }
 
 /// What [`carry_out`] did: the outcome, the apply's report when it started one, and why it
@@ -247,13 +265,15 @@ pub(crate) struct Carried {
 
 /// Prints the plan, then (when it has work and no errors) checks the API budget, confirms
 /// unless `saved` or `--auto-approve`, and executes it. The caller holds the state lock.
-/// `stop` is the flag that stops new steps; `None` watches Ctrl-C and SIGTERM for it.
+/// `stop` is the flag that stops new steps; `None` watches Ctrl-C and SIGTERM for it. `lock`
+/// is the state lock the caller holds.
 pub(crate) async fn carry_out(
     args: &Execution,
     session: &Session,
     prepared: &Planned,
     saved: bool,
     stop: Option<Arc<AtomicBool>>,
+    lock: &Arc<crate::state::StateLock>,
 ) -> Result<Carried, CliError> {
     let done = |outcome| {
         Ok(Carried {
@@ -315,6 +335,7 @@ pub(crate) async fn carry_out(
         live: &prepared.live,
         state: prepared.state.clone(),
         probe: &prepared.probe,
+        lock: Arc::clone(lock),
     };
     let report = apply::execute(work, &session.client, Arc::clone(&session.store), &executor, &progress).await;
     if let Some(watcher) = watcher {
@@ -434,16 +455,23 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
                 "concurrency": report.concurrency,
                 "elapsedSeconds": report.elapsed.as_secs_f64(),
                 "stateError": report.state_error,
+                "stateStopped": report.state_stopped,
+                "unrecorded": report.unrecorded.iter().map(ToString::to_string).collect::<Vec<_>>(),
             })
             .to_string(),
         ),
         Format::Text => {
             if let Some(reason) = &report.stopped {
                 output::message(&format!(
-                    "Stopped starting steps: {reason}. State is saved; run `d360 apply` again once the allowance refills."
+                    "Stopped starting steps: {reason}. Run `d360 apply` again once the allowance refills."
                 ));
             }
-            if report.interrupted || report.stopped.is_some() {
+            if let Some(reason) = &report.state_stopped {
+                output::message(&format!(
+                    "Stopped starting steps: the state cannot be saved ({reason}); d360 does no work it cannot record."
+                ));
+            }
+            if report.interrupted || report.stopped.is_some() || report.state_stopped.is_some() {
                 let not_started: Vec<String> = report
                     .outcomes
                     .iter()
@@ -457,9 +485,10 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
                 }
             }
             if let Some(error) = &report.state_error {
-                output::message(&format!(
-                    "error: {error}. The org has the changes; run `d360 apply` again to record them (d360 adopts them by name)."
-                ));
+                output::message(&format!("error: {error}"));
+            }
+            for line in report.unrecorded_lines(plan) {
+                output::message(&line);
             }
             let paint = output::Paint {
                 enabled: output::stdout_color(),
@@ -479,8 +508,13 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
                 }
                 output::message(&recap);
             }
+            let all_recorded = report.unrecorded.is_empty() && report.state_error.is_none();
             if complete {
                 output::message("Next: `d360 plan` should now report no changes; `d360 drift` checks the org later.");
+            } else if !all_recorded {
+                output::message(
+                    "Next: once the state can be written, run `d360 apply` again: it finds what was done but not recorded by name and adopts it, with no duplicates.",
+                );
             } else if !report.interrupted && report.stopped.is_none() {
                 output::message(
                     "Next: fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",

@@ -91,14 +91,22 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;
     session.close().await;
-    let planned = planned?;
+    let mut planned = planned?;
     print(&planned.plan, args.format, args.layout)?;
     if let Some(path) = &args.out {
         if planned.plan.errors.is_empty() {
-            plan::save(&planned.plan, path)?;
+            let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
+            let mut saved = planned.plan;
+            saved.manifests = Some(plan::ManifestsRecord::of(
+                &manifests::default_paths(&args.selection.paths),
+                &loaded.resources,
+            ));
+            plan::save(&saved, path, key.as_ref())?;
+            planned.plan = saved;
             output::message(&format!(
-                "Saved the plan to {}. Apply it with: d360 apply {}",
+                "Saved the plan to {}{}. Apply it with: d360 apply {}",
                 path.display(),
+                if key.is_some() { ", signed" } else { "" },
                 path.display()
             ));
         } else {

@@ -1,6 +1,8 @@
-//! `d360 show PLANFILE`: print a plan saved by `plan --out` (text, JSON or markdown), and warn
-//! when it looks stale: made for another org, or against state that has changed since.
-//! Reads the state of the selected org; never contacts the org itself.
+//! `d360 show PLANFILE`: print a plan saved by `plan --out` (text, JSON or markdown) with, in
+//! text, every request apply would send (credentials as references), and warn when it looks
+//! stale (made for another org, or against state that has changed since) or when apply would
+//! refuse it. Checks its seal as apply does. Reads the state of the selected org; never
+//! contacts the org itself.
 
 use std::path::PathBuf;
 
@@ -8,7 +10,51 @@ use super::plan::{self as plan_command, Format, Layout};
 use super::{CliError, GlobalArgs, Outcome};
 use crate::output;
 use crate::plan;
+use crate::plan::Plan;
 use crate::state::Store;
+
+/// Every request the plan's creates and updates send, in plan order (a replace sends its
+/// create), with credentials as their references: what an edited field would change shows.
+fn requests(plan: &Plan) -> String {
+    use crate::plan::ActionKind;
+    let mut out = String::from("\nRequests apply sends (credentials as references, never values):\n");
+    let mut any = false;
+    for action in &plan.actions {
+        let id = match action.action {
+            ActionKind::Create | ActionKind::Replace => None,
+            ActionKind::Update => Some(action.id.as_deref().unwrap_or("(no id)")),
+            ActionKind::Delete | ActionKind::Adopt | ActionKind::Forget => continue,
+        };
+        let Some(desired) = &action.desired else { continue };
+        any = true;
+        let references: crate::kinds::Credentials = desired
+            .secrets()
+            .iter()
+            .map(|(name, reference)| (name.clone(), secrecy::SecretString::from(format!("<{reference}>"))))
+            .collect();
+        match desired.request(id, &references) {
+            Ok(request) => {
+                let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
+                out.push_str(&format!(
+                    "\n{} {}: {} /{}\n{body}\n",
+                    action.action.symbol(),
+                    action.key(),
+                    request.method,
+                    request.path
+                ));
+            }
+            Err(error) => out.push_str(&format!(
+                "\n{} {}: cannot be sent: {error}\n",
+                action.action.symbol(),
+                action.key()
+            )),
+        }
+    }
+    if !any {
+        out.push_str("(none)\n");
+    }
+    out.trim_end().to_owned()
+}
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -22,8 +68,21 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let saved = plan::load_saved(&args.plan)?;
+    let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
+    let (saved, sealed) = plan::load_saved(&args.plan, key.as_ref())?;
     plan_command::print(&saved, args.format, args.layout)?;
+    if args.format == Format::Text {
+        output::data(&requests(&saved));
+    }
+    if sealed == plan::Sealed::SignatureNotChecked {
+        output::message(&format!(
+            "note: the plan is signed, but {} is not set here, so its signature was not checked",
+            plan::seal::KEY_VARIABLE
+        ));
+    }
+    if let Err(refusal) = crate::apply::check_content(&saved) {
+        output::message(&format!("warning: `d360 apply` would refuse this plan: {refusal}"));
+    }
     let (org, config) = super::state::selected(global)?;
     if org != saved.org {
         output::message(&format!(

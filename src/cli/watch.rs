@@ -285,7 +285,7 @@ async fn check_and_heal(
 ) -> Result<Run, CliError> {
     let mut key_created = false;
     let lock = if context.heal {
-        let lock = session.store.lock(watch::COMMAND, context.lock_timeout).await?;
+        let lock = Arc::new(session.store.lock(watch::COMMAND, context.lock_timeout).await?);
         // Healing records credential fingerprints: the key must exist before planning, which
         // only reads it.
         key_created = session.store.existing_fingerprint_key().await?.is_none();
@@ -311,10 +311,11 @@ async fn check_and_heal(
         )
     });
     let mut applied = None;
-    if context.heal && error.is_none() && planned.plan.has_work() {
+    if let Some(lock) = lock.as_ref().filter(|_| error.is_none() && planned.plan.has_work()) {
         // The run in flight finishes on SIGTERM: this flag is never set.
         let keep_going = Arc::new(AtomicBool::new(false));
-        let carried = apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going)).await?;
+        let carried =
+            apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going), lock).await?;
         if let Some(report) = &carried.report {
             applied = Some(report.tally(&planned.plan));
             if carried.outcome != Outcome::Success {

@@ -238,6 +238,14 @@ impl Listings {
     }
 }
 
+/// A write request as it goes on the wire: method, path under the API root, JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Request {
+    pub(crate) method: &'static str,
+    pub(crate) path: String,
+    pub(crate) body: serde_json::Value,
+}
+
 /// Resolved credential values to send, by credential name. Lives only as long as a request.
 pub(crate) type Credentials = BTreeMap<String, SecretString>;
 
@@ -303,6 +311,9 @@ pub(crate) trait Operations: ResourceSpec {
         id: &'a str,
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// The request `create` (no `id`) or `update` (the live `id`) sends, built by the same
+    /// code, with `credentials` as given (`d360 show` passes references, never values).
+    fn request(&self, id: Option<&str>, credentials: &Credentials) -> Result<Request, String>;
     /// What an in-place update does beyond its field changes, when worth saying.
     fn update_note(&self) -> Option<&'static str>;
     /// What a replace (delete, then create) costs beyond the object itself, when worth saying.
@@ -347,6 +358,11 @@ impl Resource {
         credentials: &'a Credentials,
     ) -> BoxFuture<'a, Result<(), ApiError>> {
         each_kind!(self, r => r.update(client, id, credentials))
+    }
+
+    /// See [`Operations::request`].
+    pub(crate) fn request(&self, id: Option<&str>, credentials: &Credentials) -> Result<Request, String> {
+        each_kind!(self, r => r.request(id, credentials))
     }
 
     #[must_use]

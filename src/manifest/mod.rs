@@ -159,8 +159,14 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
             return 0;
         }
     };
-    sink.diagnostics.add_source(file, Arc::clone(&text));
-    let tree = match yaml_tree::parse(&text) {
+    load_source(file, &text, sink, resources)
+}
+
+/// Reads the documents of `text`, the content of `file` (which places diagnostics and is the
+/// base of relative paths).
+fn load_source(file: &Path, text: &Arc<String>, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
+    sink.diagnostics.add_source(file, Arc::clone(text));
+    let tree = match yaml_tree::parse(text) {
         Ok(tree) => tree,
         Err(error) => {
             sink.push(
@@ -202,7 +208,7 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
             file,
             dir,
             root: &document.root,
-            text: &text,
+            text,
             prefix: Vec::new(),
             item: None,
             sink,
@@ -256,6 +262,63 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
         }
     }
     count
+}
+
+/// Checks resources that were not read from manifests here (a saved plan's) exactly as
+/// `validate` checks manifests: each is written as its manifest document and read again, so
+/// every manifest check applies, and one that does not read back as itself is refused too (a
+/// value no manifest can declare). Returns the problems, each with its resource, in order.
+#[must_use]
+pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, String)> {
+    let mut problems = Vec::new();
+    let mut all: Vec<Declared> = Vec::with_capacity(resources.len());
+    for resource in resources {
+        let key = resource.key();
+        let text = match render::document_text(resource) {
+            Ok(text) => text,
+            Err(reason) => {
+                problems.push((key, reason));
+                continue;
+            }
+        };
+        // A bare file name: relative `fromFile` paths read back as they were written.
+        let file = PathBuf::from("resource.yaml");
+        let mut sink = Sink::default();
+        let mut loaded = Vec::with_capacity(1);
+        load_source(&file, &Arc::new(text), &mut sink, &mut loaded);
+        let errors: Vec<String> = sink
+            .diagnostics
+            .items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| {
+                let mut text = format!("`{}`: {}", d.path, d.message);
+                if let Some(help) = &d.help {
+                    text.push_str(&format!(" (help: {help})"));
+                }
+                text
+            })
+            .collect();
+        if !errors.is_empty() {
+            problems.extend(errors.into_iter().map(|error| (key.clone(), error)));
+        } else if loaded.len() != 1 || *loaded[0].resource != **resource {
+            problems.push((
+                key,
+                "holds values no manifest declares this way (it does not read back as itself)".to_owned(),
+            ));
+        } else {
+            all.extend(loaded);
+        }
+    }
+    // Names are unique per kind, as `check_duplicates` says of manifests.
+    let mut seen = std::collections::HashSet::new();
+    for declared in &all {
+        let key = declared.resource.key();
+        if !seen.insert(key.clone()) {
+            problems.push((key, "is in the plan twice".to_owned()));
+        }
+    }
+    problems
 }
 
 fn check_duplicates(resources: &[Declared], sink: &mut Sink) {

@@ -167,6 +167,22 @@ pub(crate) fn document_value(resource: &Resource, base: Option<&Path>) -> serde_
     try_document_value(resource, base).unwrap_or(serde_json::Value::Null)
 }
 
+/// A resource's manifest document as YAML text that reads back as it is: `${` in string
+/// values is written `$${`, so nothing is interpolated on the way back.
+pub(crate) fn document_text(resource: &Resource) -> Result<String, String> {
+    fn escape(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) if text.contains("${") => *text = text.replace("${", "$${"),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(escape),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(escape),
+            _ => {}
+        }
+    }
+    let mut value = try_document_value(resource, None)?;
+    escape(&mut value);
+    serde_yaml::to_string(&value).map_err(|error| error.to_string())
+}
+
 /// Resources as a YAML stream of documents, `---` separated.
 #[must_use]
 pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
@@ -211,6 +227,34 @@ spec:
             Some(Resource::DataStream(stream)) => *stream,
             other => panic!("not a data stream: {other:?}"),
         }
+    }
+
+    #[test]
+    fn resources_are_checked_as_their_manifests_would_be() {
+        let good = loaded_stream();
+        let mut dollar = good.clone();
+        dollar.name = "S_Dollar".to_owned();
+        dollar.label = "costs ${not.a.variable}".to_owned();
+        let mut bad_name = good.clone();
+        bad_name.name = "not valid!".to_owned();
+        let resources = [
+            Resource::DataStream(Box::new(good.clone())),
+            Resource::DataStream(Box::new(dollar)),
+            Resource::DataStream(Box::new(bad_name)),
+        ];
+        let problems = crate::manifest::check_resources(&resources.iter().collect::<Vec<_>>());
+        // `${` in a value reads back as written (escaped), not as a variable.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0.name, "not valid!");
+        assert!(problems[0].1.contains("metadata.name"), "{problems:?}");
+
+        let twice = [
+            Resource::DataStream(Box::new(good.clone())),
+            Resource::DataStream(Box::new(good)),
+        ];
+        let problems = crate::manifest::check_resources(&twice.iter().collect::<Vec<_>>());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].1, "is in the plan twice");
     }
 
     #[test]

@@ -719,6 +719,7 @@ impl Builder<'_> {
                 .collect(),
             listings: Listings::new(&inputs.live.listings),
             api,
+            manifests: None,
         }
     }
 }

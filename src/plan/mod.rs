@@ -14,6 +14,7 @@ mod make;
 mod render_markdown;
 pub(crate) mod render_text;
 mod saved;
+pub(crate) mod seal;
 mod secrets;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ pub(crate) use errors::PlanError;
 pub(crate) use make::{Planned, PlanningError, make};
 pub(crate) use render_markdown::render as render_markdown;
 pub(crate) use render_text::render as render_text;
+pub(crate) use saved::Sealed;
 pub(crate) use saved::{PlanFileError, is_plan_file, load as load_saved, save};
 pub(crate) use secrets::{ResolvedSecrets, SecretProbe};
 
@@ -34,7 +36,9 @@ use crate::diff::FieldChange;
 use crate::kinds::{Listings, Resource};
 use crate::model::{Kind, ResourceKey};
 
-/// The plan format this build writes and reads.
+/// The plan format this build writes and reads. A saved file of this build also records its
+/// manifests and ends with a digest (fields added, so the version stays); one without a
+/// digest (an older d360's) is refused all the same.
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What an action does.
@@ -242,6 +246,58 @@ pub(crate) struct Plan {
     /// What applying it costs in API requests, and what the org has left.
     #[serde(default)]
     pub(crate) api: ApiBudget,
+    /// The manifests it was made from, so `apply PLANFILE` can tell whether they changed
+    /// since (set when it is saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) manifests: Option<ManifestsRecord>,
+}
+
+/// Where the manifests of a saved plan were read, and a digest of the resources they gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ManifestsRecord {
+    /// As given on the command line (or the default), relative to the working folder.
+    pub(crate) paths: Vec<String>,
+    /// `sha256:` of the rendered resources (after sets and interpolation), in load order.
+    pub(crate) digest: String,
+}
+
+impl ManifestsRecord {
+    /// The record of `resources` read from `paths`.
+    #[must_use]
+    pub(crate) fn of(paths: &[std::path::PathBuf], resources: &[crate::manifest::Declared]) -> Self {
+        Self {
+            paths: paths.iter().map(|p| p.display().to_string()).collect(),
+            digest: resources_digest(resources),
+        }
+    }
+}
+
+/// `sha256:` of the resources' JSON, streamed into the hash.
+#[must_use]
+pub(crate) fn resources_digest(resources: &[crate::manifest::Declared]) -> String {
+    struct Hashing(aws_lc_rs::digest::Context);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = std::io::BufWriter::new(Hashing(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256)));
+    for declared in resources {
+        // Serialising a resource cannot fail (string keys, no non-finite floats); a failure
+        // would only make the digest differ, which refuses the plan: the safe side.
+        let _ = serde_json::to_writer(&mut hashing, &*declared.resource);
+        let _ = std::io::Write::write_all(&mut hashing, b"\n");
+    }
+    let digest = match hashing.into_inner() {
+        Ok(Hashing(context)) => hex::encode(context.finish().as_ref()),
+        Err(_) => String::new(),
+    };
+    format!("sha256:{digest}")
 }
 
 /// API requests an apply of the plan spends, and the org's daily allowance when it said.

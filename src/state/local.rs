@@ -245,7 +245,7 @@ impl LocalStore {
                 let _ = release_file.set_len(0);
                 let _ = release_file.unlock();
             })),
-            _hold: Box::new(file),
+            hold: super::lock::LockHold::File(Box::new(file)),
         })
     }
 

@@ -37,9 +37,33 @@ impl std::fmt::Display for LockHolder {
 /// A held lock; released when dropped (or when the process dies: the OS releases file locks
 /// and Postgres releases session advisory locks).
 pub(crate) struct StateLock {
-    pub(super) release: Option<Box<dyn FnOnce() + Send>>,
-    /// Keeps the lock's resource (file or connection) alive.
-    pub(super) _hold: Box<dyn std::any::Any + Send>,
+    pub(super) release: Option<Box<dyn FnOnce() + Send + Sync>>,
+    pub(super) hold: LockHold,
+}
+
+/// What keeps a state lock held.
+pub(super) enum LockHold {
+    /// An open file with an OS lock on it: held until dropped (never read, only kept).
+    File(#[expect(dead_code, reason = "kept open to hold its lock")] Box<dyn std::any::Any + Send + Sync>),
+    /// A PostgreSQL session holding an advisory lock: held while the session lives (a
+    /// database restart ends it). Replaced by [`super::Store::relock`] on a new session.
+    Session {
+        client: Box<tokio::sync::Mutex<tokio_postgres::Client>>,
+        /// Who this process said it is when it took the lock (the `d360_lock_holder` row).
+        holder: LockHolder,
+    },
+}
+
+impl StateLock {
+    /// Whether the lock may be gone: its PostgreSQL session ended (or is being replaced).
+    /// A file lock is never lost. Cheap: no round trip to the server.
+    #[must_use]
+    pub(crate) fn is_lost(&self) -> bool {
+        match &self.hold {
+            LockHold::File(_) => false,
+            LockHold::Session { client, .. } => client.try_lock().map_or(true, |client| client.is_closed()),
+        }
+    }
 }
 
 impl Drop for StateLock {

@@ -20,6 +20,12 @@ use serde::{Deserialize, Serialize};
 pub(crate) use local::write_atomic;
 pub(crate) use lock::{Leadership, LockHolder, StateLock};
 
+/// How long the PostgreSQL backend keeps trying to reach the database again after losing its
+/// connection (a restart takes a few seconds), with backoff from [`RECONNECT_FIRST_WAIT`].
+pub(crate) const RECONNECT_FOR: Duration = Duration::from_secs(60);
+/// The first wait before reconnecting; it doubles up to 5 seconds.
+pub(crate) const RECONNECT_FIRST_WAIT: Duration = Duration::from_millis(200);
+
 use crate::config::StateConfig;
 use crate::model::{Kind, Listing, ResourceKey};
 
@@ -61,6 +67,12 @@ pub(crate) enum StateError {
     LockInUse { holder: String },
     #[error("state database: {0}")]
     Database(String),
+    /// The connection to the state database is gone or cannot be made: worth retrying.
+    #[error("state database unreachable: {0}")]
+    Unreachable(String),
+    /// The state lock's session ended and the lock could not be taken again as it was.
+    #[error("lost the state lock: {0}")]
+    LockLost(String),
     #[error("cannot resolve the state database URL: {0}")]
     Url(#[source] crate::secret::SecretError),
 }
@@ -303,6 +315,35 @@ impl Store {
         match self {
             Store::Local(store) => store.record(state, first_serial, changes).await,
             Store::Postgres(store) => store.record(state, first_serial, &changes).await,
+        }
+    }
+
+    /// After a failed [`Store::record`] (whose changes `state` already holds): makes the
+    /// stored state equal `state`, when the store holds what this run last recorded
+    /// (`recorded`) or the serial of the write that failed (`attempted`: its commit may have
+    /// landed). Anything else means another process wrote meanwhile: an error. The local
+    /// backend writes the whole state file.
+    pub(crate) async fn catch_up(&self, state: &State, recorded: u64, attempted: u64) -> Result<(), StateError> {
+        match self {
+            Store::Local(store) => store.save(state),
+            Store::Postgres(store) => store.catch_up(state, recorded, attempted).await,
+        }
+    }
+
+    /// Whether a failed write may work once the backend is reached again (a PostgreSQL
+    /// connection); a local file that cannot be written stays so for this run.
+    #[must_use]
+    pub(crate) fn recovers(&self) -> bool {
+        matches!(self, Store::Postgres(_))
+    }
+
+    /// Makes sure `lock` is still held: a PostgreSQL lock whose session ended is taken again
+    /// on a new session (reconnecting with backoff), unless another process holds it now or
+    /// held it meanwhile ([`StateError::LockLost`]). A file lock is never lost.
+    pub(crate) async fn relock(&self, lock: &StateLock) -> Result<(), StateError> {
+        match self {
+            Store::Local(_) => Ok(()),
+            Store::Postgres(store) => store.relock(lock).await,
         }
     }
 

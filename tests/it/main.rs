@@ -33,6 +33,8 @@ mod org_snapshot;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;
+mod saved_plans;
+mod state_loss;
 mod support;
 mod surprises;
 mod unreported;

@@ -99,16 +99,24 @@ impl Cluster {
             "initdb failed: {}",
             String::from_utf8_lossy(&init.stderr)
         );
+        cluster.start_server();
+        cluster.url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+        Some(cluster)
+    }
+
+    /// Starts the server (`pg_ctl start -w`: returns once it accepts connections).
+    pub(crate) fn start_server(&self) {
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off",
-            data.display()
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off",
+            self.port,
+            self.data.display()
         );
-        let started = cluster
+        let started = self
             .command("pg_ctl")
             .args(["-w", "-D"])
-            .arg(&data)
+            .arg(&self.data)
             .args(["-l"])
-            .arg(data.join("server.log"))
+            .arg(self.data.join("server.log"))
             .args(["-o", &options, "start"])
             .stdout(Stdio::null())
             .output()
@@ -118,12 +126,32 @@ impl Cluster {
             "pg_ctl start failed: {}",
             String::from_utf8_lossy(&started.stderr)
         );
-        cluster.url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
-        Some(cluster)
+    }
+
+    /// Stops the server as a restart does (`pg_ctl stop -m fast -w`: every session is ended).
+    pub(crate) fn stop_server(&self) {
+        let stopped = self
+            .command("pg_ctl")
+            .args(["-w", "-D"])
+            .arg(&self.data)
+            .args(["-m", "fast", "stop"])
+            .stdout(Stdio::null())
+            .output()
+            .expect("pg_ctl stop");
+        assert!(
+            stopped.status.success(),
+            "pg_ctl stop failed: {}",
+            String::from_utf8_lossy(&stopped.stderr)
+        );
     }
 
     /// Runs `sql` with `psql` (one transaction) and returns its unaligned, tuples-only output.
-    fn sql(&self, sql: &str) -> String {
+    pub(crate) fn sql(&self, sql: &str) -> String {
+        self.try_sql(sql).unwrap_or_else(|error| panic!("psql failed: {error}"))
+    }
+
+    /// [`Self::sql`], or psql's error (a table not created yet, say).
+    pub(crate) fn try_sql(&self, sql: &str) -> Result<String, String> {
         let ran = Command::new(self.bin.join("psql"))
             .args([
                 "-X",
@@ -140,16 +168,15 @@ impl Cluster {
             .args(["-p", &self.port.to_string(), "-d", "postgres", "-c", sql])
             .output()
             .expect("psql");
-        assert!(
-            ran.status.success(),
-            "psql failed: {}",
-            String::from_utf8_lossy(&ran.stderr)
-        );
-        String::from_utf8_lossy(&ran.stdout).trim().to_owned()
+        if ran.status.success() {
+            Ok(String::from_utf8_lossy(&ran.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&ran.stderr).into_owned())
+        }
     }
 
     /// A number `sql` returns.
-    fn count(&self, sql: &str) -> u64 {
+    pub(crate) fn count(&self, sql: &str) -> u64 {
         let text = self.sql(sql);
         text.parse().unwrap_or_else(|_| panic!("`{sql}` returned `{text}`"))
     }
@@ -168,7 +195,7 @@ impl Drop for Cluster {
     }
 }
 
-fn with_db<'a>(command: &'a mut Command, cluster: &Cluster) -> &'a mut Command {
+pub(crate) fn with_db<'a>(command: &'a mut Command, cluster: &Cluster) -> &'a mut Command {
     command
         .env("D360_STATE_URL", &cluster.url)
         .env("RDS_USER", "u")

@@ -20,7 +20,7 @@ pub(super) async fn run(
     options: &plan::Options,
     lock_timeout: std::time::Duration,
 ) -> Result<Planned, CliError> {
-    let lock = session.store.lock("d360 drift --accept", lock_timeout).await?;
+    let lock = std::sync::Arc::new(session.store.lock("d360 drift --accept", lock_timeout).await?);
     let mut planned = planning::make(session, desired, options).await?;
     let accepted = accepted_part(&planned.plan);
     if accepted.actions.is_empty() {
@@ -47,6 +47,7 @@ pub(super) async fn run(
         live: &planned.live,
         state: planned.state.clone(),
         probe: &planned.probe,
+        lock: std::sync::Arc::clone(&lock),
     };
     let report = apply::execute(
         work,

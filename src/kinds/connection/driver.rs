@@ -12,8 +12,8 @@ use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource,
-    not_encodable,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Request,
+    Resource, not_encodable,
 };
 use crate::model::Kind;
 use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
@@ -373,6 +373,23 @@ impl Operations for Connection {
             client.write::<Connections>(HttpMethod::PUT, id, &body).await
         }
         .boxed()
+    }
+
+    fn request(&self, id: Option<&str>, credentials: &Credentials) -> Result<Request, String> {
+        let body = connection_input(self, credentials).map_err(|error| error.to_string())?;
+        let body = serde_json::to_value(&body).map_err(|error| error.to_string())?;
+        Ok(match id {
+            None => Request {
+                method: "POST",
+                path: Connections::PATH.to_owned(),
+                body,
+            },
+            Some(id) => Request {
+                method: "PUT",
+                path: format!("{}/{id}", Connections::PATH),
+                body,
+            },
+        })
     }
 
     fn update_note(&self) -> Option<&'static str> {

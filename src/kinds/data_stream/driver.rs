@@ -9,7 +9,7 @@ use super::spec::DataStream;
 use super::wire::{data_stream_from_wire, data_stream_input, data_stream_patch};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Request,
     not_encodable,
 };
 use crate::model::Kind;
@@ -139,6 +139,26 @@ impl Operations for DataStream {
             client.write::<DataStreams>(HttpMethod::PATCH, &self.name, &body).await
         }
         .boxed()
+    }
+
+    fn request(&self, id: Option<&str>, _credentials: &Credentials) -> Result<Request, String> {
+        let (method, path, body) = match id {
+            None => (
+                "POST",
+                DataStreams::PATH.to_owned(),
+                serde_json::to_value(data_stream_input(self).map_err(|error| error.to_string())?),
+            ),
+            Some(_) => (
+                "PATCH",
+                format!("{}/{}", DataStreams::PATH, self.name),
+                serde_json::to_value(data_stream_patch(self).map_err(|error| error.to_string())?),
+            ),
+        };
+        Ok(Request {
+            method,
+            path,
+            body: body.map_err(|error| error.to_string())?,
+        })
     }
 
     fn update_note(&self) -> Option<&'static str> {

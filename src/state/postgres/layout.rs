@@ -229,9 +229,8 @@ impl PostgresStore {
     /// The stored fingerprint key, if the header row has one.
     pub(super) async fn stored_key(&self) -> Result<Option<String>, StateError> {
         let row = self
-            .client
-            .lock()
-            .await
+            .connection()
+            .await?
             .query_opt(
                 "SELECT fingerprint_key FROM d360_state_header WHERE org = $1",
                 &[&self.org],
@@ -244,7 +243,7 @@ impl PostgresStore {
     /// Sets the fingerprint key to `expression` (over the stored one and `$2` = `key`), making
     /// the header row first when missing; returns the key now stored.
     pub(super) async fn update_key(&self, expression: &str, key: &str) -> Result<String, StateError> {
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
         self.header_for_write(&tx).await?;
         let statement = format!(

@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, Config};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::lock::{Leadership, LockHolder, StateLock};
+use super::lock::{Leadership, LockHold, LockHolder, StateLock};
 use super::{Change, State, StateError};
 
 /// State in a PostgreSQL database.
@@ -37,10 +37,29 @@ pub(crate) struct PostgresStore {
 fn database_error(shown: &str, error: &tokio_postgres::Error) -> StateError {
     // The driver's messages never contain the password.
     let mut text = error.to_string();
-    if let Some(source) = std::error::Error::source(error) {
+    let source = std::error::Error::source(error);
+    if let Some(source) = source {
         text.push_str(&format!(": {source}"));
     }
-    StateError::Database(format!("{shown}: {text}"))
+    // A closed connection, a socket error, or the server shutting the session down (a
+    // restart): the database may well answer again.
+    let lost = error.is_closed()
+        || source.is_some_and(<dyn std::error::Error>::is::<std::io::Error>)
+        || error
+            .code()
+            .is_some_and(|code| code.code().starts_with("57P") || code.code().starts_with("08"));
+    if lost {
+        StateError::Unreachable(format!("{shown}: {text}"))
+    } else {
+        StateError::Database(format!("{shown}: {text}"))
+    }
+}
+
+/// Waits before reconnect attempt `attempt` (0-based): doubling from the first wait, at most
+/// five seconds.
+async fn backoff(attempt: u32) {
+    let wait = crate::state::RECONNECT_FIRST_WAIT.saturating_mul(2u32.saturating_pow(attempt.min(8)));
+    tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
 }
 
 /// A TLS connector that verifies the server against the platform's roots.
@@ -59,7 +78,7 @@ fn tls(shown: &str) -> Result<MakeRustlsConnect, StateError> {
 async fn open(config: &Config, shown: &str) -> Result<Client, StateError> {
     let (client, connection) = config.connect(tls(shown)?).await.map_err(|e| {
         let mut error = database_error(shown, &e);
-        if let StateError::Database(text) = &mut error {
+        if let StateError::Database(text) | StateError::Unreachable(text) = &mut error {
             text.push_str(" (is the database reachable and the URL right? It comes from the org's `state.url`)");
         }
         error
@@ -127,7 +146,45 @@ impl PostgresStore {
     /// The state from the header and resource rows (or, before the first write, from a
     /// database in the layout that kept the whole document in one row).
     pub(crate) async fn load(&self) -> Result<State, StateError> {
-        self.read().await
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match self.read().await {
+                Err(StateError::Unreachable(text)) if started.elapsed() < crate::state::RECONNECT_FOR => {
+                    tracing::warn!(error = %text, "state database unreachable; reconnecting");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The store's connection, opened again first when it has ended (one attempt: callers that
+    /// retry wait between attempts).
+    pub(super) async fn connection(&self) -> Result<tokio::sync::MutexGuard<'_, Client>, StateError> {
+        let mut client = self.client.lock().await;
+        if client.is_closed() {
+            *client = open(&self.config, &self.shown).await?;
+            tracing::info!(database = %self.shown, "reconnected to the state database");
+        }
+        Ok(client)
+    }
+
+    /// Opens a new connection, trying again with backoff for [`crate::state::RECONNECT_FOR`]
+    /// while the database is unreachable.
+    async fn open_patiently(&self) -> Result<Client, StateError> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match open(&self.config, &self.shown).await {
+                Err(StateError::Unreachable(_)) if started.elapsed() < crate::state::RECONNECT_FOR => {
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Persists `changes`, already applied to `state`, in one transaction: only their resource
@@ -137,9 +194,20 @@ impl PostgresStore {
     }
 
     /// Replaces the org's resource rows with `state`'s in one transaction, writing only the
-    /// rows that differ and one history row for each.
+    /// rows that differ and one history row for each. Safe to repeat, so tried again while the database is unreachable.
     pub(crate) async fn save(&self, state: &State) -> Result<(), StateError> {
-        self.replace(state).await
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match self.replace(state).await {
+                Err(StateError::Unreachable(text)) if started.elapsed() < crate::state::RECONNECT_FOR => {
+                    tracing::warn!(error = %text, "state database unreachable; reconnecting");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The fingerprint key, created (with the header row) on first use.
@@ -158,7 +226,7 @@ impl PostgresStore {
     pub(crate) async fn existing_fingerprint_key(&self) -> Result<Option<Vec<u8>>, StateError> {
         let mut key = self.stored_key().await?;
         if key.is_none() {
-            let mut client = self.client.lock().await;
+            let mut client = self.connection().await?;
             let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
             key = self.legacy(&tx, false).await?.and_then(|(_, key)| key);
         }
@@ -183,9 +251,9 @@ impl PostgresStore {
 
     async fn holder(&self) -> Option<LockHolder> {
         let row = self
-            .client
-            .lock()
+            .connection()
             .await
+            .ok()?
             .query_opt("SELECT holder::text FROM d360_lock_holder WHERE org = $1", &[&self.org])
             .await
             .ok()??;
@@ -214,8 +282,20 @@ impl PostgresStore {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let holder =
-            serde_json::to_string(&LockHolder::current(command)).map_err(|e| StateError::Database(e.to_string()))?;
+        let holder = LockHolder::current(command);
+        self.write_holder(&session, &holder).await?;
+        // Dropping the session's client ends the session, which releases the advisory lock.
+        Ok(StateLock {
+            release: None,
+            hold: LockHold::Session {
+                client: Box::new(Mutex::new(session)),
+                holder,
+            },
+        })
+    }
+
+    async fn write_holder(&self, session: &Client, holder: &LockHolder) -> Result<(), StateError> {
+        let holder = serde_json::to_string(holder).map_err(|e| StateError::Database(e.to_string()))?;
         session
             .execute(
                 "INSERT INTO d360_lock_holder (org, holder) VALUES ($1, $2::text::jsonb)
@@ -223,12 +303,52 @@ impl PostgresStore {
                 &[&self.org, &holder],
             )
             .await
-            .map_err(|e| database_error(&self.shown, &e))?;
-        // Dropping the session's client ends the session, which releases the advisory lock.
-        Ok(StateLock {
-            release: None,
-            _hold: Box::new(session),
-        })
+            .map_err(|e| database_error(&self.shown, &e))
+            .map(drop)
+    }
+
+    /// Takes `lock` again on a new session when its session ended (see [`super::Store::relock`]).
+    /// The holder row tells whether another process held the lock meanwhile: each holder
+    /// writes its own there when it takes the lock.
+    pub(crate) async fn relock(&self, lock: &StateLock) -> Result<(), StateError> {
+        let LockHold::Session { client, holder } = &lock.hold else {
+            return Ok(());
+        };
+        let mut session = client.lock().await;
+        if !session.is_closed() && session.simple_query("SELECT 1").await.is_ok() {
+            return Ok(());
+        }
+        tracing::warn!(database = %self.shown, "the session holding the state lock ended; taking the lock again");
+        let fresh = self.open_patiently().await?;
+        let key = lock_key(&self.org);
+        let taken: bool = fresh
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .await
+            .map_err(|e| database_error(&self.shown, &e))?
+            .get(0);
+        let stored = fresh
+            .query_opt("SELECT holder::text FROM d360_lock_holder WHERE org = $1", &[&self.org])
+            .await
+            .map_err(|e| database_error(&self.shown, &e))?
+            .and_then(|row| serde_json::from_str::<LockHolder>(&row.get::<_, String>(0)).ok());
+        let other = stored
+            .as_ref()
+            .filter(|stored| *stored != holder)
+            .map_or_else(|| "another d360 process".to_owned(), ToString::to_string);
+        if !taken {
+            return Err(StateError::LockLost(format!(
+                "its database session ended, and {other} holds the lock now; this run stops so that two applies never run against one state"
+            )));
+        }
+        if stored.as_ref() != Some(holder) {
+            // Dropping `fresh` releases the lock again.
+            return Err(StateError::LockLost(format!(
+                "its database session ended, and {other} held the lock meanwhile; this run stops: run `d360 plan` again"
+            )));
+        }
+        *session = fresh;
+        tracing::info!(database = %self.shown, "holds the state lock again");
+        Ok(())
     }
 
     /// Takes the watch leader's advisory lock on a connection of its own, without waiting:
@@ -250,9 +370,8 @@ impl PostgresStore {
     pub(crate) async fn unlock(&self) -> Result<Option<LockHolder>, StateError> {
         let key = lock_key(&self.org);
         let row = self
-            .client
-            .lock()
-            .await
+            .connection()
+            .await?
             .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
             .await
             .map_err(|e| database_error(&self.shown, &e))?;
@@ -262,7 +381,7 @@ impl PostgresStore {
                 holder: holder.map_or_else(|| "another d360 process".to_owned(), |h| h.to_string()),
             });
         }
-        let client = self.client.lock().await;
+        let client = self.connection().await?;
         let _ = client
             .execute("DELETE FROM d360_lock_holder WHERE org = $1", &[&self.org])
             .await;

@@ -87,7 +87,7 @@ impl PostgresStore {
 
     /// The state, read in one snapshot.
     pub(super) async fn read(&self) -> Result<State, StateError> {
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         let tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
@@ -147,7 +147,7 @@ impl PostgresStore {
                 Change::Remove(_) => batch.removed.push(key),
             }
         }
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
         let header = self.header_for_write(&tx).await?;
         let expected = first_serial - 1;
@@ -173,10 +173,26 @@ impl PostgresStore {
         tx.commit().await.map_err(|e| self.failed(&e))
     }
 
+    /// See [`crate::state::Store::catch_up`].
+    pub(crate) async fn catch_up(&self, state: &State, recorded: u64, attempted: u64) -> Result<(), StateError> {
+        let mut client = self.connection().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
+        let header = self.header_for_write(&tx).await?;
+        if header.lineage != state.lineage || (header.serial != recorded && header.serial != attempted) {
+            return Err(StateError::LockLost(format!(
+                "{}: the state changed while this run could not reach it (stored serial {}, this run last wrote {recorded}); another process wrote it",
+                self.describe(),
+                header.serial
+            )));
+        }
+        self.replace_in(&tx, state).await?;
+        tx.commit().await.map_err(|e| self.failed(&e))
+    }
+
     /// Makes the org's rows equal `state`'s, writing only what differs; every difference is
     /// a history row at `state`'s serial.
     pub(super) async fn replace(&self, state: &State) -> Result<(), StateError> {
-        let mut client = self.client.lock().await;
+        let mut client = self.connection().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
         self.header_for_write(&tx).await?;
         self.replace_in(&tx, state).await?;

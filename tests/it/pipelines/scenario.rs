@@ -90,7 +90,8 @@ pub(crate) fn run_all(pipeline: &dyn Pipeline) {
             &text.replace(SPIKE_LABEL, "label: Edited in Setup"),
         );
     });
-    let merge = world.checkout();
+    // The merge job checks out the merged commit: the pull request's manifests.
+    let merge = world.checkout_with_label("Spike clinic (renamed in the PR)");
     let refused = pipeline.run(Stage::Apply, merge.path(), &world);
     failed(&refused, &world);
     assert!(refused.log.contains("stale"), "{refused:?}");
