@@ -52,6 +52,15 @@ pub(crate) struct Args {
     /// Requests of the allowance already spent when it starts.
     #[arg(long, value_name = "U", default_value_t = 0)]
     pub(crate) daily_used: u64,
+    /// List endpoints ignore `offset` (their `nextPageUrl` carries a page token instead), as
+    /// an org that does not honour it would.
+    #[arg(long)]
+    pub(crate) ignore_offset: bool,
+    /// The first N requests for a later page of a connection listing each create a
+    /// connection first (`Listed_During_K`, a copy of the type's first): objects that appear
+    /// while a client lists.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) create_while_listing: u64,
 }
 
 pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -69,6 +78,8 @@ pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, Cli
         max_inflight: args.max_inflight,
         daily_limit: args.daily_limit,
         daily_used: args.daily_used,
+        ignore_offset: args.ignore_offset,
+        create_while_listing: args.create_while_listing,
     };
     let running = emulator::start(options).await?;
     output::data(&format!("d360 emulator listening on {}", running.base_url()));

@@ -23,6 +23,7 @@ mod hostile;
 mod import;
 mod interrupt;
 mod leaks;
+mod listing;
 mod local_org;
 mod manifests;
 mod org_access;

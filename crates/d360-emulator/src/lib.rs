@@ -84,6 +84,12 @@ pub struct Options {
     pub daily_limit: u64,
     /// Requests already spent today when the emulator starts.
     pub daily_used: u64,
+    /// List endpoints ignore `offset` (their own `nextPageUrl` carries a page token), as an
+    /// org that does not honour it would.
+    pub ignore_offset: bool,
+    /// The first N requests of a later page of a connection listing each create one
+    /// connection first (a copy of the type's first, named `Listed_During_K`).
+    pub create_while_listing: u64,
 }
 
 impl Options {
@@ -104,6 +110,8 @@ impl Options {
             max_inflight: None,
             daily_limit: DEFAULT_DAILY_LIMIT,
             daily_used: 0,
+            ignore_offset: false,
+            create_while_listing: 0,
         }
     }
 }
@@ -209,6 +217,7 @@ pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
             daily_limit: options.daily_limit,
             daily_used: options.daily_used,
         },
+        paging::ListingQuirks::new(options.ignore_offset, options.create_while_listing),
     );
     let (stop, stopped) = watch::channel(());
     let task = tokio::spawn(server::serve(listener, Arc::new(shared), stopped, lock));

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::config::Org;
 use super::faults::Injector;
+use super::paging::ListingQuirks;
 use super::request_log::RequestLog;
 use super::store::Store;
 use super::tokens::{Session, Tokens};
@@ -29,6 +30,7 @@ pub(crate) struct Shared {
     pub latency: Duration,
     pub request_log: Option<RequestLog>,
     pub limits: Limits,
+    pub listing: ListingQuirks,
     /// API requests served so far (the `Sforce-Limit-Info` count and the token clock).
     api_requests: AtomicU64,
     /// API requests being served now.
@@ -62,6 +64,7 @@ impl Shared {
         latency: Duration,
         request_log: Option<RequestLog>,
         limits: Limits,
+        listing: ListingQuirks,
     ) -> Self {
         Self {
             base_url,
@@ -72,6 +75,7 @@ impl Shared {
             latency,
             request_log,
             limits,
+            listing,
             api_requests: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }

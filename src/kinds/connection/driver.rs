@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use futures::future::{BoxFuture, try_join_all};
 use reqwest::Method as HttpMethod;
 
 use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
-use crate::api::{ApiError, Client, Collection, Page};
+use crate::api::{ApiError, Client, Collection, DEFAULT_MAX_CONCURRENCY, Page};
 use crate::kinds::{
     CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Resource,
     not_encodable,
@@ -23,33 +23,39 @@ pub(crate) struct Connections;
 
 impl Collection for Connections {
     const PATH: &'static str = "ssot/connections";
+    /// New connections come last, so pages read by offset do not shift as they appear.
+    const ORDER_BY: Option<&'static str> = Some("createdDate");
     type Item = ConnectionOutput;
     type Page = ConnectionList;
+    fn identity(item: &ConnectionOutput) -> &str {
+        &item.id
+    }
 }
 
 impl Page for ConnectionList {
     type Item = ConnectionOutput;
+    fn total(&self) -> Option<u64> {
+        self.total_size
+    }
     fn into_parts(self) -> (Vec<ConnectionOutput>, Option<String>) {
         (self.connections, self.next_page_url)
     }
 }
 
 /// Listings may leave out `params`; the diff needs them, so such entries are read by id (one
-/// GET per object only in that case).
+/// GET per object only in that case), concurrently under the client's limiter.
 async fn complete(client: &Client, outputs: Vec<ConnectionOutput>) -> Result<Vec<LiveObject>, ApiError> {
-    let mut live = Vec::with_capacity(outputs.len());
-    for output in outputs {
-        let output = match output.params {
-            Some(_) => output,
-            None => match client.get::<Connections>(&output.id).await? {
-                Some(full) => full,
-                // Deleted between the listing and the read: not live any more.
-                None => continue,
-            },
-        };
-        live.push(connection_from_wire(&output));
-    }
-    Ok(live)
+    let read = futures::stream::iter(outputs.into_iter().map(|output| async move {
+        match output.params {
+            Some(_) => Ok(Some(output)),
+            // `None`: deleted between the listing and the read, not live any more.
+            None => client.get::<Connections>(&output.id).await,
+        }
+    }))
+    .buffered(DEFAULT_MAX_CONCURRENCY)
+    .try_collect::<Vec<_>>()
+    .await?;
+    Ok(read.iter().flatten().map(connection_from_wire).collect())
 }
 
 /// The connection with API name `name` of `connector_type`, if any.
