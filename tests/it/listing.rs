@@ -85,7 +85,12 @@ fn a_2500_object_org_is_listed_exactly_by_offset_and_when_offset_is_ignored() {
     expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
     let queries = listings(&log);
     assert_eq!(queries.len(), PAGES, "{queries:#?}");
-    assert!(queries.iter().all(|q| q.contains("orderBy=createdDate")), "{queries:#?}");
+    assert!(
+        queries
+            .iter()
+            .all(|q| q.contains("orderBy=createdDate") && q.contains("connectorType=AwsRdsMySql")),
+        "only the connector type the manifests name, in a stable order: {queries:#?}"
+    );
     let mut offsets: Vec<usize> = queries
         .iter()
         .filter_map(|q| q.split('&').find_map(|pair| pair.strip_prefix("offset=")))
