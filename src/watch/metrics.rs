@@ -84,6 +84,7 @@ pub(crate) struct Metrics {
     budget: Family<OrgLabels, Gauge>,
     applied: Family<ActionLabels, Counter>,
     leader: Family<OrgLabels, Gauge>,
+    panics: Family<OrgLabels, Counter>,
 }
 
 impl Metrics {
@@ -98,6 +99,7 @@ impl Metrics {
         let budget = Family::<OrgLabels, Gauge>::default();
         let applied = Family::<ActionLabels, Counter>::default();
         let leader = Family::<OrgLabels, Gauge>::default();
+        let panics = Family::<OrgLabels, Counter>::default();
         registry.register(
             "d360_drift_objects",
             "Objects per drift status found by the last run (changed, missing, unmanaged, status, in_sync)",
@@ -135,6 +137,11 @@ impl Metrics {
             "1 when this process reconciles the org, 0 on a standby",
             leader.clone(),
         );
+        registry.register(
+            "d360_watch_loop_panics",
+            "Times the org's loop panicked and was started again",
+            panics.clone(),
+        );
         Self {
             registry,
             drift,
@@ -145,6 +152,7 @@ impl Metrics {
             budget,
             applied,
             leader,
+            panics,
         }
     }
 
@@ -168,6 +176,7 @@ impl Metrics {
             });
         }
         let _ = self.duration.get_or_create(&org_labels(org));
+        let _ = self.panics.get_or_create(&org_labels(org));
         self.set_leader(org, false);
     }
 
@@ -180,6 +189,11 @@ impl Metrics {
                 code: code.to_string(),
             })
             .inc();
+    }
+
+    /// Counts a panic of the org's loop.
+    pub(crate) fn panicked(&self, org: &str) {
+        self.panics.get_or_create(&org_labels(org)).inc();
     }
 
     pub(crate) fn set_leader(&self, org: &str, leading: bool) {
