@@ -35,7 +35,14 @@ struct Emulator {
 impl Emulator {
     fn start(dir: &Path, flags: &[&str]) -> Self {
         let mut child = Command::new(binary())
-            .args(["emulator", "--addr", "127.0.0.1:0", "--daily-limit", "1000000000", "--data"])
+            .args([
+                "emulator",
+                "--addr",
+                "127.0.0.1:0",
+                "--daily-limit",
+                "1000000000",
+                "--data",
+            ])
             .arg(dir)
             .args(flags)
             .stdout(Stdio::piped())
@@ -162,7 +169,9 @@ fn main() {
         "reading: plan and drift of N live connections, --max-inflight {ALLOWED_IN_FLIGHT} ({})",
         binary().display()
     );
-    println!("| N | latency | command | wall s | API requests (429) | peak in flight | reading s | ideal s | reading / ideal |");
+    println!(
+        "| N | latency | command | wall s | API requests (429) | peak in flight | reading s | ideal s | reading / ideal |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for &count in &sizes {
         let data = tempfile::tempdir().unwrap();
@@ -170,7 +179,12 @@ fn main() {
         write_fleet(work.path(), count);
         {
             let seed = Emulator::start(data.path(), &[]);
-            d360(work.path(), data.path(), &seed, &["apply", "--auto-approve", "--parallelism", "32"]);
+            d360(
+                work.path(),
+                data.path(),
+                &seed,
+                &["apply", "--auto-approve", "--parallelism", "32"],
+            );
         }
         let pages = count.div_ceil(PAGE);
         for latency in [0_u64, 50] {

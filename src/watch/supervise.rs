@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use tokio::sync::{Mutex, watch};
 
-use super::schedule::{OrgWatch, pause, watch_org};
 use super::Shared;
+use super::schedule::{OrgWatch, pause, watch_org};
 use crate::output;
 
 /// The first wait before a panicked loop starts again.
@@ -59,10 +59,9 @@ async fn keep_alive(watched: OrgWatch, shared: Arc<Shared>, mut shutdown: watch:
             }
         });
         let error = match task.await {
-            Ok(()) => return,
             Err(error) if error.is_panic() => error,
-            // Cancelled: the runtime is going away.
-            Err(_) => return,
+            // Stopped as told, or cancelled because the runtime is going away.
+            Ok(()) | Err(_) => return,
         };
         shared.metrics.panicked(&org);
         shared.metrics.set_leader(&org, false);
@@ -147,13 +146,22 @@ mod tests {
                 tick,
             });
         }
-        tokio::time::timeout(Duration::from_secs(30), supervise(watched, Arc::clone(&shared), stopped))
-            .await
-            .expect("the loops stop when told");
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            supervise(watched, Arc::clone(&shared), stopped),
+        )
+        .await
+        .expect("the loops stop when told");
         assert!(runs[0].get() >= 3, "flaky ran again after its panic: {}", runs[0].get());
         assert!(runs[1].get() >= 3);
         let text = shared.metrics.encode().expect("encodes");
-        assert!(text.contains(r#"d360_watch_loop_panics_total{org="flaky"} 1"#), "{text}");
-        assert!(text.contains(r#"d360_watch_loop_panics_total{org="steady"} 0"#), "{text}");
+        assert!(
+            text.contains(r#"d360_watch_loop_panics_total{org="flaky"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"d360_watch_loop_panics_total{org="steady"} 0"#),
+            "{text}"
+        );
     }
 }

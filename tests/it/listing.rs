@@ -31,7 +31,9 @@ fn listings(log: &Path) -> Vec<String> {
         .unwrap_or_default()
         .lines()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
-        .filter(|entry| entry["method"] == "GET" && entry["path"].as_str().is_some_and(|p| p.ends_with("/ssot/connections")))
+        .filter(|entry| {
+            entry["method"] == "GET" && entry["path"].as_str().is_some_and(|p| p.ends_with("/ssot/connections"))
+        })
         .map(|entry| entry["query"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
@@ -58,7 +60,10 @@ fn applied_org() -> (Work, TempDir) {
     write_fleet(&work, OBJECTS, "Listed");
     let emulator = EmulatorProcess::start(&[]);
     expect(
-        secrets(work.d360(&emulator).args(["apply", "--auto-approve", "--parallelism", "32"])),
+        secrets(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--parallelism", "32"]),
+        ),
         0,
     );
     let dir = stop(emulator);
@@ -106,13 +111,21 @@ fn a_2500_object_org_is_listed_exactly_by_offset_and_when_offset_is_ignored() {
     let emulator = logged(dir, &log, &["--ignore-offset"]);
     expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
     let queries = listings(&log);
-    assert_eq!(queries.iter().filter(|q| q.contains("offset=")).count(), 1, "{queries:#?}");
+    assert_eq!(
+        queries.iter().filter(|q| q.contains("offset=")).count(),
+        1,
+        "{queries:#?}"
+    );
     assert_eq!(
         queries.iter().filter(|q| q.contains("pageToken=")).count(),
         PAGES - 1,
         "{queries:#?}"
     );
-    assert_eq!(queries.len(), PAGES + 1, "the first page, the one probe, then the page tokens");
+    assert_eq!(
+        queries.len(),
+        PAGES + 1,
+        "the first page, the one probe, then the page tokens"
+    );
     assert_eq!(drift_counts(&work, &emulator, 0), (OBJECTS, OBJECTS, Vec::new()));
 }
 

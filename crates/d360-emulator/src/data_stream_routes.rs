@@ -26,7 +26,13 @@ use d360_wire::shapes::{
 
 const SINCE: u32 = 60;
 /// The spec's `orderBy` values for listing data streams.
-const ORDER_FIELDS: [&str; 5] = ["Id", "DataConnectorId", "DataConnectorType", "DataSourceId", "DeveloperName"];
+const ORDER_FIELDS: [&str; 5] = [
+    "Id",
+    "DataConnectorId",
+    "DataConnectorType",
+    "DataSourceId",
+    "DeveloperName",
+];
 
 /// The value a listing is ordered by: the emulator keeps no connector record id, so
 /// `DataConnectorId` orders by the connection's API name, which is as unique.

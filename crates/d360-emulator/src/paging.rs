@@ -38,7 +38,9 @@ impl Page {
         let start = match offsets {
             Offsets::Honoured => query.get("offset"),
             // The token is the org's own: `p` and the row to start at.
-            Offsets::Ignored => query.get(PAGE_TOKEN).map(|token| token.strip_prefix('p').unwrap_or(token)),
+            Offsets::Ignored => query
+                .get(PAGE_TOKEN)
+                .map(|token| token.strip_prefix('p').unwrap_or(token)),
         };
         let mut page = Self::parse(query.get("limit"), start, default, max)?;
         page.offsets = offsets;

@@ -198,15 +198,31 @@ async fn listing_orders_by_the_spec_fields_and_pages_keep_the_order() {
     // Created in an order that differs from the names' order.
     for name in ["S_b", "S_c", "S_a"] {
         let (status, _) = org
-            .call(Method::POST, &format!("{V}/data-streams"), &token, Some(stream_body(name, "Source")))
+            .call(
+                Method::POST,
+                &format!("{V}/data-streams"),
+                &token,
+                Some(stream_body(name, "Source")),
+            )
             .await;
         assert_eq!(status, 200);
     }
     let list = |query: &str| org.call(Method::GET, &format!("{V}/data-streams{query}"), &token, None);
-    assert_eq!(stream_names(&list("").await.1), ["S_a", "S_b", "S_c"], "DeveloperName by default");
-    assert_eq!(stream_names(&list("?orderBy=Id").await.1), ["S_b", "S_c", "S_a"], "creation order");
+    assert_eq!(
+        stream_names(&list("").await.1),
+        ["S_a", "S_b", "S_c"],
+        "DeveloperName by default"
+    );
+    assert_eq!(
+        stream_names(&list("?orderBy=Id").await.1),
+        ["S_b", "S_c", "S_a"],
+        "creation order"
+    );
     assert_eq!(stream_names(&list("?orderBy=Id%20DESC").await.1), ["S_a", "S_c", "S_b"]);
-    assert_eq!(stream_names(&list("?orderBy=DeveloperName").await.1), ["S_a", "S_b", "S_c"]);
+    assert_eq!(
+        stream_names(&list("?orderBy=DeveloperName").await.1),
+        ["S_a", "S_b", "S_c"]
+    );
     assert_error(&list("?orderBy=Label").await, 400, "ILLEGAL_QUERY_PARAMETER_VALUE");
     let (_, first) = list("?orderBy=Id&limit=2").await;
     assert_eq!(stream_names(&first), ["S_b", "S_c"]);
@@ -226,7 +242,12 @@ async fn an_org_that_ignores_offset_still_pages_through_its_own_next_page_url() 
     org.create_connection(&token, "Source").await;
     for name in ["S_a", "S_b", "S_c"] {
         let (status, _) = org
-            .call(Method::POST, &format!("{V}/data-streams"), &token, Some(stream_body(name, "Source")))
+            .call(
+                Method::POST,
+                &format!("{V}/data-streams"),
+                &token,
+                Some(stream_body(name, "Source")),
+            )
             .await;
         assert_eq!(status, 200);
     }
