@@ -24,6 +24,10 @@ use reqwest::Method;
 use super::transport::Call;
 use super::{ApiError, Client, Collection, PAGE_SIZE, Page};
 
+/// The most pages read by offset at once (a million objects in pages of 200); a larger total
+/// is followed page by page rather than believed.
+const MAX_PAGES: u64 = 5_000;
+
 /// One page as the org answered it.
 struct Fetched<I> {
     items: Vec<I>,
@@ -53,9 +57,12 @@ impl Client {
             let Some(next) = first.next.filter(|next| !next.is_empty() && !first.items.is_empty()) else {
                 return Ok(first.items);
             };
-            let total = first
-                .total
-                .filter(|&total| total > first.items.len() as u64 && !self.offsets_ignored.load(Ordering::Relaxed));
+            let pages = first.total.map(|total| total.div_ceil(first.items.len() as u64));
+            let total = first.total.filter(|&total| {
+                total > first.items.len() as u64
+                    && pages.is_some_and(|pages| pages <= MAX_PAGES)
+                    && !self.offsets_ignored.load(Ordering::Relaxed)
+            });
             let Some(total) = total else {
                 return self.follow::<C>(first.items, next).await;
             };
