@@ -1,7 +1,7 @@
 //! Listing a collection. The first page says how many objects the listing holds
-//! (`totalSize`). When it does, the other pages are asked for by `offset`, all at once under
-//! the client's limiter (so no more in flight than the org takes), with the collection's
-//! stable `orderBy`, and their union is checked: every page reports the same total, no object
+//! (`totalSize`). When it does, the other pages are asked for by `offset`, as many at once as
+//! the client's limiter allows when the read starts (so no more in flight than the org has
+//! been seen to take), with the collection's stable `orderBy`, and their union is checked: every page reports the same total, no object
 //! comes twice, and there are as many as the total says.
 //!
 //! - The page at the second offset is asked for alone first: an org that does not honour
@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
-use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 use reqwest::Method;
 
 use super::transport::Call;
@@ -106,11 +106,17 @@ impl Client {
             return Ok(Union::OffsetIgnored(first));
         }
         let total_rows = usize::try_from(total).unwrap_or(usize::MAX);
-        let rest = try_join_all(
+        // As many pages at once as the client has learnt the org takes, fixed for this read:
+        // reading does not probe for more, since one push-back (429 with `Retry-After`) costs
+        // more than the whole read. The limiter still cuts if the org pushes back.
+        let width = self.transport.limiter.report().limit.max(1);
+        let rest: Vec<Fetched<C::Item>> = futures::stream::iter(
             (step.saturating_mul(2)..total_rows)
                 .step_by(step)
                 .map(|offset| self.page::<C>(query, offset)),
         )
+        .buffered(width)
+        .try_collect()
         .await?;
         let pages = std::iter::once(second).chain(rest);
         let mut items = first;
