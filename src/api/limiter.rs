@@ -69,6 +69,32 @@ pub(crate) struct Permit {
     sent: Instant,
 }
 
+/// A place in flight that goes back to the limiter even when its request is dropped part way
+/// (a listing given up after another of its pages failed): as [`Signal::Lost`] then, which
+/// teaches the limiter nothing.
+#[derive(Debug)]
+pub(crate) struct Held<'a> {
+    limiter: &'a Limiter,
+    permit: Option<Permit>,
+}
+
+impl Held<'_> {
+    /// Gives the place back, learning from how the answer went.
+    pub(crate) fn release(mut self, signal: Signal) {
+        if let Some(permit) = self.permit.take() {
+            self.limiter.release(&permit, signal);
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(permit) = self.permit.take() {
+            self.limiter.release(&permit, Signal::Lost);
+        }
+    }
+}
+
 /// The limiter's counters, for reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -116,7 +142,7 @@ impl Limiter {
     }
 
     /// Waits for room, then takes it.
-    pub(crate) async fn acquire(&self) -> Permit {
+    async fn acquire(&self) -> Permit {
         loop {
             let notified = self.freed.notified();
             {
@@ -128,6 +154,14 @@ impl Limiter {
                 }
             }
             notified.await;
+        }
+    }
+
+    /// Waits for room and holds it until the [`Held`] is released or dropped.
+    pub(crate) async fn hold(&self) -> Held<'_> {
+        Held {
+            permit: Some(self.acquire().await),
+            limiter: self,
         }
     }
 
@@ -255,6 +289,19 @@ mod tests {
         std::thread::sleep(Duration::from_millis(2));
         answered(&limiter, 2_000);
         assert!(limiter.report().limit < limit);
+    }
+
+    #[tokio::test]
+    async fn a_place_held_by_a_dropped_request_goes_back() {
+        let limiter = Limiter::new(Concurrency::Fixed(1));
+        let held = limiter.hold().await;
+        drop(held);
+        let again = tokio::time::timeout(Duration::from_secs(5), limiter.hold())
+            .await
+            .expect("the dropped place was given back");
+        again.release(Signal::Answered(Duration::from_millis(1)));
+        assert_eq!(limiter.lock().in_flight, 0);
+        assert_eq!(limiter.report().peak, 1);
     }
 
     #[test]

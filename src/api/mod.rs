@@ -6,9 +6,11 @@
 
 mod error;
 mod limiter;
+mod paging;
 mod transport;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use backon::ExponentialBuilder;
@@ -29,28 +31,38 @@ use transport::{Call, TenantSession, Transport};
 pub(crate) trait Collection {
     /// The collection's path under `/services/data/vNN.0/`.
     const PATH: &'static str;
+    /// The `orderBy` that keeps a listing's order stable while it is read by offset (new
+    /// objects last), when the operation takes one.
+    const ORDER_BY: Option<&'static str>;
     /// What the org answers for one object.
     type Item: DeserializeOwned + Send;
     /// What the org answers for one page of a listing.
     type Page: DeserializeOwned + Page<Item = Self::Item> + Send;
+    /// What tells two objects of one listing apart.
+    fn identity(item: &Self::Item) -> &str;
 }
 
-/// One page of a listing: its objects and the link to the next page.
+/// One page of a listing: its objects, the link to the next page and the listing's size.
 pub(crate) trait Page {
     type Item;
+    /// `totalSize`: how many objects the whole listing holds, when the org says.
+    fn total(&self) -> Option<u64>;
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
 }
 
 /// The cap of adaptive concurrency unless `--max-parallelism` says otherwise.
 pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 32;
 
-/// Page size for listings (the API's maximum for data streams).
+/// Page size for listings (the API's maximum for data streams; the spec gives connections
+/// none).
 pub(crate) const PAGE_SIZE: usize = 200;
 
 /// A client for one org.
 pub(crate) struct Client {
     transport: Transport,
     dataspace: String,
+    /// A listing found that the org does not honour `offset`: later ones follow `nextPageUrl`.
+    offsets_ignored: AtomicBool,
 }
 
 /// Retry settings.
@@ -159,6 +171,7 @@ impl Client {
                 on_answer: None,
             },
             dataspace: dataspace.to_owned(),
+            offsets_ignored: AtomicBool::new(false),
         }
     }
 
@@ -215,26 +228,6 @@ impl Client {
 
     fn item_path<C: Collection>(address: &str) -> String {
         format!("{}/{}", C::PATH, encode(address))
-    }
-
-    /// Every object of a collection matching `query`, following `nextPageUrl` page by page.
-    pub(crate) async fn list<C: Collection>(&self, query: &[(&str, &str)]) -> Result<Vec<C::Item>, ApiError> {
-        let mut first = Call::new(Method::GET, C::PATH);
-        for (key, value) in query {
-            first = first.query(key, *value);
-        }
-        let mut call = Some(first.query("limit", PAGE_SIZE.to_string()));
-        let mut items = Vec::new();
-        while let Some(current) = call.take() {
-            let page: C::Page = self.json(current).await?;
-            let (found, next) = page.into_parts();
-            let empty = found.is_empty();
-            items.extend(found);
-            if let Some(next) = next.filter(|n| !n.is_empty() && !empty) {
-                call = Some(Call::absolute(next_path(&next)));
-            }
-        }
-        Ok(items)
     }
 
     /// The first page of a collection matching `query` (a lookup that matches at most a few).
@@ -336,15 +329,4 @@ pub(crate) fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-/// `nextPageUrl` may be a path or a full URL; keep the path and query.
-fn next_path(next: &str) -> String {
-    match url::Url::parse(next) {
-        Ok(url) => match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
-        },
-        Err(_) => next.to_owned(),
-    }
 }

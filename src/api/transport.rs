@@ -294,7 +294,8 @@ impl Transport {
         method: &str,
         path: &str,
     ) -> Result<Answer, ApiError> {
-        let permit = self.limiter.acquire().await;
+        // Held, not acquired: a caller that drops this future part way still frees the place.
+        let held = self.limiter.hold().await;
         let started = Instant::now();
         let result = self.exchange(call, credential, method, path).await;
         let signal = match &result {
@@ -302,7 +303,7 @@ impl Transport {
             Ok(_) | Err(ApiError::Status { .. }) => Signal::Answered(started.elapsed()),
             Err(_) => Signal::Lost,
         };
-        self.limiter.release(&permit, signal);
+        held.release(signal);
         result
     }
 

@@ -62,6 +62,15 @@ pub(crate) struct Args {
     /// does (reads show the short label).
     #[arg(long, value_name = "N")]
     pub(crate) truncate_labels: Option<usize>,
+    /// List endpoints ignore `offset` (their `nextPageUrl` carries a page token instead), as
+    /// an org that does not honour it would.
+    #[arg(long)]
+    pub(crate) ignore_offset: bool,
+    /// The first N requests for a later page of a connection listing each create a
+    /// connection first (`Listed_During_K`, a copy of the type's first): objects that appear
+    /// while a client lists.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) create_while_listing: u64,
 }
 
 pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -81,6 +90,8 @@ pub(crate) async fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, Cli
         daily_used: args.daily_used,
         omit_fields: args.omit_fields,
         truncate_labels: args.truncate_labels,
+        ignore_offset: args.ignore_offset,
+        create_while_listing: args.create_while_listing,
     };
     let running = emulator::start(options).await?;
     output::data(&format!("d360 emulator listening on {}", running.base_url()));

@@ -2,7 +2,8 @@
 //! (with jitter) and for each org, re-read the manifests, read the org, make the plan and the
 //! drift report exactly as `plan` and `drift` do, and with `--heal` carry the plan out as
 //! `apply` does (under the state lock, the API budget guard and the mass-deletion guard).
-//! Orgs run concurrently and independently; the scheduling, leader election, metrics and
+//! Orgs run concurrently and independently, each loop a task of its own (a panic in one is
+//! counted and that org started again); the scheduling, leader election, metrics and
 //! endpoints live in [`crate::watch`].
 
 use std::net::SocketAddr;
@@ -156,11 +157,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let server = tokio::spawn(watch::serve(listener, Arc::clone(&shared), async move {
         let _ = server_stopped.wait_for(|stop| *stop).await;
     }));
-    let loops = futures::future::join_all(
-        watched
-            .into_iter()
-            .map(|org| watch::watch_org(org, Arc::clone(&shared), stopped.clone())),
-    );
+    let loops = watch::supervise(watched, Arc::clone(&shared), stopped.clone());
     let signalled = async move {
         crate::apply::wait_for_signal().await;
         output::message("watch: stopping: the runs in flight finish first (a second Ctrl-C or SIGTERM exits at once)");

@@ -720,3 +720,34 @@ fn replace_forces_a_delete_and_create_of_an_unchanged_resource_and_its_streams()
         [PlanError::ReplaceUndeclared(_)]
     ));
 }
+
+#[test]
+fn only_the_connector_types_of_manifests_and_state_are_listed_and_data_streams_once() {
+    let mut snowflake = connection("Warehouse");
+    snowflake.connector_type = "SNOWFLAKE".to_owned();
+    let mut s3 = connection("Bucket");
+    s3.connector_type = "AwsS3".to_owned();
+    let desired = vec![
+        declared(connection("A")),
+        declared(connection("B")),
+        declared(snowflake),
+        declared(stream("S1", "A")),
+        declared(stream("S2", "B")),
+    ];
+    let mut state = State::empty("test");
+    state.put(managed(s3, "0ln000000000001"));
+    state.put(managed(stream("Old", "A"), "1ds000000000001"));
+    let listings: Vec<(Kind, Option<String>)> = refresh::listings_in_play(&desired, &state)
+        .into_iter()
+        .map(|listing| (listing.kind, listing.scope))
+        .collect();
+    assert_eq!(
+        listings,
+        [
+            (Kind::Connection, Some("AwsRdsMySql".to_owned())),
+            (Kind::Connection, Some("AwsS3".to_owned())),
+            (Kind::Connection, Some("SNOWFLAKE".to_owned())),
+            (Kind::DataStream, None),
+        ]
+    );
+}

@@ -99,6 +99,7 @@ pub(crate) struct Metrics {
     applied: Family<ActionLabels, Counter>,
     leader: Family<OrgLabels, Gauge>,
     nonconverging: Family<KindLabels, Gauge>,
+    panics: Family<OrgLabels, Counter>,
 }
 
 impl Metrics {
@@ -114,6 +115,7 @@ impl Metrics {
         let applied = Family::<ActionLabels, Counter>::default();
         let leader = Family::<OrgLabels, Gauge>::default();
         let nonconverging = Family::<KindLabels, Gauge>::default();
+        let panics = Family::<OrgLabels, Counter>::default();
         registry.register(
             "d360_drift_objects",
             "Objects per drift status found by the last run (changed, missing, unmanaged, status, in_sync)",
@@ -156,6 +158,11 @@ impl Metrics {
             "1 when this process reconciles the org, 0 on a standby",
             leader.clone(),
         );
+        registry.register(
+            "d360_watch_loop_panics",
+            "Times the org's loop panicked and was started again",
+            panics.clone(),
+        );
         Self {
             registry,
             drift,
@@ -167,6 +174,7 @@ impl Metrics {
             applied,
             leader,
             nonconverging,
+            panics,
         }
     }
 
@@ -191,6 +199,7 @@ impl Metrics {
             });
         }
         let _ = self.duration.get_or_create(&org_labels(org));
+        let _ = self.panics.get_or_create(&org_labels(org));
         self.set_leader(org, false);
     }
 
@@ -203,6 +212,11 @@ impl Metrics {
                 code: code.to_string(),
             })
             .inc();
+    }
+
+    /// Counts a panic of the org's loop.
+    pub(crate) fn panicked(&self, org: &str) {
+        self.panics.get_or_create(&org_labels(org)).inc();
     }
 
     pub(crate) fn set_leader(&self, org: &str, leading: bool) {

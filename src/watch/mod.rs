@@ -1,5 +1,6 @@
 //! `d360 watch`: continuous reconcile. Owns the per-org scheduler (`schedule`: ticks with
 //! jitter, backoff after failures, leader election through [`crate::state::Store::lead`]),
+//! each org's loop as a task of its own, started again after a panic (`supervise`),
 //! the Prometheus registry (`metrics`), the per-org record of the last run (`board`) and the
 //! HTTP endpoints that serve both (`server`: /metrics, /healthz, /readyz, /status).
 //!
@@ -11,13 +12,15 @@ mod board;
 mod metrics;
 mod schedule;
 mod server;
+mod supervise;
 
 use std::time::Duration;
 
 pub(crate) use board::Board;
 pub(crate) use metrics::Metrics;
-pub(crate) use schedule::{OrgWatch, Tick, watch_org};
+pub(crate) use schedule::{OrgWatch, Tick};
 pub(crate) use server::serve;
+pub(crate) use supervise::supervise;
 
 use crate::apply::Tally;
 use crate::drift;

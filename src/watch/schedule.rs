@@ -6,7 +6,6 @@
 //! takes over within one interval of the leader dying. A shutdown lets the run in flight
 //! finish and ends the loop.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::LocalBoxFuture;
@@ -17,9 +16,9 @@ use super::{COMMAND, Run, Shared};
 use crate::output;
 use crate::state::{Leadership, Store};
 
-/// One run of an org, as the command makes it. Not `Send`: the loops of all orgs run
-/// concurrently on the command's task (the work is I/O; the org calls inside a run still
-/// spread over the runtime's threads).
+/// One run of an org, as the command makes it. Not `Send`: each org's loop is a task of its
+/// own on the command's thread (`supervise`; the work is I/O, and the connections under a
+/// run are driven by the runtime's threads).
 pub(crate) type Tick = Box<dyn Fn() -> LocalBoxFuture<'static, Run>>;
 
 /// An org to watch.
@@ -54,7 +53,7 @@ pub(crate) fn standby_poll(interval: Duration) -> Duration {
 }
 
 /// Waits `delay`; `false` when the shutdown came first.
-async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+pub(super) async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     if *shutdown.borrow() {
         return false;
     }
@@ -97,14 +96,14 @@ async fn lead(watched: &mut OrgWatch, shared: &Shared) -> bool {
 }
 
 /// Watches one org until `shutdown` turns true.
-pub(crate) async fn watch_org(mut watched: OrgWatch, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn watch_org(watched: &mut OrgWatch, shared: &Shared, mut shutdown: watch::Receiver<bool>) {
     let org = watched.org.clone();
     let mut was_leader = None;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let leading = lead(&mut watched, &shared).await;
+        let leading = lead(watched, shared).await;
         shared.metrics.set_leader(&org, leading);
         if was_leader != Some(leading) {
             output::message(&format!(

@@ -25,6 +25,7 @@ mod hostile;
 mod import;
 mod interrupt;
 mod leaks;
+mod listing;
 mod local_org;
 mod manifests;
 mod not_kept;

@@ -20,7 +20,7 @@ use super::families;
 use super::paging::{Order, Page};
 use super::responses::{Reject, json};
 use super::shared::Shared;
-use super::store::{Objects, StoredConnection};
+use super::store::{ConnectionDraft, Objects, StoredConnection};
 use d360_wire::connectors::Family;
 
 /// API versions each operation appeared in (reference section 1).
@@ -72,8 +72,11 @@ pub(crate) async fn list(
         .filter(|name| !name.is_empty())
         .ok_or_else(|| Reject::illegal_query("Required query parameter connectorType is missing"))?;
     check_connector_type(connector_type).map_err(|()| Reject::illegal_query(unsupported_type(connector_type)))?;
-    let page = Page::parse(query.get("limit"), query.get("offset"), 25, 200)?;
+    let page = Page::read(&query, 25, 200, shared.listing.offsets)?;
     let order = Order::parse(query.get("orderBy"), &ORDER_FIELDS, "createdDate")?;
+    if let Some(number) = shared.listing.creation(&page) {
+        create_while_listing(&shared, &call, connector_type, number)?;
+    }
     let dev_name = query.get("devName");
     let label = query.get("label");
     let (total, connections) = shared.store.read(|objects| {
@@ -128,6 +131,31 @@ pub(crate) async fn list(
         list.insert("nextPageUrl".to_owned(), value!(page.url(&path, &pairs, true)));
     }
     Ok(json(StatusCode::OK, &list))
+}
+
+/// `--create-while-listing`: a copy of the type's first connection under a new name, made
+/// while a client is part way through listing the type.
+fn create_while_listing(shared: &Shared, call: &CoreCall, connector_type: &str, number: u64) -> Result<(), Reject> {
+    let Some(model) = shared.store.read(|objects| {
+        objects
+            .connections
+            .values()
+            .find(|c| c.connector_type == connector_type)
+            .cloned()
+    }) else {
+        return Ok(());
+    };
+    let draft = ConnectionDraft {
+        name: format!("Listed_During_{number}"),
+        label: format!("Listed during {number}"),
+        connector_type: model.connector_type,
+        method: model.method,
+        params: model.params,
+        credentials: model.credentials,
+        extra: serde_json::Map::new(),
+    };
+    shared.store.create_connection(draft, &shared.actor(&call.session))?;
+    Ok(())
 }
 
 /// `GET /{id}`.

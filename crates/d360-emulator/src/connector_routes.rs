@@ -85,7 +85,7 @@ pub(crate) async fn list(_call: CoreCall, query: QueryPairs) -> Result<Response,
         StatusCode::OK,
         &ConnectorList {
             connector_info_list: infos,
-            total_size,
+            total_size: Some(total_size),
             current_page_url: None,
             next_page_url: None,
         },

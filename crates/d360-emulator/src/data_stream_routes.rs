@@ -16,7 +16,7 @@ use super::data_stream_body::{
 };
 use super::extract::{CoreCall, QueryPairs, RawBody, Segments, json_object, require_fields, typed};
 use super::names::{check_api_name, check_label, name_from_label};
-use super::paging::Page;
+use super::paging::{Order, Page};
 use super::responses::{Reject, json};
 use super::shared::Shared;
 use super::store::stream_connection;
@@ -25,6 +25,27 @@ use d360_wire::shapes::{
 };
 
 const SINCE: u32 = 60;
+/// The spec's `orderBy` values for listing data streams.
+const ORDER_FIELDS: [&str; 5] = [
+    "Id",
+    "DataConnectorId",
+    "DataConnectorType",
+    "DataSourceId",
+    "DeveloperName",
+];
+
+/// The value a listing is ordered by: the emulator keeps no connector record id, so
+/// `DataConnectorId` orders by the connection's API name, which is as unique.
+fn order_key<'a>(stream: &'a DataStreamOutput, field: &str) -> Option<&'a str> {
+    let connector = stream.connector_info.as_ref();
+    match field {
+        "Id" => Some(&stream.id),
+        "DataConnectorId" => connector.map(|c| c.connector_details.name.as_str()),
+        "DataConnectorType" => connector.map(|c| c.connector_type.as_str()),
+        "DataSourceId" => stream.data_source.as_deref(),
+        _ => Some(&stream.name),
+    }
+}
 const CREATE_FIELDS: [&str; 13] = [
     "name",
     "label",
@@ -50,14 +71,15 @@ const PATCH_FIELDS: [&str; 7] = [
     "sourceFields",
 ];
 
-/// `GET ?limit=1..200&offset&connectionName`.
+/// `GET ?limit=1..200&offset&orderBy&connectionName`.
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     call: CoreCall,
     query: QueryPairs,
 ) -> Result<Response, Reject> {
     call.require(SINCE)?;
-    let page = Page::parse(query.get("limit"), query.get("offset"), 10, 200)?;
+    let page = Page::read(&query, 10, 200, shared.listing.offsets)?;
+    let order = Order::parse(query.get("orderBy"), &ORDER_FIELDS, "DeveloperName")?;
     let connection = query.get("connectionName");
     let (total, streams) = shared.store.read(|objects| {
         let mut matching: Vec<&DataStreamOutput> = objects
@@ -65,7 +87,14 @@ pub(crate) async fn list(
             .values()
             .filter(|s| connection.is_none_or(|c| stream_connection(s).is_some_and(|n| n.eq_ignore_ascii_case(c))))
             .collect();
-        matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        matching.sort_by(|a, b| {
+            order_key(a, order.field)
+                .cmp(&order_key(b, order.field))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        if order.descending {
+            matching.reverse();
+        }
         (
             matching.len(),
             matching
@@ -77,10 +106,13 @@ pub(crate) async fn list(
         )
     });
     let path = format!("{}/ssot/data-streams", call.base_path());
-    let pairs: Vec<(&str, &str)> = connection.map(|c| vec![("connectionName", c)]).unwrap_or_default();
+    let pairs: Vec<(&str, &str)> = ["connectionName", "orderBy"]
+        .into_iter()
+        .filter_map(|key| query.get(key).map(|value| (key, value)))
+        .collect();
     let list = DataStreamList {
         data_streams: streams,
-        total_size: total as u64,
+        total_size: Some(total as u64),
         current_page_url: Some(page.url(&path, &pairs, false)),
         next_page_url: page.has_next(total).then(|| page.url(&path, &pairs, true)),
     };

@@ -90,6 +90,12 @@ pub struct Options {
     pub omit_fields: Vec<OmitField>,
     /// Labels of written objects are kept cut to this many characters (`--truncate-labels`).
     pub truncate_labels: Option<usize>,
+    /// List endpoints ignore `offset` (their own `nextPageUrl` carries a page token), as an
+    /// org that does not honour it would.
+    pub ignore_offset: bool,
+    /// The first N requests of a later page of a connection listing each create one
+    /// connection first (a copy of the type's first, named `Listed_During_K`).
+    pub create_while_listing: u64,
 }
 
 impl Options {
@@ -112,6 +118,8 @@ impl Options {
             daily_used: 0,
             omit_fields: Vec::new(),
             truncate_labels: None,
+            ignore_offset: false,
+            create_while_listing: 0,
         }
     }
 }
@@ -217,6 +225,7 @@ pub async fn start(options: Options) -> Result<Emulator, EmulatorError> {
             daily_limit: options.daily_limit,
             daily_used: options.daily_used,
         },
+        paging::ListingQuirks::new(options.ignore_offset, options.create_while_listing),
     );
     shared.omitted.clone_from(&options.omit_fields);
     shared.truncate_labels = options.truncate_labels;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::config::Org;
 use super::faults::Injector;
+use super::paging::ListingQuirks;
 use super::request_log::RequestLog;
 use super::store::Store;
 use super::tokens::{Session, Tokens};
@@ -33,6 +34,7 @@ pub(crate) struct Shared {
     pub omitted: Vec<crate::omit::OmitField>,
     /// `--truncate-labels`: labels of writes are kept cut to this many characters.
     pub truncate_labels: Option<usize>,
+    pub listing: ListingQuirks,
     /// API requests served so far (the `Sforce-Limit-Info` count and the token clock).
     api_requests: AtomicU64,
     /// API requests being served now.
@@ -66,6 +68,7 @@ impl Shared {
         latency: Duration,
         request_log: Option<RequestLog>,
         limits: Limits,
+        listing: ListingQuirks,
     ) -> Self {
         Self {
             base_url,
@@ -78,6 +81,7 @@ impl Shared {
             limits,
             omitted: Vec::new(),
             truncate_labels: None,
+            listing,
             api_requests: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         }

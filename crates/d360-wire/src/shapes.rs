@@ -112,8 +112,9 @@ pub struct ConnectionOutput {
 pub struct ConnectionList {
     #[serde(default)]
     pub connections: Vec<ConnectionOutput>,
-    #[serde(default)]
-    pub total_size: u64,
+    /// How many objects the whole listing holds; `None` when the org did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,8 +192,9 @@ pub struct ConnectorInfo {
 pub struct ConnectorList {
     #[serde(default)]
     pub connector_info_list: Vec<ConnectorInfo>,
-    #[serde(default)]
-    pub total_size: u64,
+    /// How many objects the whole listing holds; `None` when the org did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -779,8 +781,9 @@ pub struct Preview {
 pub struct DataStreamList {
     #[serde(default)]
     pub data_streams: Vec<DataStreamOutput>,
-    #[serde(default)]
-    pub total_size: u64,
+    /// How many objects the whole listing holds; `None` when the org did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use futures::FutureExt;
 use futures::future::{BoxFuture, try_join_all};
+use futures::FutureExt;
 use reqwest::Method as HttpMethod;
 
 use super::spec::Connection;
@@ -23,12 +23,20 @@ pub(crate) struct Connections;
 
 impl Collection for Connections {
     const PATH: &'static str = "ssot/connections";
+    /// New connections come last, so pages read by offset do not shift as they appear.
+    const ORDER_BY: Option<&'static str> = Some("createdDate");
     type Item = ConnectionOutput;
     type Page = ConnectionList;
+    fn identity(item: &ConnectionOutput) -> &str {
+        &item.id
+    }
 }
 
 impl Page for ConnectionList {
     type Item = ConnectionOutput;
+    fn total(&self) -> Option<u64> {
+        self.total_size
+    }
     fn into_parts(self) -> (Vec<ConnectionOutput>, Option<String>) {
         (self.connections, self.next_page_url)
     }

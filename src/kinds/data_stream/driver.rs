@@ -20,12 +20,22 @@ pub(crate) struct DataStreams;
 
 impl Collection for DataStreams {
     const PATH: &'static str = "ssot/data-streams";
+    /// Record ids grow with creation, so new streams come last and pages read by offset do
+    /// not shift as they appear.
+    const ORDER_BY: Option<&'static str> = Some("Id");
     type Item = DataStreamOutput;
     type Page = DataStreamList;
+    /// The API name: unique in the org, and present where the spec's examples leave `id` out.
+    fn identity(item: &DataStreamOutput) -> &str {
+        &item.name
+    }
 }
 
 impl Page for DataStreamList {
     type Item = DataStreamOutput;
+    fn total(&self) -> Option<u64> {
+        self.total_size
+    }
     fn into_parts(self) -> (Vec<DataStreamOutput>, Option<String>) {
         (self.data_streams, self.next_page_url)
     }

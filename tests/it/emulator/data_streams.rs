@@ -2,7 +2,7 @@
 //! with or without the data lake object, run, and their errors.
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Org, V, assert_error, stream_body};
 
@@ -178,4 +178,85 @@ async fn listing_limits_and_pages() {
     assert_eq!(by_connection["totalSize"], 0);
     let (_, max) = list("?limit=200".to_owned()).await;
     assert_eq!(max["totalSize"], 3);
+}
+
+/// The names of a data stream listing page, in order.
+fn stream_names(page: &Value) -> Vec<String> {
+    page["dataStreams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn listing_orders_by_the_spec_fields_and_pages_keep_the_order() {
+    let org = Org::start().await;
+    let token = org.token().await;
+    org.create_connection(&token, "Source").await;
+    // Created in an order that differs from the names' order.
+    for name in ["S_b", "S_c", "S_a"] {
+        let (status, _) = org
+            .call(
+                Method::POST,
+                &format!("{V}/data-streams"),
+                &token,
+                Some(stream_body(name, "Source")),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let list = |query: &str| org.call(Method::GET, &format!("{V}/data-streams{query}"), &token, None);
+    assert_eq!(
+        stream_names(&list("").await.1),
+        ["S_a", "S_b", "S_c"],
+        "DeveloperName by default"
+    );
+    assert_eq!(
+        stream_names(&list("?orderBy=Id").await.1),
+        ["S_b", "S_c", "S_a"],
+        "creation order"
+    );
+    assert_eq!(stream_names(&list("?orderBy=Id%20DESC").await.1), ["S_a", "S_c", "S_b"]);
+    assert_eq!(
+        stream_names(&list("?orderBy=DeveloperName").await.1),
+        ["S_a", "S_b", "S_c"]
+    );
+    assert_error(&list("?orderBy=Label").await, 400, "ILLEGAL_QUERY_PARAMETER_VALUE");
+    let (_, first) = list("?orderBy=Id&limit=2").await;
+    assert_eq!(stream_names(&first), ["S_b", "S_c"]);
+    let next = first["nextPageUrl"].as_str().unwrap().to_owned();
+    assert!(next.contains("orderBy=Id"), "{next}");
+    let (_, second) = org.call(Method::GET, &next, &token, None).await;
+    assert_eq!(stream_names(&second), ["S_a"]);
+    let (_, by_offset) = list("?orderBy=Id&limit=2&offset=2").await;
+    assert_eq!(stream_names(&by_offset), ["S_a"]);
+    assert_eq!(by_offset["totalSize"], 3);
+}
+
+#[tokio::test]
+async fn an_org_that_ignores_offset_still_pages_through_its_own_next_page_url() {
+    let org = Org::start_with(|options| options.ignore_offset = true).await;
+    let token = org.token().await;
+    org.create_connection(&token, "Source").await;
+    for name in ["S_a", "S_b", "S_c"] {
+        let (status, _) = org
+            .call(
+                Method::POST,
+                &format!("{V}/data-streams"),
+                &token,
+                Some(stream_body(name, "Source")),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let list = |query: &str| org.call(Method::GET, &format!("{V}/data-streams{query}"), &token, None);
+    let (_, skipped) = list("?limit=2&offset=2").await;
+    assert_eq!(stream_names(&skipped), ["S_a", "S_b"], "offset is ignored");
+    let next = skipped["nextPageUrl"].as_str().unwrap().to_owned();
+    assert!(next.contains("pageToken=") && !next.contains("offset="), "{next}");
+    let (_, second) = org.call(Method::GET, &next, &token, None).await;
+    assert_eq!(stream_names(&second), ["S_c"]);
+    assert!(second.get("nextPageUrl").is_none());
 }
