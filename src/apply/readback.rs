@@ -6,6 +6,7 @@
 //! compared here either.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::{ApplyError, Report, StepOutcome};
 use crate::diff;
@@ -19,7 +20,7 @@ pub(crate) async fn read_back(
     plan: &Plan,
     report: &Report,
     reader: &dyn LiveRead,
-    store: &Store,
+    store: &Arc<Store>,
 ) -> Result<Vec<NotKeptObject>, ApplyError> {
     let outcomes = report.action_outcomes(plan.actions.len());
     let written: Vec<_> = plan
@@ -70,7 +71,14 @@ pub(crate) async fn read_back(
         }
     }
     if changed_state {
-        store.save(&mut state).await?;
+        // On a task of the runtime's pool: a local state write leaves its worker thread while
+        // it syncs, which the command's own thread (where watch runs its org loops) cannot.
+        let store = Arc::clone(store);
+        tokio::spawn(async move { store.save(&mut state).await })
+            .await
+            .map_err(|error| {
+                ApplyError::Conflict(format!("the state write after the read-back did not finish: {error}"))
+            })??;
     }
     Ok(unkept)
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use futures::future::{BoxFuture, try_join_all};
 use futures::FutureExt;
+use futures::future::{BoxFuture, try_join_all};
 use reqwest::Method as HttpMethod;
 
 use super::spec::Connection;
