@@ -170,10 +170,14 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     }
     let mut options = args.selection.options()?;
     options.check = args.execution.check;
-    let loaded = if saved_path.is_some() {
+    let loaded = if let Some(path) = &saved_path {
+        // A saved plan holds references only: fetch the AWS secrets its actions send.
+        let saved = plan::load_saved(path)?;
+        let desired = saved.actions.iter().filter_map(|action| action.desired.as_deref());
+        manifests::fetch_secrets(desired, usize::from(global.aws_parallelism)).await?;
         None
     } else {
-        let loaded = manifests::load(&args.selection.paths)?;
+        let loaded = manifests::load(&args.selection.paths, global.aws_secrets()).await?;
         planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
         Some(loaded)
     };
