@@ -101,8 +101,10 @@ pub(crate) struct Discovery {
 /// Connects for `query`'s region and profile and lists what it asks for.
 pub(crate) async fn list(query: &Query) -> Result<Discovery, AwsError> {
     let client = Client::connect(&query.access).await?;
+    let started = std::time::Instant::now();
     let discovery = discover(&client, &query.filter).await?;
     tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
         region = %discovery.region,
         pages = discovery.pages,
         requests = client.requests(),

@@ -87,11 +87,14 @@ pub(crate) async fn fetch_secrets<'a>(
         return Ok(());
     }
     let secrets: BTreeSet<SecretId> = wanted.iter().map(|(_, _, aws)| aws.secret()).collect();
+    let started = std::time::Instant::now();
     let (fetched, cost) = crate::aws::secrets::fetch(&secrets, parallelism).await?;
     tracing::info!(
         secrets = cost.secrets,
         requests = cost.requests,
         retries = cost.retries,
+        parallelism,
+        elapsed_ms = started.elapsed().as_millis() as u64,
         "fetched AWS secrets"
     );
     crate::secret::aws::install(fetched);
