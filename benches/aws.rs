@@ -61,7 +61,7 @@ fn main() {
         .collect();
     let seeding = Instant::now();
     let mut seed = Command::new(python())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws/seed.py"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/seed.py"))
         .arg(&url)
         .stdin(Stdio::piped())
         .spawn()

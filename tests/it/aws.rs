@@ -2,7 +2,7 @@
 //! 127.0.0.1): a fleet listed from RDS with per-database Secrets Manager secrets converges in
 //! one apply, a new tagged database is one create, a database gone from AWS is not pruned
 //! without `--prune`, and missing secrets are named clearly. moto is started here and seeded
-//! through its own API (`tests/fixtures/aws/seed.py`, boto3). Skipped with a printed reason
+//! through its own API (`tests/aws/seed.py`, boto3). Skipped with a printed reason
 //! when moto is not installed and `CI` is unset; in CI a missing moto is a failure.
 
 use std::net::TcpListener;
@@ -62,9 +62,9 @@ impl Moto {
         Some(moto)
     }
 
-    /// Seeds moto through its API with `spec` (see `tests/fixtures/aws/seed.py`).
+    /// Seeds moto through its API with `spec` (see `tests/aws/seed.py`).
     pub(crate) fn seed(&self, spec: &serde_json::Value) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws/seed.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/seed.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(&self.url)
@@ -98,8 +98,8 @@ impl Moto {
             .env_remove("AWS_ENDPOINT_URL_RDS")
             .env_remove("AWS_ENDPOINT_URL_SECRETS_MANAGER")
             // Never reach for a real profile or instance metadata from a test.
-            .env("AWS_CONFIG_FILE", "/nonexistent/d360-test-aws-config")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/d360-test-aws-credentials")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("AWS_EC2_METADATA_DISABLED", "true")
     }
 }
@@ -204,8 +204,8 @@ fn a_fleet_of_300_from_tags_converges_grows_by_one_and_is_never_pruned_unasked()
         instances.push(instance);
         secrets.push(secret);
     }
-    // One Aurora MySQL cluster (no database name) and two databases the filter leaves out.
-    let clusters = vec![serde_json::json!({ "id": "aurora-main", "engine": "aurora-mysql", "tags": { "data360": "ingest" } })];
+    // One Aurora MySQL cluster and two databases the filter leaves out.
+    let clusters = vec![serde_json::json!({ "id": "aurora-main", "engine": "aurora-mysql", "dbname": "clinics", "tags": { "data360": "ingest" } })];
     secrets.push(secret("aurora-main"));
     instances.push(serde_json::json!({ "id": "untagged-1", "engine": "mysql" }));
     instances.push(serde_json::json!({ "id": "reporting-1", "engine": "mysql", "tags": { "data360": "skip" } }));

@@ -166,7 +166,7 @@ fn no_aws_secret_appears_anywhere() {
     // A database whose secret is missing the password key: the error must not echo the user.
     let partial = "leak-c";
     let mut instances = instances;
-    instances.push(serde_json::json!({ "id": partial, "engine": "mysql", "tags": { "clinic": partial } }));
+    instances.push(serde_json::json!({ "id": partial, "engine": "mysql", "dbname": "clinic", "tags": { "clinic": partial } }));
     let mut secrets = secrets;
     secrets.push(serde_json::json!({
         "id": format!("rds/{partial}"),
@@ -228,6 +228,11 @@ fn no_aws_secret_appears_anywhere() {
         seen.texts
             .iter()
             .any(|(what, text)| what.ends_with("plan broken stderr") && text.contains("has no key `password`")),
-        "the broken fleet was not refused"
+        "the broken fleet was not refused: {:?}",
+        seen.texts
+            .iter()
+            .filter(|(what, _)| what.ends_with("plan broken stderr"))
+            .flat_map(|(_, text)| text.lines().filter(|line| !line.contains("DEBUG") && !line.contains("TRACE")))
+            .collect::<Vec<_>>()
     );
 }
