@@ -69,10 +69,17 @@ fn main() {
     seed.stdin
         .take()
         .unwrap()
-        .write_all(serde_json::json!({ "instances": instances, "secrets": secrets }).to_string().as_bytes())
+        .write_all(
+            serde_json::json!({ "instances": instances, "secrets": secrets })
+                .to_string()
+                .as_bytes(),
+        )
         .unwrap();
     assert!(seed.wait().unwrap().success(), "seeding failed");
-    println!("seeded {COUNT} instances and {COUNT} secrets in {:.1} s", seeding.elapsed().as_secs_f64());
+    println!(
+        "seeded {COUNT} instances and {COUNT} secrets in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
 
     let work = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -237,7 +237,9 @@ fn endpoint_url(text: &str) -> Result<url::Url, AwsError> {
     match url.scheme() {
         "https" => Ok(url),
         "http" if crate::config::is_loopback_host(host) => Ok(url),
-        "http" => Err(bad("plain http is only allowed to loopback (127.0.0.1, localhost); use https")),
+        "http" => Err(bad(
+            "plain http is only allowed to loopback (127.0.0.1, localhost); use https",
+        )),
         other => Err(bad(&format!("scheme `{other}` is not supported; use https"))),
     }
 }
@@ -245,7 +247,15 @@ fn endpoint_url(text: &str) -> Result<url::Url, AwsError> {
 /// AWS's error code and message from an error answer: the Query protocol's XML
 /// (`<Error><Code>`) or the JSON protocol's `__type` and `message`.
 fn service_error(service: Service, header: Option<&str>, body: &str) -> (String, String) {
-    let short = |code: &str| code.rsplit('#').next().unwrap_or(code).split(':').next().unwrap_or(code).to_owned();
+    let short = |code: &str| {
+        code.rsplit('#')
+            .next()
+            .unwrap_or(code)
+            .split(':')
+            .next()
+            .unwrap_or(code)
+            .to_owned()
+    };
     match service {
         Service::Rds => {
             let document = roxmltree::Document::parse(body).ok();
@@ -258,7 +268,9 @@ fn service_error(service: Service, header: Option<&str>, body: &str) -> (String,
                         .map(str::to_owned)
                 })
             };
-            let code = text_of("Code").or_else(|| header.map(short)).unwrap_or_else(|| "Unknown".to_owned());
+            let code = text_of("Code")
+                .or_else(|| header.map(short))
+                .unwrap_or_else(|| "Unknown".to_owned());
             (code, text_of("Message").unwrap_or_default())
         }
         Service::SecretsManager => {
@@ -312,7 +324,7 @@ mod tests {
 
     #[test]
     fn error_codes_are_read_from_both_protocols() {
-        let xml = r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"#;
+        let xml = r"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
         assert_eq!(
             service_error(Service::Rds, None, xml),
             ("Throttling".to_owned(), "Rate exceeded".to_owned())

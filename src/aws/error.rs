@@ -6,7 +6,9 @@
 pub(crate) enum AwsError {
     #[error("no AWS region: give `region` in the item source or set AWS_REGION")]
     NoRegion,
-    #[error("no AWS credentials found by the standard chain (environment, profile, web identity, container, instance metadata): {0}")]
+    #[error(
+        "no AWS credentials found by the standard chain (environment, profile, web identity, container, instance metadata): {0}"
+    )]
     NoCredentials(String),
     #[error("AWS endpoint `{url}` is refused: {reason}")]
     BadEndpoint { url: String, reason: String },

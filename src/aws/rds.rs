@@ -76,7 +76,7 @@ pub(crate) struct Database {
     pub(crate) host: String,
     pub(crate) port: String,
     /// `DBName` / `DatabaseName`; empty when none was created with the database.
-    pub(crate) database: String,
+    pub(crate) db_name: String,
     /// `DbiResourceId` / `DbClusterResourceId`.
     pub(crate) resource_id: String,
     pub(crate) arn: String,
@@ -240,8 +240,10 @@ fn instance(node: roxmltree::Node<'_, '_>) -> Found {
         identifier: child_text(node, "DBInstanceIdentifier").unwrap_or_default(),
         engine: child_text(node, "Engine").unwrap_or_default(),
         host,
-        port: endpoint.and_then(|endpoint| child_text(endpoint, "Port")).unwrap_or_default(),
-        database: child_text(node, "DBName").unwrap_or_default(),
+        port: endpoint
+            .and_then(|endpoint| child_text(endpoint, "Port"))
+            .unwrap_or_default(),
+        db_name: child_text(node, "DBName").unwrap_or_default(),
         resource_id: child_text(node, "DbiResourceId").unwrap_or_default(),
         arn: child_text(node, "DBInstanceArn").unwrap_or_default(),
         tags: tags(node),
@@ -257,7 +259,7 @@ fn cluster(node: roxmltree::Node<'_, '_>) -> Found {
         engine: child_text(node, "Engine").unwrap_or_default(),
         host,
         port: child_text(node, "Port").unwrap_or_default(),
-        database: child_text(node, "DatabaseName").unwrap_or_default(),
+        db_name: child_text(node, "DatabaseName").unwrap_or_default(),
         resource_id: child_text(node, "DbClusterResourceId").unwrap_or_default(),
         arn: child_text(node, "DBClusterArn").unwrap_or_default(),
         tags: tags(node),
@@ -318,24 +320,24 @@ mod tests {
         };
         assert_eq!(first.identifier, "clinic-001");
         assert_eq!(first.port, "3306");
-        assert_eq!(first.database, "clinic");
+        assert_eq!(first.db_name, "clinic");
         assert_eq!(first.tags.get("data360").map(String::as_str), Some("ingest"));
     }
 
     #[test]
     fn clusters_use_the_writer_endpoint() {
-        let body = r#"<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><DBCluster>
+        let body = r"<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><DBCluster>
             <DBClusterIdentifier>aurora-1</DBClusterIdentifier><Engine>aurora-postgresql</Engine>
             <Endpoint>aurora-1.cluster-abc.rds.amazonaws.com</Endpoint><Port>5432</Port>
             <DbClusterResourceId>cluster-XYZ</DbClusterResourceId><DBClusterArn>arn:c</DBClusterArn>
-            <TagList/></DBCluster></DBClusters></DescribeDBClustersResult></DescribeDBClustersResponse>"#;
+            <TagList/></DBCluster></DBClusters></DescribeDBClustersResult></DescribeDBClustersResponse>";
         let page = parse_page(Listing::Clusters, body).expect("a page");
         assert!(page.marker.is_none());
         let [Found::Database(cluster)] = page.databases.as_slice() else {
             panic!("one cluster");
         };
         assert_eq!(cluster.host, "aurora-1.cluster-abc.rds.amazonaws.com");
-        assert_eq!(cluster.database, "");
+        assert_eq!(cluster.db_name, "");
         assert_eq!(cluster.resource_id, "cluster-XYZ");
     }
 
@@ -346,7 +348,7 @@ mod tests {
             engine: "sqlserver-se".into(),
             host: "h".into(),
             port: "1433".into(),
-            database: String::new(),
+            db_name: String::new(),
             resource_id: String::new(),
             arn: String::new(),
             tags: BTreeMap::from([("data360".to_owned(), "ingest".to_owned())]),

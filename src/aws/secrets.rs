@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt;
 use secrecy::SecretString;
 
-use super::client::{Access, Client, Request, Service};
 use super::AwsError;
+use super::client::{Access, Client, Request, Service};
 use crate::secret::aws::{Fetched, SecretId};
 
 /// What fetching cost.

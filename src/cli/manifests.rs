@@ -180,7 +180,11 @@ fn summarize(problems: &[SecretProblem]) -> Vec<String> {
                 .map(|(key, id)| format!("{key} (`{id}`)"))
                 .collect();
             let more = group.len().saturating_sub(NAMED);
-            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             format!(
                 "error: {} resources: AWS secret {what}: {}{tail}",
                 group.len(),

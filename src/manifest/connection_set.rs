@@ -42,7 +42,11 @@ pub(crate) struct Found {
 impl std::fmt::Display for AwsItems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.found {
-            None => write!(f, "ConnectionSet `{}`: items from AWS RDS ({}), listed when planned", self.set, self.query),
+            None => write!(
+                f,
+                "ConnectionSet `{}`: items from AWS RDS ({}), listed when planned",
+                self.set, self.query
+            ),
             Some(found) => {
                 let mut query = self.query.clone();
                 query.access.region = Some(found.region.clone());
@@ -131,7 +135,11 @@ fn aws_items(
     match inventory {
         Inventory::Offline => Items {
             items: vec![example_item(&query)],
-            aws: Some(AwsItems { set, query, found: None }),
+            aws: Some(AwsItems {
+                set,
+                query,
+                found: None,
+            }),
         },
         Inventory::Fetched(fetched) => {
             let Some(discovery) = fetched.get(&query) else {
@@ -194,7 +202,7 @@ fn database_item(database: &Database, region: &str) -> Item {
     columns.insert("host".to_owned(), database.host.clone());
     columns.insert("port".to_owned(), database.port.clone());
     columns.insert("engine".to_owned(), database.engine.clone());
-    columns.insert("database".to_owned(), database.database.clone());
+    columns.insert("database".to_owned(), database.db_name.clone());
     columns.insert("resourceId".to_owned(), database.resource_id.clone());
     columns.insert("arn".to_owned(), database.arn.clone());
     if let Some(connector) = connector_type(&database.engine) {
@@ -221,7 +229,13 @@ fn example_item(query: &Query) -> Item {
         .filter
         .engines
         .first()
-        .map_or("mysql", |engine| if engine.ends_with('*') { "sqlserver-se" } else { engine.as_str() })
+        .map_or("mysql", |engine| {
+            if engine.ends_with('*') {
+                "sqlserver-se"
+            } else {
+                engine.as_str()
+            }
+        })
         .to_owned();
     let port = match connector_type(&engine) {
         Some("AwsRdsPostgres") => "5432",
@@ -234,16 +248,16 @@ fn example_item(query: &Query) -> Item {
         host: format!("example-db.abcdefghijkl.{region}.rds.amazonaws.com"),
         port: port.to_owned(),
         engine,
-        database: "example".to_owned(),
+        db_name: "example".to_owned(),
         resource_id: "db-EXAMPLE".to_owned(),
         arn: format!("arn:aws:rds:{region}:123456789012:db:example-db"),
         tags: query.filter.tags.clone(),
     };
     let mut item = database_item(&database, &region);
-    item.label = "AWS RDS example database".to_owned();
-    item.source = item.label.clone();
+    "AWS RDS example database".clone_into(&mut item.label);
+    item.label.clone_into(&mut item.source);
     item.example = true;
-    item.aws_region = query.access.region.clone();
+    item.aws_region.clone_from(&query.access.region);
     item
 }
 

@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use connection_set::{AwsItems, Inventory};
+pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use files::{FilesError, discover};
 
 use checker::{Checker, Sink};

@@ -80,7 +80,9 @@ pub(crate) enum AwsSecretError {
     Unavailable { id: String, reason: String },
     #[error("AWS secret `{id}` has no key `{key}`")]
     NoKey { id: String, key: String },
-    #[error("AWS secret `{id}` is not a JSON object, so it has no key `{key}`; leave `key` out to use the whole secret")]
+    #[error(
+        "AWS secret `{id}` is not a JSON object, so it has no key `{key}`; leave `key` out to use the whole secret"
+    )]
     NotAnObject { id: String, key: String },
     #[error("AWS secret `{id}` is empty")]
     Empty { id: String },
@@ -130,8 +132,14 @@ pub(crate) fn resolve(reference: &AwsSecretRef) -> Result<SecretString, AwsSecre
     let value = match &reference.key {
         None => SecretString::from(whole.expose_secret().to_owned()),
         Some(key) => key_of(whole, key).map_err(|missing| match missing {
-            KeyProblem::NotAnObject => AwsSecretError::NotAnObject { id: id(), key: key.clone() },
-            KeyProblem::NoKey => AwsSecretError::NoKey { id: id(), key: key.clone() },
+            KeyProblem::NotAnObject => AwsSecretError::NotAnObject {
+                id: id(),
+                key: key.clone(),
+            },
+            KeyProblem::NoKey => AwsSecretError::NoKey {
+                id: id(),
+                key: key.clone(),
+            },
         })?,
     };
     if value.expose_secret().is_empty() {
@@ -178,7 +186,10 @@ mod tests {
             region: region.clone(),
             id: id.to_owned(),
         };
-        fetched.insert(at("rds/a"), secret(r#"{"username":"admin","password":"s3cr3t-a","port":3306}"#));
+        fetched.insert(
+            at("rds/a"),
+            secret(r#"{"username":"admin","password":"s3cr3t-a","port":3306}"#),
+        );
         fetched.insert(at("plain"), secret("s3cr3t-plain"));
         fetched.insert(at("gone"), Err("not found (ResourceNotFoundException)".to_owned()));
         install(fetched);

@@ -19,6 +19,10 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Where a secret value comes from.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants are the manifest's words: fromEnv, fromFile, fromAwsSecret"
+)]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum SecretRef {
@@ -92,6 +96,10 @@ impl fmt::Display for SecretRef {
 /// Where a secret comes from, as written in a file: `{ fromEnv: NAME }`,
 /// `{ fromFile: path }` or `{ fromAwsSecret: { id, key, region } }`. A literal value is
 /// refused, and the refusal never repeats the value.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants are the manifest's words: fromEnv, fromFile, fromAwsSecret"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SecretSource {
     FromEnv(String),
@@ -172,7 +180,10 @@ impl<'de> Deserialize<'de> for SecretSource {
                         "fromFile" => SecretSource::FromFile(map.next_value()?),
                         "fromAwsSecret" => SecretSource::FromAwsSecret(map.next_value()?),
                         other => {
-                            return Err(de::Error::unknown_field(other, &["fromEnv", "fromFile", "fromAwsSecret"]));
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["fromEnv", "fromFile", "fromAwsSecret"],
+                            ));
                         }
                     };
                     if found.is_some() {

@@ -162,7 +162,10 @@ spec:
 
 /// A template all engines accept: MySQL only, so every item needs the same parameters.
 fn fleet_manifest(work: &Work) {
-    work.write("manifests/fleet.yaml", &FLEET.replace("jdbc:${item.engine}", "jdbc:mysql"));
+    work.write(
+        "manifests/fleet.yaml",
+        &FLEET.replace("jdbc:${item.engine}", "jdbc:mysql"),
+    );
 }
 
 fn d360(work: &Work, emulator: &EmulatorProcess, moto: &Moto) -> Command {
@@ -205,7 +208,9 @@ fn a_fleet_of_300_from_tags_converges_grows_by_one_and_is_never_pruned_unasked()
         secrets.push(secret);
     }
     // One Aurora MySQL cluster and two databases the filter leaves out.
-    let clusters = vec![serde_json::json!({ "id": "aurora-main", "engine": "aurora-mysql", "dbname": "clinics", "tags": { "data360": "ingest" } })];
+    let clusters = vec![
+        serde_json::json!({ "id": "aurora-main", "engine": "aurora-mysql", "dbname": "clinics", "tags": { "data360": "ingest" } }),
+    ];
     secrets.push(secret("aurora-main"));
     instances.push(serde_json::json!({ "id": "untagged-1", "engine": "mysql" }));
     instances.push(serde_json::json!({ "id": "reporting-1", "engine": "mysql", "tags": { "data360": "skip" } }));
@@ -223,7 +228,10 @@ fn a_fleet_of_300_from_tags_converges_grows_by_one_and_is_never_pruned_unasked()
             .args(["validate"]),
         0,
     );
-    assert!(validated.stderr.contains("AWS RDS") || validated.stdout.contains("AWS RDS"), "{validated:?}");
+    assert!(
+        validated.stderr.contains("AWS RDS") || validated.stdout.contains("AWS RDS"),
+        "{validated:?}"
+    );
 
     let rendered = expect(d360(&work, &emulator, &moto).args(["render", "--format", "json"]), 0);
     assert!(
@@ -279,7 +287,10 @@ fn a_fleet_of_300_from_tags_converges_grows_by_one_and_is_never_pruned_unasked()
     );
     expect(d360(&work, &emulator, &moto).args(["apply", "--auto-approve"]), 0);
     assert!(work.read(".d360/state/env.json").contains("RDS_clinic_007"));
-    let pruning = expect(d360(&work, &emulator, &moto).args(["plan", "--prune", "--format", "json"]), 0);
+    let pruning = expect(
+        d360(&work, &emulator, &moto).args(["plan", "--prune", "--format", "json"]),
+        0,
+    );
     assert_eq!(
         changes(&pruning.stdout),
         vec![("delete".to_owned(), "RDS_clinic_007".to_owned())],
@@ -329,7 +340,8 @@ fn missing_secrets_name_the_resource_and_secret_and_many_are_counted() {
     let lines: Vec<&str> = failed.stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(lines.len(), 1, "{failed:?}");
     assert!(
-        lines[0].starts_with("error: Connection/RDS_db_3: AWS secret `rds/db-3` cannot be read: ResourceNotFoundException"),
+        lines[0]
+            .starts_with("error: Connection/RDS_db_3: AWS secret `rds/db-3` cannot be read: ResourceNotFoundException"),
         "{failed:?}"
     );
     assert!(lines[0].ends_with("(credentials `password`, `user`)"), "{failed:?}");
@@ -345,8 +357,13 @@ fn without_moto_credentials_or_endpoint_the_error_names_the_inventory() {
     command.env("AWS_ENDPOINT_URL", "http://rds.example.com");
     let failed = expect(command.args(["plan"]), 1);
     assert!(
-        failed.stderr.contains("cannot list the AWS RDS databases (region us-east-1"),
+        failed
+            .stderr
+            .contains("cannot list the AWS RDS databases (region us-east-1"),
         "{failed:?}"
     );
-    assert!(failed.stderr.contains("plain http is only allowed to loopback"), "{failed:?}");
+    assert!(
+        failed.stderr.contains("plain http is only allowed to loopback"),
+        "{failed:?}"
+    );
 }

@@ -166,7 +166,9 @@ fn no_aws_secret_appears_anywhere() {
     // A database whose secret is missing the password key: the error must not echo the user.
     let partial = "leak-c";
     let mut instances = instances;
-    instances.push(serde_json::json!({ "id": partial, "engine": "mysql", "dbname": "clinic", "tags": { "clinic": partial } }));
+    instances.push(
+        serde_json::json!({ "id": partial, "engine": "mysql", "dbname": "clinic", "tags": { "clinic": partial } }),
+    );
     let mut secrets = secrets;
     secrets.push(serde_json::json!({
         "id": format!("rds/{partial}"),
@@ -202,7 +204,9 @@ fn no_aws_secret_appears_anywhere() {
     for log_format in ["text", "json"] {
         for args in &commands {
             let mut command = work.d360(&emulator);
-            moto.env(&mut command).args(["-vvv", "--log-format", log_format]).args(args);
+            moto.env(&mut command)
+                .args(["-vvv", "--log-format", log_format])
+                .args(args);
             seen.run(&format!("{log_format} {}", args.join(" ")), &mut command);
         }
     }
@@ -232,7 +236,9 @@ fn no_aws_secret_appears_anywhere() {
         seen.texts
             .iter()
             .filter(|(what, _)| what.ends_with("plan broken stderr"))
-            .flat_map(|(_, text)| text.lines().filter(|line| !line.contains("DEBUG") && !line.contains("TRACE")))
+            .flat_map(|(_, text)| text
+                .lines()
+                .filter(|line| !line.contains("DEBUG") && !line.contains("TRACE")))
             .collect::<Vec<_>>()
     );
 }
