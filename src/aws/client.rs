@@ -73,7 +73,12 @@ pub(crate) struct Client {
 impl Client {
     /// Resolves the region and the credential chain; no request is sent yet.
     pub(crate) async fn connect(access: &Access) -> Result<Self, AwsError> {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let http = crate::api::http_client(Duration::from_secs(60)).map_err(|error| AwsError::Transport {
+            call: "connect",
+            detail: error.to_string(),
+        })?;
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(super::connector::Reqwest { http: http.clone() });
         if let Some(region) = &access.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
@@ -85,10 +90,6 @@ impl Client {
         let provider = config
             .credentials_provider()
             .ok_or_else(|| AwsError::NoCredentials("no provider is configured".to_owned()))?;
-        let http = crate::api::http_client(Duration::from_secs(60)).map_err(|error| AwsError::Transport {
-            call: "connect",
-            detail: error.to_string(),
-        })?;
         Ok(Self {
             http,
             provider,

@@ -13,6 +13,7 @@
 //! secret value never appears in a log line or an error from here.
 
 mod client;
+mod connector;
 mod error;
 pub(crate) mod rds;
 pub(crate) mod secrets;
