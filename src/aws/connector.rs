@@ -50,8 +50,13 @@ async fn send(http: &reqwest::Client, request: &HttpRequest) -> Result<HttpRespo
         .iter()
         .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
         .collect();
-    let bytes = response.bytes().await.map_err(|error| ConnectorError::io(error.into()))?;
-    let status = status.try_into().map_err(|_| other(format!("HTTP status {status} is not valid")))?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|error| ConnectorError::io(error.into()))?;
+    let status = status
+        .try_into()
+        .map_err(|_| other(format!("HTTP status {status} is not valid")))?;
     let mut answer = HttpResponse::new(status, SdkBody::from(bytes.to_vec()));
     for (name, value) in headers {
         answer.headers_mut().append(name, value);

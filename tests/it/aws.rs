@@ -367,3 +367,27 @@ fn without_moto_credentials_or_endpoint_the_error_names_the_inventory() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn web_identity_credentials_come_from_sts_through_the_standard_chain() {
+    let Some(moto) = Moto::start() else { return };
+    moto.seed(&serde_json::json!({ "instances": [tagged("wi-1").0] }));
+    let work = Work::new();
+    fleet_manifest(&work);
+    work.write("token", "a-web-identity-token");
+    // No keys: the chain reads the token file and asks STS (moto) for a role's credentials,
+    // as on GitHub Actions OIDC or a Kubernetes service account.
+    let mut command = super::support::bin();
+    moto.env(&mut command)
+        .current_dir(work.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", work.path().join("token"))
+        .env("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/d360")
+        .env("AWS_ROLE_SESSION_NAME", "d360-test")
+        .args(["-vvv", "render", "--format", "json"]);
+    let rendered = expect(&mut command, 0);
+    assert!(rendered.stderr.contains("1 item from AWS RDS"), "{rendered:?}");
+    assert!(rendered.stderr.contains("provider=WebIdentityToken"), "{rendered:?}");
+    assert!(rendered.stdout.contains("RDS_wi_1"), "{rendered:?}");
+}
