@@ -19,6 +19,8 @@
 //! - [`config`]: `d360.yaml` and `D360_*` variables into org profiles.
 //! - [`auth`]: the OAuth 2.0 flows, the token cache and the Data 360 token exchange.
 //! - [`api`]: the only module that speaks HTTP to an org; knows no kind.
+//! - [`aws`]: RDS inventories and Secrets Manager values (SigV4 over the same HTTP client);
+//!   knows no manifest.
 //! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
 //! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
 //! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
@@ -36,6 +38,7 @@
 pub(crate) mod api;
 pub(crate) mod apply;
 pub(crate) mod auth;
+pub(crate) mod aws;
 pub mod cli;
 pub(crate) mod config;
 pub(crate) mod diff;

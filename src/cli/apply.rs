@@ -170,10 +170,16 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     }
     let mut options = args.selection.options()?;
     options.check = args.execution.check;
-    let loaded = if saved_path.is_some() {
+    let mut saved = None;
+    let loaded = if let Some(path) = &saved_path {
+        // A saved plan holds references only: fetch the AWS secrets its actions send.
+        let plan = load_checked(path)?;
+        let desired = plan.actions.iter().filter_map(|action| action.desired.as_deref());
+        manifests::fetch_secrets(desired, usize::from(global.aws_parallelism)).await?;
+        saved = Some(plan);
         None
     } else {
-        let loaded = manifests::load(&args.selection.paths)?;
+        let loaded = manifests::load(&args.selection.paths, global.aws_secrets()).await?;
         planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
         Some(loaded)
     };
@@ -182,7 +188,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         &args.execution,
         "d360 apply",
         &session,
-        saved_path.as_deref(),
+        saved,
         loaded.as_ref().map(|l| l.resources.as_slice()),
         &options,
     )
@@ -196,7 +202,7 @@ pub(crate) async fn run_in(
     args: &Execution,
     command: &str,
     session: &Session,
-    saved_path: Option<&std::path::Path>,
+    saved_plan: Option<Plan>,
     desired: Option<&[crate::manifest::Declared]>,
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
@@ -209,9 +215,8 @@ pub(crate) async fn run_in(
         fingerprint_key_created: key_created,
         ..options.clone()
     };
-    let (prepared, saved) = match (saved_path, desired) {
-        (Some(path), _) => {
-            let plan = load_checked(path)?;
+    let (prepared, saved) = match (saved_plan, desired) {
+        (Some(plan), _) => {
             let org = HttpOrg {
                 client: &session.client,
             };

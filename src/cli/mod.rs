@@ -64,9 +64,19 @@ pub(crate) struct GlobalArgs {
     /// Log line format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
+    /// AWS Secrets Manager reads in flight at once (`fromAwsSecret`).
+    #[arg(long, global = true, env = "D360_AWS_PARALLELISM", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
+    pub(crate) aws_parallelism: u16,
 }
 
 impl GlobalArgs {
+    /// What a command that plans needs from AWS: inventories and secrets.
+    pub(crate) fn aws_secrets(&self) -> manifests::Aws {
+        manifests::Aws::Secrets {
+            parallelism: usize::from(self.aws_parallelism),
+        }
+    }
+
     /// The one org `--org` names (`None`: the default); refused when given more than once.
     pub(crate) fn single_org(&self) -> Result<Option<&str>, CliError> {
         match self.org.as_slice() {
@@ -176,6 +186,14 @@ pub(crate) enum CliError {
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
     #[error(transparent)]
+    Aws(#[from] crate::aws::AwsError),
+    #[error("cannot list the AWS RDS databases ({query})")]
+    AwsInventory {
+        query: String,
+        #[source]
+        source: crate::aws::AwsError,
+    },
+    #[error(transparent)]
     State(#[from] crate::state::StateError),
     #[error(transparent)]
     PlanFile(#[from] crate::plan::PlanFileError),
@@ -258,7 +276,7 @@ pub(crate) fn run(cli: Cli) -> Outcome {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Validate(args) => validate::run(&args, &global),
-            Command::Render(args) => render::run(&args, &global),
+            Command::Render(args) => render::run(&args, &global).await,
             Command::Schema(args) => schema::run(&args),
             Command::Plan(args) => plan::run(args, &global).await,
             Command::Apply(args) => apply::run(args, &global).await,

@@ -86,7 +86,7 @@ pub(crate) fn print(plan: &Plan, format: Format, layout: Layout) -> Result<(), C
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let mut options = args.selection.options()?;
     options.check = args.check;
-    let loaded = manifests::load(&args.selection.paths)?;
+    let loaded = manifests::load(&args.selection.paths, global.aws_secrets()).await?;
     planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;

@@ -23,8 +23,8 @@ pub(crate) enum Format {
     Json,
 }
 
-pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let loaded = manifests::load(&args.paths)?;
+pub(crate) async fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let loaded = manifests::load(&args.paths, manifests::Aws::Inventory).await?;
     let base = std::env::current_dir().ok();
     let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &*d.resource).collect();
     match args.format {

@@ -30,6 +30,10 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
     match args.format {
         Format::Text => {
             manifests::print_diagnostics(&loaded);
+            // Offline: say which sets are listed from AWS only when planned.
+            for items in &loaded.aws {
+                output::message(&items.to_string());
+            }
             if valid {
                 output::data(&format!("valid: {}", loaded.summary()));
             } else {

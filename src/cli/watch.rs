@@ -69,6 +69,8 @@ struct Context {
     org: String,
     selection: OrgSelection,
     paths: Vec<PathBuf>,
+    /// What each run fetches from AWS (inventories, secrets).
+    aws: manifests::Aws,
     options: plan::Options,
     heal: bool,
     execution: Execution,
@@ -110,7 +112,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         ..plan::Options::default()
     };
     // Refuse a wrong path or a broken manifest now; later runs read the files again.
-    let loaded = manifests::load(&args.paths)?;
+    let loaded = manifests::load(&args.paths, manifests::Aws::Inventory).await?;
     planning::refuse_empty(&args.paths, &loaded, &options)?;
     let shared = Arc::new(Shared::new(&orgs, args.interval));
     let mut watched = Vec::new();
@@ -123,6 +125,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             org: org.clone(),
             selection,
             paths: args.paths.clone(),
+            aws: global.aws_secrets(),
             options: options.clone(),
             heal: args.heal,
             execution: execution(args.api_reserve),
@@ -239,11 +242,14 @@ fn describe(error: &CliError) -> String {
 /// fresh one otherwise. The `local` org's in-process emulator is started for each run only,
 /// so other commands on it are not kept waiting between runs.
 async fn attempt(context: &Context) -> Result<Run, CliError> {
-    let loaded = manifests::load_quiet(&context.paths)?;
-    manifests::print_diagnostics(&loaded);
-    if loaded.diagnostics.has_errors() {
-        return Err(CliError::Reported(manifests::failure_detail(&loaded)));
+    // Manifest errors are reported in full (each problem with its file and line, for
+    // `/status`) before AWS is asked anything.
+    let checked = manifests::load_quiet(&context.paths)?;
+    if checked.diagnostics.has_errors() {
+        manifests::print_diagnostics(&checked);
+        return Err(CliError::Reported(manifests::failure_detail(&checked)));
     }
+    let loaded = manifests::load(&context.paths, context.aws).await?;
     planning::refuse_empty(&context.paths, &loaded, &context.options)?;
     let mut kept = context.session.lock().await;
     let session = if let Some(session) = kept.take() {

@@ -129,6 +129,12 @@ fn reference(source: &SecretSource, base: &Path) -> SecretRef {
     match source {
         SecretSource::FromEnv(name) => SecretRef::FromEnv(name.clone()),
         SecretSource::FromFile(file) => SecretRef::FromFile(PathBuf::from(file)).relative_to(base),
+        // Resolving it reports that AWS secrets are read for manifests only.
+        SecretSource::FromAwsSecret(source) => SecretRef::FromAwsSecret(crate::secret::aws::AwsSecretRef {
+            id: source.id.clone(),
+            key: source.key.clone(),
+            region: source.region.clone(),
+        }),
     }
 }
 

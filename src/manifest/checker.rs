@@ -24,6 +24,11 @@ pub(crate) struct Item {
     pub(crate) uniform: bool,
     /// For a CSV row: the file as shown, the row's line, and the header (for column numbers).
     pub(crate) csv: Option<CsvRow>,
+    /// An example standing in for items listed only when planned (`fromAwsRds` offline):
+    /// its `tag.<Key>` columns all exist, since a real database may carry any tag.
+    pub(crate) example: bool,
+    /// For an AWS RDS item: its region, the default of `fromAwsSecret.region`.
+    pub(crate) aws_region: Option<String>,
 }
 
 /// Where a CSV item is, so a bad value can be pointed at as `file:line:column`.
@@ -207,11 +212,11 @@ impl Checker<'_> {
             Variable::Env(name) => std::env::var(name).map_err(|_| format!("environment variable `{name}` is not set")),
             Variable::Item(column) => match item {
                 None => Err("`${item.…}` is only allowed inside a ConnectionSet template".to_owned()),
-                Some(item) => item
-                    .columns
-                    .get(column)
-                    .cloned()
-                    .ok_or_else(|| format!("{} has no column `{column}`", item.source)),
+                Some(item) => match item.columns.get(column) {
+                    Some(value) => Ok(value.clone()),
+                    None if item.example && column.starts_with("tag.") => Ok("example".to_owned()),
+                    None => Err(format!("{} has no column `{column}`", item.source)),
+                },
             },
         });
         match result {

@@ -1,35 +1,264 @@
-//! `ConnectionSet`: reading the items (CSV or inline list) and expanding the template.
+//! `ConnectionSet`: reading the items (CSV, inline list or AWS RDS) and expanding the template.
 
+use std::collections::BTreeMap;
+
+use crate::aws::rds::{Database, Discovery, Filter, Query};
 use crate::model::SmallMap;
 
 use super::checker::{Checker, Item};
-use super::raw::ConnectionSetDocument;
+use super::raw::{AwsRdsSource, ConnectionSetDocument};
 use crate::kinds::Connection;
 
-/// Reads the set's items, reporting problems at `spec.items`.
-pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument) -> Vec<Item> {
-    let source = &document.spec.items;
-    match (&source.from_csv, &source.list) {
-        (Some(_), Some(_)) | (None, None) => {
-            let diagnostic = checker
-                .key_error(&["spec", "items"], "give exactly one of `fromCsv` and `list`")
-                .with_help("`items: { fromCsv: inventory/clinics.csv }` or `items: { list: [ {key: a, host: h1} ] }`");
-            checker.push(diagnostic);
-            Vec::new()
+/// The `fromAwsRds` inventories a load may use. The manifest stage does no network I/O:
+/// the caller lists RDS (for the queries an offline load reports) and loads again.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) enum Inventory<'a> {
+    /// `validate`: each `fromAwsRds` template is checked against one example database and
+    /// declares nothing.
+    #[default]
+    Offline,
+    /// What RDS answered, by query.
+    Fetched(&'a BTreeMap<Query, Discovery>),
+}
+
+/// Where one set's items came from, for `render` and `plan` to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AwsItems {
+    pub(crate) set: String,
+    pub(crate) query: Query,
+    /// `None` offline.
+    pub(crate) found: Option<Found>,
+}
+
+/// What a fetched inventory held for one set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) region: String,
+    pub(crate) items: usize,
+    pub(crate) listed: usize,
+    pub(crate) pages: usize,
+}
+
+impl std::fmt::Display for AwsItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.found {
+            None => write!(
+                f,
+                "ConnectionSet `{}`: items from AWS RDS ({}), listed when planned",
+                self.set, self.query
+            ),
+            Some(found) => {
+                let mut query = self.query.clone();
+                query.access.region = Some(found.region.clone());
+                write!(
+                    f,
+                    "ConnectionSet `{}`: {} item{} from AWS RDS ({query}; {} database{} listed in {} page{})",
+                    self.set,
+                    found.items,
+                    if found.items == 1 { "" } else { "s" },
+                    found.listed,
+                    if found.listed == 1 { "" } else { "s" },
+                    found.pages,
+                    if found.pages == 1 { "" } else { "s" },
+                )
+            }
         }
-        (Some(csv_path), None) => read_csv(checker, csv_path),
-        (None, Some(list)) => list
-            .iter()
-            .enumerate()
-            .map(|(index, columns)| Item {
-                columns: columns.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect(),
-                label: format!("item [{index}]"),
-                source: format!("item [{index}]"),
-                uniform: false,
-                csv: None,
-            })
-            .collect(),
     }
+}
+
+/// The set's items and, for `fromAwsRds`, where they came from.
+pub(crate) struct Items {
+    pub(crate) items: Vec<Item>,
+    pub(crate) aws: Option<AwsItems>,
+}
+
+/// Reads the set's items, reporting problems at `spec.items`.
+pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument, inventory: Inventory<'_>) -> Items {
+    let source = &document.spec.items;
+    let plain = |items| Items { items, aws: None };
+    match (&source.from_csv, &source.list, &source.from_aws_rds) {
+        (Some(csv_path), None, None) => plain(read_csv(checker, csv_path)),
+        (None, Some(list), None) => plain(
+            list.iter()
+                .enumerate()
+                .map(|(index, columns)| Item {
+                    columns: columns.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect(),
+                    label: format!("item [{index}]"),
+                    source: format!("item [{index}]"),
+                    uniform: false,
+                    csv: None,
+                    example: false,
+                    aws_region: None,
+                })
+                .collect(),
+        ),
+        (None, None, Some(aws)) => aws_items(checker, document, aws, inventory),
+        _ => {
+            let diagnostic = checker
+                .key_error(&["spec", "items"], "give exactly one of `fromCsv`, `list` and `fromAwsRds`")
+                .with_help("`items: { fromCsv: inventory/clinics.csv }`, `items: { list: [ {key: a, host: h1} ] }` or `items: { fromAwsRds: { region: eu-west-1, tags: { data360: ingest } } }`");
+            checker.push(diagnostic);
+            plain(Vec::new())
+        }
+    }
+}
+
+/// The query a `fromAwsRds` source asks, its strings interpolated (`${env:…}` allowed).
+fn query(checker: &mut Checker<'_>, source: &AwsRdsSource) -> Query {
+    let rel = |field: &'static str| ["spec", "items", "fromAwsRds", field];
+    let region = checker.optional_text(&rel("region"), source.region.as_ref());
+    let profile = checker.optional_text(&rel("profile"), source.profile.as_ref());
+    let mut engines = Vec::with_capacity(source.engines.len());
+    for (index, engine) in source.engines.iter().enumerate() {
+        let index = index.to_string();
+        engines.push(checker.text(&["spec", "items", "fromAwsRds", "engines", &index], engine));
+    }
+    let mut tags = BTreeMap::new();
+    for (key, value) in &source.tags {
+        let value = checker.text(&["spec", "items", "fromAwsRds", "tags", key], value);
+        tags.insert(key.clone(), value);
+    }
+    Query {
+        access: crate::aws::Access { region, profile },
+        filter: Filter { engines, tags },
+    }
+}
+
+fn aws_items(
+    checker: &mut Checker<'_>,
+    document: &ConnectionSetDocument,
+    source: &AwsRdsSource,
+    inventory: Inventory<'_>,
+) -> Items {
+    let query = query(checker, source);
+    let set = document.metadata.name.clone();
+    match inventory {
+        Inventory::Offline => Items {
+            items: vec![example_item(&query)],
+            aws: Some(AwsItems {
+                set,
+                query,
+                found: None,
+            }),
+        },
+        Inventory::Fetched(fetched) => {
+            let Some(discovery) = fetched.get(&query) else {
+                let diagnostic = checker.error(
+                    &["spec", "items", "fromAwsRds"],
+                    format!("the AWS RDS inventory ({query}) was not listed"),
+                );
+                checker.push(diagnostic);
+                return Items {
+                    items: Vec::new(),
+                    aws: None,
+                };
+            };
+            let items: Vec<Item> = discovery
+                .databases
+                .iter()
+                .map(|database| database_item(database, &discovery.region))
+                .collect();
+            if items.is_empty() {
+                let diagnostic = checker.warning(
+                    &["spec", "items", "fromAwsRds"],
+                    format!("no AWS RDS database matches ({query}): the set declares no connections"),
+                );
+                checker.push(diagnostic);
+            }
+            let found = Found {
+                region: discovery.region.clone(),
+                items: items.len(),
+                listed: discovery.listed,
+                pages: discovery.pages,
+            };
+            Items {
+                items,
+                aws: Some(AwsItems {
+                    set,
+                    query,
+                    found: Some(found),
+                }),
+            }
+        }
+    }
+}
+
+/// The connector type for an RDS engine, when d360 knows one.
+#[must_use]
+pub(crate) fn connector_type(engine: &str) -> Option<&'static str> {
+    match engine {
+        "mysql" | "aurora-mysql" | "aurora" => Some("AwsRdsMySql"),
+        "postgres" | "aurora-postgresql" => Some("AwsRdsPostgres"),
+        _ if engine.starts_with("sqlserver-") => Some("AwsRdsSqlServer"),
+        _ => None,
+    }
+}
+
+/// One database's columns.
+fn database_item(database: &Database, region: &str) -> Item {
+    let mut columns: SmallMap<String, String> = SmallMap::new();
+    columns.insert("identifier".to_owned(), database.identifier.clone());
+    columns.insert("apiName".to_owned(), database.identifier.replace('-', "_"));
+    columns.insert("host".to_owned(), database.host.clone());
+    columns.insert("port".to_owned(), database.port.clone());
+    columns.insert("engine".to_owned(), database.engine.clone());
+    columns.insert("database".to_owned(), database.db_name.clone());
+    columns.insert("resourceId".to_owned(), database.resource_id.clone());
+    columns.insert("arn".to_owned(), database.arn.clone());
+    if let Some(connector) = connector_type(&database.engine) {
+        columns.insert("connectorType".to_owned(), connector.to_owned());
+    }
+    for (key, value) in &database.tags {
+        columns.insert(format!("tag.{key}"), value.clone());
+    }
+    let label = format!("AWS RDS `{}`", database.identifier);
+    Item {
+        columns,
+        source: label.clone(),
+        label,
+        uniform: false,
+        csv: None,
+        example: false,
+        aws_region: Some(region.to_owned()),
+    }
+}
+
+/// The database an offline check expands the template with: every column, plausible values.
+fn example_item(query: &Query) -> Item {
+    let engine = query
+        .filter
+        .engines
+        .first()
+        .map_or("mysql", |engine| {
+            if engine.ends_with('*') {
+                "sqlserver-se"
+            } else {
+                engine.as_str()
+            }
+        })
+        .to_owned();
+    let port = match connector_type(&engine) {
+        Some("AwsRdsPostgres") => "5432",
+        Some("AwsRdsSqlServer") => "1433",
+        _ => "3306",
+    };
+    let region = query.access.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+    let database = Database {
+        identifier: "example-db".to_owned(),
+        host: format!("example-db.abcdefghijkl.{region}.rds.amazonaws.com"),
+        port: port.to_owned(),
+        engine,
+        db_name: "example".to_owned(),
+        resource_id: "db-EXAMPLE".to_owned(),
+        arn: format!("arn:aws:rds:{region}:123456789012:db:example-db"),
+        tags: query.filter.tags.clone(),
+    };
+    let mut item = database_item(&database, &region);
+    "AWS RDS example database".clone_into(&mut item.label);
+    item.label.clone_into(&mut item.source);
+    item.example = true;
+    item.aws_region.clone_from(&query.access.region);
+    item
 }
 
 fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
@@ -77,6 +306,8 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
                         line,
                         headers: headers.clone(),
                     }),
+                    example: false,
+                    aws_region: None,
                 });
             }
             Err(error) => {

@@ -84,6 +84,25 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
             let path = checker.text(&key_rel, path);
             SecretRef::FromFile(checker.dir.join(path))
         }
+        SecretSource::FromAwsSecret(source) => {
+            let field = |name: &'static str| -> Vec<&str> {
+                let mut path: Vec<&str> = rel.to_vec();
+                path.extend(["fromAwsSecret", name]);
+                path
+            };
+            let id = checker.text(&field("id"), &source.id);
+            if id.trim().is_empty() {
+                let diagnostic = checker
+                    .error(&field("id"), "the AWS secret id is empty")
+                    .with_help("give the secret's name or ARN, such as `rds/${item.identifier}`");
+                checker.push(diagnostic);
+            }
+            let key = checker.optional_text(&field("key"), source.key.as_ref());
+            let region = checker
+                .optional_text(&field("region"), source.region.as_ref())
+                .or_else(|| checker.item.and_then(|item| item.aws_region.clone()));
+            SecretRef::FromAwsSecret(crate::secret::aws::AwsSecretRef { id, key, region })
+        }
     }
 }
 

@@ -369,7 +369,7 @@ spec:
         }
         check_connection(
             &[("{ fromEnv: P }", "{ fromEnv: P, fromFile: p }")],
-            &["8:50 spec.credentials.password: give exactly one of `fromEnv` and `fromFile`"],
+            &["8:50 spec.credentials.password: give exactly one of `fromEnv`, `fromFile` and `fromAwsSecret`"],
         );
         check_connection(&[("{ fromEnv: P }", "{ fromEnv: hunter2-value }")], &[]);
         let (_, lines) =

@@ -6,7 +6,9 @@
 //! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}`, expands
 //! `ConnectionSet`s, and checks everything it can offline. It never stops at the first problem and never does I/O
 //! beyond reading the manifests and the CSV inventories they name. Secret values are never
-//! read here: only their references are checked.
+//! read here: only their references are checked. Items listed from AWS RDS come in from the
+//! caller ([`Inventory`]): an offline load checks such a set's template against an example
+//! database and reports the queries ([`Loaded::aws_queries`]) for the caller to list.
 
 mod checker;
 mod connection_set;
@@ -30,6 +32,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use connection_set::{AwsItems, Inventory};
 pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub(crate) use files::{FilesError, discover};
 
@@ -79,9 +82,17 @@ pub(crate) struct Loaded {
     pub(crate) diagnostics: Diagnostics,
     pub(crate) files: usize,
     pub(crate) documents: usize,
+    /// Sets whose items come from AWS RDS, and what was found.
+    pub(crate) aws: Vec<AwsItems>,
 }
 
 impl Loaded {
+    /// The distinct AWS RDS inventories the sets ask for.
+    #[must_use]
+    pub(crate) fn aws_queries(&self) -> std::collections::BTreeSet<crate::aws::rds::Query> {
+        self.aws.iter().map(|items| items.query.clone()).collect()
+    }
+
     /// A one-line summary of what was read.
     #[must_use]
     pub(crate) fn summary(&self) -> String {
@@ -110,12 +121,18 @@ fn plural(count: usize) -> &'static str {
 /// Reads and checks every manifest under `paths`. A path that does not exist is an error;
 /// problems inside files are diagnostics in the result.
 pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
+    load_with(paths, Inventory::Offline)
+}
+
+/// [`load`], with the AWS RDS inventories listed for the sets that ask for them.
+pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<Loaded, FilesError> {
     let files = files::discover(paths)?;
     let mut sink = Sink::default();
     let mut resources = Vec::new();
+    let mut aws = Vec::new();
     let mut documents = 0;
     for file in &files {
-        documents += load_file(file, &mut sink, &mut resources);
+        documents += load_file(file, inventory, &mut sink, &mut resources, &mut aws);
     }
     check_duplicates(&resources, &mut sink);
     check_references(&resources, &mut sink);
@@ -128,10 +145,17 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
         diagnostics,
         files: files.len(),
         documents,
+        aws,
     })
 }
 
-fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
+fn load_file(
+    file: &Path,
+    inventory: Inventory<'_>,
+    sink: &mut Sink,
+    resources: &mut Vec<Declared>,
+    aws: &mut Vec<AwsItems>,
+) -> usize {
     let start = Pos {
         line: 1,
         column: 1,
@@ -159,12 +183,19 @@ fn load_file(file: &Path, sink: &mut Sink, resources: &mut Vec<Declared>) -> usi
             return 0;
         }
     };
-    load_source(file, &text, sink, resources)
+    load_source(file, &text, inventory, sink, resources, aws)
 }
 
 /// Reads the documents of `text`, the content of `file` (which places diagnostics and is the
 /// base of relative paths).
-fn load_source(file: &Path, text: &Arc<String>, sink: &mut Sink, resources: &mut Vec<Declared>) -> usize {
+fn load_source(
+    file: &Path,
+    text: &Arc<String>,
+    inventory: Inventory<'_>,
+    sink: &mut Sink,
+    resources: &mut Vec<Declared>,
+    aws: &mut Vec<AwsItems>,
+) -> usize {
     sink.diagnostics.add_source(file, Arc::clone(text));
     let tree = match yaml_tree::parse(text) {
         Ok(tree) => tree,
@@ -243,9 +274,12 @@ fn load_source(file: &Path, text: &Arc<String>, sink: &mut Sink, resources: &mut
             }
             Some(DocumentKind::ConnectionSet) => {
                 if let Some(raw) = document::read::<raw::ConnectionSetDocument>(&mut checker) {
-                    let items = connection_set::items(&mut checker, &raw);
+                    let connection_set::Items { items, aws: from_aws } =
+                        connection_set::items(&mut checker, &raw, inventory);
+                    aws.extend(from_aws);
                     let connections = connection_set::expand(&mut checker, &raw, &items);
-                    for (connection, item) in connections.into_iter().zip(&items) {
+                    // An example item (AWS offline) is only checked: it declares nothing.
+                    for (connection, item) in connections.into_iter().zip(&items).filter(|(_, item)| !item.example) {
                         let origin = origin_of(
                             &checker,
                             &["spec", "template", "metadata", "name"],
@@ -285,7 +319,14 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
         let file = PathBuf::from("resource.yaml");
         let mut sink = Sink::default();
         let mut loaded = Vec::with_capacity(1);
-        load_source(&file, &Arc::new(text), &mut sink, &mut loaded);
+        load_source(
+            &file,
+            &Arc::new(text),
+            Inventory::Offline,
+            &mut sink,
+            &mut loaded,
+            &mut Vec::new(),
+        );
         let errors: Vec<String> = sink
             .diagnostics
             .items

@@ -59,6 +59,11 @@ pub(crate) fn secret_source(reference: &SecretRef, base: Option<&Path>) -> Secre
             let shown = base.and_then(|base| path.strip_prefix(base).ok()).unwrap_or(path);
             SecretSource::FromFile(shown.display().to_string())
         }
+        SecretRef::FromAwsSecret(reference) => SecretSource::FromAwsSecret(crate::secret::aws::AwsSecretSource {
+            id: reference.id.clone(),
+            key: reference.key.clone(),
+            region: reference.region.clone(),
+        }),
     }
 }
 

@@ -154,3 +154,91 @@ fn no_secret_or_token_appears_anywhere() {
         "org check never succeeded"
     );
 }
+
+/// The same scan for `fromAwsSecret`: values fetched from Secrets Manager (moto) never
+/// appear in any output, log line, plan file or state.
+#[test]
+fn no_aws_secret_appears_anywhere() {
+    use super::aws::{Moto, password_of, tagged, user_of};
+    let Some(moto) = Moto::start() else { return };
+    let identifiers = ["leak-a", "leak-b"];
+    let (instances, secrets): (Vec<_>, Vec<_>) = identifiers.iter().map(|id| tagged(id)).unzip();
+    // A database whose secret is missing the password key: the error must not echo the user.
+    let partial = "leak-c";
+    let mut instances = instances;
+    instances.push(
+        serde_json::json!({ "id": partial, "engine": "mysql", "dbname": "clinic", "tags": { "clinic": partial } }),
+    );
+    let mut secrets = secrets;
+    secrets.push(serde_json::json!({
+        "id": format!("rds/{partial}"),
+        "value": serde_json::json!({ "username": user_of(partial) }).to_string(),
+    }));
+    moto.seed(&serde_json::json!({ "instances": instances, "secrets": secrets }));
+    let emulator = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    work.write(
+        "manifests/fleet.yaml",
+        &super::aws::FLEET.replace("jdbc:${item.engine}", "jdbc:mysql"),
+    );
+    work.write(
+        "broken/fleet.yaml",
+        &super::aws::FLEET
+            .replace("jdbc:${item.engine}", "jdbc:mysql")
+            .replace("tags: { data360: ingest }", "tags: { clinic: leak-c }"),
+    );
+    let mut seen = Seen { texts: Vec::new() };
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["validate"],
+        vec!["render", "--format", "json"],
+        vec!["plan", "--out", "plan.json"],
+        vec!["plan", "--format", "json"],
+        vec!["plan", "--format", "markdown"],
+        vec!["apply", "--auto-approve"],
+        vec!["apply", "plan.json", "--auto-approve"],
+        vec!["plan", "--detailed-exitcode"],
+        vec!["drift", "--format", "json"],
+        vec!["state", "show", "Connection/RDS_leak_a"],
+        vec!["plan", "broken"],
+    ];
+    for log_format in ["text", "json"] {
+        for args in &commands {
+            let mut command = work.d360(&emulator);
+            moto.env(&mut command)
+                .args(["-vvv", "--log-format", log_format])
+                .args(args);
+            seen.run(&format!("{log_format} {}", args.join(" ")), &mut command);
+        }
+    }
+    seen.add_files(work.path());
+    let mut markers = Vec::new();
+    for id in identifiers.iter().chain([&partial]) {
+        markers.push(password_of(id));
+        markers.push(user_of(id));
+    }
+    let mut hits = Vec::new();
+    for (what, text) in &seen.texts {
+        for marker in &markers {
+            if text.contains(marker.as_str()) {
+                hits.push(format!("{what}: contains `{marker}`"));
+            }
+        }
+    }
+    assert!(hits.is_empty(), "AWS secrets leaked:\n{}", hits.join("\n"));
+    // The scan saw real work: the fleet was applied and the broken one refused.
+    let state = work.read(".d360/state/env.json");
+    assert!(state.contains("RDS_leak_a") && state.contains("RDS_leak_b"), "{state}");
+    assert!(
+        seen.texts
+            .iter()
+            .any(|(what, text)| what.ends_with("plan broken stderr") && text.contains("has no key `password`")),
+        "the broken fleet was not refused: {:?}",
+        seen.texts
+            .iter()
+            .filter(|(what, _)| what.ends_with("plan broken stderr"))
+            .flat_map(|(_, text)| text
+                .lines()
+                .filter(|line| !line.contains("DEBUG") && !line.contains("TRACE")))
+            .collect::<Vec<_>>()
+    );
+}

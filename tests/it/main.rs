@@ -8,6 +8,7 @@
 )]
 
 mod apply;
+mod aws;
 mod bad_input;
 mod book;
 mod budget;

@@ -2,9 +2,13 @@
 //!
 //! Manifests and `d360.yaml` never hold a secret value, only where to find one: an
 //! environment variable or a file, written `{ fromEnv: NAME }` / `{ fromFile: path }`
-//! ([`SecretSource`], shared by both file formats). A value, once read, lives in a [`SecretString`] and is
+//! ([`SecretSource`], shared by both file formats), or, in manifests only, an AWS Secrets
+//! Manager secret, `{ fromAwsSecret: { id, key } }`, whose values a command fetches once per
+//! run into the [`aws`] store before anything resolves them. A value, once read, lives in a [`SecretString`] and is
 //! never printed, logged or serialised. Plans and state hold the reference (and, in state, a
 //! keyed fingerprint), never the value.
+
+pub(crate) mod aws;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,6 +19,10 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Where a secret value comes from.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants are the manifest's words: fromEnv, fromFile, fromAwsSecret"
+)]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum SecretRef {
@@ -22,6 +30,8 @@ pub(crate) enum SecretRef {
     FromEnv(String),
     /// A file's path (trailing newlines are trimmed).
     FromFile(PathBuf),
+    /// An AWS Secrets Manager secret: one JSON key of it, or the whole string.
+    FromAwsSecret(aws::AwsSecretRef),
 }
 
 /// A secret reference could not be resolved. Never carries the value.
@@ -35,6 +45,8 @@ pub(crate) enum SecretError {
     FileUnreadable { path: String, reason: String },
     #[error("secret file `{0}` is empty")]
     FileEmpty(String),
+    #[error(transparent)]
+    Aws(#[from] aws::AwsSecretError),
 }
 
 impl SecretRef {
@@ -57,6 +69,7 @@ impl SecretRef {
                 }
                 Ok(SecretString::from(trimmed.to_owned()))
             }
+            SecretRef::FromAwsSecret(reference) => Ok(aws::resolve(reference)?),
         }
     }
 
@@ -75,16 +88,23 @@ impl fmt::Display for SecretRef {
         match self {
             SecretRef::FromEnv(name) => write!(f, "fromEnv: {name}"),
             SecretRef::FromFile(path) => write!(f, "fromFile: {}", path.display()),
+            SecretRef::FromAwsSecret(reference) => write!(f, "fromAwsSecret: {reference}"),
         }
     }
 }
 
-/// Where a secret comes from, as written in a file: `{ fromEnv: NAME }` or
-/// `{ fromFile: path }`. A literal value is refused, and the refusal never repeats the value.
+/// Where a secret comes from, as written in a file: `{ fromEnv: NAME }`,
+/// `{ fromFile: path }` or `{ fromAwsSecret: { id, key, region } }`. A literal value is
+/// refused, and the refusal never repeats the value.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants are the manifest's words: fromEnv, fromFile, fromAwsSecret"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SecretSource {
     FromEnv(String),
     FromFile(String),
+    FromAwsSecret(aws::AwsSecretSource),
 }
 
 impl SecretSource {
@@ -105,6 +125,7 @@ impl Serialize for SecretSource {
         match self {
             SecretSource::FromEnv(name) => map.serialize_entry("fromEnv", name)?,
             SecretSource::FromFile(path) => map.serialize_entry("fromFile", path)?,
+            SecretSource::FromAwsSecret(source) => map.serialize_entry("fromAwsSecret", source)?,
         }
         map.end()
     }
@@ -116,7 +137,7 @@ impl<'de> Deserialize<'de> for SecretSource {
         impl<'de> Visitor<'de> for NewtypeVisitor {
             type Value = SecretSource;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`{ fromEnv: NAME }` or `{ fromFile: path }`")
+                f.write_str("`{ fromEnv: NAME }`, `{ fromFile: path }` or `{ fromAwsSecret: { id, key } }`")
             }
             fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<SecretSource, D::Error> {
                 deserializer.deserialize_any(SecretVisitor)
@@ -131,7 +152,7 @@ impl<'de> Deserialize<'de> for SecretSource {
         impl<'de> Visitor<'de> for SecretVisitor {
             type Value = SecretSource;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`{ fromEnv: NAME }` or `{ fromFile: path }`")
+                f.write_str("`{ fromEnv: NAME }`, `{ fromFile: path }` or `{ fromAwsSecret: { id, key } }`")
             }
             fn visit_str<E: de::Error>(self, _: &str) -> Result<SecretSource, E> {
                 Err(Self::literal())
@@ -154,20 +175,25 @@ impl<'de> Deserialize<'de> for SecretSource {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SecretSource, A::Error> {
                 let mut found: Option<SecretSource> = None;
                 while let Some(key) = map.next_key::<String>()? {
-                    let value: String = map.next_value()?;
                     let source = match key.as_str() {
-                        "fromEnv" => SecretSource::FromEnv(value),
-                        "fromFile" => SecretSource::FromFile(value),
+                        "fromEnv" => SecretSource::FromEnv(map.next_value()?),
+                        "fromFile" => SecretSource::FromFile(map.next_value()?),
+                        "fromAwsSecret" => SecretSource::FromAwsSecret(map.next_value()?),
                         other => {
-                            return Err(de::Error::unknown_field(other, &["fromEnv", "fromFile"]));
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["fromEnv", "fromFile", "fromAwsSecret"],
+                            ));
                         }
                     };
                     if found.is_some() {
-                        return Err(de::Error::custom("give exactly one of `fromEnv` and `fromFile`"));
+                        return Err(de::Error::custom(
+                            "give exactly one of `fromEnv`, `fromFile` and `fromAwsSecret`",
+                        ));
                     }
                     found = Some(source);
                 }
-                found.ok_or_else(|| de::Error::custom("give one of `fromEnv` and `fromFile`"))
+                found.ok_or_else(|| de::Error::custom("give one of `fromEnv`, `fromFile` and `fromAwsSecret`"))
             }
         }
         deserializer.deserialize_newtype_struct(Self::SERDE_NAME, NewtypeVisitor)
@@ -178,7 +204,8 @@ impl JsonSchema for SecretSource {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SecretSource".into()
     }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let aws = generator.subschema_for::<aws::AwsSecretSource>();
         schemars::json_schema!({
             "description": "A reference to a secret value; literal values are refused.",
             "oneOf": [
@@ -192,6 +219,12 @@ impl JsonSchema for SecretSource {
                     "type": "object",
                     "properties": { "fromFile": { "type": "string", "description": "File holding the value, relative to the manifest." } },
                     "required": ["fromFile"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "fromAwsSecret": aws },
+                    "required": ["fromAwsSecret"],
                     "additionalProperties": false
                 }
             ]
