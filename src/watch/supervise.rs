@@ -136,6 +136,7 @@ mod tests {
                     Run {
                         finding: None,
                         error: None,
+                        retries: 0,
                     }
                 })
             });
