@@ -12,13 +12,15 @@ use super::{ApplyError, Report, StepOutcome};
 use crate::diff;
 use crate::plan::{ActionKind, NotKeptObject, Plan};
 use crate::refresh::{self, LiveRead};
-use crate::state::{NotKept, Store};
+use crate::state::{NotKept, State, Store};
 
 /// Reads back every object the apply wrote in full, records in state what the org did not
-/// keep (and forgets what it now keeps), and returns the objects it did not keep.
+/// keep (each write already recorded the object with nothing unkept), and returns the objects
+/// it did not keep.
 pub(crate) async fn read_back(
     plan: &Plan,
     report: &Report,
+    before: &State,
     reader: &dyn LiveRead,
     store: &Arc<Store>,
 ) -> Result<Vec<NotKeptObject>, ApplyError> {
@@ -38,11 +40,10 @@ pub(crate) async fn read_back(
     if written.is_empty() {
         return Ok(Vec::new());
     }
-    let mut state = store.load().await?;
     let listings: BTreeSet<_> = written.iter().map(|desired| desired.listing()).collect();
-    let live = refresh::read(reader, &listings, &state).await?;
+    // The state before the apply identifies objects answered without a name or an id.
+    let live = refresh::read(reader, &listings, before).await?;
     let mut unkept = Vec::new();
-    let mut changed_state = false;
     for desired in written {
         let key = desired.key();
         let Some(object) = live.get(&key) else {
@@ -56,21 +57,23 @@ pub(crate) async fn read_back(
                 reads: change.old,
             })
             .collect();
-        if let Some(managed) = state.resources.get_mut(&key)
-            && managed.not_kept != fields
-        {
-            managed.not_kept.clone_from(&fields);
-            changed_state = true;
-        }
-        if !fields.is_empty() {
-            unkept.push(NotKeptObject {
-                kind: key.kind,
-                name: key.name,
-                fields,
-            });
-        }
+        unkept.push(NotKeptObject {
+            kind: key.kind,
+            name: key.name,
+            fields,
+        });
     }
-    if changed_state {
+    drop(live);
+    // The apply recorded each write with nothing unkept: state changes only where the read
+    // differs from what was sent.
+    unkept.retain(|object| !object.fields.is_empty());
+    if !unkept.is_empty() {
+        let mut state = store.load().await?;
+        for object in &unkept {
+            if let Some(managed) = state.resources.get_mut(&object.key()) {
+                managed.not_kept.clone_from(&object.fields);
+            }
+        }
         // On a task of the runtime's pool: a local state write leaves its worker thread while
         // it syncs, which the command's own thread (where watch runs its org loops) cannot.
         let store = Arc::clone(store);

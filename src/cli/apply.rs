@@ -238,6 +238,12 @@ pub(crate) async fn run_in(
         (None, None) => return Err(CliError::Usage("nothing to apply".into())),
     };
     let carried = carry_out(args, session, &prepared, saved, None, &lock).await?;
+    // The live objects the plan read are no longer needed: the read-back reads its own.
+    let Planned { plan, state, live, .. } = prepared;
+    drop(live);
+    if let Some(report) = &carried.report {
+        report_not_kept(&plan, report, &state, session, args.format).await;
+    }
     drop(lock);
     Ok(carried.outcome)
 }
@@ -347,9 +353,6 @@ pub(crate) async fn carry_out(
         watcher.abort();
     }
     progress.finish();
-    if !report.interrupted && report.stopped.is_none() && report.state_error.is_none() {
-        report_not_kept(plan, &report, session, args.format).await;
-    }
     let verified = if args.verify && !report.interrupted {
         let recorded = session.store.load().await?;
         apply::verify(plan, &report, &recorded, &session.client).await
@@ -370,11 +373,20 @@ pub(crate) async fn carry_out(
 /// Reads back what the apply wrote and says which fields the org did not keep (recorded in
 /// state so the next plan does not propose them again). A read that fails is a warning: the
 /// apply itself is done.
-async fn report_not_kept(plan: &Plan, report: &apply::Report, session: &Session, format: Format) {
+pub(crate) async fn report_not_kept(
+    plan: &Plan,
+    report: &apply::Report,
+    before: &crate::state::State,
+    session: &Session,
+    format: Format,
+) {
+    if report.interrupted || report.stopped.is_some() || report.state_error.is_some() {
+        return;
+    }
     let reader = HttpOrg {
         client: &session.client,
     };
-    match apply::read_back(plan, report, &reader, &session.store).await {
+    match apply::read_back(plan, report, before, &reader, &session.store).await {
         Ok(unkept) => {
             for object in unkept {
                 match format {

@@ -320,6 +320,8 @@ async fn check_and_heal(
         let carried =
             apply_command::carry_out(&context.execution, session, &planned, false, Some(keep_going), lock).await?;
         if let Some(report) = &carried.report {
+            apply_command::report_not_kept(&planned.plan, report, &planned.state, session, context.execution.format)
+                .await;
             applied = Some(report.tally(&planned.plan));
             if carried.outcome != Outcome::Success {
                 let failures: Vec<String> = report
