@@ -30,7 +30,7 @@
 //! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
-//! - [`watch`]: continuous reconcile: per-org scheduling, leader election, Prometheus metrics
+//! - [`watch`]: continuous reconcile: per-org scheduling, orgs shared among replicas, Prometheus metrics
 //!   and the HTTP endpoints; each run is made by `cli::watch` through plan, drift and apply.
 //! - [`cli`]: one file per subcommand, thin: parse arguments, call one stage, print.
 //! - [`output`]: the one place that writes to stdout and stderr.

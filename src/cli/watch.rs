@@ -3,8 +3,8 @@
 //! drift report exactly as `plan` and `drift` do, and with `--heal` carry the plan out as
 //! `apply` does (under the state lock, the API budget guard and the mass-deletion guard).
 //! Orgs run concurrently and independently, each loop a task of its own (a panic in one is
-//! counted and that org started again); the scheduling, leader election, metrics and
-//! endpoints live in [`crate::watch`].
+//! counted and that org started again); the scheduling, the sharing of orgs among replicas,
+//! metrics and endpoints live in [`crate::watch`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -119,8 +119,13 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     for org in &orgs {
         let selection = session::select_named(org, global)?;
         let store = Store::open(state_of(&selection), org).await?;
-        // Local state: a second watch is refused here. PostgreSQL: `None` is a standby.
-        let leadership = store.lead(watch::COMMAND).await?;
+        // Local state: a second watch is refused here. PostgreSQL: the replicas share the
+        // orgs, each taken once this replica has counted the others.
+        let leadership = if store.database().is_none() {
+            store.lead(watch::COMMAND).await?
+        } else {
+            None
+        };
         let context = Arc::new(Context {
             org: org.clone(),
             selection,

@@ -1,5 +1,7 @@
 //! `d360 watch`: continuous reconcile. Owns the per-org scheduler (`schedule`: ticks with
-//! jitter, backoff after failures, leader election through [`crate::state::Store::lead`]),
+//! jitter, backoff after failures, ownership through [`crate::state::Store::lead`]), the
+//! sharing of orgs among replicas on one PostgreSQL state (`share`: fair shares over the live
+//! replicas),
 //! each org's loop as a task of its own, started again after a panic (`supervise`),
 //! the Prometheus registry (`metrics`), the per-org record of the last run (`board`) and the
 //! HTTP endpoints that serve both (`server`: /metrics, /healthz, /readyz, /status).
@@ -12,6 +14,7 @@ mod board;
 mod metrics;
 mod schedule;
 mod server;
+mod share;
 mod supervise;
 
 use std::time::Duration;

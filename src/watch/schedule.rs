@@ -1,10 +1,11 @@
-//! One org's loop: take (or keep) leadership, run, record, wait. The wait is the interval
+//! One org's loop: take (or keep) ownership, run, record, wait. The wait is the interval
 //! plus a jitter of up to 10% (so many orgs or replicas do not hit the API in step); after
 //! failures it doubles per consecutive failure, capped at twice the interval, so a failing
 //! org is retried on a later tick without hammering the API and still finishes a run within
-//! `/readyz`'s window. A standby tries to take the leader lock every quarter interval, so it
-//! takes over within one interval of the leader dying. A shutdown lets the run in flight
-//! finish and ends the loop.
+//! `/readyz`'s window. A standby tries to take the org's owner lock every quarter interval
+//! when the org looks free and this replica's fair share allows (`share`), so it takes over
+//! within one interval of the owner dying; an owner over its share gives the org up between
+//! two runs. A shutdown lets the run in flight finish and ends the loop.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use futures::future::LocalBoxFuture;
 use tokio::sync::watch;
 
 use super::board::Role;
+use super::share::Pool;
 use super::{COMMAND, Run, Shared};
 use crate::output;
 use crate::state::{Leadership, Store};
@@ -24,9 +26,9 @@ pub(crate) type Tick = Box<dyn Fn() -> LocalBoxFuture<'static, Run>>;
 /// An org to watch.
 pub(crate) struct OrgWatch {
     pub(crate) org: String,
-    /// The org's state, for leader election.
+    /// The org's state, for its owner lock.
     pub(crate) store: Store,
-    /// Leadership taken at start, if any.
+    /// Ownership taken at start (local state), if any.
     pub(crate) leadership: Option<Leadership>,
     pub(crate) tick: Tick,
 }
@@ -63,55 +65,83 @@ pub(super) async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>)
     }
 }
 
-/// Whether this process leads the org now: keeps a live leadership, else tries to take it.
-async fn lead(watched: &mut OrgWatch, shared: &Shared) -> bool {
+/// Whether this replica owns the org now: keeps a live ownership unless it holds more than
+/// its fair share, else tries to take the org when it is free and the share allows.
+async fn lead(watched: &mut OrgWatch, shared: &Shared, pool: Option<&Pool>) -> bool {
+    let org = watched.org.clone();
     if let Some(held) = &watched.leadership {
         if held.alive().await {
-            shared.board.set_role(&watched.org, Role::Leader, None);
+            if let Some(pool) = pool.filter(|pool| pool.surplus(&org)) {
+                // Dropping the ownership ends its session, which releases the lock.
+                watched.leadership = None;
+                output::message(&format!(
+                    "watch: org `{org}`: released: this replica held more than its fair share; it now holds {}",
+                    pool.describe()
+                ));
+                shared.board.set_role(&org, Role::Standby, None);
+                return false;
+            }
+            shared.board.set_role(&org, Role::Owner, None);
             return true;
         }
         output::message(&format!(
-            "watch: org `{}`: lost the leader lock (the state database connection ended); standing by",
-            watched.org
+            "watch: org `{org}`: lost its owner lock (the state database connection ended); standing by"
         ));
         watched.leadership = None;
+        if let Some(pool) = pool {
+            pool.lost(&org);
+        }
     }
-    match watched.store.lead(COMMAND).await {
+    if pool.is_some_and(|pool| !pool.reserve(&org)) {
+        shared.board.set_role(&org, Role::Standby, None);
+        return false;
+    }
+    let tried = watched.store.lead(COMMAND).await;
+    if let Some(pool) = pool {
+        pool.settle(&org, matches!(tried, Ok(Some(_))));
+    }
+    match tried {
         Ok(Some(leadership)) => {
             watched.leadership = Some(leadership);
-            shared.board.set_role(&watched.org, Role::Leader, None);
+            shared.board.set_role(&org, Role::Owner, None);
             true
         }
         Ok(None) => {
-            shared.board.set_role(&watched.org, Role::Standby, None);
+            shared.board.set_role(&org, Role::Standby, None);
             false
         }
         Err(error) => {
             let text = output::chain(&error);
-            tracing::warn!(org = %watched.org, error = %text, "cannot try the leader lock");
-            shared.board.set_role(&watched.org, Role::Standby, Some(text));
+            tracing::warn!(org = %org, error = %text, "cannot try the owner lock");
+            shared.board.set_role(&org, Role::Standby, Some(text));
             false
         }
     }
 }
 
 /// Watches one org until `shutdown` turns true.
-pub(crate) async fn watch_org(watched: &mut OrgWatch, shared: &Shared, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn watch_org(
+    watched: &mut OrgWatch,
+    shared: &Shared,
+    pool: Option<&Pool>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let org = watched.org.clone();
     let mut was_leader = None;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let leading = lead(watched, shared).await;
-        shared.metrics.set_leader(&org, leading);
+        let leading = lead(watched, shared, pool).await;
+        shared.metrics.set_owner(&org, leading);
         if was_leader != Some(leading) {
+            let share = pool.map(|pool| format!(" ({})", pool.describe())).unwrap_or_default();
             output::message(&format!(
                 "watch: org `{org}`: {}",
                 if leading {
-                    "leader: this process reconciles it"
+                    format!("owner: this replica reconciles it{share}")
                 } else {
-                    "standby: another process holds the leader lock"
+                    format!("standby: another replica owns it, or this one holds its fair share{share}")
                 }
             ));
             was_leader = Some(leading);
@@ -160,7 +190,7 @@ pub(crate) async fn watch_org(watched: &mut OrgWatch, shared: &Shared, mut shutd
             break;
         }
     }
-    shared.metrics.set_leader(&org, false);
+    shared.metrics.set_owner(&org, false);
 }
 
 #[cfg(test)]

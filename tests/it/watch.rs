@@ -1,6 +1,6 @@
 //! `d360 watch` through the binary against emulator processes: drift seen within an
-//! interval, `--heal` converging, two orgs where one fails, the PostgreSQL leader election
-//! with a killed leader, the exposition format, SIGTERM (a heal in flight finishes first), and
+//! interval, `--heal` converging, two orgs where one fails, two replicas on PostgreSQL state
+//! sharing one org (one owns it, the other takes over when it is killed), the exposition format, SIGTERM (a heal in flight finishes first), and
 //! the local-state watch lock.
 //! Every wait polls with a deadline.
 
@@ -26,7 +26,7 @@ fn readme_table() -> std::collections::BTreeSet<String> {
         .filter_map(|rest| rest.split('`').next())
         .map(|name| format!("d360_{name}"))
         .collect();
-    assert_eq!(names.len(), 10, "the metrics table of docs/src/watch.md: {names:?}");
+    assert_eq!(names.len(), 11, "the metrics table of docs/src/watch.md: {names:?}");
     names
 }
 
@@ -113,7 +113,7 @@ impl Watcher {
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([name, &self.child.id().to_string()])
             .status()
@@ -215,7 +215,8 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     );
     assert_eq!(first.families["d360_reconcile_duration_seconds"], "histogram");
     assert_eq!(first.families["d360_reconcile_runs"], "counter");
-    assert_eq!(first.value("d360_leader", &[("org", "env")]), Some(1.0));
+    assert_eq!(first.value("d360_org_owner", &[("org", "env")]), Some(1.0));
+    assert_eq!(first.value("d360_watch_replicas", &[("org", "env")]), Some(1.0));
     assert_eq!(drift(&first, "env", "in_sync"), 1.0, "{}", first.text);
     assert_eq!(drift(&first, "env", "changed"), 0.0, "{}", first.text);
     assert!(
@@ -266,7 +267,8 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
     let org = &status["orgs"][0];
     assert_eq!(org["org"], "env", "{status}");
-    assert_eq!(org["role"], "leader", "{status}");
+    assert_eq!(org["role"], "owner", "{status}");
+    assert_eq!(status["holds"], serde_json::json!(["env"]), "{status}");
     assert_eq!(org["lastRun"]["result"], "success", "{status}");
     assert_eq!(org["lastRun"]["drift"]["summary"]["changed"], 1, "{status}");
     assert_eq!(org["lastRun"]["drift"]["items"][0]["name"], "Watch_A", "{status}");
@@ -419,11 +421,11 @@ fn a_failing_org_never_stops_the_other() {
 }
 
 fn leader(watcher: &Watcher) -> Option<f64> {
-    watcher.metrics().value("d360_leader", &[("org", "env")])
+    watcher.metrics().value("d360_org_owner", &[("org", "env")])
 }
 
 #[test]
-fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
+fn postgres_state_gives_an_org_one_owner_and_a_standby_takes_over() {
     let Some(cluster) = Cluster::start() else { return };
     let (emulator, work) = applied_org();
     let start = || {
@@ -455,7 +457,18 @@ fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
     // The standby stays one, and runs nothing.
     std::thread::sleep(Duration::from_millis(1500));
     let idle = standing_by.metrics();
-    assert_eq!(idle.value("d360_leader", &[("org", "env")]), Some(0.0), "{}", idle.text);
+    assert_eq!(
+        idle.value("d360_org_owner", &[("org", "env")]),
+        Some(0.0),
+        "{}",
+        idle.text
+    );
+    assert_eq!(
+        idle.value("d360_watch_replicas", &[("org", "env")]),
+        Some(2.0),
+        "{}",
+        idle.text
+    );
     assert_eq!(
         runs(&idle, "env", "success") + runs(&idle, "env", "failure"),
         0.0,
@@ -470,7 +483,7 @@ fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
     leading.signal("-KILL");
     let killed = Instant::now();
     let took_over = standing_by.wait_for("the takeover", Duration::from_secs(5), |m| {
-        m.value("d360_leader", &[("org", "env")]) == Some(1.0)
+        m.value("d360_org_owner", &[("org", "env")]) == Some(1.0)
     });
     assert!(killed.elapsed() < Duration::from_secs(5), "{}", took_over.text);
     standing_by.wait_for("a run by the new leader", Duration::from_secs(10), |m| {
