@@ -13,10 +13,12 @@ use futures::future::LocalBoxFuture;
 use tokio::sync::watch;
 
 use super::board::Role;
+use super::reconcile::Action;
 use super::share::Pool;
 use super::{COMMAND, Run, Shared};
+use crate::config::StateConfig;
 use crate::output;
-use crate::state::{Leadership, Store};
+use crate::state::{Leadership, StateError, Store};
 
 /// One run of an org, as the command makes it. Not `Send`: each org's loop is a task of its
 /// own on the command's thread (`supervise`; the work is I/O, and the connections under a
@@ -33,19 +35,44 @@ pub(crate) struct OrgWatch {
     pub(crate) tick: Tick,
 }
 
-/// The longest wait after failures, in intervals.
-const BACKOFF_CAP: u32 = 2;
+impl OrgWatch {
+    /// Opens the org's state. Local state: takes the watch lock now, so a second watch on it
+    /// is refused at start. PostgreSQL: takes nothing yet; the replicas share the orgs, each
+    /// taken once this replica has counted the others (`share`).
+    pub(crate) async fn open(org: &str, state: &StateConfig, tick: Tick) -> Result<Self, StateError> {
+        let store = Store::open(state, org).await?;
+        let leadership = match store.database() {
+            None => store.lead(COMMAND).await?,
+            Some(_) => None,
+        };
+        Ok(Self {
+            org: org.to_owned(),
+            store,
+            leadership,
+            tick,
+        })
+    }
+}
 
-/// The wait before the next run: the interval, doubled per consecutive failure up to
-/// [`BACKOFF_CAP`] intervals, plus `jitter` (0 to 1) of 10% of the interval.
-#[must_use]
-pub(crate) fn next_delay(interval: Duration, failures: u32, jitter: f64) -> Duration {
-    let factor = if failures == 0 {
-        1
-    } else {
-        2u32.saturating_pow(failures - 1).min(BACKOFF_CAP)
+/// `--interval`: `500ms`, `30s`, `5m`, `1h` (a bare number is seconds), at least 100 ms.
+pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
+    let interval = match unit {
+        "" | "s" => Duration::from_secs(number),
+        "ms" => Duration::from_millis(number),
+        "m" => Duration::from_secs(number.saturating_mul(60)),
+        "h" => Duration::from_secs(number.saturating_mul(3600)),
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
     };
-    interval * factor + interval.mul_f64(0.1 * jitter.clamp(0.0, 1.0))
+    if interval < Duration::from_millis(100) {
+        return Err(format!("`{text}` is too short: the interval is at least 100ms"));
+    }
+    Ok(interval)
 }
 
 /// How often a standby tries to take the lead.
@@ -186,7 +213,8 @@ pub(crate) async fn watch_org(
                 "watch: org `{org}`: run failed ({failures} in a row; retrying with backoff): {error}"
             )),
         }
-        if !pause(next_delay(shared.interval, failures, fastrand::f64()), &mut shutdown).await {
+        let action = Action::after(shared.interval, failures, fastrand::f64());
+        if !pause(action.wait(), &mut shutdown).await {
             break;
         }
     }
@@ -198,13 +226,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delays_jitter_within_ten_percent_and_back_off_to_twice_the_interval() {
+    fn intervals_parse_with_their_unit_and_are_at_least_100_ms() {
+        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_interval("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_interval("50ms").is_err_and(|e| e.contains("at least 100ms")));
+        assert!(parse_interval("5d").is_err_and(|e| e.contains("unknown unit")));
+        assert!(parse_interval("soon").is_err());
+    }
+
+    #[test]
+    fn a_standby_polls_every_quarter_interval_and_at_most_ten_times_a_second() {
         let interval = Duration::from_secs(300);
-        assert_eq!(next_delay(interval, 0, 0.0), interval);
-        assert_eq!(next_delay(interval, 0, 1.0), Duration::from_secs(330));
-        assert_eq!(next_delay(interval, 1, 0.0), interval);
-        assert_eq!(next_delay(interval, 2, 0.0), Duration::from_secs(600));
-        assert_eq!(next_delay(interval, 40, 0.5), Duration::from_secs(615));
         assert_eq!(standby_poll(interval), Duration::from_secs(75));
         assert_eq!(standby_poll(Duration::from_millis(200)), Duration::from_millis(100));
     }

@@ -29,6 +29,33 @@ pub(crate) fn restart_delay(interval: Duration, panics: u32) -> Duration {
         .min(interval)
 }
 
+/// Serves the endpoints on `listener` and runs every org's loop until SIGTERM or Ctrl-C, which
+/// lets the runs in flight finish (a second signal exits at once, 130).
+pub(crate) async fn run(watched: Vec<OrgWatch>, shared: Arc<Shared>, listener: tokio::net::TcpListener) {
+    let (stop, stopped) = watch::channel(false);
+    let mut server_stopped = stopped.clone();
+    let server = tokio::spawn(super::serve(listener, Arc::clone(&shared), async move {
+        let _ = server_stopped.wait_for(|stop| *stop).await;
+    }));
+    let signalled = async move {
+        crate::apply::wait_for_signal().await;
+        output::message("watch: stopping: the runs in flight finish first (a second Ctrl-C or SIGTERM exits at once)");
+        let _ = stop.send(true);
+        tokio::spawn(async {
+            crate::apply::wait_for_signal().await;
+            output::message("watch: interrupted again: exiting now");
+            std::process::exit(130);
+        });
+    };
+    futures::join!(supervise(watched, shared, stopped), signalled);
+    match tokio::time::timeout(Duration::from_secs(5), server).await {
+        Ok(Ok(Err(error))) => output::message(&format!("watch: the HTTP server failed: {error}")),
+        Ok(_) => {}
+        Err(_) => output::message("watch: the HTTP server did not stop within 5s; exiting anyway"),
+    }
+    output::message("watch: stopped");
+}
+
 /// Runs every org's loop, and the presence of this replica in each state database, until
 /// `shutdown` turns true.
 pub(crate) async fn supervise(watched: Vec<OrgWatch>, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {

@@ -34,13 +34,14 @@ fn secrets(command: &mut Command) -> &mut Command {
     command.env("RDS_USER", "u").env("RDS_PASSWORD", "p")
 }
 
-/// A running `d360 watch`; killed on drop. Its stdout is drained (heal events), its stderr
+/// A running `d360 watch`; killed on drop. Its stdout (heal events) is collected, its stderr
 /// kept in a file for failure messages.
 pub(crate) struct Watcher {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub(crate) url: String,
     stderr: tempfile::NamedTempFile,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Watcher {
@@ -70,8 +71,26 @@ impl Watcher {
                 std::fs::read_to_string(stderr.path()).unwrap_or_default()
             );
         };
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Self { child, url, stderr }
+        let collected = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = std::sync::Arc::clone(&collected);
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let mut text = sink.lock().expect("stdout buffer");
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Self {
+            child,
+            url,
+            stderr,
+            stdout: collected,
+        }
+    }
+
+    /// What it printed on stdout after its first line so far.
+    pub(crate) fn stdout(&self) -> String {
+        self.stdout.lock().expect("stdout buffer").clone()
     }
 
     pub(crate) fn stderr(&self) -> String {
@@ -313,6 +332,18 @@ fn heal_puts_the_org_back_and_plan_then_has_nothing_to_do() {
     });
     assert_eq!(drift(&clean, "env", "changed"), 0.0, "{}", clean.text);
     assert_eq!(drift(&clean, "env", "in_sync"), 1.0, "{}", clean.text);
+    // The heal's JSON events, one per line, each naming the org.
+    let events: Vec<serde_json::Value> = watcher
+        .stdout()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON event: {line}: {e}")))
+        .collect();
+    assert!(events.iter().all(|event| event["org"] == "env"), "{events:?}");
+    let names: Vec<&str> = events.iter().filter_map(|event| event["event"].as_str()).collect();
+    assert_eq!(names, ["plan", "started", "finished", "summary"], "{events:?}");
+    assert_eq!(events[2]["resource"], "Connection/Watch_A", "{events:?}");
+    assert_eq!(events[2]["step"], "update", "{events:?}");
+    assert_eq!(events[3]["tally"]["updated"], 1, "{events:?}");
     let (code, stderr) = watcher.terminate();
     assert_eq!(code, 0, "{stderr}");
     let plan = expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
