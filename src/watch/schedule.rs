@@ -2,9 +2,9 @@
 //! plus a jitter of up to 10% (so many orgs or replicas do not hit the API in step); after
 //! failures it doubles per consecutive failure, capped at twice the interval, so a failing
 //! org is retried on a later tick without hammering the API and still finishes a run within
-//! `/readyz`'s window. A standby tries to take the org's owner lock every quarter interval
-//! when the org looks free and this replica's fair share allows (`share`), so it takes over
-//! within one interval of the owner dying; an owner over its share gives the org up between
+//! `/readyz`'s window. A standby tries to take the org's owner lock every quarter interval,
+//! and when the replicas' view changes, if the org looks free and this replica's fair share
+//! allows (`share`), so it takes over within a quarter interval of the owner dying; an owner over its share gives the org up between
 //! two runs. A shutdown lets the run in flight finish and ends the loop.
 
 use std::time::{Duration, Instant};
@@ -174,7 +174,17 @@ pub(crate) async fn watch_org(
             was_leader = Some(leading);
         }
         if !leading {
-            if pause(standby_poll(shared.interval), &mut shutdown).await {
+            // A standby tries again every poll, and as soon as the replicas' view changes (a
+            // replica died or joined, an org was released).
+            let wait = standby_poll(shared.interval);
+            let going_on = match pool {
+                Some(pool) => tokio::select! {
+                    going_on = pause(wait, &mut shutdown) => going_on,
+                    () = pool.changed() => !*shutdown.borrow(),
+                },
+                None => pause(wait, &mut shutdown).await,
+            };
+            if going_on {
                 continue;
             }
             break;

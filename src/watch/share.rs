@@ -9,8 +9,9 @@
 //! view every poll; the org loops (`schedule`) ask the pool before taking a free org
 //! ([`Pool::reserve`]) and after each run whether to give one up ([`Pool::surplus`]), so a
 //! replica over its share releases orgs between runs, never during one. A replica that dies
-//! loses its sessions, so its presence and its owner locks go at once: the others count one
-//! replica less, their share grows, and they take its orgs at their next poll.
+//! loses its sessions, so its presence and its owner locks go at once: at the next look the
+//! others count one replica less, their share grows, and their standby loops, woken by the
+//! change ([`Pool::changed`]), take its orgs: within a quarter interval and a run.
 //!
 //! Orgs with local state have no pool: one process watches a local state.
 
@@ -20,7 +21,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::Shared;
 use super::schedule::{OrgWatch, pause, standby_poll};
@@ -42,6 +43,8 @@ pub(crate) fn fair_share(orgs: usize, live: u64) -> usize {
 pub(crate) struct Pool {
     orgs: Vec<String>,
     view: RefCell<View>,
+    /// Wakes the standby loops when a look finds the replicas or the owned orgs changed.
+    changed: Notify,
 }
 
 #[derive(Default)]
@@ -59,7 +62,13 @@ impl Pool {
         Self {
             orgs,
             view: RefCell::new(View::default()),
+            changed: Notify::new(),
         }
+    }
+
+    /// Completes when a look finds the live replicas or the owned orgs changed.
+    pub(crate) async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     /// This replica's fair share, when the live replicas are known.
@@ -199,8 +208,12 @@ async fn refresh(presence: &mut Presence, pool: &Pool, shared: &Shared) {
     let live = match looked {
         Ok((live, owned)) => {
             let mut view = pool.view.borrow_mut();
+            let moved = view.live != Some(live.max(1)) || view.owned_anywhere != owned;
             view.live = Some(live.max(1));
             view.owned_anywhere = owned;
+            if moved {
+                pool.changed.notify_waiters();
+            }
             view.live
         }
         Err(error) => {
