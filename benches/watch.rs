@@ -190,8 +190,8 @@ fn many_orgs() {
             .unwrap();
         assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
     }
-    let states = work.path().join(".d360/state");
-    let state = std::fs::read_to_string(states.join("seed.json")).unwrap();
+    let state_dir = work.path().join(".d360/state");
+    let state = std::fs::read_to_string(state_dir.join("seed.json")).unwrap();
     let mut config = String::from("orgs:\n");
     let mut emulators = Vec::new();
     for index in 0..orgs {
@@ -199,12 +199,16 @@ fn many_orgs() {
         let data = datas.path().join(&name);
         copy_dir(&seed, &data);
         std::fs::write(
-            states.join(format!("{name}.json")),
+            state_dir.join(format!("{name}.json")),
             state.replace("\"org\": \"seed\"", &format!("\"org\": \"{name}\"")),
         )
         .unwrap();
         // The key of the credentials' fingerprints, so the copies verify them too.
-        std::fs::copy(states.join("seed.json.key"), states.join(format!("{name}.json.key"))).unwrap();
+        std::fs::copy(
+            state_dir.join("seed.json.key"),
+            state_dir.join(format!("{name}.json.key")),
+        )
+        .unwrap();
         let process = emulator(&data, &["--latency", "50", "--max-inflight", "12"]);
         let url = process.first_line.trim().rsplit(' ').next().unwrap().to_owned();
         config.push_str(&profile(&name, &url, &data, ""));
@@ -230,8 +234,7 @@ fn many_orgs() {
     let finished = loop {
         let (_, rss) = memory(pid);
         peak_rss = peak_rss.max(rss);
-        let status = status(&address);
-        let runs = status["orgs"].as_array().unwrap().clone();
+        let runs = status(&address)["orgs"].as_array().unwrap().clone();
         if runs.iter().all(|org| org["lastRun"].is_object()) {
             break runs;
         }
