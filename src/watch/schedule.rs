@@ -94,7 +94,7 @@ pub(super) async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>)
 
 /// Whether this replica owns the org now: keeps a live ownership unless it holds more than
 /// its fair share, else tries to take the org when it is free and the share allows.
-async fn lead(watched: &mut OrgWatch, shared: &Shared, pool: Option<&Pool>) -> bool {
+async fn own(watched: &mut OrgWatch, shared: &Shared, pool: Option<&Pool>) -> bool {
     let org = watched.org.clone();
     if let Some(held) = &watched.leadership {
         if held.alive().await {
@@ -159,7 +159,7 @@ pub(crate) async fn watch_org(
         if *shutdown.borrow() {
             break;
         }
-        let leading = lead(watched, shared, pool).await;
+        let leading = own(watched, shared, pool).await;
         shared.metrics.set_owner(&org, leading);
         if was_leader != Some(leading) {
             let share = pool.map(|pool| format!(" ({})", pool.describe())).unwrap_or_default();
