@@ -30,8 +30,9 @@
 //! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
-//! - [`watch`]: continuous reconcile: per-org scheduling, leader election, Prometheus metrics
-//!   and the HTTP endpoints; each run is made by `cli::watch` through plan, drift and apply.
+//! - [`watch`]: continuous reconcile: one org's reconcile (plan, drift, heal through the apply
+//!   stage) from typed options, per-org scheduling, orgs shared among replicas, Prometheus
+//!   metrics and the HTTP endpoints; `cli::watch` hands it the manifests and the opened org.
 //! - [`cli`]: one file per subcommand, thin: parse arguments, call one stage, print.
 //! - [`output`]: the one place that writes to stdout and stderr.
 

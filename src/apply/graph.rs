@@ -21,6 +21,20 @@ pub(crate) enum Step {
     Forget,
 }
 
+impl Step {
+    /// The step as JSON events name it: `create`, `update`, `delete`, `adopt`, `forget`.
+    #[must_use]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Step::Create => "create",
+            Step::Update => "update",
+            Step::Delete => "delete",
+            Step::Adopt => "adopt",
+            Step::Forget => "forget",
+        }
+    }
+}
+
 /// One step of one action.
 #[derive(Debug, Clone)]
 pub(crate) struct Node {

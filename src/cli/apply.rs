@@ -266,12 +266,10 @@ fn load_checked(path: &std::path::Path) -> Result<Plan, CliError> {
     Ok(plan)
 }
 
-/// What [`carry_out`] did: the outcome, the apply's report when it started one, and why it
-/// did not start when the API budget guard refused it.
+/// What [`carry_out`] did: the outcome, and the apply's report when it started one.
 pub(crate) struct Carried {
     pub(crate) outcome: Outcome,
     pub(crate) report: Option<apply::Report>,
-    pub(crate) refused: Option<String>,
 }
 
 /// Prints the plan, then (when it has work and no errors) checks the API budget, confirms
@@ -286,13 +284,7 @@ pub(crate) async fn carry_out(
     stop: Option<Arc<AtomicBool>>,
     lock: &Arc<crate::state::StateLock>,
 ) -> Result<Carried, CliError> {
-    let done = |outcome| {
-        Ok(Carried {
-            outcome,
-            report: None,
-            refused: None,
-        })
-    };
+    let done = |outcome| Ok(Carried { outcome, report: None });
     let plan = &prepared.plan;
     match args.format {
         Format::Text => plan_command::print(plan, plan_command::Format::Text, args.layout)?,
@@ -314,7 +306,6 @@ pub(crate) async fn carry_out(
             return Ok(Carried {
                 outcome: Outcome::Failure,
                 report: None,
-                refused: Some(refusal),
             });
         }
         output::message(&format!("warning: {refusal}; going ahead (--ignore-api-budget)"));
@@ -366,7 +357,6 @@ pub(crate) async fn carry_out(
     Ok(Carried {
         outcome,
         report: Some(report),
-        refused: None,
     })
 }
 

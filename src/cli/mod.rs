@@ -28,6 +28,7 @@ mod usage;
 mod validate;
 mod version;
 mod watch;
+mod watching;
 
 use std::path::PathBuf;
 

@@ -9,6 +9,7 @@
 mod journal;
 pub(crate) mod local;
 mod lock;
+mod ownership;
 mod postgres;
 
 use crate::model::SmallMap;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use local::write_atomic;
 pub(crate) use lock::{Leadership, LockHolder, StateLock};
+pub(crate) use postgres::Presence;
 
 /// How long the PostgreSQL backend keeps trying to reach the database again after losing its
 /// connection (a restart takes a few seconds), with backoff from [`RECONNECT_FIRST_WAIT`].
@@ -60,7 +62,7 @@ pub(crate) enum StateError {
     )]
     Locked { holder: String },
     #[error(
-        "state `{state}` is already watched by {holder}: only one `d360 watch` runs on a local state; stop that one, or keep state in PostgreSQL to run standby replicas"
+        "state `{state}` is already watched by {holder}: only one `d360 watch` runs on a local state; stop that one, or keep state in PostgreSQL to run replicas that share the orgs"
     )]
     Watched { state: String, holder: String },
     #[error("the lock is held by a running process ({holder}); not removing it")]

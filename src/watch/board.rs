@@ -16,13 +16,15 @@ use crate::plan;
 /// How many intervals may pass after an org's last run before `/readyz` fails.
 pub(crate) const READY_INTERVALS: u32 = 3;
 
-/// Whether this process reconciles the org or stands by.
+/// Whether this replica reconciles the org or stands by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum Role {
-    /// No leadership decided yet.
+    /// No ownership decided yet.
     Starting,
-    Leader,
+    /// This replica holds the org's owner lock and reconciles it.
+    Owner,
+    /// Another replica owns the org, or this one holds its fair share already.
     Standby,
 }
 
@@ -32,13 +34,19 @@ pub(crate) enum Role {
 pub(crate) struct OrgStatus {
     pub(crate) org: String,
     pub(crate) role: Role,
+    /// Live replicas sharing the org (PostgreSQL state), as last counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) replicas: Option<u64>,
+    /// The most orgs of the org's database one replica holds: `ceil(orgs / replicas)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fair_share: Option<usize>,
     pub(crate) runs: u64,
     pub(crate) consecutive_failures: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) last_success_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) last_run: Option<LastRun>,
-    /// Why leadership could not be tried (the state database is unreachable...).
+    /// Why ownership could not be tried (the state database is unreachable...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) election_error: Option<String>,
     #[serde(skip)]
@@ -98,6 +106,8 @@ impl Board {
                     OrgStatus {
                         org: org.clone(),
                         role: Role::Starting,
+                        replicas: None,
+                        fair_share: None,
                         runs: 0,
                         consecutive_failures: 0,
                         last_success_at: None,
@@ -121,6 +131,24 @@ impl Board {
             status.role = role;
             status.election_error = election_error;
         });
+    }
+
+    /// Records the live replicas sharing the org and the fair share they give.
+    pub(crate) fn set_share(&self, org: &str, replicas: Option<u64>, fair_share: Option<usize>) {
+        self.with(org, |status| {
+            status.replicas = replicas;
+            status.fair_share = fair_share;
+        });
+    }
+
+    /// The orgs this replica owns, by name.
+    #[must_use]
+    pub(crate) fn holds(&self) -> Vec<String> {
+        self.snapshot()
+            .into_iter()
+            .filter(|status| status.role == Role::Owner)
+            .map(|status| status.org)
+            .collect()
     }
 
     /// Records a finished run; returns the org's consecutive failures since.
@@ -165,9 +193,9 @@ impl Board {
     }
 
     /// Why the process is not ready: each org whose last run finished longer than
-    /// [`READY_INTERVALS`] intervals ago, or that has not finished one yet, or whose leader
-    /// lock cannot be tried (the state database is unreachable). A standby is ready (its
-    /// leader runs the org). Empty when ready.
+    /// [`READY_INTERVALS`] intervals ago, or that has not finished one yet, or whose owner
+    /// lock cannot be tried (the state database is unreachable). A standby is ready (another
+    /// replica runs the org). Empty when ready.
     #[must_use]
     pub(crate) fn not_ready(&self, interval: Duration) -> Vec<String> {
         let window = interval * READY_INTERVALS;
@@ -175,7 +203,7 @@ impl Board {
             .into_iter()
             .filter_map(|status| match status.finished {
                 _ if status.election_error.is_some() => Some(format!(
-                    "org `{}`: cannot try the leader lock: {}",
+                    "org `{}`: cannot try the owner lock: {}",
                     status.org,
                     status.election_error.as_deref().unwrap_or_default()
                 )),
@@ -217,7 +245,7 @@ mod tests {
         board.set_role("b", Role::Standby, Some("connection refused".into()));
         assert_eq!(
             board.not_ready(interval),
-            vec!["org `b`: cannot try the leader lock: connection refused".to_owned()]
+            vec!["org `b`: cannot try the owner lock: connection refused".to_owned()]
         );
         board.set_role("b", Role::Standby, None);
         std::thread::sleep(Duration::from_millis(2));

@@ -1,6 +1,6 @@
 //! The Prometheus registry of `d360 watch` (the `prometheus-client` crate): every family
 //! carries an `org` label, and the series a dashboard or alert compares with zero exist from
-//! the start at zero (drift per kind and status, runs per result, applied actions, leader).
+//! the start at zero (drift per kind and status, runs per result, applied actions, owner).
 
 use std::sync::atomic::AtomicU64;
 
@@ -97,7 +97,8 @@ pub(crate) struct Metrics {
     requests: Family<RequestLabels, Counter>,
     budget: Family<OrgLabels, Gauge>,
     applied: Family<ActionLabels, Counter>,
-    leader: Family<OrgLabels, Gauge>,
+    owner: Family<OrgLabels, Gauge>,
+    replicas: Family<OrgLabels, Gauge>,
     nonconverging: Family<KindLabels, Gauge>,
     panics: Family<OrgLabels, Counter>,
 }
@@ -113,7 +114,8 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let budget = Family::<OrgLabels, Gauge>::default();
         let applied = Family::<ActionLabels, Counter>::default();
-        let leader = Family::<OrgLabels, Gauge>::default();
+        let owner = Family::<OrgLabels, Gauge>::default();
+        let replicas = Family::<OrgLabels, Gauge>::default();
         let nonconverging = Family::<KindLabels, Gauge>::default();
         let panics = Family::<OrgLabels, Counter>::default();
         registry.register(
@@ -154,9 +156,14 @@ impl Metrics {
             applied.clone(),
         );
         registry.register(
-            "d360_leader",
-            "1 when this process reconciles the org, 0 on a standby",
-            leader.clone(),
+            "d360_org_owner",
+            "1 on the replica that holds the org's owner lock and reconciles it, 0 on the others",
+            owner.clone(),
+        );
+        registry.register(
+            "d360_watch_replicas",
+            "Live watch replicas sharing the org's state database (1 with local state), as last counted",
+            replicas.clone(),
         );
         registry.register(
             "d360_watch_loop_panics",
@@ -172,7 +179,8 @@ impl Metrics {
             requests,
             budget,
             applied,
-            leader,
+            owner,
+            replicas,
             nonconverging,
             panics,
         }
@@ -200,7 +208,8 @@ impl Metrics {
         }
         let _ = self.duration.get_or_create(&org_labels(org));
         let _ = self.panics.get_or_create(&org_labels(org));
-        self.set_leader(org, false);
+        self.set_owner(org, false);
+        self.set_replicas(org, Some(1));
     }
 
     /// Counts one answer of the org's API.
@@ -219,8 +228,23 @@ impl Metrics {
         self.panics.get_or_create(&org_labels(org)).inc();
     }
 
-    pub(crate) fn set_leader(&self, org: &str, leading: bool) {
-        self.leader.get_or_create(&org_labels(org)).set(i64::from(leading));
+    pub(crate) fn set_owner(&self, org: &str, owning: bool) {
+        self.owner.get_or_create(&org_labels(org)).set(i64::from(owning));
+    }
+
+    /// The live replicas sharing the org; absent while they cannot be counted.
+    pub(crate) fn set_replicas(&self, org: &str, live: Option<u64>) {
+        let labels = org_labels(org);
+        match live {
+            Some(live) => {
+                self.replicas
+                    .get_or_create(&labels)
+                    .set(i64::try_from(live).unwrap_or(i64::MAX));
+            }
+            None => {
+                self.replicas.remove(&labels);
+            }
+        }
     }
 
     /// Records a finished run: its result and duration, and what it found.
@@ -394,6 +418,7 @@ mod tests {
             text.contains(r#"d360_reconcile_runs_total{org="prod",result="failure"} 0"#),
             "{text}"
         );
-        assert!(text.contains(r#"d360_leader{org="prod"} 0"#), "{text}");
+        assert!(text.contains(r#"d360_org_owner{org="prod"} 0"#), "{text}");
+        assert!(text.contains(r#"d360_watch_replicas{org="prod"} 1"#), "{text}");
     }
 }

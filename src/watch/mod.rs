@@ -1,26 +1,33 @@
-//! `d360 watch`: continuous reconcile. Owns the per-org scheduler (`schedule`: ticks with
-//! jitter, backoff after failures, leader election through [`crate::state::Store::lead`]),
-//! each org's loop as a task of its own, started again after a panic (`supervise`),
-//! the Prometheus registry (`metrics`), the per-org record of the last run (`board`) and the
-//! HTTP endpoints that serve both (`server`: /metrics, /healthz, /readyz, /status).
+//! `d360 watch`: continuous reconcile. Owns one org's reconcile (`reconcile`: plan, drift
+//! and, with `--heal`, the apply through `heal`, from typed options, kube-runtime style: a
+//! [`Run`] and what to do next), the per-org scheduler (`schedule`: requeue with jitter,
+//! backoff after failures, ownership through [`crate::state::Store::lead`]), the sharing of
+//! orgs among replicas on one PostgreSQL state (`share`: fair shares over the live replicas),
+//! each org's loop as a task of its own, started again after a panic (`supervise`), the
+//! Prometheus registry (`metrics`), the per-org record of the last run (`board`) and the HTTP
+//! endpoints that serve both (`server`: /metrics, /healthz, /readyz, /status).
 //!
-//! It plans nothing itself: each run is handed in by the command (`cli::watch`), which makes
-//! the plan, the drift report and, with `--heal`, the apply through the same code paths as
-//! `plan`, `drift` and `apply`, and reports a [`Run`] back.
+//! The command (`cli::watch`) parses the flags, reads the manifests and opens each org before
+//! a run, and hands them to [`reconcile`].
 
 mod board;
+mod heal;
 mod metrics;
+mod reconcile;
 mod schedule;
 mod server;
+mod share;
 mod supervise;
 
 use std::time::Duration;
 
 pub(crate) use board::Board;
+pub(crate) use heal::{ApiReserve, Options as HealOptions};
 pub(crate) use metrics::Metrics;
-pub(crate) use schedule::{OrgWatch, Tick};
+pub(crate) use reconcile::{NotKeptLog, Options as ReconcileOptions, Org, reconcile};
+pub(crate) use schedule::{OrgWatch, Tick, parse_interval};
 pub(crate) use server::serve;
-pub(crate) use supervise::supervise;
+pub(crate) use supervise::run;
 
 use crate::apply::Tally;
 use crate::drift;

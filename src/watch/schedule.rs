@@ -1,10 +1,11 @@
-//! One org's loop: take (or keep) leadership, run, record, wait. The wait is the interval
+//! One org's loop: take (or keep) ownership, run, record, wait. The wait is the interval
 //! plus a jitter of up to 10% (so many orgs or replicas do not hit the API in step); after
 //! failures it doubles per consecutive failure, capped at twice the interval, so a failing
 //! org is retried on a later tick without hammering the API and still finishes a run within
-//! `/readyz`'s window. A standby tries to take the leader lock every quarter interval, so it
-//! takes over within one interval of the leader dying. A shutdown lets the run in flight
-//! finish and ends the loop.
+//! `/readyz`'s window. A standby tries to take the org's owner lock every quarter interval,
+//! and when the replicas' view changes, if the org looks free and this replica's fair share
+//! allows (`share`), so it takes over within a quarter interval of the owner dying; an owner over its share gives the org up between
+//! two runs. A shutdown lets the run in flight finish and ends the loop.
 
 use std::time::{Duration, Instant};
 
@@ -12,9 +13,12 @@ use futures::future::LocalBoxFuture;
 use tokio::sync::watch;
 
 use super::board::Role;
+use super::reconcile::Action;
+use super::share::Pool;
 use super::{COMMAND, Run, Shared};
+use crate::config::StateConfig;
 use crate::output;
-use crate::state::{Leadership, Store};
+use crate::state::{Leadership, StateError, Store};
 
 /// One run of an org, as the command makes it. Not `Send`: each org's loop is a task of its
 /// own on the command's thread (`supervise`; the work is I/O, and the connections under a
@@ -24,26 +28,51 @@ pub(crate) type Tick = Box<dyn Fn() -> LocalBoxFuture<'static, Run>>;
 /// An org to watch.
 pub(crate) struct OrgWatch {
     pub(crate) org: String,
-    /// The org's state, for leader election.
+    /// The org's state, for its owner lock.
     pub(crate) store: Store,
-    /// Leadership taken at start, if any.
+    /// Ownership taken at start (local state), if any.
     pub(crate) leadership: Option<Leadership>,
     pub(crate) tick: Tick,
 }
 
-/// The longest wait after failures, in intervals.
-const BACKOFF_CAP: u32 = 2;
+impl OrgWatch {
+    /// Opens the org's state. Local state: takes the watch lock now, so a second watch on it
+    /// is refused at start. PostgreSQL: takes nothing yet; the replicas share the orgs, each
+    /// taken once this replica has counted the others (`share`).
+    pub(crate) async fn open(org: &str, state: &StateConfig, tick: Tick) -> Result<Self, StateError> {
+        let store = Store::open(state, org).await?;
+        let leadership = match store.database() {
+            None => store.lead(COMMAND).await?,
+            Some(_) => None,
+        };
+        Ok(Self {
+            org: org.to_owned(),
+            store,
+            leadership,
+            tick,
+        })
+    }
+}
 
-/// The wait before the next run: the interval, doubled per consecutive failure up to
-/// [`BACKOFF_CAP`] intervals, plus `jitter` (0 to 1) of 10% of the interval.
-#[must_use]
-pub(crate) fn next_delay(interval: Duration, failures: u32, jitter: f64) -> Duration {
-    let factor = if failures == 0 {
-        1
-    } else {
-        2u32.saturating_pow(failures - 1).min(BACKOFF_CAP)
+/// `--interval`: `500ms`, `30s`, `5m`, `1h` (a bare number is seconds), at least 100 ms.
+pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
+    let interval = match unit {
+        "" | "s" => Duration::from_secs(number),
+        "ms" => Duration::from_millis(number),
+        "m" => Duration::from_secs(number.saturating_mul(60)),
+        "h" => Duration::from_secs(number.saturating_mul(3600)),
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
     };
-    interval * factor + interval.mul_f64(0.1 * jitter.clamp(0.0, 1.0))
+    if interval < Duration::from_millis(100) {
+        return Err(format!("`{text}` is too short: the interval is at least 100ms"));
+    }
+    Ok(interval)
 }
 
 /// How often a standby tries to take the lead.
@@ -63,61 +92,99 @@ pub(super) async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>)
     }
 }
 
-/// Whether this process leads the org now: keeps a live leadership, else tries to take it.
-async fn lead(watched: &mut OrgWatch, shared: &Shared) -> bool {
+/// Whether this replica owns the org now: keeps a live ownership unless it holds more than
+/// its fair share, else tries to take the org when it is free and the share allows.
+async fn own(watched: &mut OrgWatch, shared: &Shared, pool: Option<&Pool>) -> bool {
+    let org = watched.org.clone();
     if let Some(held) = &watched.leadership {
         if held.alive().await {
-            shared.board.set_role(&watched.org, Role::Leader, None);
+            if let Some(pool) = pool.filter(|pool| pool.surplus(&org)) {
+                // Dropping the ownership ends its session, which releases the lock.
+                watched.leadership = None;
+                output::message(&format!(
+                    "watch: org `{org}`: released: this replica held more than its fair share; it now holds {}",
+                    pool.describe()
+                ));
+                shared.board.set_role(&org, Role::Standby, None);
+                return false;
+            }
+            shared.board.set_role(&org, Role::Owner, None);
             return true;
         }
         output::message(&format!(
-            "watch: org `{}`: lost the leader lock (the state database connection ended); standing by",
-            watched.org
+            "watch: org `{org}`: lost its owner lock (the state database connection ended); standing by"
         ));
         watched.leadership = None;
+        if let Some(pool) = pool {
+            pool.lost(&org);
+        }
     }
-    match watched.store.lead(COMMAND).await {
+    if pool.is_some_and(|pool| !pool.reserve(&org)) {
+        shared.board.set_role(&org, Role::Standby, None);
+        return false;
+    }
+    let tried = watched.store.lead(COMMAND).await;
+    if let Some(pool) = pool {
+        pool.settle(&org, matches!(tried, Ok(Some(_))));
+    }
+    match tried {
         Ok(Some(leadership)) => {
             watched.leadership = Some(leadership);
-            shared.board.set_role(&watched.org, Role::Leader, None);
+            shared.board.set_role(&org, Role::Owner, None);
             true
         }
         Ok(None) => {
-            shared.board.set_role(&watched.org, Role::Standby, None);
+            shared.board.set_role(&org, Role::Standby, None);
             false
         }
         Err(error) => {
             let text = output::chain(&error);
-            tracing::warn!(org = %watched.org, error = %text, "cannot try the leader lock");
-            shared.board.set_role(&watched.org, Role::Standby, Some(text));
+            tracing::warn!(org = %org, error = %text, "cannot try the owner lock");
+            shared.board.set_role(&org, Role::Standby, Some(text));
             false
         }
     }
 }
 
 /// Watches one org until `shutdown` turns true.
-pub(crate) async fn watch_org(watched: &mut OrgWatch, shared: &Shared, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn watch_org(
+    watched: &mut OrgWatch,
+    shared: &Shared,
+    pool: Option<&Pool>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let org = watched.org.clone();
     let mut was_leader = None;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let leading = lead(watched, shared).await;
-        shared.metrics.set_leader(&org, leading);
+        let leading = own(watched, shared, pool).await;
+        shared.metrics.set_owner(&org, leading);
         if was_leader != Some(leading) {
+            let share = pool.map(|pool| format!(" ({})", pool.describe())).unwrap_or_default();
             output::message(&format!(
                 "watch: org `{org}`: {}",
                 if leading {
-                    "leader: this process reconciles it"
+                    format!("owner: this replica reconciles it{share}")
                 } else {
-                    "standby: another process holds the leader lock"
+                    format!("standby: another replica owns it, or this one holds its fair share{share}")
                 }
             ));
             was_leader = Some(leading);
         }
         if !leading {
-            if pause(standby_poll(shared.interval), &mut shutdown).await {
+            // A standby tries again every poll, and as soon as the replicas' view changes (a
+            // replica died or joined, an org was released).
+            let wait = standby_poll(shared.interval);
+            let going_on = match pool {
+                Some(pool) => tokio::select! {
+                    going_on = pause(wait, &mut shutdown) => going_on,
+                    () = pool.changed() => !*shutdown.borrow(),
+                },
+                None => pause(wait, &mut shutdown).await,
+            };
+            if going_on {
                 continue;
             }
             break;
@@ -156,11 +223,12 @@ pub(crate) async fn watch_org(watched: &mut OrgWatch, shared: &Shared, mut shutd
                 "watch: org `{org}`: run failed ({failures} in a row; retrying with backoff): {error}"
             )),
         }
-        if !pause(next_delay(shared.interval, failures, fastrand::f64()), &mut shutdown).await {
+        let action = Action::after(shared.interval, failures, fastrand::f64());
+        if !pause(action.wait(), &mut shutdown).await {
             break;
         }
     }
-    shared.metrics.set_leader(&org, false);
+    shared.metrics.set_owner(&org, false);
 }
 
 #[cfg(test)]
@@ -168,13 +236,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delays_jitter_within_ten_percent_and_back_off_to_twice_the_interval() {
+    fn intervals_parse_with_their_unit_and_are_at_least_100_ms() {
+        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_interval("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_interval("50ms").is_err_and(|e| e.contains("at least 100ms")));
+        assert!(parse_interval("5d").is_err_and(|e| e.contains("unknown unit")));
+        assert!(parse_interval("soon").is_err());
+    }
+
+    #[test]
+    fn a_standby_polls_every_quarter_interval_and_at_most_ten_times_a_second() {
         let interval = Duration::from_secs(300);
-        assert_eq!(next_delay(interval, 0, 0.0), interval);
-        assert_eq!(next_delay(interval, 0, 1.0), Duration::from_secs(330));
-        assert_eq!(next_delay(interval, 1, 0.0), interval);
-        assert_eq!(next_delay(interval, 2, 0.0), Duration::from_secs(600));
-        assert_eq!(next_delay(interval, 40, 0.5), Duration::from_secs(615));
         assert_eq!(standby_poll(interval), Duration::from_secs(75));
         assert_eq!(standby_poll(Duration::from_millis(200)), Duration::from_millis(100));
     }

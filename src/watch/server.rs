@@ -1,7 +1,7 @@
 //! The HTTP endpoints of `d360 watch` (axum): `/metrics` (the registry in the Prometheus text
 //! format 0.0.4, or OpenMetrics when the `Accept` header asks for it), `/healthz` (200 while the process serves), `/readyz` (200 when
 //! every org's last run finished within three intervals, else 503 naming the orgs) and
-//! `/status` (every org's last run as JSON).
+//! `/status` (the orgs this replica holds, and every org's role and last run, as JSON).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -81,6 +81,7 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
     let body = serde_json::json!({
         "intervalSeconds": shared.interval.as_secs_f64(),
+        "holds": shared.board.holds(),
         "orgs": shared.board.snapshot(),
     });
     axum::Json(body).into_response()

@@ -1,5 +1,5 @@
 //! Each org's loop as a task of its own, so one org cannot stop the others: a loop that
-//! panics is reported (stderr and `d360_watch_loop_panics_total{org}`), loses its lead, and
+//! panics is reported (stderr and `d360_watch_loop_panics_total{org}`), and
 //! is started again after a backoff (one second, doubling per panic in a row up to the
 //! interval). The loops are local tasks on the command's thread, since a run is not `Send`;
 //! they run concurrently, as their work is waiting on the org.
@@ -14,6 +14,7 @@ use tokio::sync::{Mutex, watch};
 
 use super::Shared;
 use super::schedule::{OrgWatch, pause, watch_org};
+use super::share::{self, Pool};
 use crate::output;
 
 /// The first wait before a panicked loop starts again.
@@ -28,20 +29,63 @@ pub(crate) fn restart_delay(interval: Duration, panics: u32) -> Duration {
         .min(interval)
 }
 
-/// Runs every org's loop until `shutdown` turns true.
+/// Serves the endpoints on `listener` and runs every org's loop until SIGTERM or Ctrl-C, which
+/// lets the runs in flight finish (a second signal exits at once, 130).
+pub(crate) async fn run(watched: Vec<OrgWatch>, shared: Arc<Shared>, listener: tokio::net::TcpListener) {
+    let (stop, stopped) = watch::channel(false);
+    let mut server_stopped = stopped.clone();
+    let server = tokio::spawn(super::serve(listener, Arc::clone(&shared), async move {
+        let _ = server_stopped.wait_for(|stop| *stop).await;
+    }));
+    let signalled = async move {
+        crate::apply::wait_for_signal().await;
+        output::message("watch: stopping: the runs in flight finish first (a second Ctrl-C or SIGTERM exits at once)");
+        let _ = stop.send(true);
+        tokio::spawn(async {
+            crate::apply::wait_for_signal().await;
+            output::message("watch: interrupted again: exiting now");
+            std::process::exit(130);
+        });
+    };
+    futures::join!(supervise(watched, shared, stopped), signalled);
+    match tokio::time::timeout(Duration::from_secs(5), server).await {
+        Ok(Ok(Err(error))) => output::message(&format!("watch: the HTTP server failed: {error}")),
+        Ok(_) => {}
+        Err(_) => output::message("watch: the HTTP server did not stop within 5s; exiting anyway"),
+    }
+    output::message("watch: stopped");
+}
+
+/// Runs every org's loop, and the presence of this replica in each state database, until
+/// `shutdown` turns true.
 pub(crate) async fn supervise(watched: Vec<OrgWatch>, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
+    let share::Pools {
+        of_org: pools,
+        mut presences,
+    } = share::pools(&watched);
+    for (presence, pool) in &mut presences {
+        share::join(presence, pool, &shared).await;
+    }
     let tasks = tokio::task::LocalSet::new();
-    tasks
-        .run_until(join_all(
-            watched
-                .into_iter()
-                .map(|org| keep_alive(org, Arc::clone(&shared), shutdown.clone())),
-        ))
-        .await;
+    let presences = join_all(
+        presences
+            .into_iter()
+            .map(|(presence, pool)| share::keep(presence, pool, Arc::clone(&shared), shutdown.clone())),
+    );
+    let loops = join_all(watched.into_iter().map(|org| {
+        let pool = pools.get(&org.org).cloned();
+        keep_alive(org, pool, Arc::clone(&shared), shutdown.clone())
+    }));
+    tasks.run_until(futures::future::join(loops, presences)).await;
 }
 
 /// One org's loop as a task, started again after each panic.
-async fn keep_alive(watched: OrgWatch, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+async fn keep_alive(
+    watched: OrgWatch,
+    pool: Option<Rc<Pool>>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let org = watched.org.clone();
     // The loop borrows the org's watch from here, so a panic loses the run, not the org: its
     // store, its lead (if still alive) and its run maker stay for the next start.
@@ -53,9 +97,10 @@ async fn keep_alive(watched: OrgWatch, shared: Arc<Shared>, mut shutdown: watch:
             let watched = Rc::clone(&watched);
             let shared = Arc::clone(&shared);
             let shutdown = shutdown.clone();
+            let pool = pool.clone();
             async move {
                 let mut watched = watched.lock().await;
-                watch_org(&mut watched, &shared, shutdown).await;
+                watch_org(&mut watched, &shared, pool.as_deref(), shutdown).await;
             }
         });
         let error = match task.await {
@@ -64,7 +109,7 @@ async fn keep_alive(watched: OrgWatch, shared: Arc<Shared>, mut shutdown: watch:
             Ok(()) | Err(_) => return,
         };
         shared.metrics.panicked(&org);
-        shared.metrics.set_leader(&org, false);
+        shared.metrics.set_owner(&org, false);
         if started.elapsed() > shared.interval * 2 {
             panics = 0;
         }

@@ -1,6 +1,6 @@
 //! `d360 watch` through the binary against emulator processes: drift seen within an
-//! interval, `--heal` converging, two orgs where one fails, the PostgreSQL leader election
-//! with a killed leader, the exposition format, SIGTERM (a heal in flight finishes first), and
+//! interval, `--heal` converging, two orgs where one fails, two replicas on PostgreSQL state
+//! sharing one org (one owns it, the other takes over when it is killed), the exposition format, SIGTERM (a heal in flight finishes first), and
 //! the local-state watch lock.
 //! Every wait polls with a deadline.
 
@@ -26,7 +26,7 @@ fn readme_table() -> std::collections::BTreeSet<String> {
         .filter_map(|rest| rest.split('`').next())
         .map(|name| format!("d360_{name}"))
         .collect();
-    assert_eq!(names.len(), 10, "the metrics table of docs/src/watch.md: {names:?}");
+    assert_eq!(names.len(), 11, "the metrics table of docs/src/watch.md: {names:?}");
     names
 }
 
@@ -34,13 +34,14 @@ fn secrets(command: &mut Command) -> &mut Command {
     command.env("RDS_USER", "u").env("RDS_PASSWORD", "p")
 }
 
-/// A running `d360 watch`; killed on drop. Its stdout is drained (heal events), its stderr
+/// A running `d360 watch`; killed on drop. Its stdout (heal events) is collected, its stderr
 /// kept in a file for failure messages.
 pub(crate) struct Watcher {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub(crate) url: String,
     stderr: tempfile::NamedTempFile,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Watcher {
@@ -70,8 +71,26 @@ impl Watcher {
                 std::fs::read_to_string(stderr.path()).unwrap_or_default()
             );
         };
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Self { child, url, stderr }
+        let collected = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = std::sync::Arc::clone(&collected);
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let mut text = sink.lock().expect("stdout buffer");
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Self {
+            child,
+            url,
+            stderr,
+            stdout: collected,
+        }
+    }
+
+    /// What it printed on stdout after its first line so far.
+    pub(crate) fn stdout(&self) -> String {
+        self.stdout.lock().expect("stdout buffer").clone()
     }
 
     pub(crate) fn stderr(&self) -> String {
@@ -113,7 +132,7 @@ impl Watcher {
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([name, &self.child.id().to_string()])
             .status()
@@ -215,7 +234,8 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     );
     assert_eq!(first.families["d360_reconcile_duration_seconds"], "histogram");
     assert_eq!(first.families["d360_reconcile_runs"], "counter");
-    assert_eq!(first.value("d360_leader", &[("org", "env")]), Some(1.0));
+    assert_eq!(first.value("d360_org_owner", &[("org", "env")]), Some(1.0));
+    assert_eq!(first.value("d360_watch_replicas", &[("org", "env")]), Some(1.0));
     assert_eq!(drift(&first, "env", "in_sync"), 1.0, "{}", first.text);
     assert_eq!(drift(&first, "env", "changed"), 0.0, "{}", first.text);
     assert!(
@@ -266,7 +286,8 @@ fn drift_shows_within_an_interval_and_the_exposition_parses() {
     let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
     let org = &status["orgs"][0];
     assert_eq!(org["org"], "env", "{status}");
-    assert_eq!(org["role"], "leader", "{status}");
+    assert_eq!(org["role"], "owner", "{status}");
+    assert_eq!(status["holds"], serde_json::json!(["env"]), "{status}");
     assert_eq!(org["lastRun"]["result"], "success", "{status}");
     assert_eq!(org["lastRun"]["drift"]["summary"]["changed"], 1, "{status}");
     assert_eq!(org["lastRun"]["drift"]["items"][0]["name"], "Watch_A", "{status}");
@@ -311,6 +332,18 @@ fn heal_puts_the_org_back_and_plan_then_has_nothing_to_do() {
     });
     assert_eq!(drift(&clean, "env", "changed"), 0.0, "{}", clean.text);
     assert_eq!(drift(&clean, "env", "in_sync"), 1.0, "{}", clean.text);
+    // The heal's JSON events, one per line, each naming the org.
+    let events: Vec<serde_json::Value> = watcher
+        .stdout()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON event: {line}: {e}")))
+        .collect();
+    assert!(events.iter().all(|event| event["org"] == "env"), "{events:?}");
+    let names: Vec<&str> = events.iter().filter_map(|event| event["event"].as_str()).collect();
+    assert_eq!(names, ["plan", "started", "finished", "summary"], "{events:?}");
+    assert_eq!(events[2]["resource"], "Connection/Watch_A", "{events:?}");
+    assert_eq!(events[2]["step"], "update", "{events:?}");
+    assert_eq!(events[3]["tally"]["updated"], 1, "{events:?}");
     let (code, stderr) = watcher.terminate();
     assert_eq!(code, 0, "{stderr}");
     let plan = expect(secrets(work.d360(&emulator).args(["plan", "--detailed-exitcode"])), 0);
@@ -419,11 +452,11 @@ fn a_failing_org_never_stops_the_other() {
 }
 
 fn leader(watcher: &Watcher) -> Option<f64> {
-    watcher.metrics().value("d360_leader", &[("org", "env")])
+    watcher.metrics().value("d360_org_owner", &[("org", "env")])
 }
 
 #[test]
-fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
+fn postgres_state_gives_an_org_one_owner_and_a_standby_takes_over() {
     let Some(cluster) = Cluster::start() else { return };
     let (emulator, work) = applied_org();
     let start = || {
@@ -455,7 +488,18 @@ fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
     // The standby stays one, and runs nothing.
     std::thread::sleep(Duration::from_millis(1500));
     let idle = standing_by.metrics();
-    assert_eq!(idle.value("d360_leader", &[("org", "env")]), Some(0.0), "{}", idle.text);
+    assert_eq!(
+        idle.value("d360_org_owner", &[("org", "env")]),
+        Some(0.0),
+        "{}",
+        idle.text
+    );
+    assert_eq!(
+        idle.value("d360_watch_replicas", &[("org", "env")]),
+        Some(2.0),
+        "{}",
+        idle.text
+    );
     assert_eq!(
         runs(&idle, "env", "success") + runs(&idle, "env", "failure"),
         0.0,
@@ -470,7 +514,7 @@ fn postgres_state_elects_one_leader_and_a_standby_takes_over() {
     leading.signal("-KILL");
     let killed = Instant::now();
     let took_over = standing_by.wait_for("the takeover", Duration::from_secs(5), |m| {
-        m.value("d360_leader", &[("org", "env")]) == Some(1.0)
+        m.value("d360_org_owner", &[("org", "env")]) == Some(1.0)
     });
     assert!(killed.elapsed() < Duration::from_secs(5), "{}", took_over.text);
     standing_by.wait_for("a run by the new leader", Duration::from_secs(10), |m| {

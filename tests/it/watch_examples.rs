@@ -102,7 +102,7 @@ fn kubernetes_examples_match_the_image_and_the_binary() {
     assert_eq!(named, files);
 
     let spec = &deployment["spec"];
-    assert_eq!(spec["replicas"].as_u64(), Some(2));
+    assert_eq!(spec["replicas"].as_u64(), Some(3));
     let pod = &spec["template"];
     assert!(labels_match(
         &spec["selector"]["matchLabels"],

@@ -12,6 +12,7 @@
 //! always verified against the platform's roots, as for the org.
 
 mod layout;
+mod presence;
 mod rows;
 
 use std::str::FromStr;
@@ -24,6 +25,8 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::lock::{Leadership, LockHold, LockHolder, StateLock};
 use super::{Change, State, StateError};
+
+pub(crate) use presence::Presence;
 
 /// State in a PostgreSQL database.
 pub(crate) struct PostgresStore {
