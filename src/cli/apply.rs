@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use super::planning::{self, Selection};
 use super::progress::Progress;
 use super::session::{self, Session};
+use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
 use crate::api::Concurrency;
 use crate::apply::{self, StepOutcome};
@@ -164,9 +165,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             || !args.selection.replace.is_empty()
             || args.selection.prune)
     {
-        return Err(CliError::Usage(
-            "--target, --selector, --exclude, --replace and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
-        ));
+        return Err(UsageError::ShapingASavedPlan.into());
     }
     let mut options = args.selection.options()?;
     options.check = args.execution.check;
@@ -235,7 +234,7 @@ pub(crate) async fn run_in(
             )
         }
         (None, Some(desired)) => (planning::make(session, desired, options).await?, false),
-        (None, None) => return Err(CliError::Usage("nothing to apply".into())),
+        (None, None) => return Err(UsageError::NothingToApply.into()),
     };
     let carried = carry_out(args, session, &prepared, saved, None, &lock).await?;
     // The live objects the plan read are no longer needed: the read-back reads its own.
@@ -551,12 +550,12 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
 /// Asks on the terminal; refuses without one.
 fn confirm() -> Result<bool, CliError> {
     if !output::stdin_is_terminal() {
-        return Err(CliError::Usage("stdin is not a terminal, so there is no one to confirm; pass --auto-approve (as CI does) or apply a saved plan".into()));
+        return Err(UsageError::NoTerminal.into());
     }
     output::message("\nDo you want to perform these actions? Only 'yes' will be accepted.");
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| CliError::Answer(e.to_string()))?;
     Ok(answer.trim() == "yes")
 }

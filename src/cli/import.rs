@@ -8,6 +8,7 @@ use futures::future::try_join_all;
 
 use super::apply::parse_duration;
 use super::session;
+use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::import::{self, Imported};
 use crate::kinds::{self, Listing, LiveObject};
@@ -66,7 +67,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         .as_deref()
         .map(regex::Regex::new)
         .transpose()
-        .map_err(|e| CliError::Usage(format!("--match: not a valid regular expression: {e}")))?;
+        .map_err(|e| UsageError::Pattern { problem: e.to_string() })?;
     let session = session::open(global).await?;
     let result = import_from(&args, pattern.as_ref(), &session).await;
     session.close().await;
@@ -222,10 +223,7 @@ async fn import_from(
         return Ok(Outcome::Success);
     }
     if !existing.is_empty() && !args.force {
-        return Err(CliError::Usage(format!(
-            "not overwriting existing files (pass --force): {}",
-            existing.join(", ")
-        )));
+        return Err(UsageError::WouldOverwrite { files: existing }.into());
     }
     std::fs::create_dir_all(&args.out).map_err(|source| CliError::Write {
         path: args.out.display().to_string(),

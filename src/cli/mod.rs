@@ -25,6 +25,7 @@ mod session;
 mod show;
 mod state;
 mod usage;
+mod usage_error;
 mod validate;
 mod version;
 mod watch;
@@ -34,6 +35,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::output;
+use usage_error::UsageError;
 
 /// Salesforce Data 360 connections and data streams as code.
 #[derive(Debug, Parser)]
@@ -82,10 +84,7 @@ impl GlobalArgs {
         match self.org.as_slice() {
             [] => Ok(None),
             [one] => Ok(Some(one)),
-            many => Err(CliError::Usage(format!(
-                "--org is given {} times; only `d360 watch` works on several orgs",
-                many.len()
-            ))),
+            many => Err(UsageError::SeveralOrgs { count: many.len() }.into()),
         }
     }
 }
@@ -201,8 +200,16 @@ pub(crate) enum CliError {
     Planning(#[from] crate::plan::PlanningError),
     #[error(transparent)]
     StalePlan(#[from] crate::apply::StalePlan),
-    #[error("{0}")]
-    Usage(String),
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    #[error("cannot generate a key: {0}")]
+    Keygen(String),
+    #[error("cannot listen on {address}: {problem}")]
+    Listen { address: String, problem: String },
+    #[error("cannot read the answer: {0}")]
+    Answer(String),
+    #[error("drift --accept could not write state: {0}")]
+    AcceptNotRecorded(String),
     #[error("cannot encode the output as JSON")]
     Encode(#[source] serde_json::Error),
     #[error("cannot write `{path}`")]

@@ -109,7 +109,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     session.close().await;
     match format {
         Format::Json => {
-            output::data(&serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?);
+            output::data(&serde_json::to_string_pretty(&report).map_err(CliError::Encode)?);
         }
         Format::Text => print(&report),
     }

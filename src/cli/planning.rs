@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::CliError;
 use super::session::Session;
+use super::usage_error::UsageError;
 use crate::manifest::Declared;
 use crate::plan::{self, DeleteLimit};
 use crate::refresh::HttpOrg;
@@ -45,11 +46,13 @@ pub(crate) struct Selection {
 }
 
 /// A `--target`/`--exclude` value: `KIND/NAME` or a bare name.
-fn address(flag: &str, text: &str) -> Result<plan::Address, CliError> {
+fn address(flag: &'static str, text: &str) -> Result<plan::Address, CliError> {
     plan::Address::parse(text).ok_or_else(|| {
-        CliError::Usage(format!(
-            "{flag} `{text}`: expected KIND/NAME such as `Connection/AWS_RDS_c01` or `DataStream/Clinic_c01_Patients`, or a bare name"
-        ))
+        UsageError::Address {
+            flag,
+            text: text.to_owned(),
+        }
+        .into()
     })
 }
 
@@ -85,12 +88,11 @@ pub(crate) fn refuse_empty(
         .iter()
         .map(|p| format!("`{}`", p.display()))
         .collect();
-    Err(CliError::Usage(format!(
-        "no resource is declared in {} ({} manifest file{} read); check the paths, or pass --allow-empty to go ahead (with --prune that deletes every managed object)",
-        read.join(", "),
-        loaded.files,
-        if loaded.files == 1 { "" } else { "s" }
-    )))
+    Err(UsageError::NothingDeclared {
+        paths: read,
+        files: loaded.files,
+    }
+    .into())
 }
 
 impl Selection {
@@ -119,9 +121,7 @@ impl Selection {
                 pair.split_once('=')
                     .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
                     .filter(|(k, _)| !k.is_empty())
-                    .ok_or_else(|| {
-                        CliError::Usage(format!("--selector `{pair}`: expected KEY=VALUE such as `region=eu`"))
-                    })
+                    .ok_or_else(|| UsageError::Selector { pair: pair.to_owned() })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(plan::Options {

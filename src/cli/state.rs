@@ -5,6 +5,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::apply::parse_duration;
 use super::session;
+use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::config::{OrgSelection, StateConfig};
 use crate::model::ResourceKey;
@@ -86,7 +87,7 @@ fn backend_config(backend: Backend, org: &str, configured: &StateConfig) -> Stat
 
 async fn migrate(global: &GlobalArgs, from: Backend, to: Backend) -> Result<Outcome, CliError> {
     if from == to {
-        return Err(CliError::Usage("--from and --to are the same backend".into()));
+        return Err(UsageError::SameBackend.into());
     }
     let (org, configured) = selected(global)?;
     let source = Store::open(&backend_config(from, &org, &configured), &org).await?;
@@ -136,13 +137,12 @@ fn find<'a>(state: &'a State, name: &str) -> Result<&'a Managed, CliError> {
     let matching: Vec<&Managed> = state.resources.values().filter(|m| m.name == name).collect();
     match matching.as_slice() {
         [one] => Ok(one),
-        [] => Err(CliError::Usage(format!(
-            "`{name}` is not in state; `d360 state list` shows what is"
-        ))),
-        many => Err(CliError::Usage(format!(
-            "`{name}` is ambiguous: {}; give KIND/NAME",
-            many.iter().map(|m| m.key().to_string()).collect::<Vec<_>>().join(", ")
-        ))),
+        [] => Err(UsageError::NotInState { name: name.to_owned() }.into()),
+        many => Err(UsageError::Ambiguous {
+            name: name.to_owned(),
+            keys: many.iter().map(|m| m.key().to_string()).collect(),
+        }
+        .into()),
     }
 }
 
@@ -268,25 +268,28 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             let mut state = store.load().await?;
             let old = find(&state, &from)?.key();
             let new = if to.contains('/') {
-                ResourceKey::parse(&to)
-                    .ok_or_else(|| CliError::Usage(format!("`{to}`: expected KIND/NAME or a bare name")))?
+                ResourceKey::parse(&to).ok_or_else(|| UsageError::KindSlashName {
+                    given: format!("`{to}`"),
+                })?
             } else {
                 ResourceKey::new(old.kind, to.clone())
             };
             if new.kind != old.kind {
-                return Err(CliError::Usage(format!(
-                    "cannot move {old} to {new}: a resource keeps its kind"
-                )));
+                return Err(UsageError::KindChange {
+                    from: old.to_string(),
+                    to: new.to_string(),
+                }
+                .into());
             }
-            d360_wire::ApiName::parse(&new.name)
-                .map_err(|error| CliError::Usage(format!("`{}`: {error}", new.name)))?;
+            d360_wire::ApiName::parse(&new.name).map_err(|error| UsageError::InvalidName {
+                name: new.name.clone(),
+                problem: error.to_string(),
+            })?;
             if state.get(&new).is_some() {
-                return Err(CliError::Usage(format!(
-                    "{new} is already in state; `d360 state rm {new}` first if the record is wrong"
-                )));
+                return Err(UsageError::AlreadyInState { key: new.to_string() }.into());
             }
             let Some(mut managed) = state.remove(&old) else {
-                return Err(CliError::Usage(format!("`{from}` is not in state")));
+                return Err(UsageError::NotInState { name: from }.into());
             };
             managed.name.clone_from(&new.name);
             let id = managed.id.clone();

@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::apply::{self as apply_command, Execution, Parallelism, Reserve};
 use super::planning;
 use super::session::{self, Session};
+use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
 use crate::api::RetrySettings;
 use crate::config::{OrgSelection, StateConfig};
@@ -87,7 +88,7 @@ fn org_names(global: &GlobalArgs) -> Result<Vec<String>, CliError> {
     let mut names: Vec<String> = Vec::new();
     for name in &global.org {
         if names.contains(name) {
-            return Err(CliError::Usage(format!("--org `{name}` is given twice")));
+            return Err(UsageError::OrgTwice { name: name.clone() }.into());
         }
         names.push(name.clone());
     }
@@ -147,10 +148,14 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
+        .map_err(|e| CliError::Listen {
+            address: args.listen.to_string(),
+            problem: e.to_string(),
+        })?;
+    let address = listener.local_addr().map_err(|e| CliError::Listen {
+        address: args.listen.to_string(),
+        problem: e.to_string(),
+    })?;
     output::data(&format!(
         "d360 watch: serving http://{address}/metrics (and /healthz, /readyz, /status) for {}",
         orgs.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")

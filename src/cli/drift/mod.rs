@@ -117,7 +117,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         ),
         Format::Markdown => drift::render_markdown(&report),
         Format::Junit => drift::render_junit(&report),
-        Format::Json => serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?,
+        Format::Json => serde_json::to_string_pretty(&report).map_err(CliError::Encode)?,
     };
     match &args.out {
         Some(path) => {
