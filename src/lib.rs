@@ -22,6 +22,8 @@
 //! - [`aws`]: RDS inventories and Secrets Manager values (SigV4 over the same HTTP client);
 //!   knows no manifest.
 //! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
+//! - [`session`]: an org opened for a stage: its API client, its state store and, for
+//!   `local`, the in-process emulator.
 //! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
 //! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
 //! - [`diff`]: pure comparison of a desired resource with its live object.
@@ -51,5 +53,6 @@ pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod refresh;
 pub(crate) mod secret;
+pub(crate) mod session;
 pub(crate) mod state;
 pub(crate) mod watch;

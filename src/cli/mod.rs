@@ -181,6 +181,8 @@ pub(crate) enum CliError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
+    #[error(transparent)]
     Api(#[from] crate::api::ApiError),
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
@@ -315,9 +317,10 @@ pub(crate) fn run(cli: Cli) -> Outcome {
 
 impl CliError {
     /// The API error behind this one, if any (for its hint).
-    fn api(&self) -> Option<&crate::api::ApiError> {
+    pub(crate) fn api(&self) -> Option<&crate::api::ApiError> {
         match self {
             CliError::Api(error)
+            | CliError::Session(crate::session::SessionError::Api(error))
             | CliError::Planning(crate::plan::PlanningError::Api(error))
             | CliError::StalePlan(crate::apply::StalePlan::Api(error)) => Some(error),
             _ => None,

@@ -234,9 +234,7 @@ async fn reconcile(context: &Context) -> Run {
 
 fn describe(error: &CliError) -> String {
     let mut text = output::chain(error);
-    if let CliError::Api(api) | CliError::Planning(plan::PlanningError::Api(api)) = error
-        && let Some(hint) = api.hint()
-    {
+    if let Some(hint) = error.api().and_then(crate::api::ApiError::hint) {
         text.push_str(&format!(" (hint: {hint})"));
     }
     text

@@ -94,14 +94,10 @@ fn apply_summary_as_text_and_json() {
 
     write_connection(&work, "Shown_A", "AwsRdsMySql", "Renamed", "clinic", "");
     let updated = expect(
-        secrets(work.d360(&emulator).args([
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-            "--format",
-            "json",
-        ])),
+        secrets(
+            work.d360(&emulator)
+                .args(["apply", "--auto-approve", "--parallelism", "1", "--format", "json"]),
+        ),
         0,
     );
     insta::assert_snapshot!("apply_json", shown(&updated));
