@@ -32,6 +32,7 @@
 //! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
+//! - [`org`]: the org as a whole: whether d360 can log in and use Data 360 there (`org check`).
 //! - [`watch`]: continuous reconcile: per-org scheduling, leader election, Prometheus metrics
 //!   and the HTTP endpoints; each run is made by `cli::watch` through plan, drift and apply.
 //! - [`cli`]: one file per subcommand, thin: parse arguments, call one stage, print.
@@ -49,6 +50,7 @@ pub(crate) mod import;
 pub(crate) mod kinds;
 pub(crate) mod manifest;
 pub(crate) mod model;
+pub(crate) mod org;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod refresh;
