@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use super::planning::{self, Selection};
+use super::planning::{self, Selection, parse_duration};
 use super::progress::Progress;
 use super::session::{self, Session};
 use super::usage_error::UsageError;
@@ -132,24 +132,6 @@ impl Execution {
             }
             Parallelism::Fixed(n) => (usize::from(n), Concurrency::Fixed(usize::from(n))),
         }
-    }
-}
-
-/// Parses `0`, `500ms`, `30s`, `5m`, `1h`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
-    let seconds = |n: u64| Duration::from_secs(n);
-    match unit {
-        "" | "s" => Ok(seconds(number)),
-        "ms" => Ok(Duration::from_millis(number)),
-        "m" => Ok(seconds(number.saturating_mul(60))),
-        "h" => Ok(seconds(number.saturating_mul(3600))),
-        other => Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
     }
 }
 

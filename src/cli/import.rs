@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use futures::future::try_join_all;
 
-use super::apply::parse_duration;
+use super::planning::parse_duration;
 use super::session;
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};

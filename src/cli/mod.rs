@@ -197,6 +197,8 @@ pub(crate) enum CliError {
     #[error(transparent)]
     State(#[from] crate::state::StateError),
     #[error(transparent)]
+    Repair(#[from] crate::state::repair::RepairError),
+    #[error(transparent)]
     PlanFile(#[from] crate::plan::PlanFileError),
     #[error(transparent)]
     Planning(#[from] crate::plan::PlanningError),

@@ -1,7 +1,8 @@
-//! The flags `plan`, `apply` and `drift` share (which resources to consider) and the one call
-//! that makes a plan against the session's org.
+//! The flags `plan`, `apply` and `drift` share (which resources to consider), the one call
+//! that makes a plan against the session's org, and the duration flags' parser.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::CliError;
 use super::session::Session;
@@ -150,4 +151,22 @@ pub(crate) async fn make(
         client: &session.client,
     };
     Ok(plan::make(&session.org, &org, &session.store, desired, options).await?)
+}
+
+/// Parses `0`, `500ms`, `30s`, `5m`, `1h`.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
+    let seconds = |n: u64| Duration::from_secs(n);
+    match unit {
+        "" | "s" => Ok(seconds(number)),
+        "ms" => Ok(Duration::from_millis(number)),
+        "m" => Ok(seconds(number.saturating_mul(60))),
+        "h" => Ok(seconds(number.saturating_mul(3600))),
+        other => Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
+    }
 }

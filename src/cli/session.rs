@@ -3,7 +3,7 @@
 
 use super::{CliError, GlobalArgs};
 use crate::api::RetrySettings;
-use crate::config::{self, OrgSelection};
+use crate::config::{self, OrgSelection, StateConfig};
 pub(crate) use crate::session::Session;
 
 /// The profile selected by `--org` / `D360_ORG` (without starting anything).
@@ -14,6 +14,14 @@ pub(crate) fn select(global: &GlobalArgs) -> Result<OrgSelection, CliError> {
 /// The profile of the org `name` (one of `d360 watch`'s), without starting anything.
 pub(crate) fn select_named(name: &str, global: &GlobalArgs) -> Result<OrgSelection, CliError> {
     Ok(config::select(Some(name), global.config.as_deref())?)
+}
+
+/// The selected org's name and state backend, without starting anything (`state`, `show`).
+pub(crate) fn select_state(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
+    Ok(match select(global)? {
+        OrgSelection::Local { state, .. } => ("local".to_owned(), state),
+        OrgSelection::Remote(profile) => (profile.name.clone(), profile.state.clone()),
+    })
 }
 
 /// Opens the selected org with the default retry settings.

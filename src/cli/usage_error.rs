@@ -43,16 +43,4 @@ pub(crate) enum UsageError {
         "`{path}` already exists; it is not overwritten (an org may trust its certificate). Pass --force to replace it, or --out another folder"
     )]
     KeyExists { path: String },
-    #[error("--from and --to are the same backend")]
-    SameBackend,
-    #[error("`{name}` is not in state; `d360 state list` shows what is")]
-    NotInState { name: String },
-    #[error("`{name}` is ambiguous: {}; give KIND/NAME", keys.join(", "))]
-    Ambiguous { name: String, keys: Vec<String> },
-    #[error("cannot move {from} to {to}: a resource keeps its kind")]
-    KindChange { from: String, to: String },
-    #[error("`{name}`: {problem}")]
-    InvalidName { name: String, problem: String },
-    #[error("{key} is already in state; `d360 state rm {key}` first if the record is wrong")]
-    AlreadyInState { key: String },
 }

@@ -58,7 +58,7 @@ pub(crate) struct Args {
 
 /// `--interval`: a duration of at least 100 ms.
 fn parse_interval(text: &str) -> Result<Duration, String> {
-    let interval = apply_command::parse_duration(text)?;
+    let interval = super::planning::parse_duration(text)?;
     if interval < Duration::from_millis(100) {
         return Err(format!("`{text}` is too short: the interval is at least 100ms"));
     }

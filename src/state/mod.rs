@@ -10,6 +10,7 @@ mod journal;
 pub(crate) mod local;
 mod lock;
 mod postgres;
+pub(crate) mod repair;
 
 use crate::model::SmallMap;
 use std::collections::BTreeMap;
