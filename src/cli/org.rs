@@ -1,10 +1,10 @@
 //! `d360 org check`: log in, exchange for a Data 360 token, run the tenant query, read the
 //! user and count objects; when a step fails, say which and what to fix in Setup.
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
 use super::session;
-use super::{CliError, GlobalArgs, Outcome};
+use super::{CliError, GlobalArgs, Outcome, TextOrJson as Format};
 use crate::org;
 use crate::output::{self, Paint};
 
@@ -21,12 +21,6 @@ pub(crate) enum OrgCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    Text,
-    Json,
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {

@@ -5,7 +5,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::planning::parse_duration;
 use super::session;
-use super::{CliError, GlobalArgs, Outcome};
+use super::{CliError, GlobalArgs, Outcome, TextOrJson as Format};
 use crate::output;
 use crate::refresh::renamed;
 use crate::state::Store;
@@ -78,14 +78,7 @@ impl From<Backend> for repair::Backend {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    Text,
-    Json,
-}
-
-/// After `state mv`: a warning when the org's object does not carry the new name. Never a
-/// failure: the move is done.
+/// After `state mv`: warns when the org's object lacks the new name (the move stays done).
 async fn check_moved(global: &GlobalArgs, moved: &Moved) {
     let checked = match session::open(global).await {
         Ok(session) => {
@@ -95,13 +88,12 @@ async fn check_moved(global: &GlobalArgs, moved: &Moved) {
         }
         Err(error) => Err(output::chain(&error)),
     };
-    match checked {
-        Ok(found) => {
-            if let Some(warning) = found.warning(&moved.to, &moved.id) {
-                output::message(&warning);
-            }
-        }
-        Err(error) => output::message(&format!("warning: could not check the org for {}: {error}", moved.to)),
+    let warning = match checked {
+        Ok(found) => found.warning(&moved.to, &moved.id),
+        Err(error) => Some(format!("warning: could not check the org for {}: {error}", moved.to)),
+    };
+    if let Some(warning) = warning {
+        output::message(&warning);
     }
 }
 
@@ -109,10 +101,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let (org, config) = session::select_state(global)?;
     if let StateCommand::Migrate { from, to } = args.command {
         let copied = repair::migrate(&org, &config, from.into(), to.into()).await?;
-        output::message(&format!(
-            "Copied the state of org `{org}` (serial {}, {} resources) from {} to {}. Point the org's `state` in d360.yaml at the new backend.",
-            copied.serial, copied.resources, copied.source, copied.target
-        ));
+        output::message(&copied.to_string());
         return Ok(Outcome::Success);
     }
     let store = Store::open(&config, &org).await?;
@@ -120,13 +109,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         StateCommand::List { format } => {
             let state = store.load().await?;
             match format {
-                Format::Json => output::data(&super::to_json(&serde_json::json!({
-                    "formatVersion": 1,
-                    "org": org,
-                    "serial": state.serial,
-                    "lineage": state.lineage,
-                    "resources": state.resources.values().map(repair::public_view).collect::<Vec<_>>(),
-                }))?),
+                Format::Json => output::data(&super::to_json(&repair::listing(&org, &state))?),
                 Format::Text if state.resources.is_empty() => output::message(&format!(
                     "No managed resources in the state of org `{org}` ({}).",
                     store.describe()
@@ -154,10 +137,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         }
         StateCommand::Mv { from, to, lock_timeout } => {
             let moved = repair::rename(&store, &from, &to, lock_timeout).await?;
-            output::message(&format!(
-                "Moved {} to {} in state. Nothing was sent to the org; the next plan looks {} up by name.",
-                moved.from, moved.to, moved.to
-            ));
+            output::message(&moved.to_string());
             check_moved(global, &moved).await;
         }
         StateCommand::Migrate { .. } => {}

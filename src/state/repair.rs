@@ -60,12 +60,23 @@ impl Backend {
     }
 }
 
-/// What `migrate` copied.
+/// What `migrate` copied; shown as what to do next.
 pub(crate) struct Migrated {
+    pub(crate) org: String,
     pub(crate) serial: u64,
     pub(crate) resources: usize,
     pub(crate) source: String,
     pub(crate) target: String,
+}
+
+impl std::fmt::Display for Migrated {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "Copied the state of org `{}` (serial {}, {} resources) from {} to {}. Point the org's `state` in d360.yaml at the new backend.",
+            self.org, self.serial, self.resources, self.source, self.target
+        )
+    }
 }
 
 /// Copies `org`'s state and its fingerprint key from one backend to another, both locked.
@@ -87,6 +98,7 @@ pub(crate) async fn migrate(
     target.set_fingerprint_key(&key).await?;
     target.put(&state).await?;
     Ok(Migrated {
+        org: org.to_owned(),
         serial: state.serial,
         resources: state.resources.len(),
         source: source.describe(),
@@ -122,12 +134,22 @@ pub(crate) async fn remove(store: &Store, name: &str, lock_timeout: Duration) ->
     Ok(key)
 }
 
-/// A record moved by [`rename`].
+/// A record moved by [`rename`]; shown as what happened.
 pub(crate) struct Moved {
     pub(crate) from: ResourceKey,
     pub(crate) to: ResourceKey,
     /// The record id, which moves with it.
     pub(crate) id: String,
+}
+
+impl std::fmt::Display for Moved {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "Moved {} to {} in state. Nothing was sent to the org; the next plan looks {} up by name.",
+            self.from, self.to, self.to
+        )
+    }
 }
 
 /// Records `from` under `to` (`Kind/name` of the same kind, or a bare name): its id,
@@ -159,6 +181,18 @@ pub(crate) async fn rename(store: &Store, from: &str, to: &str, lock_timeout: Du
     state.put(managed);
     store.save(&mut state).await?;
     Ok(Moved { from: old, to: new, id })
+}
+
+/// The whole state as `state list --format json` gives it.
+#[must_use]
+pub(crate) fn listing(org: &str, state: &State) -> serde_json::Value {
+    serde_json::json!({
+        "formatVersion": 1,
+        "org": org,
+        "serial": state.serial,
+        "lineage": state.lineage,
+        "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
+    })
 }
 
 /// A record as `state show --format json` and `state list --format json` give it.
