@@ -59,6 +59,8 @@ pub(crate) enum CliError {
     #[error(transparent)]
     State(#[from] crate::state::StateError),
     #[error(transparent)]
+    Import(#[from] crate::import::run::ImportError),
+    #[error(transparent)]
     Repair(#[from] crate::state::repair::RepairError),
     #[error(transparent)]
     PlanFile(#[from] crate::plan::PlanFileError),
@@ -92,6 +94,7 @@ impl CliError {
         match self {
             CliError::Api(error)
             | CliError::Session(crate::session::SessionError::Api(error))
+            | CliError::Import(crate::import::run::ImportError::Api(error))
             | CliError::Planning(crate::plan::PlanningError::Api(error))
             | CliError::StalePlan(crate::apply::StalePlan::Api(error)) => Some(error),
             _ => None,

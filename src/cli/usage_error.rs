@@ -37,8 +37,6 @@ pub(crate) enum UsageError {
         "stdin is not a terminal, so there is no one to confirm; pass --auto-approve (as CI does) or apply a saved plan"
     )]
     NoTerminal,
-    #[error("not overwriting existing files (pass --force): {}", files.join(", "))]
-    WouldOverwrite { files: Vec<String> },
     #[error(
         "`{path}` already exists; it is not overwritten (an org may trust its certificate). Pass --force to replace it, or --out another folder"
     )]
