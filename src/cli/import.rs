@@ -8,7 +8,7 @@ use super::planning::parse_duration;
 use super::session;
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};
-use crate::import::run::{self as import, Options, Selection};
+use crate::import::run::{self as import, Options, Selection, plural};
 use crate::model::Kind;
 use crate::output;
 
@@ -67,10 +67,6 @@ impl KindArg {
     }
 }
 
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
-}
-
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let pattern = args
         .pattern
@@ -100,29 +96,8 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
 
 /// Says what was passed over, then writes (or with `--dry-run` lists) the manifests.
 async fn carry_out(session: &session::Session, selection: Selection, options: &Options) -> Result<Outcome, CliError> {
-    if !selection.unmanageable.is_empty() {
-        let names: Vec<String> = selection.unmanageable.iter().map(ToString::to_string).collect();
-        output::message(&format!(
-            "Skipped {} object{} d360 cannot manage (connections of the Ingest API, Salesforce CRM, Marketing Cloud, streaming app and Account Engagement families, and the data streams reading from them): {}",
-            names.len(),
-            plural(names.len()),
-            names.join(", ")
-        ));
-    }
-    for object in &selection.unreadable {
-        output::message(&format!(
-            "warning: {} (id {}): not imported: the org did not report {}, which a manifest needs",
-            object.key,
-            object.id,
-            object.fields.join(", ")
-        ));
-    }
-    if selection.already_managed > 0 {
-        output::message(&format!(
-            "Skipped {} object{} d360 already manages (their manifests exist; pass --include-managed to write them again).",
-            selection.already_managed,
-            plural(selection.already_managed)
-        ));
+    for notice in selection.notices() {
+        output::message(&notice);
     }
     let count = selection.imported.len();
     if count == 0 {
@@ -162,11 +137,8 @@ async fn carry_out(session: &session::Session, selection: Selection, options: &O
         "Imported {count} object{} and recorded them as managed.",
         plural(count)
     ));
-    if !variables.is_empty() {
-        output::message(&format!(
-            "Credentials are write-only in the org, so the manifests read them from variables. Set these before `d360 apply` (the next plan shows them as `(unknown, will be set)`):\n  {}",
-            variables.join("\n  ")
-        ));
+    if let Some(hint) = import::variables_hint(&variables) {
+        output::message(&hint);
     }
     Ok(Outcome::Success)
 }

@@ -88,6 +88,57 @@ pub(crate) struct Selection {
     lock: Option<StateLock>,
 }
 
+impl Selection {
+    /// What was passed over, one message each: objects d360 cannot manage, objects whose
+    /// manifest cannot be written, objects already managed.
+    #[must_use]
+    pub(crate) fn notices(&self) -> Vec<String> {
+        let mut notices = Vec::new();
+        if !self.unmanageable.is_empty() {
+            let names: Vec<String> = self.unmanageable.iter().map(ToString::to_string).collect();
+            notices.push(format!(
+                "Skipped {} object{} d360 cannot manage (connections of the Ingest API, Salesforce CRM, Marketing Cloud, streaming app and Account Engagement families, and the data streams reading from them): {}",
+                names.len(),
+                plural(names.len()),
+                names.join(", ")
+            ));
+        }
+        for object in &self.unreadable {
+            notices.push(format!(
+                "warning: {} (id {}): not imported: the org did not report {}, which a manifest needs",
+                object.key,
+                object.id,
+                object.fields.join(", ")
+            ));
+        }
+        if self.already_managed > 0 {
+            notices.push(format!(
+                "Skipped {} object{} d360 already manages (their manifests exist; pass --include-managed to write them again).",
+                self.already_managed,
+                plural(self.already_managed)
+            ));
+        }
+        notices
+    }
+}
+
+/// After writing: which variables the imported manifests read credentials from, if any.
+#[must_use]
+pub(crate) fn variables_hint(variables: &[String]) -> Option<String> {
+    (!variables.is_empty()).then(|| {
+        format!(
+            "Credentials are write-only in the org, so the manifests read them from variables. Set these before `d360 apply` (the next plan shows them as `(unknown, will be set)`):\n  {}",
+            variables.join("\n  ")
+        )
+    })
+}
+
+/// `s` unless one.
+#[must_use]
+pub(crate) fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
 /// Objects of a listing with every compared field: those the listing answered in part are
 /// read again by id (an object deleted meanwhile is dropped).
 async fn read_partial_by_id(
