@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::store::{Change, Objects};
+use super::records::{Change, Objects};
 use super::{EmulatorError, config};
 
 const SNAPSHOT_FORMAT: u32 = 1;

@@ -31,6 +31,8 @@ mod keys;
 mod names;
 mod omit;
 mod paging;
+mod query;
+mod records;
 mod request_log;
 mod responses;
 mod router;
