@@ -24,6 +24,7 @@ mod errors;
 mod extract;
 mod families;
 mod faults;
+mod files;
 mod ids;
 mod journal;
 mod jwt;
