@@ -26,6 +26,7 @@
 //!   `local`, the in-process emulator.
 //! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
 //! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
+//! - [`credentials`]: the `fromAwsSecret` values the resources name, fetched once before a plan.
 //! - [`diff`]: pure comparison of a desired resource with its live object.
 //! - [`refresh`]: reading the live org for a plan through the `LiveRead` trait.
 //! - [`plan`]: the pure planner, its inputs, its rendering and its saved form.
@@ -44,6 +45,7 @@ pub(crate) mod auth;
 pub(crate) mod aws;
 pub mod cli;
 pub(crate) mod config;
+pub(crate) mod credentials;
 pub(crate) mod diff;
 pub(crate) mod drift;
 pub(crate) mod import;
