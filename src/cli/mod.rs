@@ -29,6 +29,7 @@ mod state;
 mod usage;
 mod usage_error;
 mod validate;
+mod values;
 mod version;
 mod watch;
 

@@ -1,12 +1,12 @@
-//! The flags `plan`, `apply` and `drift` share (which resources to consider), the one call
-//! that makes a plan against the session's org, and the duration flags' parser.
+//! The flags `plan`, `apply` and `drift` share (which resources to consider) and the one call
+//! that makes a plan against the session's org.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::CliError;
 use super::session::Session;
 use super::usage_error::UsageError;
+pub(crate) use super::values::{parse_delete_limit, parse_duration};
 use crate::manifest::Declared;
 use crate::plan::{self, DeleteLimit};
 use crate::refresh::HttpOrg;
@@ -55,25 +55,6 @@ fn address(flag: &'static str, text: &str) -> Result<plan::Address, CliError> {
         }
         .into()
     })
-}
-
-/// `--max-delete-fraction`: `0.25` or `25%` is a share, a whole number `5` a count.
-pub(crate) fn parse_delete_limit(text: &str) -> Result<DeleteLimit, String> {
-    let text = text.trim();
-    let refused = || format!("`{text}` is neither a share such as `0.25` or `25%` nor a count such as `5`");
-    if let Some(percent) = text.strip_suffix('%') {
-        return match percent.trim().parse::<f64>() {
-            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(DeleteLimit::Fraction(percent / 100.0)),
-            _ => Err(refused()),
-        };
-    }
-    if let Ok(count) = text.parse::<usize>() {
-        return Ok(DeleteLimit::Count(count));
-    }
-    match text.parse::<f64>() {
-        Ok(share) if (0.0..=1.0).contains(&share) => Ok(DeleteLimit::Fraction(share)),
-        _ => Err(refused()),
-    }
 }
 
 /// Refuses a declaration with no resource before any org is contacted (unless `--allow-empty`).
@@ -151,22 +132,4 @@ pub(crate) async fn make(
         client: &session.client,
     };
     Ok(plan::make(&session.org, &org, &session.store, desired, options).await?)
-}
-
-/// Parses `0`, `500ms`, `30s`, `5m`, `1h`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
-    let seconds = |n: u64| Duration::from_secs(n);
-    match unit {
-        "" | "s" => Ok(seconds(number)),
-        "ms" => Ok(Duration::from_millis(number)),
-        "m" => Ok(seconds(number.saturating_mul(60))),
-        "h" => Ok(seconds(number.saturating_mul(3600))),
-        other => Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
-    }
 }
