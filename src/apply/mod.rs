@@ -18,6 +18,7 @@ pub(crate) mod graph;
 mod interrupt;
 mod perform;
 mod readback;
+pub(crate) mod render;
 mod report;
 mod saved;
 mod verify;

@@ -1,6 +1,5 @@
 //! `d360 apply [PATHS | PLANFILE]`: plan (or re-check a saved plan), confirm, execute.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use super::session::{self, Session};
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
 use crate::api::Concurrency;
-use crate::apply::{self, StepOutcome};
+use crate::apply;
 use crate::output;
 use crate::plan::{self, Plan, Planned, SecretProbe};
 use crate::refresh::HttpOrg;
@@ -388,135 +387,49 @@ pub(crate) async fn report_not_kept(
 
 /// `--verify`: one line (or JSON event) per object tested, then a summary; whether all passed.
 fn print_verified(verified: &[apply::Verified], format: Format) -> bool {
-    let failed = verified.iter().filter(|v| !v.passed()).count();
-    let passed = verified.len() - failed;
+    let failed = verified.iter().any(|v| !v.passed());
     match format {
         Format::Json => {
-            for entry in verified {
-                let (result, problems) = match &entry.result {
-                    Ok(None) => ("passed", Vec::new()),
-                    Ok(Some(problems)) => ("failed", problems.clone()),
-                    Err(error) => ("error", vec![error.to_string()]),
-                };
-                output::data(
-                    &serde_json::json!({"event": "verify", "resource": entry.key.to_string(), "result": result, "problems": problems})
-                        .to_string(),
-                );
+            for event in apply::render::verified_json(verified) {
+                output::data(&event.to_string());
             }
-            output::data(
-                &serde_json::json!({"event": "verifySummary", "passed": passed, "failed": failed}).to_string(),
-            );
         }
         Format::Text => {
             let paint = output::Paint {
                 enabled: output::stdout_color(),
             };
-            for entry in verified {
-                let line = match &entry.result {
-                    Ok(None) => paint.green(&format!("verified {}: connection test passed", entry.key)),
-                    Ok(Some(problems)) => paint.red(&format!(
-                        "verified {}: connection test failed: {}",
-                        entry.key,
-                        problems.join("; ")
-                    )),
-                    Err(error) => paint.red(&format!("verified {}: could not test it: {error}", entry.key)),
-                };
-                output::data(&line);
+            for (line, passed) in apply::render::verified_text(verified) {
+                output::data(&if passed { paint.green(&line) } else { paint.red(&line) });
             }
-            let line = format!("Verify: {passed} passed, {failed} failed.");
-            output::data(&if failed == 0 {
-                paint.green(&line)
-            } else {
-                paint.red(&line)
-            });
-            if failed > 0 {
+            if failed {
                 output::message(
                     "The objects that failed their test exist and are recorded in state; fix the source or the credentials and run `d360 apply` again.",
                 );
             }
         }
     }
-    failed == 0
+    !failed
 }
 
 fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
     let complete = report.complete(plan);
     match format {
-        Format::Json => output::data(
-            &serde_json::json!({
-                "event": "summary",
-                "complete": complete,
-                "interrupted": report.interrupted,
-                "stopped": report.stopped,
-                "tally": report.tally(plan),
-                "retries": report.retries,
-                "concurrency": report.concurrency,
-                "elapsedSeconds": report.elapsed.as_secs_f64(),
-                "stateError": report.state_error,
-                "stateStopped": report.state_stopped,
-                "unrecorded": report.unrecorded.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            })
-            .to_string(),
-        ),
+        Format::Json => output::data(&apply::render::summary_json(plan, report).to_string()),
         Format::Text => {
-            if let Some(reason) = &report.stopped {
-                output::message(&format!(
-                    "Stopped starting steps: {reason}. Run `d360 apply` again once the allowance refills."
-                ));
-            }
-            if let Some(reason) = &report.state_stopped {
-                output::message(&format!(
-                    "Stopped starting steps: the state cannot be saved ({reason}); d360 does no work it cannot record."
-                ));
-            }
-            if report.interrupted || report.stopped.is_some() || report.state_stopped.is_some() {
-                let not_started: Vec<String> = report
-                    .outcomes
-                    .iter()
-                    .filter(|(_, _, o)| *o == StepOutcome::NotStarted)
-                    .filter_map(|(a, _, _)| plan.actions.get(*a).map(|a| a.key().to_string()))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                if !not_started.is_empty() {
-                    output::message(&format!("Not started: {}", not_started.join(", ")));
-                }
-            }
-            if let Some(error) = &report.state_error {
-                output::message(&format!("error: {error}"));
-            }
-            for line in report.unrecorded_lines(plan) {
-                output::message(&line);
+            let summary = apply::render::summary_text(plan, report);
+            for line in &summary.before {
+                output::message(line);
             }
             let paint = output::Paint {
                 enabled: output::stdout_color(),
             };
-            let line = report.summary_line(plan);
-            output::data(&if complete { paint.green(&line) } else { paint.red(&line) });
-            let failures = report.failures(plan);
-            if !failures.is_empty() {
-                let mut recap = format!(
-                    "{} of {} action{} did not finish:",
-                    failures.len(),
-                    plan.actions.len(),
-                    if plan.actions.len() == 1 { "" } else { "s" }
-                );
-                for (key, reason) in &failures {
-                    recap.push_str(&format!("\n  {key}: {reason}"));
-                }
-                output::message(&recap);
-            }
-            let all_recorded = report.unrecorded.is_empty() && report.state_error.is_none();
-            if complete {
-                output::message("Next: `d360 plan` should now report no changes; `d360 drift` checks the org later.");
-            } else if !all_recorded {
-                output::message(
-                    "Next: once the state can be written, run `d360 apply` again: it finds what was done but not recorded by name and adopts it, with no duplicates.",
-                );
-            } else if !report.interrupted && report.stopped.is_none() {
-                output::message(
-                    "Next: fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
-                );
+            output::data(&if summary.complete {
+                paint.green(&summary.line)
+            } else {
+                paint.red(&summary.line)
+            });
+            for line in &summary.after {
+                output::message(line);
             }
         }
     }
