@@ -32,7 +32,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 
-pub(crate) use budget::shortfall as api_budget_shortfall;
+pub(crate) use budget::{Parallelism, Reserve, shortfall as api_budget_shortfall};
 pub(crate) use graph::Step;
 pub(crate) use interrupt::{signal as wait_for_signal, watch_signals};
 pub(crate) use readback::read_back;

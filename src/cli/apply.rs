@@ -10,9 +10,11 @@ use super::planning::{self, Selection, parse_duration};
 use super::progress::Progress;
 use super::session::{self, Session};
 use super::usage_error::UsageError;
+use super::values::{parse_parallelism, parse_reserve};
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
 use crate::api::Concurrency;
 use crate::apply;
+use crate::apply::{Parallelism, Reserve};
 use crate::output;
 use crate::plan::{self, Plan, Planned, SecretProbe};
 use crate::refresh::HttpOrg;
@@ -74,51 +76,6 @@ pub(crate) struct Execution {
 pub(crate) enum Format {
     Text,
     Json,
-}
-
-/// `--parallelism`: adaptive, or pinned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Parallelism {
-    Auto,
-    Fixed(u16),
-}
-
-/// `--api-reserve`: a count or a share of the allowance.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Reserve {
-    Requests(u64),
-    Share(f64),
-}
-
-impl Reserve {
-    /// The reserve in requests, for an allowance of `limit`.
-    fn of(self, limit: u64) -> u64 {
-        match self {
-            Reserve::Requests(count) => count,
-            Reserve::Share(share) => (limit as f64 * share).ceil() as u64,
-        }
-    }
-}
-
-pub(crate) fn parse_reserve(text: &str) -> Result<Reserve, String> {
-    let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
-    match text.trim().strip_suffix('%') {
-        Some(percent) => match percent.trim().parse::<f64>() {
-            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(Reserve::Share(percent / 100.0)),
-            _ => Err(refused()),
-        },
-        None => text.trim().parse::<u64>().map(Reserve::Requests).map_err(|_| refused()),
-    }
-}
-
-fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
-    if text.eq_ignore_ascii_case("auto") {
-        return Ok(Parallelism::Auto);
-    }
-    match text.parse::<u16>() {
-        Ok(n @ 1..=256) => Ok(Parallelism::Fixed(n)),
-        _ => Err(format!("`{text}` is neither `auto` nor a number from 1 to 256")),
-    }
 }
 
 impl Execution {

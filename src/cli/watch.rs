@@ -12,12 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use super::apply::{self as apply_command, Execution, Parallelism, Reserve};
+use super::apply::{self as apply_command, Execution};
 use super::planning;
 use super::session::{self, Session};
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
 use crate::api::RetrySettings;
+use crate::apply::{Parallelism, Reserve};
 use crate::config::{OrgSelection, StateConfig};
 use crate::drift;
 use crate::output;
@@ -52,7 +53,7 @@ pub(crate) struct Args {
     pub(crate) max_delete_fraction: DeleteLimit,
     /// With `--heal`: API requests of the org's daily allowance to leave unspent, a count
     /// (`500`) or a share (`10%`). A heal that would eat into it does not start.
-    #[arg(long, default_value = "10%", value_name = "COUNT|SHARE", value_parser = apply_command::parse_reserve)]
+    #[arg(long, default_value = "10%", value_name = "COUNT|SHARE", value_parser = super::values::parse_reserve)]
     pub(crate) api_reserve: Reserve,
 }
 
