@@ -16,7 +16,7 @@ use crate::api::Concurrency;
 use crate::apply;
 use crate::apply::{Parallelism, Reserve};
 use crate::output;
-use crate::plan::{self, Plan, Planned, SecretProbe};
+use crate::plan::{self, Plan, Planned};
 use crate::refresh::HttpOrg;
 
 #[derive(Debug, clap::Args)]
@@ -144,36 +144,12 @@ pub(crate) async fn run_in(
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
     let lock = Arc::new(session.store.lock(command, args.lock_timeout).await?);
-    // The key that fingerprints credentials in state; planning only reads it. When it has to
-    // be created, the fingerprints already in state cannot be compared.
-    let key_created = session.store.existing_fingerprint_key().await?.is_none();
-    session.store.fingerprint_key().await?;
-    let options = &plan::Options {
-        fingerprint_key_created: key_created,
-        ..options.clone()
-    };
-    let (prepared, saved) = match (saved_plan, desired) {
-        (Some(plan), _) => {
-            let org = HttpOrg {
-                client: &session.client,
-            };
-            let (state, live) = apply::recheck(&plan, &session.org, &org, &session.store).await?;
-            let probe = SecretProbe {
-                key: session.store.fingerprint_key().await?,
-            };
-            (
-                Planned {
-                    plan,
-                    state,
-                    live,
-                    probe,
-                },
-                true,
-            )
-        }
-        (None, Some(desired)) => (planning::make(session, desired, options).await?, false),
+    let (source, saved) = match (saved_plan, desired) {
+        (Some(plan), _) => (apply::Source::Saved(Box::new(plan)), true),
+        (None, Some(desired)) => (apply::Source::Desired(desired), false),
         (None, None) => return Err(UsageError::NothingToApply.into()),
     };
+    let prepared = apply::prepare(session, source, options).await?;
     let carried = carry_out(args, session, &prepared, saved, None, &lock).await?;
     // The live objects the plan read are no longer needed: the read-back reads its own.
     let Planned { plan, state, live, .. } = prepared;

@@ -88,6 +88,16 @@ pub(crate) enum CliError {
     },
 }
 
+impl From<crate::apply::PrepareError> for CliError {
+    fn from(error: crate::apply::PrepareError) -> Self {
+        match error {
+            crate::apply::PrepareError::State(error) => CliError::State(error),
+            crate::apply::PrepareError::Stale(error) => CliError::StalePlan(error),
+            crate::apply::PrepareError::Planning(error) => CliError::Planning(error),
+        }
+    }
+}
+
 impl CliError {
     /// The API error behind this one, if any (for its hint).
     pub(crate) fn api(&self) -> Option<&crate::api::ApiError> {
