@@ -14,6 +14,10 @@
 //!
 //! Without a total, with a single page, or once offsets proved unusable, it follows
 //! `nextPageUrl`. No kind is known here: a kind names its collection through [`Collection`].
+//!
+//! Each page is turned into what the caller keeps as soon as it arrives (`sift`: decode, and
+//! leave out what the caller does not need), so a listing never holds every object twice and
+//! a caller that needs only a few objects never holds them all.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -28,46 +32,59 @@ use super::{ApiError, Client, Collection, PAGE_SIZE, Page};
 /// is followed page by page rather than believed.
 const MAX_PAGES: u64 = 5_000;
 
-/// One page as the org answered it.
-struct Fetched<I> {
-    items: Vec<I>,
+/// The most identities room is made for up front when checking a union.
+const MAX_ROWS_RESERVED: usize = 100_000;
+
+/// One page as the org answered it, its objects sifted.
+struct Fetched<O> {
+    /// What the caller kept of the page's objects.
+    kept: Vec<O>,
+    /// The identities of every object the page held, kept or not.
+    identities: Vec<String>,
     total: Option<u64>,
     next: Option<String>,
 }
 
 /// How reading by offset went.
-enum Union<I> {
-    /// Every object, each once.
-    Complete(Vec<I>),
+enum Union<O> {
+    /// Every object, each once (what the caller kept of them).
+    Complete(Vec<O>),
     /// The org answered the first page again at the second offset; the first page is handed
     /// back to follow `nextPageUrl` from.
-    OffsetIgnored(Vec<I>),
+    OffsetIgnored(Vec<O>),
     /// The pages do not add up to the total (the org changed meanwhile); the first page is
     /// handed back.
-    Changed(Vec<I>),
+    Changed(Vec<O>),
 }
 
 impl Client {
-    /// Every object of a collection matching `query`: by offset, concurrently, when the org
-    /// reports a total (checking the union), else following `nextPageUrl` page by page.
-    pub(crate) async fn list<C: Collection>(&self, query: &[(&str, &str)]) -> Result<Vec<C::Item>, ApiError> {
+    /// What `sift` keeps of every object of a collection matching `query`: by offset,
+    /// concurrently, when the org reports a total (checking the union), else following
+    /// `nextPageUrl` page by page.
+    pub(crate) async fn list<C, O, F>(&self, query: &[(&str, &str)], sift: &F) -> Result<Vec<O>, ApiError>
+    where
+        C: Collection,
+        O: Send,
+        F: Fn(C::Item) -> Option<O> + Sync,
+    {
         let mut second_look = false;
         loop {
-            let first = self.page::<C>(query, 0).await?;
-            let Some(next) = first.next.filter(|next| !next.is_empty() && !first.items.is_empty()) else {
-                return Ok(first.items);
+            let mut first = self.page::<C, O, F>(query, 0, sift).await?;
+            let listed = first.identities.len();
+            let Some(next) = first.next.take().filter(|next| !next.is_empty() && listed > 0) else {
+                return Ok(first.kept);
             };
-            let pages = first.total.map(|total| total.div_ceil(first.items.len() as u64));
+            let pages = first.total.map(|total| total.div_ceil(listed as u64));
             let total = first.total.filter(|&total| {
-                total > first.items.len() as u64
+                total > listed as u64
                     && pages.is_some_and(|pages| pages <= MAX_PAGES)
                     && !self.offsets_ignored.load(Ordering::Relaxed)
             });
             let Some(total) = total else {
-                return self.follow::<C>(first.items, next).await;
+                return self.follow::<C, O, F>(first.kept, next, sift).await;
             };
             let path = C::PATH;
-            let handed_back = match self.by_offset::<C>(query, first.items, total).await? {
+            let handed_back = match self.by_offset::<C, O, F>(query, first, total, sift).await? {
                 Union::Complete(items) => return Ok(items),
                 Union::OffsetIgnored(items) => {
                     self.offsets_ignored.store(true, Ordering::Relaxed);
@@ -84,75 +101,87 @@ impl Client {
                     items
                 }
             };
-            return self.follow::<C>(handed_back, next).await;
+            return self.follow::<C, O, F>(handed_back, next, sift).await;
         }
     }
 
-    /// Pages after `first` by offset: the second alone, then the rest at once; `first` is
-    /// handed back when the union does not add up.
-    async fn by_offset<C: Collection>(
+    /// Pages after `first` by offset: the second alone, then the rest at once; what was kept
+    /// of `first` is handed back when the union does not add up.
+    async fn by_offset<C, O, F>(
         &self,
         query: &[(&str, &str)],
-        first: Vec<C::Item>,
+        first: Fetched<O>,
         total: u64,
-    ) -> Result<Union<C::Item>, ApiError> {
-        let step = first.len();
-        let second = self.page::<C>(query, step).await?;
-        let repeats_first = match (first.first(), second.items.first()) {
-            (Some(a), Some(b)) => C::identity(a) == C::identity(b),
-            _ => false,
-        };
-        if repeats_first {
-            return Ok(Union::OffsetIgnored(first));
+        sift: &F,
+    ) -> Result<Union<O>, ApiError>
+    where
+        C: Collection,
+        O: Send,
+        F: Fn(C::Item) -> Option<O> + Sync,
+    {
+        let step = first.identities.len();
+        let second = self.page::<C, O, F>(query, step, sift).await?;
+        if !first.identities.is_empty() && first.identities.first() == second.identities.first() {
+            return Ok(Union::OffsetIgnored(first.kept));
         }
         let total_rows = usize::try_from(total).unwrap_or(usize::MAX);
         // As many pages at once as the client has learnt the org takes, fixed for this read:
         // reading does not probe for more, since one push-back (429 with `Retry-After`) costs
         // more than the whole read. The limiter still cuts if the org pushes back.
         let width = self.transport.limiter.report().limit.max(1);
-        let rest: Vec<Fetched<C::Item>> = futures::stream::iter(
-            (step.saturating_mul(2)..total_rows)
-                .step_by(step)
-                .map(|offset| self.page::<C>(query, offset)),
-        )
-        .buffered(width)
-        .try_collect()
-        .await?;
-        let pages = std::iter::once(second).chain(rest);
-        let mut items = first;
-        let mut consistent = true;
-        for page in pages {
-            consistent &= page.total == Some(total);
-            items.extend(page.items);
+        let mut seen: HashSet<String> = HashSet::with_capacity(total_rows.min(MAX_ROWS_RESERVED));
+        let mut consistent = first.identities.into_iter().all(|identity| seen.insert(identity));
+        let mut rest = Vec::new();
+        let mut pages = std::pin::pin!(
+            futures::stream::iter(
+                (step.saturating_mul(2)..total_rows)
+                    .step_by(step)
+                    .map(|offset| self.page::<C, O, F>(query, offset, sift)),
+            )
+            .buffered(width)
+        );
+        let mut page = Some(second);
+        while let Some(current) = page.take() {
+            consistent &= current.total == Some(total);
+            consistent &= current.identities.into_iter().all(|identity| seen.insert(identity));
+            rest.extend(current.kept);
+            page = pages.try_next().await?;
         }
-        let mut seen = HashSet::with_capacity(items.len());
-        consistent &= items.len() == total_rows && items.iter().all(|item| seen.insert(C::identity(item)));
-        drop(seen);
+        consistent &= seen.len() == total_rows;
+        let mut kept = first.kept;
         if consistent {
-            Ok(Union::Complete(items))
+            kept.extend(rest);
+            Ok(Union::Complete(kept))
         } else {
-            items.truncate(step);
-            Ok(Union::Changed(items))
+            Ok(Union::Changed(kept))
         }
     }
 
-    /// The rest of a listing after `items`, following `next` page by page.
-    async fn follow<C: Collection>(&self, mut items: Vec<C::Item>, next: String) -> Result<Vec<C::Item>, ApiError> {
+    /// The rest of a listing after `kept`, following `next` page by page.
+    async fn follow<C, O, F>(&self, mut kept: Vec<O>, next: String, sift: &F) -> Result<Vec<O>, ApiError>
+    where
+        C: Collection,
+        F: Fn(C::Item) -> Option<O> + Sync,
+    {
         let mut call = Some(Call::absolute(next_path(&next)));
         while let Some(current) = call.take() {
             let page: C::Page = self.json(current).await?;
             let (found, next) = page.into_parts();
             let empty = found.is_empty();
-            items.extend(found);
+            kept.extend(found.into_iter().filter_map(sift));
             if let Some(next) = next.filter(|n| !n.is_empty() && !empty) {
                 call = Some(Call::absolute(next_path(&next)));
             }
         }
-        Ok(items)
+        Ok(kept)
     }
 
-    /// One page of `query` from `offset`, in the collection's stable order.
-    async fn page<C: Collection>(&self, query: &[(&str, &str)], offset: usize) -> Result<Fetched<C::Item>, ApiError> {
+    /// One page of `query` from `offset`, in the collection's stable order, sifted.
+    async fn page<C, O, F>(&self, query: &[(&str, &str)], offset: usize, sift: &F) -> Result<Fetched<O>, ApiError>
+    where
+        C: Collection,
+        F: Fn(C::Item) -> Option<O> + Sync,
+    {
         let mut call = Call::new(Method::GET, C::PATH);
         for (key, value) in query {
             call = call.query(key, *value);
@@ -167,7 +196,14 @@ impl Client {
         let page: C::Page = self.json(call).await?;
         let total = page.total();
         let (items, next) = page.into_parts();
-        Ok(Fetched { items, total, next })
+        let identities = items.iter().map(|item| C::identity(item).to_owned()).collect();
+        let kept = items.into_iter().filter_map(sift).collect();
+        Ok(Fetched {
+            kept,
+            identities,
+            total,
+            next,
+        })
     }
 }
 

@@ -4,12 +4,18 @@
 //! reads B)") and recorded in state, so the next plan does not propose the same write again
 //! until the manifest changes (see `plan::build`). A field the org does not report is not
 //! compared here either.
+//!
+//! Each page is compared as it arrives: an object read back as it was sent is let go at once,
+//! so the read-back holds only what the org did not keep (and objects it must read again or
+//! identify by state), never the whole listing beside the plan.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::{ApplyError, Report, StepOutcome};
 use crate::diff;
+use crate::kinds::{LiveObject, Resource};
+use crate::model::ResourceKey;
 use crate::plan::{ActionKind, NotKeptObject, Plan};
 use crate::refresh::{self, LiveRead};
 use crate::state::{NotKept, State, Store};
@@ -41,8 +47,10 @@ pub(crate) async fn read_back(
         return Ok(Vec::new());
     }
     let listings: BTreeSet<_> = written.iter().map(|desired| desired.listing()).collect();
+    let sent: BTreeMap<ResourceKey, &Resource> = written.iter().map(|desired| (desired.key(), *desired)).collect();
+    let keep = |object: LiveObject| needs_a_look(&object, &sent).then_some(object);
     // The state before the apply identifies objects answered without a name or an id.
-    let live = refresh::read(reader, &listings, before).await?;
+    let live = refresh::read_kept(reader, &listings, before, &keep).await?;
     let mut unkept = Vec::new();
     for desired in written {
         let key = desired.key();
@@ -84,4 +92,15 @@ pub(crate) async fn read_back(
             })??;
     }
     Ok(unkept)
+}
+
+/// Whether a live object read back must be kept to be looked at after the listing: it was
+/// written and reads differently from what was sent, or it cannot be told yet (its listing
+/// left out a field every object has, or its name or record id).
+fn needs_a_look(object: &LiveObject, sent: &BTreeMap<ResourceKey, &Resource>) -> bool {
+    if object.unreported.required().next().is_some() || object.unreported.covers("name") || object.id.is_empty() {
+        return true;
+    }
+    sent.get(&object.key())
+        .is_some_and(|desired| !diff::compare_live(desired, object).is_empty())
 }

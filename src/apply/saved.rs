@@ -182,7 +182,7 @@ fn changes(plan: &Plan, live: &LiveSnapshot) -> Vec<String> {
     let mut changes = Vec::new();
     for (key, fingerprint) in &plan.fingerprints {
         match live.get(key) {
-            Some(object) if object.fingerprint == *fingerprint => {}
+            Some(object) if object.fingerprint() == *fingerprint => {}
             Some(_) => changes.push(format!("{key} changed")),
             None => changes.push(format!("{key} was deleted")),
         }

@@ -181,7 +181,7 @@ async fn read_org(client: &Client, options: &Options) -> Result<(Vec<LiveObject>
             driver.discover(client).await?
         };
         let lists = try_join_all(listings.iter().map(|listing| async move {
-            let listed = driver.list(client, listing).await?;
+            let listed = driver.list(client, listing, &kinds::keep_all).await?;
             read_partial_by_id(driver, client, listed).await
         }))
         .await?;

@@ -120,21 +120,16 @@ impl Resource {
 
 /// An object as read from the org: its record id, what it looks like in model terms, and a
 /// fingerprint of everything readable so a saved plan can tell whether it changed since.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LiveObject {
     pub(crate) id: String,
     pub(crate) resource: Resource,
     /// Credential names the org reports (values are always masked).
-    #[serde(default)]
     pub(crate) credential_names: Vec<String>,
-    pub(crate) fingerprint: String,
     /// The org's status of the object when it says the object cannot work (a connection that
     /// is not `Connected`); not a compared field, so never a plan update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) unhealthy: Option<Unhealthy>,
     /// Compared fields the org's answer left out: never compared, never a reason to write.
-    #[serde(default, skip_serializing_if = "Unreported::is_empty")]
     pub(crate) unreported: Unreported,
 }
 
@@ -147,20 +142,23 @@ pub(crate) struct Unhealthy {
 }
 
 impl LiveObject {
-    /// Builds a live object, computing its fingerprint from the id and the fields the org
-    /// reported.
+    /// Builds a live object from what the org answered.
     #[must_use]
     pub(crate) fn new(id: String, resource: Resource, credential_names: Vec<String>, unreported: Unreported) -> Self {
-        let mut live = Self {
+        Self {
             id,
             resource,
             credential_names,
-            fingerprint: String::new(),
             unhealthy: None,
             unreported,
-        };
-        live.fingerprint = fingerprint_of(&live.id, &live.fields());
-        live
+        }
+    }
+
+    /// A fingerprint of the id and every field the org reported, so a saved plan can tell
+    /// whether the object changed since (worked out when asked: most reads never need it).
+    #[must_use]
+    pub(crate) fn fingerprint(&self) -> String {
+        fingerprint_of(&self.id, &self.fields())
     }
 
     /// The comparable fields the org reported: those it left out are absent, not empty.
@@ -264,6 +262,16 @@ pub(crate) struct Finding {
 /// A declared resource and where it is declared (`file:line:col`), for org checks.
 pub(crate) type DeclaredAt<'a> = (&'a Resource, String);
 
+/// What a reader of a listing keeps of each live object as it is decoded (`None`: not
+/// needed), so a listing never holds more than its reader needs.
+pub(crate) type Keep<'a> = &'a (dyn Fn(LiveObject) -> Option<LiveObject> + Sync);
+
+/// Keeps every live object.
+#[allow(clippy::unnecessary_wraps)]
+pub(crate) fn keep_all(object: LiveObject) -> Option<LiveObject> {
+    Some(object)
+}
+
 /// What a stage does with one kind as a whole: its listings, and the calls that need only a
 /// record id and name. The futures are boxed so the stages can hold `&dyn Driver`.
 pub(crate) trait Driver: Send + Sync {
@@ -274,8 +282,13 @@ pub(crate) trait Driver: Send + Sync {
     /// Every listing the org offers for this kind (`import` reads them all).
     fn discover<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<Vec<Listing>, ApiError>>;
     /// Every live object of one listing.
-    fn list<'a>(&'a self, client: &'a Client, listing: &'a Listing)
-    -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// Every live object of one listing that `keep` keeps (it sees each as it is decoded).
+    fn list<'a>(
+        &'a self,
+        client: &'a Client,
+        listing: &'a Listing,
+        keep: Keep<'a>,
+    ) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
     /// The live object with record id `id` (`None`: it does not exist).
     fn read<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>>;
     /// Whether the object with this id and name still exists.

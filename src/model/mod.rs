@@ -179,18 +179,52 @@ pub(crate) fn is_below_any(immutable: &[&str], field: &str) -> bool {
 /// `serde_json::Value`'s text form cannot fail, so neither can this.
 #[must_use]
 pub(crate) fn fingerprint_of(id: &str, fields: &Fields) -> String {
-    let canonical = serde_json::Value::Array(vec![
-        serde_json::Value::String(id.to_owned()),
-        serde_json::Value::Object(fields.clone().into_iter().collect()),
-    ])
-    .to_string();
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
-    hex::encode(&digest.as_ref()[..16])
+    // The compact JSON of `[id, fields]` (keys in order), hashed as it is written.
+    let mut digest = Digesting(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256));
+    // Writing JSON into a digest cannot fail: its writer takes every byte, and a map of
+    // strings to JSON values always serializes.
+    let written = serde_json::to_writer(&mut digest, &(id, fields));
+    debug_assert!(written.is_ok(), "{written:?}");
+    hex::encode(&digest.0.finish().as_ref()[..16])
+}
+
+/// A writer that hashes what is written to it.
+struct Digesting(aws_lc_rs::digest::Context);
+
+impl std::io::Write for Digesting {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprint_is_the_digest_of_the_compact_json_of_id_and_fields() {
+        let fields: Fields = [
+            ("label".to_owned(), serde_json::json!("Orders \"EU\"")),
+            ("connectorType".to_owned(), serde_json::json!("AwsRdsMySql")),
+            ("parameters.port".to_owned(), serde_json::json!(3306)),
+            ("nested".to_owned(), serde_json::json!({"b": [1, null], "a": true})),
+        ]
+        .into_iter()
+        .collect();
+        let canonical = serde_json::Value::Array(vec![
+            serde_json::Value::String("0cZ01".to_owned()),
+            serde_json::Value::Object(fields.clone().into_iter().collect()),
+        ])
+        .to_string();
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+        assert_eq!(fingerprint_of("0cZ01", &fields), hex::encode(&digest.as_ref()[..16]));
+        assert_ne!(fingerprint_of("0cZ02", &fields), fingerprint_of("0cZ01", &fields));
+    }
 
     #[track_caller]
     fn check_ignores(entries: &[&str], field: &str, expected: bool) {

@@ -185,7 +185,10 @@ async fn data_streams(client: &Client, report: &mut CheckReport) {
         kind: Kind::DataStream,
         scope: None,
     };
-    match kinds::driver(Kind::DataStream).list(client, &streams).await {
+    match kinds::driver(Kind::DataStream)
+        .list(client, &streams, &kinds::keep_all)
+        .await
+    {
         Ok(streams) => {
             let count = streams.len() as u64;
             report.pass("dataStreams", format!("{count} data stream{}", plural(count)));
@@ -228,7 +231,12 @@ async fn count_connections(session: &Session) -> Result<ConnectionCount, ApiErro
     let client = &session.client;
     let driver = kinds::driver(Kind::Connection);
     let listings = driver.discover(client).await?;
-    let lists = try_join_all(listings.iter().map(|listing| driver.list(client, listing))).await?;
+    let lists = try_join_all(
+        listings
+            .iter()
+            .map(|listing| driver.list(client, listing, &kinds::keep_all)),
+    )
+    .await?;
     Ok(ConnectionCount {
         offered: listings.len() as u64,
         in_use: lists.iter().filter(|l| !l.is_empty()).count() as u64,

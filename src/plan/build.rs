@@ -724,7 +724,7 @@ impl Builder<'_> {
                 .live
                 .objects
                 .iter()
-                .map(|(key, object)| (key.clone(), object.fingerprint.clone()))
+                .map(|(key, object)| (key.clone(), object.fingerprint()))
                 .collect(),
             listings: Listings::new(&inputs.live.listings),
             api,

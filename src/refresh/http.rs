@@ -4,7 +4,7 @@ use futures::future::BoxFuture;
 
 use super::LiveRead;
 use crate::api::{ApiError, Client};
-use crate::kinds::{CheckContext, CheckOutcome, DeclaredAt, Finding, Listing, LiveObject, Resource, driver};
+use crate::kinds::{CheckContext, CheckOutcome, DeclaredAt, Finding, Keep, Listing, LiveObject, Resource, driver};
 use crate::model::Kind;
 
 /// An org reached through `client`.
@@ -13,8 +13,8 @@ pub(crate) struct HttpOrg<'a> {
 }
 
 impl LiveRead for HttpOrg<'_> {
-    fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
-        driver(listing.kind).list(self.client, listing)
+    fn list<'a>(&'a self, listing: &'a Listing, keep: Keep<'a>) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
+        driver(listing.kind).list(self.client, listing, keep)
     }
 
     fn read_one<'a>(&'a self, object: &'a LiveObject) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>> {

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 
 use super::LiveRead;
 use crate::api::ApiError;
-use crate::kinds::{CheckContext, CheckOutcome, DeclaredAt, Finding, Listing, LiveObject, Resource};
+use crate::kinds::{CheckContext, CheckOutcome, DeclaredAt, Finding, Keep, Listing, LiveObject, Resource};
 use crate::model::Kind;
 use crate::model::ResourceKey;
 
@@ -27,7 +27,7 @@ pub(crate) struct MemoryOrg {
 }
 
 impl LiveRead for MemoryOrg {
-    fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
+    fn list<'a>(&'a self, listing: &'a Listing, keep: Keep<'a>) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
         async move {
             self.lists.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if let Some(message) = self.refused.get(listing) {
@@ -48,6 +48,7 @@ impl LiveRead for MemoryOrg {
                     found_in.kind == listing.kind && (listing.scope.is_none() || found_in.scope == listing.scope)
                 })
                 .cloned()
+                .filter_map(keep)
                 .collect())
         }
         .boxed()

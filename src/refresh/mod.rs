@@ -21,15 +21,17 @@ pub(crate) use http::HttpOrg;
 pub(crate) use memory::MemoryOrg;
 
 use crate::api::ApiError;
-use crate::kinds::{CheckCache, CheckContext, CheckOutcome, DeclaredAt, Finding, Listing, LiveObject, Resource};
+use crate::kinds::{
+    CheckCache, CheckContext, CheckOutcome, DeclaredAt, Finding, Keep, Listing, LiveObject, Resource, keep_all,
+};
 use crate::manifest::Declared;
 use crate::model::{Kind, ResourceKey};
 use crate::state::State;
 
 /// Reads live objects and what the org offers.
 pub(crate) trait LiveRead: Sync {
-    /// Every live object of one listing.
-    fn list<'a>(&'a self, listing: &'a Listing) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
+    /// Every live object of one listing that `keep` keeps.
+    fn list<'a>(&'a self, listing: &'a Listing, keep: Keep<'a>) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>>;
     /// The object a listing gave, read again by its record id (`None`: deleted since).
     fn read_one<'a>(&'a self, object: &'a LiveObject) -> BoxFuture<'a, Result<Option<LiveObject>, ApiError>>;
     /// API requests sent so far.
@@ -152,10 +154,21 @@ pub(crate) async fn read(
     listings: &BTreeSet<Listing>,
     state: &State,
 ) -> Result<LiveSnapshot, ApiError> {
+    read_kept(reader, listings, state, &keep_all).await
+}
+
+/// [`read`], holding only the live objects `keep` keeps as each page is decoded (the others
+/// are left out of the snapshot).
+pub(crate) async fn read_kept(
+    reader: &dyn LiveRead,
+    listings: &BTreeSet<Listing>,
+    state: &State,
+    keep: Keep<'_>,
+) -> Result<LiveSnapshot, ApiError> {
     let answers = join_all(
         listings
             .iter()
-            .map(|listing| async move { (listing, reader.list(listing).await) }),
+            .map(|listing| async move { (listing, reader.list(listing, keep).await) }),
     )
     .await;
     let mut snapshot = LiveSnapshot {

@@ -12,8 +12,8 @@ use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Request,
-    Resource, not_encodable,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Keep, Listing, LiveObject, Operations,
+    Request, Resource, not_encodable,
 };
 use crate::model::Kind;
 use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
@@ -110,6 +110,7 @@ impl Driver for ConnectionDriver {
         &'a self,
         client: &'a Client,
         listing: &'a Listing,
+        keep: Keep<'a>,
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
         async move {
             // The API lists connections per connector type; no scope means every type offered.
@@ -124,8 +125,12 @@ impl Driver for ConnectionDriver {
             };
             let mut live = Vec::new();
             for connector_type in &types {
-                let outputs = client.list::<Connections>(&[("connectorType", connector_type)]).await?;
-                live.extend(outputs.iter().map(connection_from_wire));
+                let sift = |output| keep(connection_from_wire(&output));
+                live.extend(
+                    client
+                        .list::<Connections, _, _>(&[("connectorType", connector_type)], &sift)
+                        .await?,
+                );
             }
             Ok(live)
         }

@@ -9,8 +9,8 @@ use super::spec::DataStream;
 use super::wire::{data_stream_from_wire, data_stream_input, data_stream_patch};
 use crate::api::{ApiError, Client, Collection, Page};
 use crate::kinds::{
-    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Listing, LiveObject, Operations, Request,
-    not_encodable,
+    CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Keep, Listing, LiveObject, Operations,
+    Request, not_encodable,
 };
 use crate::model::Kind;
 use d360_wire::shapes::{DataStreamList, DataStreamOutput};
@@ -66,10 +66,12 @@ impl Driver for DataStreamDriver {
         &'a self,
         client: &'a Client,
         _listing: &'a Listing,
+        keep: Keep<'a>,
     ) -> BoxFuture<'a, Result<Vec<LiveObject>, ApiError>> {
         async move {
-            let outputs = client.list::<DataStreams>(&[]).await?;
-            Ok(outputs.iter().map(data_stream_from_wire).collect())
+            client
+                .list::<DataStreams, _, _>(&[], &|output| keep(data_stream_from_wire(&output)))
+                .await
         }
         .boxed()
     }
