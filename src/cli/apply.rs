@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
+use super::plan_output as plan_command;
 use super::planning::{self, Selection, parse_duration};
 use super::progress::Progress;
 use super::session::{self, Session};
 use super::usage_error::UsageError;
 use super::values::{parse_parallelism, parse_reserve};
-use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
+use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::api::Concurrency;
 use crate::apply;
 use crate::apply::{Parallelism, Reserve};

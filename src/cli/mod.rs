@@ -18,6 +18,7 @@ mod man;
 mod manifests;
 mod org;
 mod plan;
+mod plan_output;
 mod planning;
 mod progress;
 mod reference;

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::plan::{self as plan_command, Format, Layout};
+use super::plan_output::{self as plan_command, Format, Layout};
 use super::{CliError, GlobalArgs, Outcome};
 use crate::output;
 use crate::plan;

@@ -13,10 +13,11 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use super::apply::{self as apply_command, Execution};
+use super::plan_output as plan_command;
 use super::planning;
 use super::session::{self, Session};
 use super::usage_error::UsageError;
-use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
+use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::api::RetrySettings;
 use crate::apply::{Parallelism, Reserve};
 use crate::config::{OrgSelection, StateConfig};
