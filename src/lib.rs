@@ -22,14 +22,18 @@
 //! - [`aws`]: RDS inventories and Secrets Manager values (SigV4 over the same HTTP client);
 //!   knows no manifest.
 //! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
+//! - [`session`]: an org opened for a stage: its API client, its state store and, for
+//!   `local`, the in-process emulator.
 //! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
 //! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
+//! - [`credentials`]: the `fromAwsSecret` values the resources name, fetched once before a plan.
 //! - [`diff`]: pure comparison of a desired resource with its live object.
 //! - [`refresh`]: reading the live org for a plan through the `LiveRead` trait.
 //! - [`plan`]: the pure planner, its inputs, its rendering and its saved form.
 //! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
+//! - [`org`]: the org as a whole: whether d360 can log in and use Data 360 there (`org check`).
 //! - [`watch`]: continuous reconcile: one org's reconcile (plan, drift, heal through the apply
 //!   stage) from typed options, per-org scheduling, orgs shared among replicas, Prometheus
 //!   metrics and the HTTP endpoints; `cli::watch` hands it the manifests and the opened org.
@@ -42,15 +46,18 @@ pub(crate) mod auth;
 pub(crate) mod aws;
 pub mod cli;
 pub(crate) mod config;
+pub(crate) mod credentials;
 pub(crate) mod diff;
 pub(crate) mod drift;
 pub(crate) mod import;
 pub(crate) mod kinds;
 pub(crate) mod manifest;
 pub(crate) mod model;
+pub(crate) mod org;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod refresh;
 pub(crate) mod secret;
+pub(crate) mod session;
 pub(crate) mod state;
 pub(crate) mod watch;

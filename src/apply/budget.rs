@@ -20,3 +20,28 @@ pub(crate) fn shortfall(plan: &Plan, stats: &StatsSnapshot, reserve: u64) -> Opt
         )
     })
 }
+
+/// How many requests an apply keeps in flight: adaptive, or pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parallelism {
+    Auto,
+    Fixed(u16),
+}
+
+/// API requests of the org's daily allowance an apply leaves unspent: a count or a share.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Reserve {
+    Requests(u64),
+    Share(f64),
+}
+
+impl Reserve {
+    /// The reserve in requests, for an allowance of `limit`.
+    #[must_use]
+    pub(crate) fn of(self, limit: u64) -> u64 {
+        match self {
+            Reserve::Requests(count) => count,
+            Reserve::Share(share) => (limit as f64 * share).ceil() as u64,
+        }
+    }
+}

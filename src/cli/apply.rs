@@ -1,20 +1,23 @@
 //! `d360 apply [PATHS | PLANFILE]`: plan (or re-check a saved plan), confirm, execute.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::ValueEnum;
 
-use super::planning::{self, Selection};
+use super::plan_output as plan_command;
+use super::planning::{self, Selection, parse_duration};
 use super::progress::Progress;
 use super::session::{self, Session};
-use super::{CliError, GlobalArgs, Outcome, manifests, plan as plan_command};
+use super::usage_error::UsageError;
+use super::values::{parse_parallelism, parse_reserve};
+use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::api::Concurrency;
-use crate::apply::{self, StepOutcome};
+use crate::apply;
+use crate::apply::{Parallelism, Reserve};
 use crate::output;
-use crate::plan::{self, Plan, Planned, SecretProbe};
+use crate::plan::{self, Plan, Planned};
 use crate::refresh::HttpOrg;
 
 #[derive(Debug, clap::Args)]
@@ -76,51 +79,6 @@ pub(crate) enum Format {
     Json,
 }
 
-/// `--parallelism`: adaptive, or pinned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Parallelism {
-    Auto,
-    Fixed(u16),
-}
-
-/// `--api-reserve`: a count or a share of the allowance.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Reserve {
-    Requests(u64),
-    Share(f64),
-}
-
-impl Reserve {
-    /// The reserve in requests, for an allowance of `limit`.
-    fn of(self, limit: u64) -> u64 {
-        match self {
-            Reserve::Requests(count) => count,
-            Reserve::Share(share) => (limit as f64 * share).ceil() as u64,
-        }
-    }
-}
-
-pub(crate) fn parse_reserve(text: &str) -> Result<Reserve, String> {
-    let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
-    match text.trim().strip_suffix('%') {
-        Some(percent) => match percent.trim().parse::<f64>() {
-            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(Reserve::Share(percent / 100.0)),
-            _ => Err(refused()),
-        },
-        None => text.trim().parse::<u64>().map(Reserve::Requests).map_err(|_| refused()),
-    }
-}
-
-fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
-    if text.eq_ignore_ascii_case("auto") {
-        return Ok(Parallelism::Auto);
-    }
-    match text.parse::<u16>() {
-        Ok(n @ 1..=256) => Ok(Parallelism::Fixed(n)),
-        _ => Err(format!("`{text}` is neither `auto` nor a number from 1 to 256")),
-    }
-}
-
 impl Execution {
     /// Steps the scheduler keeps started, and the requests the client keeps in flight.
     fn concurrency(&self) -> (usize, Concurrency) {
@@ -131,24 +89,6 @@ impl Execution {
             }
             Parallelism::Fixed(n) => (usize::from(n), Concurrency::Fixed(usize::from(n))),
         }
-    }
-}
-
-/// Parses `0`, `500ms`, `30s`, `5m`, `1h`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
-    let seconds = |n: u64| Duration::from_secs(n);
-    match unit {
-        "" | "s" => Ok(seconds(number)),
-        "ms" => Ok(Duration::from_millis(number)),
-        "m" => Ok(seconds(number.saturating_mul(60))),
-        "h" => Ok(seconds(number.saturating_mul(3600))),
-        other => Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
     }
 }
 
@@ -164,9 +104,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             || !args.selection.replace.is_empty()
             || args.selection.prune)
     {
-        return Err(CliError::Usage(
-            "--target, --selector, --exclude, --replace and --prune shape a plan; with a saved plan, give them to `d360 plan` instead".into(),
-        ));
+        return Err(UsageError::ShapingASavedPlan.into());
     }
     let mut options = args.selection.options()?;
     options.check = args.execution.check;
@@ -207,36 +145,12 @@ pub(crate) async fn run_in(
     options: &plan::Options,
 ) -> Result<Outcome, CliError> {
     let lock = Arc::new(session.store.lock(command, args.lock_timeout).await?);
-    // The key that fingerprints credentials in state; planning only reads it. When it has to
-    // be created, the fingerprints already in state cannot be compared.
-    let key_created = session.store.existing_fingerprint_key().await?.is_none();
-    session.store.fingerprint_key().await?;
-    let options = &plan::Options {
-        fingerprint_key_created: key_created,
-        ..options.clone()
+    let (source, saved) = match (saved_plan, desired) {
+        (Some(plan), _) => (apply::Source::Saved(Box::new(plan)), true),
+        (None, Some(desired)) => (apply::Source::Desired(desired), false),
+        (None, None) => return Err(UsageError::NothingToApply.into()),
     };
-    let (prepared, saved) = match (saved_plan, desired) {
-        (Some(plan), _) => {
-            let org = HttpOrg {
-                client: &session.client,
-            };
-            let (state, live) = apply::recheck(&plan, &session.org, &org, &session.store).await?;
-            let probe = SecretProbe {
-                key: session.store.fingerprint_key().await?,
-            };
-            (
-                Planned {
-                    plan,
-                    state,
-                    live,
-                    probe,
-                },
-                true,
-            )
-        }
-        (None, Some(desired)) => (planning::make(session, desired, options).await?, false),
-        (None, None) => return Err(CliError::Usage("nothing to apply".into())),
-    };
+    let prepared = apply::prepare(session, source, options).await?;
     let carried = carry_out(args, session, &prepared, saved, None, &lock).await?;
     // The live objects the plan read are no longer needed: the read-back reads its own.
     let Planned { plan, state, live, .. } = prepared;
@@ -397,135 +311,49 @@ pub(crate) async fn report_not_kept(
 
 /// `--verify`: one line (or JSON event) per object tested, then a summary; whether all passed.
 fn print_verified(verified: &[apply::Verified], format: Format) -> bool {
-    let failed = verified.iter().filter(|v| !v.passed()).count();
-    let passed = verified.len() - failed;
+    let failed = verified.iter().any(|v| !v.passed());
     match format {
         Format::Json => {
-            for entry in verified {
-                let (result, problems) = match &entry.result {
-                    Ok(None) => ("passed", Vec::new()),
-                    Ok(Some(problems)) => ("failed", problems.clone()),
-                    Err(error) => ("error", vec![error.to_string()]),
-                };
-                output::data(
-                    &serde_json::json!({"event": "verify", "resource": entry.key.to_string(), "result": result, "problems": problems})
-                        .to_string(),
-                );
+            for event in apply::render::verified_json(verified) {
+                output::data(&event.to_string());
             }
-            output::data(
-                &serde_json::json!({"event": "verifySummary", "passed": passed, "failed": failed}).to_string(),
-            );
         }
         Format::Text => {
             let paint = output::Paint {
                 enabled: output::stdout_color(),
             };
-            for entry in verified {
-                let line = match &entry.result {
-                    Ok(None) => paint.green(&format!("verified {}: connection test passed", entry.key)),
-                    Ok(Some(problems)) => paint.red(&format!(
-                        "verified {}: connection test failed: {}",
-                        entry.key,
-                        problems.join("; ")
-                    )),
-                    Err(error) => paint.red(&format!("verified {}: could not test it: {error}", entry.key)),
-                };
-                output::data(&line);
+            for (line, passed) in apply::render::verified_text(verified) {
+                output::data(&if passed { paint.green(&line) } else { paint.red(&line) });
             }
-            let line = format!("Verify: {passed} passed, {failed} failed.");
-            output::data(&if failed == 0 {
-                paint.green(&line)
-            } else {
-                paint.red(&line)
-            });
-            if failed > 0 {
+            if failed {
                 output::message(
                     "The objects that failed their test exist and are recorded in state; fix the source or the credentials and run `d360 apply` again.",
                 );
             }
         }
     }
-    failed == 0
+    !failed
 }
 
 fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
     let complete = report.complete(plan);
     match format {
-        Format::Json => output::data(
-            &serde_json::json!({
-                "event": "summary",
-                "complete": complete,
-                "interrupted": report.interrupted,
-                "stopped": report.stopped,
-                "tally": report.tally(plan),
-                "retries": report.retries,
-                "concurrency": report.concurrency,
-                "elapsedSeconds": report.elapsed.as_secs_f64(),
-                "stateError": report.state_error,
-                "stateStopped": report.state_stopped,
-                "unrecorded": report.unrecorded.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            })
-            .to_string(),
-        ),
+        Format::Json => output::data(&apply::render::summary_json(plan, report).to_string()),
         Format::Text => {
-            if let Some(reason) = &report.stopped {
-                output::message(&format!(
-                    "Stopped starting steps: {reason}. Run `d360 apply` again once the allowance refills."
-                ));
-            }
-            if let Some(reason) = &report.state_stopped {
-                output::message(&format!(
-                    "Stopped starting steps: the state cannot be saved ({reason}); d360 does no work it cannot record."
-                ));
-            }
-            if report.interrupted || report.stopped.is_some() || report.state_stopped.is_some() {
-                let not_started: Vec<String> = report
-                    .outcomes
-                    .iter()
-                    .filter(|(_, _, o)| *o == StepOutcome::NotStarted)
-                    .filter_map(|(a, _, _)| plan.actions.get(*a).map(|a| a.key().to_string()))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                if !not_started.is_empty() {
-                    output::message(&format!("Not started: {}", not_started.join(", ")));
-                }
-            }
-            if let Some(error) = &report.state_error {
-                output::message(&format!("error: {error}"));
-            }
-            for line in report.unrecorded_lines(plan) {
-                output::message(&line);
+            let summary = apply::render::summary_text(plan, report);
+            for line in &summary.before {
+                output::message(line);
             }
             let paint = output::Paint {
                 enabled: output::stdout_color(),
             };
-            let line = report.summary_line(plan);
-            output::data(&if complete { paint.green(&line) } else { paint.red(&line) });
-            let failures = report.failures(plan);
-            if !failures.is_empty() {
-                let mut recap = format!(
-                    "{} of {} action{} did not finish:",
-                    failures.len(),
-                    plan.actions.len(),
-                    if plan.actions.len() == 1 { "" } else { "s" }
-                );
-                for (key, reason) in &failures {
-                    recap.push_str(&format!("\n  {key}: {reason}"));
-                }
-                output::message(&recap);
-            }
-            let all_recorded = report.unrecorded.is_empty() && report.state_error.is_none();
-            if complete {
-                output::message("Next: `d360 plan` should now report no changes; `d360 drift` checks the org later.");
-            } else if !all_recorded {
-                output::message(
-                    "Next: once the state can be written, run `d360 apply` again: it finds what was done but not recorded by name and adopts it, with no duplicates.",
-                );
-            } else if !report.interrupted && report.stopped.is_none() {
-                output::message(
-                    "Next: fix the failures above and run `d360 apply` again: finished work is recorded and will not be repeated.",
-                );
+            output::data(&if summary.complete {
+                paint.green(&summary.line)
+            } else {
+                paint.red(&summary.line)
+            });
+            for line in &summary.after {
+                output::message(line);
             }
         }
     }
@@ -541,12 +369,12 @@ fn finish(plan: &Plan, report: &apply::Report, format: Format) -> Outcome {
 /// Asks on the terminal; refuses without one.
 fn confirm() -> Result<bool, CliError> {
     if !output::stdin_is_terminal() {
-        return Err(CliError::Usage("stdin is not a terminal, so there is no one to confirm; pass --auto-approve (as CI does) or apply a saved plan".into()));
+        return Err(UsageError::NoTerminal.into());
     }
     output::message("\nDo you want to perform these actions? Only 'yes' will be accepted.");
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| CliError::Answer(e.to_string()))?;
     Ok(answer.trim() == "yes")
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use secrecy::ExposeSecret;
 
+use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::output;
 use d360_wire::keypair as keygen;
@@ -45,17 +46,16 @@ pub(crate) fn run(args: Args, _global: &GlobalArgs) -> Result<Outcome, CliError>
     let key_path = out.join("d360.key");
     let certificate_path = out.join("d360.crt");
     if key_path.exists() && !force {
-        return Err(CliError::Usage(format!(
-            "`{}` already exists; it is not overwritten (an org may trust its certificate). Pass --force to replace it, or --out another folder",
-            key_path.display()
-        )));
+        return Err(UsageError::KeyExists {
+            path: key_path.display().to_string(),
+        }
+        .into());
     }
     std::fs::create_dir_all(&out).map_err(|source| CliError::Write {
         path: out.display().to_string(),
         source,
     })?;
-    let pair =
-        keygen::generate(&common_name, days).map_err(|e| CliError::Usage(format!("cannot generate a key: {e}")))?;
+    let pair = keygen::generate(&common_name, days).map_err(CliError::Keygen)?;
     keygen::write_private(&key_path, pair.private_key_pem.expose_secret().as_bytes()).map_err(|source| {
         CliError::Write {
             path: key_path.display().to_string(),

@@ -7,6 +7,7 @@
 use super::apply::{self, Execution};
 use super::planning::parse_delete_limit;
 use super::session;
+use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};
 use crate::plan::{self, Address, DeleteLimit};
 
@@ -34,8 +35,12 @@ fn addresses(flag: &str, values: &[String]) -> Result<Vec<Address>, CliError> {
     values
         .iter()
         .map(|text| {
-            Address::parse(text)
-                .ok_or_else(|| CliError::Usage(format!("{flag} `{text}`: expected KIND/NAME or a bare name")))
+            Address::parse(text).ok_or_else(|| {
+                UsageError::KindSlashName {
+                    given: format!("{flag} `{text}`"),
+                }
+                .into()
+            })
         })
         .collect()
 }

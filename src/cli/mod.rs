@@ -4,11 +4,13 @@
 //! `output`. Exit codes are decided in one place, [`Outcome::code`].
 
 mod apply;
+mod args;
 mod auth;
 mod completions;
 mod destroy;
 mod drift;
 mod emulator;
+mod error;
 mod fmt;
 mod import;
 mod init;
@@ -16,6 +18,7 @@ mod man;
 mod manifests;
 mod org;
 mod plan;
+mod plan_output;
 mod planning;
 mod progress;
 mod reference;
@@ -25,194 +28,16 @@ mod session;
 mod show;
 mod state;
 mod usage;
+mod usage_error;
 mod validate;
+mod values;
 mod version;
 mod watch;
 mod watching;
 
-use std::path::PathBuf;
-
-use clap::{Parser, Subcommand, ValueEnum};
-
 use crate::output;
-
-/// Salesforce Data 360 connections and data streams as code.
-#[derive(Debug, Parser)]
-#[command(name = "d360", version, about, propagate_version = true)]
-pub(crate) struct Cli {
-    #[command(flatten)]
-    pub(crate) global: GlobalArgs,
-    #[command(subcommand)]
-    pub(crate) command: Command,
-}
-
-/// Options every command takes.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct GlobalArgs {
-    /// Org profile to use: a name from d360.yaml, `env`, or `local` (the built-in emulator).
-    /// `d360 watch` takes it more than once, one org each.
-    #[arg(long, global = true, env = "D360_ORG", action = clap::ArgAction::Append, value_name = "NAME")]
-    pub(crate) org: Vec<String>,
-    /// Configuration file (default: ./d360.yaml when it exists).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) config: Option<PathBuf>,
-    /// More log output on stderr (-v info, -vv debug, -vvv trace). `RUST_LOG` also works.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub(crate) verbose: u8,
-    /// No ANSI colour (also when `NO_COLOR` is set or output is not a terminal).
-    #[arg(long, global = true)]
-    pub(crate) no_color: bool,
-    /// Log line format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    pub(crate) log_format: LogFormat,
-    /// AWS Secrets Manager reads in flight at once (`fromAwsSecret`).
-    #[arg(long, global = true, env = "D360_AWS_PARALLELISM", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
-    pub(crate) aws_parallelism: u16,
-}
-
-impl GlobalArgs {
-    /// What a command that plans needs from AWS: inventories and secrets.
-    pub(crate) fn aws_secrets(&self) -> manifests::Aws {
-        manifests::Aws::Secrets {
-            parallelism: usize::from(self.aws_parallelism),
-        }
-    }
-
-    /// The one org `--org` names (`None`: the default); refused when given more than once.
-    pub(crate) fn single_org(&self) -> Result<Option<&str>, CliError> {
-        match self.org.as_slice() {
-            [] => Ok(None),
-            [one] => Ok(Some(one)),
-            many => Err(CliError::Usage(format!(
-                "--org is given {} times; only `d360 watch` works on several orgs",
-                many.len()
-            ))),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum Command {
-    /// Parse, expand and check manifests offline.
-    Validate(validate::Args),
-    /// Print the expanded resources (after sets and interpolation; secrets as references).
-    Render(render::Args),
-    /// Write the JSON Schemas of the manifest documents.
-    Schema(schema::Args),
-    /// Read the org, diff it against the manifests and print the plan.
-    Plan(plan::Args),
-    /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
-    Apply(apply::Args),
-    /// Delete managed objects (all, or the targets), guarded like `apply --prune`.
-    Destroy(destroy::Args),
-    /// Report objects changed, deleted or created outside d360 (exit 2 on drift).
-    Drift(drift::Args),
-    /// Write manifests for live objects and record them as managed.
-    Import(import::Args),
-    /// Inspect and repair state.
-    State(state::Args),
-    /// Check access to an org and diagnose its setup.
-    Org(org::Args),
-    /// Make a key pair for the connected app (JWT bearer).
-    Auth(auth::Args),
-    /// Serve the Data 360 emulator.
-    Emulator(emulator::Args),
-    /// Rewrite manifests in one layout (schema key order, two-space indent, comments kept);
-    /// `--check` for CI.
-    Fmt(fmt::Args),
-    /// Start a project: d360.yaml, manifests/ with an example, `.d360/` in .gitignore.
-    Init(init::Args),
-    /// Print a plan saved by `plan --out`, warning when it looks stale.
-    Show(show::Args),
-    /// Reconcile continuously: every interval, plan and check drift for each org (and with
-    /// `--heal` apply), serving Prometheus metrics and health endpoints.
-    Watch(watch::Args),
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions(completions::Args),
-    /// Print the manual page, or write one page per command with `--out DIR`.
-    Man(man::Args),
-    /// Print d360's version (`--format json` for scripts).
-    Version(version::Args),
-    /// Write the book's generated references (commands, manifest fields); for maintainers.
-    #[command(hide = true)]
-    Reference(reference::Args),
-}
-
-/// How a command ended; the process exit code follows from it alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Done, nothing to report.
-    Success,
-    /// Done, and there are changes or drift (`--detailed-exitcode`, `drift`).
-    Changes,
-    /// Invalid input, an API error, or a partial apply.
-    Failure,
-    /// Stopped by Ctrl-C or SIGTERM after saving state.
-    Interrupted,
-}
-
-impl Outcome {
-    /// The one mapping from outcomes to exit codes.
-    #[must_use]
-    pub(crate) fn code(self) -> u8 {
-        match self {
-            Outcome::Success => 0,
-            Outcome::Failure => 1,
-            Outcome::Changes => 2,
-            Outcome::Interrupted => 130,
-        }
-    }
-}
-
-/// Errors that reach the command line. Each wraps one module's error type.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum CliError {
-    /// Problems already printed (manifest diagnostics): nothing more to say.
-    #[error("{0}")]
-    Reported(String),
-    #[error(transparent)]
-    Manifest(#[from] crate::manifest::FilesError),
-    #[error(transparent)]
-    Emulator(#[from] d360_emulator::EmulatorError),
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error(transparent)]
-    Api(#[from] crate::api::ApiError),
-    #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
-    #[error(transparent)]
-    Aws(#[from] crate::aws::AwsError),
-    #[error("cannot list the AWS RDS databases ({query})")]
-    AwsInventory {
-        query: String,
-        #[source]
-        source: crate::aws::AwsError,
-    },
-    #[error(transparent)]
-    State(#[from] crate::state::StateError),
-    #[error(transparent)]
-    PlanFile(#[from] crate::plan::PlanFileError),
-    #[error(transparent)]
-    Planning(#[from] crate::plan::PlanningError),
-    #[error(transparent)]
-    StalePlan(#[from] crate::apply::StalePlan),
-    #[error("{0}")]
-    Usage(String),
-    #[error("cannot encode the output as JSON")]
-    Encode(#[source] serde_json::Error),
-    #[error("cannot write `{path}`")]
-    Write {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
+pub(crate) use args::{Cli, Command, GlobalArgs, LogFormat, TextOrJson};
+pub(crate) use error::{CliError, Outcome, report, to_json};
 
 /// Sets up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` wins.
 pub(crate) fn init_tracing(global: &GlobalArgs) {
@@ -305,43 +130,4 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Outcome::Failure
         }
     }
-}
-
-impl CliError {
-    /// The API error behind this one, if any (for its hint).
-    fn api(&self) -> Option<&crate::api::ApiError> {
-        match self {
-            CliError::Api(error)
-            | CliError::Planning(crate::plan::PlanningError::Api(error))
-            | CliError::StalePlan(crate::apply::StalePlan::Api(error)) => Some(error),
-            _ => None,
-        }
-    }
-}
-
-/// Pretty JSON for stdout.
-pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value).map_err(CliError::Encode)
-}
-
-/// Prints an error and its causes to stderr.
-pub(crate) fn report(error: &CliError) {
-    if let CliError::Reported(summary) = error {
-        if !summary.is_empty() {
-            output::message(summary);
-        }
-        return;
-    }
-    let paint = output::Paint {
-        enabled: output::stderr_color(),
-    };
-    let causes = output::causes(error);
-    let mut text = format!("{} {}", paint.red(&paint.bold("error:")), causes[0]);
-    for cause in &causes[1..] {
-        text.push_str(&format!("\n  caused by: {cause}"));
-    }
-    if let Some(hint) = error.api().and_then(crate::api::ApiError::hint) {
-        text.push_str(&format!("\n  hint: {hint}"));
-    }
-    output::message(&text);
 }

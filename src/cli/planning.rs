@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use super::CliError;
 use super::session::Session;
+use super::usage_error::UsageError;
+pub(crate) use super::values::{parse_delete_limit, parse_duration};
 use crate::manifest::Declared;
 use crate::plan::{self, DeleteLimit};
 use crate::refresh::HttpOrg;
@@ -45,31 +47,14 @@ pub(crate) struct Selection {
 }
 
 /// A `--target`/`--exclude` value: `KIND/NAME` or a bare name.
-fn address(flag: &str, text: &str) -> Result<plan::Address, CliError> {
+fn address(flag: &'static str, text: &str) -> Result<plan::Address, CliError> {
     plan::Address::parse(text).ok_or_else(|| {
-        CliError::Usage(format!(
-            "{flag} `{text}`: expected KIND/NAME such as `Connection/AWS_RDS_c01` or `DataStream/Clinic_c01_Patients`, or a bare name"
-        ))
+        UsageError::Address {
+            flag,
+            text: text.to_owned(),
+        }
+        .into()
     })
-}
-
-/// `--max-delete-fraction`: `0.25` or `25%` is a share, a whole number `5` a count.
-pub(crate) fn parse_delete_limit(text: &str) -> Result<DeleteLimit, String> {
-    let text = text.trim();
-    let refused = || format!("`{text}` is neither a share such as `0.25` or `25%` nor a count such as `5`");
-    if let Some(percent) = text.strip_suffix('%') {
-        return match percent.trim().parse::<f64>() {
-            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(DeleteLimit::Fraction(percent / 100.0)),
-            _ => Err(refused()),
-        };
-    }
-    if let Ok(count) = text.parse::<usize>() {
-        return Ok(DeleteLimit::Count(count));
-    }
-    match text.parse::<f64>() {
-        Ok(share) if (0.0..=1.0).contains(&share) => Ok(DeleteLimit::Fraction(share)),
-        _ => Err(refused()),
-    }
 }
 
 /// Refuses a declaration with no resource before any org is contacted (unless `--allow-empty`).
@@ -85,12 +70,11 @@ pub(crate) fn refuse_empty(
         .iter()
         .map(|p| format!("`{}`", p.display()))
         .collect();
-    Err(CliError::Usage(format!(
-        "no resource is declared in {} ({} manifest file{} read); check the paths, or pass --allow-empty to go ahead (with --prune that deletes every managed object)",
-        read.join(", "),
-        loaded.files,
-        if loaded.files == 1 { "" } else { "s" }
-    )))
+    Err(UsageError::NothingDeclared {
+        paths: read,
+        files: loaded.files,
+    }
+    .into())
 }
 
 impl Selection {
@@ -119,9 +103,7 @@ impl Selection {
                 pair.split_once('=')
                     .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
                     .filter(|(k, _)| !k.is_empty())
-                    .ok_or_else(|| {
-                        CliError::Usage(format!("--selector `{pair}`: expected KEY=VALUE such as `region=eu`"))
-                    })
+                    .ok_or_else(|| UsageError::Selector { pair: pair.to_owned() })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(plan::Options {

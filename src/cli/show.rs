@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::plan::{self as plan_command, Format, Layout};
+use super::plan_output::{self as plan_command, Format, Layout};
 use super::{CliError, GlobalArgs, Outcome};
 use crate::output;
 use crate::plan;
@@ -83,7 +83,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     if let Err(refusal) = crate::apply::check_content(&saved) {
         output::message(&format!("warning: `d360 apply` would refuse this plan: {refusal}"));
     }
-    let (org, config) = super::state::selected(global)?;
+    let (org, config) = super::session::select_state(global)?;
     if org != saved.org {
         output::message(&format!(
             "warning: the plan was made for org `{}`; --org selects `{org}`, so its state was not compared",

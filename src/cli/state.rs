@@ -3,14 +3,13 @@
 
 use clap::{Subcommand, ValueEnum};
 
-use super::apply::parse_duration;
+use super::planning::parse_duration;
 use super::session;
-use super::{CliError, GlobalArgs, Outcome};
-use crate::config::{OrgSelection, StateConfig};
-use crate::model::ResourceKey;
+use super::{CliError, GlobalArgs, Outcome, TextOrJson as Format};
 use crate::output;
-use crate::secret::SecretRef;
-use crate::state::{Managed, State, Store};
+use crate::refresh::renamed;
+use crate::state::Store;
+use crate::state::repair::{self, Moved};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -70,158 +69,52 @@ pub(crate) enum Backend {
     Postgres,
 }
 
-fn backend_config(backend: Backend, org: &str, configured: &StateConfig) -> StateConfig {
-    match (backend, configured) {
-        (Backend::Local, StateConfig::Local { .. }) | (Backend::Postgres, StateConfig::Postgres { .. }) => {
-            configured.clone()
+impl From<Backend> for repair::Backend {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Local => repair::Backend::Local,
+            Backend::Postgres => repair::Backend::Postgres,
         }
-        (Backend::Local, StateConfig::Postgres { .. }) => StateConfig::Local {
-            path: crate::config::default_state_path(org),
-        },
-        (Backend::Postgres, StateConfig::Local { .. }) => StateConfig::Postgres {
-            url: SecretRef::FromEnv("D360_STATE_URL".into()),
-        },
     }
 }
 
-async fn migrate(global: &GlobalArgs, from: Backend, to: Backend) -> Result<Outcome, CliError> {
-    if from == to {
-        return Err(CliError::Usage("--from and --to are the same backend".into()));
-    }
-    let (org, configured) = selected(global)?;
-    let source = Store::open(&backend_config(from, &org, &configured), &org).await?;
-    let target = Store::open(&backend_config(to, &org, &configured), &org).await?;
-    let _source_lock = source.lock("d360 state migrate", std::time::Duration::ZERO).await?;
-    let _target_lock = target.lock("d360 state migrate", std::time::Duration::ZERO).await?;
-    let state = source.load().await?;
-    let key = source.fingerprint_key().await?;
-    target.set_fingerprint_key(&key).await?;
-    target.put(&state).await?;
-    output::message(&format!(
-        "Copied the state of org `{org}` (serial {}, {} resources) from {} to {}. Point the org's `state` in d360.yaml at the new backend.",
-        state.serial,
-        state.resources.len(),
-        source.describe(),
-        target.describe()
-    ));
-    Ok(Outcome::Success)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    Text,
-    Json,
-}
-
-pub(super) fn selected(global: &GlobalArgs) -> Result<(String, StateConfig), CliError> {
-    Ok(match session::select(global)? {
-        OrgSelection::Local { state, .. } => ("local".to_owned(), state),
-        OrgSelection::Remote(profile) => (profile.name.clone(), profile.state.clone()),
-    })
-}
-
-async fn open_store(global: &GlobalArgs) -> Result<(String, Store), CliError> {
-    let (org, config) = selected(global)?;
-    let store = Store::open(&config, &org).await?;
-    Ok((org, store))
-}
-
-/// Finds `Kind/name`, or a bare name when exactly one resource has it.
-fn find<'a>(state: &'a State, name: &str) -> Result<&'a Managed, CliError> {
-    if let Some(key) = ResourceKey::parse(name)
-        && let Some(managed) = state.get(&key)
-    {
-        return Ok(managed);
-    }
-    let matching: Vec<&Managed> = state.resources.values().filter(|m| m.name == name).collect();
-    match matching.as_slice() {
-        [one] => Ok(one),
-        [] => Err(CliError::Usage(format!(
-            "`{name}` is not in state; `d360 state list` shows what is"
-        ))),
-        many => Err(CliError::Usage(format!(
-            "`{name}` is ambiguous: {}; give KIND/NAME",
-            many.iter().map(|m| m.key().to_string()).collect::<Vec<_>>().join(", ")
-        ))),
-    }
-}
-
-fn public_view(managed: &Managed) -> serde_json::Value {
-    serde_json::json!({
-        "kind": managed.kind,
-        "name": managed.name,
-        "id": managed.id,
-        "connectorType": managed.scope,
-        "specDigest": managed.spec_digest,
-        "credentialsRecorded": managed.secrets.keys().collect::<Vec<_>>(),
-        "preventDestroy": managed.prevent_destroy,
-        "updated": managed.updated,
-    })
-}
-
-/// After `state mv`: warns when the org's object with the record id does not carry the new
-/// name (the next plan would not find it by that name, create another and leave it
-/// unmanaged). A warning, never a failure: the move is done.
-async fn check_moved(global: &GlobalArgs, new: &ResourceKey, id: &str) {
-    let session = match session::open(global).await {
-        Ok(session) => session,
-        Err(error) => {
-            output::message(&format!(
-                "warning: could not check the org for {new}: {}",
-                output::chain(&error)
-            ));
-            return;
+/// After `state mv`: warns when the org's object lacks the new name (the move stays done).
+async fn check_moved(global: &GlobalArgs, moved: &Moved) {
+    let checked = match session::open(global).await {
+        Ok(session) => {
+            let checked = renamed::check(&session.client, &moved.to, &moved.id).await;
+            session.close().await;
+            checked.map_err(|error| output::chain(&error))
         }
+        Err(error) => Err(output::chain(&error)),
     };
-    let found = crate::kinds::driver(new.kind).read(&session.client, id).await;
-    session.close().await;
-    match found {
-        Ok(Some(object)) if object.unreported.covers("name") || object.resource.name() == new.name => {}
-        Ok(Some(object)) => output::message(&format!(
-            "warning: the org's {} with record id {id} is named `{}`, not `{}`: the next plan looks `{}` up by name, will not find it and will create it, leaving `{}` unmanaged. To undo: d360 state mv {new} {}",
-            new.kind.noun(),
-            object.resource.name(),
-            new.name,
-            new.name,
-            object.resource.name(),
-            object.resource.name()
-        )),
-        Ok(None) => output::message(&format!(
-            "warning: the org has no {} with record id {id}: the next plan looks `{}` up by name and creates it if the org does not hold it",
-            new.kind.noun(),
-            new.name
-        )),
-        Err(error) => output::message(&format!(
-            "warning: could not check the org for {new}: {}",
-            output::chain(&error)
-        )),
+    let warning = match checked {
+        Ok(found) => found.warning(&moved.to, &moved.id),
+        Err(error) => Some(format!("warning: could not check the org for {}: {error}", moved.to)),
+    };
+    if let Some(warning) = warning {
+        output::message(&warning);
     }
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let (org, config) = session::select_state(global)?;
     if let StateCommand::Migrate { from, to } = args.command {
-        return migrate(global, from, to).await;
+        let copied = repair::migrate(&org, &config, from.into(), to.into()).await?;
+        output::message(&copied.to_string());
+        return Ok(Outcome::Success);
     }
-    let (org, store) = open_store(global).await?;
-    let mut moved: Option<(ResourceKey, String)> = None;
+    let store = Store::open(&config, &org).await?;
     match args.command {
         StateCommand::List { format } => {
             let state = store.load().await?;
             match format {
-                Format::Json => output::data(&super::to_json(&serde_json::json!({
-                    "formatVersion": 1,
-                    "org": org,
-                    "serial": state.serial,
-                    "lineage": state.lineage,
-                    "resources": state.resources.values().map(public_view).collect::<Vec<_>>(),
-                }))?),
+                Format::Json => output::data(&super::to_json(&repair::listing(&org, &state))?),
+                Format::Text if state.resources.is_empty() => output::message(&format!(
+                    "No managed resources in the state of org `{org}` ({}).",
+                    store.describe()
+                )),
                 Format::Text => {
-                    if state.resources.is_empty() {
-                        output::message(&format!(
-                            "No managed resources in the state of org `{org}` ({}).",
-                            store.describe()
-                        ));
-                    }
                     for managed in state.resources.values() {
                         output::data(&format!("{}\t{}", managed.key(), managed.id));
                     }
@@ -230,81 +123,28 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         }
         StateCommand::Show { name, format } => {
             let state = store.load().await?;
-            let managed = find(&state, &name)?;
-            let view = public_view(managed);
-            match format {
-                Format::Json => output::data(&super::to_json(&view)?),
-                Format::Text => {
-                    let credentials = managed.secrets.keys().cloned().collect::<Vec<_>>().join(", ");
-                    output::data(&format!(
-                        "{}\n  id:             {}\n  connector type: {}\n  spec digest:    {}\n  credentials:    {}\n  preventDestroy: {}\n  updated:        {}",
-                        managed.key(),
-                        managed.id,
-                        managed.scope.as_deref().unwrap_or("-"),
-                        managed.spec_digest,
-                        if credentials.is_empty() {
-                            "-".to_owned()
-                        } else {
-                            format!("{credentials} (fingerprints recorded; values never stored)")
-                        },
-                        managed.prevent_destroy,
-                        managed.updated,
-                    ));
-                }
-            }
+            let managed = repair::find(&state, &name)?;
+            output::data(&match format {
+                Format::Json => super::to_json(&repair::public_view(managed))?,
+                Format::Text => repair::render_text(managed),
+            });
         }
         StateCommand::Rm { name, lock_timeout } => {
-            let _lock = store.lock("d360 state rm", lock_timeout).await?;
-            let mut state = store.load().await?;
-            let key = find(&state, &name)?.key();
-            state.remove(&key);
-            store.save(&mut state).await?;
+            let key = repair::remove(&store, &name, lock_timeout).await?;
             output::message(&format!(
                 "Removed {key} from state. The object stays in the org; the next plan shows it as not managed (or adopts it if a manifest declares it)."
             ));
         }
         StateCommand::Mv { from, to, lock_timeout } => {
-            let _lock = store.lock("d360 state mv", lock_timeout).await?;
-            let mut state = store.load().await?;
-            let old = find(&state, &from)?.key();
-            let new = if to.contains('/') {
-                ResourceKey::parse(&to)
-                    .ok_or_else(|| CliError::Usage(format!("`{to}`: expected KIND/NAME or a bare name")))?
-            } else {
-                ResourceKey::new(old.kind, to.clone())
-            };
-            if new.kind != old.kind {
-                return Err(CliError::Usage(format!(
-                    "cannot move {old} to {new}: a resource keeps its kind"
-                )));
-            }
-            d360_wire::ApiName::parse(&new.name)
-                .map_err(|error| CliError::Usage(format!("`{}`: {error}", new.name)))?;
-            if state.get(&new).is_some() {
-                return Err(CliError::Usage(format!(
-                    "{new} is already in state; `d360 state rm {new}` first if the record is wrong"
-                )));
-            }
-            let Some(mut managed) = state.remove(&old) else {
-                return Err(CliError::Usage(format!("`{from}` is not in state")));
-            };
-            managed.name.clone_from(&new.name);
-            let id = managed.id.clone();
-            state.put(managed);
-            store.save(&mut state).await?;
-            output::message(&format!(
-                "Moved {old} to {new} in state. Nothing was sent to the org; the next plan looks {new} up by name."
-            ));
-            moved = Some((new, id));
+            let moved = repair::rename(&store, &from, &to, lock_timeout).await?;
+            output::message(&moved.to_string());
+            check_moved(global, &moved).await;
         }
         StateCommand::Migrate { .. } => {}
         StateCommand::Unlock => match store.unlock().await? {
             Some(holder) => output::message(&format!("Removed the stale lock of {holder}.")),
             None => output::message("State is not locked."),
         },
-    }
-    if let Some((new, id)) = moved {
-        check_moved(global, &new, &id).await;
     }
     Ok(Outcome::Success)
 }

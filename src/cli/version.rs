@@ -1,7 +1,7 @@
 //! `d360 version [--format text|json]`: the version of this binary, as Terraform users ask for
 //! it (`d360 --version` prints the same number).
 
-use super::{CliError, Outcome, to_json};
+use super::{CliError, Outcome, TextOrJson as Format, to_json};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -9,12 +9,6 @@ pub(crate) struct Args {
     /// `text` (one line) or `json` (an object for scripts).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Format {
-    Text,
-    Json,
 }
 
 /// What `version --format json` prints.

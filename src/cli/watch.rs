@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::usage_error::UsageError;
 use super::watching::Context;
 use super::{CliError, GlobalArgs, Outcome, manifests, planning, session};
 use crate::config::OrgSelection;
@@ -50,7 +51,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let mut orgs: Vec<String> = Vec::new();
     for name in &global.org {
         if orgs.contains(name) {
-            return Err(CliError::Usage(format!("--org `{name}` is given twice")));
+            return Err(UsageError::OrgTwice { name: name.clone() }.into());
         }
         orgs.push(name.clone());
     }
@@ -87,7 +88,10 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         });
         watched.push(OrgWatch::open(org, &state, tick).await?);
     }
-    let cannot_listen = |e: std::io::Error| CliError::Usage(format!("cannot listen on {}: {e}", args.listen));
+    let cannot_listen = |e: std::io::Error| CliError::Listen {
+        address: args.listen.to_string(),
+        problem: e.to_string(),
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(cannot_listen)?;

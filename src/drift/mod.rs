@@ -18,7 +18,7 @@ pub(crate) use render::{render_markdown, render_text};
 
 use crate::diff::FieldChange;
 use crate::model::{Kind, ResourceKey};
-use crate::plan::{ActionKind, Plan};
+use crate::plan::{Action, ActionKind, Plan, Warning};
 use crate::refresh::LiveSnapshot;
 use crate::state::State;
 
@@ -200,53 +200,90 @@ fn entry_for<'a>(
 /// status of managed objects.
 #[must_use]
 pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, live: &LiveSnapshot) -> Report {
-    let mut items: Vec<Item> = Vec::new();
-    let mut seen: BTreeSet<ResourceKey> = BTreeSet::new();
-    for action in &plan.actions {
-        let key = action.key();
-        seen.insert(key.clone());
-        let mut entry = item(action.kind, &action.name, Status::InSync, action.id.clone());
-        match action.action {
-            ActionKind::Create => {
-                entry.status = Status::Missing;
-                entry.details.push(if state.get(&key).is_some() {
-                    "managed by d360 but deleted outside it".to_owned()
-                } else {
-                    "declared but never created (or created under another name)".to_owned()
-                });
-            }
-            ActionKind::Update | ActionKind::Replace => {
-                let (secret, readable): (Vec<FieldChange>, Vec<FieldChange>) =
-                    action.changes.iter().cloned().partition(|c| c.sensitive);
-                entry.status = if readable.is_empty() {
-                    Status::SecretUnverified
-                } else {
-                    Status::Changed
-                };
-                entry.changes = readable;
-                entry.changes.extend(secret);
-                entry
-                    .details
-                    .extend(action.reasons.iter().filter(|r| !r.contains("PUT")).cloned());
-            }
-            ActionKind::Forget => {
-                entry.status = Status::Missing;
-                entry
-                    .details
-                    .push("managed by d360, no longer declared, and gone from the org".to_owned());
-            }
-            ActionKind::Adopt => entry
-                .details
-                .push("matches the manifest; not yet recorded in state".to_owned()),
-            ActionKind::Delete => {
-                entry.status = Status::Undeclared;
-            }
-        }
-        items.push(entry);
+    let mut items: Vec<Item> = plan.actions.iter().map(|action| from_action(action, state)).collect();
+    let mut seen: BTreeSet<ResourceKey> = items.iter().map(Item::key).collect();
+    add_object_warnings(plan, &mut items, &mut seen, state);
+    let mut notes = add_warnings(plan, declared, &mut items, &mut seen, state);
+    notes.extend(plan.errors.iter().map(ToString::to_string));
+    for (object, status) in plan.unmanaged.iter().map(|object| (object, Status::Unmanaged)).chain(
+        plan.no_longer_declared
+            .iter()
+            .map(|object| (object, Status::Undeclared)),
+    ) {
+        items.push(item(object.kind, &object.name, status, Some(object.id.clone())));
     }
+    for key in declared.iter().filter(|key| !seen.contains(key)) {
+        items.push(item(
+            key.kind,
+            &key.name,
+            Status::InSync,
+            state.get(key).map(|m| m.id.clone()),
+        ));
+    }
+    mark_unhealthy(&mut items, state, live);
+    items.sort_by(|a, b| (a.status, a.kind, &a.name).cmp(&(b.status, b.kind, &b.name)));
+    Report {
+        format_version: FORMAT_VERSION,
+        org: plan.org.clone(),
+        checked_at: plan.created_at.clone(),
+        drift: items.iter().any(|i| i.status.is_drift()),
+        summary: Summary::of(&items),
+        items,
+        notes,
+    }
+}
+
+/// What one planned action says about its resource.
+fn from_action(action: &Action, state: &State) -> Item {
+    let mut entry = item(action.kind, &action.name, Status::InSync, action.id.clone());
+    match action.action {
+        ActionKind::Create => {
+            entry.status = Status::Missing;
+            entry.details.push(if state.get(&action.key()).is_some() {
+                "managed by d360 but deleted outside it".to_owned()
+            } else {
+                "declared but never created (or created under another name)".to_owned()
+            });
+        }
+        ActionKind::Update | ActionKind::Replace => {
+            let (secret, readable): (Vec<FieldChange>, Vec<FieldChange>) =
+                action.changes.iter().cloned().partition(|c| c.sensitive);
+            entry.status = if readable.is_empty() {
+                Status::SecretUnverified
+            } else {
+                Status::Changed
+            };
+            entry.changes = readable;
+            entry.changes.extend(secret);
+            entry.details.extend(
+                action
+                    .reasons
+                    .iter()
+                    .filter(|r| r.describes_object())
+                    .map(ToString::to_string),
+            );
+        }
+        ActionKind::Forget => {
+            entry.status = Status::Missing;
+            entry
+                .details
+                .push("managed by d360, no longer declared, and gone from the org".to_owned());
+        }
+        ActionKind::Adopt => entry
+            .details
+            .push("matches the manifest; not yet recorded in state".to_owned()),
+        ActionKind::Delete => {
+            entry.status = Status::Undeclared;
+        }
+    }
+    entry
+}
+
+/// Objects the org did not keep (changed, whatever else their entry said) and objects with
+/// fields it did not report (unverifiable unless something else is wrong).
+fn add_object_warnings(plan: &Plan, items: &mut Vec<Item>, seen: &mut BTreeSet<ResourceKey>, state: &State) {
     for object in &plan.not_kept {
-        let entry = entry_for(&mut items, &mut seen, &object.key(), Status::Changed, state);
-        // An object the org did not keep is changed, whatever else its entry said.
+        let entry = entry_for(items, seen, &object.key(), Status::Changed, state);
         entry.status = Status::Changed;
         entry.changes.extend(object.fields.iter().map(|n| FieldChange {
             field: n.field.clone(),
@@ -259,16 +296,24 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, li
         entry.details.push(object.describe());
     }
     for object in &plan.not_compared {
-        let entry = entry_for(&mut items, &mut seen, &object.key(), Status::Unverifiable, state);
+        let entry = entry_for(items, seen, &object.key(), Status::Unverifiable, state);
         entry.details.push(object.describe());
     }
+}
+
+/// Credentials not compared on a declared object nothing else reports become its entry
+/// (unverifiable credentials); every other warning is returned as a note.
+fn add_warnings(
+    plan: &Plan,
+    declared: &[ResourceKey],
+    items: &mut Vec<Item>,
+    seen: &mut BTreeSet<ResourceKey>,
+    state: &State,
+) -> Vec<String> {
     let mut notes = Vec::new();
     for warning in &plan.warnings {
-        let unverified = declared
-            .iter()
-            .find(|key| warning.starts_with(&format!("{key}: ")) && warning.ends_with("not compared"));
-        match unverified {
-            Some(key) if !seen.contains(key) => {
+        match warning {
+            Warning::CredentialNotCompared { key, .. } if declared.contains(key) && !seen.contains(key) => {
                 seen.insert(key.clone());
                 let mut entry = item(
                     key.kind,
@@ -276,64 +321,31 @@ pub(crate) fn from_plan(plan: &Plan, declared: &[ResourceKey], state: &State, li
                     Status::SecretUnverified,
                     state.get(key).map(|m| m.id.clone()),
                 );
-                entry
-                    .details
-                    .push(warning.trim_start_matches(&format!("{key}: ")).to_owned());
+                entry.details.push(warning.detail());
                 items.push(entry);
             }
-            _ => notes.push(warning.clone()),
+            _ => notes.push(warning.to_string()),
         }
     }
-    notes.extend(plan.errors.iter().map(ToString::to_string));
-    for object in &plan.unmanaged {
-        items.push(item(
-            object.kind,
-            &object.name,
-            Status::Unmanaged,
-            Some(object.id.clone()),
-        ));
-    }
-    for object in &plan.no_longer_declared {
-        items.push(item(
-            object.kind,
-            &object.name,
-            Status::Undeclared,
-            Some(object.id.clone()),
-        ));
-    }
-    for key in declared {
-        if !seen.contains(key) {
-            items.push(item(
-                key.kind,
-                &key.name,
-                Status::InSync,
-                state.get(key).map(|m| m.id.clone()),
-            ));
+    notes
+}
+
+impl Summary {
+    fn of(items: &[Item]) -> Self {
+        let mut summary = Summary::default();
+        for entry in items {
+            match entry.status {
+                Status::Changed => summary.changed += 1,
+                Status::Missing => summary.missing += 1,
+                Status::SecretUnverified => summary.secret_unverified += 1,
+                Status::Unverifiable => summary.unverifiable += 1,
+                Status::Unmanaged => summary.unmanaged += 1,
+                Status::Undeclared => summary.undeclared += 1,
+                Status::Unhealthy => summary.unhealthy += 1,
+                Status::InSync => summary.in_sync += 1,
+            }
         }
-    }
-    mark_unhealthy(&mut items, state, live);
-    items.sort_by(|a, b| (a.status, a.kind, &a.name).cmp(&(b.status, b.kind, &b.name)));
-    let mut summary = Summary::default();
-    for entry in &items {
-        match entry.status {
-            Status::Changed => summary.changed += 1,
-            Status::Missing => summary.missing += 1,
-            Status::SecretUnverified => summary.secret_unverified += 1,
-            Status::Unverifiable => summary.unverifiable += 1,
-            Status::Unmanaged => summary.unmanaged += 1,
-            Status::Undeclared => summary.undeclared += 1,
-            Status::Unhealthy => summary.unhealthy += 1,
-            Status::InSync => summary.in_sync += 1,
-        }
-    }
-    Report {
-        format_version: FORMAT_VERSION,
-        org: plan.org.clone(),
-        checked_at: plan.created_at.clone(),
-        drift: items.iter().any(|i| i.status.is_drift()),
-        summary,
-        items,
-        notes,
+        summary
     }
 }
 

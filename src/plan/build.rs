@@ -4,9 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Action, ActionKind, ApiBudget, FORMAT_VERSION, LiveRef, Plan, PlanError, ResolvedSecrets, summarise};
+use super::{
+    Action, ActionKind, ApiBudget, FORMAT_VERSION, LiveRef, Plan, PlanError, Reason, ResolvedSecrets, Warning,
+    summarise,
+};
 use crate::diff::{self, SecretStatus};
-use crate::kinds::{CheckFailure, CheckOutcome, Finding, Listings};
+use crate::kinds::{CheckFailure, CheckOutcome, Finding, Listings, Resource};
 use crate::manifest::Declared;
 use crate::model::ResourceKey;
 use crate::refresh::LiveSnapshot;
@@ -169,7 +172,7 @@ struct Builder<'a> {
     forced: BTreeSet<ResourceKey>,
     actions: Vec<Action>,
     errors: Vec<PlanError>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     not_compared: Vec<super::NotCompared>,
     not_kept: Vec<super::NotKeptObject>,
     unchanged: usize,
@@ -192,6 +195,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
             .iter()
             .map(|k| format!("{k} exists more than once in the org; using the first"))
             .chain(inputs.live.unidentified.iter().cloned())
+            .map(Warning::Note)
             .collect(),
         not_compared: Vec::new(),
         not_kept: Vec::new(),
@@ -201,7 +205,8 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
     if inputs.secrets.key_lost() {
         builder.warnings.push(
             "the state's fingerprint key is missing, so the credential fingerprints in state cannot be compared: every credential shows as unknown and the next apply sets it again (recording new fingerprints)"
-                .to_owned(),
+                .to_owned()
+                .into(),
         );
     }
     builder.org_findings();
@@ -299,7 +304,7 @@ impl Builder<'_> {
         let explained: BTreeSet<_> = self.inputs.findings.iter().filter_map(|f| f.listing.clone()).collect();
         for finding in &self.inputs.findings {
             if finding.warning {
-                self.warnings.push(finding.message.clone());
+                self.warnings.push(Warning::Note(finding.message.clone()));
             } else {
                 self.errors.push(PlanError::Org(finding.message.clone()));
             }
@@ -382,11 +387,11 @@ impl Builder<'_> {
         let missing_secrets = unresolvable(&statuses);
         for dependency in resource.depends_on() {
             if !self.declared.contains_key(&dependency) && inputs.live.get(&dependency).is_none() {
-                self.warnings.push(format!(
+                self.warnings.push(Warning::Note(format!(
                     "{key}: {} `{}` is not declared and was not found among the listings read; the org checks it on apply",
                     dependency.kind.noun(),
                     dependency.name
-                ));
+                )));
             }
         }
         let Some(object) = inputs.live.get(&key) else {
@@ -395,10 +400,10 @@ impl Builder<'_> {
                 ..Self::base_action(declared)
             };
             if let Some(managed) = managed {
-                action.reasons.push(format!(
+                action.reasons.push(Reason::Because(format!(
                     "managed (was id {}) but missing in the org: deleted outside d360",
                     managed.id
-                ));
+                )));
             }
             self.require_secrets(&key, "create", missing_secrets);
             self.actions.push(action);
@@ -448,8 +453,8 @@ impl Builder<'_> {
             self.require_secrets(&key, "replace", missing_secrets);
             let mut changes = field_changes;
             changes.extend(diff::creation_fields(resource).into_iter().filter(|c| c.sensitive));
-            let mut reasons = vec![reason];
-            reasons.extend(resource.replace_note().map(str::to_owned));
+            let mut reasons = vec![Reason::Because(reason)];
+            reasons.extend(replace_note(resource));
             self.actions.push(Action {
                 action: ActionKind::Replace,
                 changes,
@@ -463,7 +468,10 @@ impl Builder<'_> {
         changes.extend(diff::secret_changes(&statuses, |f| lifecycle.ignores(f)));
         if changes.is_empty() {
             for missing in &missing_secrets {
-                self.warnings.push(format!("{key}: {missing}; not compared"));
+                self.warnings.push(Warning::CredentialNotCompared {
+                    key: key.clone(),
+                    problem: missing.clone(),
+                });
             }
             let reason = match managed {
                 Some(m) if m.id == object.id => {
@@ -475,14 +483,14 @@ impl Builder<'_> {
             };
             self.actions.push(Action {
                 action: ActionKind::Adopt,
-                reasons: vec![reason.into()],
+                reasons: vec![Reason::Because(reason.into())],
                 ..base
             });
             return;
         }
         let mut reasons = Vec::new();
         if let Some(note) = resource.update_note() {
-            reasons.push(note.to_owned());
+            reasons.push(Reason::UpdateNote(note.to_owned()));
             self.require_secrets(&key, "update", missing_secrets);
         }
         self.actions.push(Action {
@@ -523,16 +531,16 @@ impl Builder<'_> {
                     let action = &mut self.actions[index];
                     if matches!(action.action, ActionKind::Update | ActionKind::Adopt) {
                         action.action = ActionKind::Replace;
-                        action.reasons.push(reason);
-                        if let Some(note) = action.desired.as_ref().and_then(|d| d.replace_note()) {
-                            action.reasons.push(note.to_owned());
+                        action.reasons.push(Reason::Because(reason));
+                        if let Some(note) = action.desired.as_deref().and_then(replace_note) {
+                            action.reasons.push(note);
                         }
                     }
                 } else if let Some(declared) = self.declared.get(&key).copied() {
                     if self.in_selection(&key) {
                         position.insert(key.clone(), self.actions.len());
-                        let mut reasons = vec![reason];
-                        reasons.extend(declared.resource.replace_note().map(str::to_owned));
+                        let mut reasons = vec![Reason::Because(reason)];
+                        reasons.extend(replace_note(&declared.resource));
                         self.actions.push(Action {
                             action: ActionKind::Replace,
                             id: Some(object.id.clone()),
@@ -575,7 +583,7 @@ impl Builder<'_> {
                 id: Some(id),
                 scope,
                 changes: Vec::new(),
-                reasons: vec![reason.to_owned()],
+                reasons: vec![Reason::Because(reason.to_owned())],
                 desired: None,
                 origin: None,
                 check_on_apply: false,
@@ -665,7 +673,8 @@ impl Builder<'_> {
                     problems: failures.iter().map(describe_failure).collect(),
                 }),
                 CheckOutcome::Deferred(reason) => {
-                    self.warnings.push(format!("{key}: not checked: {reason}"));
+                    self.warnings
+                        .push(Warning::Note(format!("{key}: not checked: {reason}")));
                     if let Some(action) = self.actions.iter_mut().find(|a| &a.key() == key) {
                         action.check_on_apply = true;
                     }
@@ -730,7 +739,7 @@ impl Builder<'_> {
 fn drop_not_kept(
     changes: &mut Vec<diff::FieldChange>,
     managed: &crate::state::Managed,
-    desired: &crate::kinds::Resource,
+    desired: &Resource,
 ) -> Vec<crate::state::NotKept> {
     if managed.not_kept.is_empty() || managed.spec_digest != crate::model::fingerprint_of("", &desired.fields()) {
         return Vec::new();
@@ -750,6 +759,11 @@ fn drop_not_kept(
         }
     });
     unkept
+}
+
+/// What replacing `resource` costs beyond the object itself, when its kind says.
+fn replace_note(resource: &Resource) -> Option<Reason> {
+    resource.replace_note().map(|note| Reason::ReplaceNote(note.to_owned()))
 }
 
 fn unresolvable(statuses: &[(String, SecretStatus)]) -> Vec<String> {

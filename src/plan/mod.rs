@@ -11,6 +11,7 @@
 mod build;
 mod errors;
 mod make;
+mod notes;
 mod render_markdown;
 pub(crate) mod render_text;
 mod saved;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use build::{Address, DeleteLimit, Inputs, Options, build, describe_failure, refuse_empty, wanted_checks};
 pub(crate) use errors::PlanError;
 pub(crate) use make::{Planned, PlanningError, make};
+pub(crate) use notes::{Reason, Warning};
 pub(crate) use render_markdown::render as render_markdown;
 pub(crate) use render_text::render as render_text;
 pub(crate) use saved::Sealed;
@@ -109,7 +111,7 @@ pub(crate) struct Action {
     pub(crate) changes: Vec<FieldChange>,
     /// Why, in words: "connectorType cannot change in place", "deleted outside d360".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) reasons: Vec<String>,
+    pub(crate) reasons: Vec<Reason>,
     /// The desired resource (references only, never secret values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) desired: Option<std::sync::Arc<Resource>>,
@@ -230,7 +232,7 @@ pub(crate) struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) not_kept: Vec<NotKeptObject>,
     #[serde(default)]
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Warning>,
     /// Problems that make the plan impossible to apply.
     #[serde(default)]
     pub(crate) errors: Vec<PlanError>,

@@ -260,7 +260,8 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
     for (key, text) in plan.object_warnings() {
         out.push_str(&format!("{} {key}: {text}\n", paint.yellow("warning:")));
     }
-    for (warning, count) in distinct(&plan.warnings) {
+    let warnings: Vec<String> = plan.warnings.iter().map(ToString::to_string).collect();
+    for (warning, count) in distinct(&warnings) {
         let times = if count > 1 {
             format!(" ({count} times)")
         } else {

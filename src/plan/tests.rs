@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{ActionKind, Address, DeleteLimit, Inputs, Options, Plan, PlanError, ResolvedSecrets, build};
+use super::{
+    ActionKind, Address, DeleteLimit, Inputs, Options, Plan, PlanError, Reason, ResolvedSecrets, Warning, build,
+};
 use crate::kinds::{CheckFailure, CheckOutcome, Connection, DataStream, LiveObject, Method, Resource};
 use crate::manifest::{Declared, Origin, Pos};
 use crate::model::{Kind, Lifecycle, ResourceKey, fingerprint_of};
@@ -244,7 +246,10 @@ fn a_new_connector_type_replaces_the_connection_and_its_streams() {
         0,
     );
     assert!(
-        plan.actions[1].reasons.iter().any(|r| r.contains("`A` is replaced")),
+        plan.actions[1]
+            .reasons
+            .iter()
+            .any(|r| r.text().contains("`A` is replaced")),
         "{:?}",
         plan.actions[1]
     );
@@ -351,10 +356,9 @@ fn replaces_count_as_deletes_for_the_mass_delete_guard() {
         ]
     );
     assert!(
-        plan.actions[0]
-            .reasons
-            .iter()
-            .any(|reason| reason.contains("its data lake object may lose the data it holds")),
+        plan.actions[0].reasons.iter().any(|reason| reason
+            .text()
+            .contains("its data lake object may lose the data it holds")),
         "{:?}",
         plan.actions[0].reasons
     );
@@ -432,7 +436,7 @@ fn a_declared_object_deleted_outside_d360_is_created_again() {
     let mut case = in_sync(vec![connection("A").into()]);
     case.org.clear();
     let plan = check(&case, &[(ActionKind::Create, key(Kind::Connection, "A"))], 0);
-    assert!(plan.actions[0].reasons[0].contains("deleted outside d360"));
+    assert!(plan.actions[0].reasons[0].text().contains("deleted outside d360"));
 }
 
 #[test]
@@ -750,4 +754,63 @@ fn only_the_connector_types_of_manifests_and_state_are_listed_and_data_streams_o
             (Kind::DataStream, None),
         ]
     );
+}
+
+/// Drift classifies on the plan's typed facts: rewording every message changes no status,
+/// and a note that merely reads like a fact is not one.
+#[test]
+fn drift_classifies_on_typed_facts_not_words() {
+    let mut case = in_sync(vec![
+        with_password(connection("A")).into(),
+        connection("B").into(),
+        connection("C").into(),
+    ]);
+    case.secrets.insert(
+        key(Kind::Connection, "A"),
+        "password",
+        Err("TEST_PASSWORD is not set".to_owned()),
+    );
+    let Resource::Connection(desired) = std::sync::Arc::make_mut(&mut case.desired[1].resource) else {
+        unreachable!("the case declares a connection");
+    };
+    desired.label = "Renamed".to_owned();
+    let mut plan = case.plan();
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::CredentialNotCompared { key: k, .. } if *k == key(Kind::Connection, "A"))),
+        "{:?}",
+        plan.warnings
+    );
+    for warning in &mut plan.warnings {
+        if let Warning::CredentialNotCompared { problem, .. } = warning {
+            *problem = "reworded entirely".to_owned();
+        }
+    }
+    plan.warnings.push(Warning::Note(
+        "Connection/C: reads like a fact; not compared".to_owned(),
+    ));
+    plan.actions[0].reasons = vec![
+        Reason::UpdateNote("reworded note".to_owned()),
+        Reason::Because("sent by PUT".to_owned()),
+    ];
+    let mut state = State::empty("test");
+    for entry in &case.state {
+        state.put(entry.clone());
+    }
+    let declared: Vec<ResourceKey> = case.desired.iter().map(|d| d.resource.key()).collect();
+    let report = crate::drift::from_plan(&plan, &declared, &state, &LiveSnapshot::default());
+    let statuses: Vec<(String, crate::drift::Status)> =
+        report.items.iter().map(|i| (i.name.clone(), i.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("B".to_owned(), crate::drift::Status::Changed),
+            ("A".to_owned(), crate::drift::Status::SecretUnverified),
+            ("C".to_owned(), crate::drift::Status::InSync),
+        ]
+    );
+    assert_eq!(report.items[0].details, ["sent by PUT"]);
+    assert_eq!(report.items[1].details, ["reworded entirely; not compared"]);
+    assert_eq!(report.notes, ["Connection/C: reads like a fact; not compared"]);
 }

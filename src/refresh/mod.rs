@@ -9,6 +9,7 @@
 mod http;
 #[cfg(test)]
 mod memory;
+pub(crate) mod renamed;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -11,6 +11,7 @@ pub(crate) mod local;
 mod lock;
 mod ownership;
 mod postgres;
+pub(crate) mod repair;
 
 use crate::model::SmallMap;
 use std::collections::BTreeMap;

@@ -9,7 +9,7 @@ fn secrets(command: &mut std::process::Command) -> &mut std::process::Command {
 
 /// Applies A, B, C and D from the main checkout, then a second checkout (its own state)
 /// changes A's label, B's parameter, deletes C and creates a hand-made H.
-fn drifted_org() -> (EmulatorProcess, Work) {
+pub(crate) fn drifted_org() -> (EmulatorProcess, Work) {
     let emulator = EmulatorProcess::start(&[]);
     let work = Work::new();
     for name in ["Drift_A", "Drift_B", "Drift_C"] {

@@ -35,6 +35,7 @@ mod org_snapshot;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;
+mod rendered;
 mod replicas;
 mod saved_plans;
 mod state_loss;

@@ -18,9 +18,28 @@ use super::extract::RequestNumber;
 use super::faults::Injected;
 use super::request_log::{Entry, milliseconds};
 use super::responses::Reject;
-use super::server::ConnectionKill;
 use super::shared::Shared;
 use super::store::timestamp;
+
+/// Closes the connection a request came on without answering it. Each request carries its
+/// connection's switch as an extension.
+#[derive(Clone)]
+pub(crate) struct ConnectionKill(std::sync::Arc<tokio::sync::Notify>);
+
+impl ConnectionKill {
+    pub(crate) fn new() -> Self {
+        Self(std::sync::Arc::new(tokio::sync::Notify::new()))
+    }
+
+    pub(crate) fn fire(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves when [`fire`](Self::fire) is called.
+    pub(crate) async fn fired(&self) {
+        self.0.notified().await;
+    }
+}
 
 /// What became of a request.
 enum Answer {

@@ -18,9 +18,9 @@ use serde_json::{Map, Value, json};
 
 use super::catalog::{self, Host, Object};
 use super::extract::{CoreCall, RawBody, Segments, json_object, typed};
+use super::records::StoredConnection;
 use super::responses::{Reject, json as answer};
 use super::shared::Shared;
-use super::store::StoredConnection;
 use d360_wire::connectors::Family;
 use d360_wire::shapes::{
     BrowseInput, ConnectionField, ConnectionFieldList, ConnectionObject, ConnectionObjectList, DatabaseList,

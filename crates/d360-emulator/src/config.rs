@@ -22,6 +22,7 @@ use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 
 use super::catalog::Catalog;
+use super::files::write_atomically;
 use super::{EmulatorError, ids, keys};
 
 /// File name of the org description in the data directory.
@@ -351,14 +352,6 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
         dataspaces: file.dataspaces,
         token_lifetime: Duration::from_secs(file.token_lifetime_seconds),
         catalog: file.catalog,
-    })
-}
-
-/// Writes `path` atomically: a temporary file beside it, fsync, rename, fsync the directory.
-pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), EmulatorError> {
-    d360_wire::files::write_atomic(path, contents, false).map_err(|source| EmulatorError::Write {
-        path: path.to_path_buf(),
-        source,
     })
 }
 

@@ -13,8 +13,8 @@ use super::connector_routes::{check_connector_type, unsupported_type};
 use super::extract::{json_object, require_fields, typed};
 use super::families;
 use super::names::{check_api_name, check_label, name_from_label};
+use super::records::{ConnectionDraft, StoredConnection};
 use super::responses::Reject;
-use super::store::{ConnectionDraft, StoredConnection};
 use d360_wire::connectors::{self, Attribute, Family};
 use d360_wire::shapes::{CdpError, ConnectionInput, ConnectionTestInput, ConnectionTestResult, Param};
 use d360_wire::values::Reported;
@@ -130,15 +130,6 @@ fn check_against(params: &[Param], attributes: &[Attribute], what: &str, connect
         ))),
         None => Ok(()),
     }
-}
-
-/// `<label_with_underscores>_<uuid>`, the name the org gives an Ingest API connection.
-pub(crate) fn ingest_api_name(label: &str) -> Result<String, Reject> {
-    let base = name_from_label(label, "connection")?;
-    let suffix = hex::encode(fastrand::u128(..).to_be_bytes());
-    let room = d360_wire::ApiName::MAX_LEN - suffix.len() - 1;
-    let base: String = base.chars().take(room).collect();
-    Ok(format!("{}_{suffix}", base.trim_end_matches('_')))
 }
 
 /// The test actions' answer for a connection of `connector_type` with these parameters and

@@ -18,9 +18,9 @@ use super::connector_routes::{check_connector_type, unsupported_type};
 use super::extract::{CoreCall, QueryPairs, RawBody, Segments};
 use super::families;
 use super::paging::{Order, Page};
+use super::records::{ConnectionDraft, Objects, StoredConnection};
 use super::responses::{Reject, json};
 use super::shared::Shared;
-use super::store::{ConnectionDraft, Objects, StoredConnection};
 use d360_wire::connectors::Family;
 
 /// API versions each operation appeared in (reference section 1).
@@ -36,7 +36,11 @@ fn output(shared: &Shared, objects: &Objects, connection: &StoredConnection) -> 
     let in_use = objects
         .connections_in_use()
         .contains(&connection.name.to_ascii_lowercase());
-    with_status(shared, connection, connection.to_output(in_use, &shared.base_url))
+    with_status(
+        shared,
+        connection,
+        families::output(connection, in_use, &shared.base_url),
+    )
 }
 
 /// The catalog's `status` for the connection's host, in place of `Connected`.
@@ -110,7 +114,7 @@ pub(crate) async fn list(
                 with_status(
                     &shared,
                     c,
-                    c.to_output(in_use.contains(&c.name.to_ascii_lowercase()), &shared.base_url),
+                    families::output(c, in_use.contains(&c.name.to_ascii_lowercase()), &shared.base_url),
                 )
             })
             .collect();
@@ -131,6 +135,12 @@ pub(crate) async fn list(
         list.insert("nextPageUrl".to_owned(), value!(page.url(&path, &pairs, true)));
     }
     Ok(json(StatusCode::OK, &list))
+}
+
+/// What a connection of `connector_type`'s family gets on create, given its record id.
+fn created_fields(connector_type: &str) -> impl FnOnce(&str) -> serde_json::Map<String, Value> + use<> {
+    let family = Family::of(connector_type);
+    move |id| families::created_fields(family, id)
 }
 
 /// `--create-while-listing`: a copy of the type's first connection under a new name, made
@@ -154,7 +164,9 @@ fn create_while_listing(shared: &Shared, call: &CoreCall, connector_type: &str, 
         credentials: model.credentials,
         extra: serde_json::Map::new(),
     };
-    shared.store.create_connection(draft, &shared.actor(&call.session))?;
+    shared
+        .store
+        .create_connection(draft, &shared.actor(&call.session), created_fields(connector_type))?;
     Ok(())
 }
 
@@ -181,12 +193,13 @@ pub(crate) async fn create(
 ) -> Result<Response, Reject> {
     call.require(CREATE_SINCE)?;
     let parsed = parse(&body)?;
+    let fields = created_fields(&parsed.draft.connector_type);
     let created = shared
         .store
-        .create_connection(parsed.draft, &shared.actor(&call.session))?;
+        .create_connection(parsed.draft, &shared.actor(&call.session), fields)?;
     Ok(json(
         StatusCode::CREATED,
-        &with_status(&shared, &created, created.to_output(false, &shared.base_url)),
+        &with_status(&shared, &created, families::output(&created, false, &shared.base_url)),
     ))
 }
 

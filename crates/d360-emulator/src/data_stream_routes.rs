@@ -17,9 +17,9 @@ use super::data_stream_body::{
 use super::extract::{CoreCall, QueryPairs, RawBody, Segments, json_object, require_fields, typed};
 use super::names::{check_api_name, check_label, name_from_label};
 use super::paging::{Order, Page};
+use super::records::stream_connection;
 use super::responses::{Reject, json};
 use super::shared::Shared;
-use super::store::stream_connection;
 use d360_wire::shapes::{
     DataStreamInput, DataStreamList, DataStreamOutput, DataStreamPatch, DataStreamSummary, DloFieldOutput,
 };

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+pub(crate) use super::query::QueryPairs;
 use super::responses::Reject;
 use super::shared::Shared;
 use super::tokens::{Audience, Session};
@@ -124,30 +125,6 @@ where
             .await
             .map(|Path(value)| Segments(value))
             .map_err(|_| Reject::not_found())
-    }
-}
-
-/// The query string as decoded pairs, in order.
-pub(crate) struct QueryPairs(pub Vec<(String, String)>);
-
-impl QueryPairs {
-    /// The first value of `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
-    type Rejection = Reject;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Reject> {
-        let query = parts.uri.query().unwrap_or_default();
-        Ok(Self(
-            url::form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
-        ))
     }
 }
 

@@ -12,11 +12,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::connection_body::ingest_api_name;
 use super::extract::json_object;
 use super::names::{check_api_name, check_label, name_from_label};
+use super::records::{ConnectionDraft, MASK, StoredConnection};
 use super::responses::Reject;
-use super::store::{ConnectionDraft, MASK, StoredConnection};
 use d360_wire::connectors::{self, Family};
 
 const BASE_FIELDS: [&str; 3] = ["connectorType", "label", "name"];
@@ -37,6 +36,15 @@ const MC_PATCH_FIELDS: [&str; 11] = [
     "createProfileBuMappings",
 ];
 const STREAMING_PATCH_FIELDS: [&str; 4] = ["connectorType", "label", "name", "modules"];
+
+/// `<label_with_underscores>_<uuid>`, the name the org gives an Ingest API connection.
+fn ingest_api_name(label: &str) -> Result<String, Reject> {
+    let base = name_from_label(label, "connection")?;
+    let suffix = hex::encode(fastrand::u128(..).to_be_bytes());
+    let room = d360_wire::ApiName::MAX_LEN - suffix.len() - 1;
+    let base: String = base.chars().take(room).collect();
+    Ok(format!("{}_{suffix}", base.trim_end_matches('_')))
+}
 
 /// The fields a family's create body may hold beyond the base ones.
 fn extra_fields(family: Family) -> &'static [&'static str] {

@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::store::{Change, Objects};
-use super::{EmulatorError, config};
+use super::records::{Change, Objects};
+use super::{EmulatorError, files};
 
 const SNAPSHOT_FORMAT: u32 = 1;
 
@@ -74,7 +74,7 @@ pub(crate) fn write_snapshot(path: &Path, objects: &mut Objects) -> Result<(), E
         path: path.to_path_buf(),
         source: std::io::Error::other(error),
     })?;
-    config::write_atomically(path, &text)
+    files::write_atomically(path, &text)
 }
 
 /// Opens the journal for appending; `truncate` empties it first (after a compaction).

@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use super::{EmulatorError, config};
+use super::{EmulatorError, files};
 use d360_wire::keypair as keygen;
 
 /// File name of the private key in the data directory.
@@ -32,7 +32,7 @@ pub(crate) fn ensure_key_pair(dir: &Path) -> Result<(), EmulatorError> {
     let pair = keygen::generate("d360 local emulator", CERTIFICATE_DAYS).map_err(EmulatorError::KeyGeneration)?;
     keygen::write_private(&key_path, pair.private_key_pem.expose_secret().as_bytes())
         .map_err(|source| EmulatorError::Write { path: key_path, source })?;
-    config::write_atomically(&certificate_path, pair.certificate_pem.as_bytes())
+    files::write_atomically(&certificate_path, pair.certificate_pem.as_bytes())
 }
 
 /// The RS256 verification key in the X.509 PEM certificate at `path`.

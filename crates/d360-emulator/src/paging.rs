@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::extract::QueryPairs;
+use super::query::QueryPairs;
 use super::responses::Reject;
 
 /// How the org takes the start of a page.

@@ -15,28 +15,18 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use super::EmulatorError;
+use super::api_layer::ConnectionKill;
 use super::shared::Shared;
 
 /// File name of the lock that keeps two emulators off one data directory.
 const LOCK_FILE: &str = "emulator.lock";
 /// How long a stop waits for in-flight requests before cutting them off.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Closes the connection a request came on without answering it. Each request carries its
-/// connection's switch as an extension.
-#[derive(Clone)]
-pub(crate) struct ConnectionKill(Arc<Notify>);
-
-impl ConnectionKill {
-    pub(crate) fn fire(&self) {
-        self.0.notify_one();
-    }
-}
 
 /// Takes the data directory's lock for as long as the returned file lives.
 pub(crate) fn lock_data_dir(dir: &Path) -> Result<File, EmulatorError> {
@@ -111,7 +101,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: 
 /// One connection: serves its requests until it ends, is killed, or the server stops.
 async fn serve_connection(stream: TcpStream, router: Router, mut closing: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
-    let kill = ConnectionKill(Arc::new(Notify::new()));
+    let kill = ConnectionKill::new();
     let switch = kill.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(switch.clone());
@@ -124,7 +114,7 @@ async fn serve_connection(stream: TcpStream, router: Router, mut closing: watch:
         tokio::select! {
             _ = connection.as_mut() => return,
             // Returning drops the connection: the socket closes with no answer sent.
-            () = kill.0.notified() => return,
+            () = kill.fired() => return,
             _ = closing.changed(), if !draining => {
                 draining = true;
                 connection.as_mut().graceful_shutdown();

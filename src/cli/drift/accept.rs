@@ -59,9 +59,7 @@ pub(super) async fn run(
     .await;
     drop(lock);
     if let Some(error) = &report.state_error {
-        return Err(CliError::Usage(format!(
-            "drift --accept could not write state: {error}"
-        )));
+        return Err(CliError::AcceptNotRecorded(error.clone()));
     }
     let tally = report.tally(&accepted);
     output::message(&format!(

@@ -45,7 +45,7 @@ pub(crate) struct Args {
     #[arg(long)]
     pub(crate) accept: bool,
     /// With `--accept`: how long to wait for another command's state lock (`0`, `30s`, `5m`).
-    #[arg(long, default_value = "0s", value_parser = super::apply::parse_duration, requires = "accept")]
+    #[arg(long, default_value = "0s", value_parser = super::planning::parse_duration, requires = "accept")]
     pub(crate) lock_timeout: std::time::Duration,
 }
 
@@ -117,7 +117,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         ),
         Format::Markdown => drift::render_markdown(&report),
         Format::Junit => drift::render_junit(&report),
-        Format::Json => serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?,
+        Format::Json => serde_json::to_string_pretty(&report).map_err(CliError::Encode)?,
     };
     match &args.out {
         Some(path) => {

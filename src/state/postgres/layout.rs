@@ -18,6 +18,7 @@ use serde_json::json;
 use tokio_postgres::Transaction;
 
 use super::PostgresStore;
+use super::codec::{Header, encode_resources, format_to_db, to_db};
 use crate::state::{FORMAT_VERSION, State, StateError};
 
 /// Created once per database; the transaction-scoped advisory lock keeps two d360 processes
@@ -62,25 +63,9 @@ const SCHEMA_LOCK: i64 = 360_360_360;
 /// before this layout reads, so such a build stops instead of writing there.
 const MOVED_FORMAT: u32 = 2;
 
-/// The header row: what is not a resource.
-pub(super) struct Header {
-    pub(super) serial: u64,
-    pub(super) lineage: String,
-}
-
 /// ` FOR UPDATE` when the rows read are about to be written.
 fn row_lock(for_update: bool) -> &'static str {
     if for_update { " FOR UPDATE" } else { "" }
-}
-
-/// A serial as the database stores it.
-pub(super) fn to_db(serial: u64) -> Result<i64, StateError> {
-    i64::try_from(serial).map_err(|_| StateError::Database(format!("serial {serial} does not fit the database")))
-}
-
-/// This build's state format as the database stores it.
-pub(super) fn format_to_db() -> Result<i32, StateError> {
-    i32::try_from(FORMAT_VERSION).map_err(|_| StateError::Database(format!("format {FORMAT_VERSION} does not fit")))
 }
 
 impl PostgresStore {
@@ -196,7 +181,7 @@ impl PostgresStore {
     /// Writes an old-layout document's resources as rows and leaves the marker in its place.
     async fn convert(&self, tx: &Transaction<'_>, state: &State) -> Result<(), StateError> {
         let serial = to_db(state.serial)?;
-        let (keys, records) = super::rows::encode_resources(state.resources.values())?;
+        let (keys, records) = encode_resources(state.resources.values())?;
         tx.execute(
             "INSERT INTO d360_state_resources (org, key, managed, serial)
              SELECT $1, key, managed::jsonb, $4 FROM unnest($2::text[], $3::text[]) AS t(key, managed)",

@@ -11,6 +11,7 @@
 //! tries TLS first; `require` insists on it; `disable` never uses it), and certificates are
 //! always verified against the platform's roots, as for the org.
 
+mod codec;
 mod layout;
 mod presence;
 mod rows;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use tokio_postgres::{IsolationLevel, Transaction};
 
 use super::PostgresStore;
-use super::layout::{Header, to_db};
+use super::codec::{Header, encode, to_db};
 use crate::state::{Change, FORMAT_VERSION, Managed, State, StateError};
 
 /// Rows to write in one transaction: resource rows to upsert or delete and history rows.
@@ -23,10 +23,6 @@ struct Batch {
     change_serials: Vec<i64>,
     change_keys: Vec<String>,
     changes: Vec<String>,
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> Result<String, StateError> {
-    serde_json::to_string(value).map_err(|e| StateError::Database(format!("cannot encode state: {e}")))
 }
 
 impl Batch {
@@ -54,19 +50,6 @@ impl Batch {
         self.put_serials.push(to_db(serial)?);
         Ok(())
     }
-}
-
-/// Encodes resources as parallel arrays of keys and JSON records.
-pub(super) fn encode_resources<'a>(
-    resources: impl Iterator<Item = &'a Managed>,
-) -> Result<(Vec<String>, Vec<String>), StateError> {
-    let mut keys = Vec::new();
-    let mut records = Vec::new();
-    for managed in resources {
-        keys.push(managed.key().to_string());
-        records.push(encode(managed)?);
-    }
-    Ok((keys, records))
 }
 
 impl PostgresStore {

@@ -1,5 +1,8 @@
 //! Turning live objects into manifests: which objects to take, the environment variables
-//! their write-only credentials will come from, and the files to write.
+//! their write-only credentials will come from, and the files to write. The run itself
+//! (`d360 import`: read the org, choose, write, record) is [`run`].
+
+pub(crate) mod run;
 
 use crate::model::SmallMap;
 use std::collections::BTreeMap;

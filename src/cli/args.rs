@@ -1,0 +1,126 @@
+//! The command line as clap parses it: the program, the options every command takes, one
+//! variant per subcommand (each with its file's `Args`), and the output formats several
+//! commands share.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::manifests;
+use super::usage_error::UsageError;
+use super::{
+    CliError, apply, auth, completions, destroy, drift, emulator, fmt, import, init, man, org, plan, reference,
+};
+use super::{render, schema, show, state, validate, version, watch};
+
+/// Salesforce Data 360 connections and data streams as code.
+#[derive(Debug, Parser)]
+#[command(name = "d360", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct GlobalArgs {
+    /// Org profile to use: a name from d360.yaml, `env`, or `local` (the built-in emulator).
+    /// `d360 watch` takes it more than once, one org each.
+    #[arg(long, global = true, env = "D360_ORG", action = clap::ArgAction::Append, value_name = "NAME")]
+    pub(crate) org: Vec<String>,
+    /// Configuration file (default: ./d360.yaml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). `RUST_LOG` also works.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// No ANSI colour (also when `NO_COLOR` is set or output is not a terminal).
+    #[arg(long, global = true)]
+    pub(crate) no_color: bool,
+    /// Log line format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+    /// AWS Secrets Manager reads in flight at once (`fromAwsSecret`).
+    #[arg(long, global = true, env = "D360_AWS_PARALLELISM", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
+    pub(crate) aws_parallelism: u16,
+}
+
+impl GlobalArgs {
+    /// What a command that plans needs from AWS: inventories and secrets.
+    pub(crate) fn aws_secrets(&self) -> manifests::Aws {
+        manifests::Aws::Secrets {
+            parallelism: usize::from(self.aws_parallelism),
+        }
+    }
+
+    /// The one org `--org` names (`None`: the default); refused when given more than once.
+    pub(crate) fn single_org(&self) -> Result<Option<&str>, CliError> {
+        match self.org.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(UsageError::SeveralOrgs { count: many.len() }.into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Parse, expand and check manifests offline.
+    Validate(validate::Args),
+    /// Print the expanded resources (after sets and interpolation; secrets as references).
+    Render(render::Args),
+    /// Write the JSON Schemas of the manifest documents.
+    Schema(schema::Args),
+    /// Read the org, diff it against the manifests and print the plan.
+    Plan(plan::Args),
+    /// Carry out a plan: from manifests, or a plan file saved by `plan --out`.
+    Apply(apply::Args),
+    /// Delete managed objects (all, or the targets), guarded like `apply --prune`.
+    Destroy(destroy::Args),
+    /// Report objects changed, deleted or created outside d360 (exit 2 on drift).
+    Drift(drift::Args),
+    /// Write manifests for live objects and record them as managed.
+    Import(import::Args),
+    /// Inspect and repair state.
+    State(state::Args),
+    /// Check access to an org and diagnose its setup.
+    Org(org::Args),
+    /// Make a key pair for the connected app (JWT bearer).
+    Auth(auth::Args),
+    /// Serve the Data 360 emulator.
+    Emulator(emulator::Args),
+    /// Rewrite manifests in one layout (schema key order, two-space indent, comments kept);
+    /// `--check` for CI.
+    Fmt(fmt::Args),
+    /// Start a project: d360.yaml, manifests/ with an example, `.d360/` in .gitignore.
+    Init(init::Args),
+    /// Print a plan saved by `plan --out`, warning when it looks stale.
+    Show(show::Args),
+    /// Reconcile continuously: every interval, plan and check drift for each org (and with
+    /// `--heal` apply), serving Prometheus metrics and health endpoints.
+    Watch(watch::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page, or write one page per command with `--out DIR`.
+    Man(man::Args),
+    /// Print d360's version (`--format json` for scripts).
+    Version(version::Args),
+    /// Write the book's generated references (commands, manifest fields); for maintainers.
+    #[command(hide = true)]
+    Reference(reference::Args),
+}
+
+/// `--format` of the commands that print either text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TextOrJson {
+    Text,
+    Json,
+}
