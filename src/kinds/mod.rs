@@ -14,6 +14,7 @@
 mod check;
 pub(crate) mod connection;
 pub(crate) mod data_stream;
+pub(crate) mod document;
 mod unreported;
 
 use crate::model::SmallMap;
@@ -24,8 +25,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use check::{CheckCache, CheckContext, CheckFailure, CheckOutcome};
-pub(crate) use connection::{Connection, Method};
-pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+pub(crate) use connection::Connection;
+#[cfg(test)]
+pub(crate) use connection::Method;
+pub(crate) use data_stream::DataStream;
 pub(crate) use unreported::Unreported;
 
 use crate::api::{ApiError, Client};

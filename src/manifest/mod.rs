@@ -10,40 +10,29 @@
 //! caller ([`Inventory`]): an offline load checks such a set's template against an example
 //! database and reports the queries ([`Loaded::aws_queries`]) for the caller to list.
 
-mod checker;
-mod connection_set;
-mod convert_connection;
-mod convert_data_stream;
-pub(crate) mod diagnostic;
-mod document;
 mod files;
-mod filler;
 pub(crate) mod format;
-mod interpolate;
-mod problem;
-pub(crate) mod raw;
 pub(crate) mod render;
-mod scalar;
 pub(crate) mod schema;
-mod tree_deserializer;
-mod yaml_tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) use connection_set::{AwsItems, Inventory};
-pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub(crate) use crate::kinds::connection::set::{AwsItems, Inventory};
+pub(crate) use crate::kinds::document::{Diagnostic, Diagnostics, Pos, Severity};
 pub(crate) use files::{FilesError, discover};
 
-use checker::{Checker, Sink};
-use diagnostic::Related;
-use document::DocumentKind;
-pub(crate) use yaml_tree::Pos;
+use crate::kinds::connection::{convert as convert_connection, set as connection_set};
+use crate::kinds::data_stream::convert as convert_data_stream;
+use crate::kinds::document::{self as document, Checker, Related, Sink};
 
 use crate::model::{Kind, ResourceKey};
 
 use crate::kinds::Resource;
+use crate::kinds::connection::document::ConnectionDocument;
+use crate::kinds::connection::set_document::ConnectionSetDocument;
+use crate::kinds::data_stream::document::DataStreamDocument;
 
 /// Where a resource was declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +186,7 @@ fn load_source(
     aws: &mut Vec<AwsItems>,
 ) -> usize {
     sink.diagnostics.add_source(file, Arc::clone(text));
-    let tree = match yaml_tree::parse(text) {
+    let tree = match document::parse(text) {
         Ok(tree) => tree,
         Err(error) => {
             sink.push(
@@ -214,7 +203,7 @@ fn load_source(
             Diagnostic::error(
                 file,
                 duplicate.second,
-                yaml_tree::path_text(&duplicate.path),
+                document::path_text(&duplicate.path),
                 format!("duplicate key `{key}`"),
             )
             .with_len(key.chars().count())
@@ -250,9 +239,9 @@ fn load_source(
             item,
             connection_pos: None,
         };
-        match document::kind_of(&mut checker) {
-            Some(DocumentKind::Connection) => {
-                if let Some(raw) = document::read::<raw::ConnectionDocument>(&mut checker) {
+        match document::kind_of(&mut checker, DOCUMENT_KINDS) {
+            Some("Connection") => {
+                if let Some(raw) = read::<ConnectionDocument>(&mut checker) {
                     let connection = convert_connection::convert(&mut checker, &raw.metadata, &raw.spec);
                     let origin = origin_of(&checker, &["metadata", "name"], None);
                     resources.push(Declared {
@@ -261,8 +250,8 @@ fn load_source(
                     });
                 }
             }
-            Some(DocumentKind::DataStream) => {
-                if let Some(raw) = document::read::<raw::DataStreamDocument>(&mut checker) {
+            Some("DataStream") => {
+                if let Some(raw) = read::<DataStreamDocument>(&mut checker) {
                     let stream = convert_data_stream::convert(&mut checker, &raw.metadata, &raw.spec);
                     let mut origin = origin_of(&checker, &["metadata", "name"], None);
                     origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
@@ -272,8 +261,8 @@ fn load_source(
                     });
                 }
             }
-            Some(DocumentKind::ConnectionSet) => {
-                if let Some(raw) = document::read::<raw::ConnectionSetDocument>(&mut checker) {
+            Some("ConnectionSet") => {
+                if let Some(raw) = document::read::<ConnectionSetDocument>(&mut checker) {
                     let connection_set::Items { items, aws: from_aws } =
                         connection_set::items(&mut checker, &raw, inventory);
                     aws.extend(from_aws);
@@ -292,10 +281,23 @@ fn load_source(
                     }
                 }
             }
-            None => {}
+            _ => {}
         }
     }
     count
+}
+
+/// The kinds a manifest document may have.
+const DOCUMENT_KINDS: &[&str] = &["Connection", "ConnectionSet", "DataStream"];
+
+/// [`document::read`] for a kind whose name is an API name: an unusable document's name is
+/// still checked.
+fn read<T: serde::de::DeserializeOwned>(checker: &mut Checker<'_>) -> Option<T> {
+    let value = document::read::<T>(checker);
+    if value.is_none() {
+        document::check_unread_name(checker);
+    }
+    value
 }
 
 /// Checks resources that were not read from manifests here (a saved plan's) exactly as

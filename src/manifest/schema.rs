@@ -4,7 +4,9 @@
 
 use schemars::{JsonSchema, schema_for};
 
-use super::raw::{ConnectionDocument, ConnectionSetDocument, DataStreamDocument};
+use crate::kinds::connection::document::ConnectionDocument;
+use crate::kinds::connection::set_document::ConnectionSetDocument;
+use crate::kinds::data_stream::document::DataStreamDocument;
 
 /// The base of every schema `$id`.
 pub(crate) const SCHEMA_BASE: &str = "https://d360.dev/schemas";

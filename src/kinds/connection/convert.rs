@@ -2,11 +2,11 @@
 
 use crate::model::SmallMap;
 
-use super::checker::Checker;
-use super::diagnostic::did_you_mean;
-use super::raw::{ConnectionSpec, LifecycleSpec, Metadata, SecretSource};
-use crate::kinds::{Connection, Method};
-use crate::model::{ApiName, Lifecycle, connector_types};
+use super::document::ConnectionSpec;
+use super::{Connection, Method};
+use crate::kinds::document::{Checker, Severity, check_name, did_you_mean};
+use crate::kinds::document::{Metadata, SecretSource, convert_lifecycle};
+use crate::model::connector_types;
 use crate::secret::SecretRef;
 
 /// Parameter names that look like secrets: refused in `parameters`, where they would be sent
@@ -24,41 +24,6 @@ fn looks_secret(name: &str) -> bool {
     ]
     .iter()
     .any(|word| lower.contains(word))
-}
-
-/// Checks an API name at `rel` and reports problems there.
-pub(crate) fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, what: &str) {
-    if let Err(error) = ApiName::parse(name) {
-        let diagnostic = checker
-            .error(rel, format!("`{name}` is not a valid {what} API name: {error}"))
-            .with_help(error.help(name))
-            .with_label("invalid API name");
-        checker.push(diagnostic);
-    }
-}
-
-/// Converts `ignoreChanges` and checks its entries against the kind's field names.
-pub(crate) fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>, fields: &[&str]) -> Lifecycle {
-    let Some(spec) = spec else { return Lifecycle::default() };
-    for (index, entry) in spec.ignore_changes.iter().enumerate() {
-        let index_text = index.to_string();
-        let root = entry.split(['.', '[']).next().unwrap_or(entry);
-        if !fields.contains(&root) {
-            let mut diagnostic = checker.error(
-                &["spec", "lifecycle", "ignoreChanges", &index_text],
-                format!("`{entry}` is not a field that can drift"),
-            );
-            diagnostic = match did_you_mean(root, fields.iter().copied()) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-                None => diagnostic.with_help(format!("fields are: {}", fields.join(", "))),
-            };
-            checker.push(diagnostic);
-        }
-    }
-    Lifecycle {
-        prevent_destroy: spec.prevent_destroy,
-        ignore_changes: spec.ignore_changes.clone(),
-    }
 }
 
 fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource) -> SecretRef {
@@ -217,7 +182,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
                 &rel,
                 format!("connector type `{}` has no parameter `{param}`", known.name),
             );
-            diagnostic.severity = super::diagnostic::Severity::Warning;
+            diagnostic.severity = Severity::Warning;
             diagnostic = match did_you_mean(param, names.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => diagnostic.with_help(format!("its parameters are: {}", names.join(", "))),
@@ -239,7 +204,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
                 &rel,
                 format!("connector type `{}` has no credential `{credential}`", known.name),
             );
-            diagnostic.severity = super::diagnostic::Severity::Warning;
+            diagnostic.severity = Severity::Warning;
             diagnostic = match did_you_mean(credential, names.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => diagnostic.with_help(format!("its credentials are: {}", names.join(", "))),

@@ -3,11 +3,9 @@
 use crate::model::SmallMap;
 use std::collections::BTreeSet;
 
-use super::checker::Checker;
-use super::convert_connection::{check_name, convert_lifecycle};
-use super::diagnostic::did_you_mean;
-use super::raw::{Category, DataStreamSpec, Metadata, RefreshMode, RefreshSpec};
-use crate::kinds::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+use super::document::{Category, DataStreamSpec, RefreshMode, RefreshSpec};
+use super::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+use crate::kinds::document::{Checker, Metadata, check_name, convert_lifecycle, did_you_mean};
 
 /// Checks that `field` (at `rel`) is one of the stream's fields.
 fn check_field_ref(checker: &mut Checker<'_>, rel: &[&str], field: &str, names: &[&str], role: &str) {
