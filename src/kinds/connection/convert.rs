@@ -6,7 +6,7 @@ use super::document::ConnectionSpec;
 use super::{Connection, Method};
 use crate::kinds::document::{Checker, Severity, check_name, did_you_mean};
 use crate::kinds::document::{Metadata, SecretSource, convert_lifecycle};
-use crate::model::connector_types;
+use crate::model::connector_types::{self, ConnectorType};
 use crate::secret::SecretRef;
 
 /// Parameter names that look like secrets: refused in `parameters`, where they would be sent
@@ -75,7 +75,34 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
 pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
     let name = checker.text(&["metadata", "name"], &metadata.name);
     check_name(checker, &["metadata", "name"], &name, "connection");
+    let (connector_type, known) = connector_type(checker, spec);
+    let label = label(checker, spec);
+    let method = method(checker, spec, known);
+    let parameters = parameters(checker, spec, known);
+    let credentials = credentials(checker, spec, known);
+    if let Some(known) = known {
+        check_required(checker, spec, known);
+    }
+    let lifecycle = convert_lifecycle(
+        checker,
+        spec.lifecycle.as_ref(),
+        &["label", "method", "parameters", "credentials"],
+    );
+    Connection {
+        name,
+        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        connector_type,
+        label,
+        method: method.into(),
+        parameters,
+        credentials,
+        lifecycle,
+    }
+}
 
+/// `spec.connectorType`, and its entry in the connector table when d360 knows it offline
+/// (a wrong casing is an error, an unknown type a warning: `plan` checks it against the org).
+fn connector_type(checker: &mut Checker<'_>, spec: &ConnectionSpec) -> (String, Option<&'static ConnectorType>) {
     let connector_type = checker.text(&["spec", "connectorType"], &spec.connector_type);
     let known = connector_types::find(&connector_type);
     if known.is_none() {
@@ -104,6 +131,11 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         }
     }
 
+    (connector_type, known)
+}
+
+/// `spec.label`: not empty, at most 80 characters.
+fn label(checker: &mut Checker<'_>, spec: &ConnectionSpec) -> String {
     let label = checker.text(&["spec", "label"], &spec.label);
     if label.trim().is_empty() {
         let diagnostic = checker.error(&["spec", "label"], "the label cannot be empty");
@@ -119,6 +151,11 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         checker.push(diagnostic);
     }
 
+    label
+}
+
+/// `spec.method` (default `Ingress`), one the connector type supports.
+fn method(checker: &mut Checker<'_>, spec: &ConnectionSpec, known: Option<&ConnectorType>) -> Method {
     let method = spec.method.unwrap_or(Method::Ingress);
     if let Some(known) = known
         && !known.methods.contains(&method)
@@ -136,6 +173,15 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         checker.push(diagnostic);
     }
 
+    method
+}
+
+/// `spec.parameters`: no secrets among them, values the connector type accepts, names it has.
+fn parameters(
+    checker: &mut Checker<'_>,
+    spec: &ConnectionSpec,
+    known: Option<&ConnectorType>,
+) -> SmallMap<String, String> {
     let mut parameters = SmallMap::new();
     for (param, value) in &spec.parameters {
         let rel = ["spec", "parameters", param.as_str()];
@@ -192,6 +238,15 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         parameters.insert(param.clone(), value);
     }
 
+    parameters
+}
+
+/// `spec.credentials` as references, with names the connector type has.
+fn credentials(
+    checker: &mut Checker<'_>,
+    spec: &ConnectionSpec,
+    known: Option<&ConnectorType>,
+) -> SmallMap<String, SecretRef> {
     let mut credentials = SmallMap::new();
     for (credential, source) in &spec.credentials {
         let rel = ["spec", "credentials", credential.as_str()];
@@ -214,67 +269,54 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         credentials.insert(credential.clone(), reference);
     }
 
-    if let Some(known) = known {
-        for required in known.required_parameters() {
-            if !spec.parameters.contains_key(required) {
-                let example = known
-                    .parameters
-                    .iter()
-                    .find(|p| p.name == required)
-                    .map_or("", |p| p.example);
-                let rel: &[&str] = if spec.parameters.is_empty() {
-                    &["spec"]
-                } else {
-                    &["spec", "parameters"]
-                };
-                let diagnostic = checker
-                    .key_error(
-                        rel,
-                        format!(
-                            "missing required parameter `{required}` for connector type `{}`",
-                            known.name
-                        ),
-                    )
-                    .with_help(format!("add `{required}: {example}` under `spec.parameters`"));
-                checker.push(diagnostic);
-            }
-        }
-        for required in known.required_credentials() {
-            if !spec.credentials.contains_key(required) {
-                let rel: &[&str] = if spec.credentials.is_empty() {
-                    &["spec"]
-                } else {
-                    &["spec", "credentials"]
-                };
-                let diagnostic = checker
-                    .key_error(
-                        rel,
-                        format!(
-                            "missing required credential `{required}` for connector type `{}`",
-                            known.name
-                        ),
-                    )
-                    .with_help(format!(
-                        "add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"
-                    ));
-                checker.push(diagnostic);
-            }
+    credentials
+}
+
+/// The parameters and credentials the connector type requires are all given.
+fn check_required(checker: &mut Checker<'_>, spec: &ConnectionSpec, known: &ConnectorType) {
+    for required in known.required_parameters() {
+        if !spec.parameters.contains_key(required) {
+            let example = known
+                .parameters
+                .iter()
+                .find(|p| p.name == required)
+                .map_or("", |p| p.example);
+            let rel: &[&str] = if spec.parameters.is_empty() {
+                &["spec"]
+            } else {
+                &["spec", "parameters"]
+            };
+            let diagnostic = checker
+                .key_error(
+                    rel,
+                    format!(
+                        "missing required parameter `{required}` for connector type `{}`",
+                        known.name
+                    ),
+                )
+                .with_help(format!("add `{required}: {example}` under `spec.parameters`"));
+            checker.push(diagnostic);
         }
     }
-
-    let lifecycle = convert_lifecycle(
-        checker,
-        spec.lifecycle.as_ref(),
-        &["label", "method", "parameters", "credentials"],
-    );
-    Connection {
-        name,
-        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        connector_type,
-        label,
-        method: method.into(),
-        parameters,
-        credentials,
-        lifecycle,
+    for required in known.required_credentials() {
+        if !spec.credentials.contains_key(required) {
+            let rel: &[&str] = if spec.credentials.is_empty() {
+                &["spec"]
+            } else {
+                &["spec", "credentials"]
+            };
+            let diagnostic = checker
+                .key_error(
+                    rel,
+                    format!(
+                        "missing required credential `{required}` for connector type `{}`",
+                        known.name
+                    ),
+                )
+                .with_help(format!(
+                    "add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"
+                ));
+            checker.push(diagnostic);
+        }
     }
 }
