@@ -22,8 +22,11 @@
 //! - [`aws`]: RDS inventories and Secrets Manager values (SigV4 over the same HTTP client);
 //!   knows no manifest.
 //! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
-//! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
-//! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
+//! - [`kinds`]: one folder per resource kind (model type, wire conversion, driver, and its
+//!   manifest side: document types, conversion, set expansion, render) behind one trait, over
+//!   `kinds::document` (YAML with positions and diagnostics, knowing no kind).
+//! - [`manifest`]: YAML files in, validated resources out: loads files and dispatches each
+//!   document to its kind.
 //! - [`diff`]: pure comparison of a desired resource with its live object.
 //! - [`refresh`]: reading the live org for a plan through the `LiveRead` trait.
 //! - [`plan`]: the pure planner, its inputs, its rendering and its saved form.

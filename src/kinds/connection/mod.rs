@@ -7,6 +7,7 @@
 
 mod attributes;
 mod check;
+mod collection;
 pub(crate) mod convert;
 pub(crate) mod document;
 mod driver;
