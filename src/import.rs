@@ -5,10 +5,9 @@ use crate::model::SmallMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::kinds::{LiveObject, Resource};
+use crate::kinds::{LiveObject, Resource, registry};
 use crate::manifest::render;
-use crate::model::{Kind, fingerprint_of};
-use crate::secret::SecretRef;
+use crate::model::fingerprint_of;
 use crate::state::Managed;
 
 /// One object to import, ready to write.
@@ -37,20 +36,12 @@ pub(crate) fn variable_name(resource: &str, credential: &str) -> String {
     format!("D360_{}_{}", upper(resource), upper(credential))
 }
 
-/// Prepares a live object: credentials become `fromEnv` references.
+/// Prepares a live object as its kind writes it (credentials become `fromEnv` references).
 #[must_use]
 pub(crate) fn prepare(object: &LiveObject) -> Imported {
     let mut resource = object.resource.clone();
-    let mut variables = BTreeMap::new();
-    if let Resource::Connection(connection) = &mut resource {
-        for credential in &object.credential_names {
-            let variable = variable_name(&connection.name, credential);
-            connection
-                .credentials
-                .insert(credential.clone(), SecretRef::FromEnv(variable.clone()));
-            variables.insert(credential.clone(), variable);
-        }
-    }
+    let entry = registry::entry(resource.kind());
+    let variables = (entry.prepare_import)(&mut resource, &object.credential_names);
     Imported {
         resource,
         id: object.id.clone(),
@@ -58,13 +49,11 @@ pub(crate) fn prepare(object: &LiveObject) -> Imported {
     }
 }
 
-/// The file one resource is written to: `connection-<name>.yaml`, `data-stream-<name>.yaml`.
+/// The file one resource is written to: `<kind's file stem>-<name>.yaml` (`connection-<name>.yaml`,
+/// `data-stream-<name>.yaml`).
 #[must_use]
 pub(crate) fn file_for(out: &Path, imported: &Imported) -> PathBuf {
-    let prefix = match imported.resource.kind() {
-        Kind::Connection => "connection",
-        Kind::DataStream => "data-stream",
-    };
+    let prefix = registry::entry(imported.resource.kind()).file_stem;
     out.join(format!("{prefix}-{}.yaml", imported.resource.name()))
 }
 

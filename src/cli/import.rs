@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use futures::future::try_join_all;
 
 use super::apply::parse_duration;
@@ -30,8 +30,8 @@ pub(crate) struct Args {
     #[arg(long = "match", value_name = "REGEX")]
     pub(crate) pattern: Option<String>,
     /// Only this kind (repeatable; default: both).
-    #[arg(long, value_enum)]
-    pub(crate) kind: Vec<KindArg>,
+    #[arg(long, value_parser = kind_parser())]
+    pub(crate) kind: Vec<Kind>,
     /// One file for everything (`imported.yaml`) instead of one file per resource.
     #[arg(long)]
     pub(crate) single_file: bool,
@@ -51,13 +51,18 @@ pub(crate) struct Args {
     pub(crate) include_managed: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum KindArg {
-    /// Spelled as in manifests and `--target`; `connection` works too.
-    #[value(name = "Connection", alias = "connection")]
-    Connection,
-    #[value(name = "DataStream", alias = "data-stream", alias = "datastream")]
-    DataStream,
+/// `--kind`: every registered kind, spelled as in manifests and `--target`, or one of its
+/// other spellings.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    let values = crate::kinds::registry::KINDS.iter().map(|entry| {
+        let value = PossibleValue::new(entry.kind.as_str()).aliases(entry.spellings.iter().copied());
+        match entry.flag_help {
+            Some(help) => value.help(help),
+            None => value,
+        }
+    });
+    PossibleValuesParser::new(values)
+        .try_map(|text| Kind::parse(&text).ok_or_else(|| format!("`{text}` is not a kind")))
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -96,15 +101,7 @@ async fn import_from(
     pattern: Option<&regex::Regex>,
     session: &session::Session,
 ) -> Result<Outcome, CliError> {
-    let wants = |kind: Kind| {
-        args.kind.is_empty()
-            || args.kind.iter().any(|k| {
-                matches!(
-                    (k, kind),
-                    (KindArg::Connection, Kind::Connection) | (KindArg::DataStream, Kind::DataStream)
-                )
-            })
-    };
+    let wants = |kind: Kind| args.kind.is_empty() || args.kind.contains(&kind);
     let client = &session.client;
     let lock = if args.dry_run {
         None

@@ -11,15 +11,7 @@ use crate::kinds::Resource;
 
 /// A resource's manifest document as a JSON value, or why it has none.
 fn try_document_value(resource: &Resource, base: Option<&Path>) -> Result<serde_json::Value, String> {
-    let value = match resource {
-        Resource::Connection(connection) => serde_json::to_value(
-            crate::kinds::connection::render::document(connection, base).map_err(|error| error.to_string())?,
-        ),
-        Resource::DataStream(stream) => serde_json::to_value(
-            crate::kinds::data_stream::render::document(stream).map_err(|error| error.to_string())?,
-        ),
-    };
-    value.map_err(|error| error.to_string())
+    (crate::kinds::registry::entry(resource.kind()).render)(resource, base)
 }
 
 /// A resource as a JSON value of its manifest document. Resources loaded from manifests

@@ -11,6 +11,7 @@ mod collection;
 pub(crate) mod convert;
 pub(crate) mod document;
 mod driver;
+mod entry;
 pub(crate) mod render;
 pub(crate) mod set;
 pub(crate) mod set_document;
@@ -20,3 +21,5 @@ mod wire;
 pub(crate) use attributes::value_problem;
 pub(crate) use driver::ConnectionDriver;
 pub(crate) use spec::{Connection, Method};
+
+pub(crate) use entry::ENTRY;

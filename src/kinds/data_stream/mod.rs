@@ -7,6 +7,7 @@
 pub(crate) mod convert;
 pub(crate) mod document;
 mod driver;
+mod entry;
 pub(crate) mod render;
 mod source_check;
 mod spec;
@@ -14,3 +15,5 @@ mod wire;
 
 pub(crate) use driver::DataStreamDriver;
 pub(crate) use spec::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+
+pub(crate) use entry::ENTRY;

@@ -26,7 +26,7 @@ mod yaml_tree;
 pub(crate) use checker::{Checker, CsvRow, Item, Sink};
 pub(crate) use common_checks::{check_name, convert_lifecycle};
 pub(crate) use diagnostic::{Diagnostic, Diagnostics, Related, Severity, did_you_mean};
-pub(crate) use read::{check_unread_name, kind_of, read};
+pub(crate) use read::{kind_of, read, read_named};
 pub(crate) use render::{Unrepresentable, lifecycle, optional_word, secret_source, word};
 pub(crate) use scalar::is_null;
 pub(crate) use shared::{ApiVersion, LifecycleSpec, Metadata, ParamValue, SecretSource};

@@ -125,9 +125,17 @@ pub(crate) fn read<T: DeserializeOwned>(checker: &mut Checker<'_>) -> Option<T> 
     None
 }
 
-/// For a document [`read`] found unusable: its `metadata.name` is still checked as an API
-/// name, unless it is interpolated.
-pub(crate) fn check_unread_name(checker: &mut Checker<'_>) {
+/// [`read`] for a document whose `metadata.name` is the object's API name: when the document
+/// is unusable, its name is still checked (unless it is interpolated).
+pub(crate) fn read_named<T: DeserializeOwned>(checker: &mut Checker<'_>) -> Option<T> {
+    let value = read::<T>(checker);
+    if value.is_none() {
+        check_unread_name(checker);
+    }
+    value
+}
+
+fn check_unread_name(checker: &mut Checker<'_>) {
     if let Some(name) = checker
         .root
         .get("metadata")
