@@ -36,7 +36,7 @@ pub(crate) use unreported::Unreported;
 
 use crate::api::{ApiError, Client};
 pub(crate) use crate::model::Listing;
-use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec, fingerprint_of, is_below_any};
+use crate::model::{FieldPaths, Fields, Kind, Lifecycle, ResourceKey, ResourceSpec, fingerprint_of};
 use crate::secret::SecretRef;
 
 /// A resource of any kind.
@@ -113,14 +113,16 @@ impl Resource {
         each_kind!(self, r => r.labels())
     }
 
+    /// The kind's field paths, as its model type declares them.
+    #[must_use]
+    pub(crate) fn field_paths(&self) -> FieldPaths {
+        each_kind!(self, r => r.field_paths())
+    }
+
     /// Whether a field path is immutable for this kind (the path itself or a parent of it).
     #[must_use]
     pub(crate) fn is_immutable(&self, field: &str) -> bool {
-        let immutable = match self {
-            Resource::Connection(_) => Connection::IMMUTABLE,
-            Resource::DataStream(_) => DataStream::IMMUTABLE,
-        };
-        is_below_any(immutable, field)
+        self.field_paths().is_immutable(field)
     }
 }
 
@@ -351,9 +353,6 @@ pub(crate) trait Operations: ResourceSpec {
     fn update_note(&self) -> Option<&'static str>;
     /// What a replace (delete, then create) costs beyond the object itself, when worth saying.
     fn replace_note(&self) -> Option<&'static str>;
-    /// Whether an update changing these fields (paths such as `parameters.DATABASE`,
-    /// `credentials.password`) is checked with `--check` (creates and replaces always are).
-    fn checked_on_update(&self, changed: &[&str]) -> bool;
     /// Checks this resource against its source before it is written (`--check`); `None` when
     /// the kind has nothing to check.
     fn check<'a>(
@@ -408,9 +407,12 @@ impl Resource {
         each_kind!(self, r => r.replace_note())
     }
 
+    /// Whether an update changing these fields (paths such as `parameters.DATABASE`,
+    /// `credentials.password`) is checked with `--check` (creates and replaces always are),
+    /// as the kind's field paths declare.
     #[must_use]
     pub(crate) fn checked_on_update(&self, changed: &[&str]) -> bool {
-        each_kind!(self, r => r.checked_on_update(changed))
+        self.field_paths().checked_on_update(changed)
     }
 
     pub(crate) fn check<'a>(

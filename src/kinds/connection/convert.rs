@@ -6,6 +6,7 @@ use super::document::ConnectionSpec;
 use super::{Connection, Method};
 use crate::kinds::document::{Checker, Severity, check_name, did_you_mean};
 use crate::kinds::document::{Metadata, SecretSource, convert_lifecycle};
+use crate::model::ResourceSpec;
 use crate::model::connector_types::{self, ConnectorType};
 use crate::secret::SecretRef;
 
@@ -83,11 +84,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
     if let Some(known) = known {
         check_required(checker, spec, known);
     }
-    let lifecycle = convert_lifecycle(
-        checker,
-        spec.lifecycle.as_ref(),
-        &["label", "method", "parameters", "credentials"],
-    );
+    let lifecycle = convert_lifecycle(checker, spec.lifecycle.as_ref(), &Connection::FIELDS.ignorable());
     Connection {
         name,
         labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

@@ -386,13 +386,6 @@ impl Operations for Connection {
         None
     }
 
-    fn checked_on_update(&self, changed: &[&str]) -> bool {
-        // What the source sees: where it is and who logs in; a new label reaches nothing new.
-        changed
-            .iter()
-            .any(|field| field.starts_with("parameters.") || field.starts_with("credentials.") || *field == "method")
-    }
-
     fn check<'a>(
         &'a self,
         client: &'a Client,

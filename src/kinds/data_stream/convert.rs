@@ -1,6 +1,6 @@
 //! Raw data stream specs into `model::DataStream`, with every check a stream needs.
 
-use crate::model::SmallMap;
+use crate::model::{ResourceSpec, SmallMap};
 use std::collections::BTreeSet;
 
 use super::document::{Category, DataLakeObjectSpec, DataStreamSpec, RefreshMode, RefreshSpec};
@@ -75,11 +75,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
     let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let data_lake_object = data_lake_object(checker, &spec.data_lake_object, &name, &names);
     let refresh = spec.refresh.as_ref().map(|refresh| convert_refresh(checker, refresh));
-    let lifecycle = convert_lifecycle(
-        checker,
-        spec.lifecycle.as_ref(),
-        &["label", "connection", "source", "dataLakeObject", "fields", "refresh"],
-    );
+    let lifecycle = convert_lifecycle(checker, spec.lifecycle.as_ref(), &DataStream::FIELDS.ignorable());
     DataStream {
         name,
         labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
