@@ -5,6 +5,10 @@
 /// One field of a kind, named as its `fields()` names it (`label`, `parameters`,
 /// `dataLakeObject.primaryKey`); it covers itself and every path below it (`parameters.HOST`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "four independent properties of a field, each set by name in the kind's declaration"
+)]
 pub(crate) struct FieldPath {
     pub(crate) path: &'static str,
     /// Cannot change in place: a change means delete then create.
