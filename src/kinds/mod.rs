@@ -446,8 +446,5 @@ pub(crate) fn not_encodable(method: &reqwest::Method, path: &str, error: &d360_w
 /// The driver of `kind`.
 #[must_use]
 pub(crate) fn driver(kind: Kind) -> &'static dyn Driver {
-    match kind {
-        Kind::Connection => &connection::ConnectionDriver,
-        Kind::DataStream => &data_stream::DataStreamDriver,
-    }
+    registry::entry(kind).driver
 }

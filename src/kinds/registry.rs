@@ -17,6 +17,8 @@ pub(crate) const KINDS: &[&KindEntry] = &[&connection::ENTRY, &data_stream::ENTR
 /// What one kind contributes outside its model type and driver.
 pub(crate) struct KindEntry {
     pub(crate) kind: Kind,
+    /// What the stages do with the kind as a whole (listings, read, delete, org checks).
+    pub(crate) driver: &'static dyn super::Driver,
     /// One object of the kind and many, in summaries (`connection`, `connections`).
     pub(crate) nouns: (&'static str, &'static str),
     /// The manifest documents that declare it: its own, then sets of it.

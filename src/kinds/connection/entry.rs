@@ -18,6 +18,7 @@ use crate::secret::SecretRef;
 
 pub(crate) const ENTRY: KindEntry = KindEntry {
     kind: Kind::Connection,
+    driver: &super::ConnectionDriver,
     nouns: ("connection", "connections"),
     documents: &[
         DocumentEntry {
@@ -112,6 +113,7 @@ fn load_listings(value: &serde_json::Value) -> Result<Vec<Listing>, String> {
         .into_iter()
         .map(|connector_type| Listing {
             kind: Kind::Connection,
+    driver: &super::ConnectionDriver,
             scope: Some(connector_type),
         })
         .collect())

@@ -16,6 +16,7 @@ use crate::model::{Kind, Listing};
 
 pub(crate) const ENTRY: KindEntry = KindEntry {
     kind: Kind::DataStream,
+    driver: &super::DataStreamDriver,
     nouns: ("data stream", "data streams"),
     documents: &[DocumentEntry {
         name: "DataStream",
@@ -65,6 +66,7 @@ fn load_listings(value: &serde_json::Value) -> Result<Vec<Listing>, String> {
     Ok(listed
         .then_some(Listing {
             kind: Kind::DataStream,
+    driver: &super::DataStreamDriver,
             scope: None,
         })
         .into_iter()
