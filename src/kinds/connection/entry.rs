@@ -113,7 +113,6 @@ fn load_listings(value: &serde_json::Value) -> Result<Vec<Listing>, String> {
         .into_iter()
         .map(|connector_type| Listing {
             kind: Kind::Connection,
-    driver: &super::ConnectionDriver,
             scope: Some(connector_type),
         })
         .collect())

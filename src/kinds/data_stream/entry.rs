@@ -66,7 +66,6 @@ fn load_listings(value: &serde_json::Value) -> Result<Vec<Listing>, String> {
     Ok(listed
         .then_some(Listing {
             kind: Kind::DataStream,
-    driver: &super::DataStreamDriver,
             scope: None,
         })
         .into_iter()
