@@ -271,9 +271,23 @@ impl ProblemKind {
         root: &Node,
         in_credentials: bool,
     ) -> Option<(String, Option<String>, Pos, usize)> {
-        let node = root.find(path).0;
+        match self {
+            ProblemKind::DuplicateField(_) => None,
+            ProblemKind::LiteralSecret | ProblemKind::UnknownField { .. } | ProblemKind::MissingField(_) => {
+                self.key_wording(path, field_path, root)
+            }
+            _ => self.value_wording(root.find(path).0, in_credentials),
+        }
+    }
+
+    /// [`Self::wording`] of a problem placed at a key.
+    fn key_wording(
+        &self,
+        path: &[Segment],
+        field_path: &[Segment],
+        root: &Node,
+    ) -> Option<(String, Option<String>, Pos, usize)> {
         let wording = match self {
-            ProblemKind::DuplicateField(_) => return None,
             ProblemKind::LiteralSecret => {
                 let name = match path.last() {
                     Some(Segment::Key(key)) => key.clone(),
@@ -314,6 +328,14 @@ impl ProblemKind {
                     1,
                 )
             }
+            _ => return None,
+        };
+        Some(wording)
+    }
+
+    /// [`Self::wording`] of a problem placed at a value.
+    fn value_wording(&self, node: &Node, in_credentials: bool) -> Option<(String, Option<String>, Pos, usize)> {
+        let wording = match self {
             ProblemKind::UnknownVariant { value, expected } => {
                 let help = match did_you_mean(value, expected.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
@@ -351,6 +373,7 @@ impl ProblemKind {
                 node.len(),
             ),
             ProblemKind::Custom(message) => (message.clone(), None, node.pos(), node.len()),
+            _ => return None,
         };
         Some(wording)
     }
