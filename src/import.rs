@@ -19,23 +19,6 @@ pub(crate) struct Imported {
     pub(crate) variables: BTreeMap<String, String>,
 }
 
-/// `D360_<NAME>_<CREDENTIAL>` in upper snake case.
-#[must_use]
-pub(crate) fn variable_name(resource: &str, credential: &str) -> String {
-    let upper = |text: &str| -> String {
-        text.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    format!("D360_{}_{}", upper(resource), upper(credential))
-}
-
 /// Prepares a live object as its kind writes it (credentials become `fromEnv` references).
 #[must_use]
 pub(crate) fn prepare(object: &LiveObject) -> Imported {
@@ -87,16 +70,5 @@ pub(crate) fn managed(imported: &Imported) -> Managed {
         prevent_destroy: false,
         updated: crate::state::now_rfc3339(),
         not_kept: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::variable_name;
-
-    #[test]
-    fn variable_names_are_upper_snake_case() {
-        assert_eq!(variable_name("AWS_RDS_c01", "password"), "D360_AWS_RDS_C01_PASSWORD");
-        assert_eq!(variable_name("x", "api-key"), "D360_X_API_KEY");
     }
 }

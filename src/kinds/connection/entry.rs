@@ -75,12 +75,29 @@ fn load_set(checker: &mut Checker<'_>, inventory: Inventory<'_>, declared: &mut 
     }
 }
 
+/// `D360_<NAME>_<CREDENTIAL>` in upper snake case.
+#[must_use]
+fn variable_name(resource: &str, credential: &str) -> String {
+    let upper = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    format!("D360_{}_{}", upper(resource), upper(credential))
+}
+
 /// Write-only credentials become `fromEnv` references to `D360_<NAME>_<CREDENTIAL>`.
 fn prepare_import(resource: &mut Resource, credential_names: &[String]) -> BTreeMap<String, String> {
     let mut variables = BTreeMap::new();
     if let Resource::Connection(connection) = resource {
         for credential in credential_names {
-            let variable = crate::import::variable_name(&connection.name, credential);
+            let variable = variable_name(&connection.name, credential);
             connection
                 .credentials
                 .insert(credential.clone(), SecretRef::FromEnv(variable.clone()));
@@ -130,4 +147,15 @@ fn example() -> Resource {
         credentials: crate::model::SmallMap::new(),
         lifecycle: crate::model::Lifecycle::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variable_name;
+
+    #[test]
+    fn variable_names_are_upper_snake_case() {
+        assert_eq!(variable_name("AWS_RDS_c01", "password"), "D360_AWS_RDS_C01_PASSWORD");
+        assert_eq!(variable_name("x", "api-key"), "D360_X_API_KEY");
+    }
 }
