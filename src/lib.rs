@@ -24,8 +24,11 @@
 //! - [`state`]: what d360 remembers per org (managed resources, ids, secret fingerprints), and its lock.
 //! - [`session`]: an org opened for a stage: its API client, its state store and, for
 //!   `local`, the in-process emulator.
-//! - [`kinds`]: one module per resource kind (model type, wire conversion, driver) behind one trait.
-//! - [`manifest`]: YAML files in, validated resources out, with diagnostics.
+//! - [`kinds`]: one folder per resource kind (model type, wire conversion, driver, and its
+//!   manifest side: document types, conversion, set expansion, render) behind one trait, over
+//!   `kinds::document` (YAML with positions and diagnostics, knowing no kind).
+//! - [`manifest`]: YAML files in, validated resources out: loads files and dispatches each
+//!   document to its kind.
 //! - [`credentials`]: the `fromAwsSecret` values the resources name, fetched once before a plan.
 //! - [`diff`]: pure comparison of a desired resource with its live object.
 //! - [`refresh`]: reading the live org for a plan through the `LiveRead` trait.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use super::planning::parse_duration;
 use super::session;
@@ -28,8 +28,8 @@ pub(crate) struct Args {
     #[arg(long = "match", value_name = "REGEX")]
     pub(crate) pattern: Option<String>,
     /// Only this kind (repeatable; default: both).
-    #[arg(long, value_enum)]
-    pub(crate) kind: Vec<KindArg>,
+    #[arg(long, value_parser = kind_parser())]
+    pub(crate) kind: Vec<Kind>,
     /// One file for everything (`imported.yaml`) instead of one file per resource.
     #[arg(long)]
     pub(crate) single_file: bool,
@@ -49,22 +49,18 @@ pub(crate) struct Args {
     pub(crate) include_managed: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum KindArg {
-    /// Spelled as in manifests and `--target`; `connection` works too.
-    #[value(name = "Connection", alias = "connection")]
-    Connection,
-    #[value(name = "DataStream", alias = "data-stream", alias = "datastream")]
-    DataStream,
-}
-
-impl KindArg {
-    fn kind(self) -> Kind {
-        match self {
-            KindArg::Connection => Kind::Connection,
-            KindArg::DataStream => Kind::DataStream,
+/// `--kind`: every registered kind, spelled as in manifests and `--target`, or one of its
+/// other spellings.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    let values = crate::kinds::registry::KINDS.iter().map(|entry| {
+        let value = PossibleValue::new(entry.kind.as_str()).aliases(entry.spellings.iter().copied());
+        match entry.flag_help {
+            Some(help) => value.help(help),
+            None => value,
         }
-    }
+    });
+    PossibleValuesParser::new(values)
+        .try_map(|text| Kind::parse(&text).ok_or_else(|| format!("`{text}` is not a kind")))
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -78,7 +74,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         out: args.out,
         connector_types: args.connector_type,
         pattern,
-        kinds: args.kind.into_iter().map(KindArg::kind).collect(),
+        kinds: args.kind.into_iter().collect(),
         single_file: args.single_file,
         force: args.force,
         lock_timeout: args.lock_timeout,

@@ -44,17 +44,14 @@ pub(crate) enum SecretStatus {
     Unresolvable(String),
 }
 
-/// Fields whose absence on the desired side means "remove it live" rather than "don't care":
-/// members of maps the API replaces whole.
-fn absence_matters(field: &str) -> bool {
-    field.starts_with("parameters.") || field.starts_with("fields.")
-}
-
 /// Compares the readable fields of `desired` with `live`, honouring `ignoreChanges`.
 #[must_use]
 pub(crate) fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChange> {
     let wanted = desired.fields();
     let lifecycle = desired.lifecycle();
+    // A field absent on the desired side means "remove it live" rather than "don't care" for
+    // members of maps the API replaces whole, as the kind's field paths say.
+    let paths = desired.field_paths();
     let mut changes = Vec::new();
     let mut names: Vec<&String> = wanted.keys().chain(live.keys()).collect();
     names.sort();
@@ -68,7 +65,7 @@ pub(crate) fn compare_fields(desired: &Resource, live: &Fields) -> Vec<FieldChan
         let differs = match new {
             Some(Value::Null) => false,
             Some(value) => old != Some(value),
-            None => old.is_some() && absence_matters(field),
+            None => old.is_some() && paths.absence_matters(field),
         };
         if differs {
             changes.push(FieldChange {

@@ -8,10 +8,9 @@ use crate::model::SmallMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::kinds::{LiveObject, Resource};
+use crate::kinds::{LiveObject, Resource, registry};
 use crate::manifest::render;
-use crate::model::{Kind, fingerprint_of};
-use crate::secret::SecretRef;
+use crate::model::fingerprint_of;
 use crate::state::Managed;
 
 /// One object to import, ready to write.
@@ -23,37 +22,12 @@ pub(crate) struct Imported {
     pub(crate) variables: BTreeMap<String, String>,
 }
 
-/// `D360_<NAME>_<CREDENTIAL>` in upper snake case.
-#[must_use]
-pub(crate) fn variable_name(resource: &str, credential: &str) -> String {
-    let upper = |text: &str| -> String {
-        text.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    format!("D360_{}_{}", upper(resource), upper(credential))
-}
-
-/// Prepares a live object: credentials become `fromEnv` references.
+/// Prepares a live object as its kind writes it (credentials become `fromEnv` references).
 #[must_use]
 pub(crate) fn prepare(object: &LiveObject) -> Imported {
     let mut resource = object.resource.clone();
-    let mut variables = BTreeMap::new();
-    if let Resource::Connection(connection) = &mut resource {
-        for credential in &object.credential_names {
-            let variable = variable_name(&connection.name, credential);
-            connection
-                .credentials
-                .insert(credential.clone(), SecretRef::FromEnv(variable.clone()));
-            variables.insert(credential.clone(), variable);
-        }
-    }
+    let entry = registry::entry(resource.kind());
+    let variables = (entry.prepare_import)(&mut resource, &object.credential_names);
     Imported {
         resource,
         id: object.id.clone(),
@@ -61,13 +35,11 @@ pub(crate) fn prepare(object: &LiveObject) -> Imported {
     }
 }
 
-/// The file one resource is written to: `connection-<name>.yaml`, `data-stream-<name>.yaml`.
+/// The file one resource is written to: `<kind's file stem>-<name>.yaml` (`connection-<name>.yaml`,
+/// `data-stream-<name>.yaml`).
 #[must_use]
 pub(crate) fn file_for(out: &Path, imported: &Imported) -> PathBuf {
-    let prefix = match imported.resource.kind() {
-        Kind::Connection => "connection",
-        Kind::DataStream => "data-stream",
-    };
+    let prefix = registry::entry(imported.resource.kind()).file_stem;
     out.join(format!("{prefix}-{}.yaml", imported.resource.name()))
 }
 
@@ -101,16 +73,5 @@ pub(crate) fn managed(imported: &Imported) -> Managed {
         prevent_destroy: false,
         updated: crate::state::now_rfc3339(),
         not_kept: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::variable_name;
-
-    #[test]
-    fn variable_names_are_upper_snake_case() {
-        assert_eq!(variable_name("AWS_RDS_c01", "password"), "D360_AWS_RDS_C01_PASSWORD");
-        assert_eq!(variable_name("x", "api-key"), "D360_X_API_KEY");
     }
 }

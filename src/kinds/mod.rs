@@ -14,6 +14,9 @@
 mod check;
 pub(crate) mod connection;
 pub(crate) mod data_stream;
+mod declared;
+pub(crate) mod document;
+pub(crate) mod registry;
 mod unreported;
 
 use crate::model::SmallMap;
@@ -24,13 +27,16 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use check::{CheckCache, CheckContext, CheckFailure, CheckOutcome};
-pub(crate) use connection::{Connection, Method};
-pub(crate) use data_stream::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+pub(crate) use connection::Connection;
+#[cfg(test)]
+pub(crate) use connection::Method;
+pub(crate) use data_stream::DataStream;
+pub(crate) use declared::{Declarations, Declared, Origin};
 pub(crate) use unreported::Unreported;
 
 use crate::api::{ApiError, Client};
 pub(crate) use crate::model::Listing;
-use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec, fingerprint_of, is_below_any};
+use crate::model::{FieldPaths, Fields, Kind, Lifecycle, ResourceKey, ResourceSpec, fingerprint_of};
 use crate::secret::SecretRef;
 
 /// A resource of any kind.
@@ -107,14 +113,16 @@ impl Resource {
         each_kind!(self, r => r.labels())
     }
 
+    /// The kind's field paths, as its model type declares them.
+    #[must_use]
+    pub(crate) fn field_paths(&self) -> FieldPaths {
+        each_kind!(self, r => r.field_paths())
+    }
+
     /// Whether a field path is immutable for this kind (the path itself or a parent of it).
     #[must_use]
     pub(crate) fn is_immutable(&self, field: &str) -> bool {
-        let immutable = match self {
-            Resource::Connection(_) => Connection::IMMUTABLE,
-            Resource::DataStream(_) => DataStream::IMMUTABLE,
-        };
-        is_below_any(immutable, field)
+        self.field_paths().is_immutable(field)
     }
 }
 
@@ -199,40 +207,67 @@ impl std::fmt::Display for Listing {
     }
 }
 
-/// A set of listings as a plan file saves them: `connectorTypes` (the connector types listed) and
-/// `dataStreamsListed`, the plan file's documented fields.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A set of listings as a plan file saves them: one record per kind, keyed by the kind's
+/// field (`connectorTypes`: the connector types listed; `dataStreamsListed`), each written and
+/// read by its kind (see [`registry::ListingRecord`]); every kind's field is written, in the
+/// registry's order, so the plan file's documented fields are unchanged.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Listings {
-    connector_types: Vec<String>,
-    data_streams_listed: bool,
+    /// Each kind's record, in registry order.
+    records: Vec<(Kind, serde_json::Value)>,
+}
+
+impl Default for Listings {
+    fn default() -> Self {
+        Self::new(&std::collections::BTreeSet::new())
+    }
 }
 
 impl Listings {
     #[must_use]
     pub(crate) fn new(listings: &std::collections::BTreeSet<Listing>) -> Self {
-        let mut saved = Self::default();
-        for listing in listings {
-            match (listing.kind, &listing.scope) {
-                (Kind::Connection, Some(connector_type)) => saved.connector_types.push(connector_type.clone()),
-                (Kind::Connection, None) => {}
-                (Kind::DataStream, _) => saved.data_streams_listed = true,
-            }
-        }
-        saved
+        let records = registry::KINDS
+            .iter()
+            .map(|entry| {
+                let of_kind: Vec<&Listing> = listings.iter().filter(|listing| listing.kind == entry.kind).collect();
+                (entry.kind, (entry.listings.save)(&of_kind))
+            })
+            .collect();
+        Self { records }
     }
 
     #[must_use]
     pub(crate) fn to_set(&self) -> std::collections::BTreeSet<Listing> {
-        let connections = self.connector_types.iter().map(|connector_type| Listing {
-            kind: Kind::Connection,
-            scope: Some(connector_type.clone()),
-        });
-        let streams = self.data_streams_listed.then_some(Listing {
-            kind: Kind::DataStream,
-            scope: None,
-        });
-        connections.chain(streams).collect()
+        self.records
+            .iter()
+            .flat_map(|(kind, record)| (registry::entry(*kind).listings.load)(record).unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Serialize for Listings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.records.len()))?;
+        for (kind, record) in &self.records {
+            map.serialize_entry(registry::entry(*kind).listings.field, record)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Listings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut records = Vec::with_capacity(registry::KINDS.len());
+        for entry in registry::KINDS {
+            let field = entry.listings.field;
+            let record = fields.remove(field).ok_or_else(|| D::Error::missing_field(field))?;
+            (entry.listings.load)(&record).map_err(|error| D::Error::custom(format!("`{field}`: {error}")))?;
+            records.push((entry.kind, record));
+        }
+        Ok(Self { records })
     }
 }
 
@@ -331,9 +366,6 @@ pub(crate) trait Operations: ResourceSpec {
     fn update_note(&self) -> Option<&'static str>;
     /// What a replace (delete, then create) costs beyond the object itself, when worth saying.
     fn replace_note(&self) -> Option<&'static str>;
-    /// Whether an update changing these fields (paths such as `parameters.DATABASE`,
-    /// `credentials.password`) is checked with `--check` (creates and replaces always are).
-    fn checked_on_update(&self, changed: &[&str]) -> bool;
     /// Checks this resource against its source before it is written (`--check`); `None` when
     /// the kind has nothing to check.
     fn check<'a>(
@@ -388,9 +420,12 @@ impl Resource {
         each_kind!(self, r => r.replace_note())
     }
 
+    /// Whether an update changing these fields (paths such as `parameters.DATABASE`,
+    /// `credentials.password`) is checked with `--check` (creates and replaces always are),
+    /// as the kind's field paths declare.
     #[must_use]
     pub(crate) fn checked_on_update(&self, changed: &[&str]) -> bool {
-        each_kind!(self, r => r.checked_on_update(changed))
+        self.field_paths().checked_on_update(changed)
     }
 
     pub(crate) fn check<'a>(
@@ -424,8 +459,5 @@ pub(crate) fn not_encodable(method: &reqwest::Method, path: &str, error: &d360_w
 /// The driver of `kind`.
 #[must_use]
 pub(crate) fn driver(kind: Kind) -> &'static dyn Driver {
-    match kind {
-        Kind::Connection => &connection::ConnectionDriver,
-        Kind::DataStream => &data_stream::DataStreamDriver,
-    }
+    registry::entry(kind).driver
 }

@@ -10,69 +10,26 @@
 //! caller ([`Inventory`]): an offline load checks such a set's template against an example
 //! database and reports the queries ([`Loaded::aws_queries`]) for the caller to list.
 
-mod checker;
-mod connection_set;
-mod convert_connection;
-mod convert_data_stream;
-pub(crate) mod diagnostic;
-mod document;
 mod files;
-mod filler;
 pub(crate) mod format;
-mod interpolate;
-mod problem;
-pub(crate) mod raw;
 pub(crate) mod render;
-mod scalar;
 pub(crate) mod schema;
-mod tree_deserializer;
-mod yaml_tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) use connection_set::{AwsItems, Inventory};
-pub(crate) use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub(crate) use crate::kinds::connection::set::{AwsItems, Inventory};
+pub(crate) use crate::kinds::document::{Diagnostic, Diagnostics, Pos, Severity};
 pub(crate) use files::{FilesError, discover};
 
-use checker::{Checker, Sink};
-use diagnostic::Related;
-use document::DocumentKind;
-pub(crate) use yaml_tree::Pos;
+use crate::kinds::document::{self as document, Checker, Related, Sink};
+use crate::kinds::registry;
+pub(crate) use crate::kinds::{Declarations, Declared, Origin};
 
-use crate::model::{Kind, ResourceKey};
+use crate::model::ResourceKey;
 
 use crate::kinds::Resource;
-
-/// Where a resource was declared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Origin {
-    pub(crate) file: PathBuf,
-    pub(crate) pos: Pos,
-    /// For set members: which item (`row 3 of inventory/clinics.csv`).
-    pub(crate) item: Option<String>,
-    /// For data streams: where `spec.connection` is written.
-    pub(crate) connection_pos: Option<Pos>,
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.pos.line, self.pos.column)?;
-        if let Some(item) = &self.item {
-            write!(f, " ({item})")?;
-        }
-        Ok(())
-    }
-}
-
-/// A desired resource and where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Declared {
-    /// Shared with the plan's actions, so a plan of N changes holds each resource once.
-    pub(crate) resource: std::sync::Arc<Resource>,
-    pub(crate) origin: Origin,
-}
 
 /// Everything `load` found.
 #[derive(Debug, Default)]
@@ -96,20 +53,25 @@ impl Loaded {
     /// A one-line summary of what was read.
     #[must_use]
     pub(crate) fn summary(&self) -> String {
-        let connections = self
-            .resources
+        let counts: Vec<String> = registry::KINDS
             .iter()
-            .filter(|d| d.resource.kind() == Kind::Connection)
-            .count();
-        let streams = self.resources.len() - connections;
+            .map(|entry| {
+                let count = self
+                    .resources
+                    .iter()
+                    .filter(|d| d.resource.kind() == entry.kind)
+                    .count();
+                let (one, many) = entry.nouns;
+                format!("{count} {}", if count == 1 { one } else { many })
+            })
+            .collect();
         format!(
-            "{} file{}, {} document{}: {connections} connection{}, {streams} data stream{}",
+            "{} file{}, {} document{}: {}",
             self.files,
             plural(self.files),
             self.documents,
             plural(self.documents),
-            plural(connections),
-            plural(streams),
+            counts.join(", "),
         )
     }
 }
@@ -128,12 +90,12 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
 pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<Loaded, FilesError> {
     let files = files::discover(paths)?;
     let mut sink = Sink::default();
-    let mut resources = Vec::new();
-    let mut aws = Vec::new();
+    let mut declared = Declarations::default();
     let mut documents = 0;
     for file in &files {
-        documents += load_file(file, inventory, &mut sink, &mut resources, &mut aws);
+        documents += load_file(file, inventory, &mut sink, &mut declared);
     }
+    let Declarations { mut resources, aws } = declared;
     check_duplicates(&resources, &mut sink);
     check_references(&resources, &mut sink);
     resources.sort_by(|a, b| (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name())));
@@ -149,13 +111,7 @@ pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<L
     })
 }
 
-fn load_file(
-    file: &Path,
-    inventory: Inventory<'_>,
-    sink: &mut Sink,
-    resources: &mut Vec<Declared>,
-    aws: &mut Vec<AwsItems>,
-) -> usize {
+fn load_file(file: &Path, inventory: Inventory<'_>, sink: &mut Sink, declared: &mut Declarations) -> usize {
     let start = Pos {
         line: 1,
         column: 1,
@@ -183,7 +139,7 @@ fn load_file(
             return 0;
         }
     };
-    load_source(file, &text, inventory, sink, resources, aws)
+    load_source(file, &text, inventory, sink, declared)
 }
 
 /// Reads the documents of `text`, the content of `file` (which places diagnostics and is the
@@ -193,11 +149,10 @@ fn load_source(
     text: &Arc<String>,
     inventory: Inventory<'_>,
     sink: &mut Sink,
-    resources: &mut Vec<Declared>,
-    aws: &mut Vec<AwsItems>,
+    declared: &mut Declarations,
 ) -> usize {
     sink.diagnostics.add_source(file, Arc::clone(text));
-    let tree = match yaml_tree::parse(text) {
+    let tree = match document::parse(text) {
         Ok(tree) => tree,
         Err(error) => {
             sink.push(
@@ -214,7 +169,7 @@ fn load_source(
             Diagnostic::error(
                 file,
                 duplicate.second,
-                yaml_tree::path_text(&duplicate.path),
+                document::path_text(&duplicate.path),
                 format!("duplicate key `{key}`"),
             )
             .with_len(key.chars().count())
@@ -229,6 +184,7 @@ fn load_source(
         );
     }
     let dir = file.parent().unwrap_or_else(|| Path::new("."));
+    let names = registry::document_names();
     let mut count = 0;
     for document in &tree.documents {
         if document.root.is_null() {
@@ -244,55 +200,11 @@ fn load_source(
             item: None,
             sink,
         };
-        let origin_of = |checker: &Checker<'_>, rel: &[&str], item: Option<String>| Origin {
-            file: file.to_path_buf(),
-            pos: checker.value_place(rel).0,
-            item,
-            connection_pos: None,
+        let Some(kind) = document::kind_of(&mut checker, &names) else {
+            continue;
         };
-        match document::kind_of(&mut checker) {
-            Some(DocumentKind::Connection) => {
-                if let Some(raw) = document::read::<raw::ConnectionDocument>(&mut checker) {
-                    let connection = convert_connection::convert(&mut checker, &raw.metadata, &raw.spec);
-                    let origin = origin_of(&checker, &["metadata", "name"], None);
-                    resources.push(Declared {
-                        resource: std::sync::Arc::new(Resource::Connection(connection)),
-                        origin,
-                    });
-                }
-            }
-            Some(DocumentKind::DataStream) => {
-                if let Some(raw) = document::read::<raw::DataStreamDocument>(&mut checker) {
-                    let stream = convert_data_stream::convert(&mut checker, &raw.metadata, &raw.spec);
-                    let mut origin = origin_of(&checker, &["metadata", "name"], None);
-                    origin.connection_pos = Some(checker.value_place(&["spec", "connection"]).0);
-                    resources.push(Declared {
-                        resource: std::sync::Arc::new(Resource::DataStream(Box::new(stream))),
-                        origin,
-                    });
-                }
-            }
-            Some(DocumentKind::ConnectionSet) => {
-                if let Some(raw) = document::read::<raw::ConnectionSetDocument>(&mut checker) {
-                    let connection_set::Items { items, aws: from_aws } =
-                        connection_set::items(&mut checker, &raw, inventory);
-                    aws.extend(from_aws);
-                    let connections = connection_set::expand(&mut checker, &raw, &items);
-                    // An example item (AWS offline) is only checked: it declares nothing.
-                    for (connection, item) in connections.into_iter().zip(&items).filter(|(_, item)| !item.example) {
-                        let origin = origin_of(
-                            &checker,
-                            &["spec", "template", "metadata", "name"],
-                            Some(item.label.clone()),
-                        );
-                        resources.push(Declared {
-                            resource: std::sync::Arc::new(Resource::Connection(connection)),
-                            origin,
-                        });
-                    }
-                }
-            }
-            None => {}
+        if let Some(entry) = registry::documents().find(|entry| entry.name == kind) {
+            (entry.load)(&mut checker, inventory, declared);
         }
     }
     count
@@ -318,15 +230,9 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
         // A bare file name: relative `fromFile` paths read back as they were written.
         let file = PathBuf::from("resource.yaml");
         let mut sink = Sink::default();
-        let mut loaded = Vec::with_capacity(1);
-        load_source(
-            &file,
-            &Arc::new(text),
-            Inventory::Offline,
-            &mut sink,
-            &mut loaded,
-            &mut Vec::new(),
-        );
+        let mut loaded = Declarations::default();
+        load_source(&file, &Arc::new(text), Inventory::Offline, &mut sink, &mut loaded);
+        let loaded = loaded.resources;
         let errors: Vec<String> = sink
             .diagnostics
             .items
@@ -397,27 +303,31 @@ fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
     }
 }
 
+/// A declared resource that names one no manifest declares is a warning, at the place the
+/// name is written: `plan` looks for it in the org.
 fn check_references(resources: &[Declared], sink: &mut Sink) {
-    let connections: std::collections::HashSet<&str> = resources
-        .iter()
-        .filter(|d| d.resource.kind() == Kind::Connection)
-        .map(|d| d.resource.name())
-        .collect();
-    for declared in resources {
-        if let Resource::DataStream(stream) = &*declared.resource
-            && !connections.contains(stream.connection.as_str())
-        {
+    let declared: std::collections::HashSet<ResourceKey> = resources.iter().map(|d| d.resource.key()).collect();
+    for resource in resources {
+        let origin = &resource.origin;
+        let entry = registry::entry(resource.resource.kind());
+        for needed in resource.resource.depends_on() {
+            if declared.contains(&needed) {
+                continue;
+            }
+            let (noun, _) = entry.nouns;
+            let (needed_noun, _) = registry::entry(needed.kind).nouns;
             sink.push(
                 Diagnostic::warning(
-                    &declared.origin.file,
-                    declared.origin.connection_pos.unwrap_or(declared.origin.pos),
-                    "spec.connection",
+                    &origin.file,
+                    origin.reference_pos.unwrap_or(origin.pos),
+                    entry.reference_field.unwrap_or("metadata.name"),
                     format!(
-                        "data stream `{}` uses connection `{}`, which no manifest declares",
-                        stream.name, stream.connection
+                        "{noun} `{}` uses {needed_noun} `{}`, which no manifest declares",
+                        resource.resource.name(),
+                        needed.name
                     ),
                 )
-                .with_len(stream.connection.chars().count())
+                .with_len(needed.name.chars().count())
                 .with_help("`plan` looks for it in the org; declare it here to manage it with d360"),
             );
         }

@@ -1,4 +1,5 @@
-//! Model resources back into manifest documents (`d360 render`, `d360 import`).
+//! Model resources back into manifest documents (`d360 render`, `d360 import`), each through
+//! its kind's `render`.
 //!
 //! Credentials render as their references, never values. An org value the manifest enums
 //! cannot express is not replaced by a near one: the resource is not rendered, and
@@ -6,163 +7,11 @@
 
 use std::path::Path;
 
-use d360_wire::values::{Reported, Word};
-
-use super::raw::{
-    ApiVersion, ConnectionDocument, ConnectionKind, ConnectionSpec, DataLakeObjectSpec, DataStreamDocument,
-    DataStreamKind, DataStreamSpec, FieldSpec, LifecycleSpec, Metadata, ParamValue, RefreshSpec, SecretSource,
-    SourceSpec,
-};
-use crate::kinds::{Connection, DataStream, Resource};
-use crate::model::Lifecycle;
-use crate::secret::SecretRef;
-
-/// An org value that no manifest can express (a category or field type d360 does not know):
-/// rendering it as something else would write a manifest that changes the object.
-#[derive(Debug)]
-struct Unrepresentable {
-    what: &'static str,
-    value: String,
-}
-
-impl std::fmt::Display for Unrepresentable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} `{}` cannot be written in a manifest", self.what, self.value)
-    }
-}
-
-/// The known value, as a manifest writes it; never a near one for a value d360 does not know.
-fn word<T: Word>(value: &Reported<T>) -> Result<T, Unrepresentable> {
-    value.to_known().map_err(|unknown| Unrepresentable {
-        what: unknown.what,
-        value: unknown.value,
-    })
-}
-
-fn optional_word<T: Word>(value: Option<&Reported<T>>) -> Result<Option<T>, Unrepresentable> {
-    value.map(word).transpose()
-}
-
-fn lifecycle(lifecycle: &Lifecycle) -> Option<LifecycleSpec> {
-    (lifecycle != &Lifecycle::default()).then(|| LifecycleSpec {
-        prevent_destroy: lifecycle.prevent_destroy,
-        ignore_changes: lifecycle.ignore_changes.clone(),
-    })
-}
-
-/// Renders a secret reference; file paths are shown relative to `base` when under it.
-#[must_use]
-pub(crate) fn secret_source(reference: &SecretRef, base: Option<&Path>) -> SecretSource {
-    match reference {
-        SecretRef::FromEnv(name) => SecretSource::FromEnv(name.clone()),
-        SecretRef::FromFile(path) => {
-            let shown = base.and_then(|base| path.strip_prefix(base).ok()).unwrap_or(path);
-            SecretSource::FromFile(shown.display().to_string())
-        }
-        SecretRef::FromAwsSecret(reference) => SecretSource::FromAwsSecret(crate::secret::aws::AwsSecretSource {
-            id: reference.id.clone(),
-            key: reference.key.clone(),
-            region: reference.region.clone(),
-        }),
-    }
-}
-
-/// A connection as a `kind: Connection` document; refused when the org holds a method d360
-/// does not know.
-fn connection_document(connection: &Connection, base: Option<&Path>) -> Result<ConnectionDocument, Unrepresentable> {
-    Ok(ConnectionDocument {
-        api_version: ApiVersion::V1,
-        kind: ConnectionKind::Connection,
-        metadata: Metadata {
-            name: connection.name.clone(),
-            labels: connection.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        },
-        spec: ConnectionSpec {
-            connector_type: connection.connector_type.clone(),
-            label: connection.label.clone(),
-            method: Some(word(&connection.method)?),
-            parameters: connection
-                .parameters
-                .iter()
-                .map(|(k, v)| (k.clone(), ParamValue(v.clone())))
-                .collect(),
-            credentials: connection
-                .credentials
-                .iter()
-                .map(|(k, v)| (k.clone(), secret_source(v, base)))
-                .collect(),
-            lifecycle: lifecycle(&connection.lifecycle),
-        },
-    })
-}
-
-/// A data stream as a `kind: DataStream` document; refused when the org holds a value the
-/// manifest enums cannot express.
-fn data_stream_document(stream: &DataStream) -> Result<DataStreamDocument, Unrepresentable> {
-    let dlo = &stream.data_lake_object;
-    let default_dlo_name = DataStream::default_dlo_name(&stream.name);
-    let fields = stream
-        .fields
-        .iter()
-        .map(|f| {
-            Ok(FieldSpec {
-                name: f.name.clone(),
-                field_type: word(&f.field_type)?,
-            })
-        })
-        .collect::<Result<Vec<_>, Unrepresentable>>()?;
-    let refresh = match &stream.refresh {
-        None => None,
-        Some(refresh) => Some(RefreshSpec {
-            mode: Some(word(&refresh.mode)?),
-            frequency: optional_word(refresh.frequency.as_ref())?,
-            hours: refresh.hours.clone(),
-            day_of_week: optional_word(refresh.day_of_week.as_ref())?,
-            day_of_month: refresh.day_of_month,
-        }),
-    };
-    Ok(DataStreamDocument {
-        api_version: ApiVersion::V1,
-        kind: DataStreamKind::DataStream,
-        metadata: Metadata {
-            name: stream.name.clone(),
-            labels: stream.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        },
-        spec: DataStreamSpec {
-            label: stream.label.clone(),
-            connection: stream.connection.clone(),
-            source: SourceSpec {
-                database: stream.source.database.clone(),
-                schema: stream.source.schema.clone(),
-                object: stream.source.object.clone(),
-            },
-            data_lake_object: DataLakeObjectSpec {
-                name: (dlo.name != default_dlo_name).then(|| dlo.name.clone()),
-                label: dlo.label.clone(),
-                category: word(&dlo.category)?,
-                primary_key: dlo.primary_key.clone(),
-                record_modified_field: dlo.record_modified_field.clone(),
-                event_time_field: dlo.event_time_field.clone(),
-                dataspace: (dlo.dataspace != "default").then(|| dlo.dataspace.clone()),
-            },
-            fields,
-            refresh,
-            lifecycle: lifecycle(&stream.lifecycle),
-        },
-    })
-}
+use crate::kinds::Resource;
 
 /// A resource's manifest document as a JSON value, or why it has none.
 fn try_document_value(resource: &Resource, base: Option<&Path>) -> Result<serde_json::Value, String> {
-    let value = match resource {
-        Resource::Connection(connection) => {
-            serde_json::to_value(connection_document(connection, base).map_err(|error| error.to_string())?)
-        }
-        Resource::DataStream(stream) => {
-            serde_json::to_value(data_stream_document(stream).map_err(|error| error.to_string())?)
-        }
-    };
-    value.map_err(|error| error.to_string())
+    (crate::kinds::registry::entry(resource.kind()).render)(resource, base)
 }
 
 /// A resource as a JSON value of its manifest document. Resources loaded from manifests
@@ -209,6 +58,9 @@ pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::{Connection, DataStream};
+    use crate::model::Lifecycle;
+    use d360_wire::values::Reported;
 
     const STREAM: &str = "apiVersion: d360/v1
 kind: DataStream

@@ -12,6 +12,9 @@ pub(crate) use d360_wire::connectors as connector_types;
 
 use crate::secret::SecretRef;
 
+mod field_path;
+pub(crate) use field_path::{FieldPath, FieldPaths};
+
 /// The kinds of live objects d360 manages, in dependency order: a kind may only depend on
 /// kinds before it (creates run in this order, deletes in reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -153,8 +156,14 @@ pub(crate) type SmallMap<K, V> = litemap::LiteMap<K, V>;
 
 /// What every resource kind's model type provides to `diff`, `plan` and `apply`.
 pub(crate) trait ResourceSpec {
-    /// Field paths that cannot change in place: a change means delete then create.
-    const IMMUTABLE: &'static [&'static str];
+    /// The kind's fields, each declared once with what is special about it (immutable,
+    /// replaced whole, checked on update, ignorable).
+    const FIELDS: FieldPaths;
+
+    /// [`Self::FIELDS`], reached through a value.
+    fn field_paths(&self) -> FieldPaths {
+        Self::FIELDS
+    }
 
     fn name(&self) -> &str;
     /// The normalised, comparable fields. Server-only fields (ids, dates, status) are absent.
@@ -165,14 +174,6 @@ pub(crate) trait ResourceSpec {
     /// Write-only values, by credential name.
     fn secrets(&self) -> &SmallMap<String, SecretRef>;
     fn labels(&self) -> &SmallMap<String, String>;
-}
-
-/// Whether `field` is one of `immutable` or below one of them.
-#[must_use]
-pub(crate) fn is_below_any(immutable: &[&str], field: &str) -> bool {
-    immutable
-        .iter()
-        .any(|path| field == *path || field.strip_prefix(path).is_some_and(|rest| rest.starts_with('.')))
 }
 
 /// SHA-256 over the id and the canonical JSON of the fields, hex encoded (first 16 bytes).

@@ -799,7 +799,7 @@ pub(crate) fn describe_failure(failure: &CheckFailure) -> String {
             available,
         } => {
             let mut text = format!("source {what} `{name}` does not exist in {within}");
-            match crate::manifest::diagnostic::did_you_mean(name, available.iter().map(String::as_str)) {
+            match crate::kinds::document::did_you_mean(name, available.iter().map(String::as_str)) {
                 Some(close) => text.push_str(&format!(" (did you mean `{close}`?)")),
                 None if available.is_empty() => text.push_str(" (the org lists none)"),
                 None => {

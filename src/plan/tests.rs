@@ -50,7 +50,7 @@ fn declared(resource: impl Into<Resource>) -> Declared {
                 offset: 0,
             },
             item: None,
-            connection_pos: None,
+            reference_pos: None,
         },
     }
 }

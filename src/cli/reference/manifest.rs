@@ -8,9 +8,6 @@ use serde_json::{Map, Value};
 
 use super::{GENERATED, cell};
 
-/// The documents the page covers: schema file names, in this order.
-const DOCUMENTS: [&str; 3] = ["connection.json", "connection-set.json", "data-stream.json"];
-
 /// The whole page.
 pub(super) fn page(schemas: &[(&'static str, Value)]) -> String {
     let mut text = format!("{GENERATED}\n\n# Manifest reference\n\n");
@@ -20,7 +17,8 @@ pub(super) fn page(schemas: &[(&'static str, Value)]) -> String {
          schema can say (API-name rules, connector parameters, references): see \
          [Manifests](../manifests.md).\n\n",
     );
-    for file in DOCUMENTS {
+    // Every document kind, in the registry's order.
+    for file in crate::kinds::registry::documents().map(|document| document.schema_file) {
         let Some((_, schema)) = schemas.iter().find(|(name, _)| *name == file) else {
             continue;
         };

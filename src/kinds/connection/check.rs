@@ -5,7 +5,7 @@
 
 use reqwest::Method as HttpMethod;
 
-use super::driver::Connections;
+use super::collection::Connections;
 use super::spec::Connection;
 use super::wire::connection_input;
 use crate::api::{ApiError, Client, Collection};

@@ -8,39 +8,16 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, try_join_all};
 use reqwest::Method as HttpMethod;
 
+use super::collection::Connections;
 use super::spec::Connection;
 use super::wire::{connection_from_wire, connection_input};
-use crate::api::{ApiError, Client, Collection, Page};
+use crate::api::{ApiError, Client, Collection};
 use crate::kinds::{
     CheckContext, CheckOutcome, Credentials, DeclaredAt, Driver, Finding, Keep, Listing, LiveObject, Operations,
     Request, Resource, not_encodable,
 };
 use crate::model::Kind;
-use d360_wire::shapes::{ConnectionList, ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
-
-/// The `ssot/connections` collection.
-pub(crate) struct Connections;
-
-impl Collection for Connections {
-    const PATH: &'static str = "ssot/connections";
-    /// New connections come last, so pages read by offset do not shift as they appear.
-    const ORDER_BY: Option<&'static str> = Some("createdDate");
-    type Item = ConnectionOutput;
-    type Page = ConnectionList;
-    fn identity(item: &ConnectionOutput) -> &str {
-        &item.id
-    }
-}
-
-impl Page for ConnectionList {
-    type Item = ConnectionOutput;
-    fn total(&self) -> Option<u64> {
-        self.total_size
-    }
-    fn into_parts(self) -> (Vec<ConnectionOutput>, Option<String>) {
-        (self.connections, self.next_page_url)
-    }
-}
+use d360_wire::shapes::{ConnectionOutput, ConnectorAttribute, ConnectorList, ConnectorMetadata};
 
 /// A lookup by name may answer the listing's short form (without `params`): such an answer is
 /// read again by id. (Listings are completed the same way by `refresh`.)
@@ -412,13 +389,6 @@ impl Operations for Connection {
 
     fn replace_note(&self) -> Option<&'static str> {
         None
-    }
-
-    fn checked_on_update(&self, changed: &[&str]) -> bool {
-        // What the source sees: where it is and who logs in; a new label reaches nothing new.
-        changed
-            .iter()
-            .any(|field| field.starts_with("parameters.") || field.starts_with("credentials.") || *field == "method")
     }
 
     fn check<'a>(

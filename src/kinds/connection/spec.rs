@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use d360_wire::values::Method;
 use d360_wire::values::Reported;
 
-use crate::model::{Fields, Lifecycle, ResourceKey, ResourceSpec};
+use crate::model::{FieldPath, FieldPaths, Fields, Lifecycle, ResourceKey, ResourceSpec};
 use crate::secret::SecretRef;
 
 /// A connection as declared (desired) or as read (live; then `credentials` and `lifecycle` are
@@ -31,7 +31,14 @@ pub(crate) struct Connection {
 }
 
 impl ResourceSpec for Connection {
-    const IMMUTABLE: &'static [&'static str] = &["connectorType"];
+    const FIELDS: FieldPaths = FieldPaths(&[
+        FieldPath::plain("connectorType").immutable().not_ignorable(),
+        FieldPath::plain("label"),
+        // What the source sees: where it is and who logs in; a new label reaches nothing new.
+        FieldPath::plain("method").checked_on_update(),
+        FieldPath::plain("parameters").replaced_whole().checked_on_update(),
+        FieldPath::plain("credentials").checked_on_update(),
+    ]);
 
     fn name(&self) -> &str {
         &self.name

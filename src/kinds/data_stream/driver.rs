@@ -183,12 +183,6 @@ impl Operations for DataStream {
         )
     }
 
-    fn checked_on_update(&self, changed: &[&str]) -> bool {
-        // Only the declared fields can change in place (source and connection force a
-        // replace); a new label or schedule reads nothing new.
-        changed.iter().any(|field| field.starts_with("fields."))
-    }
-
     fn check<'a>(
         &'a self,
         client: &'a Client,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use d360_wire::values::{Category, FieldType, FrequencyType, RefreshMode, Reported, Weekday};
 
-use crate::model::{Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
+use crate::model::{FieldPath, FieldPaths, Fields, Kind, Lifecycle, ResourceKey, ResourceSpec};
 use crate::secret::SecretRef;
 
 /// The source object a stream reads (sent as `advancedAttributes`).
@@ -134,14 +134,22 @@ fn optional(value: Option<&str>) -> Value {
 }
 
 impl ResourceSpec for DataStream {
-    const IMMUTABLE: &'static [&'static str] = &[
-        "connection",
-        "source",
-        "dataLakeObject.name",
-        "dataLakeObject.category",
-        "dataLakeObject.primaryKey",
-        "dataLakeObject.dataspace",
-    ];
+    const FIELDS: FieldPaths = FieldPaths(&[
+        FieldPath::plain("label"),
+        FieldPath::plain("connection").immutable(),
+        FieldPath::plain("source").immutable(),
+        FieldPath::plain("dataLakeObject"),
+        FieldPath::plain("dataLakeObject.name").immutable().not_ignorable(),
+        FieldPath::plain("dataLakeObject.category").immutable().not_ignorable(),
+        FieldPath::plain("dataLakeObject.primaryKey")
+            .immutable()
+            .not_ignorable(),
+        FieldPath::plain("dataLakeObject.dataspace").immutable().not_ignorable(),
+        // Only the declared fields can change in place (source and connection force a
+        // replace); a new label or schedule reads nothing new.
+        FieldPath::plain("fields").replaced_whole().checked_on_update(),
+        FieldPath::plain("refresh"),
+    ]);
 
     fn name(&self) -> &str {
         &self.name

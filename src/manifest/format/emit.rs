@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::comments::{self, Comments};
 use super::order::{Cursor, Schemas};
-use crate::manifest::yaml_tree::{Entry, FileTree, Node, Pos};
+use crate::kinds::document::{Entry, FileTree, Node, Pos};
 
 const INDENT: usize = 2;
 

@@ -10,7 +10,7 @@ mod order;
 
 pub(crate) use order::Schemas;
 
-use super::yaml_tree::{self, Node};
+use crate::kinds::document::{self as yaml_tree, Node};
 
 /// Why a file was left as written.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +93,7 @@ fn same(a: &Node, b: &Node) -> bool {
 /// the string `"yes"` to every reader, so such a value must keep its style.
 fn needs_plain_match(value: &str) -> bool {
     value.is_empty()
-        || super::scalar::is_null(value)
+        || crate::kinds::document::is_null(value)
         || value.parse::<f64>().is_ok()
         || matches!(
             value.to_ascii_lowercase().as_str(),

@@ -12,19 +12,20 @@ pub(crate) struct Schemas {
 impl Schemas {
     pub(crate) fn load() -> Result<Self, serde_json::Error> {
         let all = super::super::schema::all()?;
-        let kinds = all
-            .into_iter()
-            .filter_map(|(file, schema)| {
-                let kind = match file {
-                    "connection.json" => "Connection",
-                    "connection-set.json" => "ConnectionSet",
-                    "data-stream.json" => "DataStream",
-                    _ => return None,
-                };
-                Some((kind, schema))
+        let kinds = crate::kinds::registry::documents()
+            .filter_map(|document| {
+                let schema = all.iter().find(|(file, _)| *file == document.schema_file)?;
+                Some((document.name, schema.1.clone()))
             })
             .collect();
         Ok(Self { kinds })
+    }
+
+    /// Whether fmt has a key order for documents of `kind`.
+    #[cfg(test)]
+    #[must_use]
+    pub(crate) fn knows(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|(known, _)| *known == kind)
     }
 
     /// The cursor at the root of `kind`'s schema.

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use super::interpolate::{self, Problem, Variable};
+use super::interpolate::{self, InterpolationError, Problem, Variable};
 use super::yaml_tree::{Node, Pos, Segment, path_text};
 
 /// One item of a `ConnectionSet`: its columns and how to name it in messages.
@@ -222,76 +222,95 @@ impl Checker<'_> {
         match result {
             Ok(value) => value,
             Err(error) => {
-                let (pos, len) = self.value_place(rel);
-                let quoted = self.text.get(pos.offset..).is_some_and(|t| t.starts_with(['"', '\'']));
-                let inner_offset = pos.offset + error.offset + usize::from(quoted);
-                let exact = self
-                    .text
-                    .get(inner_offset..inner_offset + error.length)
-                    .is_some_and(|t| t.starts_with("${"));
-                let (offset, length) = if exact {
-                    (inner_offset, error.length)
-                } else {
-                    (pos.offset, len)
-                };
-                let column = pos.column + (offset - pos.offset);
-                let place = Pos {
-                    line: pos.line,
-                    column,
-                    offset,
-                };
-                let (message, help) = match &error.problem {
-                    Problem::Unterminated => ("unterminated `${`".to_owned(), Some("close it with `}`, or write `$${` for a literal `${`".to_owned())),
-                    Problem::UnknownForm(inner) => (
-                        format!("unknown variable `${{{inner}}}`"),
-                        Some("use `${env:NAME}` for an environment variable or `${item.COLUMN}` inside a ConnectionSet template".to_owned()),
-                    ),
-                    Problem::Unresolved { variable, reason } => {
-                        let help = match (item, variable.strip_prefix("${item.")) {
-                            (Some(item), Some(rest)) => {
-                                let column = rest.trim_end_matches('}');
-                                let columns: Vec<&str> = item.columns.keys().map(String::as_str).collect();
-                                Some(match did_you_mean(column, columns.iter().copied()) {
-                                    Some(close) => format!("did you mean `${{item.{close}}}`? columns are: {}", columns.join(", ")),
-                                    None => format!("columns are: {}", columns.join(", ")),
-                                })
-                            }
-                            _ if variable.starts_with("${env:") => Some("set the variable before running d360, or remove the reference".to_owned()),
-                            _ => None,
-                        };
-                        (format!("{variable}: {reason}"), help)
-                    }
-                };
-                // An environment variable is the same for every item: one error for the set,
-                // with the number of resources that need it.
-                let environment =
-                    matches!(&error.problem, Problem::Unresolved { variable, .. } if variable.starts_with("${env:"));
-                let once_for_all_items = item.is_some()
-                    && (environment
-                        || item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. }));
-                let suffix = if once_for_all_items {
-                    String::new()
-                } else {
-                    self.item_suffix()
-                };
-                let mut diagnostic = Diagnostic::error(self.file, place, path_text(&self.path(rel)), message + &suffix)
-                    .with_len(length)
-                    .with_label("here");
-                if let Some(help) = help {
-                    diagnostic = diagnostic.with_help(help);
-                }
-                if once_for_all_items && environment {
-                    self.sink.push_shared(diagnostic);
-                } else {
-                    self.push(diagnostic);
-                }
+                self.report_interpolation(rel, &error);
                 raw.to_owned()
             }
+        }
+    }
+
+    /// Reports a `${…}` that cannot be interpolated, at the variable when it can be found in
+    /// the value's text.
+    fn report_interpolation(&mut self, rel: Rel<'_>, error: &InterpolationError) {
+        let item = self.item;
+        let (pos, len) = self.value_place(rel);
+        let quoted = self.text.get(pos.offset..).is_some_and(|t| t.starts_with(['"', '\'']));
+        let inner_offset = pos.offset + error.offset + usize::from(quoted);
+        let exact = self
+            .text
+            .get(inner_offset..inner_offset + error.length)
+            .is_some_and(|t| t.starts_with("${"));
+        let (offset, length) = if exact {
+            (inner_offset, error.length)
+        } else {
+            (pos.offset, len)
+        };
+        let column = pos.column + (offset - pos.offset);
+        let place = Pos {
+            line: pos.line,
+            column,
+            offset,
+        };
+        let (message, help) = interpolation_wording(&error.problem, item);
+        // An environment variable is the same for every item: one error for the set,
+        // with the number of resources that need it.
+        let environment =
+            matches!(&error.problem, Problem::Unresolved { variable, .. } if variable.starts_with("${env:"));
+        let once_for_all_items = item.is_some()
+            && (environment || item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. }));
+        let suffix = if once_for_all_items {
+            String::new()
+        } else {
+            self.item_suffix()
+        };
+        let mut diagnostic = Diagnostic::error(self.file, place, path_text(&self.path(rel)), message + &suffix)
+            .with_len(length)
+            .with_label("here");
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        if once_for_all_items && environment {
+            self.sink.push_shared(diagnostic);
+        } else {
+            self.push(diagnostic);
         }
     }
 
     /// Interpolates an optional string.
     pub(crate) fn optional_text(&mut self, rel: Rel<'_>, raw: Option<&String>) -> Option<String> {
         raw.map(|raw| self.text(rel, raw))
+    }
+}
+
+/// What to say about a variable that cannot be interpolated, and the help.
+fn interpolation_wording(problem: &Problem, item: Option<&Item>) -> (String, Option<String>) {
+    match problem {
+        Problem::Unterminated => (
+            "unterminated `${`".to_owned(),
+            Some("close it with `}`, or write `$${` for a literal `${`".to_owned()),
+        ),
+        Problem::UnknownForm(inner) => (
+            format!("unknown variable `${{{inner}}}`"),
+            Some(
+                "use `${env:NAME}` for an environment variable or `${item.COLUMN}` inside a ConnectionSet template"
+                    .to_owned(),
+            ),
+        ),
+        Problem::Unresolved { variable, reason } => {
+            let help = match (item, variable.strip_prefix("${item.")) {
+                (Some(item), Some(rest)) => {
+                    let column = rest.trim_end_matches('}');
+                    let columns: Vec<&str> = item.columns.keys().map(String::as_str).collect();
+                    Some(match did_you_mean(column, columns.iter().copied()) {
+                        Some(close) => format!("did you mean `${{item.{close}}}`? columns are: {}", columns.join(", ")),
+                        None => format!("columns are: {}", columns.join(", ")),
+                    })
+                }
+                _ if variable.starts_with("${env:") => {
+                    Some("set the variable before running d360, or remove the reference".to_owned())
+                }
+                _ => None,
+            };
+            (format!("{variable}: {reason}"), help)
+        }
     }
 }

@@ -2,11 +2,12 @@
 
 use crate::model::SmallMap;
 
-use super::checker::Checker;
-use super::diagnostic::did_you_mean;
-use super::raw::{ConnectionSpec, LifecycleSpec, Metadata, SecretSource};
-use crate::kinds::{Connection, Method};
-use crate::model::{ApiName, Lifecycle, connector_types};
+use super::document::ConnectionSpec;
+use super::{Connection, Method};
+use crate::kinds::document::{Checker, Severity, check_name, did_you_mean};
+use crate::kinds::document::{Metadata, SecretSource, convert_lifecycle};
+use crate::model::ResourceSpec;
+use crate::model::connector_types::{self, ConnectorType};
 use crate::secret::SecretRef;
 
 /// Parameter names that look like secrets: refused in `parameters`, where they would be sent
@@ -24,41 +25,6 @@ fn looks_secret(name: &str) -> bool {
     ]
     .iter()
     .any(|word| lower.contains(word))
-}
-
-/// Checks an API name at `rel` and reports problems there.
-pub(crate) fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, what: &str) {
-    if let Err(error) = ApiName::parse(name) {
-        let diagnostic = checker
-            .error(rel, format!("`{name}` is not a valid {what} API name: {error}"))
-            .with_help(error.help(name))
-            .with_label("invalid API name");
-        checker.push(diagnostic);
-    }
-}
-
-/// Converts `ignoreChanges` and checks its entries against the kind's field names.
-pub(crate) fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>, fields: &[&str]) -> Lifecycle {
-    let Some(spec) = spec else { return Lifecycle::default() };
-    for (index, entry) in spec.ignore_changes.iter().enumerate() {
-        let index_text = index.to_string();
-        let root = entry.split(['.', '[']).next().unwrap_or(entry);
-        if !fields.contains(&root) {
-            let mut diagnostic = checker.error(
-                &["spec", "lifecycle", "ignoreChanges", &index_text],
-                format!("`{entry}` is not a field that can drift"),
-            );
-            diagnostic = match did_you_mean(root, fields.iter().copied()) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-                None => diagnostic.with_help(format!("fields are: {}", fields.join(", "))),
-            };
-            checker.push(diagnostic);
-        }
-    }
-    Lifecycle {
-        prevent_destroy: spec.prevent_destroy,
-        ignore_changes: spec.ignore_changes.clone(),
-    }
 }
 
 fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource) -> SecretRef {
@@ -110,7 +76,30 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
 pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &ConnectionSpec) -> Connection {
     let name = checker.text(&["metadata", "name"], &metadata.name);
     check_name(checker, &["metadata", "name"], &name, "connection");
+    let (connector_type, known) = connector_type(checker, spec);
+    let label = label(checker, spec);
+    let method = method(checker, spec, known);
+    let parameters = parameters(checker, spec, known);
+    let credentials = credentials(checker, spec, known);
+    if let Some(known) = known {
+        check_required(checker, spec, known);
+    }
+    let lifecycle = convert_lifecycle(checker, spec.lifecycle.as_ref(), &Connection::FIELDS.ignorable());
+    Connection {
+        name,
+        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        connector_type,
+        label,
+        method: method.into(),
+        parameters,
+        credentials,
+        lifecycle,
+    }
+}
 
+/// `spec.connectorType`, and its entry in the connector table when d360 knows it offline
+/// (a wrong casing is an error, an unknown type a warning: `plan` checks it against the org).
+fn connector_type(checker: &mut Checker<'_>, spec: &ConnectionSpec) -> (String, Option<&'static ConnectorType>) {
     let connector_type = checker.text(&["spec", "connectorType"], &spec.connector_type);
     let known = connector_types::find(&connector_type);
     if known.is_none() {
@@ -139,6 +128,11 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         }
     }
 
+    (connector_type, known)
+}
+
+/// `spec.label`: not empty, at most 80 characters.
+fn label(checker: &mut Checker<'_>, spec: &ConnectionSpec) -> String {
     let label = checker.text(&["spec", "label"], &spec.label);
     if label.trim().is_empty() {
         let diagnostic = checker.error(&["spec", "label"], "the label cannot be empty");
@@ -154,6 +148,11 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         checker.push(diagnostic);
     }
 
+    label
+}
+
+/// `spec.method` (default `Ingress`), one the connector type supports.
+fn method(checker: &mut Checker<'_>, spec: &ConnectionSpec, known: Option<&ConnectorType>) -> Method {
     let method = spec.method.unwrap_or(Method::Ingress);
     if let Some(known) = known
         && !known.methods.contains(&method)
@@ -171,6 +170,15 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         checker.push(diagnostic);
     }
 
+    method
+}
+
+/// `spec.parameters`: no secrets among them, values the connector type accepts, names it has.
+fn parameters(
+    checker: &mut Checker<'_>,
+    spec: &ConnectionSpec,
+    known: Option<&ConnectorType>,
+) -> SmallMap<String, String> {
     let mut parameters = SmallMap::new();
     for (param, value) in &spec.parameters {
         let rel = ["spec", "parameters", param.as_str()];
@@ -217,7 +225,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
                 &rel,
                 format!("connector type `{}` has no parameter `{param}`", known.name),
             );
-            diagnostic.severity = super::diagnostic::Severity::Warning;
+            diagnostic.severity = Severity::Warning;
             diagnostic = match did_you_mean(param, names.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => diagnostic.with_help(format!("its parameters are: {}", names.join(", "))),
@@ -227,6 +235,15 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         parameters.insert(param.clone(), value);
     }
 
+    parameters
+}
+
+/// `spec.credentials` as references, with names the connector type has.
+fn credentials(
+    checker: &mut Checker<'_>,
+    spec: &ConnectionSpec,
+    known: Option<&ConnectorType>,
+) -> SmallMap<String, SecretRef> {
     let mut credentials = SmallMap::new();
     for (credential, source) in &spec.credentials {
         let rel = ["spec", "credentials", credential.as_str()];
@@ -239,7 +256,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
                 &rel,
                 format!("connector type `{}` has no credential `{credential}`", known.name),
             );
-            diagnostic.severity = super::diagnostic::Severity::Warning;
+            diagnostic.severity = Severity::Warning;
             diagnostic = match did_you_mean(credential, names.iter().copied()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => diagnostic.with_help(format!("its credentials are: {}", names.join(", "))),
@@ -249,67 +266,54 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Con
         credentials.insert(credential.clone(), reference);
     }
 
-    if let Some(known) = known {
-        for required in known.required_parameters() {
-            if !spec.parameters.contains_key(required) {
-                let example = known
-                    .parameters
-                    .iter()
-                    .find(|p| p.name == required)
-                    .map_or("", |p| p.example);
-                let rel: &[&str] = if spec.parameters.is_empty() {
-                    &["spec"]
-                } else {
-                    &["spec", "parameters"]
-                };
-                let diagnostic = checker
-                    .key_error(
-                        rel,
-                        format!(
-                            "missing required parameter `{required}` for connector type `{}`",
-                            known.name
-                        ),
-                    )
-                    .with_help(format!("add `{required}: {example}` under `spec.parameters`"));
-                checker.push(diagnostic);
-            }
-        }
-        for required in known.required_credentials() {
-            if !spec.credentials.contains_key(required) {
-                let rel: &[&str] = if spec.credentials.is_empty() {
-                    &["spec"]
-                } else {
-                    &["spec", "credentials"]
-                };
-                let diagnostic = checker
-                    .key_error(
-                        rel,
-                        format!(
-                            "missing required credential `{required}` for connector type `{}`",
-                            known.name
-                        ),
-                    )
-                    .with_help(format!(
-                        "add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"
-                    ));
-                checker.push(diagnostic);
-            }
+    credentials
+}
+
+/// The parameters and credentials the connector type requires are all given.
+fn check_required(checker: &mut Checker<'_>, spec: &ConnectionSpec, known: &ConnectorType) {
+    for required in known.required_parameters() {
+        if !spec.parameters.contains_key(required) {
+            let example = known
+                .parameters
+                .iter()
+                .find(|p| p.name == required)
+                .map_or("", |p| p.example);
+            let rel: &[&str] = if spec.parameters.is_empty() {
+                &["spec"]
+            } else {
+                &["spec", "parameters"]
+            };
+            let diagnostic = checker
+                .key_error(
+                    rel,
+                    format!(
+                        "missing required parameter `{required}` for connector type `{}`",
+                        known.name
+                    ),
+                )
+                .with_help(format!("add `{required}: {example}` under `spec.parameters`"));
+            checker.push(diagnostic);
         }
     }
-
-    let lifecycle = convert_lifecycle(
-        checker,
-        spec.lifecycle.as_ref(),
-        &["label", "method", "parameters", "credentials"],
-    );
-    Connection {
-        name,
-        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        connector_type,
-        label,
-        method: method.into(),
-        parameters,
-        credentials,
-        lifecycle,
+    for required in known.required_credentials() {
+        if !spec.credentials.contains_key(required) {
+            let rel: &[&str] = if spec.credentials.is_empty() {
+                &["spec"]
+            } else {
+                &["spec", "credentials"]
+            };
+            let diagnostic = checker
+                .key_error(
+                    rel,
+                    format!(
+                        "missing required credential `{required}` for connector type `{}`",
+                        known.name
+                    ),
+                )
+                .with_help(format!(
+                    "add `{required}: {{ fromEnv: VARIABLE }}` under `spec.credentials`"
+                ));
+            checker.push(diagnostic);
+        }
     }
 }

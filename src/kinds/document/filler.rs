@@ -7,7 +7,7 @@ use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
 use super::problem::Problem;
-use super::tree_deserializer::{UnitVariant, key_deserializer};
+use super::words::{UnitVariant, key_deserializer};
 
 /// A stand-in value of whatever type is asked for: empty, zero, false, none, the first
 /// variant. Only used on a retry after a problem, so the value itself is never used.

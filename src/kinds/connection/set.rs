@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use crate::aws::rds::{Database, Discovery, Filter, Query};
 use crate::model::SmallMap;
 
-use super::checker::{Checker, Item};
-use super::raw::{AwsRdsSource, ConnectionSetDocument};
-use crate::kinds::Connection;
+use super::Connection;
+use super::set_document::{AwsRdsSource, ConnectionSetDocument};
+use crate::kinds::document::{Checker, CsvRow, Item, Segment};
 
 /// The `fromAwsRds` inventories a load may use. The manifest stage does no network I/O:
 /// the caller lists RDS (for the queries an offline load reports) and loads again.
@@ -301,7 +301,7 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
                     label: format!("row {line} of {relative}"),
                     source: format!("`{relative}`"),
                     uniform: true,
-                    csv: Some(super::checker::CsvRow {
+                    csv: Some(CsvRow {
                         file: shown.clone(),
                         line,
                         headers: headers.clone(),
@@ -346,14 +346,11 @@ pub(crate) fn expand(checker: &mut Checker<'_>, document: &ConnectionSetDocument
             dir: checker.dir,
             root: checker.root,
             text: checker.text,
-            prefix: vec![
-                super::yaml_tree::Segment::Key("spec".into()),
-                super::yaml_tree::Segment::Key("template".into()),
-            ],
+            prefix: vec![Segment::Key("spec".into()), Segment::Key("template".into())],
             item: Some(item),
             sink: checker.sink,
         };
-        let mut connection = super::convert_connection::convert(&mut item_checker, &template.metadata, &template.spec);
+        let mut connection = super::convert::convert(&mut item_checker, &template.metadata, &template.spec);
         // The set's own labels apply to every member; the template's win on conflict.
         for (key, value) in &document.metadata.labels {
             connection.labels.entry(key.clone()).or_insert_with(|| value.clone());

@@ -1,13 +1,11 @@
 //! Raw data stream specs into `model::DataStream`, with every check a stream needs.
 
-use crate::model::SmallMap;
+use crate::model::{ResourceSpec, SmallMap};
 use std::collections::BTreeSet;
 
-use super::checker::Checker;
-use super::convert_connection::{check_name, convert_lifecycle};
-use super::diagnostic::did_you_mean;
-use super::raw::{Category, DataStreamSpec, Metadata, RefreshMode, RefreshSpec};
-use crate::kinds::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+use super::document::{Category, DataLakeObjectSpec, DataStreamSpec, RefreshMode, RefreshSpec};
+use super::{DataLakeObject, DataStream, Refresh, SourceField, SourceObject};
+use crate::kinds::document::{Checker, Metadata, check_name, convert_lifecycle, did_you_mean};
 
 /// Checks that `field` (at `rel`) is one of the stream's fields.
 fn check_field_ref(checker: &mut Checker<'_>, rel: &[&str], field: &str, names: &[&str], role: &str) {
@@ -73,7 +71,27 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
         schema: checker.optional_text(&["spec", "source", "schema"], spec.source.schema.as_ref()),
         object: checker.text(&["spec", "source", "object"], &spec.source.object),
     };
+    let fields = fields(checker, spec);
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let data_lake_object = data_lake_object(checker, &spec.data_lake_object, &name, &names);
+    let refresh = spec.refresh.as_ref().map(|refresh| convert_refresh(checker, refresh));
+    let lifecycle = convert_lifecycle(checker, spec.lifecycle.as_ref(), &DataStream::FIELDS.ignorable());
+    DataStream {
+        name,
+        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        label,
+        connection,
+        source,
+        data_lake_object,
+        fields,
+        refresh,
+        lifecycle,
+        no_secrets: SmallMap::new(),
+    }
+}
 
+/// `spec.fields`: at least one, each an API name, none twice.
+fn fields(checker: &mut Checker<'_>, spec: &DataStreamSpec) -> Vec<SourceField> {
     let mut fields = Vec::with_capacity(spec.fields.len());
     let mut seen = BTreeSet::new();
     for (index, field) in spec.fields.iter().enumerate() {
@@ -98,10 +116,12 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
         let diagnostic = checker.error(&["spec", "fields"], "a data stream needs at least one field");
         checker.push(diagnostic);
     }
-    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    fields
+}
 
-    let dlo = &spec.data_lake_object;
-    let dlo_name = match &dlo.name {
+/// `spec.dataLakeObject.name`, ending in `__dll`; `<stream name>__dll` when left out.
+fn dlo_name(checker: &mut Checker<'_>, dlo: &DataLakeObjectSpec, name: &str) -> String {
+    match &dlo.name {
         Some(raw) => {
             let dlo_name = checker.text(&["spec", "dataLakeObject", "name"], raw);
             if let Some(base) = dlo_name.strip_suffix("__dll") {
@@ -119,15 +139,21 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
             }
             dlo_name
         }
-        None => DataStream::default_dlo_name(&name),
-    };
+        None => DataStream::default_dlo_name(name),
+    }
+}
+
+/// `spec.dataLakeObject`: its fields are among the stream's `names`; an `Engagement` object
+/// has an event time field.
+fn data_lake_object(checker: &mut Checker<'_>, dlo: &DataLakeObjectSpec, name: &str, names: &[&str]) -> DataLakeObject {
+    let dlo_name = dlo_name(checker, dlo, name);
     let primary_key = checker.text(&["spec", "dataLakeObject", "primaryKey"], &dlo.primary_key);
     if !names.is_empty() {
         check_field_ref(
             checker,
             &["spec", "dataLakeObject", "primaryKey"],
             &primary_key,
-            &names,
+            names,
             "primary key",
         );
     }
@@ -140,7 +166,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
             checker,
             &["spec", "dataLakeObject", "recordModifiedField"],
             field,
-            &names,
+            names,
             "record modified field",
         );
     }
@@ -153,7 +179,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
             checker,
             &["spec", "dataLakeObject", "eventTimeField"],
             field,
-            &names,
+            names,
             "event time field",
         );
     }
@@ -166,7 +192,7 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
             .with_help("add `eventTimeField: <a DateTime field>` under `spec.dataLakeObject`");
         checker.push(diagnostic);
     }
-    let data_lake_object = DataLakeObject {
+    DataLakeObject {
         name: dlo_name,
         label: checker.optional_text(&["spec", "dataLakeObject", "label"], dlo.label.as_ref()),
         category: dlo.category.into(),
@@ -176,23 +202,5 @@ pub(crate) fn convert(checker: &mut Checker<'_>, metadata: &Metadata, spec: &Dat
         dataspace: checker
             .optional_text(&["spec", "dataLakeObject", "dataspace"], dlo.dataspace.as_ref())
             .unwrap_or_else(|| "default".to_owned()),
-    };
-    let refresh = spec.refresh.as_ref().map(|refresh| convert_refresh(checker, refresh));
-    let lifecycle = convert_lifecycle(
-        checker,
-        spec.lifecycle.as_ref(),
-        &["label", "connection", "source", "dataLakeObject", "fields", "refresh"],
-    );
-    DataStream {
-        name,
-        labels: metadata.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        label,
-        connection,
-        source,
-        data_lake_object,
-        fields,
-        refresh,
-        lifecycle,
-        no_secrets: SmallMap::new(),
     }
 }

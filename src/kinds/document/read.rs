@@ -1,32 +1,25 @@
-//! One YAML document: kind dispatch, and reading it into its `raw` type with every problem
-//! reported at its place.
+//! One YAML document: its `apiVersion` and `kind`, and reading it into its kind's document
+//! type with every problem reported at its place.
 
 use std::collections::HashSet;
 
 use serde::de::DeserializeOwned;
 
 use super::checker::Checker;
+use super::common_checks::check_name;
 use super::diagnostic::did_you_mean;
 use super::problem::ProblemKind;
-use super::raw::DOCUMENT_KINDS;
 use super::tree_deserializer;
 use super::yaml_tree::{Node, Segment};
 
-/// The kind of a document, read before typed deserialisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DocumentKind {
-    Connection,
-    ConnectionSet,
-    DataStream,
-}
-
-/// Reads `apiVersion` and `kind` from the position tree, reporting problems.
-pub(crate) fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
+/// Reads `apiVersion` and `kind` from the position tree, reporting problems: the kind, one of
+/// `kinds` (the first is named in the help for a document that is not a mapping).
+pub(crate) fn kind_of(checker: &mut Checker<'_>, kinds: &[&'static str]) -> Option<&'static str> {
     let root = checker.root;
     if !matches!(root, Node::Map { .. }) {
         let diagnostic = checker
             .error(&[], "a d360 document must be a mapping")
-            .with_help("start it with `apiVersion: d360/v1` and `kind: Connection` (or ConnectionSet, DataStream)");
+            .with_help(start_help(kinds));
         checker.push(diagnostic);
         return None;
     }
@@ -50,13 +43,11 @@ pub(crate) fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
         }
     }
     let kind = match root.get("kind").and_then(Node::as_str) {
-        Some("Connection") => Some(DocumentKind::Connection),
-        Some("ConnectionSet") => Some(DocumentKind::ConnectionSet),
-        Some("DataStream") => Some(DocumentKind::DataStream),
+        Some(word) if kinds.contains(&word) => kinds.iter().copied().find(|kind| *kind == word),
         Some(other) => {
-            let help = match did_you_mean(other, DOCUMENT_KINDS.iter().copied()) {
+            let help = match did_you_mean(other, kinds.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => format!("kinds are: {}", DOCUMENT_KINDS.join(", ")),
+                None => format!("kinds are: {}", kinds.join(", ")),
             };
             let diagnostic = checker
                 .error(&["kind"], format!("unknown kind `{other}`"))
@@ -68,12 +59,27 @@ pub(crate) fn kind_of(checker: &mut Checker<'_>) -> Option<DocumentKind> {
         None => {
             let diagnostic = checker
                 .key_error(&[], "missing `kind`")
-                .with_help(format!("add `kind:` with one of {}", DOCUMENT_KINDS.join(", ")));
+                .with_help(format!("add `kind:` with one of {}", kinds.join(", ")));
             checker.push(diagnostic);
             None
         }
     };
     if ok { kind } else { None }
+}
+
+/// `start it with `apiVersion: d360/v1` and `kind: First` (or Second, Third)`.
+fn start_help(kinds: &[&str]) -> String {
+    let (first, others) = kinds
+        .split_first()
+        .map_or(("", &[][..]), |(first, others)| (*first, others));
+    if others.is_empty() {
+        format!("start it with `apiVersion: d360/v1` and `kind: {first}`")
+    } else {
+        format!(
+            "start it with `apiVersion: d360/v1` and `kind: {first}` (or {})",
+            others.join(", ")
+        )
+    }
 }
 
 /// Reads the document into `T` from its tree, reporting every problem with its place. `None`
@@ -116,7 +122,20 @@ pub(crate) fn read<T: DeserializeOwned>(checker: &mut Checker<'_>) -> Option<T> 
         recovery.insert(at);
     }
     report(checker, &problems);
-    // The document is not usable, but its name can still be checked.
+    None
+}
+
+/// [`read`] for a document whose `metadata.name` is the object's API name: when the document
+/// is unusable, its name is still checked (unless it is interpolated).
+pub(crate) fn read_named<T: DeserializeOwned>(checker: &mut Checker<'_>) -> Option<T> {
+    let value = read::<T>(checker);
+    if value.is_none() {
+        check_unread_name(checker);
+    }
+    value
+}
+
+fn check_unread_name(checker: &mut Checker<'_>) {
     if let Some(name) = checker
         .root
         .get("metadata")
@@ -124,11 +143,10 @@ pub(crate) fn read<T: DeserializeOwned>(checker: &mut Checker<'_>) -> Option<T> 
         .and_then(Node::as_str)
     {
         let name = name.to_owned();
-        if !name.contains("${") && checker.root.get("kind").and_then(Node::as_str) != Some("ConnectionSet") {
-            super::convert_connection::check_name(checker, &["metadata", "name"], &name, "resource");
+        if !name.contains("${") {
+            check_name(checker, &["metadata", "name"], &name, "resource");
         }
     }
-    None
 }
 
 /// Reads of one document before giving up on finding more of its problems.
@@ -156,9 +174,9 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::manifest::checker::Sink;
-    use crate::manifest::raw::{ConnectionDocument, DataStreamDocument};
-    use crate::manifest::yaml_tree;
+    use crate::kinds::connection::document::ConnectionDocument;
+    use crate::kinds::data_stream::document::DataStreamDocument;
+    use crate::kinds::document::{Sink, yaml_tree};
 
     const CONNECTION: &str = "apiVersion: d360/v1
 kind: Connection

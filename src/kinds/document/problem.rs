@@ -12,7 +12,7 @@ use serde::de::{self, Expected, Unexpected};
 
 use super::checker::Checker;
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::yaml_tree::{Segment, path_text};
+use super::yaml_tree::{Node, Pos, Segment, path_text};
 
 /// What was found where something else was expected, without the library's wording.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,12 +250,44 @@ impl ProblemKind {
     /// (duplicate keys).
     #[must_use]
     pub(crate) fn diagnostic(&self, path: &[Segment], checker: &Checker<'_>) -> Option<Diagnostic> {
-        let root = checker.root;
         let in_credentials = path.iter().any(|s| matches!(s, Segment::Key(k) if k == "credentials"));
         let field_path = self.field_path(path);
-        let node = root.find(path).0;
-        let (message, help, pos, len) = match self {
-            ProblemKind::DuplicateField(_) => return None,
+        let (message, help, pos, len) = self.wording(path, &field_path, checker.root, in_credentials)?;
+        let mut diagnostic = Diagnostic::error(checker.file, pos, path_text(&field_path), message).with_len(len);
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        if in_credentials {
+            diagnostic = diagnostic.hiding_source();
+        }
+        Some(diagnostic)
+    }
+
+    /// The message, help, place and length of the problem at `path` (`None`: nothing to say).
+    fn wording(
+        &self,
+        path: &[Segment],
+        field_path: &[Segment],
+        root: &Node,
+        in_credentials: bool,
+    ) -> Option<(String, Option<String>, Pos, usize)> {
+        match self {
+            ProblemKind::DuplicateField(_) => None,
+            ProblemKind::LiteralSecret | ProblemKind::UnknownField { .. } | ProblemKind::MissingField(_) => {
+                self.key_wording(path, field_path, root)
+            }
+            _ => self.value_wording(root.find(path).0, in_credentials),
+        }
+    }
+
+    /// [`Self::wording`] of a problem placed at a key.
+    fn key_wording(
+        &self,
+        path: &[Segment],
+        field_path: &[Segment],
+        root: &Node,
+    ) -> Option<(String, Option<String>, Pos, usize)> {
+        let wording = match self {
             ProblemKind::LiteralSecret => {
                 let name = match path.last() {
                     Some(Segment::Key(key)) => key.clone(),
@@ -279,7 +311,7 @@ impl ProblemKind {
                 (
                     format!("unknown field `{field}`"),
                     Some(help),
-                    root.key_pos(&field_path),
+                    root.key_pos(field_path),
                     field.chars().count(),
                 )
             }
@@ -296,6 +328,14 @@ impl ProblemKind {
                     1,
                 )
             }
+            _ => return None,
+        };
+        Some(wording)
+    }
+
+    /// [`Self::wording`] of a problem placed at a value.
+    fn value_wording(&self, node: &Node, in_credentials: bool) -> Option<(String, Option<String>, Pos, usize)> {
+        let wording = match self {
             ProblemKind::UnknownVariant { value, expected } => {
                 let help = match did_you_mean(value, expected.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
@@ -333,15 +373,9 @@ impl ProblemKind {
                 node.len(),
             ),
             ProblemKind::Custom(message) => (message.clone(), None, node.pos(), node.len()),
+            _ => return None,
         };
-        let mut diagnostic = Diagnostic::error(checker.file, pos, path_text(&field_path), message).with_len(len);
-        if let Some(help) = help {
-            diagnostic = diagnostic.with_help(help);
-        }
-        if in_credentials {
-            diagnostic = diagnostic.hiding_source();
-        }
-        Some(diagnostic)
+        Some(wording)
     }
 }
 

@@ -14,15 +14,12 @@
 use std::cell::Cell;
 use std::collections::HashSet;
 
-use serde::de::value::StrDeserializer;
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
-    VariantAccess, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
 
 use super::filler::Filler;
 use super::problem::{Place, Problem, ProblemKind, one_of};
 use super::scalar::{self, Resolved};
+use super::words::{UnitVariant, key_deserializer};
 use super::yaml_tree::{Entry, Node, Segment};
 use crate::secret::SecretSource;
 
@@ -121,10 +118,6 @@ fn unexpected(node: &Node) -> Unexpected<'_> {
         Node::Map { .. } => Unexpected::Map,
         Node::Seq { .. } => Unexpected::Seq,
     }
-}
-
-pub(super) fn key_deserializer(key: &str) -> StrDeserializer<'_, Problem> {
-    key.into_deserializer()
 }
 
 impl<'a> Tree<'a> {
@@ -542,56 +535,18 @@ impl<'de> SeqAccess<'de> for Items<'_> {
     }
 }
 
-/// A scalar read as an enum: the variant is its text.
-pub(super) struct UnitVariant<'a>(pub(super) &'a str);
-
-impl<'de> EnumAccess<'de> for UnitVariant<'_> {
-    type Error = Problem;
-    type Variant = UnitOnly;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, UnitOnly), Problem> {
-        seed.deserialize(key_deserializer(self.0))
-            .map(|value| (value, UnitOnly))
-    }
-}
-
-/// Manifest enums are plain words; a variant with data cannot be written as a scalar.
-pub(super) struct UnitOnly;
-
-impl<'de> VariantAccess<'de> for UnitOnly {
-    type Error = Problem;
-
-    fn unit_variant(self) -> Result<(), Problem> {
-        Ok(())
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _seed: T) -> Result<T::Value, Problem> {
-        Err(de::Error::invalid_type(Unexpected::UnitVariant, &"newtype variant"))
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, Problem> {
-        Err(de::Error::invalid_type(Unexpected::UnitVariant, &"tuple variant"))
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Problem> {
-        Err(de::Error::invalid_type(Unexpected::UnitVariant, &"struct variant"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::raw::{ConnectionDocument, ConnectionSetDocument, DataStreamDocument};
-    use crate::manifest::yaml_tree;
+    use crate::kinds::connection::document::ConnectionDocument;
+    use crate::kinds::connection::set_document::ConnectionSetDocument;
+    use crate::kinds::data_stream::document::DataStreamDocument;
+    use crate::kinds::document::yaml_tree;
 
     const EXAMPLES: [&str; 3] = [
-        include_str!("../../manifests/connections.yaml"),
-        include_str!("../../manifests/clinic-fleet.yaml"),
-        include_str!("../../manifests/data-streams.yaml"),
+        include_str!("../../../manifests/connections.yaml"),
+        include_str!("../../../manifests/clinic-fleet.yaml"),
+        include_str!("../../../manifests/data-streams.yaml"),
     ];
 
     /// Reads one document both ways; `Some(disagreement)` when they differ.

@@ -1,0 +1,69 @@
+//! What a manifest declares: each resource with where it was written, as the kinds' document
+//! loaders produce them for `manifest::load`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::Resource;
+use super::connection::set::AwsItems;
+use super::document::{Checker, Pos};
+
+/// Where a resource was declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub(crate) file: PathBuf,
+    pub(crate) pos: Pos,
+    /// For set members: which item (`row 3 of inventory/clinics.csv`).
+    pub(crate) item: Option<String>,
+    /// For a resource that names another it needs (a data stream's `spec.connection`): where
+    /// that name is written (the kind's `reference_field`).
+    pub(crate) reference_pos: Option<Pos>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.pos.line, self.pos.column)?;
+        if let Some(item) = &self.item {
+            write!(f, " ({item})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A desired resource and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Declared {
+    /// Shared with the plan's actions, so a plan of N changes holds each resource once.
+    pub(crate) resource: Arc<Resource>,
+    pub(crate) origin: Origin,
+}
+
+impl Origin {
+    /// The place of the value at `rel` under the checker's document.
+    #[must_use]
+    pub(crate) fn at(checker: &Checker<'_>, rel: &[&str], item: Option<String>) -> Self {
+        Origin {
+            file: checker.file.to_path_buf(),
+            pos: checker.value_place(rel).0,
+            item,
+            reference_pos: None,
+        }
+    }
+}
+
+/// What the documents of a load declared so far.
+#[derive(Debug, Default)]
+pub(crate) struct Declarations {
+    pub(crate) resources: Vec<Declared>,
+    /// Sets whose items come from AWS RDS, and what was found.
+    pub(crate) aws: Vec<AwsItems>,
+}
+
+impl Declarations {
+    pub(crate) fn declare(&mut self, resource: Resource, origin: Origin) {
+        self.resources.push(Declared {
+            resource: Arc::new(resource),
+            origin,
+        });
+    }
+}
