@@ -264,20 +264,40 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
     if file.token_lifetime_seconds == 0 {
         return Err(invalid("`tokenLifetimeSeconds` must be at least 1".to_owned()));
     }
-    let mut users = Vec::with_capacity(file.users.len());
-    for (index, user) in file.users.into_iter().enumerate() {
+    let users = resolve_users(file.users, &file.dataspaces).map_err(invalid)?;
+    let mut apps: Vec<App> = Vec::with_capacity(file.apps.len());
+    for app in file.apps {
+        if apps.iter().any(|known| known.client_id == app.client_id) {
+            return Err(invalid(format!("app `{}` is listed twice", app.client_id)));
+        }
+        apps.push(resolve_app(dir, app, &users, &invalid)?);
+    }
+    Ok(Org {
+        id: ids::record_id(ids::ORG_PREFIX, 1),
+        apps,
+        users,
+        dataspaces: file.dataspaces,
+        token_lifetime: Duration::from_secs(file.token_lifetime_seconds),
+        catalog: file.catalog,
+    })
+}
+
+/// The users, each once, naming only data spaces the org has; numbered in file order.
+fn resolve_users(listed: Vec<UserFile>, dataspaces: &[String]) -> Result<Vec<User>, String> {
+    let mut users = Vec::with_capacity(listed.len());
+    for (index, user) in listed.into_iter().enumerate() {
         if users
             .iter()
             .any(|known: &User| known.username.eq_ignore_ascii_case(&user.username))
         {
-            return Err(invalid(format!("user `{}` is listed twice", user.username)));
+            return Err(format!("user `{}` is listed twice", user.username));
         }
         for dataspace in user.dataspaces.iter().flatten() {
-            if !file.dataspaces.contains(dataspace) {
-                return Err(invalid(format!(
+            if !dataspaces.contains(dataspace) {
+                return Err(format!(
                     "user `{}` names the data space `{dataspace}`, which `dataspaces` lacks",
                     user.username
-                )));
+                ));
             }
         }
         users.push(User {
@@ -287,71 +307,69 @@ fn resolve(dir: &Path, path: &Path, file: ConfigFile) -> Result<Org, EmulatorErr
             dataspaces: user.dataspaces,
         });
     }
-    let find_user = |username: &str, role: &str, client_id: &str| {
+    Ok(users)
+}
+
+/// One connected app: its users found by name, its certificate read for the JWT flow, a
+/// secret where another flow needs one.
+fn resolve_app(
+    dir: &Path,
+    app: AppFile,
+    users: &[User],
+    invalid: &dyn Fn(String) -> EmulatorError,
+) -> Result<App, EmulatorError> {
+    let find_user = |username: &str, role: &str| {
         users
             .iter()
             .position(|user| user.username.eq_ignore_ascii_case(username))
             .ok_or_else(|| {
                 invalid(format!(
-                    "app `{client_id}` names `{username}` as {role}, but no user has that name"
+                    "app `{}` names `{username}` as {role}, but no user has that name",
+                    app.client_id
                 ))
             })
     };
-    let mut apps: Vec<App> = Vec::with_capacity(file.apps.len());
-    for app in file.apps {
-        if apps.iter().any(|known| known.client_id == app.client_id) {
-            return Err(invalid(format!("app `{}` is listed twice", app.client_id)));
-        }
-        let run_as = app
-            .run_as
-            .as_deref()
-            .map(|username| find_user(username, "`runAs`", &app.client_id))
-            .transpose()?;
-        let pre_authorized = app
-            .pre_authorized_users
-            .as_ref()
-            .map(|names| {
-                names
-                    .iter()
-                    .map(|username| find_user(username, "a pre-authorized user", &app.client_id))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
-        let jwt_key = if app.flows.contains(&Flow::Jwt) {
-            let certificate = app.certificate.as_deref().ok_or_else(|| {
-                invalid(format!(
-                    "app `{}` has the `jwt` flow but no `certificate`",
-                    app.client_id
-                ))
-            })?;
-            Some(keys::certificate_key(&keys::resolve(dir, certificate))?)
-        } else {
-            None
-        };
-        let needs_secret = app.flows.iter().any(|flow| *flow != Flow::Jwt);
-        if needs_secret && app.client_secret.is_none() {
-            return Err(invalid(format!(
-                "app `{}` has the `clientCredentials` or `password` flow but no `clientSecret`",
+    let run_as = app
+        .run_as
+        .as_deref()
+        .map(|username| find_user(username, "`runAs`"))
+        .transpose()?;
+    let pre_authorized = app
+        .pre_authorized_users
+        .as_ref()
+        .map(|names| {
+            names
+                .iter()
+                .map(|username| find_user(username, "a pre-authorized user"))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let jwt_key = if app.flows.contains(&Flow::Jwt) {
+        let certificate = app.certificate.as_deref().ok_or_else(|| {
+            invalid(format!(
+                "app `{}` has the `jwt` flow but no `certificate`",
                 app.client_id
-            )));
-        }
-        apps.push(App {
-            client_id: app.client_id,
-            client_secret: app.client_secret,
-            jwt_key,
-            flows: app.flows,
-            run_as,
-            pre_authorized,
-            scopes: app.scopes,
-        });
+            ))
+        })?;
+        Some(keys::certificate_key(&keys::resolve(dir, certificate))?)
+    } else {
+        None
+    };
+    let needs_secret = app.flows.iter().any(|flow| *flow != Flow::Jwt);
+    if needs_secret && app.client_secret.is_none() {
+        return Err(invalid(format!(
+            "app `{}` has the `clientCredentials` or `password` flow but no `clientSecret`",
+            app.client_id
+        )));
     }
-    Ok(Org {
-        id: ids::record_id(ids::ORG_PREFIX, 1),
-        apps,
-        users,
-        dataspaces: file.dataspaces,
-        token_lifetime: Duration::from_secs(file.token_lifetime_seconds),
-        catalog: file.catalog,
+    Ok(App {
+        client_id: app.client_id,
+        client_secret: app.client_secret,
+        jwt_key,
+        flows: app.flows,
+        run_as,
+        pre_authorized,
+        scopes: app.scopes,
     })
 }
 
