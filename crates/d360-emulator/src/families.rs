@@ -243,6 +243,33 @@ fn patch_marketing_cloud(
     object: &Map<String, Value>,
     dataspaces: &[String],
 ) -> Result<(), Reject> {
+    patch_business_units(connection, object)?;
+    patch_unit_mappings(connection, object, dataspaces)?;
+    for key in ["createProfileMappings", "createProfileBuMappings"] {
+        match object.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(flag)) => {
+                connection
+                    .extra
+                    .insert("createProfileBuMappings".to_owned(), json!(flag));
+            }
+            Some(Value::String(flag)) if flag == "true" || flag == "false" => {
+                connection
+                    .extra
+                    .insert("createProfileBuMappings".to_owned(), json!(flag == "true"));
+            }
+            Some(_) => {
+                return Err(Reject::json_parser(format!(
+                    "Cannot deserialize the request body: {key} must be a boolean"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The ingestion and activation business units a patch adds and removes.
+fn patch_business_units(connection: &mut StoredConnection, object: &Map<String, Value>) -> Result<(), Reject> {
     for (list, add, remove) in [
         (
             "ingestionBusinessUnits",
@@ -269,25 +296,36 @@ fn patch_marketing_cloud(
         }
         connection.extra.insert(list.to_owned(), Value::Array(units));
     }
-    let read_pairs = |key: &str| -> Result<Vec<(String, String)>, Reject> {
-        objects(object, key)?
-            .into_iter()
-            .map(|pair| {
-                let allowed = ["dataspaceName", "mid", "id", "name", "namespace"];
-                if let Some(unknown) = pair.keys().find(|k| !allowed.contains(&k.as_str())) {
-                    return Err(Reject::json_parser(format!(
-                        "Unrecognized field \"{unknown}\", not marked as ignorable"
-                    )));
-                }
-                let dataspace = required_text(&pair, "dataspaceName")?;
-                let mid = required_text(&pair, "mid")?;
-                check_mid(&mid)?;
-                Ok((dataspace, mid))
-            })
-            .collect()
-    };
-    let added = read_pairs("addBusinessUnitsToDataSpaces")?;
-    let removed = read_pairs("removeBusinessUnitsToDataSpaces")?;
+    Ok(())
+}
+
+/// `(dataspaceName, mid)` pairs of a patch's list `key`.
+fn unit_pairs(object: &Map<String, Value>, key: &str) -> Result<Vec<(String, String)>, Reject> {
+    objects(object, key)?
+        .into_iter()
+        .map(|pair| {
+            let allowed = ["dataspaceName", "mid", "id", "name", "namespace"];
+            if let Some(unknown) = pair.keys().find(|k| !allowed.contains(&k.as_str())) {
+                return Err(Reject::json_parser(format!(
+                    "Unrecognized field \"{unknown}\", not marked as ignorable"
+                )));
+            }
+            let dataspace = required_text(&pair, "dataspaceName")?;
+            let mid = required_text(&pair, "mid")?;
+            check_mid(&mid)?;
+            Ok((dataspace, mid))
+        })
+        .collect()
+}
+
+/// The business-unit-to-data-space mappings a patch adds and removes.
+fn patch_unit_mappings(
+    connection: &mut StoredConnection,
+    object: &Map<String, Value>,
+    dataspaces: &[String],
+) -> Result<(), Reject> {
+    let added = unit_pairs(object, "addBusinessUnitsToDataSpaces")?;
+    let removed = unit_pairs(object, "removeBusinessUnitsToDataSpaces")?;
     if let Some((dataspace, _)) = added.iter().find(|(d, _)| !dataspaces.contains(d)) {
         return Err(Reject::invalid_input(format!(
             "The data space {dataspace} doesn't exist"
@@ -318,26 +356,6 @@ fn patch_marketing_cloud(
     connection
         .extra
         .insert("businessUnitsToDataSpaces".to_owned(), Value::Array(mappings));
-    for key in ["createProfileMappings", "createProfileBuMappings"] {
-        match object.get(key) {
-            None | Some(Value::Null) => {}
-            Some(Value::Bool(flag)) => {
-                connection
-                    .extra
-                    .insert("createProfileBuMappings".to_owned(), json!(flag));
-            }
-            Some(Value::String(flag)) if flag == "true" || flag == "false" => {
-                connection
-                    .extra
-                    .insert("createProfileBuMappings".to_owned(), json!(flag == "true"));
-            }
-            Some(_) => {
-                return Err(Reject::json_parser(format!(
-                    "Cannot deserialize the request body: {key} must be a boolean"
-                )));
-            }
-        }
-    }
     Ok(())
 }
 
