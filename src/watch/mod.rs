@@ -22,7 +22,7 @@ mod supervise;
 use std::time::Duration;
 
 pub(crate) use board::Board;
-pub(crate) use heal::{ApiReserve, Options as HealOptions};
+pub(crate) use heal::Options as HealOptions;
 pub(crate) use metrics::Metrics;
 pub(crate) use reconcile::{NotKeptLog, Options as ReconcileOptions, Org, reconcile};
 pub(crate) use schedule::{OrgWatch, Tick, parse_interval};
