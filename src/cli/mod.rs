@@ -1,7 +1,9 @@
 //! The command line: one file per subcommand, each with an `Args` struct and a `run` fn.
 //!
 //! Commands are thin: they parse, call the modules that hold the logic, and hand results to
-//! `output`. Exit codes are decided in one place, [`Outcome::code`].
+//! `output`. No command file imports another: what several share (`execution` and `reporter`
+//! for `apply` and `destroy`, `plan_output`, `planning`, `session`, `values`, `manifests`,
+//! `progress`) lives in helper modules that are not commands. Exit codes are decided in one place, [`Outcome::code`].
 
 mod apply;
 mod args;
