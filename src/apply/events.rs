@@ -109,3 +109,42 @@ fn resource(plan: &Plan, action: usize) -> String {
         .map(|action| action.key().to_string())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, ResourceKey};
+
+    #[test]
+    fn every_event_ends_with_the_org() {
+        let events = Events { org: "prod" };
+        let verified = [
+            Verified {
+                key: ResourceKey::new(Kind::Connection, "A"),
+                result: Ok(None),
+            },
+            Verified {
+                key: ResourceKey::new(Kind::Connection, "B"),
+                result: Ok(Some(vec!["unreachable".to_owned()])),
+            },
+        ];
+        let lines: Vec<String> = events.verified(&verified).iter().map(Value::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"{"event":"verify","resource":"Connection/A","result":"passed","problems":[],"org":"prod"}"#,
+                r#"{"event":"verify","resource":"Connection/B","result":"failed","problems":["unreachable"],"org":"prod"}"#,
+                r#"{"event":"verifySummary","passed":1,"failed":1,"org":"prod"}"#,
+            ]
+        );
+        let not_kept = NotKeptObject {
+            kind: Kind::Connection,
+            name: "A".to_owned(),
+            fields: Vec::new(),
+        };
+        assert_eq!(
+            events.not_kept(&not_kept).to_string(),
+            r#"{"event":"notKept","resource":"Connection/A","fields":[],"org":"prod"}"#
+        );
+    }
+}
