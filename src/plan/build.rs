@@ -8,12 +8,12 @@ use super::{
     Action, ActionKind, ApiBudget, FORMAT_VERSION, LiveRef, Plan, PlanError, Reason, ResolvedSecrets, Warning,
     summarise,
 };
-use crate::diff::{self, SecretStatus};
-use crate::kinds::{CheckFailure, CheckOutcome, Finding, Listings, Resource};
+use crate::diff::{self, FieldChange, SecretStatus};
+use crate::kinds::{CheckFailure, CheckOutcome, Finding, Listings, LiveObject, Resource};
 use crate::manifest::Declared;
 use crate::model::ResourceKey;
 use crate::refresh::LiveSnapshot;
-use crate::state::State;
+use crate::state::{Managed, State};
 
 /// What the user asked for beyond the manifests.
 #[derive(Debug, Clone, Default)]
@@ -385,49 +385,13 @@ impl Builder<'_> {
         let managed = inputs.state.get(&key);
         let statuses = inputs.secrets.statuses(&key, managed.map(|m| &m.secrets));
         let missing_secrets = unresolvable(&statuses);
-        for dependency in resource.depends_on() {
-            if !self.declared.contains_key(&dependency) && inputs.live.get(&dependency).is_none() {
-                self.warnings.push(Warning::Note(format!(
-                    "{key}: {} `{}` is not declared and was not found among the listings read; the org checks it on apply",
-                    dependency.kind.noun(),
-                    dependency.name
-                )));
-            }
-        }
+        self.note_undeclared_dependencies(&key, resource);
         let Some(object) = inputs.live.get(&key) else {
-            let mut action = Action {
-                changes: diff::creation_fields(resource),
-                ..Self::base_action(declared)
-            };
-            if let Some(managed) = managed {
-                action.reasons.push(Reason::Because(format!(
-                    "managed (was id {}) but missing in the org: deleted outside d360",
-                    managed.id
-                )));
-            }
-            self.require_secrets(&key, "create", missing_secrets);
-            self.actions.push(action);
+            self.create(declared, managed, missing_secrets);
             return;
         };
         let mut field_changes = diff::compare_live(resource, object);
-        if let Some(managed) = managed {
-            let unkept = drop_not_kept(&mut field_changes, managed, resource);
-            if !unkept.is_empty() {
-                self.not_kept.push(super::NotKeptObject {
-                    kind: key.kind,
-                    name: key.name.clone(),
-                    fields: unkept,
-                });
-            }
-        }
-        let not_compared = object.not_compared(resource);
-        if !not_compared.is_empty() {
-            self.not_compared.push(super::NotCompared {
-                kind: key.kind,
-                name: key.name.clone(),
-                fields: not_compared,
-            });
-        }
+        self.note_unkept_and_uncompared(&key, resource, object, managed, &mut field_changes);
         let base = Action {
             id: Some(object.id.clone()),
             scope: object.resource.listing().scope,
@@ -444,48 +408,14 @@ impl Builder<'_> {
             } else {
                 format!("{} cannot change in place", immutable.join(", "))
             };
-            if resource.lifecycle().prevent_destroy {
-                self.errors.push(PlanError::ReplaceProtected {
-                    key: key.clone(),
-                    reason: reason.clone(),
-                });
-            }
-            self.require_secrets(&key, "replace", missing_secrets);
-            let mut changes = field_changes;
-            changes.extend(diff::creation_fields(resource).into_iter().filter(|c| c.sensitive));
-            let mut reasons = vec![Reason::Because(reason)];
-            reasons.extend(replace_note(resource));
-            self.actions.push(Action {
-                action: ActionKind::Replace,
-                changes,
-                reasons,
-                ..base
-            });
+            self.replace(resource, base, field_changes, reason, missing_secrets);
             return;
         }
         let lifecycle = resource.lifecycle();
         let mut changes = field_changes;
         changes.extend(diff::secret_changes(&statuses, |f| lifecycle.ignores(f)));
         if changes.is_empty() {
-            for missing in &missing_secrets {
-                self.warnings.push(Warning::CredentialNotCompared {
-                    key: key.clone(),
-                    problem: missing.clone(),
-                });
-            }
-            let reason = match managed {
-                Some(m) if m.id == object.id => {
-                    self.unchanged += 1;
-                    return;
-                }
-                Some(_) => "the org has a new record id for it",
-                None => "exists in the org but not in state",
-            };
-            self.actions.push(Action {
-                action: ActionKind::Adopt,
-                reasons: vec![Reason::Because(reason.into())],
-                ..base
-            });
+            self.adopt_or_keep(&key, object, managed, base, &missing_secrets);
             return;
         }
         let mut reasons = Vec::new();
@@ -497,6 +427,125 @@ impl Builder<'_> {
             action: ActionKind::Update,
             changes,
             reasons,
+            ..base
+        });
+    }
+
+    /// A warning for each dependency neither declared nor found live (the org checks it).
+    fn note_undeclared_dependencies(&mut self, key: &ResourceKey, resource: &Resource) {
+        for dependency in resource.depends_on() {
+            if !self.declared.contains_key(&dependency) && self.inputs.live.get(&dependency).is_none() {
+                self.warnings.push(Warning::Note(format!(
+                    "{key}: {} `{}` is not declared and was not found among the listings read; the org checks it on apply",
+                    dependency.kind.noun(),
+                    dependency.name
+                )));
+            }
+        }
+    }
+
+    /// A create: the resource is not in the org (deleted outside d360 when state has it).
+    fn create(&mut self, declared: &Declared, managed: Option<&Managed>, missing_secrets: Vec<String>) {
+        let key = declared.resource.key();
+        let mut action = Action {
+            changes: diff::creation_fields(&declared.resource),
+            ..Self::base_action(declared)
+        };
+        if let Some(managed) = managed {
+            action.reasons.push(Reason::Because(format!(
+                "managed (was id {}) but missing in the org: deleted outside d360",
+                managed.id
+            )));
+        }
+        self.require_secrets(&key, "create", missing_secrets);
+        self.actions.push(action);
+    }
+
+    /// Takes out of `field_changes` what the org did not keep last time (recording it), and
+    /// records the declared fields the org did not report.
+    fn note_unkept_and_uncompared(
+        &mut self,
+        key: &ResourceKey,
+        resource: &Resource,
+        object: &LiveObject,
+        managed: Option<&Managed>,
+        field_changes: &mut Vec<FieldChange>,
+    ) {
+        if let Some(managed) = managed {
+            let unkept = drop_not_kept(field_changes, managed, resource);
+            if !unkept.is_empty() {
+                self.not_kept.push(super::NotKeptObject {
+                    kind: key.kind,
+                    name: key.name.clone(),
+                    fields: unkept,
+                });
+            }
+        }
+        let not_compared = object.not_compared(resource);
+        if !not_compared.is_empty() {
+            self.not_compared.push(super::NotCompared {
+                kind: key.kind,
+                name: key.name.clone(),
+                fields: not_compared,
+            });
+        }
+    }
+
+    /// A replace (an immutable field changed, or `--replace`), refused under `preventDestroy`.
+    fn replace(
+        &mut self,
+        resource: &Resource,
+        base: Action,
+        field_changes: Vec<FieldChange>,
+        reason: String,
+        missing_secrets: Vec<String>,
+    ) {
+        let key = resource.key();
+        if resource.lifecycle().prevent_destroy {
+            self.errors.push(PlanError::ReplaceProtected {
+                key: key.clone(),
+                reason: reason.clone(),
+            });
+        }
+        self.require_secrets(&key, "replace", missing_secrets);
+        let mut changes = field_changes;
+        changes.extend(diff::creation_fields(resource).into_iter().filter(|c| c.sensitive));
+        let mut reasons = vec![Reason::Because(reason)];
+        reasons.extend(replace_note(resource));
+        self.actions.push(Action {
+            action: ActionKind::Replace,
+            changes,
+            reasons,
+            ..base
+        });
+    }
+
+    /// Nothing differs: unchanged when state has it under this id, else an adoption.
+    fn adopt_or_keep(
+        &mut self,
+        key: &ResourceKey,
+        object: &LiveObject,
+        managed: Option<&Managed>,
+        base: Action,
+        missing_secrets: &[String],
+    ) {
+        for missing in missing_secrets {
+            self.warnings.push(Warning::CredentialNotCompared {
+                key: key.clone(),
+                problem: missing.clone(),
+            });
+        }
+        let reason = match managed {
+            Some(m) if m.id == object.id => {
+                self.unchanged += 1;
+                return;
+            }
+            Some(_) => "the org has a new record id for it",
+            None => "exists in the org but not in state",
+        };
+        self.actions.push(Action {
+            action: ActionKind::Adopt,
+            reasons: vec![Reason::Because(reason.into())],
             ..base
         });
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use super::{ActionKind, Plan};
+use super::{Action, ActionKind, Plan};
 use crate::diff::FieldChange;
 use crate::output::Paint;
 
@@ -189,41 +189,7 @@ fn objects(out: &mut String, heading: &str, list: &[super::LiveRef], compact: bo
 pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
     let mut out = String::new();
     for action in &plan.actions {
-        let id = action.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
-        let what = match action.action {
-            ActionKind::Create => "will be created".to_owned(),
-            ActionKind::Update => "will be updated in place".to_owned(),
-            ActionKind::Replace => "must be replaced".to_owned(),
-            ActionKind::Delete => "will be deleted".to_owned(),
-            ActionKind::Adopt => "will be adopted into state (no change in the org)".to_owned(),
-            ActionKind::Forget => "will be forgotten (already gone from the org)".to_owned(),
-        };
-        if compact {
-            out.push_str(&format!(
-                "{} {}{id} {}{}\n",
-                symbol(action.action, paint),
-                paint.bold(&action.key().to_string()),
-                paint.dim(&what),
-                field_count(action.changes.len())
-            ));
-            continue;
-        }
-        out.push_str(&format!(
-            "{} {}{id} {}\n",
-            symbol(action.action, paint),
-            paint.bold(&action.key().to_string()),
-            paint.dim(&what)
-        ));
-        for change in &action.changes {
-            for line in change_lines(change, paint, "    ") {
-                out.push_str(&line);
-                out.push('\n');
-            }
-        }
-        for reason in &action.reasons {
-            out.push_str(&format!("    {}\n", paint.dim(&format!("# {reason}"))));
-        }
-        out.push('\n');
+        render_action(&mut out, action, paint, compact);
     }
     if compact && !plan.actions.is_empty() {
         out.push('\n');
@@ -242,21 +208,73 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
         compact,
         paint,
     );
-    if !plan.protected.is_empty() {
-        out.push_str(&paint.bold("Protected by lifecycle.preventDestroy (no longer declared, will not be deleted):"));
-        out.push('\n');
-        for object in &plan.protected {
-            out.push_str(&format!(
-                "  {} {}/{} (id {}) {}\n",
-                paint.dim("#"),
-                object.kind,
-                object.name,
-                object.id,
-                paint.dim("protected, will not be deleted")
-            ));
-        }
-        out.push('\n');
+    protected(&mut out, plan, paint);
+    problems(&mut out, plan, paint);
+    conclusion(&mut out, plan, paint);
+    out
+}
+
+/// One action: its headline, then (unless `compact`) its changed fields and reasons.
+fn render_action(out: &mut String, action: &Action, paint: Paint, compact: bool) {
+    let id = action.id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
+    let what = match action.action {
+        ActionKind::Create => "will be created",
+        ActionKind::Update => "will be updated in place",
+        ActionKind::Replace => "must be replaced",
+        ActionKind::Delete => "will be deleted",
+        ActionKind::Adopt => "will be adopted into state (no change in the org)",
+        ActionKind::Forget => "will be forgotten (already gone from the org)",
+    };
+    if compact {
+        out.push_str(&format!(
+            "{} {}{id} {}{}\n",
+            symbol(action.action, paint),
+            paint.bold(&action.key().to_string()),
+            paint.dim(what),
+            field_count(action.changes.len())
+        ));
+        return;
     }
+    out.push_str(&format!(
+        "{} {}{id} {}\n",
+        symbol(action.action, paint),
+        paint.bold(&action.key().to_string()),
+        paint.dim(what)
+    ));
+    for change in &action.changes {
+        for line in change_lines(change, paint, "    ") {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    for reason in &action.reasons {
+        out.push_str(&format!("    {}\n", paint.dim(&format!("# {reason}"))));
+    }
+    out.push('\n');
+}
+
+/// Objects `lifecycle.preventDestroy` keeps although they are no longer declared.
+fn protected(out: &mut String, plan: &Plan, paint: Paint) {
+    if plan.protected.is_empty() {
+        return;
+    }
+    out.push_str(&paint.bold("Protected by lifecycle.preventDestroy (no longer declared, will not be deleted):"));
+    out.push('\n');
+    for object in &plan.protected {
+        out.push_str(&format!(
+            "  {} {}/{} (id {}) {}\n",
+            paint.dim("#"),
+            object.kind,
+            object.name,
+            object.id,
+            paint.dim("protected, will not be deleted")
+        ));
+    }
+    out.push('\n');
+}
+
+/// Warnings (per object, then the plan's own, each distinct one once with a count) and errors.
+fn problems(out: &mut String, plan: &Plan, paint: Paint) {
     for (key, text) in plan.object_warnings() {
         out.push_str(&format!("{} {key}: {text}\n", paint.yellow("warning:")));
     }
@@ -272,6 +290,10 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
     for error in &plan.errors {
         out.push_str(&format!("{} {error}\n", paint.red("error:")));
     }
+}
+
+/// The last line: the API cost and the summary, or why nothing can be applied.
+fn conclusion(out: &mut String, plan: &Plan, paint: Paint) {
     if plan.errors.is_empty() {
         if plan.has_changes() {
             out.push_str(&format!("Applying it takes {}.\n", plan.api.describe()));
@@ -288,7 +310,6 @@ pub(crate) fn render(plan: &Plan, paint: Paint, compact: bool) -> String {
             ))
         ));
     }
-    out
 }
 
 #[cfg(test)]

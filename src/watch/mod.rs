@@ -18,6 +18,7 @@ mod schedule;
 mod server;
 mod share;
 mod supervise;
+mod watched;
 
 use std::time::Duration;
 
@@ -25,9 +26,10 @@ pub(crate) use board::Board;
 pub(crate) use heal::Options as HealOptions;
 pub(crate) use metrics::Metrics;
 pub(crate) use reconcile::{NotKeptLog, Options as ReconcileOptions, Org, reconcile};
-pub(crate) use schedule::{OrgWatch, Tick, parse_interval};
+pub(crate) use schedule::parse_interval;
 pub(crate) use server::serve;
 pub(crate) use supervise::run;
+pub(crate) use watched::{OrgWatch, Tick};
 
 use crate::apply::Tally;
 use crate::drift;

@@ -9,50 +9,14 @@
 
 use std::time::{Duration, Instant};
 
-use futures::future::LocalBoxFuture;
 use tokio::sync::watch;
 
 use super::board::Role;
 use super::reconcile::Action;
 use super::share::Pool;
-use super::{COMMAND, Run, Shared};
-use crate::config::StateConfig;
+use super::watched::{OrgWatch, pause, standby_poll};
+use super::{COMMAND, Shared};
 use crate::output;
-use crate::state::{Leadership, StateError, Store};
-
-/// One run of an org, as the command makes it. Not `Send`: each org's loop is a task of its
-/// own on the command's thread (`supervise`; the work is I/O, and the connections under a
-/// run are driven by the runtime's threads).
-pub(crate) type Tick = Box<dyn Fn() -> LocalBoxFuture<'static, Run>>;
-
-/// An org to watch.
-pub(crate) struct OrgWatch {
-    pub(crate) org: String,
-    /// The org's state, for its owner lock.
-    pub(crate) store: Store,
-    /// Ownership taken at start (local state), if any.
-    pub(crate) leadership: Option<Leadership>,
-    pub(crate) tick: Tick,
-}
-
-impl OrgWatch {
-    /// Opens the org's state. Local state: takes the watch lock now, so a second watch on it
-    /// is refused at start. PostgreSQL: takes nothing yet; the replicas share the orgs, each
-    /// taken once this replica has counted the others (`share`).
-    pub(crate) async fn open(org: &str, state: &StateConfig, tick: Tick) -> Result<Self, StateError> {
-        let store = Store::open(state, org).await?;
-        let leadership = match store.database() {
-            None => store.lead(COMMAND).await?,
-            Some(_) => None,
-        };
-        Ok(Self {
-            org: org.to_owned(),
-            store,
-            leadership,
-            tick,
-        })
-    }
-}
 
 /// `--interval`: `500ms`, `30s`, `5m`, `1h` (a bare number is seconds), at least 100 ms.
 pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
@@ -73,23 +37,6 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is too short: the interval is at least 100ms"));
     }
     Ok(interval)
-}
-
-/// How often a standby tries to take the lead.
-#[must_use]
-pub(crate) fn standby_poll(interval: Duration) -> Duration {
-    (interval / 4).max(Duration::from_millis(100))
-}
-
-/// Waits `delay`; `false` when the shutdown came first.
-pub(super) async fn pause(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    if *shutdown.borrow() {
-        return false;
-    }
-    tokio::select! {
-        () = tokio::time::sleep(delay) => !*shutdown.borrow(),
-        _ = shutdown.changed() => false,
-    }
 }
 
 /// Whether this replica owns the org now: keeps a live ownership unless it holds more than

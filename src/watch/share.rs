@@ -24,7 +24,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use super::Shared;
-use super::schedule::{OrgWatch, pause, standby_poll};
+use super::watched::{OrgWatch, pause, standby_poll};
 use crate::output;
 use crate::state::Presence;
 

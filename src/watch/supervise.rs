@@ -13,8 +13,9 @@ use futures::future::join_all;
 use tokio::sync::{Mutex, watch};
 
 use super::Shared;
-use super::schedule::{OrgWatch, pause, watch_org};
+use super::schedule::watch_org;
 use super::share::{self, Pool};
+use super::watched::{OrgWatch, pause};
 use crate::output;
 
 /// The first wait before a panicked loop starts again.
