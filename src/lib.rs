@@ -33,7 +33,9 @@
 //! - [`diff`]: pure comparison of a desired resource with its live object.
 //! - [`refresh`]: reading the live org for a plan through the `LiveRead` trait.
 //! - [`plan`]: the pure planner, its inputs, its rendering and its saved form.
-//! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state.
+//! - [`apply`]: carries out a plan concurrently, re-checks saved plans, records results in state;
+//!   `apply::run` is one whole apply (`ApplyOptions` in, `ApplyOutcome` out, a `Reporter` the
+//!   command implements for what the user sees).
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
 //! - [`import`]: live objects into manifests and state.
 //! - [`org`]: the org as a whole: whether d360 can log in and use Data 360 there (`org check`).

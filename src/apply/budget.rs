@@ -28,7 +28,8 @@ pub(crate) enum Parallelism {
     Fixed(u16),
 }
 
-/// API requests of the org's daily allowance an apply leaves unspent: a count or a share.
+/// API requests of the org's daily allowance an apply (or a heal) leaves unspent: a count
+/// or a share (`--api-reserve`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Reserve {
     Requests(u64),
@@ -36,6 +37,19 @@ pub(crate) enum Reserve {
 }
 
 impl Reserve {
+    /// `500` (requests) or `10%` (of the allowance); refuses with the words clap shows after
+    /// the flag.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
+        match text.trim().strip_suffix('%') {
+            Some(percent) => match percent.trim().parse::<f64>() {
+                Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(Reserve::Share(percent / 100.0)),
+                _ => Err(refused()),
+            },
+            None => text.trim().parse::<u64>().map(Reserve::Requests).map_err(|_| refused()),
+        }
+    }
+
     /// The reserve in requests, for an allowance of `limit`.
     #[must_use]
     pub(crate) fn of(self, limit: u64) -> u64 {
@@ -43,5 +57,21 @@ impl Reserve {
             Reserve::Requests(count) => count,
             Reserve::Share(share) => (limit as f64 * share).ceil() as u64,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reserve_is_a_count_or_a_share_rounded_up() {
+        assert_eq!(Reserve::parse("500"), Ok(Reserve::Requests(500)));
+        assert_eq!(Reserve::parse(" 10% "), Ok(Reserve::Share(0.1)));
+        assert!(Reserve::parse("120%").is_err());
+        assert!(Reserve::parse("some").is_err());
+        assert_eq!(Reserve::Requests(500).of(15_000), 500);
+        assert_eq!(Reserve::Share(0.1).of(15_001), 1_501);
+        assert_eq!(Reserve::Share(0.0).of(15_000), 0);
     }
 }

@@ -8,12 +8,15 @@
 //! so state I/O (fsync) never holds up the org calls; `custody` keeps a step from starting
 //! while the lock is lost or finished work is not recorded. `saved` checks a saved plan (its
 //! content, its manifests, then the org and state) before it runs; `interrupt` turns Ctrl-C into a clean stop; `budget`
-//! compares the plan with the org's daily API allowance.
+//! compares the plan with the org's daily API allowance. `run` is a whole apply (lock, plan,
+//! confirmation, execution, verify, read-back) with typed options, reporting through a
+//! [`Reporter`] the command implements.
 //!
 //! Comes after `plan`; writes `state`.
 
 mod budget;
 mod custody;
+pub(crate) mod events;
 pub(crate) mod graph;
 mod interrupt;
 mod perform;
@@ -21,6 +24,7 @@ mod prepare;
 mod readback;
 pub(crate) mod render;
 mod report;
+mod run;
 mod saved;
 mod verify;
 
@@ -39,6 +43,7 @@ pub(crate) use interrupt::{signal as wait_for_signal, watch_signals};
 pub(crate) use prepare::{PrepareError, Source, prepare};
 pub(crate) use readback::read_back;
 pub(crate) use report::{Report, StepOutcome, Tally};
+pub(crate) use run::{ApplyOptions, ApplyOutcome, Reporter, run};
 pub(crate) use saved::{StalePlan, check_content, check_offline, recheck};
 pub(crate) use verify::{Verified, verify};
 
@@ -79,6 +84,8 @@ pub(crate) enum ApplyError {
 pub(crate) trait Observer: Send + Sync {
     fn started(&self, plan: &Plan, action: usize, step: Step);
     fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome);
+    /// No more steps start or finish (a progress bar clears itself).
+    fn ended(&self) {}
 }
 
 /// How to run.

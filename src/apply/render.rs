@@ -1,6 +1,6 @@
-//! An apply's report in words, for the command to print: the summary (text for people, one
-//! JSON event for pipelines) and the `--verify` results. Pure: no I/O, no colour decision
-//! (the command paints the lines it marks).
+//! An apply's report in words, for the command to print: the summary and the `--verify`
+//! results as text for people (`events` has the JSON for pipelines). Pure: no I/O, no colour
+//! decision (the command paints the lines it marks).
 
 use std::collections::BTreeSet;
 
@@ -14,24 +14,6 @@ pub(crate) struct SummaryText {
     /// Whether every action finished (the line is green, else red).
     pub(crate) complete: bool,
     pub(crate) after: Vec<String>,
-}
-
-/// The `summary` event of `apply --format json`.
-#[must_use]
-pub(crate) fn summary_json(plan: &Plan, report: &Report) -> serde_json::Value {
-    serde_json::json!({
-        "event": "summary",
-        "complete": report.complete(plan),
-        "interrupted": report.interrupted,
-        "stopped": report.stopped,
-        "tally": report.tally(plan),
-        "retries": report.retries,
-        "concurrency": report.concurrency,
-        "elapsedSeconds": report.elapsed.as_secs_f64(),
-        "stateError": report.state_error,
-        "stateStopped": report.state_stopped,
-        "unrecorded": report.unrecorded.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
 }
 
 /// Why steps stopped starting, what did not start, what was not recorded.
@@ -111,25 +93,6 @@ pub(crate) fn summary_text(plan: &Plan, report: &Report) -> SummaryText {
         complete,
         after: recap(plan, report, complete),
     }
-}
-
-/// One `verify` event per object tested, then the `verifySummary` event.
-#[must_use]
-pub(crate) fn verified_json(verified: &[Verified]) -> Vec<serde_json::Value> {
-    let failed = verified.iter().filter(|v| !v.passed()).count();
-    let mut events: Vec<serde_json::Value> = verified
-        .iter()
-        .map(|entry| {
-            let (result, problems) = match &entry.result {
-                Ok(None) => ("passed", Vec::new()),
-                Ok(Some(problems)) => ("failed", problems.clone()),
-                Err(error) => ("error", vec![error.to_string()]),
-            };
-            serde_json::json!({"event": "verify", "resource": entry.key.to_string(), "result": result, "problems": problems})
-        })
-        .collect();
-    events.push(serde_json::json!({"event": "verifySummary", "passed": verified.len() - failed, "failed": failed}));
-    events
 }
 
 /// One line per object tested (and whether it passed), then the summary line.

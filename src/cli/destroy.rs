@@ -4,11 +4,12 @@
 //! Manifests are not read: what d360 manages is what state records. Unmanaged objects are
 //! never touched.
 
-use super::apply::{self, Execution};
+use super::execution::Execution;
 use super::planning::parse_delete_limit;
 use super::session;
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome};
+use crate::apply::Source;
 use crate::plan::{self, Address, DeleteLimit};
 
 #[derive(Debug, clap::Args)]
@@ -61,7 +62,10 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         fingerprint_key_created: false,
     };
     let session = session::open(global).await?;
-    let result = apply::run_in(&args.execution, "d360 destroy", &session, None, Some(&[]), &options).await;
+    let result = args
+        .execution
+        .carry_out("d360 destroy", &session, Source::Desired(&[]), options)
+        .await;
     session.close().await;
     result
 }

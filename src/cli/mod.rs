@@ -1,7 +1,9 @@
 //! The command line: one file per subcommand, each with an `Args` struct and a `run` fn.
 //!
 //! Commands are thin: they parse, call the modules that hold the logic, and hand results to
-//! `output`. Exit codes are decided in one place, [`Outcome::code`].
+//! `output`. No command file imports another: what several share (`execution` and `reporter`
+//! for `apply` and `destroy`, `plan_output`, `planning`, `session`, `values`, `manifests`,
+//! `progress`) lives in helper modules that are not commands. Exit codes are decided in one place, [`Outcome::code`].
 
 mod apply;
 mod args;
@@ -11,6 +13,7 @@ mod destroy;
 mod drift;
 mod emulator;
 mod error;
+mod execution;
 mod fmt;
 mod import;
 mod init;
@@ -23,6 +26,7 @@ mod planning;
 mod progress;
 mod reference;
 mod render;
+mod reporter;
 mod schema;
 mod session;
 mod show;

@@ -5,12 +5,13 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::apply::events::Events;
 use crate::apply::{Observer, Step, StepOutcome};
 use crate::output::{self, Paint};
 use crate::plan::{ActionKind, Plan};
 
 /// How to show progress.
-pub(crate) enum Progress {
+pub(crate) enum Progress<'a> {
     Bar {
         bar: ProgressBar,
         current: Mutex<Vec<String>>,
@@ -19,10 +20,11 @@ pub(crate) enum Progress {
     Lines {
         paint: Paint,
     },
-    Json,
+    /// One JSON event per line, each with the org.
+    Json(Events<'a>),
 }
 
-impl Progress {
+impl Progress<'_> {
     /// A bar when stderr is a terminal, plain lines otherwise.
     #[must_use]
     pub(crate) fn for_terminal(steps: usize) -> Self {
@@ -47,13 +49,6 @@ impl Progress {
             }
         }
     }
-
-    /// Removes the bar before the summary is printed.
-    pub(crate) fn finish(&self) {
-        if let Progress::Bar { bar, .. } = self {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 fn past(plan: &Plan, action: usize, step: Step) -> &'static str {
@@ -72,16 +67,6 @@ fn past(plan: &Plan, action: usize, step: Step) -> &'static str {
     }
 }
 
-fn step_name(step: Step) -> &'static str {
-    match step {
-        Step::Create => "create",
-        Step::Update => "update",
-        Step::Delete => "delete",
-        Step::Adopt => "adopt",
-        Step::Forget => "forget",
-    }
-}
-
 /// `Kind/name` of an action.
 fn key_of(plan: &Plan, action: usize) -> String {
     plan.actions
@@ -97,16 +82,15 @@ fn line(plan: &Plan, action: usize, step: Step, outcome: &StepOutcome, paint: Pa
             let note = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
             format!("{} {key}{note}", paint.green(past(plan, action, step)))
         }
-        StepOutcome::Failed { error } => format!(
-            "{} {key}: {error}",
-            paint.red(&format!("failed to {}", step_name(step)))
-        ),
+        StepOutcome::Failed { error } => {
+            format!("{} {key}: {error}", paint.red(&format!("failed to {}", step.as_str())))
+        }
         StepOutcome::Skipped { reason } => format!("{} {key}: {reason}", paint.yellow("skipped")),
         StepOutcome::NotStarted => format!("{} {key}", paint.dim("not started")),
     }
 }
 
-impl Observer for Progress {
+impl Observer for Progress<'_> {
     fn started(&self, plan: &Plan, action: usize, step: Step) {
         let key = key_of(plan, action);
         match self {
@@ -117,9 +101,7 @@ impl Observer for Progress {
                 }
             }
             Progress::Lines { .. } => {}
-            Progress::Json => output::data(
-                &serde_json::json!({"event": "started", "time": crate::state::now_rfc3339(), "step": step_name(step), "resource": key}).to_string(),
-            ),
+            Progress::Json(events) => output::data(&events.started(plan, action, step).to_string()),
         }
     }
 
@@ -135,15 +117,14 @@ impl Observer for Progress {
                 bar.println(line(plan, action, step, outcome, *paint));
             }
             Progress::Lines { paint } => output::data(&line(plan, action, step, outcome, *paint)),
-            Progress::Json => {
-                let mut event = serde_json::json!({"event": "finished", "time": crate::state::now_rfc3339(), "step": step_name(step), "resource": key});
-                if let (Some(map), Ok(serde_json::Value::Object(extra))) =
-                    (event.as_object_mut(), serde_json::to_value(outcome))
-                {
-                    map.extend(extra);
-                }
-                output::data(&event.to_string());
-            }
+            Progress::Json(events) => output::data(&events.finished(plan, action, step, outcome).to_string()),
+        }
+    }
+
+    /// Removes the bar before the summary is printed.
+    fn ended(&self) {
+        if let Progress::Bar { bar, .. } = self {
+            bar.finish_and_clear();
         }
     }
 }

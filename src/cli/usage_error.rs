@@ -31,8 +31,6 @@ pub(crate) enum UsageError {
         "--target, --selector, --exclude, --replace and --prune shape a plan; with a saved plan, give them to `d360 plan` instead"
     )]
     ShapingASavedPlan,
-    #[error("nothing to apply")]
-    NothingToApply,
     #[error(
         "stdin is not a terminal, so there is no one to confirm; pass --auto-approve (as CI does) or apply a saved plan"
     )]

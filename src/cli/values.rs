@@ -1,9 +1,11 @@
 //! Parsers of flag values several commands share: durations (`30s`), the mass-delete
-//! limit (`25%`, `5`), an apply's parallelism (`auto`, `8`) and API reserve (`10%`, `500`). Each refuses with the words clap shows after the flag.
+//! limit (`25%`, `5`), and an apply's parallelism (`auto`, `8`; the API
+//! reserve parses itself, `apply::Reserve::parse`). Each refuses with the words clap shows
+//! after the flag.
 
 use std::time::Duration;
 
-use crate::apply::{Parallelism, Reserve};
+use crate::apply::Parallelism;
 use crate::plan::DeleteLimit;
 
 /// `--max-delete-fraction`: `0.25` or `25%` is a share, a whole number `5` a count.
@@ -40,17 +42,6 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => Ok(seconds(number.saturating_mul(60))),
         "h" => Ok(seconds(number.saturating_mul(3600))),
         other => Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
-    }
-}
-
-pub(crate) fn parse_reserve(text: &str) -> Result<Reserve, String> {
-    let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
-    match text.trim().strip_suffix('%') {
-        Some(percent) => match percent.trim().parse::<f64>() {
-            Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(Reserve::Share(percent / 100.0)),
-            _ => Err(refused()),
-        },
-        None => text.trim().parse::<u64>().map(Reserve::Requests).map_err(|_| refused()),
     }
 }
 

@@ -11,10 +11,11 @@ use std::time::Duration;
 use super::usage_error::UsageError;
 use super::watching::Context;
 use super::{CliError, GlobalArgs, Outcome, manifests, planning, session};
+use crate::apply::Reserve;
 use crate::config::OrgSelection;
 use crate::output;
 use crate::plan::{self, DeleteLimit};
-use crate::watch::{self, ApiReserve, HealOptions, OrgWatch, ReconcileOptions, Shared};
+use crate::watch::{self, HealOptions, OrgWatch, ReconcileOptions, Shared};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -43,8 +44,8 @@ pub(crate) struct Args {
     pub(crate) max_delete_fraction: DeleteLimit,
     /// With `--heal`: API requests of the org's daily allowance to leave unspent, a count
     /// (`500`) or a share (`10%`). A heal that would eat into it does not start.
-    #[arg(long, default_value = "10%", value_name = "COUNT|SHARE", value_parser = ApiReserve::parse)]
-    pub(crate) api_reserve: ApiReserve,
+    #[arg(long, default_value = "10%", value_name = "COUNT|SHARE", value_parser = Reserve::parse)]
+    pub(crate) api_reserve: Reserve,
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {

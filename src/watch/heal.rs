@@ -8,50 +8,16 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::api::{Client, Concurrency};
-use crate::apply::{self, Observer, Step, StepOutcome, Tally};
+use crate::apply::{self, Observer, Reserve, Step, StepOutcome, Tally};
 use crate::output;
 use crate::plan::{Plan, Planned};
 use crate::refresh::HttpOrg;
 use crate::state::{StateLock, Store};
 
-/// The daily API allowance a heal leaves unspent: a count of requests or a share.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum ApiReserve {
-    Requests(u64),
-    Share(f64),
-}
-
-impl ApiReserve {
-    /// `500` (requests) or `10%` (of the allowance).
-    pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let refused = || format!("`{text}` is neither a count such as `500` nor a share such as `10%`");
-        match text.trim().strip_suffix('%') {
-            Some(percent) => match percent.trim().parse::<f64>() {
-                Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(ApiReserve::Share(percent / 100.0)),
-                _ => Err(refused()),
-            },
-            None => text
-                .trim()
-                .parse::<u64>()
-                .map(ApiReserve::Requests)
-                .map_err(|_| refused()),
-        }
-    }
-
-    /// The reserve in requests, for an allowance of `limit`.
-    #[must_use]
-    pub(crate) fn of(self, limit: u64) -> u64 {
-        match self {
-            ApiReserve::Requests(count) => count,
-            ApiReserve::Share(share) => (limit as f64 * share).ceil() as u64,
-        }
-    }
-}
-
 /// How heals run.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
-    pub(crate) api_reserve: ApiReserve,
+    pub(crate) api_reserve: Reserve,
     /// The most requests adaptive concurrency keeps in flight.
     pub(crate) max_parallelism: usize,
 }
@@ -62,51 +28,22 @@ pub(crate) struct Healed {
     pub(crate) error: Option<String>,
 }
 
-/// The org's JSON events: `plan`, then `started` and `finished` per step, `summary` and
-/// `notKept`, each with `"org"`.
+/// Prints the org's JSON events ([`apply::events`]) as the steps run.
 struct Events<'a> {
-    org: &'a str,
+    events: apply::events::Events<'a>,
 }
 
-impl Events<'_> {
-    fn emit(&self, mut event: serde_json::Value) {
-        if let Some(map) = event.as_object_mut() {
-            map.insert("org".to_owned(), serde_json::Value::from(self.org));
-        }
-        output::data(&event.to_string());
-    }
-}
-
-fn resource(plan: &Plan, action: usize) -> String {
-    plan.actions
-        .get(action)
-        .map(|action| action.key().to_string())
-        .unwrap_or_default()
+fn emit(event: &serde_json::Value) {
+    output::data(&event.to_string());
 }
 
 impl Observer for Events<'_> {
     fn started(&self, plan: &Plan, action: usize, step: Step) {
-        self.emit(serde_json::json!({
-            "event": "started",
-            "time": crate::state::now_rfc3339(),
-            "step": step.as_str(),
-            "resource": resource(plan, action),
-        }));
+        emit(&self.events.started(plan, action, step));
     }
 
     fn finished(&self, plan: &Plan, action: usize, step: Step, outcome: &StepOutcome) {
-        let mut event = serde_json::json!({
-            "event": "finished",
-            "time": crate::state::now_rfc3339(),
-            "step": step.as_str(),
-            "resource": resource(plan, action),
-        });
-        if let (Some(map), Ok(serde_json::Value::Object(extra))) =
-            (event.as_object_mut(), serde_json::to_value(outcome))
-        {
-            map.extend(extra);
-        }
-        self.emit(event);
+        emit(&self.events.finished(plan, action, step, outcome));
     }
 }
 
@@ -119,11 +56,11 @@ pub(crate) async fn heal(
     lock: &Arc<StateLock>,
     options: &Options,
 ) -> Healed {
-    let events = Events { org };
+    let events = Events {
+        events: apply::events::Events { org },
+    };
     let plan = &planned.plan;
-    events.emit(
-        serde_json::json!({"event": "plan", "summary": plan.summary, "errors": plan.errors, "warnings": plan.warnings}),
-    );
+    emit(&events.events.plan(plan));
     let stats = client.stats();
     let reserve = (stats.api_limit > 0).then(|| options.api_reserve.of(stats.api_limit));
     if let Some(refusal) = apply::api_budget_shortfall(plan, &stats, reserve.unwrap_or(0)) {
@@ -153,19 +90,7 @@ pub(crate) async fn heal(
     let report = apply::execute(work, client, Arc::clone(store), &executor, &events).await;
     let tally = report.tally(plan);
     let complete = report.complete(plan);
-    events.emit(serde_json::json!({
-        "event": "summary",
-        "complete": complete,
-        "interrupted": report.interrupted,
-        "stopped": report.stopped,
-        "tally": tally,
-        "retries": report.retries,
-        "concurrency": report.concurrency,
-        "elapsedSeconds": report.elapsed.as_secs_f64(),
-        "stateError": report.state_error,
-        "stateStopped": report.state_stopped,
-        "unrecorded": report.unrecorded.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    }));
+    emit(&events.events.summary(plan, &report));
     read_back(&events, planned, &report, client, store).await;
     let error = (!complete).then(|| {
         let failures: Vec<String> = report
@@ -204,31 +129,13 @@ async fn read_back(
     match apply::read_back(&planned.plan, report, &planned.state, &HttpOrg { client }, store).await {
         Ok(unkept) => {
             for object in unkept {
-                events.emit(
-                    serde_json::json!({"event": "notKept", "resource": object.key().to_string(), "fields": object.fields}),
-                );
+                emit(&events.events.not_kept(&object));
             }
         }
         Err(error) => output::message(&format!(
             "watch: org `{}`: warning: could not read back what was written, to check the org kept it: {}",
-            events.org,
+            events.events.org,
             output::chain(&error)
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_reserve_is_a_count_or_a_share_rounded_up() {
-        assert_eq!(ApiReserve::parse("500"), Ok(ApiReserve::Requests(500)));
-        assert_eq!(ApiReserve::parse(" 10% "), Ok(ApiReserve::Share(0.1)));
-        assert!(ApiReserve::parse("120%").is_err());
-        assert!(ApiReserve::parse("some").is_err());
-        assert_eq!(ApiReserve::Requests(500).of(15_000), 500);
-        assert_eq!(ApiReserve::Share(0.1).of(15_001), 1_501);
-        assert_eq!(ApiReserve::Share(0.0).of(15_000), 0);
     }
 }

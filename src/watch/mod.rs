@@ -23,7 +23,7 @@ mod watched;
 use std::time::Duration;
 
 pub(crate) use board::Board;
-pub(crate) use heal::{ApiReserve, Options as HealOptions};
+pub(crate) use heal::Options as HealOptions;
 pub(crate) use metrics::Metrics;
 pub(crate) use reconcile::{NotKeptLog, Options as ReconcileOptions, Org, reconcile};
 pub(crate) use schedule::parse_interval;

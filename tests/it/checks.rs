@@ -381,6 +381,14 @@ fn apply_verify_tests_what_it_wrote_and_reports_each() {
         json.stdout.contains(r#""event":"verify""#) && json.stdout.contains(r#""result":"passed""#),
         "{json:?}"
     );
+    let verify_events: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON event: {line}: {e}")))
+        .filter(|event: &serde_json::Value| event["event"] == "verify" || event["event"] == "verifySummary")
+        .collect();
+    assert!(verify_events.len() >= 2, "{json:?}");
+    assert!(verify_events.iter().all(|event| event["org"] == "env"), "{json:?}");
 }
 
 /// The README's walkthrough: the examples pass `plan --check` against the emulator's default

@@ -194,6 +194,23 @@ fn destroy_deletes_managed_objects_with_the_prune_guards() {
     );
     assert_eq!(names(&emulator), ["Gone_B", "Gone_C", "Kept_P", "Not_Mine"]);
 
+    // Its JSON events are apply's, each naming the org.
+    let json = expect(
+        work.d360(&emulator)
+            .args(["destroy", "--target", "Gone_B", "--auto-approve", "--format", "json"]),
+        0,
+    );
+    let events: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON event: {line}: {e}")))
+        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|event| event["event"].as_str()).collect();
+    assert_eq!(kinds, ["plan", "started", "finished", "summary"], "{json:?}");
+    assert!(events.iter().all(|event| event["org"] == "env"), "{json:?}");
+    assert_eq!(events[2]["resource"], "Connection/Gone_B", "{json:?}");
+    assert_eq!(names(&emulator), ["Gone_C", "Kept_P", "Not_Mine"]);
+
     let all = expect(
         work.d360(&emulator)
             .args(["destroy", "--auto-approve", "--allow-mass-delete"]),

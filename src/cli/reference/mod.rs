@@ -5,6 +5,7 @@
 
 mod commands;
 mod manifest;
+mod types;
 
 use std::path::PathBuf;
 

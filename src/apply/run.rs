@@ -1,0 +1,212 @@
+//! One apply from start to finish, as a library function: under the state lock, the plan is
+//! made (or a saved one re-checked), shown, weighed against the org's daily API allowance,
+//! confirmed, carried out ([`super::execute`]), optionally verified, and read back so what the
+//! org did not keep is recorded. Typed options in ([`ApplyOptions`]), a typed outcome out
+//! ([`ApplyOutcome`]); everything a user sees goes through a [`Reporter`] the caller supplies,
+//! so this stage prints nothing of its own (the interrupt notice aside, see `interrupt`).
+//!
+//! Comes after `session` (an open org) and `manifest` (the declared resources); used by
+//! `d360 apply` and `d360 destroy`.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use super::{Observer, Parallelism, Report, Reserve, Source, Verified};
+use crate::api::Concurrency;
+use crate::plan::{self, NotKeptObject, Plan, Planned};
+use crate::refresh::HttpOrg;
+use crate::session::Session;
+use crate::state::{State, StateLock};
+
+/// How one apply runs.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, one per command-line flag"
+)]
+pub(crate) struct ApplyOptions {
+    /// The command recorded as the lock holder (`d360 apply`, `d360 destroy`).
+    pub(crate) command: &'static str,
+    /// How long to wait for another command's state lock.
+    pub(crate) lock_timeout: Duration,
+    /// How a fresh plan is made (ignored for a saved plan, but for `check`).
+    pub(crate) plan: plan::Options,
+    /// Carry out without asking (a saved plan is never asked about either).
+    pub(crate) auto_approve: bool,
+    pub(crate) parallelism: Parallelism,
+    /// The most requests `Parallelism::Auto` keeps in flight.
+    pub(crate) max_parallelism: u16,
+    pub(crate) api_reserve: Reserve,
+    /// Start even when the estimate says the allowance is too small.
+    pub(crate) ignore_api_budget: bool,
+    /// Check the steps the plan could not check (a stream whose connection this apply
+    /// creates) right before them.
+    pub(crate) check: bool,
+    /// Test each connection written, after writing.
+    pub(crate) verify: bool,
+}
+
+impl ApplyOptions {
+    /// Steps the scheduler keeps started, and the requests the client keeps in flight.
+    fn concurrency(&self) -> (usize, Concurrency) {
+        match self.parallelism {
+            Parallelism::Auto => {
+                let max = usize::from(self.max_parallelism);
+                (max, Concurrency::Auto { max })
+            }
+            Parallelism::Fixed(n) => (usize::from(n), Concurrency::Fixed(usize::from(n))),
+        }
+    }
+}
+
+/// How an apply ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApplyOutcome {
+    /// The plan had nothing to do.
+    NoChanges,
+    /// The plan had errors: nothing was written.
+    PlanErrors,
+    /// The org's daily API allowance is too small for the plan: nothing was written.
+    OverBudget,
+    /// The user did not confirm: nothing was written.
+    Cancelled,
+    /// The plan was carried out, in full or not.
+    Applied {
+        /// Every action finished.
+        complete: bool,
+        /// Ctrl-C or SIGTERM stopped new steps.
+        interrupted: bool,
+        /// With `verify`: whether every connection tested passed.
+        verified: Option<bool>,
+    },
+}
+
+/// What the user sees of an apply. The command implements it (text or JSON events); the stage
+/// calls it in order: `plan`, then maybe `over_budget`, `confirm` or `cancelled`, then
+/// `progress` for the steps, `summary`, `verified` and the read-back's `not_kept`.
+pub(crate) trait Reporter {
+    /// The caller's error: what the stage's own errors and a failed prompt become.
+    type Error: From<super::PrepareError> + From<crate::state::StateError>;
+    /// The plan about to be carried out.
+    fn plan(&self, plan: &Plan) -> Result<(), Self::Error>;
+    /// The allowance is too small: `refusal` says why; `going_ahead` with `ignore_api_budget`.
+    fn over_budget(&self, refusal: &str, going_ahead: bool);
+    /// Asks whether to carry the plan out.
+    fn confirm(&self) -> Result<bool, Self::Error>;
+    fn cancelled(&self);
+    /// What watches the steps of `plan` as they run.
+    fn progress(&self, plan: &Plan) -> Box<dyn Observer + '_>;
+    fn summary(&self, plan: &Plan, report: &Report);
+    fn verified(&self, verified: &[Verified]);
+    /// Objects the read-back found the org did not keep as sent.
+    fn not_kept(&self, objects: &[NotKeptObject]);
+    /// The read-back failed (a warning: the apply itself is done).
+    fn read_back_failed(&self, error: &super::ApplyError);
+}
+
+/// Plans (or re-checks a saved plan), shows, confirms and carries out, under the state lock.
+pub(crate) async fn run<R: Reporter>(
+    session: &Session,
+    source: Source<'_>,
+    options: &ApplyOptions,
+    reporter: &R,
+) -> Result<ApplyOutcome, R::Error> {
+    let lock = Arc::new(session.store.lock(options.command, options.lock_timeout).await?);
+    let saved = matches!(source, Source::Saved(_));
+    let prepared = super::prepare(session, source, &options.plan).await?;
+    let (outcome, report) = carry_out(session, &prepared, saved, options, &lock, reporter).await?;
+    // The live objects the plan read are no longer needed: the read-back reads its own.
+    let Planned { plan, state, live, .. } = prepared;
+    drop(live);
+    if let Some(report) = &report {
+        read_back(&plan, report, &state, session, reporter).await;
+    }
+    drop(lock);
+    Ok(outcome)
+}
+
+/// Shows the plan, then (when it has work and no errors) checks the API budget, confirms
+/// unless `saved` or `auto_approve`, and executes it; Ctrl-C and SIGTERM stop new steps.
+async fn carry_out<R: Reporter>(
+    session: &Session,
+    prepared: &Planned,
+    saved: bool,
+    options: &ApplyOptions,
+    lock: &Arc<StateLock>,
+    reporter: &R,
+) -> Result<(ApplyOutcome, Option<Report>), R::Error> {
+    let plan = &prepared.plan;
+    reporter.plan(plan)?;
+    if !plan.errors.is_empty() {
+        return Ok((ApplyOutcome::PlanErrors, None));
+    }
+    if !plan.has_work() {
+        return Ok((ApplyOutcome::NoChanges, None));
+    }
+    let stats = session.client.stats();
+    let reserve = (stats.api_limit > 0).then(|| options.api_reserve.of(stats.api_limit));
+    if let Some(refusal) = super::api_budget_shortfall(plan, &stats, reserve.unwrap_or(0)) {
+        reporter.over_budget(&refusal, options.ignore_api_budget);
+        if !options.ignore_api_budget {
+            return Ok((ApplyOutcome::OverBudget, None));
+        }
+    }
+    if !saved && !options.auto_approve && !reporter.confirm()? {
+        reporter.cancelled();
+        return Ok((ApplyOutcome::Cancelled, None));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn(super::watch_signals(Arc::clone(&stop)));
+    let (steps, requests) = options.concurrency();
+    session.client.set_concurrency(requests);
+    let executor = super::Options {
+        parallelism: steps,
+        stop,
+        api_floor: reserve,
+        check: options.check,
+    };
+    let work = super::Work {
+        plan,
+        live: &prepared.live,
+        state: prepared.state.clone(),
+        probe: &prepared.probe,
+        lock: Arc::clone(lock),
+    };
+    let progress = reporter.progress(plan);
+    let report = super::execute(work, &session.client, Arc::clone(&session.store), &executor, &*progress).await;
+    watcher.abort();
+    progress.ended();
+    drop(progress);
+    let verified = if options.verify && !report.interrupted {
+        let recorded = session.store.load().await?;
+        Some(super::verify(plan, &report, &recorded, &session.client).await)
+    } else {
+        None
+    };
+    reporter.summary(plan, &report);
+    if let Some(verified) = &verified {
+        reporter.verified(verified);
+    }
+    let outcome = ApplyOutcome::Applied {
+        complete: report.complete(plan),
+        interrupted: report.interrupted,
+        verified: verified.map(|verified| verified.iter().all(Verified::passed)),
+    };
+    Ok((outcome, Some(report)))
+}
+
+/// Reads back what the apply wrote and reports which fields the org did not keep (recorded in
+/// state so the next plan does not propose them again).
+async fn read_back<R: Reporter>(plan: &Plan, report: &Report, before: &State, session: &Session, reporter: &R) {
+    if report.interrupted || report.stopped.is_some() || report.state_error.is_some() {
+        return;
+    }
+    let reader = HttpOrg {
+        client: &session.client,
+    };
+    match super::read_back(plan, report, before, &reader, &session.store).await {
+        Ok(unkept) => reporter.not_kept(&unkept),
+        Err(error) => reporter.read_back_failed(&error),
+    }
+}
