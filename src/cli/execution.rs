@@ -5,10 +5,8 @@
 
 use std::time::Duration;
 
-use clap::ValueEnum;
-
 use super::plan_output::Layout;
-use super::reporter::Terminal;
+use super::reporter::{Format, Terminal};
 use super::values::{parse_duration, parse_parallelism};
 use super::{CliError, Outcome};
 use crate::apply::{self, ApplyOptions, ApplyOutcome, Parallelism, Reserve, Source};
@@ -57,12 +55,6 @@ pub(crate) struct Execution {
     pub(crate) format: Format,
     #[command(flatten)]
     pub(crate) layout: Layout,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    Text,
-    Json,
 }
 
 impl Execution {

@@ -3,7 +3,6 @@
 //! the org) through `output`; not a command itself.
 
 use super::CliError;
-use super::execution::Format;
 use super::plan_output::{self, Layout};
 use super::progress::Progress;
 use super::usage_error::UsageError;
@@ -11,6 +10,13 @@ use crate::apply::events::Events;
 use crate::apply::{self, ApplyError, Observer, Report, Verified};
 use crate::output::{self, Paint};
 use crate::plan::{NotKeptObject, Plan};
+
+/// How an apply is shown: text for people, or one JSON event per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
 
 /// Prints to the terminal (or a pipe) in `format`.
 pub(crate) struct Terminal<'a> {
