@@ -3,7 +3,8 @@
 //! `load` reads every file and parses it once into a position tree (`yaml_tree`), dispatches
 //! each document on `apiVersion` and `kind`, reads it from the tree into the `raw` shapes
 //! (`tree_deserializer`: unknown fields, types, missing fields and literal secrets become
-//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}`, expands
+//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}` / `${org.…}` (for the org it is loaded
+//! for, [`OrgValues`]), expands
 //! `ConnectionSet`s, and checks everything it can offline. It never stops at the first problem and never does I/O
 //! beyond reading the manifests and the CSV inventories they name. Secret values are never
 //! read here: only their references are checked. Items listed from AWS RDS come in from the
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub(crate) use crate::kinds::connection::set::{AwsItems, Inventory};
-pub(crate) use crate::kinds::document::{Diagnostic, Diagnostics, Pos, Severity};
+pub(crate) use crate::kinds::document::{Diagnostic, Diagnostics, OrgValues, Pos, Severity};
 pub(crate) use files::{FilesError, discover};
 
 use crate::kinds::document::{self as document, Checker, Related, Sink};
@@ -80,20 +81,21 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-/// Reads and checks every manifest under `paths`. A path that does not exist is an error;
-/// problems inside files are diagnostics in the result.
+/// Reads and checks every manifest under `paths` for the built-in `local` org. A path that
+/// does not exist is an error; problems inside files are diagnostics in the result.
 pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
-    load_with(paths, Inventory::Offline)
+    load_with(paths, Inventory::Offline, &OrgValues::default())
 }
 
-/// [`load`], with the AWS RDS inventories listed for the sets that ask for them.
-pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<Loaded, FilesError> {
+/// [`load`] for `org` (its `${org.…}` values), with the AWS RDS inventories listed for the
+/// sets that ask for them.
+pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>, org: &OrgValues) -> Result<Loaded, FilesError> {
     let files = files::discover(paths)?;
     let mut sink = Sink::default();
     let mut declared = Declarations::default();
     let mut documents = 0;
     for file in &files {
-        documents += load_file(file, inventory, &mut sink, &mut declared);
+        documents += load_file(file, inventory, org, &mut sink, &mut declared);
     }
     let Declarations { mut resources, aws } = declared;
     check_duplicates(&resources, &mut sink);
@@ -111,7 +113,13 @@ pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<L
     })
 }
 
-fn load_file(file: &Path, inventory: Inventory<'_>, sink: &mut Sink, declared: &mut Declarations) -> usize {
+fn load_file(
+    file: &Path,
+    inventory: Inventory<'_>,
+    org: &OrgValues,
+    sink: &mut Sink,
+    declared: &mut Declarations,
+) -> usize {
     let start = Pos {
         line: 1,
         column: 1,
@@ -139,7 +147,7 @@ fn load_file(file: &Path, inventory: Inventory<'_>, sink: &mut Sink, declared: &
             return 0;
         }
     };
-    load_source(file, &text, inventory, sink, declared)
+    load_source(file, &text, inventory, org, sink, declared)
 }
 
 /// Reads the documents of `text`, the content of `file` (which places diagnostics and is the
@@ -148,6 +156,7 @@ fn load_source(
     file: &Path,
     text: &Arc<String>,
     inventory: Inventory<'_>,
+    org: &OrgValues,
     sink: &mut Sink,
     declared: &mut Declarations,
 ) -> usize {
@@ -198,6 +207,7 @@ fn load_source(
             text,
             prefix: Vec::new(),
             item: None,
+            org,
             sink,
         };
         let Some(kind) = document::kind_of(&mut checker, &names) else {
@@ -231,7 +241,14 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
         let file = PathBuf::from("resource.yaml");
         let mut sink = Sink::default();
         let mut loaded = Declarations::default();
-        load_source(&file, &Arc::new(text), Inventory::Offline, &mut sink, &mut loaded);
+        load_source(
+            &file,
+            &Arc::new(text),
+            Inventory::Offline,
+            &OrgValues::default(),
+            &mut sink,
+            &mut loaded,
+        );
         let loaded = loaded.resources;
         let errors: Vec<String> = sink
             .diagnostics

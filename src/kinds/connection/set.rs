@@ -348,6 +348,7 @@ pub(crate) fn expand(checker: &mut Checker<'_>, document: &ConnectionSetDocument
             text: checker.text,
             prefix: vec![Segment::Key("spec".into()), Segment::Key("template".into())],
             item: Some(item),
+            org: checker.org,
             sink: checker.sink,
         };
         let mut connection = super::convert::convert(&mut item_checker, &template.metadata, &template.spec);

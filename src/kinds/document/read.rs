@@ -212,6 +212,7 @@ spec:
             text,
             prefix: Vec::new(),
             item: None,
+            org: &super::super::OrgValues::default(),
             sink: &mut sink,
         };
         let value = read::<T>(&mut checker);
