@@ -30,6 +30,7 @@ mod listing;
 mod local_org;
 mod manifests;
 mod not_kept;
+mod org_values;
 mod org_access;
 mod org_snapshot;
 mod pipelines;
