@@ -249,7 +249,11 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
 
 /// The values of one org of the file, as manifests read them. `name` is reserved: `${org.name}`
 /// is the profile's name.
-pub(crate) fn values(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<crate::kinds::document::OrgValues, ConfigError> {
+pub(crate) fn values(
+    name: &str,
+    raw: &OrgRaw,
+    config_path: &Path,
+) -> Result<crate::kinds::document::OrgValues, ConfigError> {
     if raw.values.contains_key("name") {
         return Err(ConfigError::Profile {
             org: name.to_owned(),
@@ -260,5 +264,6 @@ pub(crate) fn values(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<cra
         name: name.to_owned(),
         values: raw.values.clone(),
         defined_in: format!("{}, orgs.{name}.values", config_path.display()),
+        built_in: false,
     })
 }

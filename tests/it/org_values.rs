@@ -88,8 +88,16 @@ fn each_org_gets_its_own_values() {
     }
     let (in_staging, in_prod) = (recorded(&staging), recorded(&prod));
     for (text, own, other) in [
-        (&in_staging, ["stg-db.example.internal", "clinic_stg", "Clinic DB staging"], "prod-db"),
-        (&in_prod, ["prod-db.example.internal", "\"clinic\"", "Clinic DB prod"], "stg-db"),
+        (
+            &in_staging,
+            ["stg-db.example.internal", "clinic_stg", "Clinic DB staging"],
+            "prod-db",
+        ),
+        (
+            &in_prod,
+            ["prod-db.example.internal", "\"clinic\"", "Clinic DB prod"],
+            "stg-db",
+        ),
     ] {
         for value in own {
             assert!(text.contains(value), "{value} in\n{text}");
@@ -153,6 +161,7 @@ fn a_value_the_org_does_not_define_is_an_error_at_its_place() {
             .contains("org `local` defines no value `rds_suffix` (`local` is built in and has no values)"),
         "{local:?}"
     );
+    assert!(local.stdout.contains("help: run with `--org NAME`"), "{local:?}");
 }
 
 #[test]
@@ -169,7 +178,9 @@ fn values_are_plain_strings_and_name_is_reserved() {
     );
     let refused = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
     assert!(
-        refused.stderr.contains("orgs.staging.values.database: invalid type: map, expected a string")
+        refused
+            .stderr
+            .contains("orgs.staging.values.database: invalid type: map, expected a string")
             && refused.stderr.contains("never secrets"),
         "{refused:?}"
     );

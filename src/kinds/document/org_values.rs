@@ -14,6 +14,8 @@ pub(crate) struct OrgValues {
     /// Where the values are defined, for messages: `d360.yaml, orgs.staging.values`; for a
     /// built-in org (`local`, `env`), why it has none.
     pub(crate) defined_in: String,
+    /// `local` or `env` with no profile in `d360.yaml`: it has no values to add to.
+    pub(crate) built_in: bool,
 }
 
 impl OrgValues {
@@ -24,6 +26,7 @@ impl OrgValues {
             name: name.to_owned(),
             values: BTreeMap::new(),
             defined_in: format!("`{name}` is built in and has no values"),
+            built_in: true,
         }
     }
 
@@ -41,6 +44,12 @@ impl OrgValues {
     /// The help for a value the org does not define.
     #[must_use]
     pub(crate) fn help_for_missing(&self, key: &str) -> String {
+        if self.built_in {
+            return format!(
+                "run with `--org NAME`, a profile of d360.yaml whose `values:` define `{key}`; the built-in `{}` org has only `${{org.name}}`",
+                self.name
+            );
+        }
         let known: Vec<&str> = std::iter::once("name")
             .chain(self.values.keys().map(String::as_str))
             .collect();
@@ -72,6 +81,7 @@ mod tests {
             name: "staging".into(),
             values: BTreeMap::from([("rds_suffix".to_owned(), "stg.internal".to_owned())]),
             defined_in: "d360.yaml, orgs.staging.values".into(),
+            built_in: false,
         };
         assert_eq!(org.get("name"), Ok("staging".to_owned()));
         assert_eq!(org.get("rds_suffix"), Ok("stg.internal".to_owned()));
@@ -79,8 +89,16 @@ mod tests {
             org.get("rds_sufix"),
             Err("org `staging` defines no value `rds_sufix` (d360.yaml, orgs.staging.values)".to_owned())
         );
-        assert!(org.help_for_missing("rds_sufix").starts_with("did you mean `${org.rds_suffix}`?"));
+        assert!(
+            org.help_for_missing("rds_sufix")
+                .starts_with("did you mean `${org.rds_suffix}`?")
+        );
         assert_eq!(OrgValues::default().get("name"), Ok("local".to_owned()));
         assert!(OrgValues::default().get("x").is_err());
+        assert!(
+            OrgValues::default()
+                .help_for_missing("x")
+                .starts_with("run with `--org NAME`")
+        );
     }
 }
