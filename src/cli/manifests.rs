@@ -77,7 +77,15 @@ pub(crate) async fn load(paths: &[PathBuf], load: Load) -> Result<Loaded, CliErr
         return Err(CliError::Reported(failure_summary(&loaded)));
     }
     if let Aws::Secrets { parallelism } = load.aws {
-        fetch_secrets(loaded.resources.iter().map(|d| &*d.resource), parallelism).await?;
+        fetch_secrets(
+            loaded
+                .resources
+                .iter()
+                .filter(|d| d.for_this_org())
+                .map(|d| &*d.resource),
+            parallelism,
+        )
+        .await?;
     }
     Ok(loaded)
 }

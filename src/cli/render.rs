@@ -27,7 +27,12 @@ pub(crate) async fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, Cli
     let load = global.manifests_for(global.single_org()?, manifests::Aws::Inventory);
     let loaded = manifests::load(&args.paths, load).await?;
     let base = std::env::current_dir().ok();
-    let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &*d.resource).collect();
+    let resources: Vec<&Resource> = loaded
+        .resources
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| &*d.resource)
+        .collect();
     match args.format {
         Format::Yaml => output::data(&render::to_yaml(&resources, base.as_deref())),
         Format::Json => {

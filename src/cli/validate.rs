@@ -79,7 +79,7 @@ pub(crate) fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, CliError>
                 "valid": valid,
                 "files": loaded.files,
                 "documents": loaded.documents,
-                "resources": loaded.resources.len(),
+                "resources": loaded.resources.iter().filter(|d| d.for_this_org()).count(),
                 "diagnostics": diagnostics,
             });
             output::data(&super::to_json(&report)?);

@@ -265,5 +265,6 @@ pub(crate) fn values(
         values: raw.values.clone(),
         defined_in: format!("{}, orgs.{name}.values", config_path.display()),
         built_in: false,
+        known: None,
     })
 }

@@ -179,13 +179,23 @@ pub(crate) fn org_values(
 ) -> Result<crate::kinds::document::OrgValues, ConfigError> {
     let name = org.unwrap_or("local");
     let (path, config) = read_config(config_path)?;
+    let known = ["local", "env"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(config.iter().flat_map(|c| c.orgs.keys().cloned()))
+        .collect();
     if let Some(config) = &config
         && let Some(raw) = config.orgs.get(name)
     {
-        return file::values(name, raw, &path);
+        let mut values = file::values(name, raw, &path)?;
+        values.known = Some(known);
+        return Ok(values);
     }
     match name {
-        "local" | "env" => Ok(crate::kinds::document::OrgValues::built_in(name)),
+        "local" | "env" => Ok(crate::kinds::document::OrgValues {
+            known: Some(known),
+            ..crate::kinds::document::OrgValues::built_in(name)
+        }),
         other => Err(ConfigError::UnknownOrg {
             name: other.to_owned(),
             file: path.display().to_string(),

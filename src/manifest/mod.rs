@@ -60,14 +60,20 @@ impl Loaded {
                 let count = self
                     .resources
                     .iter()
-                    .filter(|d| d.resource.kind() == entry.kind)
+                    .filter(|d| d.for_this_org() && d.resource.kind() == entry.kind)
                     .count();
                 let (one, many) = entry.nouns;
                 format!("{count} {}", if count == 1 { one } else { many })
             })
             .collect();
+        let elsewhere = self.resources.iter().filter(|d| !d.for_this_org()).count();
+        let other_orgs = if elsewhere == 0 {
+            String::new()
+        } else {
+            format!(" ({elsewhere} more for other orgs only)")
+        };
         format!(
-            "{} file{}, {} document{}: {}",
+            "{} file{}, {} document{}: {}{other_orgs}",
             self.files,
             plural(self.files),
             self.documents,
@@ -98,8 +104,10 @@ pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>, org: &OrgVa
         documents += load_file(file, inventory, org, &mut sink, &mut declared);
     }
     let Declarations { mut resources, aws } = declared;
-    check_duplicates(&resources, &mut sink);
-    check_references(&resources, &mut sink);
+    // Two orgs may each have their own resource of one name: checks see this org's.
+    let here: Vec<&Declared> = resources.iter().filter(|d| d.for_this_org()).collect();
+    check_duplicates(&here, &mut sink);
+    check_references(&here, &mut sink);
     resources.sort_by(|a, b| (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name())));
     resources.shrink_to_fit();
     let mut diagnostics = sink.finish();
@@ -285,7 +293,7 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
     problems
 }
 
-fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
+fn check_duplicates(resources: &[&Declared], sink: &mut Sink) {
     let mut first: BTreeMap<ResourceKey, &Origin> = BTreeMap::new();
     for declared in resources {
         let key = declared.resource.key();
@@ -322,7 +330,7 @@ fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
 
 /// A declared resource that names one no manifest declares is a warning, at the place the
 /// name is written: `plan` looks for it in the org.
-fn check_references(resources: &[Declared], sink: &mut Sink) {
+fn check_references(resources: &[&Declared], sink: &mut Sink) {
     let declared: std::collections::HashSet<ResourceKey> = resources.iter().map(|d| d.resource.key()).collect();
     for resource in resources {
         let origin = &resource.origin;

@@ -189,3 +189,147 @@ fn values_are_plain_strings_and_name_is_reserved() {
     let reserved = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
     assert!(reserved.stderr.contains("`values.name` is reserved"), "{reserved:?}");
 }
+
+/// `DB` limited to the orgs listed.
+fn db_for(orgs: &str) -> String {
+    DB.replace("  name: Clinic_DB\n", &format!("  name: Clinic_DB\n  orgs: [{orgs}]\n"))
+}
+
+#[test]
+fn a_resource_for_prod_only_is_not_created_in_staging() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", &db_for("prod"));
+    work.write(
+        "manifests/fleet.yaml",
+        "apiVersion: d360/v1
+kind: ConnectionSet
+metadata: { name: fleet }
+spec:
+  items: { fromCsv: fleet.csv }
+  template:
+    metadata: { name: \"Fleet_${item.key}\" }
+    spec:
+      connectorType: AwsRdsMySql
+      label: \"Fleet ${item.key}\"
+      method: Ingress
+      parameters: { jdbc_connection_url: \"jdbc:mysql://${item.key}.${org.db_host}:3306\", DATABASE: clinic }
+      credentials: { user: { fromEnv: RDS_USER }, password: { fromEnv: RDS_PASSWORD } }
+",
+    );
+    work.write(
+        "manifests/fleet.csv",
+        "key,orgs\nboth,staging;prod\nprodonly,prod\nevery,\n",
+    );
+
+    let validated = expect(d360(&work).args(["validate", "--org", "staging"]), 0);
+    assert!(
+        validated
+            .stdout
+            .contains("2 connections, 0 data streams (2 more for other orgs only)"),
+        "{validated:?}"
+    );
+    for org in ["staging", "prod"] {
+        expect(d360(&work).args(["apply", "--org", org, "--auto-approve"]), 0);
+    }
+    let (in_staging, in_prod) = (recorded(&staging), recorded(&prod));
+    for name in ["Fleet_both", "Fleet_every"] {
+        assert!(
+            in_staging.contains(name) && in_prod.contains(name),
+            "{name} goes to both orgs"
+        );
+    }
+    for name in ["Clinic_DB", "Fleet_prodonly"] {
+        assert!(!in_staging.contains(name), "{name} is for prod only:\n{in_staging}");
+        assert!(in_prod.contains(name), "{name} is created in prod:\n{in_prod}");
+    }
+}
+
+#[test]
+fn a_managed_object_deselected_for_an_org_is_not_pruned_there() {
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let log_path = log.path().to_str().expect("utf-8 path").to_owned();
+    let staging = EmulatorProcess::start(&["--log-requests", &log_path]);
+    let prod = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", DB);
+    expect(d360(&work).args(["apply", "--org", "staging", "--auto-approve"]), 0);
+    let created = crate::support::writes(log.path());
+    assert_eq!(created.len(), 1, "{created:?}");
+
+    // Now for prod only: staging keeps the object it manages, and does not call it undeclared.
+    work.write("manifests/db.yaml", &db_for("prod"));
+    let plan = expect(
+        d360(&work).args(["plan", "--org", "staging", "--prune", "--detailed-exitcode"]),
+        0,
+    );
+    assert!(!plan.stdout.contains("no longer declared"), "{plan:?}");
+    let applied = expect(
+        d360(&work).args(["apply", "--org", "staging", "--prune", "--auto-approve"]),
+        0,
+    );
+    assert_eq!(
+        crate::support::writes(log.path()),
+        created,
+        "nothing deleted: {applied:?}"
+    );
+    let drift = expect(d360(&work).args(["drift", "--org", "staging"]), 0);
+    assert!(!drift.stdout.contains("Clinic_DB"), "{drift:?}");
+
+    // Declared again for every org, it is still managed and in step.
+    work.write("manifests/db.yaml", DB);
+    expect(d360(&work).args(["plan", "--org", "staging", "--detailed-exitcode"]), 0);
+}
+
+#[test]
+fn an_org_the_config_does_not_define_is_an_error_at_its_place() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", &db_for("staging, prd"));
+    let refused = expect(
+        d360(&work).args(["validate", "--org", "staging", "--format", "short"]),
+        1,
+    );
+    assert!(
+        refused
+            .stdout
+            .contains("manifests/db.yaml:5:19: error: org `prd` is not defined in d360.yaml"),
+        "{refused:?}"
+    );
+    assert!(refused.stdout.contains("did you mean `prod`?"), "{refused:?}");
+
+    // The built-in orgs count as defined.
+    work.write("manifests/db.yaml", &db_for("local, env, prod"));
+    expect(d360(&work).args(["validate", "--org", "prod"]), 0);
+
+    // A set's `orgs` column is checked too, naming its cell.
+    work.write("manifests/db.yaml", &db_for("prod"));
+    work.write(
+        "manifests/fleet.yaml",
+        "apiVersion: d360/v1
+kind: ConnectionSet
+metadata: { name: fleet }
+spec:
+  items: { fromCsv: fleet.csv }
+  template:
+    metadata: { name: \"Fleet_${item.key}\" }
+    spec:
+      connectorType: AwsRdsMySql
+      label: \"Fleet ${item.key}\"
+      method: Ingress
+      parameters: { jdbc_connection_url: \"jdbc:mysql://db:3306\", DATABASE: clinic }
+      credentials: { user: { fromEnv: RDS_USER }, password: { fromEnv: RDS_PASSWORD } }
+",
+    );
+    work.write("manifests/fleet.csv", "key,orgs\na,staging\nb,stagign;prod\n");
+    let refused = expect(d360(&work).args(["validate", "--org", "prod", "--format", "short"]), 1);
+    assert!(
+        refused
+            .stdout
+            .contains("fleet.csv:3:2 (column `orgs`): org `stagign` is not defined in d360.yaml"),
+        "{refused:?}"
+    );
+}

@@ -25,9 +25,9 @@ mod words;
 mod yaml_tree;
 
 pub(crate) use checker::{Checker, CsvRow, Item, Sink};
-pub(crate) use common_checks::{check_name, convert_lifecycle};
+pub(crate) use common_checks::{check_name, convert_lifecycle, placement};
 pub(crate) use diagnostic::{Diagnostic, Diagnostics, Related, Severity, did_you_mean};
-pub(crate) use org_values::OrgValues;
+pub(crate) use org_values::{OrgValues, Placement};
 pub(crate) use read::{kind_of, read, read_named};
 pub(crate) use render::{Unrepresentable, lifecycle, optional_word, secret_source, word};
 pub(crate) use scalar::is_null;

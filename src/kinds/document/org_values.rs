@@ -4,7 +4,16 @@
 //! Values are plain strings: a secret never goes through text interpolation (credentials
 //! take `{ fromEnv }` / `{ fromFile }` references directly).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Whether a declared resource goes to the org the manifests are loaded for
+/// (`metadata.orgs`, a set's `orgs` column). One for other orgs is neither created nor pruned
+/// here: the plan treats its key as out of scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    ThisOrg,
+    OtherOrgs,
+}
 
 /// The name and values of the org manifests are loaded for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +25,9 @@ pub(crate) struct OrgValues {
     pub(crate) defined_in: String,
     /// `local` or `env` with no profile in `d360.yaml`: it has no values to add to.
     pub(crate) built_in: bool,
+    /// Every org `metadata.orgs` may name (the profiles of `d360.yaml`, `local` and `env`);
+    /// `None` when no configuration was read (names are then not checked).
+    pub(crate) known: Option<BTreeSet<String>>,
 }
 
 impl OrgValues {
@@ -27,7 +39,36 @@ impl OrgValues {
             values: BTreeMap::new(),
             defined_in: format!("`{name}` is built in and has no values"),
             built_in: true,
+            known: None,
         }
+    }
+
+    /// Where a resource listing `orgs` goes (`None`: every org).
+    #[must_use]
+    pub(crate) fn placement(&self, orgs: Option<&[String]>) -> Placement {
+        match orgs {
+            Some(orgs) if !orgs.iter().any(|org| *org == self.name) => Placement::OtherOrgs,
+            _ => Placement::ThisOrg,
+        }
+    }
+
+    /// Why `org` cannot be named in `metadata.orgs`, with a hint; `None` when it can.
+    #[must_use]
+    pub(crate) fn unknown_org(&self, org: &str) -> Option<(String, String)> {
+        let known = self.known.as_ref()?;
+        if known.contains(org) {
+            return None;
+        }
+        let close = super::did_you_mean(org, known.iter().map(String::as_str))
+            .map(|close| format!("did you mean `{close}`? "))
+            .unwrap_or_default();
+        Some((
+            format!("org `{org}` is not defined in d360.yaml"),
+            format!(
+                "{close}the orgs are: {} (`local` and `env` are built in)",
+                known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ))
     }
 
     /// The value `${org.KEY}` stands for, or why there is none.
@@ -82,7 +123,23 @@ mod tests {
             values: BTreeMap::from([("rds_suffix".to_owned(), "stg.internal".to_owned())]),
             defined_in: "d360.yaml, orgs.staging.values".into(),
             built_in: false,
+            known: Some(BTreeSet::from([
+                "local".to_owned(),
+                "env".to_owned(),
+                "staging".to_owned(),
+            ])),
         };
+        assert_eq!(org.placement(None), Placement::ThisOrg);
+        assert_eq!(org.placement(Some(&["prod".to_owned()])), Placement::OtherOrgs);
+        assert_eq!(
+            org.placement(Some(&["prod".to_owned(), "staging".to_owned()])),
+            Placement::ThisOrg
+        );
+        assert!(org.unknown_org("staging").is_none());
+        assert_eq!(
+            org.unknown_org("stagin").map(|(message, _)| message),
+            Some("org `stagin` is not defined in d360.yaml".to_owned())
+        );
         assert_eq!(org.get("name"), Ok("staging".to_owned()));
         assert_eq!(org.get("rds_suffix"), Ok("stg.internal".to_owned()));
         assert_eq!(
