@@ -47,7 +47,7 @@ impl OrgValues {
     #[must_use]
     pub(crate) fn placement(&self, orgs: Option<&[String]>) -> Placement {
         match orgs {
-            Some(orgs) if !orgs.iter().any(|org| *org == self.name) => Placement::OtherOrgs,
+            Some(orgs) if !orgs.contains(&self.name) => Placement::OtherOrgs,
             _ => Placement::ThisOrg,
         }
     }
