@@ -333,3 +333,18 @@ spec:
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_saved_plan_of_org_values_is_refused_rather_than_applied_with_other_values() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", DB);
+    expect(d360(&work).args(["plan", "--org", "staging", "--out", "plan.json"]), 0);
+    let refused = expect(
+        d360(&work).args(["apply", "--org", "staging", "plan.json", "--auto-approve"]),
+        1,
+    );
+    assert!(refused.stderr.contains("no longer validate"), "{refused:?}");
+    assert!(!recorded(&staging).contains("Clinic_DB"), "nothing was written");
+}
