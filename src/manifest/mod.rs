@@ -3,13 +3,15 @@
 //! `load` reads every file and parses it once into a position tree (`yaml_tree`), dispatches
 //! each document on `apiVersion` and `kind`, reads it from the tree into the `raw` shapes
 //! (`tree_deserializer`: unknown fields, types, missing fields and literal secrets become
-//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}` / `${org.…}` (for the org it is loaded
-//! for, [`OrgValues`]), expands
-//! `ConnectionSet`s, and checks everything it can offline. It never stops at the first problem and never does I/O
-//! beyond reading the manifests and the CSV inventories they name. Secret values are never
-//! read here: only their references are checked. Items listed from AWS RDS come in from the
-//! caller ([`Inventory`]): an offline load checks such a set's template against an example
-//! database and reports the queries ([`Loaded::aws_queries`]) for the caller to list.
+//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}` /
+//! `${org.…}` (for the org it is loaded for, [`OrgValues`]), marks each resource for this org
+//! or for others only (`metadata.orgs`, a set's `orgs` column: [`Declared::for_this_org`]),
+//! expands `ConnectionSet`s, and checks everything it can offline. It never stops at the first
+//! problem and never does I/O beyond reading the manifests and the CSV inventories they name.
+//! Secret values are never read here: only their references are checked. Items listed from
+//! AWS RDS come in from the caller ([`Inventory`]): an offline load checks such a set's
+//! template against an example database and reports the queries ([`Loaded::aws_queries`])
+//! for the caller to list.
 
 mod files;
 pub(crate) mod format;
