@@ -16,7 +16,8 @@
 //! Imports only point down this list:
 //! - [`secret`]: references to secret values and their fingerprints; no stage.
 //! - [`model`]: identities (`Kind`, `ResourceKey`), lifecycle, comparable fields; nothing of one kind.
-//! - [`config`]: `d360.yaml` and `D360_*` variables into org profiles.
+//! - [`config`]: `d360.yaml` and `D360_*` variables into org profiles, and a profile's `values:`
+//!   that manifests read as `${org.NAME}`.
 //! - [`auth`]: the OAuth 2.0 flows, the token cache and the Data 360 token exchange.
 //! - [`api`]: the only module that speaks HTTP to an org; knows no kind.
 //! - [`aws`]: RDS inventories and Secrets Manager values (SigV4 over the same HTTP client);

@@ -48,10 +48,23 @@ pub(crate) struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// What a command that plans needs from AWS: inventories and secrets.
-    pub(crate) fn aws_secrets(&self) -> manifests::Aws {
-        manifests::Aws::Secrets {
-            parallelism: usize::from(self.aws_parallelism),
+    /// How a command that plans loads manifests: for the `--org` given (its `${org.…}`
+    /// values), fetching AWS inventories and secrets.
+    pub(crate) fn aws_secrets(&self) -> manifests::Load {
+        self.manifests_for(
+            self.org.first().map(String::as_str),
+            manifests::Aws::Secrets {
+                parallelism: usize::from(self.aws_parallelism),
+            },
+        )
+    }
+
+    /// How to load manifests for `org` (`None`: the default, `local`), fetching `aws`.
+    pub(crate) fn manifests_for(&self, org: Option<&str>, aws: manifests::Aws) -> manifests::Load {
+        manifests::Load {
+            aws,
+            org: org.map(str::to_owned),
+            config: self.config.clone(),
         }
     }
 

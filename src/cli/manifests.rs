@@ -7,8 +7,24 @@ use std::path::PathBuf;
 
 use super::CliError;
 use crate::credentials::{self, FetchError};
-use crate::manifest::{self, Inventory, Loaded};
+use crate::manifest::{self, Inventory, Loaded, OrgValues};
 use crate::output;
+
+/// What a load is for: which org's `${org.…}` values the manifests read (`--org`, else
+/// `local`; the first when several are given) and what to fetch from AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Load {
+    pub(crate) aws: Aws,
+    pub(crate) org: Option<String>,
+    pub(crate) config: Option<PathBuf>,
+}
+
+impl Load {
+    /// The values of the org this load is for.
+    pub(crate) fn org_values(&self) -> Result<OrgValues, CliError> {
+        Ok(crate::config::org_values(self.org.as_deref(), self.config.as_deref())?)
+    }
+}
 
 /// What a command needs from AWS besides the manifests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +52,9 @@ pub(crate) fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Loads manifests, listing AWS RDS for the sets that ask, and prints every diagnostic and
 /// where AWS items came from to stderr. Fails when any diagnostic is an error. With
 /// [`Aws::Secrets`], also fetches the `fromAwsSecret` values (see [`fetch_secrets`]).
-pub(crate) async fn load(paths: &[PathBuf], aws: Aws) -> Result<Loaded, CliError> {
-    let mut loaded = load_quiet(paths)?;
+pub(crate) async fn load(paths: &[PathBuf], load: Load) -> Result<Loaded, CliError> {
+    let org = load.org_values()?;
+    let mut loaded = load_quiet(paths, &org)?;
     let queries = loaded.aws_queries();
     if !queries.is_empty() && !loaded.diagnostics.has_errors() {
         let mut fetched = BTreeMap::new();
@@ -50,7 +67,7 @@ pub(crate) async fn load(paths: &[PathBuf], aws: Aws) -> Result<Loaded, CliError
                 })?;
             fetched.insert(query, discovery);
         }
-        loaded = manifest::load_with(&default_paths(paths), Inventory::Fetched(&fetched))?;
+        loaded = manifest::load_with(&default_paths(paths), Inventory::Fetched(&fetched), &org)?;
         for items in &loaded.aws {
             output::message(&items.to_string());
         }
@@ -59,8 +76,16 @@ pub(crate) async fn load(paths: &[PathBuf], aws: Aws) -> Result<Loaded, CliError
     if loaded.diagnostics.has_errors() {
         return Err(CliError::Reported(failure_summary(&loaded)));
     }
-    if let Aws::Secrets { parallelism } = aws {
-        fetch_secrets(loaded.resources.iter().map(|d| &*d.resource), parallelism).await?;
+    if let Aws::Secrets { parallelism } = load.aws {
+        fetch_secrets(
+            loaded
+                .resources
+                .iter()
+                .filter(|d| d.for_this_org())
+                .map(|d| &*d.resource),
+            parallelism,
+        )
+        .await?;
     }
     Ok(loaded)
 }
@@ -78,9 +103,9 @@ pub(crate) async fn fetch_secrets<'a>(
         })
 }
 
-/// Loads manifests without printing anything.
-pub(crate) fn load_quiet(paths: &[PathBuf]) -> Result<Loaded, CliError> {
-    Ok(manifest::load(&default_paths(paths))?)
+/// Loads manifests for `org` without printing anything.
+pub(crate) fn load_quiet(paths: &[PathBuf], org: &OrgValues) -> Result<Loaded, CliError> {
+    Ok(manifest::load_with(&default_paths(paths), Inventory::Offline, org)?)
 }
 
 /// Prints diagnostics (errors and warnings) to stderr.

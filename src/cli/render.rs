@@ -23,10 +23,16 @@ pub(crate) enum Format {
     Json,
 }
 
-pub(crate) async fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let loaded = manifests::load(&args.paths, manifests::Aws::Inventory).await?;
+pub(crate) async fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let load = global.manifests_for(global.single_org()?, manifests::Aws::Inventory);
+    let loaded = manifests::load(&args.paths, load).await?;
     let base = std::env::current_dir().ok();
-    let resources: Vec<&Resource> = loaded.resources.iter().map(|d| &*d.resource).collect();
+    let resources: Vec<&Resource> = loaded
+        .resources
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| &*d.resource)
+        .collect();
     match args.format {
         Format::Yaml => output::data(&render::to_yaml(&resources, base.as_deref())),
         Format::Json => {

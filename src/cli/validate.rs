@@ -24,8 +24,11 @@ pub(crate) enum Format {
     Short,
 }
 
-pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let loaded = manifests::load_quiet(&args.paths)?;
+pub(crate) fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let org = global
+        .manifests_for(global.single_org()?, manifests::Aws::Inventory)
+        .org_values()?;
+    let loaded = manifests::load_quiet(&args.paths, &org)?;
     let valid = !loaded.diagnostics.has_errors();
     match args.format {
         Format::Text => {
@@ -76,7 +79,7 @@ pub(crate) fn run(args: &Args, _global: &GlobalArgs) -> Result<Outcome, CliError
                 "valid": valid,
                 "files": loaded.files,
                 "documents": loaded.documents,
-                "resources": loaded.resources.len(),
+                "resources": loaded.resources.iter().filter(|d| d.for_this_org()).count(),
                 "diagnostics": diagnostics,
             });
             output::data(&super::to_json(&report)?);

@@ -72,8 +72,10 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         lock_timeout: args.interval.min(Duration::from_secs(30)),
     };
     // Refuse a wrong path or a broken manifest now; later runs read the files again.
-    let loaded = manifests::load(&args.paths, manifests::Aws::Inventory).await?;
-    planning::refuse_empty(&args.paths, &loaded, &options.plan)?;
+    for org in &orgs {
+        let loaded = manifests::load(&args.paths, global.manifests_for(Some(org), manifests::Aws::Inventory)).await?;
+        planning::refuse_empty(&args.paths, &loaded, &options.plan)?;
+    }
     let shared = Arc::new(Shared::new(&orgs, args.interval));
     let mut watched = Vec::new();
     for org in &orgs {

@@ -21,8 +21,8 @@ pub(super) struct Context {
     org: String,
     selection: OrgSelection,
     paths: Vec<PathBuf>,
-    /// What each run fetches from AWS (inventories, secrets).
-    aws: manifests::Aws,
+    /// How each run loads manifests: for this org, fetching AWS inventories and secrets.
+    load: manifests::Load,
     options: ReconcileOptions,
     shared: Arc<Shared>,
     /// The session of the last run, when it can serve the next.
@@ -43,7 +43,12 @@ impl Context {
             org: org.to_owned(),
             selection,
             paths: paths.to_vec(),
-            aws: global.aws_secrets(),
+            load: global.manifests_for(
+                Some(org),
+                manifests::Aws::Secrets {
+                    parallelism: usize::from(global.aws_parallelism),
+                },
+            ),
             options: options.clone(),
             shared: Arc::clone(shared),
             session: tokio::sync::Mutex::new(None),
@@ -74,12 +79,12 @@ fn failed(error: &CliError) -> Run {
 
 /// The manifests, the session, then the reconcile.
 async fn attempt(context: &Context) -> Result<Run, CliError> {
-    let checked = manifests::load_quiet(&context.paths)?;
+    let checked = manifests::load_quiet(&context.paths, &context.load.org_values()?)?;
     if checked.diagnostics.has_errors() {
         manifests::print_diagnostics(&checked);
         return Err(CliError::Reported(manifests::failure_detail(&checked)));
     }
-    let loaded = manifests::load(&context.paths, context.aws).await?;
+    let loaded = manifests::load(&context.paths, context.load.clone()).await?;
     planning::refuse_empty(&context.paths, &loaded, &context.options.plan)?;
     let mut kept = context.session.lock().await;
     let session = if let Some(session) = kept.take() {

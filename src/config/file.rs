@@ -40,6 +40,9 @@ pub(crate) struct OrgRaw {
     pub(crate) state: Option<StateRaw>,
     #[serde(default)]
     pub(crate) timeout_seconds: Option<u64>,
+    /// Values manifests read as `${org.NAME}`: plain strings, never secrets.
+    #[serde(default)]
+    pub(crate) values: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,6 +117,15 @@ pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
             message = message.replace(
                 "data did not match any variant of untagged enum Plain",
                 "expected a string or { fromEnv: NAME } / { fromFile: path }",
+            );
+        }
+        // `values:` holds plain strings only: say so where a reference was written.
+        if message.starts_with("orgs.")
+            && message.contains(".values.")
+            && message.contains("invalid type: map, expected a string")
+        {
+            message.push_str(
+                "; `values` are plain strings read as `${org.NAME}`, never secrets: give a credential its `{ fromEnv }` / `{ fromFile }` reference in the manifest itself",
             );
         }
         ConfigError::Invalid {
@@ -232,5 +244,27 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
             .timeout_seconds
             .filter(|s| *s > 0)
             .map_or_else(super::timeout_from_env, Duration::from_secs),
+    })
+}
+
+/// The values of one org of the file, as manifests read them. `name` is reserved: `${org.name}`
+/// is the profile's name.
+pub(crate) fn values(
+    name: &str,
+    raw: &OrgRaw,
+    config_path: &Path,
+) -> Result<crate::kinds::document::OrgValues, ConfigError> {
+    if raw.values.contains_key("name") {
+        return Err(ConfigError::Profile {
+            org: name.to_owned(),
+            message: "`values.name` is reserved: `${org.name}` is the profile's name; rename the value".to_owned(),
+        });
+    }
+    Ok(crate::kinds::document::OrgValues {
+        name: name.to_owned(),
+        values: raw.values.clone(),
+        defined_in: format!("{}, orgs.{name}.values", config_path.display()),
+        built_in: false,
+        known: None,
     })
 }

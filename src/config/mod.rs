@@ -1,4 +1,5 @@
-//! Org profiles: `d360.yaml`, the `D360_*` variables (`--org env`) and the built-in `local`.
+//! Org profiles: `d360.yaml`, the `D360_*` variables (`--org env`) and the built-in `local`,
+//! and the `values:` of a profile that manifests read as `${org.NAME}` ([`org_values`]).
 //!
 //! Secrets are references only (`fromEnv` / `fromFile`); a literal secret in `d360.yaml` is
 //! refused. Plain `http://` is allowed only for loopback hosts. Nothing here talks to a
@@ -158,9 +159,8 @@ fn timeout_from_env() -> Duration {
         .map_or(Duration::from_secs(60), Duration::from_secs)
 }
 
-/// Resolves `--org` (or `D360_ORG`, else `local`) against the config file and environment.
-pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelection, ConfigError> {
-    let name = org.unwrap_or("local");
+/// The config file `--config` names (which must exist), else `./d360.yaml` when it exists.
+fn read_config(config_path: Option<&Path>) -> Result<(PathBuf, Option<file::ConfigFile>), ConfigError> {
     let explicit = config_path.is_some();
     let path = config_path.map_or_else(|| PathBuf::from("d360.yaml"), Path::to_path_buf);
     let config = if explicit || path.is_file() {
@@ -168,9 +168,51 @@ pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<Or
     } else {
         None
     };
+    Ok((path, config))
+}
+
+/// The `${org.…}` values of `--org` (or `local`): its profile's `values:`, none for the
+/// built-in `local` and `env`. Reads no secret and needs no credential.
+pub(crate) fn org_values(
+    org: Option<&str>,
+    config_path: Option<&Path>,
+) -> Result<crate::kinds::document::OrgValues, ConfigError> {
+    let name = org.unwrap_or("local");
+    let (path, config) = read_config(config_path)?;
+    let known = ["local", "env"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(config.iter().flat_map(|c| c.orgs.keys().cloned()))
+        .collect();
     if let Some(config) = &config
         && let Some(raw) = config.orgs.get(name)
     {
+        let mut values = file::values(name, raw, &path)?;
+        values.known = Some(known);
+        return Ok(values);
+    }
+    match name {
+        "local" | "env" => Ok(crate::kinds::document::OrgValues {
+            known: Some(known),
+            ..crate::kinds::document::OrgValues::built_in(name)
+        }),
+        other => Err(ConfigError::UnknownOrg {
+            name: other.to_owned(),
+            file: path.display().to_string(),
+            found: config.is_some(),
+            known: config.map(|c| c.orgs.keys().cloned().collect()).unwrap_or_default(),
+        }),
+    }
+}
+
+/// Resolves `--org` (or `D360_ORG`, else `local`) against the config file and environment.
+pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelection, ConfigError> {
+    let name = org.unwrap_or("local");
+    let (path, config) = read_config(config_path)?;
+    if let Some(config) = &config
+        && let Some(raw) = config.orgs.get(name)
+    {
+        file::values(name, raw, &path)?;
         return file::resolve(name, raw, &path).map(|p| OrgSelection::Remote(Box::new(p)));
     }
     match name {

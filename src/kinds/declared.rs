@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::Resource;
 use super::connection::set::AwsItems;
+pub(crate) use super::document::Placement;
 use super::document::{Checker, Pos};
 
 /// Where a resource was declared.
@@ -36,6 +37,16 @@ pub(crate) struct Declared {
     /// Shared with the plan's actions, so a plan of N changes holds each resource once.
     pub(crate) resource: Arc<Resource>,
     pub(crate) origin: Origin,
+    /// Whether it goes to the org loaded for (`metadata.orgs`).
+    pub(crate) placement: Placement,
+}
+
+impl Declared {
+    /// Whether it goes to the org the manifests were loaded for.
+    #[must_use]
+    pub(crate) fn for_this_org(&self) -> bool {
+        self.placement == Placement::ThisOrg
+    }
 }
 
 impl Origin {
@@ -60,10 +71,11 @@ pub(crate) struct Declarations {
 }
 
 impl Declarations {
-    pub(crate) fn declare(&mut self, resource: Resource, origin: Origin) {
+    pub(crate) fn declare(&mut self, resource: Resource, origin: Origin, placement: Placement) {
         self.resources.push(Declared {
             resource: Arc::new(resource),
             origin,
+            placement,
         });
     }
 }

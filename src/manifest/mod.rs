@@ -3,12 +3,15 @@
 //! `load` reads every file and parses it once into a position tree (`yaml_tree`), dispatches
 //! each document on `apiVersion` and `kind`, reads it from the tree into the `raw` shapes
 //! (`tree_deserializer`: unknown fields, types, missing fields and literal secrets become
-//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}`, expands
-//! `ConnectionSet`s, and checks everything it can offline. It never stops at the first problem and never does I/O
-//! beyond reading the manifests and the CSV inventories they name. Secret values are never
-//! read here: only their references are checked. Items listed from AWS RDS come in from the
-//! caller ([`Inventory`]): an offline load checks such a set's template against an example
-//! database and reports the queries ([`Loaded::aws_queries`]) for the caller to list.
+//! problems with their YAML path, `problem`), interpolates `${env:…}` / `${item.…}` /
+//! `${org.…}` (for the org it is loaded for, [`OrgValues`]), marks each resource for this org
+//! or for others only (`metadata.orgs`, a set's `orgs` column: [`Declared::for_this_org`]),
+//! expands `ConnectionSet`s, and checks everything it can offline. It never stops at the first
+//! problem and never does I/O beyond reading the manifests and the CSV inventories they name.
+//! Secret values are never read here: only their references are checked. Items listed from
+//! AWS RDS come in from the caller ([`Inventory`]): an offline load checks such a set's
+//! template against an example database and reports the queries ([`Loaded::aws_queries`])
+//! for the caller to list.
 
 mod files;
 pub(crate) mod format;
@@ -20,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub(crate) use crate::kinds::connection::set::{AwsItems, Inventory};
-pub(crate) use crate::kinds::document::{Diagnostic, Diagnostics, Pos, Severity};
+pub(crate) use crate::kinds::document::{Diagnostic, Diagnostics, OrgValues, Pos, Severity};
 pub(crate) use files::{FilesError, discover};
 
 use crate::kinds::document::{self as document, Checker, Related, Sink};
@@ -59,14 +62,20 @@ impl Loaded {
                 let count = self
                     .resources
                     .iter()
-                    .filter(|d| d.resource.kind() == entry.kind)
+                    .filter(|d| d.for_this_org() && d.resource.kind() == entry.kind)
                     .count();
                 let (one, many) = entry.nouns;
                 format!("{count} {}", if count == 1 { one } else { many })
             })
             .collect();
+        let elsewhere = self.resources.iter().filter(|d| !d.for_this_org()).count();
+        let other_orgs = if elsewhere == 0 {
+            String::new()
+        } else {
+            format!(" ({elsewhere} more for other orgs only)")
+        };
         format!(
-            "{} file{}, {} document{}: {}",
+            "{} file{}, {} document{}: {}{other_orgs}",
             self.files,
             plural(self.files),
             self.documents,
@@ -80,24 +89,27 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-/// Reads and checks every manifest under `paths`. A path that does not exist is an error;
-/// problems inside files are diagnostics in the result.
+/// Reads and checks every manifest under `paths` for the built-in `local` org. A path that
+/// does not exist is an error; problems inside files are diagnostics in the result.
 pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
-    load_with(paths, Inventory::Offline)
+    load_with(paths, Inventory::Offline, &OrgValues::default())
 }
 
-/// [`load`], with the AWS RDS inventories listed for the sets that ask for them.
-pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<Loaded, FilesError> {
+/// [`load`] for `org` (its `${org.…}` values), with the AWS RDS inventories listed for the
+/// sets that ask for them.
+pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>, org: &OrgValues) -> Result<Loaded, FilesError> {
     let files = files::discover(paths)?;
     let mut sink = Sink::default();
     let mut declared = Declarations::default();
     let mut documents = 0;
     for file in &files {
-        documents += load_file(file, inventory, &mut sink, &mut declared);
+        documents += load_file(file, inventory, org, &mut sink, &mut declared);
     }
     let Declarations { mut resources, aws } = declared;
-    check_duplicates(&resources, &mut sink);
-    check_references(&resources, &mut sink);
+    // Two orgs may each have their own resource of one name: checks see this org's.
+    let here: Vec<&Declared> = resources.iter().filter(|d| d.for_this_org()).collect();
+    check_duplicates(&here, &mut sink);
+    check_references(&here, &mut sink);
     resources.sort_by(|a, b| (a.resource.kind(), a.resource.name()).cmp(&(b.resource.kind(), b.resource.name())));
     resources.shrink_to_fit();
     let mut diagnostics = sink.finish();
@@ -111,7 +123,13 @@ pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>) -> Result<L
     })
 }
 
-fn load_file(file: &Path, inventory: Inventory<'_>, sink: &mut Sink, declared: &mut Declarations) -> usize {
+fn load_file(
+    file: &Path,
+    inventory: Inventory<'_>,
+    org: &OrgValues,
+    sink: &mut Sink,
+    declared: &mut Declarations,
+) -> usize {
     let start = Pos {
         line: 1,
         column: 1,
@@ -139,7 +157,7 @@ fn load_file(file: &Path, inventory: Inventory<'_>, sink: &mut Sink, declared: &
             return 0;
         }
     };
-    load_source(file, &text, inventory, sink, declared)
+    load_source(file, &text, inventory, org, sink, declared)
 }
 
 /// Reads the documents of `text`, the content of `file` (which places diagnostics and is the
@@ -148,6 +166,7 @@ fn load_source(
     file: &Path,
     text: &Arc<String>,
     inventory: Inventory<'_>,
+    org: &OrgValues,
     sink: &mut Sink,
     declared: &mut Declarations,
 ) -> usize {
@@ -198,6 +217,7 @@ fn load_source(
             text,
             prefix: Vec::new(),
             item: None,
+            org,
             sink,
         };
         let Some(kind) = document::kind_of(&mut checker, &names) else {
@@ -231,7 +251,14 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
         let file = PathBuf::from("resource.yaml");
         let mut sink = Sink::default();
         let mut loaded = Declarations::default();
-        load_source(&file, &Arc::new(text), Inventory::Offline, &mut sink, &mut loaded);
+        load_source(
+            &file,
+            &Arc::new(text),
+            Inventory::Offline,
+            &OrgValues::default(),
+            &mut sink,
+            &mut loaded,
+        );
         let loaded = loaded.resources;
         let errors: Vec<String> = sink
             .diagnostics
@@ -268,7 +295,7 @@ pub(crate) fn check_resources(resources: &[&Resource]) -> Vec<(ResourceKey, Stri
     problems
 }
 
-fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
+fn check_duplicates(resources: &[&Declared], sink: &mut Sink) {
     let mut first: BTreeMap<ResourceKey, &Origin> = BTreeMap::new();
     for declared in resources {
         let key = declared.resource.key();
@@ -305,7 +332,7 @@ fn check_duplicates(resources: &[Declared], sink: &mut Sink) {
 
 /// A declared resource that names one no manifest declares is a warning, at the place the
 /// name is written: `plan` looks for it in the org.
-fn check_references(resources: &[Declared], sink: &mut Sink) {
+fn check_references(resources: &[&Declared], sink: &mut Sink) {
     let declared: std::collections::HashSet<ResourceKey> = resources.iter().map(|d| d.resource.key()).collect();
     for resource in resources {
         let origin = &resource.origin;

@@ -166,7 +166,11 @@ pub(crate) struct Inputs<'a> {
 /// The plan being built, with the lookups every step needs.
 struct Builder<'a> {
     inputs: &'a Inputs<'a>,
+    /// The resources declared for this org.
     declared: BTreeMap<ResourceKey, &'a Declared>,
+    /// Declared for other orgs only (`metadata.orgs`): neither written nor pruned here, and
+    /// never "no longer declared".
+    other_orgs: BTreeSet<ResourceKey>,
     selected: Option<BTreeSet<ResourceKey>>,
     excluded: BTreeSet<ResourceKey>,
     forced: BTreeSet<ResourceKey>,
@@ -178,12 +182,32 @@ struct Builder<'a> {
     unchanged: usize,
 }
 
+/// The keys declared only for other orgs than the plan's (`metadata.orgs`).
+fn other_orgs(desired: &[Declared]) -> BTreeSet<ResourceKey> {
+    let here: BTreeSet<ResourceKey> = desired
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| d.resource.key())
+        .collect();
+    desired
+        .iter()
+        .map(|d| d.resource.key())
+        .filter(|key| !here.contains(key))
+        .collect()
+}
+
 /// Builds the plan.
 #[must_use]
 pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
     let mut builder = Builder {
         inputs,
-        declared: inputs.desired.iter().map(|d| (d.resource.key(), d)).collect(),
+        declared: inputs
+            .desired
+            .iter()
+            .filter(|d| d.for_this_org())
+            .map(|d| (d.resource.key(), d))
+            .collect(),
+        other_orgs: other_orgs(inputs.desired),
         selected: None,
         excluded: BTreeSet::new(),
         forced: BTreeSet::new(),
@@ -213,7 +237,7 @@ pub(crate) fn build(inputs: &Inputs<'_>) -> Plan {
     builder.selected = builder.selection();
     builder.excluded = builder.exclusion();
     builder.forced = builder.replacements();
-    for declared in inputs.desired {
+    for declared in inputs.desired.iter().filter(|d| d.for_this_org()) {
         if builder.in_selection(&declared.resource.key()) {
             builder.reconcile(declared);
         }
@@ -622,7 +646,7 @@ impl Builder<'_> {
         let mut no_longer_declared = Vec::new();
         let mut protected = Vec::new();
         for (key, managed) in &inputs.state.resources {
-            if self.declared.contains_key(key) || !self.in_selection(key) {
+            if self.declared.contains_key(key) || self.other_orgs.contains(key) || !self.in_selection(key) {
                 continue;
             }
             let bare = |action: ActionKind, id: String, scope: Option<String>, reason: &str| Action {

@@ -53,13 +53,13 @@ pub(crate) async fn make(
         None => crate::state::random_bytes(32),
     };
     let probe = SecretProbe { key };
-    let listings = refresh::listings_in_play(desired, &state);
+    // Only what goes to this org is read, checked and resolved; `build` keeps the rest out of
+    // scope (neither written nor pruned).
+    let here: Vec<Declared> = desired.iter().filter(|d| d.for_this_org()).cloned().collect();
+    let listings = refresh::listings_in_play(&here, &state);
     let before = reader.requests();
-    let (live, findings) = futures::try_join!(
-        refresh::read(reader, &listings, &state),
-        refresh::check(reader, desired)
-    )?;
-    let secrets = ResolvedSecrets::resolve(desired, &probe).with_key_lost(key_lost);
+    let (live, findings) = futures::try_join!(refresh::read(reader, &listings, &state), refresh::check(reader, &here))?;
+    let secrets = ResolvedSecrets::resolve(&here, &probe).with_key_lost(key_lost);
     let reads = reader.requests() - before;
     let mut inputs = Inputs {
         org,

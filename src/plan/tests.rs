@@ -52,6 +52,7 @@ fn declared(resource: impl Into<Resource>) -> Declared {
             item: None,
             reference_pos: None,
         },
+        placement: crate::kinds::document::Placement::ThisOrg,
     }
 }
 

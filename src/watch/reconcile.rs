@@ -152,7 +152,11 @@ pub(crate) async fn reconcile(
     };
     let reader = HttpOrg { client: org.client };
     let planned = plan::make(org.name, &reader, org.store, desired, &plan_options).await?;
-    let declared: Vec<_> = desired.iter().map(|d| d.resource.key()).collect();
+    let declared: Vec<_> = desired
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| d.resource.key())
+        .collect();
     let report = drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live);
     let plan_errors: Vec<String> = planned.plan.errors.iter().map(ToString::to_string).collect();
     let mut error = (!plan_errors.is_empty()).then(|| {

@@ -32,6 +32,7 @@ mod manifests;
 mod not_kept;
 mod org_access;
 mod org_snapshot;
+mod org_values;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;

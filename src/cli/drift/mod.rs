@@ -105,7 +105,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     };
     session.close().await;
     let planned = planned?;
-    let declared: Vec<_> = loaded.resources.iter().map(|d| d.resource.key()).collect();
+    let declared: Vec<_> = loaded
+        .resources
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| d.resource.key())
+        .collect();
     let report = drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live);
     let to_file = args.out.is_some();
     let text = match args.format {

@@ -10,7 +10,7 @@ use super::document::ConnectionDocument;
 use super::set::{self, Inventory};
 use super::set_document::ConnectionSetDocument;
 use crate::kinds::Resource;
-use crate::kinds::declared::{Declarations, Origin};
+use crate::kinds::declared::{Declarations, Origin, Placement};
 use crate::kinds::document::{self, Checker};
 use crate::kinds::registry::{DocumentEntry, KindEntry, ListingRecord};
 use crate::model::{Kind, Listing};
@@ -52,8 +52,9 @@ pub(crate) const ENTRY: KindEntry = KindEntry {
 fn load_connection(checker: &mut Checker<'_>, _: Inventory<'_>, declared: &mut Declarations) {
     if let Some(raw) = document::read_named::<ConnectionDocument>(checker) {
         let connection = super::convert::convert(checker, &raw.metadata, &raw.spec);
+        let placement = document::placement(checker, &["metadata"], raw.metadata.orgs.as_deref());
         let origin = Origin::at(checker, &["metadata", "name"], None);
-        declared.declare(Resource::Connection(connection), origin);
+        declared.declare(Resource::Connection(connection), origin, placement);
     }
 }
 
@@ -64,6 +65,13 @@ fn load_set(checker: &mut Checker<'_>, inventory: Inventory<'_>, declared: &mut 
     let set::Items { items, aws } = set::items(checker, &raw, inventory);
     declared.aws.extend(aws);
     let connections = set::expand(checker, &raw, &items);
+    // The set's, the template's and each item's `orgs` must all name the org.
+    let for_set = document::placement(checker, &["metadata"], raw.metadata.orgs.as_deref());
+    let for_template = document::placement(
+        checker,
+        &["spec", "template", "metadata"],
+        raw.spec.template.metadata.orgs.as_deref(),
+    );
     // An example item (AWS offline) is only checked: it declares nothing.
     for (connection, item) in connections.into_iter().zip(&items).filter(|(_, item)| !item.example) {
         let origin = Origin::at(
@@ -71,7 +79,12 @@ fn load_set(checker: &mut Checker<'_>, inventory: Inventory<'_>, declared: &mut 
             &["spec", "template", "metadata", "name"],
             Some(item.label.clone()),
         );
-        declared.declare(Resource::Connection(connection), origin);
+        let placement = if [for_set, for_template, set::item_placement(checker, item)].contains(&Placement::OtherOrgs) {
+            Placement::OtherOrgs
+        } else {
+            Placement::ThisOrg
+        };
+        declared.declare(Resource::Connection(connection), origin, placement);
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) fn document(connection: &Connection, base: Option<&Path>) -> Result<C
         metadata: Metadata {
             name: connection.name.clone(),
             labels: connection.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            orgs: None,
         },
         spec: ConnectionSpec {
             connector_type: connection.connector_type.clone(),

@@ -336,6 +336,43 @@ fn csv_reason(error: &csv::Error) -> String {
     }
 }
 
+/// Where an item goes by its `orgs` column (`;`-separated org names; absent or empty: every
+/// org). An unknown name is reported with the cell it is in.
+pub(crate) fn item_placement(checker: &mut Checker<'_>, item: &Item) -> crate::kinds::document::Placement {
+    let Some(cell) = item.columns.get("orgs") else {
+        return checker.org.placement(None);
+    };
+    let orgs: Vec<String> = cell
+        .split(';')
+        .map(str::trim)
+        .filter(|org| !org.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if orgs.is_empty() {
+        return checker.org.placement(None);
+    }
+    let place = match &item.csv {
+        Some(csv) => {
+            let column = csv
+                .headers
+                .iter()
+                .position(|h| h == "orgs")
+                .map_or(1, |index| index + 1);
+            format!("{}:{}:{column} (column `orgs`)", csv.file, csv.line)
+        }
+        None => format!("{} (`orgs`)", item.label),
+    };
+    for org in &orgs {
+        if let Some((message, help)) = checker.org.unknown_org(org) {
+            let diagnostic = checker
+                .error(&["spec", "items"], format!("{place}: {message}"))
+                .with_help(help);
+            checker.push(diagnostic);
+        }
+    }
+    checker.org.placement(Some(&orgs))
+}
+
 /// Expands the template for every item.
 pub(crate) fn expand(checker: &mut Checker<'_>, document: &ConnectionSetDocument, items: &[Item]) -> Vec<Connection> {
     let template = &document.spec.template;
@@ -348,6 +385,7 @@ pub(crate) fn expand(checker: &mut Checker<'_>, document: &ConnectionSetDocument
             text: checker.text,
             prefix: vec![Segment::Key("spec".into()), Segment::Key("template".into())],
             item: Some(item),
+            org: checker.org,
             sink: checker.sink,
         };
         let mut connection = super::convert::convert(&mut item_checker, &template.metadata, &template.spec);

@@ -42,9 +42,10 @@ pub(crate) const ENTRY: KindEntry = KindEntry {
 fn load(checker: &mut Checker<'_>, _: Inventory<'_>, declared: &mut Declarations) {
     if let Some(raw) = document::read_named::<DataStreamDocument>(checker) {
         let stream = super::convert::convert(checker, &raw.metadata, &raw.spec);
+        let placement = document::placement(checker, &["metadata"], raw.metadata.orgs.as_deref());
         let mut origin = Origin::at(checker, &["metadata", "name"], None);
         origin.reference_pos = Some(checker.value_place(&["spec", "connection"]).0);
-        declared.declare(Resource::DataStream(Box::new(stream)), origin);
+        declared.declare(Resource::DataStream(Box::new(stream)), origin, placement);
     }
 }
 

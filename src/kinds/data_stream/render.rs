@@ -37,6 +37,7 @@ pub(crate) fn document(stream: &DataStream) -> Result<DataStreamDocument, Unrepr
         metadata: Metadata {
             name: stream.name.clone(),
             labels: stream.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            orgs: None,
         },
         spec: DataStreamSpec {
             label: stream.label.clone(),

@@ -116,6 +116,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) text: &'a str,
     pub(crate) prefix: Vec<Segment>,
     pub(crate) item: Option<&'a Item>,
+    /// The org the manifests are loaded for (`${org.…}`).
+    pub(crate) org: &'a super::OrgValues,
     pub(crate) sink: &'a mut Sink,
 }
 
@@ -208,7 +210,9 @@ impl Checker<'_> {
             return raw.to_owned();
         }
         let item = self.item;
+        let org = self.org;
         let result = interpolate::interpolate(raw, |variable| match variable {
+            Variable::Org(key) => org.get(key),
             Variable::Env(name) => std::env::var(name).map_err(|_| format!("environment variable `{name}` is not set")),
             Variable::Item(column) => match item {
                 None => Err("`${item.…}` is only allowed inside a ConnectionSet template".to_owned()),
@@ -250,11 +254,11 @@ impl Checker<'_> {
             column,
             offset,
         };
-        let (message, help) = interpolation_wording(&error.problem, item);
-        // An environment variable is the same for every item: one error for the set,
-        // with the number of resources that need it.
-        let environment =
-            matches!(&error.problem, Problem::Unresolved { variable, .. } if variable.starts_with("${env:"));
+        let (message, help) = interpolation_wording(&error.problem, item, self.org);
+        // An environment variable or org value is the same for every item: one error for the
+        // set, with the number of resources that need it.
+        let environment = matches!(&error.problem, Problem::Unresolved { variable, .. }
+            if variable.starts_with("${env:") || variable.starts_with("${org."));
         let once_for_all_items = item.is_some()
             && (environment || item.is_some_and(|i| i.uniform) && matches!(error.problem, Problem::Unresolved { .. }));
         let suffix = if once_for_all_items {
@@ -282,7 +286,7 @@ impl Checker<'_> {
 }
 
 /// What to say about a variable that cannot be interpolated, and the help.
-fn interpolation_wording(problem: &Problem, item: Option<&Item>) -> (String, Option<String>) {
+fn interpolation_wording(problem: &Problem, item: Option<&Item>, org: &super::OrgValues) -> (String, Option<String>) {
     match problem {
         Problem::Unterminated => (
             "unterminated `${`".to_owned(),
@@ -291,7 +295,7 @@ fn interpolation_wording(problem: &Problem, item: Option<&Item>) -> (String, Opt
         Problem::UnknownForm(inner) => (
             format!("unknown variable `${{{inner}}}`"),
             Some(
-                "use `${env:NAME}` for an environment variable or `${item.COLUMN}` inside a ConnectionSet template"
+                "use `${env:NAME}` for an environment variable, `${org.NAME}` for a value of the org's profile in d360.yaml, or `${item.COLUMN}` inside a ConnectionSet template"
                     .to_owned(),
             ),
         ),
@@ -304,6 +308,10 @@ fn interpolation_wording(problem: &Problem, item: Option<&Item>) -> (String, Opt
                         Some(close) => format!("did you mean `${{item.{close}}}`? columns are: {}", columns.join(", ")),
                         None => format!("columns are: {}", columns.join(", ")),
                     })
+                }
+                _ if variable.starts_with("${org.") => {
+                    let key = variable.trim_start_matches("${org.").trim_end_matches('}').trim();
+                    Some(org.help_for_missing(key))
                 }
                 _ if variable.starts_with("${env:") => {
                     Some("set the variable before running d360, or remove the reference".to_owned())

@@ -17,6 +17,33 @@ pub(crate) fn check_name(checker: &mut Checker<'_>, rel: &[&str], name: &str, wh
     }
 }
 
+/// Checks the org names of `metadata.orgs` at `rel` (the `metadata` map) and says where the
+/// resource goes. An empty list is refused: a resource for no org is a mistake.
+pub(crate) fn placement(checker: &mut Checker<'_>, rel: &[&str], orgs: Option<&[String]>) -> super::Placement {
+    check_orgs(checker, rel, orgs);
+    checker.org.placement(orgs)
+}
+
+/// The checks of [`placement`], reported at each name.
+fn check_orgs(checker: &mut Checker<'_>, rel: &[&str], orgs: Option<&[String]>) {
+    let Some(orgs) = orgs else { return };
+    let field: Vec<&str> = rel.iter().copied().chain(["orgs"]).collect();
+    if orgs.is_empty() {
+        let diagnostic = checker
+            .error(&field, "`orgs` is empty: the resource would go to no org")
+            .with_help("name at least one org, or remove `orgs` to send it to every org");
+        checker.push(diagnostic);
+    }
+    for (index, org) in orgs.iter().enumerate() {
+        let index_text = index.to_string();
+        let at: Vec<&str> = field.iter().copied().chain([index_text.as_str()]).collect();
+        if let Some((message, help)) = checker.org.unknown_org(org) {
+            let diagnostic = checker.error(&at, message).with_help(help).with_label("unknown org");
+            checker.push(diagnostic);
+        }
+    }
+}
+
 /// Converts `ignoreChanges` and checks its entries against the kind's field names.
 pub(crate) fn convert_lifecycle(checker: &mut Checker<'_>, spec: Option<&LifecycleSpec>, fields: &[&str]) -> Lifecycle {
     let Some(spec) = spec else { return Lifecycle::default() };

@@ -1,10 +1,12 @@
-//! `${env:NAME}` and `${item.COLUMN}` in manifest strings. `$${` writes a literal `${`.
+//! `${env:NAME}`, `${item.COLUMN}` and `${org.NAME}` in manifest strings. `$${` writes a literal `${`.
 
 /// A variable reference found in a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Variable<'a> {
     Env(&'a str),
     Item(&'a str),
+    /// A value of the org's profile (`values:` in d360.yaml), or `name`.
+    Org(&'a str),
 }
 
 /// Why a string could not be interpolated; `offset` is the byte offset of `${` in the text.
@@ -18,7 +20,7 @@ pub(crate) struct InterpolationError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Problem {
     Unterminated,
-    /// `${something}` that is neither `env:` nor `item.`.
+    /// `${something}` that is neither `env:`, `item.` nor `org.`.
     UnknownForm(String),
     /// The resolver refused the variable (unset, missing column, not in a set).
     Unresolved {
@@ -68,6 +70,8 @@ where
             Variable::Env(name.trim())
         } else if let Some(column) = inner.strip_prefix("item.") {
             Variable::Item(column.trim())
+        } else if let Some(key) = inner.strip_prefix("org.") {
+            Variable::Org(key.trim())
         } else {
             return Err(InterpolationError {
                 offset,
@@ -105,6 +109,8 @@ mod tests {
             Variable::Env(name) => Err(format!("`{name}` is not set")),
             Variable::Item("key") => Ok("c01".into()),
             Variable::Item(column) => Err(format!("no column `{column}`")),
+            Variable::Org("name") => Ok("staging".into()),
+            Variable::Org(key) => Err(format!("no value `{key}`")),
         }
     }
 
@@ -125,6 +131,14 @@ mod tests {
         check("${ item.key }-${env:HOST}", Ok("c01-db.internal"));
         check("cost $${not.a.var}", Ok("cost ${not.a.var}"));
         check("$5", Ok("$5"));
+        check("db-${org.name}.${ org.name }", Ok("db-staging.staging"));
+        check(
+            "${org.rds_suffix}",
+            Err(Problem::Unresolved {
+                variable: "${org.rds_suffix}".into(),
+                reason: "no value `rds_suffix`".into(),
+            }),
+        );
     }
 
     #[test]

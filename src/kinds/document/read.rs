@@ -212,6 +212,7 @@ spec:
             text,
             prefix: Vec::new(),
             item: None,
+            org: &super::super::OrgValues::default(),
             sink: &mut sink,
         };
         let value = read::<T>(&mut checker);
@@ -415,7 +416,7 @@ spec:
                 ("password: { fromEnv: P }", "password: hunter2"),
             ],
             &[
-                "3:29 metadata.colour: unknown field `colour` (help: fields here are: name, labels)",
+                "3:29 metadata.colour: unknown field `colour` (help: fields here are: name, labels, orgs)",
                 "6:3 spec.labl: unknown field `labl` (help: did you mean `label`?)",
                 "7:11 spec.method: `Sideways` is not an allowed value (help: allowed values: Ingress, Egress)",
                 "9:40 spec.credentials.password: a literal secret value is not allowed for credential `password` (help: write `password: { fromEnv: VARIABLE }` or `password: { fromFile: path }`; d360 never keeps secret values in manifests)",

@@ -30,6 +30,10 @@ pub(crate) struct Metadata {
     /// Local labels for `--selector`; never sent to the org.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) labels: BTreeMap<String, String>,
+    /// The orgs this resource goes to: profile names of `d360.yaml`, or the built-in `local`
+    /// and `env` (default: every org). In any other org it is neither created nor pruned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) orgs: Option<Vec<String>>,
 }
 
 /// A parameter value: YAML strings, numbers and booleans are all sent as strings.

@@ -1,0 +1,350 @@
+//! One manifest set, several orgs: the `values:` of an org profile in `d360.yaml`, read in
+//! manifests as `${org.NAME}`, reach that org's requests and no other's; a value the org does
+//! not define is an error at its place, naming the org.
+
+use std::process::Command;
+
+use crate::support::{EmulatorProcess, Work, bin, expect};
+
+/// A connection whose host, label and database differ per org only by values.
+const DB: &str = "apiVersion: d360/v1
+kind: Connection
+metadata:
+  name: Clinic_DB
+spec:
+  connectorType: AwsRdsMySql
+  label: Clinic DB ${org.name}
+  method: Ingress
+  parameters:
+    jdbc_connection_url: jdbc:mysql://${org.db_host}:3306
+    DATABASE: ${org.database}
+  credentials:
+    user: { fromEnv: RDS_USER }
+    password: { fromEnv: RDS_PASSWORD }
+";
+
+/// `d360.yaml` with `staging` and `prod`, one per emulator, each with its own values.
+fn two_orgs(work: &Work, staging: &EmulatorProcess, prod: &EmulatorProcess) {
+    let profile = |name: &str, emulator: &EmulatorProcess, values: &str| {
+        format!(
+            "  {name}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n{values}",
+            emulator.url,
+            emulator.key().display()
+        )
+    };
+    let text = format!(
+        "orgs:\n{}{}",
+        profile(
+            "staging",
+            staging,
+            "      db_host: stg-db.example.internal\n      database: clinic_stg\n"
+        ),
+        profile(
+            "prod",
+            prod,
+            "      db_host: prod-db.example.internal\n      database: clinic\n"
+        ),
+    );
+    work.write("d360.yaml", &text);
+}
+
+/// `d360` in `work` with the credentials the connection reads, and no `D360_*` org.
+fn d360(work: &Work) -> Command {
+    let mut command = bin();
+    command
+        .current_dir(work.path())
+        .env("RDS_USER", "u")
+        .env("RDS_PASSWORD", "p");
+    command
+}
+
+/// Everything the emulator recorded of the objects written to it (its journal and snapshot).
+fn recorded(emulator: &EmulatorProcess) -> String {
+    ["journal.jsonl", "objects.json"]
+        .iter()
+        .map(|file| std::fs::read_to_string(emulator.dir.path().join(file)).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn each_org_gets_its_own_values() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", DB);
+
+    let rendered = expect(d360(&work).args(["render", "--org", "staging"]), 0);
+    assert!(
+        rendered
+            .stdout
+            .contains("jdbc_connection_url: jdbc:mysql://stg-db.example.internal:3306"),
+        "{rendered:?}"
+    );
+    assert!(rendered.stdout.contains("label: Clinic DB staging"), "{rendered:?}");
+
+    for org in ["staging", "prod"] {
+        expect(d360(&work).args(["apply", "--org", org, "--auto-approve"]), 0);
+    }
+    let (in_staging, in_prod) = (recorded(&staging), recorded(&prod));
+    for (text, own, other) in [
+        (
+            &in_staging,
+            ["stg-db.example.internal", "clinic_stg", "Clinic DB staging"],
+            "prod-db",
+        ),
+        (
+            &in_prod,
+            ["prod-db.example.internal", "\"clinic\"", "Clinic DB prod"],
+            "stg-db",
+        ),
+    ] {
+        for value in own {
+            assert!(text.contains(value), "{value} in\n{text}");
+        }
+        assert!(!text.contains(other), "{other} must not reach this org:\n{text}");
+    }
+    // Planned again for each org with its own values: nothing to do.
+    for org in ["staging", "prod"] {
+        let plan = expect(d360(&work).args(["plan", "--org", org, "--detailed-exitcode"]), 0);
+        assert!(plan.stdout.contains("No changes"), "{plan:?}");
+    }
+}
+
+#[test]
+fn a_value_the_org_does_not_define_is_an_error_at_its_place() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("DATABASE: ${org.database}", "DATABASE: db_${org.rds_suffix}"),
+    );
+
+    let validated = expect(
+        d360(&work).args(["validate", "--org", "staging", "--format", "short"]),
+        1,
+    );
+    assert!(
+        validated.stdout.contains(
+            "manifests/db.yaml:11:18: error: ${org.rds_suffix}: org `staging` defines no value `rds_suffix` (d360.yaml, orgs.staging.values)"
+        ),
+        "{validated:?}"
+    );
+    assert!(
+        validated
+            .stdout
+            .contains("define `rds_suffix` under `orgs.staging.values` in d360.yaml"),
+        "{validated:?}"
+    );
+
+    // `plan` and `apply` refuse before touching the org.
+    for command in [
+        vec!["plan", "--org", "prod"],
+        vec!["apply", "--org", "prod", "--auto-approve"],
+    ] {
+        let refused = expect(d360(&work).args(&command), 1);
+        assert!(
+            refused
+                .stderr
+                .contains("org `prod` defines no value `rds_suffix` (d360.yaml, orgs.prod.values)"),
+            "{refused:?}"
+        );
+    }
+    assert!(!recorded(&prod).contains("Clinic_DB"), "nothing was written to prod");
+
+    // The built-in `local` org has its name and no values.
+    let local = expect(d360(&work).args(["validate", "--format", "short"]), 1);
+    assert!(
+        local
+            .stdout
+            .contains("org `local` defines no value `rds_suffix` (`local` is built in and has no values)"),
+        "{local:?}"
+    );
+    assert!(local.stdout.contains("help: run with `--org NAME`"), "{local:?}");
+}
+
+#[test]
+fn values_are_plain_strings_and_name_is_reserved() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", DB);
+    let config = work.read("d360.yaml");
+
+    work.write(
+        "d360.yaml",
+        &config.replace("database: clinic_stg", "database: { fromEnv: DB_NAME }"),
+    );
+    let refused = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
+    assert!(
+        refused
+            .stderr
+            .contains("orgs.staging.values.database: invalid type: map, expected a string")
+            && refused.stderr.contains("never secrets"),
+        "{refused:?}"
+    );
+
+    work.write("d360.yaml", &config.replace("database: clinic_stg", "name: other"));
+    let reserved = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
+    assert!(reserved.stderr.contains("`values.name` is reserved"), "{reserved:?}");
+}
+
+/// `DB` limited to the orgs listed.
+fn db_for(orgs: &str) -> String {
+    DB.replace("  name: Clinic_DB\n", &format!("  name: Clinic_DB\n  orgs: [{orgs}]\n"))
+}
+
+#[test]
+fn a_resource_for_prod_only_is_not_created_in_staging() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", &db_for("prod"));
+    work.write(
+        "manifests/fleet.yaml",
+        "apiVersion: d360/v1
+kind: ConnectionSet
+metadata: { name: fleet }
+spec:
+  items: { fromCsv: fleet.csv }
+  template:
+    metadata: { name: \"Fleet_${item.key}\" }
+    spec:
+      connectorType: AwsRdsMySql
+      label: \"Fleet ${item.key}\"
+      method: Ingress
+      parameters: { jdbc_connection_url: \"jdbc:mysql://${item.key}.${org.db_host}:3306\", DATABASE: clinic }
+      credentials: { user: { fromEnv: RDS_USER }, password: { fromEnv: RDS_PASSWORD } }
+",
+    );
+    work.write(
+        "manifests/fleet.csv",
+        "key,orgs\nboth,staging;prod\nprodonly,prod\nevery,\n",
+    );
+
+    let validated = expect(d360(&work).args(["validate", "--org", "staging"]), 0);
+    assert!(
+        validated
+            .stdout
+            .contains("2 connections, 0 data streams (2 more for other orgs only)"),
+        "{validated:?}"
+    );
+    for org in ["staging", "prod"] {
+        expect(d360(&work).args(["apply", "--org", org, "--auto-approve"]), 0);
+    }
+    let (in_staging, in_prod) = (recorded(&staging), recorded(&prod));
+    for name in ["Fleet_both", "Fleet_every"] {
+        assert!(
+            in_staging.contains(name) && in_prod.contains(name),
+            "{name} goes to both orgs"
+        );
+    }
+    for name in ["Clinic_DB", "Fleet_prodonly"] {
+        assert!(!in_staging.contains(name), "{name} is for prod only:\n{in_staging}");
+        assert!(in_prod.contains(name), "{name} is created in prod:\n{in_prod}");
+    }
+}
+
+#[test]
+fn a_managed_object_deselected_for_an_org_is_not_pruned_there() {
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let log_path = log.path().to_str().expect("utf-8 path").to_owned();
+    let staging = EmulatorProcess::start(&["--log-requests", &log_path]);
+    let prod = EmulatorProcess::start(&[]);
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", DB);
+    expect(d360(&work).args(["apply", "--org", "staging", "--auto-approve"]), 0);
+    let created = crate::support::writes(log.path());
+    assert_eq!(created.len(), 1, "{created:?}");
+
+    // Now for prod only: staging keeps the object it manages, and does not call it undeclared.
+    work.write("manifests/db.yaml", &db_for("prod"));
+    let plan = expect(
+        d360(&work).args(["plan", "--org", "staging", "--prune", "--detailed-exitcode"]),
+        0,
+    );
+    assert!(!plan.stdout.contains("no longer declared"), "{plan:?}");
+    let applied = expect(
+        d360(&work).args(["apply", "--org", "staging", "--prune", "--auto-approve"]),
+        0,
+    );
+    assert_eq!(
+        crate::support::writes(log.path()),
+        created,
+        "nothing deleted: {applied:?}"
+    );
+    let drift = expect(d360(&work).args(["drift", "--org", "staging"]), 0);
+    assert!(!drift.stdout.contains("Clinic_DB"), "{drift:?}");
+
+    // Declared again for every org, it is still managed and in step.
+    work.write("manifests/db.yaml", DB);
+    expect(d360(&work).args(["plan", "--org", "staging", "--detailed-exitcode"]), 0);
+}
+
+#[test]
+fn an_org_the_config_does_not_define_is_an_error_at_its_place() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", &db_for("staging, prd"));
+    let refused = expect(
+        d360(&work).args(["validate", "--org", "staging", "--format", "short"]),
+        1,
+    );
+    assert!(
+        refused
+            .stdout
+            .contains("manifests/db.yaml:5:19: error: org `prd` is not defined in d360.yaml"),
+        "{refused:?}"
+    );
+    assert!(refused.stdout.contains("did you mean `prod`?"), "{refused:?}");
+
+    // The built-in orgs count as defined.
+    work.write("manifests/db.yaml", &db_for("local, env, prod"));
+    expect(d360(&work).args(["validate", "--org", "prod"]), 0);
+
+    // A set's `orgs` column is checked too, naming its cell.
+    work.write("manifests/db.yaml", &db_for("prod"));
+    work.write(
+        "manifests/fleet.yaml",
+        "apiVersion: d360/v1
+kind: ConnectionSet
+metadata: { name: fleet }
+spec:
+  items: { fromCsv: fleet.csv }
+  template:
+    metadata: { name: \"Fleet_${item.key}\" }
+    spec:
+      connectorType: AwsRdsMySql
+      label: \"Fleet ${item.key}\"
+      method: Ingress
+      parameters: { jdbc_connection_url: \"jdbc:mysql://db:3306\", DATABASE: clinic }
+      credentials: { user: { fromEnv: RDS_USER }, password: { fromEnv: RDS_PASSWORD } }
+",
+    );
+    work.write("manifests/fleet.csv", "key,orgs\na,staging\nb,stagign;prod\n");
+    let refused = expect(d360(&work).args(["validate", "--org", "prod", "--format", "short"]), 1);
+    assert!(
+        refused
+            .stdout
+            .contains("fleet.csv:3:2 (column `orgs`): org `stagign` is not defined in d360.yaml"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_saved_plan_of_org_values_is_refused_rather_than_applied_with_other_values() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", DB);
+    expect(d360(&work).args(["plan", "--org", "staging", "--out", "plan.json"]), 0);
+    let refused = expect(
+        d360(&work).args(["apply", "--org", "staging", "plan.json", "--auto-approve"]),
+        1,
+    );
+    assert!(refused.stderr.contains("no longer validate"), "{refused:?}");
+    assert!(!recorded(&staging).contains("Clinic_DB"), "nothing was written");
+}
