@@ -6,6 +6,7 @@
 //! fingerprint, with none deleted or added. One keyed comparison per object.
 
 use crate::api::ApiError;
+use crate::kinds::document::OrgValues;
 use crate::model::ResourceKey;
 use crate::plan::Plan;
 use crate::refresh::{self, LiveRead, LiveSnapshot};
@@ -75,7 +76,7 @@ pub(crate) enum Manifests {
 
 /// Whether the manifests the plan was made from still give what it recorded, and declare
 /// exactly the resources it writes; refused when they do not.
-pub(crate) fn compare_manifests(plan: &Plan) -> Result<Manifests, StalePlan> {
+pub(crate) fn compare_manifests(plan: &Plan, org: &OrgValues) -> Result<Manifests, StalePlan> {
     let Some(record) = &plan.manifests else {
         return Ok(Manifests::NotRecorded);
     };
@@ -94,7 +95,7 @@ pub(crate) fn compare_manifests(plan: &Plan) -> Result<Manifests, StalePlan> {
         )));
     }
     let changed = |what: String| Err(StalePlan::ManifestsChanged { what });
-    let loaded = match crate::manifest::load(&paths) {
+    let loaded = match crate::manifest::load_with(&paths, crate::manifest::Inventory::Offline, org) {
         Ok(loaded) if !loaded.diagnostics.has_errors() => loaded,
         Ok(loaded) => {
             return changed(format!(
@@ -136,8 +137,8 @@ pub(crate) fn compare_manifests(plan: &Plan) -> Result<Manifests, StalePlan> {
 /// the manifests matched (their checks then cover it). An invalid content is reported
 /// before a mismatch with the manifests, being the more precise of the two. Returns a note
 /// to show when the manifests were not here.
-pub(crate) fn check_offline(plan: &Plan) -> Result<Option<String>, StalePlan> {
-    match compare_manifests(plan) {
+pub(crate) fn check_offline(plan: &Plan, org: &OrgValues) -> Result<Option<String>, StalePlan> {
+    match compare_manifests(plan, org) {
         Ok(Manifests::Matched) => Ok(None),
         Ok(Manifests::NotRecorded) => check_content(plan).map(|()| None),
         Ok(Manifests::Absent(note)) => check_content(plan).map(|()| Some(note)),

@@ -39,7 +39,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let mut saved = None;
     let loaded = if let Some(path) = &saved_path {
         // A saved plan holds references only: fetch the AWS secrets its actions send.
-        let plan = load_checked(path)?;
+        let plan = load_checked(path, global.config.as_deref())?;
         let desired = plan.actions.iter().filter_map(|action| action.desired.as_deref());
         manifests::fetch_secrets(desired, usize::from(global.aws_parallelism)).await?;
         saved = Some(plan);
@@ -62,7 +62,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
 /// Loads a saved plan and checks it before anything reads the org: its seal (digest, and
 /// signature with `D360_PLAN_KEY`), every resource as `d360 validate` would, and the
 /// manifests it was made from when they are here.
-fn load_checked(path: &std::path::Path) -> Result<Plan, CliError> {
+fn load_checked(path: &std::path::Path, config: Option<&std::path::Path>) -> Result<Plan, CliError> {
     let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
     let (plan, sealed) = plan::load_saved(path, key.as_ref())?;
     if sealed == plan::Sealed::SignatureNotChecked {
@@ -71,7 +71,9 @@ fn load_checked(path: &std::path::Path) -> Result<Plan, CliError> {
             plan::seal::KEY_VARIABLE
         ));
     }
-    if let Some(note) = apply::check_offline(&plan)? {
+    // The manifests are compared as loaded for the plan's own org (its `${org.…}` values).
+    let org = crate::config::org_values(Some(&plan.org), config)?;
+    if let Some(note) = apply::check_offline(&plan, &org)? {
         output::message(&note);
     }
     Ok(plan)

@@ -91,6 +91,7 @@ fn plural(count: usize) -> &'static str {
 
 /// Reads and checks every manifest under `paths` for the built-in `local` org. A path that
 /// does not exist is an error; problems inside files are diagnostics in the result.
+#[cfg(test)]
 pub(crate) fn load(paths: &[PathBuf]) -> Result<Loaded, FilesError> {
     load_with(paths, Inventory::Offline, &OrgValues::default())
 }

@@ -335,16 +335,25 @@ spec:
 }
 
 #[test]
-fn a_saved_plan_of_org_values_is_refused_rather_than_applied_with_other_values() {
+fn a_saved_plan_of_org_values_is_checked_against_the_manifests_with_the_plans_org() {
     let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
     let work = Work::new();
     two_orgs(&work, &staging, &prod);
     work.write("manifests/db.yaml", DB);
     expect(d360(&work).args(["plan", "--org", "staging", "--out", "plan.json"]), 0);
-    let refused = expect(
-        d360(&work).args(["apply", "--org", "staging", "plan.json", "--auto-approve"]),
-        1,
+    // The manifests are loaded again with staging's values: they match the plan.
+    expect(d360(&work).args(["apply", "--org", "staging", "plan.json"]), 0);
+    let written = recorded(&staging);
+    assert!(written.contains("stg-db.example.internal"), "{written}");
+    assert!(!recorded(&prod).contains("Clinic_DB"), "prod untouched");
+    // A value changed since the plan was made: the manifests no longer match it.
+    expect(d360(&work).args(["plan", "--org", "prod", "--out", "prod.json"]), 0);
+    let config = std::fs::read_to_string(work.path().join("d360.yaml")).expect("config");
+    work.write(
+        "d360.yaml",
+        &config.replace("database: clinic\n", "database: clinic_prd2\n"),
     );
-    assert!(refused.stderr.contains("no longer validate"), "{refused:?}");
-    assert!(!recorded(&staging).contains("Clinic_DB"), "nothing was written");
+    let refused = expect(d360(&work).args(["apply", "--org", "prod", "prod.json"]), 1);
+    assert!(refused.stderr.contains("Clinic_DB differs"), "{refused:?}");
+    assert!(!recorded(&prod).contains("Clinic_DB"), "nothing was written");
 }
