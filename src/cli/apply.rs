@@ -45,7 +45,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         saved = Some(plan);
         None
     } else {
-        let loaded = manifests::load(&args.selection.paths, global.aws_secrets()).await?;
+        let loaded = manifests::load(&args.selection.paths, global.manifests_to_plan()).await?;
         planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
         Some(loaded)
     };

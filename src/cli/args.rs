@@ -50,7 +50,7 @@ pub(crate) struct GlobalArgs {
 impl GlobalArgs {
     /// How a command that plans loads manifests: for the `--org` given (its `${org.…}`
     /// values), fetching AWS inventories and secrets.
-    pub(crate) fn aws_secrets(&self) -> manifests::Load {
+    pub(crate) fn manifests_to_plan(&self) -> manifests::Load {
         self.manifests_for(
             self.org.first().map(String::as_str),
             manifests::Aws::Secrets {

@@ -36,7 +36,7 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let mut options = args.selection.options()?;
     options.check = args.check;
-    let loaded = manifests::load(&args.selection.paths, global.aws_secrets()).await?;
+    let loaded = manifests::load(&args.selection.paths, global.manifests_to_plan()).await?;
     planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;

@@ -91,7 +91,7 @@ pub(crate) enum Format {
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let loaded = manifests::load(&args.paths, global.aws_secrets()).await?;
+    let loaded = manifests::load(&args.paths, global.manifests_to_plan()).await?;
     let options = crate::plan::Options {
         allow_empty: args.allow_empty,
         ..crate::plan::Options::default()
