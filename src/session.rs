@@ -94,6 +94,31 @@ async fn start_when_free(data_dir: &std::path::Path) -> Result<Emulator, Session
     }
 }
 
+/// The profile of the built-in `local` org served by `running`: JWT login with the key the
+/// emulator made, state in `state`.
+pub(crate) fn local_profile(
+    running: &Emulator,
+    state: StateConfig,
+    timeout: Duration,
+) -> Result<OrgProfile, ConfigError> {
+    let login = running.local_login();
+    let url = config::parse_org_url(running.base_url())?;
+    Ok(OrgProfile {
+        name: "local".to_owned(),
+        instance_url: url.clone(),
+        login_url: url,
+        api_version: DEFAULT_API_VERSION.to_owned(),
+        dataspace: "default".to_owned(),
+        auth: AuthMethod::Jwt {
+            client_id: login.client_id,
+            username: login.username,
+            private_key: SecretRef::FromFile(login.private_key_path),
+        },
+        state,
+        timeout,
+    })
+}
+
 async fn open_local(
     data_dir: std::path::PathBuf,
     state: StateConfig,
@@ -116,22 +141,7 @@ async fn open_local(
             data_dir.display()
         ));
     }
-    let login = running.local_login();
-    let url = config::parse_org_url(running.base_url())?;
-    let profile = OrgProfile {
-        name: "local".to_owned(),
-        instance_url: url.clone(),
-        login_url: url,
-        api_version: DEFAULT_API_VERSION.to_owned(),
-        dataspace: "default".to_owned(),
-        auth: AuthMethod::Jwt {
-            client_id: login.client_id,
-            username: login.username,
-            private_key: SecretRef::FromFile(login.private_key_path),
-        },
-        state,
-        timeout: Duration::from_secs(60),
-    };
+    let profile = local_profile(&running, state, Duration::from_secs(60))?;
     let client = Client::new(&profile, retry)?;
     let store = Store::open(&profile.state, "local").await?;
     Ok(Session {

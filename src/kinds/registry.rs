@@ -159,25 +159,11 @@ mod tests {
     }
 
     fn emulated_client(running: &d360_emulator::Emulator, dir: &Path) -> crate::api::Client {
-        use crate::config::{AuthMethod, DEFAULT_API_VERSION, OrgProfile, StateConfig};
-        let login = running.local_login();
-        let url = crate::config::parse_org_url(running.base_url()).expect("emulator URL");
-        let profile = OrgProfile {
-            name: "local".to_owned(),
-            instance_url: url.clone(),
-            login_url: url,
-            api_version: DEFAULT_API_VERSION.to_owned(),
-            dataspace: "default".to_owned(),
-            auth: AuthMethod::Jwt {
-                client_id: login.client_id,
-                username: login.username,
-                private_key: crate::secret::SecretRef::FromFile(login.private_key_path),
-            },
-            state: StateConfig::Local {
-                path: dir.join("state.json"),
-            },
-            timeout: std::time::Duration::from_secs(30),
+        let state = crate::config::StateConfig::Local {
+            path: dir.join("state.json"),
         };
+        let profile =
+            crate::session::local_profile(running, state, std::time::Duration::from_secs(30)).expect("emulator URL");
         crate::api::Client::new(&profile, crate::api::RetrySettings::default()).expect("client")
     }
 }
