@@ -181,16 +181,29 @@ pub(crate) trait ResourceSpec {
 #[must_use]
 pub(crate) fn fingerprint_of(id: &str, fields: &Fields) -> String {
     // The compact JSON of `[id, fields]` (keys in order), hashed as it is written.
-    let mut digest = Digesting(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256));
+    let mut digest = Digesting::sha256();
     // Writing JSON into a digest cannot fail: its writer takes every byte, and a map of
     // strings to JSON values always serializes.
     let written = serde_json::to_writer(&mut digest, &(id, fields));
     debug_assert!(written.is_ok(), "{written:?}");
-    hex::encode(&digest.0.finish().as_ref()[..16])
+    hex::encode(&digest.finish().as_ref()[..16])
 }
 
-/// A writer that hashes what is written to it.
-struct Digesting(aws_lc_rs::digest::Context);
+/// A writer that hashes what is written to it (JSON serialized straight into a digest).
+pub(crate) struct Digesting(aws_lc_rs::digest::Context);
+
+impl Digesting {
+    #[must_use]
+    pub(crate) fn sha256() -> Self {
+        Self(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256))
+    }
+
+    /// The digest of everything written.
+    #[must_use]
+    pub(crate) fn finish(self) -> aws_lc_rs::digest::Digest {
+        self.0.finish()
+    }
+}
 
 impl std::io::Write for Digesting {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

@@ -278,17 +278,7 @@ impl ManifestsRecord {
 /// `sha256:` of the resources' JSON, streamed into the hash.
 #[must_use]
 pub(crate) fn resources_digest(resources: &[crate::manifest::Declared]) -> String {
-    struct Hashing(aws_lc_rs::digest::Context);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = std::io::BufWriter::new(Hashing(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256)));
+    let mut hashing = std::io::BufWriter::new(crate::model::Digesting::sha256());
     for declared in resources {
         // Serialising a resource cannot fail (string keys, no non-finite floats); a failure
         // would only make the digest differ, which refuses the plan: the safe side.
@@ -296,7 +286,7 @@ pub(crate) fn resources_digest(resources: &[crate::manifest::Declared]) -> Strin
         let _ = std::io::Write::write_all(&mut hashing, b"\n");
     }
     let digest = match hashing.into_inner() {
-        Ok(Hashing(context)) => hex::encode(context.finish().as_ref()),
+        Ok(digesting) => hex::encode(digesting.finish().as_ref()),
         Err(_) => String::new(),
     };
     format!("sha256:{digest}")
