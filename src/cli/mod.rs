@@ -10,6 +10,7 @@ mod args;
 mod auth;
 mod completions;
 mod destroy;
+mod diagnostics;
 mod drift;
 mod emulator;
 mod error;

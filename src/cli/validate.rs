@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{CliError, GlobalArgs, Outcome, manifests};
+use super::{CliError, GlobalArgs, Outcome, diagnostics, manifests};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -32,7 +32,7 @@ pub(crate) fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, CliError>
     let valid = !loaded.diagnostics.has_errors();
     match args.format {
         Format::Text => {
-            manifests::print_diagnostics(&loaded);
+            diagnostics::print(&loaded);
             // Offline: say which sets are listed from AWS only when planned.
             for items in &loaded.aws {
                 output::message(&items.to_string());
@@ -40,7 +40,7 @@ pub(crate) fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, CliError>
             if valid {
                 output::data(&format!("valid: {}", loaded.summary()));
             } else {
-                output::message(&manifests::failure_summary(&loaded));
+                output::message(&diagnostics::failure_summary(&loaded));
             }
         }
         Format::Short => {
@@ -48,13 +48,13 @@ pub(crate) fn run(args: &Args, global: &GlobalArgs) -> Result<Outcome, CliError>
                 .diagnostics
                 .items
                 .iter()
-                .map(super::manifests::short_line)
+                .map(super::diagnostics::short_line)
                 .collect();
             if !lines.is_empty() {
                 output::data(&lines.join("\n"));
             }
             if !valid {
-                output::message(&manifests::failure_summary(&loaded));
+                output::message(&diagnostics::failure_summary(&loaded));
             }
         }
         Format::Json => {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::session::{self, Session};
-use super::{CliError, GlobalArgs, manifests, planning};
+use super::{CliError, GlobalArgs, diagnostics, manifests, planning};
 use crate::api::RetrySettings;
 use crate::config::OrgSelection;
 use crate::output;
@@ -81,8 +81,8 @@ fn failed(error: &CliError) -> Run {
 async fn attempt(context: &Context) -> Result<Run, CliError> {
     let checked = manifests::load_quiet(&context.paths, &context.load.org_values()?)?;
     if checked.diagnostics.has_errors() {
-        manifests::print_diagnostics(&checked);
-        return Err(CliError::Reported(manifests::failure_detail(&checked)));
+        diagnostics::print(&checked);
+        return Err(CliError::Reported(diagnostics::failure_detail(&checked)));
     }
     let loaded = manifests::load(&context.paths, context.load.clone()).await?;
     planning::refuse_empty(&context.paths, &loaded, &context.options.plan)?;
