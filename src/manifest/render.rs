@@ -24,20 +24,28 @@ pub(crate) fn document_value(resource: &Resource, base: Option<&Path>) -> serde_
 /// A resource's manifest document as YAML text that reads back as it is: `${` in string
 /// values is written `$${`, so nothing is interpolated on the way back.
 pub(crate) fn document_text(resource: &Resource) -> Result<String, String> {
-    fn escape(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::String(text) if text.contains("${") => *text = text.replace("${", "$${"),
-            serde_json::Value::Array(items) => items.iter_mut().for_each(escape),
-            serde_json::Value::Object(fields) => fields.values_mut().for_each(escape),
-            _ => {}
-        }
+    yaml_text(resource, None)
+}
+
+/// Writes every `${` in a string value as `$${` (a literal `${` when read back).
+fn escape(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) if text.contains("${") => *text = text.replace("${", "$${"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(escape),
+        _ => {}
     }
-    let mut value = try_document_value(resource, None)?;
+}
+
+/// A resource's manifest document as YAML that reads back as it is.
+fn yaml_text(resource: &Resource, base: Option<&Path>) -> Result<String, String> {
+    let mut value = try_document_value(resource, base)?;
     escape(&mut value);
     serde_yaml::to_string(&value).map_err(|error| error.to_string())
 }
 
-/// Resources as a YAML stream of documents, `---` separated.
+/// Resources as a YAML stream of documents, `---` separated, that reads back as it is (a
+/// live label holding `${` is not taken for a variable).
 #[must_use]
 pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
     let mut out = String::new();
@@ -45,9 +53,7 @@ pub(crate) fn to_yaml(resources: &[&Resource], base: Option<&Path>) -> String {
         if index > 0 {
             out.push_str("---\n");
         }
-        let text = try_document_value(resource, base)
-            .and_then(|value| serde_yaml::to_string(&value).map_err(|error| error.to_string()));
-        match text {
+        match yaml_text(resource, base) {
             Ok(text) => out.push_str(&text),
             Err(reason) => out.push_str(&format!("# cannot render {}: {reason}\n", resource.key())),
         }
@@ -112,6 +118,21 @@ spec:
         let problems = crate::manifest::check_resources(&twice.iter().collect::<Vec<_>>());
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].1, "is in the plan twice");
+    }
+
+    #[test]
+    fn imported_yaml_reads_back_as_it_is_with_a_dollar_brace_in_a_value() {
+        let mut stream = loaded_stream();
+        stream.label = "costs ${not.a.variable}".to_owned();
+        let resource = Resource::DataStream(Box::new(stream));
+        let text = to_yaml(&[&resource], None);
+        assert!(text.contains("costs $${not.a.variable}"), "{text}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("imported.yaml");
+        std::fs::write(&path, &text).expect("write");
+        let loaded = crate::manifest::load(&[path]).expect("loads");
+        assert!(!loaded.diagnostics.has_errors(), "{}", loaded.diagnostics.render(false));
+        assert_eq!(*loaded.resources[0].resource, resource);
     }
 
     #[test]
