@@ -171,24 +171,22 @@ impl Checker<'_> {
 
     /// An error on the value at `rel`.
     pub(crate) fn error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
-        let (pos, len) = self.value_place(rel);
-        Diagnostic::error(
-            self.file,
-            pos,
-            path_text(&self.path(rel)),
-            message.into() + &self.item_suffix(),
-        )
-        .with_len(len)
+        self.error_at(self.value_place(rel), rel, message.into())
     }
 
     /// An error on the key at `rel` (a field that is missing, misplaced or unknown).
     pub(crate) fn key_error(&self, rel: Rel<'_>, message: impl Into<String>) -> Diagnostic {
-        let (pos, len) = self.key_place(rel);
+        self.error_at(self.key_place(rel), rel, message.into())
+    }
+
+    /// An error about `rel` shown at `place` (position and length).
+    fn error_at(&self, place: (Pos, usize), rel: Rel<'_>, message: String) -> Diagnostic {
+        let (pos, len) = place;
         Diagnostic::error(
             self.file,
             pos,
             path_text(&self.path(rel)),
-            message.into() + &self.item_suffix(),
+            message + &self.item_suffix(),
         )
         .with_len(len)
     }
