@@ -45,6 +45,15 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// `--interval` of `watch`: a duration of at least 100 ms.
+pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval < Duration::from_millis(100) {
+        return Err(format!("`{text}` is too short: the interval is at least 100ms"));
+    }
+    Ok(interval)
+}
+
 pub(crate) fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
     if text.eq_ignore_ascii_case("auto") {
         return Ok(Parallelism::Auto);
@@ -52,5 +61,21 @@ pub(crate) fn parse_parallelism(text: &str) -> Result<Parallelism, String> {
     match text.parse::<u16>() {
         Ok(n @ 1..=256) => Ok(Parallelism::Fixed(n)),
         _ => Err(format!("`{text}` is neither `auto` nor a number from 1 to 256")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_parse_with_their_unit_and_are_at_least_100_ms() {
+        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_interval("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_interval("50ms").is_err_and(|e| e.contains("at least 100ms")));
+        assert!(parse_interval("5d").is_err_and(|e| e.contains("unknown unit")));
+        assert!(parse_interval("soon").is_err());
     }
 }

@@ -24,7 +24,7 @@ pub(crate) struct Args {
     pub(crate) paths: Vec<PathBuf>,
     /// Time between two runs of an org: `30s`, `5m`, `1h` (jitter adds up to 10%; after a
     /// failure the wait doubles, up to twice this).
-    #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = watch::parse_interval)]
+    #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = super::values::parse_interval)]
     pub(crate) interval: Duration,
     /// Address of the HTTP endpoints: /metrics, /healthz, /readyz, /status. Port 0 picks a
     /// free one (the first line on stdout says which).

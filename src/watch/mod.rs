@@ -26,7 +26,6 @@ pub(crate) use board::Board;
 pub(crate) use heal::Options as HealOptions;
 pub(crate) use metrics::Metrics;
 pub(crate) use reconcile::{NotKeptLog, Options as ReconcileOptions, Org, reconcile};
-pub(crate) use schedule::parse_interval;
 pub(crate) use server::serve;
 pub(crate) use supervise::run;
 pub(crate) use watched::{OrgWatch, Tick};

@@ -7,7 +7,7 @@
 //! allows (`share`), so it takes over within a quarter interval of the owner dying; an owner over its share gives the org up between
 //! two runs. A shutdown lets the run in flight finish and ends the loop.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::watch;
 
@@ -17,27 +17,6 @@ use super::share::Pool;
 use super::watched::{OrgWatch, pause, standby_poll};
 use super::{COMMAND, Shared};
 use crate::output;
-
-/// `--interval`: `500ms`, `30s`, `5m`, `1h` (a bare number is seconds), at least 100 ms.
-pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
-    let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as `30s` or `5m`"))?;
-    let interval = match unit {
-        "" | "s" => Duration::from_secs(number),
-        "ms" => Duration::from_millis(number),
-        "m" => Duration::from_secs(number.saturating_mul(60)),
-        "h" => Duration::from_secs(number.saturating_mul(3600)),
-        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
-    };
-    if interval < Duration::from_millis(100) {
-        return Err(format!("`{text}` is too short: the interval is at least 100ms"));
-    }
-    Ok(interval)
-}
 
 /// Whether this replica owns the org now: keeps a live ownership unless it holds more than
 /// its fair share, else tries to take the org when it is free and the share allows.
@@ -181,17 +160,7 @@ pub(crate) async fn watch_org(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intervals_parse_with_their_unit_and_are_at_least_100_ms() {
-        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_interval("30"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_interval("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_interval("50ms").is_err_and(|e| e.contains("at least 100ms")));
-        assert!(parse_interval("5d").is_err_and(|e| e.contains("unknown unit")));
-        assert!(parse_interval("soon").is_err());
-    }
+    use std::time::Duration;
 
     #[test]
     fn a_standby_polls_every_quarter_interval_and_at_most_ten_times_a_second() {
