@@ -62,6 +62,7 @@ pub(crate) mod model;
 pub(crate) mod org;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod promotion;
 pub(crate) mod refresh;
 pub(crate) mod secret;
 pub(crate) mod session;

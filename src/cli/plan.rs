@@ -47,10 +47,10 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         if planned.plan.errors.is_empty() {
             let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
             let mut saved = planned.plan;
-            saved.manifests = Some(plan::ManifestsRecord::of(
-                &manifests::default_paths(&args.selection.paths),
-                &loaded.resources,
-            ));
+            let paths = manifests::default_paths(&args.selection.paths);
+            let set = manifests::set_version(&paths, &loaded);
+            saved.manifests =
+                Some(plan::ManifestsRecord::of(&paths, &loaded.resources).with_set(set, options.is_partial()));
             plan::save(&saved, path, key.as_ref())?;
             planned.plan = saved;
             output::message(&format!(

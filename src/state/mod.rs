@@ -30,7 +30,7 @@ pub(crate) const RECONNECT_FOR: Duration = Duration::from_secs(60);
 pub(crate) const RECONNECT_FIRST_WAIT: Duration = Duration::from_millis(200);
 
 use crate::config::StateConfig;
-use crate::model::{Kind, Listing, ResourceKey};
+use crate::model::{Kind, Listing, ResourceKey, SetVersion};
 
 /// The state file format this build writes and reads.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -170,6 +170,39 @@ pub(crate) struct State {
     /// Keyed by identity (written `Kind/name`).
     #[serde(default)]
     pub(crate) resources: BTreeMap<ResourceKey, Managed>,
+    /// The manifest set the last converged apply left the org at (see [`Converged`]). Optional
+    /// and defaulted, so states written before it read, and builds before it read this one
+    /// (they ignore it): the format version stays 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) converged: Option<Converged>,
+}
+
+/// What an apply that converged the whole manifest set recorded: an apply that finished with
+/// no error and was not limited to part of the set (`--target`, `--exclude`, `--selector`),
+/// including one with nothing to do. `apply` of an org whose profile says `promoteFrom`
+/// compares its own manifest set with this record of the other org.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Converged {
+    /// The digest (and git commit) of the manifest set as written.
+    #[serde(flatten)]
+    pub(crate) set: SetVersion,
+    /// When the apply finished (RFC 3339, UTC).
+    pub(crate) at: String,
+    /// The d360 that applied it.
+    pub(crate) d360_version: String,
+}
+
+impl Converged {
+    /// A record of `set`, converged now by this build.
+    #[must_use]
+    pub(crate) fn now(set: SetVersion) -> Self {
+        Self {
+            set,
+            at: now_rfc3339(),
+            d360_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
 }
 
 impl State {
@@ -181,6 +214,7 @@ impl State {
             serial: 0,
             org: org.to_owned(),
             resources: BTreeMap::new(),
+            converged: None,
         }
     }
 
@@ -356,6 +390,20 @@ impl Store {
         match self {
             Store::Local(store) => store.compact(state),
             Store::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Records that an apply converged the manifest set (`converged`), keeping the resources
+    /// and the serial as stored: the local backend rewrites its file (after replaying its
+    /// journal), PostgreSQL sets one column of the header row. Call it under the lock.
+    pub(crate) async fn converge(&self, converged: Converged) -> Result<(), StateError> {
+        match self {
+            Store::Local(store) => {
+                let mut state = store.load()?;
+                state.converged = Some(converged);
+                store.save(&state)
+            }
+            Store::Postgres(store) => store.converge(&converged).await,
         }
     }
 
