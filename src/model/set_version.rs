@@ -25,11 +25,6 @@ impl SetDigest {
         let hex = self.0.strip_prefix("sha256:").unwrap_or(&self.0);
         hex.get(..12).unwrap_or(hex)
     }
-
-    #[must_use]
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl fmt::Display for SetDigest {

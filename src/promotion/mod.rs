@@ -9,6 +9,7 @@
 //! stage carries a [`Promotion`] to its summary.
 
 mod git;
+pub(crate) mod status;
 
 use serde::Serialize;
 
