@@ -159,9 +159,10 @@ fn converges(outcome: ApplyOutcome, report: Option<&Report>) -> bool {
                     report.stopped.is_none() && report.state_error.is_none() && report.unrecorded.is_empty()
                 })
         }
-        ApplyOutcome::PlanErrors | ApplyOutcome::OverBudget | ApplyOutcome::Cancelled | ApplyOutcome::Applied { .. } => {
-            false
-        }
+        ApplyOutcome::PlanErrors
+        | ApplyOutcome::OverBudget
+        | ApplyOutcome::Cancelled
+        | ApplyOutcome::Applied { .. } => false,
     }
 }
 

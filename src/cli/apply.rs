@@ -10,9 +10,9 @@ use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::apply::{self, Source};
 use crate::config::OrgSelection;
 use crate::model::SetVersion;
-use crate::promotion;
 use crate::output;
 use crate::plan::{self, Plan};
+use crate::promotion;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {

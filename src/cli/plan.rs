@@ -38,10 +38,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     options.check = args.check;
     let loaded = manifests::load(&args.selection.paths, global.manifests_to_plan()).await?;
     planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
+    let pending = planning::promotion_pending(global, &args.selection.paths, &loaded).await?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, &options).await;
     session.close().await;
     let mut planned = planned?;
+    planned.plan.warnings.extend(pending);
     print(&planned.plan, args.format, args.layout)?;
     if let Some(path) = &args.out {
         if planned.plan.errors.is_empty() {

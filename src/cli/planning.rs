@@ -122,6 +122,25 @@ impl Selection {
     }
 }
 
+/// The warning a plan for the `--org` selected carries when an apply of these manifests would
+/// be refused by the promotion check (`promoteFrom` not converged to them); `None` when the
+/// org promotes from none, or it would go on.
+pub(crate) async fn promotion_pending(
+    global: &super::GlobalArgs,
+    paths: &[PathBuf],
+    loaded: &crate::manifest::Loaded,
+) -> Result<Option<plan::Warning>, CliError> {
+    let crate::config::OrgSelection::Remote(profile) = super::session::select(global)? else {
+        return Ok(None);
+    };
+    let Some(from) = &profile.promote_from else {
+        return Ok(None);
+    };
+    let (from_state, _) = crate::config::state_of(from, global.config.as_deref())?;
+    let set = super::manifests::set_version(&super::manifests::default_paths(paths), loaded);
+    Ok(crate::promotion::pending(&profile.name, from, &from_state, &set).await)
+}
+
 /// Makes the plan of `desired` against the session's org.
 pub(crate) async fn make(
     session: &Session,

@@ -43,7 +43,9 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let names = match global.orgs()? {
         OrgChoice::Many(names) => names,
         OrgChoice::One(Some(name)) => vec![name],
-        OrgChoice::One(None) => config::profile_names(global.config.as_deref()).unwrap_or_else(|_| vec!["local".to_owned()]),
+        OrgChoice::One(None) => {
+            config::profile_names(global.config.as_deref()).unwrap_or_else(|_| vec!["local".to_owned()])
+        }
     };
     let orgs: Vec<Org> = names
         .iter()
@@ -198,5 +200,10 @@ async fn read_drift(name: &str, paths: &[PathBuf], global: &GlobalArgs) -> Resul
         .filter(|d| d.for_this_org())
         .map(|d| d.resource.key())
         .collect();
-    Ok(drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live))
+    Ok(drift::from_plan(
+        &planned.plan,
+        &declared,
+        &planned.state,
+        &planned.live,
+    ))
 }

@@ -205,10 +205,14 @@ pub(crate) fn state_config(name: &str, raw: &OrgRaw, config_path: &Path) -> Resu
                     .map_or_else(|| default_state_path(name), |p| base.join(p)),
             },
             Backend::Postgres => StateConfig::Postgres {
-                url: state.url.as_ref().map(|u| reference(u, base)).ok_or_else(|| ConfigError::Profile {
-                    org: name.to_owned(),
-                    message: "state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`".to_owned(),
-                })?,
+                url: state
+                    .url
+                    .as_ref()
+                    .map(|u| reference(u, base))
+                    .ok_or_else(|| ConfigError::Profile {
+                        org: name.to_owned(),
+                        message: "state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`".to_owned(),
+                    })?,
             },
         },
     })

@@ -122,7 +122,11 @@ mod tests {
                 is_file: path.extension().is_some_and(|e| e == "yaml"),
             })
             .collect();
-        assert_eq!(relative_name(Path::new(path), &roots), expected, "{path} under {paths:?}");
+        assert_eq!(
+            relative_name(Path::new(path), &roots),
+            expected,
+            "{path} under {paths:?}"
+        );
     }
 
     #[test]
@@ -148,10 +152,16 @@ mod tests {
 
     #[test]
     fn the_digest_is_the_same_from_another_root_folder() {
-        let here = of(&[PathBuf::from("m")], &[read("m/a.yaml", "x: 1\n"), read("m/i.csv", "k\n1\n")]);
+        let here = of(
+            &[PathBuf::from("m")],
+            &[read("m/a.yaml", "x: 1\n"), read("m/i.csv", "k\n1\n")],
+        );
         let there = of(
             &[PathBuf::from("/ci/checkout/m")],
-            &[read("/ci/checkout/m/a.yaml", "x: 1\n"), read("/ci/checkout/m/i.csv", "k\n1\n")],
+            &[
+                read("/ci/checkout/m/a.yaml", "x: 1\n"),
+                read("/ci/checkout/m/i.csv", "k\n1\n"),
+            ],
         );
         assert_eq!(here, there);
     }
@@ -236,7 +246,10 @@ spec:
         assert_eq!(dev.digest, staging.digest);
         let expected = of(
             &[PathBuf::from("m")],
-            &[read("m/sets/fleet.yaml", SET), read("m/inventory/clinics.csv", "key\nc01\nc02\n")],
+            &[
+                read("m/sets/fleet.yaml", SET),
+                read("m/inventory/clinics.csv", "key\nc01\nc02\n"),
+            ],
         );
         assert_eq!(dev.digest, expected);
         // A CSV row changes it.

@@ -144,7 +144,9 @@ fn load_file(
     };
     let text = match std::fs::read(file) {
         Ok(bytes) => {
-            declared.read.push(crate::kinds::ReadFile::new(file.to_path_buf(), &bytes));
+            declared
+                .read
+                .push(crate::kinds::ReadFile::new(file.to_path_buf(), &bytes));
             if let Ok(text) = String::from_utf8(bytes) {
                 Arc::new(text)
             } else {

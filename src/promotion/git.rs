@@ -97,7 +97,15 @@ mod tests {
         assert!(run(root, &["add", "."]));
         assert!(run(
             root,
-            &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "one"]
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "commit",
+                "-qm",
+                "one"
+            ]
         ));
         let commit = commit_of(&[manifests.clone()]).unwrap();
         assert_eq!(commit.id.len(), 40);

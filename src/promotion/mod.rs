@@ -51,7 +51,11 @@ pub(crate) enum PromotionError {
         "`{org}` promotes from `{from}`, which has never converged to a manifest set (its state records no complete apply); this apply has {this}. Apply them to `{from}` first (`d360 apply --org {from}`), or pass --skip-promotion-check",
         this = describe(this),
     )]
-    NeverApplied { org: String, from: String, this: SetVersion },
+    NeverApplied {
+        org: String,
+        from: String,
+        this: SetVersion,
+    },
     #[error(
         "`{org}` promotes from `{from}`, but the plan records no manifest set to compare (made by a d360 before promotion checks); run `d360 plan --out` again, or pass --skip-promotion-check"
     )]
@@ -115,6 +119,21 @@ pub(crate) async fn check(
             this: this.clone(),
         }),
     }
+}
+
+/// The plan warning that `apply` will be refused, when [`check`] would refuse it (a state
+/// that cannot be read is said too: the apply would stop on it).
+pub(crate) async fn pending(
+    org: &str,
+    from: &str,
+    from_state: &StateConfig,
+    this: &SetVersion,
+) -> Option<crate::plan::Warning> {
+    let refusal = check(org, from, from_state, Some(this)).await.err()?;
+    Some(crate::plan::Warning::PromotionPending {
+        from: from.to_owned(),
+        reason: crate::output::chain(&refusal),
+    })
 }
 
 /// How an org stands against the org it promotes from, as `status` shows it.
@@ -201,12 +220,12 @@ mod tests {
         assert!(matches!(never, PromotionError::NeverApplied { .. }), "{never}");
         let store = Store::open(&config, "staging").await.unwrap();
         store.converge(converged("b")).await.unwrap();
-        let behind = check("prod", "staging", &config, Some(&this)).await.unwrap_err().to_string();
+        let behind = check("prod", "staging", &config, Some(&this))
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(behind.contains(this.digest.short()), "{behind}");
-        assert!(
-            behind.contains(SetDigest::from_sha256(b"b").short()),
-            "{behind}"
-        );
+        assert!(behind.contains(SetDigest::from_sha256(b"b").short()), "{behind}");
         store.converge(converged("a")).await.unwrap();
         assert_eq!(
             check("prod", "staging", &config, Some(&this)).await.unwrap(),

@@ -216,14 +216,7 @@ mod tests {
         let report = Report {
             format_version: FORMAT_VERSION,
             orgs: vec![
-                org(
-                    "staging",
-                    Standing::None,
-                    DriftStatus::Read {
-                        drifted: true,
-                        summary,
-                    },
-                ),
+                org("staging", Standing::None, DriftStatus::Read { drifted: true, summary }),
                 never,
             ],
         };

@@ -475,3 +475,38 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Commit, SetDigest};
+
+    #[test]
+    fn the_converged_record_is_optional_both_ways() {
+        // Written before the record existed: reads, with none.
+        let old = r#"{"formatVersion":1,"lineage":"ab","serial":3,"org":"prod","resources":{}}"#;
+        let state = State::from_json(old, "prod.json").unwrap();
+        assert_eq!(state.converged, None);
+        assert!(!serde_json::to_string(&state).unwrap().contains("converged"));
+        // Written with it: the same format version, and it reads back as written.
+        let mut with = state;
+        with.converged = Some(Converged {
+            set: SetVersion {
+                digest: SetDigest::from_sha256(&[1; 32]),
+                commit: Some(Commit {
+                    id: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+                    dirty: true,
+                }),
+            },
+            at: "2026-12-03T03:00:00Z".to_owned(),
+            d360_version: "0.1.0".to_owned(),
+        });
+        let text = serde_json::to_string(&with).unwrap();
+        assert!(text.contains(r#""formatVersion":1"#), "{text}");
+        assert!(
+            text.contains(r#""converged":{"digest":"sha256:0101"#) && text.contains(r#""dirty":true"#),
+            "{text}"
+        );
+        assert_eq!(State::from_json(&text, "prod.json").unwrap(), with);
+    }
+}

@@ -75,7 +75,9 @@ impl Orgs {
     /// map) for each.
     fn write_config(&self, work: &Work, state: &str) {
         let profile = |name: &str, emulator: &EmulatorProcess, from: Option<&str>, host: &str| {
-            let from = from.map(|from| format!("    promoteFrom: {from}\n")).unwrap_or_default();
+            let from = from
+                .map(|from| format!("    promoteFrom: {from}\n"))
+                .unwrap_or_default();
             format!(
                 "  {name}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    state: {state}\n{from}    values:\n      db_host: {host}\n",
                 emulator.url,
@@ -179,7 +181,10 @@ fn prod_waits_for_staging_which_waits_for_dev() {
     apply(&work, "staging", 1);
 
     let dev = apply(&work, "dev", 0);
-    assert!(dev.stderr.contains("State records `dev` converged to manifests"), "{dev:?}");
+    assert!(
+        dev.stderr.contains("State records `dev` converged to manifests"),
+        "{dev:?}"
+    );
     let staging = apply(&work, "staging", 0);
     assert!(staging.stderr.contains(", as `dev` is."), "{staging:?}");
     apply(&work, "prod", 0);
@@ -211,18 +216,33 @@ fn prod_waits_for_staging_which_waits_for_dev() {
     let table = expect(d360(&work).args(["status"]), 0);
     let lines: Vec<&str> = table.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{table:?}");
-    assert!(lines[0].starts_with("ORG") && lines[0].contains("PROMOTION"), "{table:?}");
+    assert!(
+        lines[0].starts_with("ORG") && lines[0].contains("PROMOTION"),
+        "{table:?}"
+    );
     // `--org all` is promotion order: dev, staging, prod.
-    assert!(lines[1].starts_with("dev ") && lines[1].ends_with("in sync"), "{table:?}");
-    assert!(lines[2].starts_with("staging ") && lines[2].contains("in step with dev"), "{table:?}");
-    assert!(lines[3].starts_with("prod ") && lines[3].contains("in step with staging"), "{table:?}");
+    assert!(
+        lines[1].starts_with("dev ") && lines[1].ends_with("in sync"),
+        "{table:?}"
+    );
+    assert!(
+        lines[2].starts_with("staging ") && lines[2].contains("in step with dev"),
+        "{table:?}"
+    );
+    assert!(
+        lines[3].starts_with("prod ") && lines[3].contains("in step with staging"),
+        "{table:?}"
+    );
     assert!(lines[3].contains(short(&v1)), "{table:?}");
     if in_git {
         assert!(lines[3].contains(&head(work.path())[..7]), "{table:?}");
     }
 
     // A change: staging may not take it before dev did.
-    work.write("manifests/db.yaml", &DB.replace("label: Billing DB", "label: Billing DB v2"));
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("label: Billing DB", "label: Billing DB v2"),
+    );
     if in_git {
         assert!(git(work.path(), &["commit", "-qam", "second"]));
     }
@@ -236,7 +256,10 @@ fn prod_waits_for_staging_which_waits_for_dev() {
     assert!(behind.stderr.contains(short(&v1)), "dev's digest: {behind:?}");
     if in_git {
         let commit = head(work.path());
-        assert!(behind.stderr.contains(&format!("(commit {})", &commit[..7])), "{behind:?}");
+        assert!(
+            behind.stderr.contains(&format!("(commit {})", &commit[..7])),
+            "{behind:?}"
+        );
     }
     apply(&work, "dev", 0);
     let second = status(&work, &["--offline"]);
@@ -255,7 +278,10 @@ fn prod_waits_for_staging_which_waits_for_dev() {
     // prod checks staging only: dev having the change does not let prod take it.
     let requests = orgs.prod_requests();
     let prod_behind = apply(&work, "prod", 1);
-    assert!(prod_behind.stderr.contains("`prod` promotes from `staging`"), "{prod_behind:?}");
+    assert!(
+        prod_behind.stderr.contains("`prod` promotes from `staging`"),
+        "{prod_behind:?}"
+    );
     assert_eq!(orgs.prod_requests(), requests, "prod was not contacted");
     apply(&work, "staging", 0);
     apply(&work, "prod", 0);
@@ -288,7 +314,10 @@ fn skipping_targets_and_saved_plans() {
         "{skipped:?}"
     );
     assert!(skipped.stderr.contains("without checking `staging`"), "{skipped:?}");
-    work.write("manifests/db.yaml", &DB.replace("label: Billing DB", "label: Billing DB v2"));
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("label: Billing DB", "label: Billing DB v2"),
+    );
     let events = expect(
         d360(&work).args([
             "apply",
@@ -301,13 +330,23 @@ fn skipping_targets_and_saved_plans() {
         ]),
         0,
     );
-    let events: Vec<serde_json::Value> = events.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let summary = events.iter().find(|e| e["event"] == "summary").expect("a summary event");
+    let events: Vec<serde_json::Value> = events
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = events
+        .iter()
+        .find(|e| e["event"] == "summary")
+        .expect("a summary event");
     assert_eq!(
         summary["promotion"],
         serde_json::json!({"check": "skipped", "from": "staging"})
     );
-    let converged = events.iter().find(|e| e["event"] == "converged").expect("a converged event");
+    let converged = events
+        .iter()
+        .find(|e| e["event"] == "converged")
+        .expect("a converged event");
     assert_eq!(converged["org"], "prod");
     assert!(converged["digest"].as_str().unwrap().starts_with("sha256:"));
 
@@ -315,10 +354,20 @@ fn skipping_targets_and_saved_plans() {
     expect(d360(&work).args(["apply", "--org", "dev", "--auto-approve"]), 0);
     expect(d360(&work).args(["apply", "--org", "staging", "--auto-approve"]), 0);
     let before = digest_of(&status(&work, &["--offline"]), "staging");
-    work.write("manifests/db.yaml", &DB.replace("label: Billing DB", "label: Billing DB v3"));
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("label: Billing DB", "label: Billing DB v3"),
+    );
     expect(d360(&work).args(["apply", "--org", "dev", "--auto-approve"]), 0);
     let targeted = expect(
-        d360(&work).args(["apply", "--org", "staging", "--auto-approve", "--target", "Connection/Billing_DB"]),
+        d360(&work).args([
+            "apply",
+            "--org",
+            "staging",
+            "--auto-approve",
+            "--target",
+            "Connection/Billing_DB",
+        ]),
         0,
     );
     assert!(!targeted.stderr.contains("converged to"), "{targeted:?}");
@@ -328,31 +377,43 @@ fn skipping_targets_and_saved_plans() {
 
     // A saved plan carries the set: applied with the check, and recorded.
     let plan_path = work.path().join("prod.json");
-    expect(
-        d360(&work).args(["plan", "--org", "prod", "--out"]).arg(&plan_path),
-        0,
+    let planned = expect(d360(&work).args(["plan", "--org", "prod", "--out"]).arg(&plan_path), 0);
+    assert!(
+        planned
+            .stdout
+            .contains("apply will be refused: `prod` promotes from `staging`, which has not converged"),
+        "{planned:?}"
     );
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
     let planned = saved["manifests"]["set"]["digest"].as_str().unwrap().to_owned();
     assert_eq!(planned, digest_of(&after, "dev"));
     let requests = orgs.prod_requests();
-    let refused = expect(
-        d360(&work).args(["apply", "--org", "prod"]).arg(&plan_path),
-        1,
-    );
+    let refused = expect(d360(&work).args(["apply", "--org", "prod"]).arg(&plan_path), 1);
     assert!(refused.stderr.contains("`prod` promotes from `staging`"), "{refused:?}");
     assert_eq!(orgs.prod_requests(), requests, "prod was not contacted");
     expect(d360(&work).args(["apply", "--org", "staging", "--auto-approve"]), 0);
     let applied = expect(d360(&work).args(["apply", "--org", "prod"]).arg(&plan_path), 0);
     assert!(applied.stderr.contains(", as `staging` is."), "{applied:?}");
+    let in_step = expect(d360(&work).args(["plan", "--org", "prod"]), 0);
+    assert!(!in_step.stdout.contains("apply will be refused"), "{in_step:?}");
     let last = status(&work, &["--offline"]);
     assert_eq!(digest_of(&last, "prod"), planned);
     assert_eq!(last["prod"]["promotion"]["standing"], "inStep");
 
     // `destroy` is not checked.
-    work.write("manifests/db.yaml", &DB.replace("label: Billing DB", "label: Billing DB v4"));
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("label: Billing DB", "label: Billing DB v4"),
+    );
     expect(
-        d360(&work).args(["destroy", "--org", "prod", "--auto-approve", "--target", "Connection/Billing_DB"]),
+        d360(&work).args([
+            "destroy",
+            "--org",
+            "prod",
+            "--auto-approve",
+            "--target",
+            "Connection/Billing_DB",
+        ]),
         0,
     );
 }
@@ -392,9 +453,19 @@ fn promotion_reads_postgresql_state_and_adds_its_column_in_place() {
     assert_eq!(lines.len(), 3, "{digests}");
     let digest = lines[0].trim_start_matches("dev=");
     assert!(digest.starts_with("sha256:"), "{digests}");
-    assert_eq!(lines, [format!("dev={digest}"), format!("prod={digest}"), format!("staging={digest}")]);
+    assert_eq!(
+        lines,
+        [
+            format!("dev={digest}"),
+            format!("prod={digest}"),
+            format!("staging={digest}")
+        ]
+    );
     // An apply's resource writes keep the record.
-    work.write("manifests/db.yaml", &DB.replace("label: Billing DB", "label: Billing DB v2"));
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("label: Billing DB", "label: Billing DB v2"),
+    );
     with_db("dev", 0);
     let dev = cluster.sql("SELECT converged->>'digest' FROM d360_state_header WHERE org = 'dev'");
     assert_ne!(dev, digest);

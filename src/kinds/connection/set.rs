@@ -7,8 +7,8 @@ use crate::model::SmallMap;
 
 use super::Connection;
 use super::set_document::{AwsRdsSource, ConnectionSetDocument};
-use crate::kinds::document::{Checker, CsvRow, Item, Segment};
 use crate::kinds::ReadFile;
+use crate::kinds::document::{Checker, CsvRow, Item, Segment};
 
 /// The `fromAwsRds` inventories a load may use. The manifest stage does no network I/O:
 /// the caller lists RDS (for the queries an offline load reports) and loads again.
@@ -86,11 +86,7 @@ pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument,
     match (&source.from_csv, &source.list, &source.from_aws_rds) {
         (Some(csv_path), None, None) => {
             let (items, read) = read_csv(checker, csv_path);
-            Items {
-                items,
-                aws: None,
-                read,
-            }
+            Items { items, aws: None, read }
         }
         (None, Some(list), None) => plain(
             list.iter()
@@ -298,7 +294,9 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> (Vec<Item>, Option<Rea
         }
     };
     let read = Some(ReadFile::new(path.clone(), &bytes));
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
     let headers: Vec<String> = match reader.headers() {
         Ok(headers) => headers.iter().map(str::to_owned).collect(),
         Err(error) => {
