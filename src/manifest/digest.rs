@@ -227,14 +227,15 @@ spec:
 
     #[test]
     fn a_load_digests_manifests_and_csv_as_written_whatever_the_org() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let root = dir.path().join("manifests");
-        std::fs::create_dir_all(root.join("sets")).unwrap();
-        std::fs::create_dir_all(root.join("inventory")).unwrap();
-        std::fs::write(root.join("sets/fleet.yaml"), SET).unwrap();
-        std::fs::write(root.join("inventory/clinics.csv"), "key\nc01\nc02\n").unwrap();
+        std::fs::create_dir_all(root.join("sets")).expect("test setup");
+        std::fs::create_dir_all(root.join("inventory")).expect("test setup");
+        std::fs::write(root.join("sets/fleet.yaml"), SET).expect("test setup");
+        std::fs::write(root.join("inventory/clinics.csv"), "key\nc01\nc02\n").expect("test setup");
         let roots = [root.clone()];
-        let load = |org| super::super::load_with(&roots, crate::manifest::Inventory::Offline, &org).unwrap();
+        let load =
+            |org| super::super::load_with(&roots, crate::manifest::Inventory::Offline, &org).expect("test setup");
         let dev = load(org("dev", "dev.internal"));
         let prod = load(org("prod", "prod.internal"));
         let staging = load(org("staging", "stg.internal"));
@@ -253,7 +254,7 @@ spec:
         );
         assert_eq!(dev.digest, expected);
         // A CSV row changes it.
-        std::fs::write(root.join("inventory/clinics.csv"), "key\nc01\nc03\n").unwrap();
+        std::fs::write(root.join("inventory/clinics.csv"), "key\nc01\nc03\n").expect("test setup");
         assert_ne!(load(org("dev", "dev.internal")).digest, dev.digest);
     }
 }

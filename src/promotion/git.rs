@@ -77,23 +77,23 @@ mod tests {
 
     #[test]
     fn outside_a_repository_there_is_no_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.yaml"), "x: 1\n").unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        std::fs::write(dir.path().join("a.yaml"), "x: 1\n").expect("test setup");
         assert_eq!(commit_of(&[dir.path().to_path_buf()]), None);
         assert_eq!(commit_of(&[]), None);
     }
 
     #[test]
     fn a_commit_is_head_and_dirty_while_the_manifests_have_changes() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let root = dir.path();
+        // Without git there is no commit to find: nothing to check.
         if !run(root, &["init", "-q"]) {
-            eprintln!("git is not installed here: skipped");
             return;
         }
         let manifests = root.join("manifests");
-        std::fs::create_dir_all(&manifests).unwrap();
-        std::fs::write(manifests.join("a.yaml"), "x: 1\n").unwrap();
+        std::fs::create_dir_all(&manifests).expect("test setup");
+        std::fs::write(manifests.join("a.yaml"), "x: 1\n").expect("test setup");
         assert!(run(root, &["add", "."]));
         assert!(run(
             root,
@@ -107,14 +107,14 @@ mod tests {
                 "one"
             ]
         ));
-        let commit = commit_of(&[manifests.clone()]).unwrap();
+        let commit = commit_of(std::slice::from_ref(&manifests)).expect("test setup");
         assert_eq!(commit.id.len(), 40);
         assert!(!commit.dirty, "{commit:?}");
         // A change elsewhere in the work tree leaves the manifests clean.
-        std::fs::write(root.join("notes.txt"), "elsewhere").unwrap();
-        assert!(!commit_of(&[manifests.clone()]).unwrap().dirty);
-        std::fs::write(manifests.join("b.yaml"), "y: 2\n").unwrap();
-        let dirty = commit_of(&[manifests]).unwrap();
+        std::fs::write(root.join("notes.txt"), "elsewhere").expect("test setup");
+        assert!(!commit_of(std::slice::from_ref(&manifests)).expect("test setup").dirty);
+        std::fs::write(manifests.join("b.yaml"), "y: 2\n").expect("test setup");
+        let dirty = commit_of(&[manifests]).expect("test setup");
         assert!(dirty.dirty);
         assert_eq!(dirty.id, commit.id);
         assert_eq!(dirty.to_string(), format!("{}+dirty", &commit.id[..7]));

@@ -212,23 +212,27 @@ mod tests {
 
     #[tokio::test]
     async fn an_apply_goes_on_only_when_the_org_promoted_from_converged_to_its_digest() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let path = dir.path().join("staging.json");
         let config = StateConfig::Local { path: path.clone() };
         let this = converged("a").set;
-        let never = check("prod", "staging", &config, Some(&this)).await.unwrap_err();
+        let never = check("prod", "staging", &config, Some(&this))
+            .await
+            .expect_err("refused");
         assert!(matches!(never, PromotionError::NeverApplied { .. }), "{never}");
-        let store = Store::open(&config, "staging").await.unwrap();
-        store.converge(converged("b")).await.unwrap();
+        let store = Store::open(&config, "staging").await.expect("test setup");
+        store.converge(converged("b")).await.expect("test setup");
         let behind = check("prod", "staging", &config, Some(&this))
             .await
-            .unwrap_err()
+            .expect_err("refused")
             .to_string();
         assert!(behind.contains(this.digest.short()), "{behind}");
         assert!(behind.contains(SetDigest::from_sha256(b"b").short()), "{behind}");
-        store.converge(converged("a")).await.unwrap();
+        store.converge(converged("a")).await.expect("test setup");
         assert_eq!(
-            check("prod", "staging", &config, Some(&this)).await.unwrap(),
+            check("prod", "staging", &config, Some(&this))
+                .await
+                .expect("test setup"),
             Promotion::InStep {
                 from: "staging".to_owned()
             }

@@ -485,9 +485,9 @@ mod tests {
     fn the_converged_record_is_optional_both_ways() {
         // Written before the record existed: reads, with none.
         let old = r#"{"formatVersion":1,"lineage":"ab","serial":3,"org":"prod","resources":{}}"#;
-        let state = State::from_json(old, "prod.json").unwrap();
+        let state = State::from_json(old, "prod.json").expect("test setup");
         assert_eq!(state.converged, None);
-        assert!(!serde_json::to_string(&state).unwrap().contains("converged"));
+        assert!(!serde_json::to_string(&state).expect("test setup").contains("converged"));
         // Written with it: the same format version, and it reads back as written.
         let mut with = state;
         with.converged = Some(Converged {
@@ -501,12 +501,12 @@ mod tests {
             at: "2026-12-03T03:00:00Z".to_owned(),
             d360_version: "0.1.0".to_owned(),
         });
-        let text = serde_json::to_string(&with).unwrap();
+        let text = serde_json::to_string(&with).expect("test setup");
         assert!(text.contains(r#""formatVersion":1"#), "{text}");
         assert!(
             text.contains(r#""converged":{"digest":"sha256:0101"#) && text.contains(r#""dirty":true"#),
             "{text}"
         );
-        assert_eq!(State::from_json(&text, "prod.json").unwrap(), with);
+        assert_eq!(State::from_json(&text, "prod.json").expect("test setup"), with);
     }
 }

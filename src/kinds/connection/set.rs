@@ -68,6 +68,10 @@ impl std::fmt::Display for AwsItems {
 }
 
 /// The set's items and, for `fromAwsRds`, where they came from.
+#[expect(
+    clippy::struct_field_names,
+    reason = "`items` are the set's items, the other fields where they came from"
+)]
 pub(crate) struct Items {
     pub(crate) items: Vec<Item>,
     pub(crate) aws: Option<AwsItems>,
