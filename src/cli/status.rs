@@ -43,9 +43,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let names = match global.orgs()? {
         OrgChoice::Many(names) => names,
         OrgChoice::One(Some(name)) => vec![name],
-        OrgChoice::One(None) => {
-            config::profile_names(global.config.as_deref()).unwrap_or_else(|_| vec!["local".to_owned()])
-        }
+        // No profile (or no d360.yaml): the built-in org; a file that does not read is an error.
+        OrgChoice::One(None) => match config::profile_names(global.config.as_deref()) {
+            Ok(names) => names,
+            Err(config::ConfigError::NoProfiles { .. }) => vec!["local".to_owned()],
+            Err(error) => return Err(error.into()),
+        },
     };
     let orgs: Vec<Org> = names
         .iter()

@@ -480,3 +480,40 @@ fn promotion_reads_postgresql_state_and_adds_its_column_in_place() {
     assert_eq!(report["orgs"][1]["promotion"]["standing"], "behind");
     assert_eq!(report["orgs"][2]["promotion"]["standing"], "inStep");
 }
+
+#[test]
+fn status_without_profiles_shows_local_and_an_unreadable_org_exits_1() {
+    let work = Work::new();
+    let local = expect(d360(&work).args(["status", "--offline"]), 0);
+    let lines: Vec<&str> = local.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{local:?}");
+    let cells: Vec<&str> = lines[1].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(cells, ["local", "never", "—", "—", "not read"], "{local:?}");
+
+    let emulator = EmulatorProcess::start(&[]);
+    work.write(
+        "d360.yaml",
+        &format!(
+            "orgs:\n  broken:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: missing.key }}\n    values: {{ db_host: x.internal }}\n",
+            emulator.url
+        ),
+    );
+    work.write("manifests/db.yaml", DB.split("---").next().unwrap());
+    let broken = expect(
+        d360(&work)
+            .args(["status", "--format", "json"])
+            .env("D360_RETRY_ATTEMPTS", "1"),
+        1,
+    );
+    let report: serde_json::Value = serde_json::from_str(&broken.stdout).expect("status JSON");
+    assert_eq!(report["orgs"][0]["org"], "broken");
+    assert_eq!(report["orgs"][0]["drift"]["result"], "error", "{broken:?}");
+    assert!(
+        report["orgs"][0]["drift"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing.key"),
+        "{broken:?}"
+    );
+    assert_eq!(report["orgs"][0]["converged"], serde_json::Value::Null);
+}
