@@ -203,6 +203,7 @@ mod tests {
             defined_in: "d360.yaml".to_owned(),
             built_in: false,
             known: None,
+            ..crate::kinds::document::OrgValues::built_in(name)
         }
     }
 
