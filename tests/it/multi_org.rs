@@ -360,6 +360,29 @@ fn drift_of_every_org_reports_the_one_that_changed() {
         .collect();
     assert_eq!(drifted, [("dev", false), ("prod", false), ("staging", true)]);
 
+    // One comment: the org that drifted has its section open.
+    let comment = expect(fleet.d360().args(["drift", "--org", "all", "--format", "markdown"]), 2);
+    assert_eq!(
+        comment.stdout.matches("## d360 drift for 3 orgs").count(),
+        1,
+        "{comment:?}"
+    );
+    assert!(
+        comment.stdout.contains("| `staging` | 1 | 0 | 0 | 0 | 0 | 0 |"),
+        "{comment:?}"
+    );
+    assert!(
+        comment
+            .stdout
+            .contains("<details open><summary><b>staging</b>: Drift: 1 changed"),
+        "{comment:?}"
+    );
+    assert_eq!(
+        comment.stdout.matches("<details><summary><b>").count(),
+        2,
+        "{comment:?}"
+    );
+
     // Drift that --fail-on does not list is exit 0, and an org that cannot be read is exit 1.
     expect(fleet.d360().args(["drift", "--org", "all", "--fail-on", "missing"]), 0);
     fleet.write_config(&["prod"]);
@@ -464,5 +487,55 @@ fn orgs_are_read_at_the_same_time() {
                 "{org} ({begin}..{end}) and {other} ({other_begin}..{other_end}) were read one after the other"
             );
         }
+    }
+}
+
+/// A plan too long for one comment: prod alone has 250 connections to create. Its section is
+/// given in brief (with the command that prints it in full); the others stay whole, and the
+/// comment stays under GitHub's limit.
+#[test]
+fn the_comment_stays_under_githubs_limit() {
+    let fleet = Fleet::start(&[]);
+    fleet.work.write(
+        "manifests/fleet.yaml",
+        "apiVersion: d360/v1
+kind: ConnectionSet
+metadata: { name: fleet }
+spec:
+  items: { fromCsv: fleet.csv }
+  template:
+    metadata: { name: \"Fleet_${item.key}\" }
+    spec:
+      connectorType: AwsRdsMySql
+      label: \"Fleet ${item.key}\"
+      method: Ingress
+      parameters: { jdbc_connection_url: \"jdbc:mysql://${item.key}.${org.db_host}:3306\", DATABASE: clinic }
+      credentials: { user: { fromEnv: RDS_USER }, password: { fromEnv: RDS_PASSWORD } }
+",
+    );
+    let mut csv = String::from("key,orgs\n");
+    for index in 0..250 {
+        csv.push_str(&format!("p{index:03},prod\n"));
+    }
+    fleet.work.write("manifests/fleet.csv", &csv);
+
+    let ran = expect(fleet.d360().args(["plan", "--org", "all", "--format", "markdown"]), 0);
+    let comment = ran.stdout.trim_end();
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{} characters",
+        comment.chars().count()
+    );
+    assert!(comment.contains("| `prod` | 251 | 0 | 0 | 0 | 0 |"), "{comment}");
+    let prod = section(comment, "<details><summary><b>", "prod");
+    assert!(
+        prod.contains("The plan of `prod` is too long for this comment")
+            && prod.contains("run `d360 plan --org prod` to read it"),
+        "{prod}"
+    );
+    assert!(prod.contains("Plan: 251 to create"), "{prod}");
+    for org in ["dev", "staging"] {
+        let part = section(comment, "<details><summary><b>", org);
+        assert!(part.contains("```diff"), "{org} is shown in full: {part}");
     }
 }
