@@ -67,9 +67,10 @@ impl Fleet {
         for org in ORGS {
             let emulator = self.emulator(org);
             text.push_str(&format!(
-                "  {org}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n      db_host: {org}-db.example.internal\n      database: clinic_{org}\n",
+                "  {org}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n      db_host: {org}-db.example.internal\n      database: clinic_{org}\n      db_password: {{ fromEnv: {}_DB_PASSWORD }}\n",
                 emulator.url,
-                emulator.key().display()
+                emulator.key().display(),
+                org.to_uppercase()
             ));
             if !without_tier.contains(&org) {
                 text.push_str(&format!("      tier: {org} tier\n"));
@@ -537,5 +538,45 @@ spec:
     for org in ["dev", "staging"] {
         let part = section(comment, "<details><summary><b>", org);
         assert!(part.contains("```diff"), "{org} is shown in full: {part}");
+    }
+}
+
+/// Each org's credential comes from its own secret (`{ fromOrg: db_password }`), read for that
+/// org alone: an org whose secret is not set fails, the others are planned.
+#[test]
+fn each_org_reads_its_own_secret() {
+    let fleet = Fleet::start(&[]);
+    fleet.work.write(
+        "manifests/db.yaml",
+        &DB.replace(
+            "password: { fromEnv: RDS_PASSWORD }",
+            "password: { fromOrg: db_password }",
+        ),
+    );
+    let ran = expect(
+        fleet
+            .d360()
+            .env("DEV_DB_PASSWORD", "dev-secret")
+            .env("STAGING_DB_PASSWORD", "staging-secret")
+            .env_remove("PROD_DB_PASSWORD")
+            .args(["plan", "--org", "all", "--detailed-exitcode"]),
+        1,
+    );
+    for org in ["dev", "staging"] {
+        let part = section(&ran.stdout, "── org ", org);
+        assert!(
+            part.contains(&format!(
+                "credentials.password: (sensitive, fromEnv: {}_DB_PASSWORD)",
+                org.to_uppercase()
+            )),
+            "{part}"
+        );
+        assert!(part.contains("Plan: 1 to create"), "{part}");
+    }
+    let prod = section(&ran.stdout, "── org ", "prod");
+    assert!(prod.contains("PROD_DB_PASSWORD"), "{prod}");
+    assert!(!prod.contains("Plan: 1 to create"), "{prod}");
+    for secret in ["dev-secret", "staging-secret"] {
+        assert!(!ran.stdout.contains(secret) && !ran.stderr.contains(secret), "{ran:?}");
     }
 }
