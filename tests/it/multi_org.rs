@@ -176,6 +176,7 @@ fn an_org_missing_a_value_fails_alone_and_the_others_are_still_planned() {
             "{part}"
         );
     }
+    insta::assert_snapshot!("plan_every_org_text_one_failed", shown(&ran));
     let prod = section(&ran.stdout, "── org ", "prod");
     assert!(
         prod.contains("manifests/db.yaml:7:33: error: ${org.tier}: org `prod` defines no value `tier`"),
