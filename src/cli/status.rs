@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use futures::future::join_all;
 
-use super::{CliError, GlobalArgs, OrgChoice, Outcome, TextOrJson, manifests, planning, session};
+use super::session::{self, Session};
+use super::{CliError, GlobalArgs, OrgChoice, Outcome, TextOrJson, planning, several_orgs};
 use crate::config::{self, OrgSelection, StateConfig};
-use crate::drift;
+use crate::manifest::Loaded;
 use crate::output;
 use crate::promotion::status::{self, DriftStatus, OrgStatus};
 use crate::promotion::{self, Standing};
@@ -81,7 +82,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let drifts: Vec<DriftStatus> = if args.offline {
         orgs.iter().map(|_| DriftStatus::NotRead).collect()
     } else {
-        join_all(orgs.iter().map(|org| drift_of(&org.name, &args.paths, global))).await
+        drifts(&names, &args.paths, global).await
     };
     let rows: Vec<OrgStatus> = orgs
         .into_iter()
@@ -170,43 +171,30 @@ fn row(org: Org, drift: DriftStatus, records: &BTreeMap<String, Result<Option<Co
     }
 }
 
-/// Reads org `name` and classifies its drift against the manifests loaded for it.
-async fn drift_of(name: &str, paths: &[PathBuf], global: &GlobalArgs) -> DriftStatus {
-    match read_drift(name, paths, global).await {
-        Ok(report) => DriftStatus::of(&report),
-        Err(error) => DriftStatus::Error {
-            error: output::chain(&error),
-        },
-    }
-}
-
-async fn read_drift(name: &str, paths: &[PathBuf], global: &GlobalArgs) -> Result<drift::Report, CliError> {
-    let load = global.manifests_for(
-        Some(name),
-        manifests::Aws::Secrets {
-            parallelism: usize::from(global.aws_parallelism),
-        },
-    );
-    let loaded = manifests::load(paths, load).await?;
+/// Reads every org at once (each with its manifests' values, its own session and limiter) and
+/// classifies its drift as `d360 drift` does; an org that cannot be read gives its error.
+async fn drifts(names: &[String], paths: &[PathBuf], global: &GlobalArgs) -> Vec<DriftStatus> {
     let options = crate::plan::Options {
         allow_empty: true,
         ..crate::plan::Options::default()
     };
-    let selection = session::select_named(name, global)?;
-    let session = session::open_selected(selection, crate::api::RetrySettings::from_env()).await?;
-    let planned = planning::make(&session, &loaded.resources, &options).await;
-    session.close().await;
-    let planned = planned?;
-    let declared: Vec<_> = loaded
-        .resources
-        .iter()
-        .filter(|d| d.for_this_org())
-        .map(|d| d.resource.key())
-        .collect();
-    Ok(drift::from_plan(
-        &planned.plan,
-        &declared,
-        &planned.state,
-        &planned.live,
-    ))
+    let runs = several_orgs::run(
+        names,
+        global,
+        paths,
+        &options,
+        async |session: &Session, loaded: &Loaded| {
+            let planned = planning::make(session, &loaded.resources, &options).await?;
+            Ok(planning::drift_report(loaded, &planned))
+        },
+    )
+    .await;
+    runs.iter()
+        .map(|run| match run.outcome() {
+            Ok(report) => DriftStatus::of(report),
+            Err(message) => DriftStatus::Error {
+                error: message.to_owned(),
+            },
+        })
+        .collect()
 }

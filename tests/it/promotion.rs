@@ -275,6 +275,17 @@ fn prod_waits_for_staging_which_waits_for_dev() {
     assert!(offline.stdout.contains("behind dev"), "{offline:?}");
     assert!(offline.stdout.contains("not read"), "{offline:?}");
 
+    // One plan of every org warns where an apply would be refused: prod's (staging may take
+    // what dev has).
+    let every = expect(d360(&work).args(["plan", "--org", "all"]), 0);
+    assert!(
+        every
+            .stdout
+            .contains("apply will be refused: `prod` promotes from `staging`, which has not converged"),
+        "{every:?}"
+    );
+    assert!(!every.stdout.contains("`staging` promotes from"), "{every:?}");
+
     // prod checks staging only: dev having the change does not let prod take it.
     let requests = orgs.prod_requests();
     let prod_behind = apply(&work, "prod", 1);
@@ -290,6 +301,12 @@ fn prod_waits_for_staging_which_waits_for_dev() {
         assert_eq!(digest_of(&last, org), v2, "{last:?}");
     }
     expect(d360(&work).args(["status", "--detailed-exitcode"]), 0);
+    // The plan files of every org carry the set, and prod's applies with the check.
+    expect(d360(&work).args(["plan", "--org", "all", "--out", "plans"]), 0);
+    let saved: serde_json::Value = serde_json::from_str(&work.read("plans/prod.json")).unwrap();
+    assert_eq!(saved["manifests"]["set"]["digest"], v2.as_str());
+    let from_file = expect(d360(&work).args(["apply", "--org", "prod", "plans/prod.json"]), 0);
+    assert!(from_file.stderr.contains(", as `staging` is."), "{from_file:?}");
     // One org, as asked.
     let one = expect(d360(&work).args(["status", "--org", "prod", "--offline"]), 0);
     assert_eq!(one.stdout.lines().count(), 2, "{one:?}");
