@@ -68,7 +68,11 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         }
         (None, None) => (None, true),
     };
-    let selection = session::select(global)?;
+    let selection = match &saved {
+        // A saved plan names its org: without --org (or D360_ORG) it is applied there.
+        Some(plan) if global.org.is_empty() => session::select_named(&plan.org, global)?,
+        _ => session::select(global)?,
+    };
     let checked = check_promotion(&selection, set.as_ref(), args.skip_promotion_check, global).await?;
     let promotion = Promotion {
         checked,
