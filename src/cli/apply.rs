@@ -73,7 +73,13 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         Some(plan) if global.org.is_empty() => session::select_named(&plan.org, global)?,
         _ => session::select(global)?,
     };
-    let checked = check_promotion(&selection, set.as_ref(), args.skip_promotion_check, global).await?;
+    let checked = check_promotion(
+        &selection,
+        set.as_ref(),
+        args.skip_promotion_check,
+        global.config.as_deref(),
+    )
+    .await?;
     let promotion = Promotion {
         checked,
         converge: set.filter(|_| !partial),
@@ -93,11 +99,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
 
 /// The promotion check, before logging in to the org: when its profile says `promoteFrom`,
 /// that org's state (read-only, no lock, no login) must record a converged apply of `set`.
-async fn check_promotion(
+/// `watch --heal` asks it before each heal.
+pub(super) async fn check_promotion(
     selection: &OrgSelection,
     set: Option<&SetVersion>,
     skip: bool,
-    global: &GlobalArgs,
+    config: Option<&std::path::Path>,
 ) -> Result<promotion::Promotion, CliError> {
     let OrgSelection::Remote(profile) = selection else {
         return Ok(promotion::Promotion::None);
@@ -108,7 +115,7 @@ async fn check_promotion(
     if skip {
         return Ok(promotion::Promotion::Skipped { from: from.clone() });
     }
-    let (from_state, _) = crate::config::state_of(from, global.config.as_deref())?;
+    let (from_state, _) = crate::config::state_of(from, config)?;
     Ok(promotion::check(&profile.name, from, &from_state, set).await?)
 }
 

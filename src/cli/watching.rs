@@ -13,6 +13,7 @@ use super::session::{self, Session};
 use super::{CliError, GlobalArgs, diagnostics, manifests, planning};
 use crate::api::RetrySettings;
 use crate::config::OrgSelection;
+use crate::model::SetVersion;
 use crate::output;
 use crate::watch::{self, NotKeptLog, ReconcileOptions, Run, Shared};
 
@@ -28,6 +29,8 @@ pub(super) struct Context {
     /// The session of the last run, when it can serve the next.
     session: tokio::sync::Mutex<Option<Session>>,
     logged: NotKeptLog,
+    /// Why promotion held the last run's heal back, as said on stderr.
+    held_said: tokio::sync::Mutex<Option<String>>,
 }
 
 impl Context {
@@ -53,6 +56,7 @@ impl Context {
             shared: Arc::clone(shared),
             session: tokio::sync::Mutex::new(None),
             logged: NotKeptLog::default(),
+            held_said: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -75,6 +79,30 @@ fn failed(error: &CliError) -> Run {
         error: Some(text),
         retries: 0,
     }
+}
+
+/// Why promotion holds this run's heal back, as `apply` would refuse it (said on stderr when
+/// the reason changes); `None` without `--heal` or `promoteFrom`, or when in step.
+async fn heal_held(context: &Context, set: &SetVersion) -> Option<String> {
+    context.options.heal.as_ref()?;
+    let config = context.load.config.as_deref();
+    let held = match super::apply::check_promotion(&context.selection, Some(set), false, config).await {
+        Ok(_) => None,
+        Err(error) => Some(output::chain(&error)),
+    };
+    let mut said = context.held_said.lock().await;
+    if held != *said {
+        match &held {
+            Some(reason) => output::message(&format!("watch: org `{}`: not healing: {reason}", context.org)),
+            None if said.is_some() => output::message(&format!(
+                "watch: org `{}`: healing again: the org it promotes from is in step",
+                context.org
+            )),
+            None => {}
+        }
+        said.clone_from(&held);
+    }
+    held
 }
 
 /// The manifests, the session, then the reconcile.
@@ -102,7 +130,13 @@ async fn attempt(context: &Context) -> Result<Run, CliError> {
         client: &session.client,
         store: &session.store,
     };
-    let run = watch::reconcile(&org, &loaded.resources, &context.options, &context.logged)
+    let set = manifests::set_version(&context.paths, &loaded);
+    let desired = watch::Desired {
+        resources: &loaded.resources,
+        set: Some(&set),
+        heal_held: heal_held(context, &set).await,
+    };
+    let run = watch::reconcile(&org, &desired, &context.options, &context.logged)
         .await
         .unwrap_or_else(|error| Run {
             finding: None,

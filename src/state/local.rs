@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::lock::{LockHolder, StateLock};
 use super::{Change, State, StateError, journal};
 
+#[derive(Clone)]
 pub(crate) struct LocalStore {
     path: PathBuf,
     org: String,
@@ -75,6 +76,23 @@ impl LocalStore {
             .map_err(std::io::Error::other)
             .and_then(|written| written)
             .map_err(|source| StateError::Write { path: shown, source })
+    }
+
+    /// Records the manifest set the org converged to: loads the state (replaying the
+    /// journal), sets it and saves, on a blocking thread, so any runtime context may ask
+    /// (`watch` runs its orgs on a local set, where `block_in_place` is not allowed).
+    pub(crate) async fn converge(&self, converged: super::Converged) -> Result<(), StateError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut state = store.load()?;
+            state.converged = Some(converged);
+            store.save(&state)
+        })
+        .await
+        .map_err(|error| StateError::Write {
+            path: self.shown(),
+            source: std::io::Error::other(error),
+        })?
     }
 
     /// Writes the whole state and removes the journal it now contains.

@@ -398,11 +398,7 @@ impl Store {
     /// journal), PostgreSQL sets one column of the header row. Call it under the lock.
     pub(crate) async fn converge(&self, converged: Converged) -> Result<(), StateError> {
         match self {
-            Store::Local(store) => {
-                let mut state = store.load()?;
-                state.converged = Some(converged);
-                store.save(&state)
-            }
+            Store::Local(store) => store.converge(converged).await,
             Store::Postgres(store) => store.converge(&converged).await,
         }
     }

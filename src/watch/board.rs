@@ -70,6 +70,9 @@ pub(crate) struct LastRun {
     pub(crate) plan: Option<PlanSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) applied: Option<Tally>,
+    /// With `--heal`: why the run did not heal (the org it promotes from is not in step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) heal_held: Option<String>,
 }
 
 /// The drift a run found: counts and the drifted items.
@@ -179,6 +182,7 @@ impl Board {
                     errors: f.plan_errors.clone(),
                 }),
                 applied: run.finding.as_ref().and_then(|f| f.applied),
+                heal_held: run.finding.as_ref().and_then(|f| f.heal_held.clone()),
             });
             status.consecutive_failures
         })

@@ -25,7 +25,7 @@ use std::time::Duration;
 pub(crate) use board::Board;
 pub(crate) use heal::Options as HealOptions;
 pub(crate) use metrics::Metrics;
-pub(crate) use reconcile::{NotKeptLog, Options as ReconcileOptions, Org, reconcile};
+pub(crate) use reconcile::{Desired, NotKeptLog, Options as ReconcileOptions, Org, reconcile};
 pub(crate) use server::serve;
 pub(crate) use supervise::run;
 pub(crate) use watched::{OrgWatch, Tick};
@@ -73,6 +73,9 @@ pub(crate) struct Finding {
     pub(crate) budget_remaining: Option<u64>,
     /// Managed objects whose last write the org did not keep (not rewritten), per kind.
     pub(crate) nonconverging: Vec<(crate::model::Kind, usize)>,
+    /// With `--heal`: why the run did not heal, when the org it promotes from has not
+    /// converged to the same manifests.
+    pub(crate) heal_held: Option<String>,
 }
 
 /// The result of one run of one org: what it found, and why it failed if it did.

@@ -16,11 +16,11 @@ use super::{COMMAND, Finding, Run};
 use crate::api::Client;
 use crate::drift;
 use crate::manifest::Declared;
-use crate::model::{Kind, ResourceKey};
+use crate::model::{Kind, ResourceKey, SetVersion};
 use crate::output;
 use crate::plan::{self, PlanningError};
 use crate::refresh::HttpOrg;
-use crate::state::{StateError, Store};
+use crate::state::{Converged, StateError, Store};
 
 /// How every reconcile of an org runs.
 #[derive(Debug, Clone)]
@@ -38,6 +38,15 @@ pub(crate) struct Org<'a> {
     pub(crate) name: &'a str,
     pub(crate) client: &'a Client,
     pub(crate) store: &'a Arc<Store>,
+}
+
+/// What a run reconciles the org to: the declared resources, the manifest set they were read
+/// from (recorded in state when a heal leaves the org at it), and why promotion holds the
+/// heal back this run, if it does (`promoteFrom` has not converged to the same set).
+pub(crate) struct Desired<'a> {
+    pub(crate) resources: &'a [Declared],
+    pub(crate) set: Option<&'a SetVersion>,
+    pub(crate) heal_held: Option<String>,
 }
 
 /// Why a reconcile could not finish its run.
@@ -127,16 +136,18 @@ impl NotKeptLog {
     }
 }
 
-/// One reconcile of `org` against `desired`: plan, drift and, with a heal, the apply.
+/// One reconcile of `org` against `desired`: plan, drift and, with a heal promotion does
+/// not hold back, the apply; a heal that leaves the org at the manifest set records it.
 pub(crate) async fn reconcile(
     org: &Org<'_>,
-    desired: &[Declared],
+    desired: &Desired<'_>,
     options: &Options,
     logged: &NotKeptLog,
 ) -> Result<Run, ReconcileError> {
     let retries_before = org.client.stats().retries;
     let mut key_created = false;
-    let lock = if options.heal.is_some() {
+    let heal_options = options.heal.as_ref().filter(|_| desired.heal_held.is_none());
+    let lock = if heal_options.is_some() {
         let lock = Arc::new(org.store.lock(COMMAND, options.lock_timeout).await?);
         // Healing records credential fingerprints: the key must exist before planning, which
         // only reads it.
@@ -151,8 +162,9 @@ pub(crate) async fn reconcile(
         ..options.plan.clone()
     };
     let reader = HttpOrg { client: org.client };
-    let planned = plan::make(org.name, &reader, org.store, desired, &plan_options).await?;
+    let planned = plan::make(org.name, &reader, org.store, desired.resources, &plan_options).await?;
     let declared: Vec<_> = desired
+        .resources
         .iter()
         .filter(|d| d.for_this_org())
         .map(|d| d.resource.key())
@@ -168,7 +180,7 @@ pub(crate) async fn reconcile(
         )
     });
     let mut applied = None;
-    if let (Some(lock), Some(heal_options)) = (&lock, &options.heal)
+    if let (Some(lock), Some(heal_options)) = (&lock, heal_options)
         && error.is_none()
         && planned.plan.has_work()
     {
@@ -176,6 +188,23 @@ pub(crate) async fn reconcile(
             heal::heal(org.name, &planned, org.client, org.store, lock, heal_options).await;
         applied = tally;
         error = failed;
+    }
+    // Healed to the whole set (or nothing to heal): state records it, once per set.
+    if lock.is_some()
+        && error.is_none()
+        && let Some(set) = desired.set
+        && planned
+            .state
+            .converged
+            .as_ref()
+            .is_none_or(|c| c.set.digest != set.digest)
+    {
+        org.store.converge(Converged::now(set.clone())).await?;
+        output::message(&format!(
+            "watch: org `{}`: state records it converged to manifests {}",
+            org.name,
+            set.digest.short()
+        ));
     }
     drop(lock);
     logged.log(org.name, &planned.plan);
@@ -196,6 +225,7 @@ pub(crate) async fn reconcile(
             budget_remaining: (stats.api_limit > 0).then(|| stats.api_limit.saturating_sub(stats.api_used)),
             drift: report,
             nonconverging,
+            heal_held: desired.heal_held.clone(),
         }),
         error,
         retries: stats.retries.saturating_sub(retries_before),

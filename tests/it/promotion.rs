@@ -534,3 +534,79 @@ fn status_without_profiles_shows_local_and_an_unreadable_org_exits_1() {
     );
     assert_eq!(report["orgs"][0]["converged"], serde_json::Value::Null);
 }
+
+/// `watch`'s `/status` entry for `org`, once `check` holds of it (polled, at most 30 s).
+fn watched_until(
+    watcher: &super::watch::Watcher,
+    org: &str,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let started = std::time::Instant::now();
+    loop {
+        let (_, body) = watcher.get("/status");
+        let status: serde_json::Value = serde_json::from_str(&body).expect("status JSON");
+        let entry = status["orgs"]
+            .as_array()
+            .and_then(|orgs| orgs.iter().find(|o| o["org"] == org))
+            .cloned()
+            .unwrap_or_default();
+        if check(&entry) {
+            return entry;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what}: not seen\n{entry}\n--- stderr\n{}",
+            watcher.stderr()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn watch_heals_an_org_only_once_the_one_it_promotes_from_converged() {
+    let orgs = Orgs::start();
+    let work = Work::new();
+    orgs.write_config(&work, "{ backend: local }");
+    work.write("manifests/db.yaml", DB);
+    let watcher =
+        super::watch::Watcher::start(d360(&work).args(["watch", "--org", "staging", "--heal", "--interval", "1s"]));
+    // dev never applied: staging's runs detect, and hold the heal back, saying why.
+    let held = watched_until(&watcher, "staging", "a run holding the heal", |entry| {
+        entry["runs"].as_u64() >= Some(2) && !entry["lastRun"]["healHeld"].is_null()
+    });
+    let reason = held["lastRun"]["healHeld"].as_str().unwrap_or_default();
+    assert!(reason.contains("`staging` promotes from `dev`"), "{held}");
+    assert_eq!(held["lastRun"]["result"], "success", "{held}");
+    assert!(held["lastRun"]["applied"].is_null(), "{held}");
+    assert_eq!(held["lastRun"]["plan"]["summary"]["create"], 2, "{held}");
+    assert_eq!(
+        watcher.stderr().matches("watch: org `staging`: not healing").count(),
+        1,
+        "said once while the reason stays:\n{}",
+        watcher.stderr()
+    );
+
+    // dev converges: staging's next run heals, and state records staging converged too.
+    apply(&work, "dev", 0);
+    let healed = watched_until(&watcher, "staging", "a heal after dev converged", |entry| {
+        entry["lastRun"]["healHeld"].is_null() && entry["lastRun"]["plan"]["summary"]["create"] == 0
+    });
+    assert_eq!(healed["lastRun"]["result"], "success", "{healed}");
+    let stderr = watcher.stderr();
+    assert!(stderr.contains("watch: org `staging`: healing again"), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("watch: org `staging`: state records it converged")
+            .count(),
+        1,
+        "recorded once per set:\n{stderr}"
+    );
+    drop(watcher);
+    let shown = status(&work, &["--org", "staging", "--offline"]);
+    assert_eq!(
+        digest_of(&shown, "staging"),
+        digest_of(&status(&work, &["--org", "dev", "--offline"]), "dev")
+    );
+    apply(&work, "prod", 0);
+}

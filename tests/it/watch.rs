@@ -141,7 +141,7 @@ impl Watcher {
     }
 
     /// Sends SIGTERM and waits (with a deadline) for the exit code.
-    fn terminate(mut self) -> (i32, String) {
+    pub(crate) fn terminate(mut self) -> (i32, String) {
         self.signal("-TERM");
         let started = Instant::now();
         loop {
