@@ -116,6 +116,7 @@ pub(crate) fn local_profile(
         },
         state,
         timeout,
+        promote_from: None,
     })
 }
 

@@ -27,7 +27,8 @@ pub(crate) struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct GlobalArgs {
     /// Org profile to use: a name from d360.yaml, `env`, or `local` (the built-in emulator).
-    /// `d360 watch` takes it more than once, one org each.
+    /// `plan`, `drift`, `validate`, `status` and `watch` take it more than once, and `all`
+    /// (every profile of d360.yaml, in promotion order).
     #[arg(long, global = true, env = "D360_ORG", action = clap::ArgAction::Append, value_name = "NAME")]
     pub(crate) org: Vec<String>,
     /// Configuration file (default: ./d360.yaml when it exists).
@@ -72,9 +73,60 @@ impl GlobalArgs {
     pub(crate) fn single_org(&self) -> Result<Option<&str>, CliError> {
         match self.org.as_slice() {
             [] => Ok(None),
-            [one] => Ok(Some(one)),
-            many => Err(UsageError::SeveralOrgs { count: many.len() }.into()),
+            [one] if one != ALL_ORGS => Ok(Some(one)),
+            several => Err(UsageError::SeveralOrgs {
+                given: several.join("`, `"),
+            }
+            .into()),
         }
+    }
+
+    /// The orgs `--org` names, for commands that take several: `all` stands for every profile
+    /// of d360.yaml (`config::profile_names`), a name given twice is refused.
+    pub(crate) fn orgs(&self) -> Result<OrgChoice, CliError> {
+        let several = self.org.len() > 1 || self.org.iter().any(|name| name == ALL_ORGS);
+        if !several {
+            return Ok(OrgChoice::One(self.org.first().cloned()));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for name in &self.org {
+            if name == ALL_ORGS {
+                let every = crate::config::profile_names(self.config.as_deref())?;
+                let new: Vec<String> = every
+                    .into_iter()
+                    .filter(|n| !self.org.contains(n) && !names.contains(n))
+                    .collect();
+                names.extend(new);
+            } else if names.contains(name) {
+                return Err(UsageError::OrgTwice { name: name.clone() }.into());
+            } else {
+                names.push(name.clone());
+            }
+        }
+        Ok(OrgChoice::Many(names))
+    }
+}
+
+/// `--org all`: every profile of d360.yaml.
+pub(crate) const ALL_ORGS: &str = "all";
+
+/// Which orgs a command that takes several runs against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OrgChoice {
+    /// One org as before (`None`: the default, `local`).
+    One(Option<String>),
+    /// `--org` more than once, or `--org all`: in the order given (`all` in promotion order).
+    Many(Vec<String>),
+}
+
+impl Command {
+    /// Whether the command works on several orgs (`--org` repeated, `--org all`); every
+    /// other command refuses them before doing anything.
+    pub(crate) fn takes_several_orgs(&self) -> bool {
+        matches!(
+            self,
+            Command::Validate(_) | Command::Plan(_) | Command::Drift(_) | Command::Watch(_)
+        )
     }
 }
 

@@ -41,7 +41,7 @@ mod watch;
 mod watching;
 
 use crate::output;
-pub(crate) use args::{Cli, Command, GlobalArgs, LogFormat, TextOrJson};
+pub(crate) use args::{Cli, Command, GlobalArgs, LogFormat, OrgChoice, TextOrJson};
 pub(crate) use error::{CliError, Outcome, report, to_json};
 
 /// Sets up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` wins.
@@ -104,6 +104,12 @@ pub(crate) fn run(cli: Cli) -> Outcome {
         }
     };
     let global = cli.global;
+    if !cli.command.takes_several_orgs()
+        && let Err(error) = global.single_org()
+    {
+        report(&error);
+        return Outcome::Failure;
+    }
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Validate(args) => validate::run(&args, &global),

@@ -16,12 +16,16 @@ pub(crate) struct Args {
     pub(crate) check: bool,
 }
 
-/// Every schema file: the manifests', then the drift report's.
+/// Every schema file: the manifests', then the drift report's and d360.yaml's.
 pub(super) fn all() -> Result<Vec<(&'static str, serde_json::Value)>, serde_json::Error> {
     let mut all = schema::all()?;
     all.push((
         "drift-report.json",
         schema::with_id::<drift::Report>("drift-report.json", "d360 drift report (`d360 drift --format json`)")?,
+    ));
+    all.push((
+        "d360-config.json",
+        schema::with_id::<crate::config::ConfigFile>("d360-config.json", "d360 configuration (`d360.yaml`)")?,
     ));
     Ok(all)
 }

@@ -6,8 +6,10 @@
 /// A command line that cannot be carried out as given.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum UsageError {
-    #[error("--org is given {count} times; only `d360 watch` works on several orgs")]
-    SeveralOrgs { count: usize },
+    #[error(
+        "this command works on one org, and --org names several (`{given}`); `plan`, `drift`, `validate`, `status` and `watch` take several: run it once per org"
+    )]
+    SeveralOrgs { given: String },
     #[error("--org `{name}` is given twice")]
     OrgTwice { name: String },
     #[error(

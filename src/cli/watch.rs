@@ -8,9 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::usage_error::UsageError;
 use super::watching::Context;
-use super::{CliError, GlobalArgs, Outcome, manifests, planning, session};
+use super::{CliError, GlobalArgs, OrgChoice, Outcome, manifests, planning, session};
 use crate::apply::Reserve;
 use crate::config::OrgSelection;
 use crate::output;
@@ -49,16 +48,10 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let mut orgs: Vec<String> = Vec::new();
-    for name in &global.org {
-        if orgs.contains(name) {
-            return Err(UsageError::OrgTwice { name: name.clone() }.into());
-        }
-        orgs.push(name.clone());
-    }
-    if orgs.is_empty() {
-        orgs.push("local".to_owned());
-    }
+    let orgs = match global.orgs()? {
+        OrgChoice::One(one) => vec![one.unwrap_or_else(|| "local".to_owned())],
+        OrgChoice::Many(many) => many,
+    };
     let options = ReconcileOptions {
         plan: plan::Options {
             prune: args.prune,

@@ -9,72 +9,90 @@ use serde::Deserialize;
 use super::{AuthMethod, ConfigError, DEFAULT_API_VERSION, OrgProfile, StateConfig, default_state_path, parse_org_url};
 use crate::secret::{SecretRef, SecretSource};
 
-/// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+/// `d360.yaml`: the org profiles `--org` names.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConfigFile {
+    /// Org profiles by name (`--org NAME`); `local` and `env` are built in, `all` is reserved.
     #[serde(default)]
     pub(crate) orgs: BTreeMap<String, OrgRaw>,
 }
 
 /// A non-secret value given directly or by reference (`clientId: { fromEnv: SF_CLIENT_ID }`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum Plain {
     Value(String),
     Reference(SecretSource),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct OrgRaw {
+    /// The org's My Domain URL (`https://acme.my.salesforce.com`); `http://` only to loopback.
     pub(crate) instance_url: String,
+    /// Where to log in (default: the instance URL; `https://test.salesforce.com` for sandboxes).
     #[serde(default)]
     pub(crate) login_url: Option<String>,
+    /// REST API version (default 66.0).
     #[serde(default)]
     pub(crate) api_version: Option<String>,
+    /// Data space (default `default`).
     #[serde(default)]
     pub(crate) dataspace: Option<String>,
+    /// How d360 logs in: exactly one of `jwt`, `clientCredentials`, `password`.
     pub(crate) auth: AuthRaw,
+    /// Where the org's state lives (default: `.d360/state/<org>.json`).
     #[serde(default)]
     pub(crate) state: Option<StateRaw>,
+    /// HTTP timeout per request (default 60, or `D360_TIMEOUT_SECONDS`).
     #[serde(default)]
     pub(crate) timeout_seconds: Option<u64>,
     /// Values manifests read as `${org.NAME}`: plain strings, never secrets.
     #[serde(default)]
     pub(crate) values: BTreeMap<String, String>,
+    /// The org whose converged manifests this one applies after (`apply` refuses others).
+    #[serde(default)]
+    pub(crate) promote_from: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct AuthRaw {
+    /// OAuth 2.0 JWT bearer (recommended for CI).
     #[serde(default)]
     pub(crate) jwt: Option<JwtRaw>,
+    /// OAuth 2.0 client credentials (External Client App with a run-as user).
     #[serde(default)]
     pub(crate) client_credentials: Option<ClientCredentialsRaw>,
+    /// Legacy username-password flow.
     #[serde(default)]
     pub(crate) password: Option<PasswordRaw>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct JwtRaw {
+    /// The connected app's consumer key.
     pub(crate) client_id: Plain,
+    /// The integration user.
     pub(crate) username: Plain,
+    /// PEM private key file, relative to d360.yaml (or `privateKey`).
     #[serde(default)]
     pub(crate) private_key_file: Option<String>,
+    /// PEM private key by reference (or `privateKeyFile`).
     #[serde(default)]
     pub(crate) private_key: Option<SecretSource>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct ClientCredentialsRaw {
     pub(crate) client_id: Plain,
     pub(crate) client_secret: SecretSource,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct PasswordRaw {
     pub(crate) client_id: Plain,
@@ -83,19 +101,22 @@ pub(crate) struct PasswordRaw {
     pub(crate) password: SecretSource,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum Backend {
     Local,
     Postgres,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct StateRaw {
+    /// `local` (a JSON file) or `postgres`.
     pub(crate) backend: Backend,
+    /// The local state file, relative to d360.yaml.
     #[serde(default)]
     pub(crate) path: Option<String>,
+    /// The PostgreSQL URL, by reference (`{ fromEnv: D360_STATE_URL }`).
     #[serde(default)]
     pub(crate) url: Option<SecretSource>,
 }
@@ -106,7 +127,7 @@ pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
         path: path.display().to_string(),
         source,
     })?;
-    serde_yaml::from_str(&text).map_err(|error| {
+    let config: ConfigFile = serde_yaml::from_str(&text).map_err(|error| {
         let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
         let mut message = error.to_string();
         if let Some(index) = message.rfind(" at line ") {
@@ -134,7 +155,9 @@ pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
             column,
             message,
         }
-    })
+    })?;
+    super::promotion::check(&config, path)?;
+    Ok(config)
 }
 
 fn reference(source: &SecretSource, base: &Path) -> SecretRef {
@@ -240,6 +263,7 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
         dataspace: raw.dataspace.clone().unwrap_or_else(|| "default".to_owned()),
         auth,
         state,
+        promote_from: raw.promote_from.clone(),
         timeout: raw
             .timeout_seconds
             .filter(|s| *s > 0)

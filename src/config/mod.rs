@@ -6,11 +6,12 @@
 //! network: `auth` and `api` take a resolved [`OrgProfile`].
 
 mod file;
+mod promotion;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub(crate) use file::load_file;
+pub(crate) use file::{ConfigFile, load_file};
 
 use crate::secret::SecretRef;
 
@@ -45,6 +46,12 @@ pub(crate) enum ConfigError {
     Profile { org: String, message: String },
     #[error("`{url}` is not an allowed URL: {reason}")]
     BadUrl { url: String, reason: String },
+    #[error("--org all: {}", no_profiles_detail(.file, *.found))]
+    NoProfiles {
+        file: String,
+        /// Whether the configuration file exists.
+        found: bool,
+    },
     /// Every variable `--org env` needs that is not set, all at once (each in backticks).
     #[error("--org env: {} not set", describe_missing(.0))]
     EnvMissing(Vec<&'static str>),
@@ -102,6 +109,8 @@ pub(crate) struct OrgProfile {
     pub(crate) auth: AuthMethod,
     pub(crate) state: StateConfig,
     pub(crate) timeout: Duration,
+    /// The org whose converged manifests this one must match before `apply` (`promoteFrom`).
+    pub(crate) promote_from: Option<String>,
 }
 
 /// Which org a command runs against.
@@ -205,6 +214,20 @@ pub(crate) fn org_values(
     }
 }
 
+/// Every profile of the config file (`--org all`): not the built-in `local` and `env`, each
+/// after the org it promotes from, otherwise by name. An error when there is none.
+pub(crate) fn profile_names(config_path: Option<&Path>) -> Result<Vec<String>, ConfigError> {
+    let (path, config) = read_config(config_path)?;
+    let names = config.as_ref().map(promotion::order).unwrap_or_default();
+    if names.is_empty() {
+        return Err(ConfigError::NoProfiles {
+            file: path.display().to_string(),
+            found: config.is_some(),
+        });
+    }
+    Ok(names)
+}
+
 /// Resolves `--org` (or `D360_ORG`, else `local`) against the config file and environment.
 pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelection, ConfigError> {
     let name = org.unwrap_or("local");
@@ -245,6 +268,17 @@ fn unknown_org_detail(file: &str, found: bool, known: &[String]) -> String {
             " in {file}: its profiles are {}, and `local` and `env` are built in",
             known.join(", ")
         )
+    }
+}
+
+/// Why `--org all` found no profile.
+fn no_profiles_detail(file: &str, found: bool) -> String {
+    if found {
+        format!(
+            "{file} has no org profile under `orgs:` (`local` and `env` are not part of `all`); add one: see docs/src/real-org.md"
+        )
+    } else {
+        format!("no {file} found: `all` means every org profile of d360.yaml; pass --config FILE or name the org")
     }
 }
 
@@ -344,6 +378,7 @@ pub(crate) fn from_env() -> Result<OrgProfile, ConfigError> {
         auth,
         state,
         timeout: timeout_from_env(),
+        promote_from: None,
     })
 }
 

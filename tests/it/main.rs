@@ -31,6 +31,7 @@ mod local_org;
 mod manifests;
 mod not_kept;
 mod org_access;
+mod org_choice;
 mod org_snapshot;
 mod org_values;
 mod pipelines;

@@ -62,6 +62,51 @@ fn examples_match_the_schema() {
     assert!(!validator.is_valid(&wrong), "the schema must refuse unknown fields");
 }
 
+#[test]
+fn example_configs_match_the_config_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("schemas/d360-config.json")).expect("schema"))
+            .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let mut configs = Vec::new();
+    let mut folders = vec![repo().join("examples")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("examples folder") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if path.is_dir() {
+                folders.push(path);
+            } else if name.starts_with("d360")
+                && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml"))
+                && !name.contains("gitlab")
+            {
+                configs.push(path);
+            }
+        }
+    }
+    assert!(!configs.is_empty(), "no example d360.yaml found");
+    for path in &configs {
+        let value: serde_json::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(path).expect("example config")).expect("YAML");
+        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+    let typo = serde_json::json!({"orgs": {"prod": {"instanceUrl": "https://acme.my.salesforce.com", "promoteFrm": "staging",
+        "auth": {"clientCredentials": {"clientId": "x", "clientSecret": {"fromEnv": "S"}}}}}});
+    assert!(
+        !validator.is_valid(&typo),
+        "the config schema must refuse unknown fields"
+    );
+    let good = serde_json::json!({"orgs": {"prod": {"instanceUrl": "https://acme.my.salesforce.com", "promoteFrom": "staging",
+        "values": {"db_host": "db.example.com"},
+        "auth": {"clientCredentials": {"clientId": "x", "clientSecret": {"fromEnv": "S"}}}}}});
+    let errors: Vec<String> = validator.iter_errors(&good).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
 /// One diagnostics case: files to write, and what `validate` must say.
 fn diagnose(files: &[(&str, &str)]) -> String {
     let work = Work::new();

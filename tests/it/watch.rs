@@ -406,12 +406,11 @@ fn a_failing_org_never_stops_the_other() {
         secrets(&mut work.d360(&emulator))
             .env_remove("D360_ORG")
             .env("D360_RETRY_ATTEMPTS", "1")
+            // `all`: both profiles of d360.yaml, as `--org good --org broken` would.
             .args([
                 "watch",
                 "--org",
-                "good",
-                "--org",
-                "broken",
+                "all",
                 "--interval",
                 "1s",
                 "--heal",
