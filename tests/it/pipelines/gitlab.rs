@@ -351,11 +351,6 @@ pub(crate) fn jobs_in_order(pipeline: &Value) -> Vec<String> {
     jobs.into_iter().map(|(_, name)| name).collect()
 }
 
-/// A job of `file` in `checkout`, its `extends:` resolved.
-pub(crate) fn resolved_job(checkout: &Path, file: &str, name: &str) -> Value {
-    job(&pipeline(checkout, file), name)
-}
-
 impl Promotion for Gitlab {
     fn trigger(&self, event: Event, checkout: &Path, world: &World) -> Run {
         let source = match event {
