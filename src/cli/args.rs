@@ -52,12 +52,15 @@ impl GlobalArgs {
     /// How a command that plans loads manifests: for the `--org` given (its `${org.…}`
     /// values), fetching AWS inventories and secrets.
     pub(crate) fn manifests_to_plan(&self) -> manifests::Load {
-        self.manifests_for(
-            self.org.first().map(String::as_str),
-            manifests::Aws::Secrets {
-                parallelism: usize::from(self.aws_parallelism),
-            },
-        )
+        self.manifests_for(self.org.first().map(String::as_str), self.aws_secrets())
+    }
+
+    /// What a command that plans fetches from AWS: inventories and secrets, at most
+    /// `--aws-parallelism` reads at a time.
+    pub(crate) fn aws_secrets(&self) -> manifests::Aws {
+        manifests::Aws::Secrets {
+            parallelism: usize::from(self.aws_parallelism),
+        }
     }
 
     /// How to load manifests for `org` (`None`: the default, `local`), fetching `aws`.

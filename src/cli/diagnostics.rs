@@ -54,14 +54,25 @@ const NAMED: usize = 20;
 /// (for `watch`'s `/status` and run log, where the diagnostics printed above are not seen).
 #[must_use]
 pub(crate) fn failure_detail(loaded: &Loaded) -> String {
+    failure_joined(loaded, "; ")
+}
+
+/// The summary followed by each problem on a line of its own (one org's section of a
+/// several-org plan, drift or validate).
+#[must_use]
+pub(crate) fn failure_lines(loaded: &Loaded) -> String {
+    failure_joined(loaded, "\n")
+}
+
+fn failure_joined(loaded: &Loaded, separator: &str) -> String {
     let items = &loaded.diagnostics.items;
     let mut text = failure_summary(loaded);
     for diagnostic in items.iter().take(NAMED) {
-        text.push_str("; ");
+        text.push_str(separator);
         text.push_str(&short_line(diagnostic));
     }
     if items.len() > NAMED {
-        text.push_str(&format!("; and {} more", items.len() - NAMED));
+        text.push_str(&format!("{separator}and {} more", items.len() - NAMED));
     }
     text
 }

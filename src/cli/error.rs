@@ -128,13 +128,28 @@ pub(crate) fn report(error: &CliError) {
     let paint = output::Paint {
         enabled: output::stderr_color(),
     };
+    output::message(&format!("{} {}", paint.red(&paint.bold("error:")), causes_and_hint(error)));
+}
+
+/// What [`report`] prints, without colour: one org's error in the output of a command run on
+/// several orgs.
+#[must_use]
+pub(crate) fn describe(error: &CliError) -> String {
+    match error {
+        CliError::Reported(summary) => summary.clone(),
+        other => format!("error: {}", causes_and_hint(other)),
+    }
+}
+
+/// The message, each cause on a line of its own (`  caused by: …`) and, for API errors, a hint.
+fn causes_and_hint(error: &CliError) -> String {
     let causes = output::causes(error);
-    let mut text = format!("{} {}", paint.red(&paint.bold("error:")), causes[0]);
+    let mut text = causes[0].clone();
     for cause in &causes[1..] {
         text.push_str(&format!("\n  caused by: {cause}"));
     }
     if let Some(hint) = error.api().and_then(crate::api::ApiError::hint) {
         text.push_str(&format!("\n  hint: {hint}"));
     }
-    output::message(&text);
+    text
 }

@@ -54,6 +54,30 @@ pub(crate) fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// where AWS items came from to stderr. Fails when any diagnostic is an error. With
 /// [`Aws::Secrets`], also fetches the `fromAwsSecret` values (see [`fetch_secrets`]).
 pub(crate) async fn load(paths: &[PathBuf], load: Load) -> Result<Loaded, CliError> {
+    let loaded = gather(paths, &load).await?;
+    diagnostics::print(&loaded);
+    if loaded.diagnostics.has_errors() {
+        return Err(CliError::Reported(diagnostics::failure_summary(&loaded)));
+    }
+    fetch_for(&loaded, load.aws).await?;
+    Ok(loaded)
+}
+
+/// Loads manifests for one of several orgs: as [`load`], but the diagnostics are not printed;
+/// errors among them fail the load with each problem on a line (for that org's section of the
+/// output), and warnings are left in the result for the caller to show.
+pub(crate) async fn load_for_section(paths: &[PathBuf], load: Load) -> Result<Loaded, CliError> {
+    let loaded = gather(paths, &load).await?;
+    if loaded.diagnostics.has_errors() {
+        return Err(CliError::Reported(diagnostics::failure_lines(&loaded)));
+    }
+    fetch_for(&loaded, load.aws).await?;
+    Ok(loaded)
+}
+
+/// The manifests with the org's values and the AWS inventories they ask for, diagnostics
+/// unprinted (where AWS items came from is printed).
+async fn gather(paths: &[PathBuf], load: &Load) -> Result<Loaded, CliError> {
     let org = load.org_values()?;
     let mut loaded = load_quiet(paths, &org)?;
     let queries = loaded.aws_queries();
@@ -73,11 +97,12 @@ pub(crate) async fn load(paths: &[PathBuf], load: Load) -> Result<Loaded, CliErr
             output::message(&items.to_string());
         }
     }
-    diagnostics::print(&loaded);
-    if loaded.diagnostics.has_errors() {
-        return Err(CliError::Reported(diagnostics::failure_summary(&loaded)));
-    }
-    if let Aws::Secrets { parallelism } = load.aws {
+    Ok(loaded)
+}
+
+/// The `fromAwsSecret` values of the resources for this org, when `aws` asks for them.
+async fn fetch_for(loaded: &Loaded, aws: Aws) -> Result<(), CliError> {
+    if let Aws::Secrets { parallelism } = aws {
         fetch_secrets(
             loaded
                 .resources
@@ -88,7 +113,7 @@ pub(crate) async fn load(paths: &[PathBuf], load: Load) -> Result<Loaded, CliErr
         )
         .await?;
     }
-    Ok(loaded)
+    Ok(())
 }
 
 /// [`credentials::fetch`]; unreadable credentials are reported, one line per problem.

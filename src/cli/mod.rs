@@ -2,7 +2,7 @@
 //!
 //! Commands are thin: they parse, call the modules that hold the logic, and hand results to
 //! `output`. No command file imports another: what several share (`execution` and `reporter`
-//! for `apply` and `destroy`, `plan_output`, `planning`, `session`, `values`, `manifests`,
+//! for `apply` and `destroy`, `plan_output`, `planning`, `session`, `several_orgs`, `values`, `manifests`,
 //! `progress`) lives in helper modules that are not commands. Exit codes are decided in one place, [`Outcome::code`].
 
 mod apply;
@@ -30,6 +30,7 @@ mod render;
 mod reporter;
 mod schema;
 mod session;
+mod several_orgs;
 mod show;
 mod state;
 mod usage;
@@ -42,7 +43,7 @@ mod watching;
 
 use crate::output;
 pub(crate) use args::{Cli, Command, GlobalArgs, LogFormat, OrgChoice, TextOrJson};
-pub(crate) use error::{CliError, Outcome, report, to_json};
+pub(crate) use error::{CliError, Outcome, describe, report, to_json};
 
 /// Sets up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` wins.
 pub(crate) fn init_tracing(global: &GlobalArgs) {

@@ -1,11 +1,13 @@
-//! `d360 plan`: read live, diff, print the plan; optionally save it for `apply`.
+//! `d360 plan`: read live, diff, print the plan; optionally save it for `apply`. With several
+//! orgs (`--org` repeated, `--org all`), one plan per org, made at once, shown together.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::plan_output::{Format, Layout, print};
+use super::plan_output::{Format, Layout, print, print_several};
 use super::planning::{self, Selection};
-use super::session;
-use super::{CliError, GlobalArgs, Outcome, manifests};
+use super::session::{self, Session};
+use super::{CliError, GlobalArgs, OrgChoice, Outcome, manifests, several_orgs};
+use crate::manifest::Loaded;
 use crate::output;
 use crate::plan;
 
@@ -14,6 +16,7 @@ pub(crate) struct Args {
     #[command(flatten)]
     pub(crate) selection: Selection,
     /// Save the plan here (JSON) for `d360 apply FILE`. Holds references, never secret values.
+    /// With several orgs, a folder: `FILE/<org>.json` for each org whose plan has no error.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
     /// `text` for people, `json` for machines (stable, versioned), `markdown` for PR comments.
@@ -36,29 +39,61 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let mut options = args.selection.options()?;
     options.check = args.check;
+    let orgs = match global.orgs()? {
+        OrgChoice::One(_) => return run_one(&args, global, &options).await,
+        OrgChoice::Many(orgs) => orgs,
+    };
+    let paths = &args.selection.paths;
+    let mut runs = several_orgs::run(&orgs, global, paths, &options, async |session: &Session, loaded: &Loaded| {
+        planning::make(session, &loaded.resources, &options).await
+    })
+    .await;
+    let outcomes: Vec<_> = runs
+        .iter()
+        .map(|run| plan::several::OrgOutcome {
+            org: &run.org,
+            outcome: run.outcome().map(|planned| &planned.plan),
+        })
+        .collect();
+    print_several(&outcomes, args.format, args.layout)?;
+    let tally = plan::several::tally(&outcomes);
+    let outcome = if !tally.failed.is_empty() {
+        Outcome::Failure
+    } else if args.detailed_exitcode && !tally.changed.is_empty() {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    };
+    if let Some(folder) = &args.out {
+        std::fs::create_dir_all(folder).map_err(|source| CliError::Write {
+            path: folder.display().to_string(),
+            source,
+        })?;
+        for run in &mut runs {
+            match &mut run.result {
+                Ok((loaded, planned)) if planned.plan.errors.is_empty() => {
+                    save(&mut planned.plan, loaded, paths, &folder.join(format!("{}.json", run.org)))?;
+                }
+                Ok(_) => output::message(&format!("The plan of `{}` has errors; not saved.", run.org)),
+                Err(_) => output::message(&format!("`{}` was not planned; no plan saved for it.", run.org)),
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// One org, as `plan` always did.
+async fn run_one(args: &Args, global: &GlobalArgs, options: &plan::Options) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.selection.paths, global.manifests_to_plan()).await?;
-    planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
+    planning::refuse_empty(&args.selection.paths, &loaded, options)?;
     let session = session::open(global).await?;
-    let planned = planning::make(&session, &loaded.resources, &options).await;
+    let planned = planning::make(&session, &loaded.resources, options).await;
     session.close().await;
     let mut planned = planned?;
     print(&planned.plan, args.format, args.layout)?;
     if let Some(path) = &args.out {
         if planned.plan.errors.is_empty() {
-            let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
-            let mut saved = planned.plan;
-            saved.manifests = Some(plan::ManifestsRecord::of(
-                &manifests::default_paths(&args.selection.paths),
-                &loaded.resources,
-            ));
-            plan::save(&saved, path, key.as_ref())?;
-            planned.plan = saved;
-            output::message(&format!(
-                "Saved the plan to {}{}. Apply it with: d360 apply {}",
-                path.display(),
-                if key.is_some() { ", signed" } else { "" },
-                path.display()
-            ));
+            save(&mut planned.plan, &loaded, &args.selection.paths, path)?;
         } else {
             output::message("The plan has errors; not saved.");
         }
@@ -70,4 +105,22 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         return Ok(Outcome::Changes);
     }
     Ok(Outcome::Success)
+}
+
+/// Saves `plan` (made from `loaded`, read from `paths`) to `path` for `d360 apply`, signed
+/// when `D360_PLAN_KEY` is set, and says so.
+fn save(plan: &mut plan::Plan, loaded: &Loaded, paths: &[PathBuf], path: &Path) -> Result<(), CliError> {
+    let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
+    plan.manifests = Some(plan::ManifestsRecord::of(
+        &manifests::default_paths(paths),
+        &loaded.resources,
+    ));
+    plan::save(plan, path, key.as_ref())?;
+    output::message(&format!(
+        "Saved the plan to {}{}. Apply it with: d360 apply {}",
+        path.display(),
+        if key.is_some() { ", signed" } else { "" },
+        path.display()
+    ));
+    Ok(())
 }

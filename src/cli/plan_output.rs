@@ -1,10 +1,12 @@
 //! A plan printed to stdout in the format asked for (`--format`, `--compact`): shared by
-//! `plan`, `apply`, `show` and `watch`; not a command itself.
+//! `plan`, `apply`, `show` and `watch`, and several orgs' plans together (`plan --org all`);
+//! not a command itself.
 
 use clap::ValueEnum;
 
 use super::CliError;
 use crate::output;
+use crate::plan::several::{self, OrgOutcome};
 use crate::plan::{self, Plan};
 
 /// `--compact` / `--no-compact` for text output.
@@ -51,6 +53,26 @@ pub(crate) fn print(plan: &Plan, format: Format, layout: Layout) -> Result<(), C
         Format::Markdown => output::data(plan::render_markdown(plan).trim_end()),
         Format::Json => {
             output::data(&super::to_json(plan)?);
+        }
+    }
+    Ok(())
+}
+
+/// Prints several orgs' plans in the chosen format to stdout: a section per org and a closing
+/// line (text), one comment (markdown), or one document (JSON).
+pub(crate) fn print_several(plans: &[OrgOutcome<'_, Plan>], format: Format, layout: Layout) -> Result<(), CliError> {
+    match format {
+        Format::Text => {
+            let paint = output::Paint {
+                enabled: output::stdout_color(),
+            };
+            let text = several::render_text_sections(plans, paint, |plan| layout.compact(plan.actions.len()));
+            output::data(text.trim_end());
+        }
+        Format::Markdown => output::data(several::render_markdown_comment(plans).trim_end()),
+        Format::Json => {
+            let document = several::document("plan", plans).map_err(CliError::Encode)?;
+            output::data(&super::to_json(&document)?);
         }
     }
     Ok(())

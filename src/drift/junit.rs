@@ -26,12 +26,49 @@ fn escape(text: &str) -> String {
 /// Renders the report as a JUnit `testsuites` document.
 #[must_use]
 pub(crate) fn render(report: &Report) -> String {
-    let plain = Paint { enabled: false };
-    let failures = report.items.iter().filter(|i| i.status.is_drift()).count();
+    render_suites(&[report], &[])
+}
+
+/// Several orgs' reports as one JUnit document, a `testsuite` per org; an org with no report
+/// (`failed`: its name and error) is a suite of one errored test case.
+#[must_use]
+pub(crate) fn render_suites(reports: &[&Report], failed: &[(&str, &str)]) -> String {
+    let tests: usize = reports.iter().map(|r| r.items.len()).sum::<usize>() + failed.len();
+    let failures: usize = reports.iter().map(|r| failures(r)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"d360 drift\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" timestamp=\"{}\">\n",
-        report.items.len(),
+        "<testsuites name=\"d360 drift\" tests=\"{tests}\" failures=\"{failures}\"{}>\n",
+        if failed.is_empty() {
+            String::new()
+        } else {
+            format!(" errors=\"{}\"", failed.len())
+        }
+    ));
+    for report in reports {
+        suite(&mut out, report);
+    }
+    for (org, message) in failed {
+        let name = escape(&format!("d360 drift: {org}"));
+        out.push_str(&format!(
+            "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"org\" name=\"{}\">\n      <error message=\"the org was not checked\">{}</error>\n    </testcase>\n  </testsuite>\n",
+            escape(org),
+            escape(message)
+        ));
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn failures(report: &Report) -> usize {
+    report.items.iter().filter(|i| i.status.is_drift()).count()
+}
+
+/// One org's `testsuite`.
+fn suite(out: &mut String, report: &Report) {
+    let plain = Paint { enabled: false };
+    let failures = failures(report);
+    out.push_str(&format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" timestamp=\"{}\">\n",
         escape(&format!("d360 drift: {}", report.org)),
         report.items.len(),
         escape(&report.checked_at),
@@ -58,8 +95,7 @@ pub(crate) fn render(report: &Report) -> String {
             out.push_str("/>\n");
         }
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    out.push_str("  </testsuite>\n");
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 //! Built from a [`Plan`] (the same reading and diffing), then classified per resource:
 //! changed out of band, missing (deleted out of band), secrets that cannot be verified,
 //! unmanaged objects of the kinds in play, managed objects no manifest declares, and in sync.
-//! Rendered as text, JSON, markdown or JUnit XML (one test case per resource).
+//! Rendered as text, JSON, markdown or JUnit XML (one test case per resource); `several`
+//! shows several orgs' reports together.
 
 mod junit;
 mod render;
+pub(crate) mod several;
 
 use std::collections::BTreeSet;
 

@@ -4,8 +4,8 @@
 //! `plan::build` is a pure function of its [`Inputs`] (declared resources, the live
 //! snapshot from `refresh`, state, resolved secret fingerprints, and the clock);
 //! `plan::make` gathers those inputs (state, `refresh`, secrets) and calls it. `render_text`
-//! / `render_markdown` print a plan for people and `Serialize` gives the stable JSON form,
-//! which is also the saved plan file. `plan` never calls the API client and never writes to
+//! / `render_markdown` print a plan for people (`several`: several orgs' plans together) and
+//! `Serialize` gives the stable JSON form, which is also the saved plan file. `plan` never calls the API client and never writes to
 //! the org: `apply` executes a `Plan`.
 
 mod build;
@@ -17,6 +17,7 @@ pub(crate) mod render_text;
 mod saved;
 pub(crate) mod seal;
 mod secrets;
+pub(crate) mod several;
 #[cfg(test)]
 mod tests;
 

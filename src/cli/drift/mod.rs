@@ -1,4 +1,6 @@
-//! `d360 drift [PATHS]`: report objects changed, deleted or created outside d360.
+//! `d360 drift [PATHS]`: report objects changed, deleted or created outside d360. With
+//! several orgs (`--org` repeated, `--org all`), one report per org, checked at once, shown
+//! together.
 
 use std::path::PathBuf;
 
@@ -7,9 +9,11 @@ use clap::ValueEnum;
 mod accept;
 
 use super::planning;
-use super::session;
-use super::{CliError, GlobalArgs, Outcome, manifests};
+use super::session::{self, Session};
+use super::{CliError, GlobalArgs, OrgChoice, Outcome, manifests, several_orgs};
 use crate::drift;
+use crate::plan::several::OrgOutcome;
+use crate::manifest::Loaded;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +25,7 @@ pub(crate) struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
     /// Write the report to this file instead of stdout (the summary line still goes to stderr).
+    /// With several orgs, the one report of them all.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
     /// Check even when no manifest declares anything (every managed object then shows as no
@@ -91,27 +96,56 @@ pub(crate) enum Format {
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
-    let loaded = manifests::load(&args.paths, global.manifests_to_plan()).await?;
     let options = crate::plan::Options {
         allow_empty: args.allow_empty,
         ..crate::plan::Options::default()
     };
-    planning::refuse_empty(&args.paths, &loaded, &options)?;
-    let session = session::open(global).await?;
-    let planned = if args.accept {
-        accept::run(&session, &loaded.resources, &options, args.lock_timeout).await
-    } else {
-        planning::make(&session, &loaded.resources, &options).await
+    let orgs = match global.orgs()? {
+        OrgChoice::One(_) => return run_one(&args, global, &options).await,
+        OrgChoice::Many(orgs) => orgs,
     };
-    session.close().await;
-    let planned = planned?;
-    let declared: Vec<_> = loaded
-        .resources
+    let runs = several_orgs::run(&orgs, global, &args.paths, &options, async |session: &Session, loaded: &Loaded| {
+        check(&args, session, loaded, &options).await
+    })
+    .await;
+    let reports: Vec<OrgOutcome<'_, drift::Report>> = runs
         .iter()
-        .filter(|d| d.for_this_org())
-        .map(|d| d.resource.key())
+        .map(|run| OrgOutcome {
+            org: &run.org,
+            outcome: run.outcome(),
+        })
         .collect();
-    let report = drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live);
+    let to_file = args.out.is_some();
+    let text = match args.format {
+        Format::Text => drift::several::render_text_sections(
+            &reports,
+            output::Paint {
+                enabled: !to_file && output::stdout_color(),
+            },
+        ),
+        Format::Markdown => drift::several::render_markdown_comment(&reports),
+        Format::Junit => drift::several::render_junit(&reports),
+        Format::Json => super::to_json(&crate::plan::several::document("report", &reports).map_err(CliError::Encode)?)?,
+    };
+    show(&args, &text, &drift::several::tally(&reports).line("drift"))?;
+    let checked: Vec<&drift::Report> = reports.iter().filter_map(|entry| entry.outcome.ok()).collect();
+    Ok(if checked.len() < reports.len() {
+        Outcome::Failure
+    } else if exit_on(&args, &checked) {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    })
+}
+
+/// One org, as `drift` always did.
+async fn run_one(args: &Args, global: &GlobalArgs, options: &crate::plan::Options) -> Result<Outcome, CliError> {
+    let loaded = manifests::load(&args.paths, global.manifests_to_plan()).await?;
+    planning::refuse_empty(&args.paths, &loaded, options)?;
+    let session = session::open(global).await?;
+    let report = check(args, &session, &loaded, options).await;
+    session.close().await;
+    let report = report?;
     let to_file = args.out.is_some();
     let text = match args.format {
         Format::Text => drift::render_text(
@@ -124,23 +158,56 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         Format::Junit => drift::render_junit(&report),
         Format::Json => serde_json::to_string_pretty(&report).map_err(CliError::Encode)?,
     };
+    show(args, &text, &report.summary_line())?;
+    Ok(if exit_on(args, &[&report]) {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The drift of the session's org: a plan (or, with `--accept`, what accepting leaves), classified.
+async fn check(
+    args: &Args,
+    session: &Session,
+    loaded: &Loaded,
+    options: &crate::plan::Options,
+) -> Result<drift::Report, CliError> {
+    let planned = if args.accept {
+        accept::run(session, &loaded.resources, options, args.lock_timeout).await
+    } else {
+        planning::make(session, &loaded.resources, options).await
+    }?;
+    let declared: Vec<_> = loaded
+        .resources
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| d.resource.key())
+        .collect();
+    Ok(drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live))
+}
+
+/// Prints the report to stdout, or writes it to `--out` and says so with `summary` on stderr.
+fn show(args: &Args, text: &str, summary: &str) -> Result<(), CliError> {
     match &args.out {
         Some(path) => {
             crate::state::write_atomic(path, text.as_bytes(), false).map_err(|source| CliError::Write {
                 path: path.display().to_string(),
                 source,
             })?;
-            output::message(&format!(
-                "{} (report written to {})",
-                report.summary_line(),
-                path.display()
-            ));
+            output::message(&format!("{summary} (report written to {})", path.display()));
         }
         None => output::data(text.trim_end()),
     }
+    Ok(())
+}
+
+/// Whether any report has drift of a kind `--fail-on` lists (exit 2); says so when drift of
+/// other kinds alone is why it does not.
+fn exit_on(args: &Args, reports: &[&drift::Report]) -> bool {
     let fail_on: Vec<drift::Status> = args.fail_on.iter().map(|f| f.status()).collect();
-    let fails = report.fails_on(&fail_on);
-    if report.drift && !fails {
+    let fails = reports.iter().any(|report| report.fails_on(&fail_on));
+    if !fails && reports.iter().any(|report| report.drift) {
         let names: Vec<String> = args
             .fail_on
             .iter()
@@ -151,5 +218,5 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             names.join(",")
         ));
     }
-    Ok(if fails { Outcome::Changes } else { Outcome::Success })
+    fails
 }
