@@ -171,7 +171,12 @@ impl Promotion for Workflow {
     }
 
     fn plans(&self) -> BTreeMap<String, Vec<u8>> {
-        self.kept.artifacts.borrow().get("d360-plans").cloned().unwrap_or_default()
+        self.kept
+            .artifacts
+            .borrow()
+            .get("d360-plans")
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -383,7 +388,8 @@ impl<'a> Runner<'a> {
             }
             "marocchino/sticky-pull-request-comment" => {
                 let path = self.checkout.join(input("path"));
-                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("no {} to comment: {e}", input("path")));
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("no {} to comment: {e}", input("path")));
                 self.kept.comments.borrow_mut().push(text);
             }
             "mikepenz/action-junit-report" => {
@@ -396,7 +402,11 @@ impl<'a> Runner<'a> {
                     let mut files = BTreeMap::new();
                     for entry in std::fs::read_dir(&path).expect("artifact folder") {
                         let entry = entry.expect("entry");
-                        assert!(entry.path().is_file(), "{}: nested folders are not kept here", entry.path().display());
+                        assert!(
+                            entry.path().is_file(),
+                            "{}: nested folders are not kept here",
+                            entry.path().display()
+                        );
                         let contents = std::fs::read(entry.path()).expect("artifact");
                         files.insert(entry.file_name().to_string_lossy().into_owned(), contents);
                     }

@@ -21,7 +21,16 @@ use super::world::{JobRun, World};
 
 /// Top-level keys of `.gitlab-ci.yml` that are not jobs.
 const KEYWORDS: [&str; 10] = [
-    "default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script", "after_script",
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
 ];
 
 /// The project and merge request the pipelines run for.
@@ -307,7 +316,10 @@ fn holds(condition: &str, variables: &BTreeMap<String, String>) -> bool {
             panic!("unsupported operand `{token}` in `{condition}`")
         }
     };
-    assert!(!condition.contains("||") && !condition.contains('('), "unsupported: {condition}");
+    assert!(
+        !condition.contains("||") && !condition.contains('('),
+        "unsupported: {condition}"
+    );
     condition.split("&&").all(|part| {
         if let Some((left, right)) = part.split_once("!=") {
             operand(left) != operand(right)
@@ -334,7 +346,12 @@ fn when(job: &Value, variables: &BTreeMap<String, String>) -> Option<String> {
 
 /// The jobs of a pipeline, stage by stage (in the order of `stages:`), then as written.
 pub(crate) fn jobs_in_order(pipeline: &Value) -> Vec<String> {
-    let stages: Vec<&str> = pipeline["stages"].as_sequence().into_iter().flatten().filter_map(Value::as_str).collect();
+    let stages: Vec<&str> = pipeline["stages"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let mut jobs: Vec<(usize, String)> = pipeline
         .as_mapping()
         .into_iter()
@@ -343,7 +360,10 @@ pub(crate) fn jobs_in_order(pipeline: &Value) -> Vec<String> {
         .filter(|key| !key.starts_with('.') && !KEYWORDS.contains(key))
         .map(|name| {
             let stage = job(pipeline, name)["stage"].as_str().unwrap_or("test").to_owned();
-            let at = stages.iter().position(|s| *s == stage).unwrap_or_else(|| panic!("`{name}`: no stage `{stage}` in stages:"));
+            let at = stages
+                .iter()
+                .position(|s| *s == stage)
+                .unwrap_or_else(|| panic!("`{name}`: no stage `{stage}` in stages:"));
             (at, name.to_owned())
         })
         .collect();
@@ -369,9 +389,16 @@ impl Promotion for Gitlab {
             let Some(when) = when(&job, &variables) else {
                 continue;
             };
-            let needs: Vec<String> = job["needs"].as_sequence().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
+            let needs: Vec<String> = job["needs"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
             // A job runs when every job before it passed (its stage's) and its needs ran.
-            let ready = run.ran.iter().all(|(_, ran)| ran.code == 0) && needs.iter().all(|need| succeeded.get(need) == Some(&true));
+            let ready = run.ran.iter().all(|(_, ran)| ran.code == 0)
+                && needs.iter().all(|need| succeeded.get(need) == Some(&true));
             if when == "manual" && ready {
                 run.waiting.push(name);
                 continue;
@@ -400,7 +427,11 @@ impl Promotion for Gitlab {
                 format!("/api/v4/projects/{PROJECT_ID}/merge_requests/{MERGE_REQUEST_IID}/notes"),
                 "the note goes to the pipeline's merge request"
             );
-            assert_eq!(note.token.as_deref(), Some("glpat-note-token-7d1a"), "the note is sent with D360_NOTE_TOKEN");
+            assert_eq!(
+                note.token.as_deref(),
+                Some("glpat-note-token-7d1a"),
+                "the note is sent with D360_NOTE_TOKEN"
+            );
         }
         notes.into_iter().map(|note| note.body).collect()
     }

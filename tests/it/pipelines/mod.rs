@@ -108,12 +108,26 @@ fn the_orgs_workflow_runs_as_written() {
 fn the_orgs_gitlab_pipeline_makes_prod_manual() {
     let file = "examples/ci/gitlab/orgs.gitlab-ci.yml";
     let pipeline = github::load(&repository().join(file));
-    let stages: Vec<&str> = pipeline["stages"].as_sequence().expect("stages").iter().filter_map(|s| s.as_str()).collect();
+    let stages: Vec<&str> = pipeline["stages"]
+        .as_sequence()
+        .expect("stages")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
     assert_eq!(stages, ["plan", "dev", "staging", "prod"]);
     let mut before: Option<&str> = None;
     for (job, environment) in [("dev", "dev"), ("staging", "staging"), ("prod", "production")] {
-        assert_eq!(pipeline[job]["environment"]["name"].as_str(), Some(environment), "{job}");
-        let needs: Vec<&str> = pipeline[job]["needs"].as_sequence().into_iter().flatten().filter_map(|n| n.as_str()).collect();
+        assert_eq!(
+            pipeline[job]["environment"]["name"].as_str(),
+            Some(environment),
+            "{job}"
+        );
+        let needs: Vec<&str> = pipeline[job]["needs"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str())
+            .collect();
         assert_eq!(needs, before.into_iter().collect::<Vec<_>>(), "{job}");
         let rules = pipeline[job]["rules"].as_sequence().expect("rules");
         let manual = rules.iter().all(|rule| rule["when"].as_str() == Some("manual"));

@@ -106,7 +106,9 @@ fn answer(stream: TcpStream, notes: &Mutex<Vec<Note>>) {
     } else {
         "404 Not Found"
     };
-    let reply = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+    let reply = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
     let _ = reader.get_mut().write_all(reply.as_bytes());
 }
 

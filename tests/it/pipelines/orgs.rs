@@ -70,9 +70,16 @@ fn sections(comment: &str) -> BTreeMap<&'static str, String> {
     let mut starts: Vec<(usize, &'static str)> = ORGS
         .iter()
         .map(|org| {
-            assert!(comment.contains(&format!("| `{org}` |")), "no summary row for `{org}`:\n{comment}");
+            assert!(
+                comment.contains(&format!("| `{org}` |")),
+                "no summary row for `{org}`:\n{comment}"
+            );
             let heading = format!("<details><summary><b>{org}</b>");
-            assert_eq!(comment.matches(&heading).count(), 1, "one section for `{org}`:\n{comment}");
+            assert_eq!(
+                comment.matches(&heading).count(),
+                1,
+                "one section for `{org}`:\n{comment}"
+            );
             (comment.find(&heading).unwrap_or_default(), *org)
         })
         .collect();
@@ -123,7 +130,11 @@ pub(crate) fn run_all(pipeline: &dyn Promotion) {
     for org in ["dev", "staging"] {
         assert!(world.org(org).objects().contains(spike), "{org} has the objects");
     }
-    assert_eq!(world.org("prod").writes(), Vec::<String>::new(), "prod before its approval");
+    assert_eq!(
+        world.org("prod").writes(),
+        Vec::<String>::new(),
+        "prod before its approval"
+    );
     succeeded("prod", &pipeline.run_job("prod", merged.path(), &world), &world);
     for org in &world.orgs {
         let objects = org.objects();
@@ -150,7 +161,10 @@ pub(crate) fn run_all(pipeline: &dyn Promotion) {
     let refused = pipeline.run_job("prod", renamed.path(), &world);
     world.assert_no_secret_in(&refused);
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.log.contains("staging"), "the refusal names staging: {refused:?}");
+    assert!(
+        refused.log.contains("staging"),
+        "the refusal names staging: {refused:?}"
+    );
     assert!(refused.log.contains("--skip-promotion-check"), "{refused:?}");
     assert_eq!(world.org("prod").writes(), before, "the refused job wrote to prod");
     assert!(!world.org("prod").objects().contains(label));
