@@ -48,9 +48,10 @@ pub(crate) struct OrgRaw {
     /// HTTP timeout per request (default 60, or `D360_TIMEOUT_SECONDS`).
     #[serde(default)]
     pub(crate) timeout_seconds: Option<u64>,
-    /// Values manifests read as `${org.NAME}`: plain strings, never secrets.
+    /// Values manifests read: a string as `${org.NAME}` in text, a secret reference
+    /// (`{ fromEnv }`, `{ fromFile }`, `{ fromAwsSecret }`) as a credential's `{ fromOrg: NAME }`.
     #[serde(default)]
-    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) values: BTreeMap<String, Plain>,
     /// The org whose converged manifests this one applies after (`apply` refuses others).
     #[serde(default)]
     pub(crate) promote_from: Option<String>,
@@ -140,15 +141,6 @@ pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
                 "expected a string or { fromEnv: NAME } / { fromFile: path }",
             );
         }
-        // `values:` holds plain strings only: say so where a reference was written.
-        if message.starts_with("orgs.")
-            && message.contains(".values.")
-            && message.contains("invalid type: map, expected a string")
-        {
-            message.push_str(
-                "; `values` are plain strings read as `${org.NAME}`, never secrets: give a credential its `{ fromEnv }` / `{ fromFile }` reference in the manifest itself",
-            );
-        }
         ConfigError::Invalid {
             path: path.display().to_string(),
             line,
@@ -160,8 +152,10 @@ pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
     Ok(config)
 }
 
-fn reference(source: &SecretSource, base: &Path) -> SecretRef {
-    match source {
+/// A secret reference of d360.yaml, or why it cannot be one there (`fromOrg` names an org
+/// value: manifests only).
+fn reference(org: &str, field: &str, source: &SecretSource, base: &Path) -> Result<SecretRef, ConfigError> {
+    Ok(match source {
         SecretSource::FromEnv(name) => SecretRef::FromEnv(name.clone()),
         SecretSource::FromFile(file) => SecretRef::FromFile(PathBuf::from(file)).relative_to(base),
         // Resolving it reports that AWS secrets are read for manifests only.
@@ -170,7 +164,15 @@ fn reference(source: &SecretSource, base: &Path) -> SecretRef {
             key: source.key.clone(),
             region: source.region.clone(),
         }),
-    }
+        SecretSource::FromOrg(_) => {
+            return Err(ConfigError::Profile {
+                org: org.to_owned(),
+                message: format!(
+                    "`{field}`: `fromOrg` names a value of the org and is for manifests; in d360.yaml write `{{ fromEnv: NAME }}` or `{{ fromFile: path }}`"
+                ),
+            });
+        }
+    })
 }
 
 fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, ConfigError> {
@@ -178,7 +180,7 @@ fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, C
         Plain::Value(text) => Ok(text.clone()),
         Plain::Reference(source) => {
             use secrecy::ExposeSecret;
-            reference(source, base)
+            reference(org, field, source, base)?
                 .resolve()
                 .map(|secret| secret.expose_secret().to_owned())
                 .map_err(|error| ConfigError::Profile {
@@ -205,7 +207,7 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
         (Some(jwt), None, None) => {
             let private_key = match (&jwt.private_key_file, &jwt.private_key) {
                 (Some(file), None) => SecretRef::FromFile(base.join(file)),
-                (None, Some(source)) => reference(source, base),
+                (None, Some(source)) => reference(name, "auth.jwt.privateKey", source, base)?,
                 _ => {
                     return Err(profile_error(
                         "auth.jwt needs exactly one of `privateKeyFile` and `privateKey`",
@@ -220,13 +222,13 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
         }
         (None, Some(cc), None) => AuthMethod::ClientCredentials {
             client_id: plain(name, "auth.clientCredentials.clientId", &cc.client_id, base)?,
-            client_secret: reference(&cc.client_secret, base),
+            client_secret: reference(name, "auth.clientCredentials.clientSecret", &cc.client_secret, base)?,
         },
         (None, None, Some(pw)) => AuthMethod::Password {
             client_id: plain(name, "auth.password.clientId", &pw.client_id, base)?,
-            client_secret: reference(&pw.client_secret, base),
+            client_secret: reference(name, "auth.password.clientSecret", &pw.client_secret, base)?,
             username: plain(name, "auth.password.username", &pw.username, base)?,
-            password: reference(&pw.password, base),
+            password: reference(name, "auth.password.password", &pw.password, base)?,
         },
         _ => {
             return Err(profile_error(
@@ -246,9 +248,14 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
                     .map_or_else(|| default_state_path(name), |p| base.join(p)),
             },
             Backend::Postgres => StateConfig::Postgres {
-                url: state.url.as_ref().map(|u| reference(u, base)).ok_or_else(|| {
-                    profile_error("state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`")
-                })?,
+                url: match &state.url {
+                    Some(url) => reference(name, "state.url", url, base)?,
+                    None => {
+                        return Err(profile_error(
+                            "state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`",
+                        ));
+                    }
+                },
             },
         },
     };
@@ -284,9 +291,23 @@ pub(crate) fn values(
             message: "`values.name` is reserved: `${org.name}` is the profile's name; rename the value".to_owned(),
         });
     }
+    let base = config_path.parent().unwrap_or_else(|| Path::new("."));
+    let mut values = BTreeMap::new();
+    let mut secrets = BTreeMap::new();
+    for (key, value) in &raw.values {
+        match value {
+            Plain::Value(text) => {
+                values.insert(key.clone(), text.clone());
+            }
+            Plain::Reference(source) => {
+                secrets.insert(key.clone(), reference(name, &format!("values.{key}"), source, base)?);
+            }
+        }
+    }
     Ok(crate::kinds::document::OrgValues {
         name: name.to_owned(),
-        values: raw.values.clone(),
+        values,
+        secrets,
         defined_in: format!("{}, orgs.{name}.values", config_path.display()),
         built_in: false,
         known: None,

@@ -105,6 +105,9 @@ pub(crate) enum SecretSource {
     FromEnv(String),
     FromFile(String),
     FromAwsSecret(aws::AwsSecretSource),
+    /// A reference held by the org's profile (`values:` in d360.yaml), by name: the same
+    /// manifest takes each org's own credential. Manifests only.
+    FromOrg(String),
 }
 
 impl SecretSource {
@@ -126,6 +129,7 @@ impl Serialize for SecretSource {
             SecretSource::FromEnv(name) => map.serialize_entry("fromEnv", name)?,
             SecretSource::FromFile(path) => map.serialize_entry("fromFile", path)?,
             SecretSource::FromAwsSecret(source) => map.serialize_entry("fromAwsSecret", source)?,
+            SecretSource::FromOrg(name) => map.serialize_entry("fromOrg", name)?,
         }
         map.end()
     }
@@ -179,21 +183,24 @@ impl<'de> Deserialize<'de> for SecretSource {
                         "fromEnv" => SecretSource::FromEnv(map.next_value()?),
                         "fromFile" => SecretSource::FromFile(map.next_value()?),
                         "fromAwsSecret" => SecretSource::FromAwsSecret(map.next_value()?),
+                        "fromOrg" => SecretSource::FromOrg(map.next_value()?),
                         other => {
                             return Err(de::Error::unknown_field(
                                 other,
-                                &["fromEnv", "fromFile", "fromAwsSecret"],
+                                &["fromEnv", "fromFile", "fromAwsSecret", "fromOrg"],
                             ));
                         }
                     };
                     if found.is_some() {
                         return Err(de::Error::custom(
-                            "give exactly one of `fromEnv`, `fromFile` and `fromAwsSecret`",
+                            "give exactly one of `fromEnv`, `fromFile`, `fromAwsSecret` and `fromOrg`",
                         ));
                     }
                     found = Some(source);
                 }
-                found.ok_or_else(|| de::Error::custom("give one of `fromEnv`, `fromFile` and `fromAwsSecret`"))
+                found.ok_or_else(|| {
+                    de::Error::custom("give one of `fromEnv`, `fromFile`, `fromAwsSecret` and `fromOrg`")
+                })
             }
         }
         deserializer.deserialize_newtype_struct(Self::SERDE_NAME, NewtypeVisitor)
@@ -225,6 +232,12 @@ impl JsonSchema for SecretSource {
                     "type": "object",
                     "properties": { "fromAwsSecret": aws },
                     "required": ["fromAwsSecret"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "fromOrg": { "type": "string", "description": "A reference value of the org's profile in d360.yaml (`values:`), by name; manifests only." } },
+                    "required": ["fromOrg"],
                     "additionalProperties": false
                 }
             ]

@@ -1,10 +1,11 @@
 //! One manifest set, several orgs: the `values:` of an org profile in `d360.yaml`, read in
 //! manifests as `${org.NAME}`, reach that org's requests and no other's; a value the org does
-//! not define is an error at its place, naming the org.
+//! not define is an error at its place, naming the org. A value that is a secret reference
+//! reaches a credential only, whole, as `{ fromOrg: NAME }`.
 
 use std::process::Command;
 
-use crate::support::{EmulatorProcess, Work, bin, expect};
+use crate::support::{EMULATOR_BASE_YAML, EmulatorProcess, Work, bin, expect};
 
 /// A connection whose host, label and database differ per org only by values.
 const DB: &str = "apiVersion: d360/v1
@@ -164,27 +165,141 @@ fn a_value_the_org_does_not_define_is_an_error_at_its_place() {
     assert!(local.stdout.contains("help: run with `--org NAME`"), "{local:?}");
 }
 
+/// An emulator whose catalog knows `host` with the login `u` / `password`.
+fn emulator_knowing(host: &str, password: &str) -> EmulatorProcess {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let yaml =
+        format!("{EMULATOR_BASE_YAML}    - {{ host: {host}, credentials: {{ user: u, password: {password} }} }}\n");
+    std::fs::write(dir.path().join("emulator.yaml"), yaml).expect("write emulator.yaml");
+    EmulatorProcess::start_in(dir, &[])
+}
+
 #[test]
-fn values_are_plain_strings_and_name_is_reserved() {
+fn a_credential_takes_each_orgs_own_reference() {
+    let staging = emulator_knowing("stg-db.example.internal", "stg-secret-value");
+    let prod = emulator_knowing("prod-db.example.internal", "prod-secret-value");
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    let config = work
+        .read("d360.yaml")
+        .replace(
+            "database: clinic_stg\n",
+            "database: clinic_stg\n      db_password: { fromEnv: STG_DB_PASSWORD }\n",
+        )
+        .replace(
+            "database: clinic\n",
+            "database: clinic\n      db_password: { fromFile: prod-db-password }\n",
+        );
+    work.write("d360.yaml", &config);
+    work.write("prod-db-password", "prod-secret-value");
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace(
+            "password: { fromEnv: RDS_PASSWORD }",
+            "password: { fromOrg: db_password }",
+        ),
+    );
+    let with_secrets = |command: &mut Command| {
+        command
+            .env("STG_DB_PASSWORD", "stg-secret-value")
+            .env_remove("RDS_PASSWORD");
+    };
+
+    // `plan --check` tests each connection with the body it would send: the emulator's
+    // catalog accepts only that org's password.
+    for org in ["staging", "prod"] {
+        let mut command = d360(&work);
+        with_secrets(&mut command);
+        let out = work.path().join(format!("{org}.plan.json"));
+        let plan = expect(
+            command
+                .args(["plan", "--org", org, "--check", "--detailed-exitcode", "--out"])
+                .arg(&out),
+            2,
+        );
+        assert!(!plan.stdout.contains("secret-value"), "{plan:?}");
+        let saved = std::fs::read_to_string(&out).expect("saved plan");
+        assert!(
+            !saved.contains("secret-value"),
+            "a plan file holds references only:\n{saved}"
+        );
+        let mut command = d360(&work);
+        with_secrets(&mut command);
+        expect(command.args(["apply", "--org", org, "--auto-approve"]), 0);
+    }
+    // Staging's variable holding prod's password: staging's check fails, naming the org's answer.
+    let mut command = d360(&work);
+    command.env("STG_DB_PASSWORD", "prod-secret-value");
+    let wrong = expect(
+        command.args(["plan", "--org", "staging", "--check", "--replace", "Clinic_DB"]),
+        1,
+    );
+    assert!(
+        wrong.stdout.contains("User credentials are invalid") || wrong.stderr.contains("User credentials are invalid"),
+        "{wrong:?}"
+    );
+    assert!(!format!("{wrong:?}").contains("secret-value"), "{wrong:?}");
+}
+
+#[test]
+fn a_secret_value_never_goes_into_text_and_a_plain_one_is_no_credential() {
     let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
     let work = Work::new();
     two_orgs(&work, &staging, &prod);
-    work.write("manifests/db.yaml", DB);
-    let config = work.read("d360.yaml");
+    let config = work.read("d360.yaml").replace(
+        "database: clinic_stg\n",
+        "database: clinic_stg\n      db_password: { fromEnv: STG_DB_PASSWORD }\n",
+    );
+    work.write("d360.yaml", &config);
 
     work.write(
-        "d360.yaml",
-        &config.replace("database: clinic_stg", "database: { fromEnv: DB_NAME }"),
+        "manifests/db.yaml",
+        &DB.replace("label: Clinic DB ${org.name}", "label: ${org.db_password}"),
     );
     let refused = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
     assert!(
-        refused
-            .stderr
-            .contains("orgs.staging.values.database: invalid type: map, expected a string")
-            && refused.stderr.contains("never secrets"),
+        refused.stderr.contains("manifests/db.yaml:7:10")
+            && refused.stderr.contains("`db_password` is a secret reference")
+            && refused.stderr.contains("{ fromOrg: db_password }"),
         "{refused:?}"
     );
 
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace("password: { fromEnv: RDS_PASSWORD }", "password: { fromOrg: db_host }"),
+    );
+    let plain = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
+    assert!(
+        plain.stderr.contains("spec.credentials.password.fromOrg")
+            && plain.stderr.contains("`db_host` is a plain string"),
+        "{plain:?}"
+    );
+    // Prod defines no `db_password`: the error names prod and what it has.
+    work.write(
+        "manifests/db.yaml",
+        &DB.replace(
+            "password: { fromEnv: RDS_PASSWORD }",
+            "password: { fromOrg: db_password }",
+        ),
+    );
+    let missing = expect(d360(&work).args(["validate", "--org", "prod"]), 1);
+    assert!(
+        missing.stderr.contains("org `prod` defines no value `db_password`"),
+        "{missing:?}"
+    );
+    expect(d360(&work).args(["validate", "--org", "staging"]), 0);
+
+    // d360.yaml's own secrets are not org values, and `name` stays reserved.
+    work.write(
+        "d360.yaml",
+        &config.replace("clientId: d360-local,", "clientId: { fromOrg: x },"),
+    );
+    let own = expect(d360(&work).args(["org", "check", "--org", "staging"]), 1);
+    assert!(
+        own.stderr
+            .contains("`fromOrg` names a value of the org and is for manifests"),
+        "{own:?}"
+    );
     work.write("d360.yaml", &config.replace("database: clinic_stg", "name: other"));
     let reserved = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
     assert!(reserved.stderr.contains("`values.name` is reserved"), "{reserved:?}");

@@ -407,14 +407,7 @@ fn a_failing_org_never_stops_the_other() {
             .env_remove("D360_ORG")
             .env("D360_RETRY_ATTEMPTS", "1")
             // `all`: both profiles of d360.yaml, as `--org good --org broken` would.
-            .args([
-                "watch",
-                "--org",
-                "all",
-                "--interval",
-                "1s",
-                "--heal",
-            ]),
+            .args(["watch", "--org", "all", "--interval", "1s", "--heal"]),
     );
     let metrics = watcher.wait_for("three runs of each org", Duration::from_secs(30), |m| {
         runs(m, "good", "success") >= 3.0 && runs(m, "broken", "failure") >= 3.0

@@ -69,6 +69,27 @@ fn convert_secret(checker: &mut Checker<'_>, rel: &[&str], source: &SecretSource
                 .or_else(|| checker.item.and_then(|item| item.aws_region.clone()));
             SecretRef::FromAwsSecret(crate::secret::aws::AwsSecretRef { id, key, region })
         }
+        SecretSource::FromOrg(value) => {
+            let mut key_rel: Vec<&str> = rel.to_vec();
+            key_rel.push("fromOrg");
+            match checker.org.secret(value) {
+                Ok(reference) => reference,
+                Err(message) => {
+                    let help = if checker.org.values.contains_key(value) || value == "name" {
+                        format!(
+                            "define `{value}` as `{{ fromEnv: VARIABLE }}` or `{{ fromFile: path }}` under `orgs.{}.values` in d360.yaml",
+                            checker.org.name
+                        )
+                    } else {
+                        checker.org.help_for_missing(value)
+                    };
+                    let diagnostic = checker.error(&key_rel, message).with_help(help);
+                    checker.push(diagnostic);
+                    // Never used: the error above fails the load.
+                    SecretRef::FromEnv(String::new())
+                }
+            }
+        }
     }
 }
 

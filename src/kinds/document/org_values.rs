@@ -1,10 +1,13 @@
 //! The org a manifest set is loaded for: its profile name and the `values:` of its profile in
 //! `d360.yaml`, read in manifests as `${org.NAME}` (`${org.name}` is the profile's name).
 //!
-//! Values are plain strings: a secret never goes through text interpolation (credentials
-//! take `{ fromEnv }` / `{ fromFile }` references directly).
+//! A value is a plain string, read in text, or a secret reference (`{ fromEnv }`,
+//! `{ fromFile }`, `{ fromAwsSecret }`), which only a credential may take, whole, as
+//! `{ fromOrg: NAME }`: a secret never goes through text interpolation.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use crate::secret::SecretRef;
 
 /// Whether a declared resource goes to the org the manifests are loaded for
 /// (`metadata.orgs`, a set's `orgs` column). One for other orgs is neither created nor pruned
@@ -20,6 +23,8 @@ pub(crate) enum Placement {
 pub(crate) struct OrgValues {
     pub(crate) name: String,
     pub(crate) values: BTreeMap<String, String>,
+    /// The values that are secret references (credentials take them as `{ fromOrg: NAME }`).
+    pub(crate) secrets: BTreeMap<String, SecretRef>,
     /// Where the values are defined, for messages: `d360.yaml, orgs.staging.values`; for a
     /// built-in org (`local`, `env`), why it has none.
     pub(crate) defined_in: String,
@@ -37,6 +42,7 @@ impl OrgValues {
         OrgValues {
             name: name.to_owned(),
             values: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             defined_in: format!("`{name}` is built in and has no values"),
             built_in: true,
             known: None,
@@ -76,15 +82,41 @@ impl OrgValues {
         if key == "name" {
             return Ok(self.name.clone());
         }
-        self.values
-            .get(key)
-            .cloned()
-            .ok_or_else(|| format!("org `{}` defines no value `{key}` ({})", self.name, self.defined_in))
+        if self.secrets.contains_key(key) {
+            return Err(format!(
+                "org `{}`'s value `{key}` is a secret reference ({}): only a credential takes it, as `{{ fromOrg: {key} }}`",
+                self.name, self.defined_in
+            ));
+        }
+        self.values.get(key).cloned().ok_or_else(|| self.missing(key))
     }
 
-    /// The help for a value the org does not define.
+    /// The reference `{ fromOrg: KEY }` stands for, or why there is none.
+    pub(crate) fn secret(&self, key: &str) -> Result<SecretRef, String> {
+        if let Some(reference) = self.secrets.get(key) {
+            return Ok(reference.clone());
+        }
+        if key == "name" || self.values.contains_key(key) {
+            return Err(format!(
+                "org `{}`'s value `{key}` is a plain string, and a credential takes a reference ({})",
+                self.name, self.defined_in
+            ));
+        }
+        Err(self.missing(key))
+    }
+
+    fn missing(&self, key: &str) -> String {
+        format!("org `{}` defines no value `{key}` ({})", self.name, self.defined_in)
+    }
+
+    /// The help for a value text cannot read: one the org does not define, or a secret.
     #[must_use]
     pub(crate) fn help_for_missing(&self, key: &str) -> String {
+        if self.secrets.contains_key(key) {
+            return format!(
+                "a secret never goes into text: a credential takes it whole, `NAME: {{ fromOrg: {key} }}` under `spec.credentials`"
+            );
+        }
         if self.built_in {
             return format!(
                 "run with `--org NAME`, a profile of d360.yaml whose `values:` define `{key}`; the built-in `{}` org has only `${{org.name}}`",
@@ -93,6 +125,7 @@ impl OrgValues {
         }
         let known: Vec<&str> = std::iter::once("name")
             .chain(self.values.keys().map(String::as_str))
+            .chain(self.secrets.keys().map(String::as_str))
             .collect();
         let close = super::did_you_mean(key, known.iter().copied())
             .map(|close| format!("did you mean `${{org.{close}}}`? "))
@@ -121,6 +154,10 @@ mod tests {
         let org = OrgValues {
             name: "staging".into(),
             values: BTreeMap::from([("rds_suffix".to_owned(), "stg.internal".to_owned())]),
+            secrets: BTreeMap::from([(
+                "db_password".to_owned(),
+                SecretRef::FromEnv("STG_DB_PASSWORD".to_owned()),
+            )]),
             defined_in: "d360.yaml, orgs.staging.values".into(),
             built_in: false,
             known: Some(BTreeSet::from([
@@ -150,6 +187,17 @@ mod tests {
             org.help_for_missing("rds_sufix")
                 .starts_with("did you mean `${org.rds_suffix}`?")
         );
+        // A secret reference is a credential's, whole; a plain value is never a credential's.
+        assert_eq!(
+            org.secret("db_password"),
+            Ok(SecretRef::FromEnv("STG_DB_PASSWORD".to_owned()))
+        );
+        assert!(
+            org.get("db_password")
+                .is_err_and(|e| e.contains("is a secret reference") && e.contains("`{ fromOrg: db_password }`"))
+        );
+        assert!(org.secret("rds_suffix").is_err_and(|e| e.contains("is a plain string")));
+        assert!(org.secret("nope").is_err_and(|e| e.contains("defines no value `nope`")));
         assert_eq!(OrgValues::default().get("name"), Ok("local".to_owned()));
         assert!(OrgValues::default().get("x").is_err());
         assert!(

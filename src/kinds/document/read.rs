@@ -388,7 +388,9 @@ spec:
         }
         check_connection(
             &[("{ fromEnv: P }", "{ fromEnv: P, fromFile: p }")],
-            &["8:50 spec.credentials.password: give exactly one of `fromEnv`, `fromFile` and `fromAwsSecret`"],
+            &[
+                "8:50 spec.credentials.password: give exactly one of `fromEnv`, `fromFile`, `fromAwsSecret` and `fromOrg`",
+            ],
         );
         check_connection(&[("{ fromEnv: P }", "{ fromEnv: hunter2-value }")], &[]);
         let (_, lines) =
