@@ -100,13 +100,13 @@ fn run_several(args: &Args, global: &GlobalArgs, orgs: &[String]) -> Result<Outc
                         lines.push(if valid(result) {
                             format!("{org}: valid: {}", loaded.summary())
                         } else {
-                            format!("{org}: invalid: {}", diagnostics::failure_summary(loaded))
+                            format!("{org}: {}", diagnostics::failure_summary(loaded))
                         });
                     }
                     Err(error) => {
                         output::message(&crate::plan::several::section_header(org, paint));
                         output::message(&super::describe(error));
-                        lines.push(format!("{org}: invalid: {}", super::describe(error)));
+                        lines.push(format!("{org}: {}", super::describe(error)));
                     }
                 }
             }

@@ -29,6 +29,7 @@ mod leaks;
 mod listing;
 mod local_org;
 mod manifests;
+mod multi_org;
 mod not_kept;
 mod org_access;
 mod org_choice;
