@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::world::{JobRun, World};
+use super::world::{JobRun, World, head};
 
 /// The orgs, in promotion order; also the names of the jobs that apply them.
 pub(crate) const ORGS: [&str; 3] = ["dev", "staging", "prod"];
@@ -166,6 +166,13 @@ pub(crate) fn run_all(pipeline: &dyn Promotion) {
         "the refusal names staging: {refused:?}"
     );
     assert!(refused.log.contains("--skip-promotion-check"), "{refused:?}");
+    // Both commits: the one this job would apply, the one staging converged to.
+    for commit in [head(renamed.path()), head(merged.path())] {
+        assert!(
+            refused.log.contains(&format!("commit {}", &commit[..7])),
+            "the refusal names {commit}: {refused:?}"
+        );
+    }
     assert_eq!(world.org("prod").writes(), before, "the refused job wrote to prod");
     assert!(!world.org("prod").objects().contains(label));
 

@@ -170,6 +170,8 @@ impl World {
             }
         }
         std::fs::write(dir.path().join("d360.yaml"), config).expect("write d360.yaml");
+        git(dir.path(), &["init", "--quiet"]);
+        commit(dir.path(), "the default branch");
         dir
     }
 
@@ -180,6 +182,7 @@ impl World {
         let text = std::fs::read_to_string(&path).expect("connections.yaml");
         assert!(text.contains(SPIKE_LABEL), "the example connection's label moved");
         std::fs::write(&path, text.replace(SPIKE_LABEL, &format!("label: {label}"))).expect("write");
+        commit(dir.path(), &format!("rename the connection: {label}"));
         dir
     }
 
@@ -212,6 +215,43 @@ impl World {
             }
         }
     }
+}
+
+/// Runs `git ARGUMENTS` in `dir` with a fixed identity and date, so that the same files make
+/// the same commit in every checkout of a test; returns what it printed.
+fn git(dir: &Path, arguments: &[&str]) -> String {
+    let output = Command::new("git")
+        .args([
+            "-c",
+            "user.name=CI",
+            "-c",
+            "user.email=ci@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(arguments)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .expect("run git");
+    assert!(
+        output.status.success(),
+        "git {arguments:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Commits everything in the checkout `dir`: what the pipeline's checkout step gives.
+fn commit(dir: &Path, message: &str) {
+    git(dir, &["add", "--all"]);
+    git(dir, &["commit", "--quiet", "--message", message]);
+}
+
+/// The commit a checkout is at.
+pub(crate) fn head(checkout: &Path) -> String {
+    git(checkout, &["rev-parse", "HEAD"]).trim().to_owned()
 }
 
 /// A fresh copy of `checkout`: the same commit on another runner.
