@@ -3,7 +3,7 @@
 //! every org by one job in one comment; the merge applies dev, then staging, then prod (which
 //! waits for an approval or a manual start); a prod job run before staging converged to the
 //! same manifests is refused and writes nothing; a pull request with no changes plans "no
-//! changes" for all three.
+//! changes" for all three; a broken manifest fails the plan job.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -182,4 +182,20 @@ pub(crate) fn run_all(pipeline: &dyn Promotion) {
     for org in &world.orgs {
         assert!(org.objects().contains(label), "{} has the new label", org.name);
     }
+
+    // A broken manifest fails the pull request's plan job (exit 1 is not "changes"), and no
+    // comment is posted for it.
+    let broken = world.checkout();
+    std::fs::write(
+        broken.path().join("manifests/broken.yaml"),
+        "apiVersion: d360/v1\nkind: Connection\nmetadata: { name: Broken }\nspec:\n  connectorType: AwsRdsMySql\n  credentials: { password: hunter2 }\n",
+    )
+    .expect("write");
+    let run = pipeline.trigger(Event::PullRequest, broken.path(), &world);
+    assert_eq!(run.names(), ["plan"]);
+    let failed = &run.ran[0].1;
+    world.assert_no_secret_in(failed);
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(failed.log.contains("a literal secret value is not allowed"), "{failed:?}");
+    last_comment(pipeline, 2);
 }
