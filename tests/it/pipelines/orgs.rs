@@ -183,8 +183,8 @@ pub(crate) fn run_all(pipeline: &dyn Promotion) {
         assert!(org.objects().contains(label), "{} has the new label", org.name);
     }
 
-    // A broken manifest fails the pull request's plan job (exit 1 is not "changes"), and no
-    // comment is posted for it.
+    // A broken manifest fails the pull request's plan job (exit 1 is not "changes"), after
+    // the comment says why in every org's section (and the job's log too).
     let broken = world.checkout();
     std::fs::write(
         broken.path().join("manifests/broken.yaml"),
@@ -196,6 +196,10 @@ pub(crate) fn run_all(pipeline: &dyn Promotion) {
     let failed = &run.ran[0].1;
     world.assert_no_secret_in(failed);
     assert_eq!(failed.code, 1, "{failed:?}");
-    assert!(failed.log.contains("a literal secret value is not allowed"), "{failed:?}");
-    last_comment(pipeline, 2);
+    let why = "a literal secret value is not allowed";
+    assert!(failed.log.contains(why), "{failed:?}");
+    let comment = last_comment(pipeline, 3);
+    for (org, section) in sections(&comment) {
+        assert!(section.contains(why), "{org}: {section}");
+    }
 }
