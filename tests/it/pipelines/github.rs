@@ -133,7 +133,8 @@ impl Promotion for Workflow {
             ..Contexts::default()
         };
         contexts.set("github.event_name", Self::event_name(event));
-        // Each job decided: `Some(true)` succeeded; `Some(false)` failed, skipped or waiting.
+        // Each job decided: true when it ran and succeeded; false when it failed, was skipped
+        // or waits for a person (its dependents do not run).
         let mut decided: BTreeMap<String, bool> = BTreeMap::new();
         let mut run = Run {
             ran: Vec::new(),
