@@ -128,7 +128,11 @@ pub(crate) fn report(error: &CliError) {
     let paint = output::Paint {
         enabled: output::stderr_color(),
     };
-    output::message(&format!("{} {}", paint.red(&paint.bold("error:")), causes_and_hint(error)));
+    output::message(&format!(
+        "{} {}",
+        paint.red(&paint.bold("error:")),
+        causes_and_hint(error)
+    ));
 }
 
 /// What [`report`] prints, without colour: one org's error in the output of a command run on

@@ -44,9 +44,13 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         OrgChoice::Many(orgs) => orgs,
     };
     let paths = &args.selection.paths;
-    let mut runs = several_orgs::run(&orgs, global, paths, &options, async |session: &Session, loaded: &Loaded| {
-        planning::make(session, &loaded.resources, &options).await
-    })
+    let mut runs = several_orgs::run(
+        &orgs,
+        global,
+        paths,
+        &options,
+        async |session: &Session, loaded: &Loaded| planning::make(session, &loaded.resources, &options).await,
+    )
     .await;
     let outcomes: Vec<_> = runs
         .iter()
@@ -72,7 +76,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         for run in &mut runs {
             match &mut run.result {
                 Ok((loaded, planned)) if planned.plan.errors.is_empty() => {
-                    save(&mut planned.plan, loaded, paths, &folder.join(format!("{}.json", run.org)))?;
+                    save(
+                        &mut planned.plan,
+                        loaded,
+                        paths,
+                        &folder.join(format!("{}.json", run.org)),
+                    )?;
                 }
                 Ok(_) => output::message(&format!("The plan of `{}` has errors; not saved.", run.org)),
                 Err(_) => output::message(&format!("`{}` was not planned; no plan saved for it.", run.org)),

@@ -82,7 +82,8 @@ fn run_several(args: &Args, global: &GlobalArgs, orgs: &[String]) -> Result<Outc
         .iter()
         .map(|org| (org.as_str(), load(args, global, Some(org))))
         .collect();
-    let valid = |result: &Result<Loaded, CliError>| result.as_ref().is_ok_and(|loaded| !loaded.diagnostics.has_errors());
+    let valid =
+        |result: &Result<Loaded, CliError>| result.as_ref().is_ok_and(|loaded| !loaded.diagnostics.has_errors());
     let all_valid = results.iter().all(|(_, result)| valid(result));
     match args.format {
         Format::Text => {

@@ -124,11 +124,7 @@ pub(crate) fn details(open: bool, summary: &str, body: &str) -> String {
 /// `text` in a fenced `text` block whose fence is longer than any run of backticks in it.
 #[must_use]
 pub(crate) fn fenced(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}text\n{}\n{fence}", text.trim_end())
 }
@@ -272,17 +268,16 @@ mod tests {
 
     #[test]
     fn the_longest_sections_are_given_in_brief_until_the_comment_fits() {
-        let sections = [
-            section("a", 1_000),
-            section("b", 40_000),
-            section("c", 30_000),
-        ];
+        let sections = [section("a", 1_000), section("b", 40_000), section("c", 30_000)];
         let comment = fit_comment("head\n", &sections, "");
         assert!(comment.chars().count() <= COMMENT_LIMIT);
         assert!(comment.contains("<a>") && comment.contains("<b in brief>") && comment.contains("<c>"));
 
         let fits = [section("a", 10), section("b", 20)];
-        assert_eq!(fit_comment("h", &fits, "t"), format!("h{}{}t", fits[0].full, fits[1].full));
+        assert_eq!(
+            fit_comment("h", &fits, "t"),
+            format!("h{}{}t", fits[0].full, fits[1].full)
+        );
     }
 
     #[test]
@@ -295,7 +290,11 @@ mod tests {
             .collect();
         let comment = fit_comment("", &sections, "");
         assert_eq!(comment.chars().count(), COMMENT_LIMIT);
-        assert!(comment.ends_with("limit of 65,536 characters)**\n"), "{}", &comment[comment.len() - 100..]);
+        assert!(
+            comment.ends_with("limit of 65,536 characters)**\n"),
+            "{}",
+            &comment[comment.len() - 100..]
+        );
     }
 
     #[test]

@@ -67,9 +67,10 @@ impl Fleet {
         for org in ORGS {
             let emulator = self.emulator(org);
             text.push_str(&format!(
-                "  {org}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n      db_host: {org}-db.example.internal\n      database: clinic_{org}\n",
+                "  {org}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n      db_host: {org}-db.example.internal\n      database: clinic_{org}\n      db_password: {{ fromEnv: {}_DB_PASSWORD }}\n",
                 emulator.url,
-                emulator.key().display()
+                emulator.key().display(),
+                org.to_uppercase()
             ));
             if !without_tier.contains(&org) {
                 text.push_str(&format!("      tier: {org} tier\n"));
@@ -104,7 +105,9 @@ fn section<'a>(text: &'a str, start: &str, org: &str) -> &'a str {
         .find(&format!("{start}{org}"))
         .unwrap_or_else(|| panic!("no section for {org} in\n{text}"));
     let rest = &text[begin..];
-    let end = rest[start.len()..].find(start).map_or(rest.len(), |index| index + start.len());
+    let end = rest[start.len()..]
+        .find(start)
+        .map_or(rest.len(), |index| index + start.len());
     &rest[..end]
 }
 
@@ -121,14 +124,9 @@ fn shown(ran: &Ran) -> String {
 fn one_comment_plans_every_org_with_its_own_values() {
     let fleet = Fleet::start(&[]);
     let ran = expect(
-        fleet.d360().args([
-            "plan",
-            "--org",
-            "all",
-            "--format",
-            "markdown",
-            "--detailed-exitcode",
-        ]),
+        fleet
+            .d360()
+            .args(["plan", "--org", "all", "--format", "markdown", "--detailed-exitcode"]),
         2,
     );
     let comment = &ran.stdout;
@@ -142,10 +140,16 @@ fn one_comment_plans_every_org_with_its_own_values() {
         let part = section(comment, "<details><summary><b>", org);
         assert!(part.contains(&format!("### d360 plan for `{org}`")), "{part}");
         assert!(part.contains(&format!("Clinic DB {org} ({org} tier)")), "{part}");
-        assert!(part.contains(&format!("jdbc:mysql://{org}-db.example.internal:3306")), "{part}");
+        assert!(
+            part.contains(&format!("jdbc:mysql://{org}-db.example.internal:3306")),
+            "{part}"
+        );
         assert!(part.contains(&format!("clinic_{org}")), "{part}");
         for other in ORGS.iter().filter(|other| **other != org) {
-            assert!(!part.contains(&format!("{other}-db")), "{other}'s values in {org}'s section:\n{part}");
+            assert!(
+                !part.contains(&format!("{other}-db")),
+                "{other}'s values in {org}'s section:\n{part}"
+            );
         }
     }
     assert_eq!(comment.matches("<details><summary><b>").count(), 3, "{ran:?}");
@@ -163,15 +167,16 @@ fn one_comment_plans_every_org_with_its_own_values() {
 fn an_org_missing_a_value_fails_alone_and_the_others_are_still_planned() {
     let fleet = Fleet::start(&[]);
     fleet.write_config(&["prod"]);
-    let ran = expect(
-        fleet.d360().args(["plan", "--org", "all", "--detailed-exitcode"]),
-        1,
-    );
+    let ran = expect(fleet.d360().args(["plan", "--org", "all", "--detailed-exitcode"]), 1);
     for org in ["dev", "staging"] {
         let part = section(&ran.stdout, "── org ", org);
         assert!(part.contains("+ Connection/Clinic_DB will be created"), "{part}");
-        assert!(part.contains("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete."), "{part}");
+        assert!(
+            part.contains("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete."),
+            "{part}"
+        );
     }
+    insta::assert_snapshot!("plan_every_org_text_one_failed", shown(&ran));
     let prod = section(&ran.stdout, "── org ", "prod");
     assert!(
         prod.contains("manifests/db.yaml:7:33: error: ${org.tier}: org `prod` defines no value `tier`"),
@@ -189,10 +194,16 @@ fn an_org_missing_a_value_fails_alone_and_the_others_are_still_planned() {
     let comment = expect(fleet.d360().args(["plan", "--org", "all", "--format", "markdown"]), 1);
     assert!(comment.stdout.contains("| `prod` | – | – | – | – | 1 |"), "{comment:?}");
     assert!(
-        comment.stdout.contains("<details open><summary><b>prod</b>: ❌ not planned</summary>"),
+        comment
+            .stdout
+            .contains("<details open><summary><b>prod</b>: ❌ not planned</summary>"),
         "{comment:?}"
     );
-    assert_eq!(comment.stdout.matches("<details><summary><b>").count(), 2, "{comment:?}");
+    assert_eq!(
+        comment.stdout.matches("<details><summary><b>").count(),
+        2,
+        "{comment:?}"
+    );
 
     // JSON: two plans and prod's error.
     let json = expect(fleet.d360().args(["plan", "--org", "all", "--format", "json"]), 1);
@@ -211,7 +222,9 @@ fn an_org_missing_a_value_fails_alone_and_the_others_are_still_planned() {
 
     // `--org` given twice: only those orgs.
     let two = expect(
-        fleet.d360().args(["plan", "--org", "staging", "--org", "dev", "--detailed-exitcode"]),
+        fleet
+            .d360()
+            .args(["plan", "--org", "staging", "--org", "dev", "--detailed-exitcode"]),
         2,
     );
     assert!(two.stdout.find("── org staging").expect("staging") < two.stdout.find("── org dev").expect("dev"));
@@ -245,42 +258,48 @@ fn json_has_one_plan_per_org() {
 #[test]
 fn out_dir_saves_a_plan_per_org_and_apply_takes_one() {
     let fleet = Fleet::start(&[]);
-    let ran = expect(
-        fleet.d360().args(["plan", "--org", "all", "--out", "plans"]),
-        0,
-    );
+    let ran = expect(fleet.d360().args(["plan", "--org", "all", "--out", "plans"]), 0);
     for org in ORGS {
         let path = fleet.work.path().join(format!("plans/{org}.json"));
         let saved: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("a plan per org")).expect("JSON");
         assert_eq!(saved["org"], org, "{ran:?}");
-        assert!(saved["digest"].as_str().is_some_and(|d| d.starts_with("sha256:")), "{saved}");
         assert!(
-            ran.stderr
-                .contains(&format!("Saved the plan to plans/{org}.json. Apply it with: d360 apply plans/{org}.json")),
+            saved["digest"].as_str().is_some_and(|d| d.starts_with("sha256:")),
+            "{saved}"
+        );
+        assert!(
+            ran.stderr.contains(&format!(
+                "Saved the plan to plans/{org}.json. Apply it with: d360 apply plans/{org}.json"
+            )),
             "{ran:?}"
         );
     }
 
-    expect(fleet.d360().args(["apply", "--org", "staging", "plans/staging.json"]), 0);
+    expect(
+        fleet.d360().args(["apply", "--org", "staging", "plans/staging.json"]),
+        0,
+    );
     assert!(recorded(&fleet.staging).contains("staging-db.example.internal"));
     for org in ["dev", "prod"] {
         assert!(!recorded(fleet.emulator(org)).contains("Clinic_DB"), "{org} untouched");
     }
     // Planned again: staging has nothing to do, the others still their create.
-    let again = expect(
-        fleet.d360().args(["plan", "--org", "all", "--detailed-exitcode"]),
-        2,
-    );
+    let again = expect(fleet.d360().args(["plan", "--org", "all", "--detailed-exitcode"]), 2);
     assert!(
-        again.stdout.contains("3 orgs: 2 with changes (dev, prod), 1 without (staging), 0 failed."),
+        again
+            .stdout
+            .contains("3 orgs: 2 with changes (dev, prod), 1 without (staging), 0 failed."),
         "{again:?}"
     );
 
     // A plan with an error is not saved; the others are.
     fleet.write_config(&["dev"]);
     let failed = expect(fleet.d360().args(["plan", "--org", "all", "--out", "again"]), 1);
-    assert!(failed.stderr.contains("`dev` was not planned; no plan saved for it."), "{failed:?}");
+    assert!(
+        failed.stderr.contains("`dev` was not planned; no plan saved for it."),
+        "{failed:?}"
+    );
     assert!(!fleet.work.path().join("again/dev.json").exists());
     assert!(fleet.work.path().join("again/prod.json").exists());
 }
@@ -293,7 +312,9 @@ fn drift_of_every_org_reports_the_one_that_changed() {
     }
     let clean = expect(fleet.d360().args(["drift", "--org", "all"]), 0);
     assert!(
-        clean.stdout.contains("3 orgs: 0 with drift, 3 without (dev, prod, staging), 0 failed."),
+        clean
+            .stdout
+            .contains("3 orgs: 0 with drift, 3 without (dev, prod, staging), 0 failed."),
         "{clean:?}"
     );
 
@@ -317,13 +338,17 @@ fn drift_of_every_org_reports_the_one_that_changed() {
     let ran = expect(fleet.d360().args(["drift", "--org", "all"]), 2);
     let staging = section(&ran.stdout, "── org ", "staging");
     assert!(staging.contains("~ Connection/Clinic_DB"), "{staging}");
-    assert!(staging.contains("\"Clinic DB staging (staging tier)\" → \"Edited by hand\""), "{staging}");
+    assert!(
+        staging.contains("\"Clinic DB staging (staging tier)\" → \"Edited by hand\""),
+        "{staging}"
+    );
     for org in ["dev", "prod"] {
         let part = section(&ran.stdout, "── org ", org);
         assert!(part.contains("No drift: 1 resource in sync."), "{part}");
     }
     assert!(
-        ran.stdout.contains("3 orgs: 1 with drift (staging), 2 without (dev, prod), 0 failed."),
+        ran.stdout
+            .contains("3 orgs: 1 with drift (staging), 2 without (dev, prod), 0 failed."),
         "{ran:?}"
     );
 
@@ -337,12 +362,45 @@ fn drift_of_every_org_reports_the_one_that_changed() {
         .collect();
     assert_eq!(drifted, [("dev", false), ("prod", false), ("staging", true)]);
 
+    // One comment: the org that drifted has its section open.
+    let comment = expect(fleet.d360().args(["drift", "--org", "all", "--format", "markdown"]), 2);
+    assert_eq!(
+        comment.stdout.matches("## d360 drift for 3 orgs").count(),
+        1,
+        "{comment:?}"
+    );
+    assert!(
+        comment.stdout.contains("| `staging` | 1 | 0 | 0 | 0 | 0 | 0 |"),
+        "{comment:?}"
+    );
+    assert!(
+        comment
+            .stdout
+            .contains("<details open><summary><b>staging</b>: Drift: 1 changed"),
+        "{comment:?}"
+    );
+    assert_eq!(
+        comment.stdout.matches("<details><summary><b>").count(),
+        2,
+        "{comment:?}"
+    );
+
     // Drift that --fail-on does not list is exit 0, and an org that cannot be read is exit 1.
     expect(fleet.d360().args(["drift", "--org", "all", "--fail-on", "missing"]), 0);
     fleet.write_config(&["prod"]);
     let failed = expect(fleet.d360().args(["drift", "--org", "all", "--format", "junit"]), 1);
-    assert!(failed.stdout.contains("<testsuite name=\"d360 drift: staging\" tests=\"1\" failures=\"1\""), "{failed:?}");
-    assert!(failed.stdout.contains("<testsuite name=\"d360 drift: prod\" tests=\"1\" failures=\"0\" errors=\"1\">"), "{failed:?}");
+    assert!(
+        failed
+            .stdout
+            .contains("<testsuite name=\"d360 drift: staging\" tests=\"1\" failures=\"1\""),
+        "{failed:?}"
+    );
+    assert!(
+        failed
+            .stdout
+            .contains("<testsuite name=\"d360 drift: prod\" tests=\"1\" failures=\"0\" errors=\"1\">"),
+        "{failed:?}"
+    );
 }
 
 #[test]
@@ -353,8 +411,9 @@ fn validate_every_org_names_the_org_that_lacks_a_value() {
     let ran = expect(fleet.d360().args(["validate", "--org", "all"]), 1);
     for org in ["dev", "prod"] {
         assert!(
-            ran.stdout
-                .contains(&format!("{org}: valid: 1 file, 1 document: 1 connection, 0 data streams")),
+            ran.stdout.contains(&format!(
+                "{org}: valid: 1 file, 1 document: 1 connection, 0 data streams"
+            )),
             "{ran:?}"
         );
     }
@@ -367,7 +426,10 @@ fn validate_every_org_names_the_org_that_lacks_a_value() {
 
     let short = expect(fleet.d360().args(["validate", "--org", "all", "--format", "short"]), 1);
     assert_eq!(short.stdout.lines().count(), 1, "{short:?}");
-    assert!(short.stdout.contains("org `staging` defines no value `tier`"), "{short:?}");
+    assert!(
+        short.stdout.contains("org `staging` defines no value `tier`"),
+        "{short:?}"
+    );
 
     let json = expect(fleet.d360().args(["validate", "--org", "all", "--format", "json"]), 1);
     let document: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
@@ -399,7 +461,10 @@ fn orgs_are_read_at_the_same_time() {
             let mut end = f64::MIN;
             for line in text.lines() {
                 let entry: serde_json::Value = serde_json::from_str(line).expect("JSON line");
-                if !entry["path"].as_str().is_some_and(|path| path.starts_with("/services/data/")) {
+                if !entry["path"]
+                    .as_str()
+                    .is_some_and(|path| path.starts_with("/services/data/"))
+                {
                     continue;
                 }
                 let time = time::OffsetDateTime::parse(
@@ -424,5 +489,95 @@ fn orgs_are_read_at_the_same_time() {
                 "{org} ({begin}..{end}) and {other} ({other_begin}..{other_end}) were read one after the other"
             );
         }
+    }
+}
+
+/// A plan too long for one comment: prod alone has 250 connections to create. Its section is
+/// given in brief (with the command that prints it in full); the others stay whole, and the
+/// comment stays under GitHub's limit.
+#[test]
+fn the_comment_stays_under_githubs_limit() {
+    let fleet = Fleet::start(&[]);
+    fleet.work.write(
+        "manifests/fleet.yaml",
+        "apiVersion: d360/v1
+kind: ConnectionSet
+metadata: { name: fleet }
+spec:
+  items: { fromCsv: fleet.csv }
+  template:
+    metadata: { name: \"Fleet_${item.key}\" }
+    spec:
+      connectorType: AwsRdsMySql
+      label: \"Fleet ${item.key}\"
+      method: Ingress
+      parameters: { jdbc_connection_url: \"jdbc:mysql://${item.key}.${org.db_host}:3306\", DATABASE: clinic }
+      credentials: { user: { fromEnv: RDS_USER }, password: { fromEnv: RDS_PASSWORD } }
+",
+    );
+    let mut csv = String::from("key,orgs\n");
+    for index in 0..250 {
+        csv.push_str(&format!("p{index:03},prod\n"));
+    }
+    fleet.work.write("manifests/fleet.csv", &csv);
+
+    let ran = expect(fleet.d360().args(["plan", "--org", "all", "--format", "markdown"]), 0);
+    let comment = ran.stdout.trim_end();
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{} characters",
+        comment.chars().count()
+    );
+    assert!(comment.contains("| `prod` | 251 | 0 | 0 | 0 | 0 |"), "{comment}");
+    let prod = section(comment, "<details><summary><b>", "prod");
+    assert!(
+        prod.contains("The plan of `prod` is too long for this comment")
+            && prod.contains("run `d360 plan --org prod` to read it"),
+        "{prod}"
+    );
+    assert!(prod.contains("Plan: 251 to create"), "{prod}");
+    for org in ["dev", "staging"] {
+        let part = section(comment, "<details><summary><b>", org);
+        assert!(part.contains("```diff"), "{org} is shown in full: {part}");
+    }
+}
+
+/// Each org's credential comes from its own secret (`{ fromOrg: db_password }`), read for that
+/// org alone: an org whose secret is not set fails, the others are planned.
+#[test]
+fn each_org_reads_its_own_secret() {
+    let fleet = Fleet::start(&[]);
+    fleet.work.write(
+        "manifests/db.yaml",
+        &DB.replace(
+            "password: { fromEnv: RDS_PASSWORD }",
+            "password: { fromOrg: db_password }",
+        ),
+    );
+    let ran = expect(
+        fleet
+            .d360()
+            .env("DEV_DB_PASSWORD", "dev-secret")
+            .env("STAGING_DB_PASSWORD", "staging-secret")
+            .env_remove("PROD_DB_PASSWORD")
+            .args(["plan", "--org", "all", "--detailed-exitcode"]),
+        1,
+    );
+    for org in ["dev", "staging"] {
+        let part = section(&ran.stdout, "── org ", org);
+        assert!(
+            part.contains(&format!(
+                "credentials.password: (sensitive, fromEnv: {}_DB_PASSWORD)",
+                org.to_uppercase()
+            )),
+            "{part}"
+        );
+        assert!(part.contains("Plan: 1 to create"), "{part}");
+    }
+    let prod = section(&ran.stdout, "── org ", "prod");
+    assert!(prod.contains("PROD_DB_PASSWORD"), "{prod}");
+    assert!(!prod.contains("Plan: 1 to create"), "{prod}");
+    for secret in ["dev-secret", "staging-secret"] {
+        assert!(!ran.stdout.contains(secret) && !ran.stderr.contains(secret), "{ran:?}");
     }
 }

@@ -12,9 +12,9 @@ use super::planning;
 use super::session::{self, Session};
 use super::{CliError, GlobalArgs, OrgChoice, Outcome, manifests, several_orgs};
 use crate::drift;
-use crate::plan::several::OrgOutcome;
 use crate::manifest::Loaded;
 use crate::output;
+use crate::plan::several::OrgOutcome;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -104,9 +104,13 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         OrgChoice::One(_) => return run_one(&args, global, &options).await,
         OrgChoice::Many(orgs) => orgs,
     };
-    let runs = several_orgs::run(&orgs, global, &args.paths, &options, async |session: &Session, loaded: &Loaded| {
-        check(&args, session, loaded, &options).await
-    })
+    let runs = several_orgs::run(
+        &orgs,
+        global,
+        &args.paths,
+        &options,
+        async |session: &Session, loaded: &Loaded| check(&args, session, loaded, &options).await,
+    )
     .await;
     let reports: Vec<OrgOutcome<'_, drift::Report>> = runs
         .iter()
@@ -184,7 +188,12 @@ async fn check(
         .filter(|d| d.for_this_org())
         .map(|d| d.resource.key())
         .collect();
-    Ok(drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live))
+    Ok(drift::from_plan(
+        &planned.plan,
+        &declared,
+        &planned.state,
+        &planned.live,
+    ))
 }
 
 /// Prints the report to stdout, or writes it to `--out` and says so with `summary` on stderr.
