@@ -38,6 +38,9 @@
 //!   `apply::run` is one whole apply (`ApplyOptions` in, `ApplyOutcome` out, a `Reporter` the
 //!   command implements for what the user sees).
 //! - [`drift`]: classifies how the org differs from manifests and state (scheduled checks).
+//! - [`promotion`]: promotion order between orgs (`promoteFrom`): the check `apply` runs
+//!   against the other org's converged record in state, the git commit of the manifests, and
+//!   `status`'s report.
 //! - [`import`]: live objects into manifests and state.
 //! - [`org`]: the org as a whole: whether d360 can log in and use Data 360 there (`org check`).
 //! - [`watch`]: continuous reconcile: one org's reconcile (plan, drift, heal through the apply
@@ -62,6 +65,7 @@ pub(crate) mod model;
 pub(crate) mod org;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod promotion;
 pub(crate) mod refresh;
 pub(crate) mod secret;
 pub(crate) mod session;

@@ -1,12 +1,14 @@
 //! An apply's JSON events (`apply --format json`, `destroy --format json`, `watch --heal`):
 //! `plan`, then `started` and `finished` per step, `summary`, `verify` and `verifySummary`,
-//! `notKept`. Each carries `"org"` (the profile name, last), so the lines of several orgs can
+//! `notKept`, and `converged` when state records the manifest set the apply converged to. Each carries `"org"` (the profile name, last), so the lines of several orgs can
 //! share one stream. Pure: the caller prints them.
 
 use serde_json::{Value, json};
 
 use super::{Report, Step, StepOutcome, Verified};
 use crate::plan::{NotKeptObject, Plan};
+use crate::promotion::Promotion;
+use crate::state::Converged;
 
 /// The events of one org.
 #[derive(Debug, Clone, Copy)]
@@ -56,9 +58,11 @@ impl Events<'_> {
         self.with_org(event)
     }
 
-    /// The `summary` event.
+    /// The `summary` event; `promotion` is what was checked of the org promoted from
+    /// (`{"check": "none"}`, `{"check": "inStep", "from": "staging"}` or `{"check":
+    /// "skipped", "from": "staging"}`).
     #[must_use]
-    pub(crate) fn summary(self, plan: &Plan, report: &Report) -> Value {
+    pub(crate) fn summary(self, plan: &Plan, report: &Report, promotion: &Promotion) -> Value {
         self.with_org(json!({
             "event": "summary",
             "complete": report.complete(plan),
@@ -71,6 +75,19 @@ impl Events<'_> {
             "stateError": report.state_error,
             "stateStopped": report.state_stopped,
             "unrecorded": report.unrecorded.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "promotion": promotion,
+        }))
+    }
+
+    /// The `converged` event: state now records the manifest set (digest, commit, time).
+    #[must_use]
+    pub(crate) fn converged(self, converged: &Converged, promotion: &Promotion) -> Value {
+        self.with_org(json!({
+            "event": "converged",
+            "digest": converged.set.digest,
+            "commit": converged.set.commit,
+            "at": converged.at,
+            "promotion": promotion,
         }))
     }
 

@@ -14,10 +14,12 @@ use std::time::Duration;
 
 use super::{Observer, Parallelism, Report, Reserve, Source, Verified};
 use crate::api::Concurrency;
+use crate::model::SetVersion;
 use crate::plan::{self, NotKeptObject, Plan, Planned};
+use crate::promotion::Promotion;
 use crate::refresh::HttpOrg;
 use crate::session::Session;
-use crate::state::{State, StateLock};
+use crate::state::{Converged, State, StateLock};
 
 /// How one apply runs.
 #[derive(Debug, Clone)]
@@ -45,6 +47,12 @@ pub(crate) struct ApplyOptions {
     pub(crate) check: bool,
     /// Test each connection written, after writing.
     pub(crate) verify: bool,
+    /// What was checked of the org this one promotes from, for the summary.
+    pub(crate) promotion: Promotion,
+    /// The manifest set to record in state when the apply converges it; `None` when the
+    /// apply does not cover the whole set (`--target`, `--exclude`, `--selector`) or is not
+    /// made from manifests (`destroy`).
+    pub(crate) converge: Option<SetVersion>,
 }
 
 impl ApplyOptions {
@@ -97,7 +105,10 @@ pub(crate) trait Reporter {
     fn cancelled(&self);
     /// What watches the steps of `plan` as they run.
     fn progress(&self, plan: &Plan) -> Box<dyn Observer + '_>;
-    fn summary(&self, plan: &Plan, report: &Report);
+    /// The steps' results; `promotion` says what was checked of the org promoted from.
+    fn summary(&self, plan: &Plan, report: &Report, promotion: &Promotion);
+    /// The apply converged the manifest set and state now records it.
+    fn converged(&self, converged: &Converged, promotion: &Promotion);
     fn verified(&self, verified: &[Verified]);
     /// Objects the read-back found the org did not keep as sent.
     fn not_kept(&self, objects: &[NotKeptObject]);
@@ -122,8 +133,37 @@ pub(crate) async fn run<R: Reporter>(
     if let Some(report) = &report {
         read_back(&plan, report, &state, session, reporter).await;
     }
+    if let Some(set) = &options.converge
+        && converges(outcome, report.as_ref())
+    {
+        let record = Converged::now(set.clone());
+        session.store.converge(record.clone()).await?;
+        reporter.converged(&record, &options.promotion);
+    }
     drop(lock);
     Ok(outcome)
+}
+
+/// Whether an apply that ended as `outcome` left the org at the whole plan: nothing to do, or
+/// every step done and recorded, none interrupted, every connection test passed.
+fn converges(outcome: ApplyOutcome, report: Option<&Report>) -> bool {
+    match outcome {
+        ApplyOutcome::NoChanges => true,
+        ApplyOutcome::Applied {
+            complete: true,
+            interrupted: false,
+            verified,
+        } => {
+            verified != Some(false)
+                && report.is_some_and(|report| {
+                    report.stopped.is_none() && report.state_error.is_none() && report.unrecorded.is_empty()
+                })
+        }
+        ApplyOutcome::PlanErrors
+        | ApplyOutcome::OverBudget
+        | ApplyOutcome::Cancelled
+        | ApplyOutcome::Applied { .. } => false,
+    }
 }
 
 /// Shows the plan, then (when it has work and no errors) checks the API budget, confirms
@@ -184,7 +224,7 @@ async fn carry_out<R: Reporter>(
     } else {
         None
     };
-    reporter.summary(plan, &report);
+    reporter.summary(plan, &report, &options.promotion);
     if let Some(verified) = &verified {
         reporter.verified(verified);
     }

@@ -2,14 +2,17 @@
 //! the manifests or the saved plan, opens the org and runs the apply stage
 //! ([`crate::apply::run`]) through [`Execution`].
 
-use super::execution::Execution;
+use super::execution::{Execution, Promotion};
 use super::planning::{self, Selection};
 use super::session;
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::apply::{self, Source};
+use crate::config::OrgSelection;
+use crate::model::SetVersion;
 use crate::output;
 use crate::plan::{self, Plan};
+use crate::promotion;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -18,6 +21,10 @@ pub(crate) struct Args {
     pub(crate) selection: Selection,
     #[command(flatten)]
     pub(crate) execution: Execution,
+    /// Apply even when the org this one promotes from (`promoteFrom:` in d360.yaml) has not
+    /// converged to the same manifests; the summary says the check was skipped.
+    #[arg(long)]
+    pub(crate) skip_promotion_check: bool,
 }
 
 pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliError> {
@@ -49,14 +56,60 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         planning::refuse_empty(&args.selection.paths, &loaded, &options)?;
         Some(loaded)
     };
-    let session = session::open(global).await?;
+    // The manifest set this apply takes, and whether it covers all of it.
+    let (set, partial) = match (&saved, &loaded) {
+        (Some(plan), _) => plan
+            .manifests
+            .as_ref()
+            .map_or((None, false), |record| (record.set.clone(), record.partial)),
+        (None, Some(loaded)) => {
+            let paths = manifests::default_paths(&args.selection.paths);
+            (Some(manifests::set_version(&paths, loaded)), options.is_partial())
+        }
+        (None, None) => (None, true),
+    };
+    let selection = match &saved {
+        // A saved plan names its org: without --org (or D360_ORG) it is applied there.
+        Some(plan) if global.org.is_empty() => session::select_named(&plan.org, global)?,
+        _ => session::select(global)?,
+    };
+    let checked = check_promotion(&selection, set.as_ref(), args.skip_promotion_check, global).await?;
+    let promotion = Promotion {
+        checked,
+        converge: set.filter(|_| !partial),
+    };
+    let session = session::open_selected(selection, crate::api::RetrySettings::from_env()).await?;
     let source = match saved {
         Some(plan) => Source::Saved(Box::new(plan)),
         None => Source::Desired(loaded.as_ref().map_or(&[][..], |loaded| loaded.resources.as_slice())),
     };
-    let result = args.execution.carry_out("d360 apply", &session, source, options).await;
+    let result = args
+        .execution
+        .carry_out("d360 apply", &session, source, options, promotion)
+        .await;
     session.close().await;
     result
+}
+
+/// The promotion check, before logging in to the org: when its profile says `promoteFrom`,
+/// that org's state (read-only, no lock, no login) must record a converged apply of `set`.
+async fn check_promotion(
+    selection: &OrgSelection,
+    set: Option<&SetVersion>,
+    skip: bool,
+    global: &GlobalArgs,
+) -> Result<promotion::Promotion, CliError> {
+    let OrgSelection::Remote(profile) = selection else {
+        return Ok(promotion::Promotion::None);
+    };
+    let Some(from) = &profile.promote_from else {
+        return Ok(promotion::Promotion::None);
+    };
+    if skip {
+        return Ok(promotion::Promotion::Skipped { from: from.clone() });
+    }
+    let (from_state, _) = crate::config::state_of(from, global.config.as_deref())?;
+    Ok(promotion::check(&profile.name, from, &from_state, set).await?)
 }
 
 /// Loads a saved plan and checks it before anything reads the org: its seal (digest, and

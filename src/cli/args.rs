@@ -11,7 +11,7 @@ use super::usage_error::UsageError;
 use super::{
     CliError, apply, auth, completions, destroy, drift, emulator, fmt, import, init, man, org, plan, reference,
 };
-use super::{render, schema, show, state, validate, version, watch};
+use super::{render, schema, show, state, status, validate, version, watch};
 
 /// Salesforce Data 360 connections and data streams as code.
 #[derive(Debug, Parser)]
@@ -128,7 +128,7 @@ impl Command {
     pub(crate) fn takes_several_orgs(&self) -> bool {
         matches!(
             self,
-            Command::Validate(_) | Command::Plan(_) | Command::Drift(_) | Command::Watch(_)
+            Command::Validate(_) | Command::Plan(_) | Command::Drift(_) | Command::Status(_) | Command::Watch(_)
         )
     }
 }
@@ -159,6 +159,9 @@ pub(crate) enum Command {
     Import(import::Args),
     /// Inspect and repair state.
     State(state::Args),
+    /// Per org: the commit and manifest digest last applied in full, whether it is in step
+    /// with the org it promotes from, and drift.
+    Status(status::Args),
     /// Check access to an org and diagnose its setup.
     Org(org::Args),
     /// Make a key pair for the connected app (JWT bearer).

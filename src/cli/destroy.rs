@@ -64,7 +64,13 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let session = session::open(global).await?;
     let result = args
         .execution
-        .carry_out("d360 destroy", &session, Source::Desired(&[]), options)
+        .carry_out(
+            "d360 destroy",
+            &session,
+            Source::Desired(&[]),
+            options,
+            super::execution::Promotion::default(),
+        )
         .await;
     session.close().await;
     result

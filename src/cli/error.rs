@@ -69,6 +69,8 @@ pub(crate) enum CliError {
     #[error(transparent)]
     StalePlan(#[from] crate::apply::StalePlan),
     #[error(transparent)]
+    Promotion(#[from] crate::promotion::PromotionError),
+    #[error(transparent)]
     Usage(#[from] UsageError),
     #[error("cannot generate a key: {0}")]
     Keygen(String),

@@ -10,8 +10,18 @@ use super::reporter::{Format, Terminal};
 use super::values::{parse_duration, parse_parallelism};
 use super::{CliError, Outcome};
 use crate::apply::{self, ApplyOptions, ApplyOutcome, Parallelism, Reserve, Source};
+use crate::model::SetVersion;
 use crate::plan;
+use crate::promotion;
 use crate::session::Session;
+
+/// What an apply checked of the org it promotes from, and the manifest set it records in
+/// state when it converges (`destroy`: neither).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Promotion {
+    pub(crate) checked: promotion::Promotion,
+    pub(crate) converge: Option<SetVersion>,
+}
 
 /// How a plan is carried out (shared by `apply` and `destroy`).
 #[derive(Debug, clap::Args)]
@@ -60,7 +70,7 @@ pub(crate) struct Execution {
 impl Execution {
     /// The stage's options: these flags, with `plan` for a fresh plan and `command` as the
     /// lock holder.
-    fn options(&self, command: &'static str, plan: plan::Options) -> ApplyOptions {
+    fn options(&self, command: &'static str, plan: plan::Options, promotion: Promotion) -> ApplyOptions {
         ApplyOptions {
             command,
             lock_timeout: self.lock_timeout,
@@ -72,6 +82,8 @@ impl Execution {
             ignore_api_budget: self.ignore_api_budget,
             check: self.check,
             verify: self.verify,
+            promotion: promotion.checked,
+            converge: promotion.converge,
         }
     }
 
@@ -82,9 +94,10 @@ impl Execution {
         session: &Session,
         source: Source<'_>,
         plan: plan::Options,
+        promotion: Promotion,
     ) -> Result<Outcome, CliError> {
         let reporter = Terminal::new(self.format, self.layout, &session.org);
-        let options = self.options(command, plan);
+        let options = self.options(command, plan, promotion);
         Ok(match apply::run(session, source, &options, &reporter).await? {
             ApplyOutcome::NoChanges => Outcome::Success,
             ApplyOutcome::PlanErrors | ApplyOutcome::OverBudget | ApplyOutcome::Cancelled => Outcome::Failure,

@@ -129,6 +129,15 @@ pub(crate) async fn fetch_secrets<'a>(
         })
 }
 
+/// The manifest set `loaded` was read from `paths` as: its digest and git commit.
+#[must_use]
+pub(crate) fn set_version(paths: &[PathBuf], loaded: &Loaded) -> crate::model::SetVersion {
+    crate::model::SetVersion {
+        digest: loaded.digest.clone(),
+        commit: crate::promotion::commit_of(paths),
+    }
+}
+
 /// Loads manifests for `org` without printing anything.
 pub(crate) fn load_quiet(paths: &[PathBuf], org: &OrgValues) -> Result<Loaded, CliError> {
     Ok(manifest::load_with(&default_paths(paths), Inventory::Offline, org)?)

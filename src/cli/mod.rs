@@ -33,6 +33,7 @@ mod session;
 mod several_orgs;
 mod show;
 mod state;
+mod status;
 mod usage;
 mod usage_error;
 mod validate;
@@ -122,6 +123,7 @@ pub(crate) fn run(cli: Cli) -> Outcome {
             Command::Drift(args) => drift::run(args, &global).await,
             Command::Import(args) => import::run(args, &global).await,
             Command::State(args) => state::run(args, &global).await,
+            Command::Status(args) => status::run(args, &global).await,
             Command::Org(args) => org::run(args, &global).await,
             Command::Auth(args) => auth::run(args, &global),
             Command::Emulator(args) => emulator::run(args, &global).await,

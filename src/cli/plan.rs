@@ -49,7 +49,12 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         global,
         paths,
         &options,
-        async |session: &Session, loaded: &Loaded| planning::make(session, &loaded.resources, &options).await,
+        async |session: &Session, loaded: &Loaded| {
+            let pending = planning::promotion_pending(Some(&session.org), global, paths, loaded).await?;
+            let mut planned = planning::make(session, &loaded.resources, &options).await?;
+            planned.plan.warnings.extend(pending);
+            Ok(planned)
+        },
     )
     .await;
     let outcomes: Vec<_> = runs
@@ -81,6 +86,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
                         loaded,
                         paths,
                         &folder.join(format!("{}.json", run.org)),
+                        options.is_partial(),
                     )?;
                 }
                 Ok(_) => output::message(&format!("The plan of `{}` has errors; not saved.", run.org)),
@@ -95,14 +101,22 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
 async fn run_one(args: &Args, global: &GlobalArgs, options: &plan::Options) -> Result<Outcome, CliError> {
     let loaded = manifests::load(&args.selection.paths, global.manifests_to_plan()).await?;
     planning::refuse_empty(&args.selection.paths, &loaded, options)?;
+    let pending = planning::promotion_pending(global.single_org()?, global, &args.selection.paths, &loaded).await?;
     let session = session::open(global).await?;
     let planned = planning::make(&session, &loaded.resources, options).await;
     session.close().await;
     let mut planned = planned?;
+    planned.plan.warnings.extend(pending);
     print(&planned.plan, args.format, args.layout)?;
     if let Some(path) = &args.out {
         if planned.plan.errors.is_empty() {
-            save(&mut planned.plan, &loaded, &args.selection.paths, path)?;
+            save(
+                &mut planned.plan,
+                &loaded,
+                &args.selection.paths,
+                path,
+                options.is_partial(),
+            )?;
         } else {
             output::message("The plan has errors; not saved.");
         }
@@ -116,14 +130,15 @@ async fn run_one(args: &Args, global: &GlobalArgs, options: &plan::Options) -> R
     Ok(Outcome::Success)
 }
 
-/// Saves `plan` (made from `loaded`, read from `paths`) to `path` for `d360 apply`, signed
-/// when `D360_PLAN_KEY` is set, and says so.
-fn save(plan: &mut plan::Plan, loaded: &Loaded, paths: &[PathBuf], path: &Path) -> Result<(), CliError> {
+/// Saves `plan` (made from `loaded`, read from `paths`; `partial` when limited to part of
+/// the set) to `path` for `d360 apply`, signed when `D360_PLAN_KEY` is set, and says so. The
+/// file carries the manifest set as written, which `apply` checks against the org promoted
+/// from and records as converged.
+fn save(plan: &mut plan::Plan, loaded: &Loaded, paths: &[PathBuf], path: &Path, partial: bool) -> Result<(), CliError> {
     let key = plan::seal::key_from_env().map_err(plan::PlanFileError::from)?;
-    plan.manifests = Some(plan::ManifestsRecord::of(
-        &manifests::default_paths(paths),
-        &loaded.resources,
-    ));
+    let paths = manifests::default_paths(paths);
+    let set = manifests::set_version(&paths, loaded);
+    plan.manifests = Some(plan::ManifestsRecord::of(&paths, &loaded.resources).with_set(set, partial));
     plan::save(plan, path, key.as_ref())?;
     output::message(&format!(
         "Saved the plan to {}{}. Apply it with: d360 apply {}",

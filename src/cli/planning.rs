@@ -122,6 +122,26 @@ impl Selection {
     }
 }
 
+/// The warning a plan for `org` (`None`: the default) carries when an apply of these
+/// manifests would be refused by the promotion check (`promoteFrom` not converged to them);
+/// `None` when the org promotes from none, or it would go on.
+pub(crate) async fn promotion_pending(
+    org: Option<&str>,
+    global: &super::GlobalArgs,
+    paths: &[PathBuf],
+    loaded: &crate::manifest::Loaded,
+) -> Result<Option<plan::Warning>, CliError> {
+    let crate::config::OrgSelection::Remote(profile) = crate::config::select(org, global.config.as_deref())? else {
+        return Ok(None);
+    };
+    let Some(from) = &profile.promote_from else {
+        return Ok(None);
+    };
+    let (from_state, _) = crate::config::state_of(from, global.config.as_deref())?;
+    let set = super::manifests::set_version(&super::manifests::default_paths(paths), loaded);
+    Ok(crate::promotion::pending(&profile.name, from, &from_state, &set).await)
+}
+
 /// Makes the plan of `desired` against the session's org.
 pub(crate) async fn make(
     session: &Session,
@@ -132,4 +152,17 @@ pub(crate) async fn make(
         client: &session.client,
     };
     Ok(plan::make(&session.org, &org, &session.store, desired, options).await?)
+}
+
+/// The drift of the session's org as `planned` (a plan of `loaded`) shows it: the drift
+/// stage's classification, every resource declared for this org included.
+#[must_use]
+pub(crate) fn drift_report(loaded: &crate::manifest::Loaded, planned: &plan::Planned) -> crate::drift::Report {
+    let declared: Vec<_> = loaded
+        .resources
+        .iter()
+        .filter(|d| d.for_this_org())
+        .map(|d| d.resource.key())
+        .collect();
+    crate::drift::from_plan(&planned.plan, &declared, &planned.state, &planned.live)
 }

@@ -10,6 +10,15 @@ use crate::apply::events::Events;
 use crate::apply::{self, ApplyError, Observer, Report, Verified};
 use crate::output::{self, Paint};
 use crate::plan::{NotKeptObject, Plan};
+use crate::promotion::Promotion;
+use crate::state::Converged;
+
+/// The summary's line when the promotion check was skipped.
+fn skipped_line(from: &str) -> String {
+    format!(
+        "warning: promotion check skipped (--skip-promotion-check): `{from}` was not checked to have converged to these manifests"
+    )
+}
 
 /// How an apply is shown: text for people, or one JSON event per line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -90,10 +99,13 @@ impl apply::Reporter for Terminal<'_> {
         })
     }
 
-    fn summary(&self, plan: &Plan, report: &Report) {
+    fn summary(&self, plan: &Plan, report: &Report, promotion: &Promotion) {
         if self.format == Format::Json {
-            Self::emit(&self.events.summary(plan, report));
+            Self::emit(&self.events.summary(plan, report, promotion));
             return;
+        }
+        if let Promotion::Skipped { from } = promotion {
+            output::message(&skipped_line(from));
         }
         let summary = apply::render::summary_text(plan, report);
         for line in &summary.before {
@@ -134,6 +146,22 @@ impl apply::Reporter for Terminal<'_> {
                 Format::Json => Self::emit(&self.events.not_kept(object)),
             }
         }
+    }
+
+    fn converged(&self, converged: &Converged, promotion: &Promotion) {
+        if self.format == Format::Json {
+            Self::emit(&self.events.converged(converged, promotion));
+            return;
+        }
+        let checked = match promotion {
+            Promotion::None => String::new(),
+            Promotion::InStep { from } => format!(", as `{from}` is"),
+            Promotion::Skipped { from } => format!(" without checking `{from}` (--skip-promotion-check)"),
+        };
+        output::message(&format!(
+            "State records `{}` converged to manifests {}{checked}.",
+            self.events.org, converged.set
+        ));
     }
 
     fn read_back_failed(&self, error: &ApplyError) {

@@ -191,6 +191,36 @@ fn plain(org: &str, field: &str, value: &Plain, base: &Path) -> Result<String, C
     }
 }
 
+/// Where one org of the file keeps its state, resolving nothing else of the profile (its
+/// credentials may not be set where another org's apply runs).
+pub(crate) fn state_config(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<StateConfig, ConfigError> {
+    let base = config_path.parent().unwrap_or_else(|| Path::new("."));
+    Ok(match &raw.state {
+        None => StateConfig::Local {
+            path: default_state_path(name),
+        },
+        Some(state) => match state.backend {
+            Backend::Local => StateConfig::Local {
+                path: state
+                    .path
+                    .as_ref()
+                    .map_or_else(|| default_state_path(name), |p| base.join(p)),
+            },
+            Backend::Postgres => StateConfig::Postgres {
+                url: match &state.url {
+                    Some(url) => reference(name, "state.url", url, base)?,
+                    None => {
+                        return Err(ConfigError::Profile {
+                            org: name.to_owned(),
+                            message: "state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`".to_owned(),
+                        });
+                    }
+                },
+            },
+        },
+    })
+}
+
 /// Resolves one org of the file.
 pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<OrgProfile, ConfigError> {
     let base = config_path.parent().unwrap_or_else(|| Path::new("."));
@@ -236,29 +266,7 @@ pub(crate) fn resolve(name: &str, raw: &OrgRaw, config_path: &Path) -> Result<Or
             ));
         }
     };
-    let state = match &raw.state {
-        None => StateConfig::Local {
-            path: default_state_path(name),
-        },
-        Some(state) => match state.backend {
-            Backend::Local => StateConfig::Local {
-                path: state
-                    .path
-                    .as_ref()
-                    .map_or_else(|| default_state_path(name), |p| base.join(p)),
-            },
-            Backend::Postgres => StateConfig::Postgres {
-                url: match &state.url {
-                    Some(url) => reference(name, "state.url", url, base)?,
-                    None => {
-                        return Err(profile_error(
-                            "state backend `postgres` needs `url: { fromEnv: D360_STATE_URL }`",
-                        ));
-                    }
-                },
-            },
-        },
-    };
+    let state = state_config(name, raw, config_path)?;
     Ok(OrgProfile {
         name: name.to_owned(),
         instance_url,

@@ -228,6 +228,21 @@ pub(crate) fn profile_names(config_path: Option<&Path>) -> Result<Vec<String>, C
     Ok(names)
 }
 
+/// The state backend of the profile `name` of the config file, and the org it promotes
+/// from, without resolving its credentials (for reading another org's state).
+pub(crate) fn state_of(name: &str, config_path: Option<&Path>) -> Result<(StateConfig, Option<String>), ConfigError> {
+    let (path, config) = read_config(config_path)?;
+    match config.as_ref().and_then(|config| config.orgs.get(name)) {
+        Some(raw) => Ok((file::state_config(name, raw, &path)?, raw.promote_from.clone())),
+        None => Err(ConfigError::UnknownOrg {
+            name: name.to_owned(),
+            file: path.display().to_string(),
+            found: config.is_some(),
+            known: config.map(|c| c.orgs.keys().cloned().collect()).unwrap_or_default(),
+        }),
+    }
+}
+
 /// Resolves `--org` (or `D360_ORG`, else `local`) against the config file and environment.
 pub(crate) fn select(org: Option<&str>, config_path: Option<&Path>) -> Result<OrgSelection, ConfigError> {
     let name = org.unwrap_or("local");

@@ -68,6 +68,26 @@ pub(crate) struct Declarations {
     pub(crate) resources: Vec<Declared>,
     /// Sets whose items come from AWS RDS, and what was found.
     pub(crate) aws: Vec<AwsItems>,
+    /// Files besides the manifests that the documents read (a set's CSV inventory), for the
+    /// digest of the manifest set.
+    pub(crate) read: Vec<ReadFile>,
+}
+
+/// A file a document read, as the path it was opened at and the SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReadFile {
+    pub(crate) path: PathBuf,
+    pub(crate) sha256: [u8; 32],
+}
+
+impl ReadFile {
+    /// The file read at `path`, with content `bytes`.
+    #[must_use]
+    pub(crate) fn new(path: PathBuf, bytes: &[u8]) -> Self {
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref());
+        Self { path, sha256 }
+    }
 }
 
 impl Declarations {

@@ -31,7 +31,7 @@ pub(crate) use connection::Connection;
 #[cfg(test)]
 pub(crate) use connection::Method;
 pub(crate) use data_stream::DataStream;
-pub(crate) use declared::{Declarations, Declared, Origin};
+pub(crate) use declared::{Declarations, Declared, Origin, ReadFile};
 pub(crate) use unreported::Unreported;
 
 use crate::api::{ApiError, Client};

@@ -13,6 +13,7 @@
 //! template against an example database and reports the queries ([`Loaded::aws_queries`])
 //! for the caller to list.
 
+pub(crate) mod digest;
 mod files;
 pub(crate) mod format;
 pub(crate) mod render;
@@ -35,7 +36,7 @@ use crate::model::ResourceKey;
 use crate::kinds::Resource;
 
 /// Everything `load` found.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Loaded {
     /// Sorted by kind, then name.
     pub(crate) resources: Vec<Declared>,
@@ -44,6 +45,9 @@ pub(crate) struct Loaded {
     pub(crate) documents: usize,
     /// Sets whose items come from AWS RDS, and what was found.
     pub(crate) aws: Vec<AwsItems>,
+    /// The digest of the files read as written (before values and selection; [`digest`]):
+    /// the same in every org for the same files.
+    pub(crate) digest: crate::model::SetDigest,
 }
 
 impl Loaded {
@@ -106,7 +110,8 @@ pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>, org: &OrgVa
     for file in &files {
         documents += load_file(file, inventory, org, &mut sink, &mut declared);
     }
-    let Declarations { mut resources, aws } = declared;
+    let set_digest = digest::of(paths, &declared.read);
+    let Declarations { mut resources, aws, .. } = declared;
     // Two orgs may each have their own resource of one name: checks see this org's.
     let here: Vec<&Declared> = resources.iter().filter(|d| d.for_this_org()).collect();
     check_duplicates(&here, &mut sink);
@@ -121,6 +126,7 @@ pub(crate) fn load_with(paths: &[PathBuf], inventory: Inventory<'_>, org: &OrgVa
         files: files.len(),
         documents,
         aws,
+        digest: set_digest,
     })
 }
 
@@ -138,6 +144,9 @@ fn load_file(
     };
     let text = match std::fs::read(file) {
         Ok(bytes) => {
+            declared
+                .read
+                .push(crate::kinds::ReadFile::new(file.to_path_buf(), &bytes));
             if let Ok(text) = String::from_utf8(bytes) {
                 Arc::new(text)
             } else {

@@ -13,7 +13,9 @@ pub(crate) use d360_wire::connectors as connector_types;
 use crate::secret::SecretRef;
 
 mod field_path;
+mod set_version;
 pub(crate) use field_path::{FieldPath, FieldPaths};
+pub(crate) use set_version::{Commit, SetDigest, SetVersion};
 
 /// The kinds of live objects d360 manages, in dependency order: a kind may only depend on
 /// kinds before it (creates run in this order, deletes in reverse).

@@ -46,6 +46,15 @@ pub(crate) struct Options {
     pub(crate) destroy: bool,
 }
 
+impl Options {
+    /// The plan covers part of the manifest set only (`--target`, `--exclude`, `--selector`),
+    /// so carrying it out does not converge the set.
+    #[must_use]
+    pub(crate) fn is_partial(&self) -> bool {
+        !self.targets.is_empty() || !self.exclude.is_empty() || !self.selector.is_empty()
+    }
+}
+
 /// A resource as the user names it: `Kind/name`, or a bare name (any kind with that name,
 /// when exactly one resource has it).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -263,6 +263,15 @@ pub(crate) struct ManifestsRecord {
     pub(crate) paths: Vec<String>,
     /// `sha256:` of the rendered resources (after sets and interpolation), in load order.
     pub(crate) digest: String,
+    /// The manifest set as written (the digest of its files, the same in every org, and its
+    /// git commit): what `apply PLANFILE` checks against the org promoted from and records as
+    /// converged. Absent in plans made before promotion checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) set: Option<crate::model::SetVersion>,
+    /// The plan covers part of the set only (`--target`, `--exclude`, `--selector`): applying
+    /// it does not record the set as converged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) partial: bool,
 }
 
 impl ManifestsRecord {
@@ -272,6 +281,19 @@ impl ManifestsRecord {
         Self {
             paths: paths.iter().map(|p| p.display().to_string()).collect(),
             digest: resources_digest(resources),
+            set: None,
+            partial: false,
+        }
+    }
+
+    /// The record with the manifest set as written (`set`), and whether the plan covers only
+    /// part of it (`partial`).
+    #[must_use]
+    pub(crate) fn with_set(self, set: crate::model::SetVersion, partial: bool) -> Self {
+        Self {
+            set: Some(set),
+            partial,
+            ..self
         }
     }
 }

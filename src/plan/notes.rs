@@ -76,6 +76,9 @@ pub(crate) enum Warning {
     /// A credential of `key` cannot be read (`problem` says why) while every other field of
     /// the object matches: the credential was not compared, and nothing is written.
     CredentialNotCompared { key: ResourceKey, problem: String },
+    /// The org promotes from `from`, which has not converged to these manifests: `apply`
+    /// will be refused (`reason` says why, in the refusal's words).
+    PromotionPending { from: String, reason: String },
 }
 
 impl Warning {
@@ -85,6 +88,7 @@ impl Warning {
         match self {
             Warning::Note(text) => text.clone(),
             Warning::CredentialNotCompared { problem, .. } => format!("{problem}; not compared"),
+            Warning::PromotionPending { reason, .. } => format!("apply will be refused: {reason}"),
         }
     }
 }
@@ -94,6 +98,7 @@ impl fmt::Display for Warning {
         match self {
             Warning::Note(text) => formatter.write_str(text),
             Warning::CredentialNotCompared { key, .. } => write!(formatter, "{key}: {}", self.detail()),
+            Warning::PromotionPending { .. } => formatter.write_str(&self.detail()),
         }
     }
 }

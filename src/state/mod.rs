@@ -30,7 +30,7 @@ pub(crate) const RECONNECT_FOR: Duration = Duration::from_secs(60);
 pub(crate) const RECONNECT_FIRST_WAIT: Duration = Duration::from_millis(200);
 
 use crate::config::StateConfig;
-use crate::model::{Kind, Listing, ResourceKey};
+use crate::model::{Kind, Listing, ResourceKey, SetVersion};
 
 /// The state file format this build writes and reads.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -170,6 +170,39 @@ pub(crate) struct State {
     /// Keyed by identity (written `Kind/name`).
     #[serde(default)]
     pub(crate) resources: BTreeMap<ResourceKey, Managed>,
+    /// The manifest set the last converged apply left the org at (see [`Converged`]). Optional
+    /// and defaulted, so states written before it read, and builds before it read this one
+    /// (they ignore it): the format version stays 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) converged: Option<Converged>,
+}
+
+/// What an apply that converged the whole manifest set recorded: an apply that finished with
+/// no error and was not limited to part of the set (`--target`, `--exclude`, `--selector`),
+/// including one with nothing to do. `apply` of an org whose profile says `promoteFrom`
+/// compares its own manifest set with this record of the other org.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Converged {
+    /// The digest (and git commit) of the manifest set as written.
+    #[serde(flatten)]
+    pub(crate) set: SetVersion,
+    /// When the apply finished (RFC 3339, UTC).
+    pub(crate) at: String,
+    /// The d360 that applied it.
+    pub(crate) d360_version: String,
+}
+
+impl Converged {
+    /// A record of `set`, converged now by this build.
+    #[must_use]
+    pub(crate) fn now(set: SetVersion) -> Self {
+        Self {
+            set,
+            at: now_rfc3339(),
+            d360_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
 }
 
 impl State {
@@ -181,6 +214,7 @@ impl State {
             serial: 0,
             org: org.to_owned(),
             resources: BTreeMap::new(),
+            converged: None,
         }
     }
 
@@ -359,6 +393,20 @@ impl Store {
         }
     }
 
+    /// Records that an apply converged the manifest set (`converged`), keeping the resources
+    /// and the serial as stored: the local backend rewrites its file (after replaying its
+    /// journal), PostgreSQL sets one column of the header row. Call it under the lock.
+    pub(crate) async fn converge(&self, converged: Converged) -> Result<(), StateError> {
+        match self {
+            Store::Local(store) => {
+                let mut state = store.load()?;
+                state.converged = Some(converged);
+                store.save(&state)
+            }
+            Store::Postgres(store) => store.converge(&converged).await,
+        }
+    }
+
     /// Writes the state with its serial increased.
     pub(crate) async fn save(&self, state: &mut State) -> Result<(), StateError> {
         state.serial += 1;
@@ -425,5 +473,40 @@ impl Store {
             Store::Local(store) => store.unlock(),
             Store::Postgres(store) => store.unlock().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Commit, SetDigest};
+
+    #[test]
+    fn the_converged_record_is_optional_both_ways() {
+        // Written before the record existed: reads, with none.
+        let old = r#"{"formatVersion":1,"lineage":"ab","serial":3,"org":"prod","resources":{}}"#;
+        let state = State::from_json(old, "prod.json").expect("test setup");
+        assert_eq!(state.converged, None);
+        assert!(!serde_json::to_string(&state).expect("test setup").contains("converged"));
+        // Written with it: the same format version, and it reads back as written.
+        let mut with = state;
+        with.converged = Some(Converged {
+            set: SetVersion {
+                digest: SetDigest::from_sha256(&[1; 32]),
+                commit: Some(Commit {
+                    id: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+                    dirty: true,
+                }),
+            },
+            at: "2026-12-03T03:00:00Z".to_owned(),
+            d360_version: "0.1.0".to_owned(),
+        });
+        let text = serde_json::to_string(&with).expect("test setup");
+        assert!(text.contains(r#""formatVersion":1"#), "{text}");
+        assert!(
+            text.contains(r#""converged":{"digest":"sha256:0101"#) && text.contains(r#""dirty":true"#),
+            "{text}"
+        );
+        assert_eq!(State::from_json(&text, "prod.json").expect("test setup"), with);
     }
 }

@@ -90,7 +90,7 @@ pub(crate) async fn heal(
     let report = apply::execute(work, client, Arc::clone(store), &executor, &events).await;
     let tally = report.tally(plan);
     let complete = report.complete(plan);
-    emit(&events.events.summary(plan, &report));
+    emit(&events.events.summary(plan, &report, &crate::promotion::Promotion::None));
     read_back(&events, planned, &report, client, store).await;
     let error = (!complete).then(|| {
         let failures: Vec<String> = report

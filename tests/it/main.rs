@@ -38,6 +38,7 @@ mod org_values;
 mod pipelines;
 mod plan_fixtures;
 mod postgres;
+mod promotion;
 mod rendered;
 mod replicas;
 mod saved_plans;

@@ -276,10 +276,13 @@ fn out_dir_saves_a_plan_per_org_and_apply_takes_one() {
         );
     }
 
-    expect(
-        fleet.d360().args(["apply", "--org", "staging", "plans/staging.json"]),
-        0,
+    // As the message says: the plan file names its org; another --org is refused.
+    let other = expect(fleet.d360().args(["apply", "--org", "dev", "plans/staging.json"]), 1);
+    assert!(
+        other.stderr.contains("the plan was made for org `staging`, not `dev`"),
+        "{other:?}"
     );
+    expect(fleet.d360().args(["apply", "plans/staging.json"]), 0);
     assert!(recorded(&fleet.staging).contains("staging-db.example.internal"));
     for org in ["dev", "prod"] {
         assert!(!recorded(fleet.emulator(org)).contains("Clinic_DB"), "{org} untouched");

@@ -190,8 +190,12 @@ fn retries_match_the_faults_the_org_injected() {
             .env("RDS_PASSWORD", "p"),
         0,
     );
-    let summary: serde_json::Value =
-        serde_json::from_str(ran.stdout.lines().last().expect("a summary line")).expect("summary JSON");
+    let summary: serde_json::Value = ran
+        .stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["event"] == "summary")
+        .expect("a summary event");
     let text = std::fs::read_to_string(&log).expect("request log");
     let faulted = text
         .lines()

@@ -182,18 +182,7 @@ async fn check(
     } else {
         planning::make(session, &loaded.resources, options).await
     }?;
-    let declared: Vec<_> = loaded
-        .resources
-        .iter()
-        .filter(|d| d.for_this_org())
-        .map(|d| d.resource.key())
-        .collect();
-    Ok(drift::from_plan(
-        &planned.plan,
-        &declared,
-        &planned.state,
-        &planned.live,
-    ))
+    Ok(planning::drift_report(loaded, &planned))
 }
 
 /// Prints the report to stdout, or writes it to `--out` and says so with `summary` on stderr.

@@ -62,8 +62,9 @@ fn load_set(checker: &mut Checker<'_>, inventory: Inventory<'_>, declared: &mut 
     let Some(raw) = document::read::<ConnectionSetDocument>(checker) else {
         return;
     };
-    let set::Items { items, aws } = set::items(checker, &raw, inventory);
+    let set::Items { items, aws, read } = set::items(checker, &raw, inventory);
     declared.aws.extend(aws);
+    declared.read.extend(read);
     let connections = set::expand(checker, &raw, &items);
     // The set's, the template's and each item's `orgs` must all name the org.
     let for_set = document::placement(checker, &["metadata"], raw.metadata.orgs.as_deref());

@@ -7,6 +7,7 @@ use crate::model::SmallMap;
 
 use super::Connection;
 use super::set_document::{AwsRdsSource, ConnectionSetDocument};
+use crate::kinds::ReadFile;
 use crate::kinds::document::{Checker, CsvRow, Item, Segment};
 
 /// The `fromAwsRds` inventories a load may use. The manifest stage does no network I/O:
@@ -67,17 +68,30 @@ impl std::fmt::Display for AwsItems {
 }
 
 /// The set's items and, for `fromAwsRds`, where they came from.
+#[expect(
+    clippy::struct_field_names,
+    reason = "`items` are the set's items, the other fields where they came from"
+)]
 pub(crate) struct Items {
     pub(crate) items: Vec<Item>,
     pub(crate) aws: Option<AwsItems>,
+    /// The CSV file read, for the digest of the manifest set.
+    pub(crate) read: Option<ReadFile>,
 }
 
 /// Reads the set's items, reporting problems at `spec.items`.
 pub(crate) fn items(checker: &mut Checker<'_>, document: &ConnectionSetDocument, inventory: Inventory<'_>) -> Items {
     let source = &document.spec.items;
-    let plain = |items| Items { items, aws: None };
+    let plain = |items| Items {
+        items,
+        aws: None,
+        read: None,
+    };
     match (&source.from_csv, &source.list, &source.from_aws_rds) {
-        (Some(csv_path), None, None) => plain(read_csv(checker, csv_path)),
+        (Some(csv_path), None, None) => {
+            let (items, read) = read_csv(checker, csv_path);
+            Items { items, aws: None, read }
+        }
         (None, Some(list), None) => plain(
             list.iter()
                 .enumerate()
@@ -140,6 +154,7 @@ fn aws_items(
                 query,
                 found: None,
             }),
+            read: None,
         },
         Inventory::Fetched(fetched) => {
             let Some(discovery) = fetched.get(&query) else {
@@ -151,6 +166,7 @@ fn aws_items(
                 return Items {
                     items: Vec::new(),
                     aws: None,
+                    read: None,
                 };
             };
             let items: Vec<Item> = discovery
@@ -178,6 +194,7 @@ fn aws_items(
                     query,
                     found: Some(found),
                 }),
+                read: None,
             }
         }
     }
@@ -261,32 +278,35 @@ fn example_item(query: &Query) -> Item {
     item
 }
 
-fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
+/// The rows of the set's CSV file, and the file as read (its bytes' digest) for the digest of
+/// the manifest set. The file is read once, then parsed from memory.
+fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> (Vec<Item>, Option<ReadFile>) {
     let rel = ["spec", "items", "fromCsv"];
     let relative = checker.text(&rel, csv_path);
     let path = checker.dir.join(&relative);
     let shown = path.display().to_string();
-    let mut reader = match csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(&path) {
-        Ok(reader) => reader,
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
         Err(error) => {
-            let reason = match error.kind() {
-                csv::ErrorKind::Io(io) => d360_wire::files::plain(io),
-                _ => error.to_string(),
-            };
+            let reason = d360_wire::files::plain(&error);
             let diagnostic = checker
                 .error(&rel, format!("cannot read CSV file `{shown}`: {reason}"))
                 .with_help("the path is relative to the manifest's folder")
                 .with_label("this file");
             checker.push(diagnostic);
-            return Vec::new();
+            return (Vec::new(), None);
         }
     };
+    let read = Some(ReadFile::new(path.clone(), &bytes));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
     let headers: Vec<String> = match reader.headers() {
         Ok(headers) => headers.iter().map(str::to_owned).collect(),
         Err(error) => {
             let diagnostic = checker.error(&rel, format!("cannot read the header row of `{shown}`: {error}"));
             checker.push(diagnostic);
-            return Vec::new();
+            return (Vec::new(), read);
         }
     };
     let mut items = Vec::new();
@@ -323,7 +343,7 @@ fn read_csv(checker: &mut Checker<'_>, csv_path: &str) -> Vec<Item> {
         let diagnostic = checker.warning(&rel, format!("`{shown}` has no rows: the set declares no connections"));
         checker.push(diagnostic);
     }
-    items
+    (items, read)
 }
 
 fn csv_reason(error: &csv::Error) -> String {

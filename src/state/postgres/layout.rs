@@ -1,6 +1,8 @@
 //! The tables of the PostgreSQL state and the header row every write starts from.
 //!
-//! `d360_state_header` holds one row per org (format, serial, lineage, fingerprint key);
+//! `d360_state_header` holds one row per org (format, serial, lineage, fingerprint key, and
+//! the manifest set the last converged apply recorded: `converged`, a column added in place to
+//! databases made before it, which builds before it leave alone);
 //! `d360_state_resources` one row per managed resource (`Kind/name`, the record as JSONB, the
 //! serial that last wrote it); `d360_state_changes` one row per change (a put with the record,
 //! or a remove), so the history grows with what changed. `d360_lock_holder` names who holds
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS d360_lock_holder (
     org TEXT PRIMARY KEY,
     holder JSONB NOT NULL
 );
+ALTER TABLE d360_state_header ADD COLUMN IF NOT EXISTS converged JSONB;
 COMMIT;";
 
 /// The key of the transaction lock that serialises creating tables and header rows.

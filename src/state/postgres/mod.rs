@@ -191,6 +191,23 @@ impl PostgresStore {
         }
     }
 
+    /// Records the manifest set an apply converged to; tried again while the database is
+    /// unreachable (it sets one column: safe to repeat).
+    pub(crate) async fn converge(&self, converged: &crate::state::Converged) -> Result<(), StateError> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match self.write_converged(converged).await {
+                Err(StateError::Unreachable(text)) if started.elapsed() < crate::state::RECONNECT_FOR => {
+                    tracing::warn!(error = %text, "state database unreachable; reconnecting");
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Persists `changes`, already applied to `state`, in one transaction: only their resource
     /// rows, one history row each, and the header's serial.
     pub(crate) async fn record(&self, state: &State, first_serial: u64, changes: &[Change]) -> Result<(), StateError> {

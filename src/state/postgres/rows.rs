@@ -11,7 +11,7 @@ use tokio_postgres::{IsolationLevel, Transaction};
 
 use super::PostgresStore;
 use super::codec::{Header, encode, to_db};
-use crate::state::{Change, FORMAT_VERSION, Managed, State, StateError};
+use crate::state::{Change, Converged, FORMAT_VERSION, Managed, State, StateError};
 
 /// Rows to write in one transaction: resource rows to upsert or delete and history rows.
 #[derive(Default)]
@@ -98,6 +98,7 @@ impl PostgresStore {
                     serial,
                     org: self.org.clone(),
                     resources,
+                    converged: self.converged_in(&tx).await?,
                 }
             }
             None => match self.legacy(&tx, false).await? {
@@ -253,12 +254,46 @@ impl PostgresStore {
             .await
             .map_err(|e| self.failed(&e))?;
         }
+        let converged = state.converged.as_ref().map(encode).transpose()?;
         tx.execute(
-            "UPDATE d360_state_header SET serial = $2, lineage = $3, updated_at = now() WHERE org = $1",
-            &[&self.org, &to_db(state.serial)?, &state.lineage],
+            "UPDATE d360_state_header SET serial = $2, lineage = $3, converged = $4::text::jsonb, updated_at = now() WHERE org = $1",
+            &[&self.org, &to_db(state.serial)?, &state.lineage, &converged],
         )
         .await
         .map_err(|e| self.failed(&e))?;
         Ok(())
+    }
+
+    /// The header row's record of the last converged apply.
+    async fn converged_in(&self, tx: &Transaction<'_>) -> Result<Option<Converged>, StateError> {
+        let row = tx
+            .query_opt(
+                "SELECT converged::text FROM d360_state_header WHERE org = $1",
+                &[&self.org],
+            )
+            .await
+            .map_err(|e| self.failed(&e))?;
+        let Some(text) = row.and_then(|row| row.get::<_, Option<String>>(0)) else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| StateError::Corrupt {
+            path: self.describe(),
+            detail: format!("the converged record: {e}"),
+        })
+    }
+
+    /// Records the manifest set an apply converged to in the header row (made first when
+    /// missing); the resources and the serial stay as they are.
+    pub(super) async fn write_converged(&self, converged: &Converged) -> Result<(), StateError> {
+        let mut client = self.connection().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
+        self.header_for_write(&tx).await?;
+        tx.execute(
+            "UPDATE d360_state_header SET converged = $2::text::jsonb, updated_at = now() WHERE org = $1",
+            &[&self.org, &encode(converged)?],
+        )
+        .await
+        .map_err(|e| self.failed(&e))?;
+        tx.commit().await.map_err(|e| self.failed(&e))
     }
 }
