@@ -12,20 +12,33 @@ use std::process::Command;
 use serde_yaml::Value;
 
 use super::expressions::Contexts;
+use super::orgs::{Event, Promotion, Run};
 use super::repository;
 use super::scenario::{Pipeline, Stage};
 use super::world::{JobRun, World};
 
+/// Environments with required reviewers (a repository setting, not in the workflow): a job in
+/// one waits for an approval, which the test gives by running it.
+const PROTECTED_ENVIRONMENTS: [&str; 1] = ["production"];
+
 /// The version the pipelines pin; the install step must ask for it.
 const VERSION: &str = "0.1.0";
+
+/// What jobs left behind for later jobs and for people.
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// Uploaded artifacts by name: relative file name → contents.
+    pub(crate) artifacts: RefCell<BTreeMap<String, BTreeMap<String, Vec<u8>>>>,
+    /// The pull request comment's text, each time a job posted it.
+    pub(crate) comments: RefCell<Vec<String>>,
+}
 
 /// One workflow file and which of its jobs each stage is.
 pub(crate) struct Workflows {
     /// `(stage, workflow file in .github/workflows, job)`.
     pub(crate) jobs: [(Stage, &'static str, &'static str); 3],
     pub(crate) out_dir: &'static str,
-    /// Uploaded artifacts by name: relative file name → contents.
-    artifacts: RefCell<BTreeMap<String, BTreeMap<String, Vec<u8>>>>,
+    kept: Kept,
 }
 
 impl Workflows {
@@ -33,7 +46,7 @@ impl Workflows {
         Self {
             jobs,
             out_dir,
-            artifacts: RefCell::default(),
+            kept: Kept::default(),
         }
     }
 }
@@ -51,13 +64,120 @@ impl Pipeline for Workflows {
             Stage::Drift => "schedule",
         };
         let workflow = load(&checkout.join(".github/workflows").join(file));
-        let mut runner = Runner::new(checkout, world, &self.artifacts);
+        let mut runner = Runner::new(checkout, world, &self.kept);
         runner.contexts.set("github.event_name", event);
         runner.run_job(&workflow, job)
     }
 
     fn out_dir(&self) -> &'static str {
         self.out_dir
+    }
+}
+
+/// A whole workflow run for an event as GitHub runs it: the jobs whose `if:` holds, each after
+/// the jobs it `needs:` succeeded, each on a fresh runner (a fresh copy of the commit).
+pub(crate) struct Workflow {
+    /// The workflow file in `.github/workflows`.
+    file: &'static str,
+    kept: Kept,
+}
+
+impl Workflow {
+    pub(crate) fn new(file: &'static str) -> Self {
+        Self {
+            file,
+            kept: Kept::default(),
+        }
+    }
+
+    fn event_name(event: Event) -> &'static str {
+        match event {
+            Event::PullRequest => "pull_request",
+            Event::Merge => "push",
+        }
+    }
+
+    fn job(&self, job: &str, event: Event, checkout: &Path, world: &World) -> JobRun {
+        let runner_checkout = super::world::copy_of(checkout);
+        let workflow = load(&runner_checkout.path().join(".github/workflows").join(self.file));
+        let mut runner = Runner::new(runner_checkout.path(), world, &self.kept);
+        runner.contexts.set("github.event_name", Self::event_name(event));
+        runner.run_job(&workflow, job)
+    }
+}
+
+/// The names a job `needs:`.
+fn needs(job: &Value) -> Vec<String> {
+    match &job["needs"] {
+        Value::String(one) => vec![one.clone()],
+        Value::Sequence(many) => many.iter().map(text).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The name of a job's `environment:` (a name or `{ name, url }`).
+pub(crate) fn environment(job: &Value) -> Option<String> {
+    match &job["environment"] {
+        Value::String(name) => Some(name.clone()),
+        Value::Mapping(_) => job["environment"]["name"].as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
+impl Promotion for Workflow {
+    fn trigger(&self, event: Event, checkout: &Path, world: &World) -> Run {
+        let workflow = load(&checkout.join(".github/workflows").join(self.file));
+        let jobs = workflow["jobs"].as_mapping().expect("jobs");
+        let mut contexts = Contexts {
+            succeeded: true,
+            ..Contexts::default()
+        };
+        contexts.set("github.event_name", Self::event_name(event));
+        // Each job decided: true when it ran and succeeded; false when it failed, was skipped
+        // or waits for a person (its dependents do not run).
+        let mut decided: BTreeMap<String, bool> = BTreeMap::new();
+        let mut run = Run {
+            ran: Vec::new(),
+            waiting: Vec::new(),
+        };
+        while decided.len() < jobs.len() {
+            let next = jobs.iter().find(|(name, job)| {
+                !decided.contains_key(&text(name)) && needs(job).iter().all(|need| decided.contains_key(need))
+            });
+            let (name, job) = next.expect("a job whose needs are decided (no cycle, no unknown job)");
+            let name = text(name);
+            let needs_met = needs(job).iter().all(|need| decided[need]);
+            if !needs_met || !contexts.condition(job.get("if").and_then(Value::as_str)) {
+                decided.insert(name, false);
+                continue;
+            }
+            if environment(job).is_some_and(|env| PROTECTED_ENVIRONMENTS.contains(&env.as_str())) {
+                run.waiting.push(name.clone());
+                decided.insert(name, false);
+                continue;
+            }
+            let ran = self.job(&name, event, checkout, world);
+            decided.insert(name.clone(), ran.code == 0);
+            run.ran.push((name, ran));
+        }
+        run
+    }
+
+    fn run_job(&self, job: &str, checkout: &Path, world: &World) -> JobRun {
+        self.job(job, Event::Merge, checkout, world)
+    }
+
+    fn comments(&self) -> Vec<String> {
+        self.kept.comments.borrow().clone()
+    }
+
+    fn plans(&self) -> BTreeMap<String, Vec<u8>> {
+        self.kept
+            .artifacts
+            .borrow()
+            .get("d360-plans")
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -89,7 +209,7 @@ fn pairs(value: Option<&Value>, contexts: &Contexts) -> Vec<(String, String)> {
 struct Runner<'a> {
     checkout: &'a Path,
     world: &'a World,
-    artifacts: &'a RefCell<BTreeMap<String, BTreeMap<String, Vec<u8>>>>,
+    kept: &'a Kept,
     contexts: Contexts,
     env: BTreeMap<String, String>,
     /// Folders steps added with `$GITHUB_PATH`.
@@ -101,11 +221,7 @@ struct Runner<'a> {
 }
 
 impl<'a> Runner<'a> {
-    fn new(
-        checkout: &'a Path,
-        world: &'a World,
-        artifacts: &'a RefCell<BTreeMap<String, BTreeMap<String, Vec<u8>>>>,
-    ) -> Self {
+    fn new(checkout: &'a Path, world: &'a World, kept: &'a Kept) -> Self {
         let temp = tempfile::tempdir().expect("runner temp");
         let mut contexts = Contexts {
             succeeded: true,
@@ -123,7 +239,7 @@ impl<'a> Runner<'a> {
         Self {
             checkout,
             world,
-            artifacts,
+            kept,
             contexts,
             env: BTreeMap::new(),
             path: Vec::new(),
@@ -272,23 +388,37 @@ impl<'a> Runner<'a> {
                 assert!(input("key").contains(VERSION), "the cache key names the version");
             }
             "marocchino/sticky-pull-request-comment" => {
-                assert!(
-                    self.checkout.join(input("path")).is_file(),
-                    "no {} to comment",
-                    input("path")
-                );
+                let path = self.checkout.join(input("path"));
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("no {} to comment: {e}", input("path")));
+                self.kept.comments.borrow_mut().push(text);
             }
             "mikepenz/action-junit-report" => {
                 assert!(self.checkout.join(input("report_paths")).is_file(), "no JUnit report");
             }
             "actions/upload-artifact" => {
                 let path = self.checkout.join(input("path"));
-                assert!(path.is_file(), "no {} to upload", path.display());
-                let file_name = path.file_name().expect("a file").to_string_lossy().into_owned();
-                let contents = std::fs::read(&path).expect("artifact");
-                self.artifacts
-                    .borrow_mut()
-                    .insert(input("name"), BTreeMap::from([(file_name, contents)]));
+                // One file is kept by its name; one folder by the paths of its files in it.
+                let files = if path.is_dir() {
+                    let mut files = BTreeMap::new();
+                    for entry in std::fs::read_dir(&path).expect("artifact folder") {
+                        let entry = entry.expect("entry");
+                        assert!(
+                            entry.path().is_file(),
+                            "{}: nested folders are not kept here",
+                            entry.path().display()
+                        );
+                        let contents = std::fs::read(entry.path()).expect("artifact");
+                        files.insert(entry.file_name().to_string_lossy().into_owned(), contents);
+                    }
+                    assert!(!files.is_empty(), "{} is empty: nothing to upload", path.display());
+                    files
+                } else {
+                    assert!(path.is_file(), "no {} to upload", path.display());
+                    let file_name = path.file_name().expect("a file").to_string_lossy().into_owned();
+                    BTreeMap::from([(file_name, std::fs::read(&path).expect("artifact"))])
+                };
+                self.kept.artifacts.borrow_mut().insert(input("name"), files);
             }
             "dawidd6/action-download-artifact" | "actions/download-artifact" => {
                 if let Some(workflow) = with.get("workflow") {
@@ -297,7 +427,7 @@ impl<'a> Runner<'a> {
                         "no {workflow}"
                     );
                 }
-                let files = self.artifacts.borrow().get(&input("name")).cloned();
+                let files = self.kept.artifacts.borrow().get(&input("name")).cloned();
                 let files = files.unwrap_or_else(|| panic!("no artifact `{}` was uploaded", input("name")));
                 let folder = self.checkout.join(with.get("path").map_or(".", String::as_str));
                 std::fs::create_dir_all(&folder).expect("artifact folder");

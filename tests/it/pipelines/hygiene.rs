@@ -6,8 +6,10 @@ use serde_yaml::Value;
 use super::github::load;
 use super::repository;
 
-const FILES: [&str; 8] = [
+const FILES: [&str; 10] = [
     "examples/ci/github-actions/d360-plan.yml",
+    "examples/ci/github-actions/d360-orgs.yml",
+    "examples/ci/gitlab/orgs.gitlab-ci.yml",
     "examples/ci/github-actions/d360-apply.yml",
     "examples/ci/github-actions/d360-drift.yml",
     "examples/ci/github-actions/d360-with-action.yml",
@@ -18,13 +20,21 @@ const FILES: [&str; 8] = [
 ];
 
 /// The secret names the pipelines use (GitHub secrets and GitLab CI/CD variables).
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 14] = [
     "SF_PROD_CLIENT_ID",
     "SF_PROD_PRIVATE_KEY",
+    "SF_DEV_CLIENT_ID",
+    "SF_DEV_PRIVATE_KEY",
+    "SF_STAGING_CLIENT_ID",
+    "SF_STAGING_PRIVATE_KEY",
+    "D360_KEY_DEV",
+    "D360_KEY_STAGING",
+    "D360_KEY_PROD",
     "D360_STATE_URL",
     "RDS_USER",
     "RDS_PASSWORD",
     "D360_KEY",
+    "D360_NOTE_TOKEN",
 ];
 
 /// Every string in `value` with the key path it sits under (`jobs.plan.steps.2.run`).

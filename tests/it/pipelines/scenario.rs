@@ -51,7 +51,7 @@ pub(crate) fn run_all(pipeline: &dyn Pipeline) {
     let pr = world.checkout();
     let run = pipeline.run(Stage::Plan, pr.path(), &world);
     succeeded(&run, &world);
-    super::world::assert_key_file(pr.path(), pipeline.key_file(), &world);
+    super::world::assert_key_file(pr.path(), pipeline.key_file(), "SF_PROD_PRIVATE_KEY", &world);
     let markdown = read(pr.path(), &out("plan.md"));
     assert!(markdown.contains("AWS_RDS_MySQL_spike_test"), "{markdown}");
     let saved: serde_json::Value = serde_json::from_str(&read(pr.path(), &out("plan.json"))).expect("plan JSON");

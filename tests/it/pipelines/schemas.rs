@@ -56,9 +56,11 @@ fn every_pipeline_file_validates_against_its_published_schema() {
         ("examples/ci/github-actions/d360-drift.yml", Kind::GithubWorkflow),
         ("examples/ci/github-actions/d360-with-action.yml", Kind::GithubWorkflow),
         ("examples/ci/github-actions/d360-release.yml", Kind::GithubWorkflow),
+        ("examples/ci/github-actions/d360-orgs.yml", Kind::GithubWorkflow),
         ("action.yml", Kind::GithubAction),
         ("examples/ci/gitlab/.gitlab-ci.yml", Kind::GitlabCi),
         ("examples/ci/gitlab/d360.gitlab-ci.yml", Kind::GitlabCi),
+        ("examples/ci/gitlab/orgs.gitlab-ci.yml", Kind::GitlabCi),
     ];
     let mut problems = Vec::new();
     for (file, kind) in files {
