@@ -35,7 +35,7 @@ impl<T> OrgRun<T> {
 
 /// Runs `stage` on every org of `orgs` at once, each with the manifests of `paths` loaded
 /// with its values; in the order of `orgs`. Manifest warnings are printed to stderr, once for
-/// the orgs that share them.
+/// the orgs that share them, and each org's failure too.
 pub(crate) async fn run<T>(
     orgs: &[String],
     global: &GlobalArgs,
@@ -55,6 +55,14 @@ pub(crate) async fn run<T>(
     });
     let runs = futures::future::join_all(runs).await;
     print_warnings(&runs);
+    // Stdout may go to a file (a PR comment, a report): each org's failure is said on stderr
+    // too, so a job's log shows why it failed.
+    for run in &runs {
+        if run.result.is_err() {
+            let message = run.message.strip_prefix("error: ").unwrap_or(&run.message);
+            output::message(&format!("error: org `{}`: {message}", run.org));
+        }
+    }
     runs
 }
 

@@ -193,6 +193,14 @@ fn an_org_missing_a_value_fails_alone_and_the_others_are_still_planned() {
     // In the comment, the failed org's section is open and its row counts the error.
     let comment = expect(fleet.d360().args(["plan", "--org", "all", "--format", "markdown"]), 1);
     assert!(comment.stdout.contains("| `prod` | – | – | – | – | 1 |"), "{comment:?}");
+    // Stdout may be the comment file: the job's log still says why prod failed.
+    assert!(comment.stderr.contains("error: org `prod`: 1 error"), "{comment:?}");
+    assert!(
+        comment
+            .stderr
+            .contains("manifests/db.yaml:7:33: error: ${org.tier}: org `prod` defines no value `tier`"),
+        "{comment:?}"
+    );
     assert!(
         comment
             .stdout
