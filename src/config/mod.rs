@@ -11,7 +11,7 @@ mod promotion;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub(crate) use file::{ConfigFile, load_file};
+pub(crate) use file::ConfigFile;
 
 use crate::secret::SecretRef;
 
@@ -166,6 +166,13 @@ fn timeout_from_env() -> Duration {
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
+/// Reads a config file: its shapes, then what spans profiles (`promoteFrom`).
+pub(crate) fn load_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let config = file::parse_file(path)?;
+    promotion::check(&config, path)?;
+    Ok(config)
 }
 
 /// The config file `--config` names (which must exist), else `./d360.yaml` when it exists.

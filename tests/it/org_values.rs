@@ -472,3 +472,20 @@ fn a_saved_plan_of_org_values_is_checked_against_the_manifests_with_the_plans_or
     assert!(refused.stderr.contains("Clinic_DB differs"), "{refused:?}");
     assert!(!recorded(&prod).contains("Clinic_DB"), "nothing was written");
 }
+
+#[test]
+fn a_missing_value_in_a_parameter_is_one_error_not_also_a_pattern_mismatch() {
+    let (staging, prod) = (EmulatorProcess::start(&[]), EmulatorProcess::start(&[]));
+    let work = Work::new();
+    two_orgs(&work, &staging, &prod);
+    work.write("manifests/db.yaml", &DB.replace("${org.database}", "${org.databse}"));
+    let refused = expect(d360(&work).args(["validate", "--org", "staging"]), 1);
+    assert!(
+        refused
+            .stderr
+            .contains("${org.databse}: org `staging` defines no value `databse`"),
+        "{refused:?}"
+    );
+    assert!(!refused.stderr.contains("does not match the pattern"), "{refused:?}");
+    assert!(refused.stderr.contains("1 error and 0 warnings"), "{refused:?}");
+}

@@ -215,8 +215,11 @@ fn parameters(
             continue;
         }
         let raw = &value.0;
-        let value = checker.text(&rel, raw);
+        let interpolated = checker.interpolated(&rel, raw);
+        // A value whose `${…}` was reported is not checked against its pattern as well.
+        let value = interpolated.clone().unwrap_or_else(|| raw.clone());
         if let Some(known) = known
+            && interpolated.is_some()
             && let Some(attribute) = known.parameters.iter().find(|p| p.name == param)
             && let Some(problem) =
                 crate::kinds::connection::value_problem(&value, attribute.pattern, attribute.max_length)

@@ -204,8 +204,14 @@ impl Checker<'_> {
     /// Interpolates the string at `rel`, reporting an unset variable or missing column at
     /// its exact place. On a problem the raw text is returned so checks can go on.
     pub(crate) fn text(&mut self, rel: Rel<'_>, raw: &str) -> String {
+        self.interpolated(rel, raw).unwrap_or_else(|| raw.to_owned())
+    }
+
+    /// As [`Checker::text`], but `None` when a variable could not be interpolated (reported
+    /// here): checks of the value's content (its pattern) then say nothing more of it.
+    pub(crate) fn interpolated(&mut self, rel: Rel<'_>, raw: &str) -> Option<String> {
         if !interpolate::has_variables(raw) {
-            return raw.to_owned();
+            return Some(raw.to_owned());
         }
         let item = self.item;
         let org = self.org;
@@ -222,10 +228,10 @@ impl Checker<'_> {
             },
         });
         match result {
-            Ok(value) => value,
+            Ok(value) => Some(value),
             Err(error) => {
                 self.report_interpolation(rel, &error);
-                raw.to_owned()
+                None
             }
         }
     }
