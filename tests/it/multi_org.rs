@@ -66,10 +66,9 @@ impl Fleet {
         let mut text = String::from("orgs:\n");
         for org in ORGS {
             let emulator = self.emulator(org);
+            text.push_str(&emulator.profile(org));
             text.push_str(&format!(
-                "  {org}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n      db_host: {org}-db.example.internal\n      database: clinic_{org}\n      db_password: {{ fromEnv: {}_DB_PASSWORD }}\n",
-                emulator.url,
-                emulator.key().display(),
+                "    values:\n      db_host: {org}-db.example.internal\n      database: clinic_{org}\n      db_password: {{ fromEnv: {}_DB_PASSWORD }}\n",
                 org.to_uppercase()
             ));
             if !without_tier.contains(&org) {

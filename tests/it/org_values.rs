@@ -27,11 +27,7 @@ spec:
 /// `d360.yaml` with `staging` and `prod`, one per emulator, each with its own values.
 fn two_orgs(work: &Work, staging: &EmulatorProcess, prod: &EmulatorProcess) {
     let profile = |name: &str, emulator: &EmulatorProcess, values: &str| {
-        format!(
-            "  {name}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    values:\n{values}",
-            emulator.url,
-            emulator.key().display()
-        )
+        format!("{}    values:\n{values}", emulator.profile(name))
     };
     let text = format!(
         "orgs:\n{}{}",

@@ -79,9 +79,8 @@ impl Orgs {
                 .map(|from| format!("    promoteFrom: {from}\n"))
                 .unwrap_or_default();
             format!(
-                "  {name}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    state: {state}\n{from}    values:\n      db_host: {host}\n",
-                emulator.url,
-                emulator.key().display()
+                "{}    state: {state}\n{from}    values:\n      db_host: {host}\n",
+                emulator.profile(name)
             )
         };
         work.write(

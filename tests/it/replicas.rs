@@ -19,11 +19,8 @@ const INTERVAL: Duration = Duration::from_secs(2);
 fn six_orgs(work: &Work, emulators: &[EmulatorProcess]) {
     let mut text = "orgs:\n".to_owned();
     for (name, emulator) in ORGS.iter().zip(emulators) {
-        text.push_str(&format!(
-            "  {name}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n    state: {{ backend: postgres, url: {{ fromEnv: D360_STATE_URL }} }}\n",
-            emulator.url,
-            emulator.key().display()
-        ));
+        text.push_str(&emulator.profile(name));
+        text.push_str("    state: { backend: postgres, url: { fromEnv: D360_STATE_URL } }\n");
     }
     work.write("d360.yaml", &text);
 }

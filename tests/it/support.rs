@@ -64,6 +64,16 @@ impl EmulatorProcess {
     pub(crate) fn key(&self) -> PathBuf {
         self.dir.path().join("local.key")
     }
+
+    /// The start of an org profile `name` in `d360.yaml` (under `orgs:`) for this emulator:
+    /// its URL and JWT login with the `local` app; the caller adds state, values and the rest.
+    pub(crate) fn profile(&self, name: &str) -> String {
+        format!(
+            "  {name}:\n    instanceUrl: {}\n    auth:\n      jwt: {{ clientId: d360-local, username: admin@local.d360, privateKeyFile: {} }}\n",
+            self.url,
+            self.key().display()
+        )
+    }
 }
 
 impl Drop for EmulatorProcess {
