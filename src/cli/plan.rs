@@ -139,7 +139,16 @@ fn save(plan: &mut plan::Plan, loaded: &Loaded, paths: &[PathBuf], path: &Path, 
     let paths = manifests::default_paths(paths);
     let set = manifests::set_version(&paths, loaded);
     plan.manifests = Some(plan::ManifestsRecord::of(&paths, &loaded.resources).with_set(set, partial));
-    plan::save(plan, path, key.as_ref())?;
+    // Whether promotion lets the plan apply is asked again when it is applied: a warning of
+    // today's answer would go stale in the file.
+    let warnings = std::mem::take(&mut plan.warnings);
+    let (pending, kept): (Vec<_>, Vec<_>) = warnings
+        .into_iter()
+        .partition(|warning| matches!(warning, plan::Warning::PromotionPending { .. }));
+    plan.warnings = kept;
+    let saved = plan::save(plan, path, key.as_ref());
+    plan.warnings.extend(pending);
+    saved?;
     output::message(&format!(
         "Saved the plan to {}{}. Apply it with: d360 apply {}",
         path.display(),
