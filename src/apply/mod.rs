@@ -43,7 +43,7 @@ pub(crate) use interrupt::{signal as wait_for_signal, watch_signals};
 pub(crate) use prepare::{PrepareError, Source, prepare};
 pub(crate) use readback::read_back;
 pub(crate) use report::{Report, StepOutcome, Tally};
-pub(crate) use run::{ApplyOptions, ApplyOutcome, Reporter, run};
+pub(crate) use run::{ApplyOptions, ApplyOutcome, Reporter, Target, carry_out_planned, run};
 pub(crate) use saved::{StalePlan, check_content, check_offline, recheck};
 pub(crate) use verify::{Verified, verify};
 

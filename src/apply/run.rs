@@ -13,13 +13,13 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use super::{Observer, Parallelism, Report, Reserve, Source, Verified};
-use crate::api::Concurrency;
+use crate::api::{Client, Concurrency};
 use crate::model::SetVersion;
 use crate::plan::{self, NotKeptObject, Plan, Planned};
 use crate::promotion::Promotion;
 use crate::refresh::HttpOrg;
 use crate::session::Session;
-use crate::state::{Converged, State, StateLock};
+use crate::state::{Converged, State, StateLock, Store};
 
 /// How one apply runs.
 #[derive(Debug, Clone)]
@@ -51,8 +51,17 @@ pub(crate) struct ApplyOptions {
     pub(crate) promotion: Promotion,
     /// The manifest set to record in state when the apply converges it; `None` when the
     /// apply does not cover the whole set (`--target`, `--exclude`, `--selector`) or is not
-    /// made from manifests (`destroy`).
+    /// made from manifests (`destroy`), or the record would not change (`watch --heal`).
     pub(crate) converge: Option<SetVersion>,
+    /// Ctrl-C and SIGTERM stop new steps (`apply`, `destroy`); `watch --heal` lets the run in
+    /// flight finish when it is told to stop.
+    pub(crate) stop_on_signals: bool,
+}
+
+/// The org an apply writes to: its API client and its state.
+pub(crate) struct Target<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) store: &'a Arc<Store>,
 }
 
 impl ApplyOptions {
@@ -126,21 +135,41 @@ pub(crate) async fn run<R: Reporter>(
     let lock = Arc::new(session.store.lock(options.command, options.lock_timeout).await?);
     let saved = matches!(source, Source::Saved(_));
     let prepared = super::prepare(session, source, &options.plan).await?;
-    let (outcome, report) = carry_out(session, &prepared, saved, options, &lock, reporter).await?;
+    let target = Target {
+        client: &session.client,
+        store: &session.store,
+    };
+    let outcome = carry_out_planned(&target, prepared, saved, options, &lock, reporter).await;
+    drop(lock);
+    outcome
+}
+
+/// Carries out a plan already made, under `lock` (the caller holds it): shown, weighed
+/// against the API allowance, confirmed (unless `saved` or `auto_approve`), executed,
+/// optionally verified, read back, and the manifest set recorded when the apply converged
+/// it. [`run`] after planning; `watch --heal` with the plan of its run.
+pub(crate) async fn carry_out_planned<R: Reporter>(
+    target: &Target<'_>,
+    prepared: Planned,
+    saved: bool,
+    options: &ApplyOptions,
+    lock: &Arc<StateLock>,
+    reporter: &R,
+) -> Result<ApplyOutcome, R::Error> {
+    let (outcome, report) = carry_out(target, &prepared, saved, options, lock, reporter).await?;
     // The live objects the plan read are no longer needed: the read-back reads its own.
     let Planned { plan, state, live, .. } = prepared;
     drop(live);
     if let Some(report) = &report {
-        read_back(&plan, report, &state, session, reporter).await;
+        read_back(&plan, report, &state, target, reporter).await;
     }
     if let Some(set) = &options.converge
         && converges(outcome, report.as_ref())
     {
         let record = Converged::now(set.clone());
-        session.store.converge(record.clone()).await?;
+        target.store.converge(record.clone()).await?;
         reporter.converged(&record, &options.promotion);
     }
-    drop(lock);
     Ok(outcome)
 }
 
@@ -169,7 +198,7 @@ fn converges(outcome: ApplyOutcome, report: Option<&Report>) -> bool {
 /// Shows the plan, then (when it has work and no errors) checks the API budget, confirms
 /// unless `saved` or `auto_approve`, and executes it; Ctrl-C and SIGTERM stop new steps.
 async fn carry_out<R: Reporter>(
-    session: &Session,
+    target: &Target<'_>,
     prepared: &Planned,
     saved: bool,
     options: &ApplyOptions,
@@ -184,7 +213,7 @@ async fn carry_out<R: Reporter>(
     if !plan.has_work() {
         return Ok((ApplyOutcome::NoChanges, None));
     }
-    let stats = session.client.stats();
+    let stats = target.client.stats();
     let reserve = (stats.api_limit > 0).then(|| options.api_reserve.of(stats.api_limit));
     if let Some(refusal) = super::api_budget_shortfall(plan, &stats, reserve.unwrap_or(0)) {
         reporter.over_budget(&refusal, options.ignore_api_budget);
@@ -197,9 +226,11 @@ async fn carry_out<R: Reporter>(
         return Ok((ApplyOutcome::Cancelled, None));
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(super::watch_signals(Arc::clone(&stop)));
+    let watcher = options
+        .stop_on_signals
+        .then(|| tokio::spawn(super::watch_signals(Arc::clone(&stop))));
     let (steps, requests) = options.concurrency();
-    session.client.set_concurrency(requests);
+    target.client.set_concurrency(requests);
     let executor = super::Options {
         parallelism: steps,
         stop,
@@ -214,13 +245,15 @@ async fn carry_out<R: Reporter>(
         lock: Arc::clone(lock),
     };
     let progress = reporter.progress(plan);
-    let report = super::execute(work, &session.client, Arc::clone(&session.store), &executor, &*progress).await;
-    watcher.abort();
+    let report = super::execute(work, target.client, Arc::clone(target.store), &executor, &*progress).await;
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     progress.ended();
     drop(progress);
     let verified = if options.verify && !report.interrupted {
-        let recorded = session.store.load().await?;
-        Some(super::verify(plan, &report, &recorded, &session.client).await)
+        let recorded = target.store.load().await?;
+        Some(super::verify(plan, &report, &recorded, target.client).await)
     } else {
         None
     };
@@ -238,14 +271,12 @@ async fn carry_out<R: Reporter>(
 
 /// Reads back what the apply wrote and reports which fields the org did not keep (recorded in
 /// state so the next plan does not propose them again).
-async fn read_back<R: Reporter>(plan: &Plan, report: &Report, before: &State, session: &Session, reporter: &R) {
+async fn read_back<R: Reporter>(plan: &Plan, report: &Report, before: &State, target: &Target<'_>, reporter: &R) {
     if report.interrupted || report.stopped.is_some() || report.state_error.is_some() {
         return;
     }
-    let reader = HttpOrg {
-        client: &session.client,
-    };
-    match super::read_back(plan, report, before, &reader, &session.store).await {
+    let reader = HttpOrg { client: target.client };
+    match super::read_back(plan, report, before, &reader, target.store).await {
         Ok(unkept) => reporter.not_kept(&unkept),
         Err(error) => reporter.read_back_failed(&error),
     }

@@ -84,6 +84,7 @@ impl Execution {
             verify: self.verify,
             promotion: promotion.checked,
             converge: promotion.converge,
+            stop_on_signals: true,
         }
     }
 

@@ -20,7 +20,7 @@ use crate::model::{Kind, ResourceKey, SetVersion};
 use crate::output;
 use crate::plan::{self, PlanningError};
 use crate::refresh::HttpOrg;
-use crate::state::{Converged, StateError, Store};
+use crate::state::{StateError, Store};
 
 /// How every reconcile of an org runs.
 #[derive(Debug, Clone)]
@@ -56,6 +56,8 @@ pub(crate) enum ReconcileError {
     State(#[from] StateError),
     #[error(transparent)]
     Planning(#[from] PlanningError),
+    #[error(transparent)]
+    Prepare(#[from] crate::apply::PrepareError),
 }
 
 impl ReconcileError {
@@ -179,34 +181,6 @@ pub(crate) async fn reconcile(
             plan_errors.join("; ")
         )
     });
-    let mut applied = None;
-    if let (Some(lock), Some(heal_options)) = (&lock, heal_options)
-        && error.is_none()
-        && planned.plan.has_work()
-    {
-        let Healed { tally, error: failed } =
-            heal::heal(org.name, &planned, org.client, org.store, lock, heal_options).await;
-        applied = tally;
-        error = failed;
-    }
-    // Healed to the whole set (or nothing to heal): state records it, once per set.
-    if lock.is_some()
-        && error.is_none()
-        && let Some(set) = desired.set
-        && planned
-            .state
-            .converged
-            .as_ref()
-            .is_none_or(|c| c.set.digest != set.digest)
-    {
-        org.store.converge(Converged::now(set.clone())).await?;
-        output::message(&format!(
-            "watch: org `{}`: state records it converged to manifests {}",
-            org.name,
-            set.digest.short()
-        ));
-    }
-    drop(lock);
     logged.log(org.name, &planned.plan);
     let mut nonconverging: Vec<(Kind, usize)> = Vec::new();
     for object in &planned.plan.not_kept {
@@ -215,11 +189,29 @@ pub(crate) async fn reconcile(
             None => nonconverging.push((object.kind, 1)),
         }
     }
+    let (plan_summary, plan_line) = (planned.plan.summary, planned.plan.summary_line());
+    let mut applied = None;
+    // A heal carries the plan out, or with nothing to do records that the org is at the set.
+    if let (Some(lock), Some(heal_options)) = (&lock, heal_options)
+        && error.is_none()
+    {
+        let healing = heal::Healing {
+            org: org.name,
+            client: org.client,
+            store: org.store,
+            lock,
+            set: desired.set,
+        };
+        let Healed { tally, error: failed } = heal::heal(&healing, planned, heal_options).await?;
+        applied = tally;
+        error = failed;
+    }
+    drop(lock);
     let stats = org.client.stats();
     Ok(Run {
         finding: Some(Finding {
-            plan: planned.plan.summary,
-            plan_line: planned.plan.summary_line(),
+            plan: plan_summary,
+            plan_line,
             plan_errors,
             applied,
             budget_remaining: (stats.api_limit > 0).then(|| stats.api_limit.saturating_sub(stats.api_used)),
