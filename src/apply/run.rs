@@ -53,6 +53,9 @@ pub(crate) struct ApplyOptions {
     /// apply does not cover the whole set (`--target`, `--exclude`, `--selector`) or is not
     /// made from manifests (`destroy`), or the record would not change (`watch --heal`).
     pub(crate) converge: Option<SetVersion>,
+    /// `destroy`: an apply that removed objects leaves the org off the manifest set it had
+    /// converged to, so state stops recording one.
+    pub(crate) forget_convergence: bool,
     /// Ctrl-C and SIGTERM stop new steps (`apply`, `destroy`); `watch --heal` lets the run in
     /// flight finish when it is told to stop.
     pub(crate) stop_on_signals: bool,
@@ -118,6 +121,8 @@ pub(crate) trait Reporter {
     fn summary(&self, plan: &Plan, report: &Report, promotion: &Promotion);
     /// The apply converged the manifest set and state now records it.
     fn converged(&self, converged: &Converged, promotion: &Promotion);
+    /// A destroy removed objects: state no longer records the set the org had converged to.
+    fn left_converged(&self, previous: &Converged);
     fn verified(&self, verified: &[Verified]);
     /// Objects the read-back found the org did not keep as sent.
     fn not_kept(&self, objects: &[NotKeptObject]);
@@ -167,8 +172,14 @@ pub(crate) async fn carry_out_planned<R: Reporter>(
         && converges(outcome, report.as_ref())
     {
         let record = Converged::now(set.clone());
-        target.store.converge(record.clone()).await?;
+        target.store.converge(Some(record.clone())).await?;
         reporter.converged(&record, &options.promotion);
+    } else if options.forget_convergence
+        && let Some(previous) = &state.converged
+        && report.as_ref().is_some_and(|report| report.tally(&plan).deleted > 0)
+    {
+        target.store.converge(None).await?;
+        reporter.left_converged(previous);
     }
     Ok(outcome)
 }

@@ -83,6 +83,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
     let promotion = Promotion {
         checked,
         converge: set.filter(|_| !partial),
+        forget: false,
     };
     let session = session::open_selected(selection, crate::api::RetrySettings::from_env()).await?;
     let source = match saved {

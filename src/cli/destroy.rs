@@ -69,7 +69,10 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
             &session,
             Source::Desired(&[]),
             options,
-            super::execution::Promotion::default(),
+            super::execution::Promotion {
+                forget: true,
+                ..super::execution::Promotion::default()
+            },
         )
         .await;
     session.close().await;

@@ -16,11 +16,13 @@ use crate::promotion;
 use crate::session::Session;
 
 /// What an apply checked of the org it promotes from, and the manifest set it records in
-/// state when it converges (`destroy`: neither).
+/// state when it converges (`destroy`: neither, and it forgets the record when it removes
+/// objects).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Promotion {
     pub(crate) checked: promotion::Promotion,
     pub(crate) converge: Option<SetVersion>,
+    pub(crate) forget: bool,
 }
 
 /// How a plan is carried out (shared by `apply` and `destroy`).
@@ -84,6 +86,7 @@ impl Execution {
             verify: self.verify,
             promotion: promotion.checked,
             converge: promotion.converge,
+            forget_convergence: promotion.forget,
             stop_on_signals: true,
         }
     }

@@ -164,6 +164,13 @@ impl apply::Reporter for Terminal<'_> {
         ));
     }
 
+    fn left_converged(&self, previous: &Converged) {
+        output::message(&format!(
+            "State no longer records `{}` converged to manifests {}: the destroy removed objects.",
+            self.events.org, previous.set
+        ));
+    }
+
     fn read_back_failed(&self, error: &ApplyError) {
         output::message(&format!(
             "warning: could not read back what was written, to check the org kept it: {}",

@@ -221,14 +221,14 @@ mod tests {
             .expect_err("refused");
         assert!(matches!(never, PromotionError::NeverApplied { .. }), "{never}");
         let store = Store::open(&config, "staging").await.expect("test setup");
-        store.converge(converged("b")).await.expect("test setup");
+        store.converge(Some(converged("b"))).await.expect("test setup");
         let behind = check("prod", "staging", &config, Some(&this))
             .await
             .expect_err("refused")
             .to_string();
         assert!(behind.contains(this.digest.short()), "{behind}");
         assert!(behind.contains(SetDigest::from_sha256(b"b").short()), "{behind}");
-        store.converge(converged("a")).await.expect("test setup");
+        store.converge(Some(converged("a"))).await.expect("test setup");
         assert_eq!(
             check("prod", "staging", &config, Some(&this))
                 .await

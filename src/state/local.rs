@@ -81,11 +81,11 @@ impl LocalStore {
     /// Records the manifest set the org converged to: loads the state (replaying the
     /// journal), sets it and saves, on a blocking thread, so any runtime context may ask
     /// (`watch` runs its orgs on a local set, where `block_in_place` is not allowed).
-    pub(crate) async fn converge(&self, converged: super::Converged) -> Result<(), StateError> {
+    pub(crate) async fn converge(&self, converged: Option<super::Converged>) -> Result<(), StateError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut state = store.load()?;
-            state.converged = Some(converged);
+            state.converged = converged;
             store.save(&state)
         })
         .await

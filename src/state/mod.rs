@@ -393,13 +393,14 @@ impl Store {
         }
     }
 
-    /// Records that an apply converged the manifest set (`converged`), keeping the resources
-    /// and the serial as stored: the local backend rewrites its file (after replaying its
-    /// journal), PostgreSQL sets one column of the header row. Call it under the lock.
-    pub(crate) async fn converge(&self, converged: Converged) -> Result<(), StateError> {
+    /// Records that an apply converged the manifest set (`converged`), or that the org is no
+    /// longer at one (`None`: a destroy removed objects), keeping the resources and the serial
+    /// as stored: the local backend rewrites its file (after replaying its journal),
+    /// PostgreSQL sets one column of the header row. Call it under the lock.
+    pub(crate) async fn converge(&self, converged: Option<Converged>) -> Result<(), StateError> {
         match self {
             Store::Local(store) => store.converge(converged).await,
-            Store::Postgres(store) => store.converge(&converged).await,
+            Store::Postgres(store) => store.converge(converged.as_ref()).await,
         }
     }
 

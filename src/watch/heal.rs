@@ -127,6 +127,9 @@ impl apply::Reporter for HealReporter<'_> {
         ));
     }
 
+    /// A heal never forgets the record (only `destroy` does).
+    fn left_converged(&self, _previous: &Converged) {}
+
     fn verified(&self, _verified: &[Verified]) {}
 
     fn not_kept(&self, objects: &[NotKeptObject]) {
@@ -178,6 +181,7 @@ pub(crate) async fn heal(healing: &Healing<'_>, planned: Planned, options: &Opti
         verify: false,
         promotion: Promotion::None,
         converge: unrecorded.cloned(),
+        forget_convergence: false,
         stop_on_signals: false,
     };
     let reporter = HealReporter {

@@ -425,7 +425,7 @@ fn skipping_targets_and_saved_plans() {
         "manifests/db.yaml",
         &DB.replace("label: Billing DB", "label: Billing DB v4"),
     );
-    expect(
+    let destroyed = expect(
         d360(&work).args([
             "destroy",
             "--org",
@@ -436,6 +436,16 @@ fn skipping_targets_and_saved_plans() {
         ]),
         0,
     );
+    // It removed an object: prod is no longer at the set it had converged to, so state stops
+    // saying so, and an org promoting from prod would be refused.
+    assert!(
+        destroyed
+            .stderr
+            .contains("State no longer records `prod` converged to manifests"),
+        "{destroyed:?}"
+    );
+    let gone = status(&work, &["--offline"]);
+    assert!(gone["prod"]["converged"].is_null(), "{:?}", gone["prod"]);
 }
 
 #[test]

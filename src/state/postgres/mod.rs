@@ -193,7 +193,7 @@ impl PostgresStore {
 
     /// Records the manifest set an apply converged to; tried again while the database is
     /// unreachable (it sets one column: safe to repeat).
-    pub(crate) async fn converge(&self, converged: &crate::state::Converged) -> Result<(), StateError> {
+    pub(crate) async fn converge(&self, converged: Option<&crate::state::Converged>) -> Result<(), StateError> {
         let started = Instant::now();
         let mut attempt = 0;
         loop {

@@ -284,13 +284,14 @@ impl PostgresStore {
 
     /// Records the manifest set an apply converged to in the header row (made first when
     /// missing); the resources and the serial stay as they are.
-    pub(super) async fn write_converged(&self, converged: &Converged) -> Result<(), StateError> {
+    pub(super) async fn write_converged(&self, converged: Option<&Converged>) -> Result<(), StateError> {
+        let converged = converged.map(encode).transpose()?;
         let mut client = self.connection().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(&e))?;
         self.header_for_write(&tx).await?;
         tx.execute(
             "UPDATE d360_state_header SET converged = $2::text::jsonb, updated_at = now() WHERE org = $1",
-            &[&self.org, &encode(converged)?],
+            &[&self.org, &converged],
         )
         .await
         .map_err(|e| self.failed(&e))?;
