@@ -51,12 +51,28 @@ CREATE TABLE IF NOT EXISTS d360_state_changes (
     change JSONB NOT NULL,
     written_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS d360_state_changes_org_serial ON d360_state_changes (org, serial);
 CREATE TABLE IF NOT EXISTS d360_lock_holder (
     org TEXT PRIMARY KEY,
     holder JSONB NOT NULL
 );
-ALTER TABLE d360_state_header ADD COLUMN IF NOT EXISTS converged JSONB;
+-- Only when missing: `CREATE INDEX` and `ALTER TABLE` lock their table (share, exclusive)
+-- even when `IF NOT EXISTS` then finds the index or column, and would deadlock with a write
+-- in flight on another connection, of this process or another (a reconnect runs this again).
+DO $$
+BEGIN
+    IF to_regclass('d360_state_changes_org_serial') IS NULL THEN
+        CREATE INDEX d360_state_changes_org_serial ON d360_state_changes (org, serial);
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema()
+          AND table_name = 'd360_state_header'
+          AND column_name = 'converged'
+    ) THEN
+        ALTER TABLE d360_state_header ADD COLUMN converged JSONB;
+    END IF;
+END
+$$;
 COMMIT;";
 
 /// The key of the transaction lock that serialises creating tables and header rows.
