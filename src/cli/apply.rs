@@ -8,11 +8,8 @@ use super::session;
 use super::usage_error::UsageError;
 use super::{CliError, GlobalArgs, Outcome, manifests};
 use crate::apply::{self, Source};
-use crate::config::OrgSelection;
-use crate::model::SetVersion;
 use crate::output;
 use crate::plan::{self, Plan};
-use crate::promotion;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -73,7 +70,7 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         Some(plan) if global.org.is_empty() => session::select_named(&plan.org, global)?,
         _ => session::select(global)?,
     };
-    let checked = check_promotion(
+    let checked = planning::check_promotion(
         &selection,
         set.as_ref(),
         args.skip_promotion_check,
@@ -96,28 +93,6 @@ pub(crate) async fn run(args: Args, global: &GlobalArgs) -> Result<Outcome, CliE
         .await;
     session.close().await;
     result
-}
-
-/// The promotion check, before logging in to the org: when its profile says `promoteFrom`,
-/// that org's state (read-only, no lock, no login) must record a converged apply of `set`.
-/// `watch --heal` asks it before each heal.
-pub(super) async fn check_promotion(
-    selection: &OrgSelection,
-    set: Option<&SetVersion>,
-    skip: bool,
-    config: Option<&std::path::Path>,
-) -> Result<promotion::Promotion, CliError> {
-    let OrgSelection::Remote(profile) = selection else {
-        return Ok(promotion::Promotion::None);
-    };
-    let Some(from) = &profile.promote_from else {
-        return Ok(promotion::Promotion::None);
-    };
-    if skip {
-        return Ok(promotion::Promotion::Skipped { from: from.clone() });
-    }
-    let (from_state, _) = crate::config::state_of(from, config)?;
-    Ok(promotion::check(&profile.name, from, &from_state, set).await?)
 }
 
 /// Loads a saved plan and checks it before anything reads the org: its seal (digest, and

@@ -122,24 +122,55 @@ impl Selection {
     }
 }
 
+/// The promotion check, before logging in to the org: when its profile says `promoteFrom`,
+/// that org's state (read-only, no lock, no login) must record a converged apply of `set`.
+/// `watch --heal` asks it before each heal, and `plan` to warn.
+pub(crate) async fn check_promotion(
+    selection: &crate::config::OrgSelection,
+    set: Option<&crate::model::SetVersion>,
+    skip: bool,
+    config: Option<&std::path::Path>,
+) -> Result<crate::promotion::Promotion, CliError> {
+    let crate::config::OrgSelection::Remote(profile) = selection else {
+        return Ok(crate::promotion::Promotion::None);
+    };
+    let Some(from) = &profile.promote_from else {
+        return Ok(crate::promotion::Promotion::None);
+    };
+    if skip {
+        return Ok(crate::promotion::Promotion::Skipped { from: from.clone() });
+    }
+    let (from_state, _) = crate::config::state_of(from, config)?;
+    Ok(crate::promotion::check(&profile.name, from, &from_state, set).await?)
+}
+
 /// The warning a plan for `org` (`None`: the default) carries when an apply of these
-/// manifests would be refused by the promotion check (`promoteFrom` not converged to them);
-/// `None` when the org promotes from none, or it would go on.
+/// manifests would be refused by [`check_promotion`] (a state that cannot be read is said
+/// too: the apply would stop on it); `None` when the org promotes from none, or it would go on.
 pub(crate) async fn promotion_pending(
     org: Option<&str>,
     global: &super::GlobalArgs,
     paths: &[PathBuf],
     loaded: &crate::manifest::Loaded,
 ) -> Result<Option<plan::Warning>, CliError> {
-    let crate::config::OrgSelection::Remote(profile) = crate::config::select(org, global.config.as_deref())? else {
+    let config = global.config.as_deref();
+    let selection = crate::config::select(org, config)?;
+    // The commit is asked of git only for an org that promotes from another.
+    let crate::config::OrgSelection::Remote(profile) = &selection else {
         return Ok(None);
     };
-    let Some(from) = &profile.promote_from else {
+    if profile.promote_from.is_none() {
         return Ok(None);
-    };
-    let (from_state, _) = crate::config::state_of(from, global.config.as_deref())?;
+    }
     let set = super::manifests::set_version(&super::manifests::default_paths(paths), loaded);
-    Ok(crate::promotion::pending(&profile.name, from, &from_state, &set).await)
+    match check_promotion(&selection, Some(&set), false, config).await {
+        Ok(_) => Ok(None),
+        Err(CliError::Promotion(refusal)) => Ok(Some(plan::Warning::PromotionPending {
+            from: refusal.promoted_from().to_owned(),
+            reason: crate::output::chain(&refusal),
+        })),
+        Err(other) => Err(other),
+    }
 }
 
 /// Makes the plan of `desired` against the session's org.

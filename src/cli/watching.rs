@@ -86,7 +86,7 @@ fn failed(error: &CliError) -> Run {
 async fn heal_held(context: &Context, set: &SetVersion) -> Option<String> {
     context.options.heal.as_ref()?;
     let config = context.load.config.as_deref();
-    let held = match super::apply::check_promotion(&context.selection, Some(set), false, config).await {
+    let held = match super::planning::check_promotion(&context.selection, Some(set), false, config).await {
         Ok(_) => None,
         Err(error) => Some(output::chain(&error)),
     };

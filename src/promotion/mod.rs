@@ -69,6 +69,19 @@ pub(crate) enum PromotionError {
     },
 }
 
+impl PromotionError {
+    /// The org promoted from, which the refusal is about.
+    #[must_use]
+    pub(crate) fn promoted_from(&self) -> &str {
+        match self {
+            PromotionError::Behind { from, .. }
+            | PromotionError::NeverApplied { from, .. }
+            | PromotionError::Unrecorded { from, .. }
+            | PromotionError::State { from, .. } => from,
+        }
+    }
+}
+
 /// `manifests 3f2a9c01b7de (commit abc1234)`, or without the commit outside git.
 fn describe(set: &SetVersion) -> String {
     match &set.commit {
@@ -119,21 +132,6 @@ pub(crate) async fn check(
             this: this.clone(),
         }),
     }
-}
-
-/// The plan warning that `apply` will be refused, when [`check`] would refuse it (a state
-/// that cannot be read is said too: the apply would stop on it).
-pub(crate) async fn pending(
-    org: &str,
-    from: &str,
-    from_state: &StateConfig,
-    this: &SetVersion,
-) -> Option<crate::plan::Warning> {
-    let refusal = check(org, from, from_state, Some(this)).await.err()?;
-    Some(crate::plan::Warning::PromotionPending {
-        from: from.to_owned(),
-        reason: crate::output::chain(&refusal),
-    })
 }
 
 /// How an org stands against the org it promotes from, as `status` shows it.
