@@ -128,7 +128,7 @@ pub(crate) fn parse_file(path: &Path) -> Result<ConfigFile, ConfigError> {
         path: path.display().to_string(),
         source,
     })?;
-    let config: ConfigFile = serde_yaml::from_str(&text).map_err(|error| {
+    serde_yaml::from_str(&text).map_err(|error| {
         let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
         let mut message = error.to_string();
         if let Some(index) = message.rfind(" at line ") {
@@ -147,8 +147,7 @@ pub(crate) fn parse_file(path: &Path) -> Result<ConfigFile, ConfigError> {
             column,
             message,
         }
-    })?;
-    Ok(config)
+    })
 }
 
 /// A secret reference of d360.yaml, or why it cannot be one there (`fromOrg` names an org
